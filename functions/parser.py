@@ -1,0 +1,380 @@
+"""Lenient, incremental parser of the compact output (docs/format.md); strict, validated output.
+
+Feed it the model's text in any chunks: `feed` returns each row as soon as its line is complete, and
+`close` returns the whole result. The result is the same for every way of splitting the text. Every
+repair and every dropped row is recorded as an `Issue` with a stable code.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from pydantic import ValidationError
+
+from functions.models import MAX_FIELD_CHARS, MAX_TEXT_CHARS, Issue, ParseResult, Segment, Speaker
+from functions.tables import (
+    ABSORBING_COLUMN,
+    COLUMNS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    Table,
+    column_of,
+    find_tags,
+    is_unknown,
+    parse_timecode,
+    parse_voice,
+    unescape_entities,
+    unquote,
+)
+
+Row = Segment | Speaker
+
+MAX_LINE_CHARS = 20_000
+_PIPE_RULE = re.compile(r"^[\s|:\-]+$")
+_ARTICLE_TRANSCRIPT = ("start", "text", "voice")  # seed 001's column order
+
+
+class StreamParser:
+    """One model response. `feed(chunk)` → completed rows; `close()` → the `ParseResult`."""
+
+    def __init__(self, duration_ms: int | None = None) -> None:
+        self.duration_ms = duration_ms
+        self.segments: list[Segment] = []
+        self.speakers: dict[int, Speaker] = {}
+        self.issues: list[Issue] = []
+        self._buffer = ""
+        self._line_no = 0
+        self._table: Table | None = None
+        self._columns: tuple[str | None, ...] | None = None
+        self._delimiter = "\t"
+        self._seen: set[Table] = set()
+        self._last_start = -1
+        self._closed = False
+
+    # -- input -------------------------------------------------------------------------------
+
+    def feed(self, chunk: str, final: bool = False) -> list[Row]:
+        """Add text; return the rows whose lines it completed. `final`: this is the end of the
+        output, so the last line is settled too (and nothing more may be fed)."""
+        if self._closed:
+            raise RuntimeError("feed() after the final chunk")
+        self._buffer += chunk
+        rows: list[Row] = []
+        if "\n" in chunk:
+            *lines, self._buffer = self._buffer.split("\n")
+            for line in lines:
+                self._line(line, rows, last=False)
+        if final:
+            if self._buffer:
+                self._line(self._buffer, rows, last=True)
+                self._buffer = ""
+            self._closed = True
+            self._finish()
+        return rows
+
+    def close(self) -> ParseResult:
+        """End of the output: settle the last line, cross-check the tables, return the result."""
+        if not self._closed:
+            self.feed("", final=True)
+        return self.result()
+
+    def result(self) -> ParseResult:
+        return ParseResult(
+            segments=with_end_times(self.segments, self.duration_ms),
+            speakers=sorted(self.speakers.values(), key=lambda s: s.voice),
+            complete=self.complete,
+            issues=self.issues,
+        )
+
+    @property
+    def complete(self) -> bool:
+        """True once both tables were seen and none was left open (the output was not cut off)."""
+        return self._table is None and self._seen == {Table.TRANSCRIPT, Table.SPEAKERS}
+
+    # -- lines and tags ----------------------------------------------------------------------
+
+    def _issue(self, code: str, message: str) -> None:
+        line = None if self._closed else self._line_no  # end-of-output issues have no line
+        self.issues.append(Issue(code=code, message=message, line=line))
+
+    def _line(self, line: str, rows: list[Row], last: bool) -> None:
+        self._line_no += 1
+        if line.endswith("\r"):
+            line = line[:-1]
+        if len(line) > MAX_LINE_CHARS:
+            self._issue("line_too_long", f"line cut to {MAX_LINE_CHARS} characters")
+            line = line[:MAX_LINE_CHARS]
+        tags = find_tags(line)
+        position = 0
+        for start, end, table, closing in tags:
+            self._content(line[position:start], rows, cut=False)
+            self._tag(table, closing)
+            position = end
+        self._content(line[position:], rows, cut=last)
+
+    def _tag(self, table: Table, closing: bool) -> None:
+        if not closing:
+            if self._table is not None:
+                self._issue("missing_closing_tag", f"<{self._table.value}> was not closed")
+            if table in self._seen:
+                self._issue("repeated_table", f"a second <{table.value}> block; rows appended")
+            self._open(table)
+        elif self._table is table:
+            self._table = None
+        elif self._table is None:
+            self._issue("stray_closing_tag", f"</{table.value}> without an open table; ignored")
+        else:
+            self._issue("mismatched_tag", f"</{table.value}> closes <{self._table.value}>")
+            self._table = None
+
+    def _open(self, table: Table) -> None:
+        self._table, self._columns, self._delimiter = table, None, "\t"
+        self._seen.add(table)
+
+    def _content(self, text: str, rows: list[Row], cut: bool) -> None:
+        """Text between tags: a header, a row, or noise."""
+        if not text or text.isspace():
+            return
+        if self._table is None:
+            self._outside(text)
+            return
+        if cut:
+            self._issue("truncated_row", "the output ends inside this row; row dropped")
+            return
+        line = text.strip()
+        if line.startswith("```"):
+            self._issue("noise", "markdown fence inside a table; ignored")
+            return
+        if self._columns is None and self._header(line):
+            return
+        row = self._row(line)
+        if row is not None:
+            rows.append(row)
+
+    def _outside(self, text: str) -> None:
+        """Prose is ignored, but a header line opens its table when the opening tag is missing."""
+        line = text.strip()
+        for table in Table:
+            if table not in self._seen and self._header_columns(table, line) is not None:
+                self._issue("missing_opening_tag", f"<{table.value}> header found without its tag")
+                self._open(table)
+                self._header(line)
+                return
+
+    # -- headers -----------------------------------------------------------------------------
+
+    def _header(self, line: str) -> bool:
+        """Take `line` as the table's header if it is one; else assume the canonical columns."""
+        assert self._table is not None
+        columns = self._header_columns(self._table, line)
+        if columns is not None:
+            self._delimiter = _delimiter_of(line)
+            self._columns = columns
+            unknown = [c for c, name in zip(self._split(line), columns, strict=False) if not name]
+            if unknown:
+                self._issue("unknown_column", f"ignored header column(s): {', '.join(unknown)}")
+            if self._delimiter != "\t":
+                self._issue("delimiter", f"columns separated by {self._delimiter!r}, not tabs")
+            missing = set(COLUMNS[self._table]) - set(columns) - OPTIONAL_COLUMNS
+            if missing:
+                self._issue("missing_column", f"header lacks: {', '.join(sorted(missing))}")
+            return True
+        self._issue("missing_header", f"<{self._table.value}> has no header row; columns assumed")
+        self._delimiter = _delimiter_of(line)
+        self._columns = self._assumed_columns(line)
+        return False
+
+    def _header_columns(self, table: Table, line: str) -> tuple[str | None, ...] | None:
+        cells = _split(line, _delimiter_of(line))
+        columns = tuple(column_of(table, cell) for cell in cells)
+        named = [c for c in columns if c]
+        unique = len(named) >= 2 and len(set(named)) == len(named)
+        if unique and all(required in named for required in REQUIRED_COLUMNS[table]):
+            return columns
+        return None
+
+    def _assumed_columns(self, first_row: str) -> tuple[str | None, ...]:
+        """No header: the canonical order, or seed 001's `start, text, voice` if the row fits it."""
+        assert self._table is not None
+        cells = self._split(first_row)
+        if (
+            self._table is Table.TRANSCRIPT
+            and len(cells) >= 3
+            and parse_voice(cells[1]) is None
+            and parse_voice(cells[-1]) is not None
+        ):
+            return _ARTICLE_TRANSCRIPT
+        return COLUMNS[self._table]
+
+    # -- rows --------------------------------------------------------------------------------
+
+    def _split(self, line: str) -> list[str]:
+        return _split(line, self._delimiter)
+
+    def _row(self, line: str) -> Row | None:
+        assert self._table is not None and self._columns is not None
+        if self._delimiter == "|" and _PIPE_RULE.match(line):
+            return None
+        cells = self._split(line)
+        if any(column_of(table, cells[0]) for table in Table) and self._header_row(line):
+            return None
+        values = self._fit(cells)
+        try:
+            if self._table is Table.TRANSCRIPT:
+                return self._segment(values)
+            return self._speaker(values)
+        except ValidationError as exc:
+            self._issue("invalid_row", f"row dropped: {exc.errors()[0]['msg']}")
+            return None
+
+    def _header_row(self, line: str) -> bool:
+        """A header inside a table: its own repeated, or the next table's with no tags between."""
+        assert self._table is not None
+        for table in Table:
+            if self._header_columns(table, line) is None:
+                continue
+            if table is self._table:
+                self._issue("duplicate_header", "header row repeated; ignored")
+            else:
+                self._issue("missing_closing_tag", f"<{self._table.value}> was not closed")
+                self._issue("missing_opening_tag", f"<{table.value}> header found without its tag")
+                self._open(table)
+                self._header(line)
+            return True
+        return False
+
+    def _fit(self, cells: list[str]) -> dict[str, str]:
+        """Map cells to columns; surplus cells (stray tabs) go back into the absorbing column."""
+        assert self._table is not None and self._columns is not None
+        columns = self._columns
+        surplus = len(cells) - len(columns)
+        absorbing = ABSORBING_COLUMN[self._table]
+        if surplus > 0:
+            if absorbing in columns:
+                at = columns.index(absorbing)
+                joined = " ".join(c for c in cells[at : at + surplus + 1] if c)
+                cells = [*cells[:at], joined, *cells[at + surplus + 1 :]]
+            else:
+                cells = cells[: len(columns)]
+            self._issue("extra_fields", f"{surplus} surplus field(s) merged into {absorbing!r}")
+        elif surplus < 0:
+            self._issue("missing_fields", f"{-surplus} field(s) missing")
+        return {name: cell for name, cell in zip(columns, cells, strict=False) if name}
+
+    def _clean(self, value: str, limit: int) -> str:
+        value, quoted = unquote(value.strip())
+        if quoted:
+            self._issue("quoted_field", "surrounding quotes removed")
+        value, escaped = unescape_entities(value)
+        if escaped:
+            self._issue("html_entity", "HTML entities decoded")
+        value = value.strip()
+        if len(value) > limit:
+            self._issue("field_too_long", f"field cut to {limit} characters")
+            value = value[:limit]
+        return value
+
+    def _segment(self, values: dict[str, str]) -> Segment | None:
+        start_raw, voice_raw = values.get("start", ""), values.get("voice", "")
+        text = self._clean(values.get("text", ""), MAX_TEXT_CHARS)
+        voice = parse_voice(voice_raw)
+        if not text and voice is None and voice_raw and not is_unknown(voice_raw):
+            text, voice_raw = self._clean(voice_raw, MAX_TEXT_CHARS), ""  # `start, text` only
+            self._issue("missing_voice", "row has no voice column; text taken from it")
+        start = parse_timecode(start_raw)
+        if start is None:
+            self._issue("bad_timecode", f"row dropped: {start_raw[:40]!r} is not a timecode")
+            return None
+        if not text:
+            self._issue("empty_text", "row dropped: no text")
+            return None
+        if voice is None and voice_raw and not is_unknown(voice_raw):
+            self._issue("bad_voice", f"{voice_raw[:40]!r} is not a voice id; voice unknown")
+        self._check_time(start)
+        segment = Segment(start_ms=start, voice=voice, text=text)
+        self.segments.append(segment)
+        return segment
+
+    def _check_time(self, start: int) -> None:
+        if start < self._last_start:
+            self._issue("timecode_backwards", f"starts at {start} ms, before {self._last_start} ms")
+        if self.duration_ms is not None and start > self.duration_ms:
+            self._issue("past_media_end", f"starts at {start} ms, after the media's end")
+        self._last_start = start
+
+    def _speaker(self, values: dict[str, str]) -> Speaker | None:
+        voice_raw = values.get("voice", "")
+        voice = parse_voice(voice_raw)
+        if voice is None:
+            self._issue("bad_voice", f"speaker row dropped: {voice_raw[:40]!r} is not a voice id")
+            return None
+        if voice in self.speakers:
+            self._issue("duplicate_speaker", f"voice {voice} listed again; first row kept")
+            return None
+        fields = {
+            name: None if is_unknown(value) else self._clean(value, MAX_FIELD_CHARS) or None
+            for name, value in values.items()
+            if name != "voice"
+        }
+        evidence = fields.get("evidence")
+        evidence_ms = parse_timecode(evidence) if evidence else None
+        speaker = Speaker(voice=voice, evidence_ms=evidence_ms, **fields)
+        self.speakers[voice] = speaker
+        return speaker
+
+    # -- end of output -----------------------------------------------------------------------
+
+    def _finish(self) -> None:
+        if not self._seen:
+            self._issue("no_tables", "no <TRANSCRIPT> or <SPEAKERS> table in the output")
+        elif self._table is not None:
+            self._issue("cut_off", f"the output ends inside <{self._table.value}>")
+        elif Table.SPEAKERS not in self._seen:
+            self._issue("cut_off", "the output has no <SPEAKERS> table")
+        speaking = {s.voice for s in self.segments if s.voice is not None}
+        for voice in sorted(speaking - self.speakers.keys()):
+            self._issue("unknown_voice", f"voice {voice} speaks but is not in the speaker table")
+            self.speakers[voice] = Speaker(voice=voice, placeholder=True)
+        for voice in sorted(self.speakers.keys() - speaking):
+            self._issue("silent_speaker", f"voice {voice} is listed but never speaks")
+
+
+def _delimiter_of(line: str) -> str:
+    if "\t" in line:
+        return "\t"
+    if line.count("|") >= 2:
+        return "|"
+    return "," if "," in line else " "
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    line = line.strip(" \t")
+    if delimiter == "\t":
+        return line.split("\t")
+    if delimiter == "|":
+        return [cell.strip() for cell in line.strip("|").split("|")]
+    if delimiter == ",":
+        return next(csv.reader([line], skipinitialspace=True), [])
+    return line.split()
+
+
+def with_end_times(segments: list[Segment], duration_ms: int | None) -> list[Segment]:
+    """Each segment ends where the next one starts (or at the media's end, for the last)."""
+    ends: list[int | None] = [s.start_ms for s in segments[1:]]
+    ends.append(duration_ms)
+    return [
+        seg
+        if seg.end_ms is not None
+        else seg.model_copy(
+            update={"end_ms": end if end is not None and end > seg.start_ms else None}
+        )
+        for seg, end in zip(segments, ends, strict=False)
+    ]
+
+
+def parse_text(text: str, duration_ms: int | None = None) -> ParseResult:
+    """Parse a whole response at once (the same result as feeding it in chunks)."""
+    parser = StreamParser(duration_ms)
+    parser.feed(text)
+    return parser.close()

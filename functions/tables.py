@@ -1,0 +1,182 @@
+"""The compact output contract: table tags, columns and the value syntax (docs/format.md).
+
+Everything here is pure and fast: the parser calls these functions once per cell.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Table(StrEnum):
+    TRANSCRIPT = "TRANSCRIPT"
+    SPEAKERS = "SPEAKERS"
+
+
+# Canonical columns, in the order the prompt asks for. Free text is last in the transcript, so a
+# stray tab inside it cannot shift another column.
+COLUMNS: dict[Table, tuple[str, ...]] = {
+    Table.TRANSCRIPT: ("start", "voice", "text"),
+    Table.SPEAKERS: ("voice", "name", "company", "position", "role", "evidence"),
+}
+# The column that absorbs surplus cells (a stray tab splits it) in each table.
+ABSORBING_COLUMN = {Table.TRANSCRIPT: "text", Table.SPEAKERS: "position"}
+OPTIONAL_COLUMNS = frozenset({"evidence"})  # seed 001's speaker table has no evidence column
+REQUIRED_COLUMNS = {Table.TRANSCRIPT: ("start", "text"), Table.SPEAKERS: ("voice", "name")}
+
+# Header synonyms seen in model output (seed 001 writes `role_in_video`, and start, text, voice).
+_SYNONYMS: dict[Table, dict[str, str]] = {
+    Table.TRANSCRIPT: {
+        **dict.fromkeys(
+            ("start", "start_time", "starttime", "timecode", "time", "timestamp", "begin", "ts"),
+            "start",
+        ),
+        **dict.fromkeys(("voice", "voice_id", "speaker", "speaker_id", "spk"), "voice"),
+        **dict.fromkeys(("text", "transcript", "utterance", "speech", "content", "words"), "text"),
+    },
+    Table.SPEAKERS: {
+        **dict.fromkeys(("voice", "voice_id", "speaker", "speaker_id", "id"), "voice"),
+        **dict.fromkeys(("name", "speaker_name", "full_name", "person"), "name"),
+        **dict.fromkeys(
+            ("company", "organization", "organisation", "org", "affiliation", "employer"),
+            "company",
+        ),
+        **dict.fromkeys(("position", "title", "job_title", "job", "occupation"), "position"),
+        **dict.fromkeys(("role", "role_in_video", "role_in_the_video", "video_role"), "role"),
+        **dict.fromkeys(
+            ("evidence", "evidence_timecode", "evidence_time", "evidence_start", "timecode"),
+            "evidence",
+        ),
+    },
+}
+
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9_ \-]{0,40}?)\s*>")
+_HEADER_CELL_STRIP = " \t\"'`*[]()#"
+_UNKNOWN = frozenset({"", "?", "??", "-", "—", "n/a", "na", "none", "null", "unknown", "unk"})
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TIMECODE = re.compile(
+    r"^[\[(]?\s*(?:(\d{1,3}):)??(\d{1,4}):(\d{1,2})(?:[.,](\d{1,3}))?\s*(?:[\])]|[-\u2013].*)?$"
+)
+_SECONDS = re.compile(r"^[\[(]?\s*(\d{1,6})(?:[.,](\d{1,3}))?\s*s?\s*[\])]?$")
+_VOICE = re.compile(r"^(?:[A-Za-z#_ ]{0,12}?)[\s_#-]*(\d{1,4})$")
+
+
+def table_of_tag(name: str) -> Table | None:
+    """The table a tag names, across spellings: TRANSCRIPT, Transcript_TSV, TASK1_TRANSCRIPT_CSV…"""
+    key = re.sub(r"[^A-Z]", "", name.upper())
+    if "TRANSCRI" in key or "SEGMENT" in key:
+        return Table.TRANSCRIPT
+    if "SPEAKER" in key:
+        return Table.SPEAKERS
+    return None
+
+
+def find_tags(line: str) -> list[tuple[int, int, Table, bool]]:
+    """(start, end, table, is_closing) of each table tag in a line; other `<…>` is text."""
+    found = []
+    if "<" in line:
+        for match in _TAG.finditer(line):
+            table = table_of_tag(match.group(2))
+            if table is not None:
+                found.append((match.start(), match.end(), table, match.group(1) == "/"))
+    return found
+
+
+def column_of(table: Table, header_cell: str) -> str | None:
+    """The canonical column a header cell names, or None."""
+    key = header_cell.strip(_HEADER_CELL_STRIP).lower().replace(" ", "_").replace("-", "_")
+    return _SYNONYMS[table].get(key)
+
+
+def parse_timecode(value: str) -> int | None:
+    """Milliseconds from `5`, `0:05`, `00:05`, `00:05.500`, `1:02:03`, `65:42`, `[00:05]`…; None if
+    the value is not a timecode (seconds above 59 in a MM:SS form are not)."""
+    match = _TIMECODE.match(value.strip())
+    if match:
+        hours, minutes, seconds, fraction = match.groups()
+        if int(seconds) > 59:
+            return None
+        total = (int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)
+        return total * 1000 + _fraction_ms(fraction)
+    match = _SECONDS.match(value.strip())
+    if match:
+        return int(match.group(1)) * 1000 + _fraction_ms(match.group(2))
+    return None
+
+
+def _fraction_ms(fraction: str | None) -> int:
+    return int(fraction.ljust(3, "0")) if fraction else 0
+
+
+def format_timecode(ms: int, with_hours: bool = False) -> str:
+    """`MM:SS`, or `H:MM:SS` when asked (media of an hour or more)."""
+    minutes, seconds = divmod(ms // 1000, 60)
+    if with_hours:
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes:02d}:{seconds:02d}"
+
+
+def parse_voice(value: str) -> int | None:
+    """The number of `1`, `V1`, `voice 1`, `Speaker 1`, `speaker_2`, `#3`; None if there is none."""
+    match = _VOICE.match(value.strip())
+    return int(match.group(1)) if match else None
+
+
+def is_unknown(value: str) -> bool:
+    return value.strip().lower() in _UNKNOWN
+
+
+def unquote(value: str) -> tuple[str, bool]:
+    """Strip one level of CSV-style double quotes; returns (value, whether it changed)."""
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        return value[1:-1].replace('""', '"'), True
+    return value, False
+
+
+def unescape_entities(value: str) -> tuple[str, bool]:
+    """Decode HTML entities (`&amp;`, `&#39;`); a bare `&` or `<` is kept as text."""
+    if "&" not in value:
+        return value, False
+    decoded = _ENTITY.sub(lambda m: html.unescape(m.group(0)), value)
+    return decoded, decoded != value
+
+
+_ESCAPE_NEEDED = re.compile(r"&(?:#\d|#[xX][0-9a-fA-F]|[A-Za-z][A-Za-z0-9]*;)|<\s*/?\s*[A-Za-z]")
+
+
+def escape_text(value: str) -> str:
+    """A value as it must be written so that the parser reads back exactly `value` (stripped)."""
+    value = " ".join(value.replace("\t", " ").replace("\r", " ").split("\n")).strip()
+    if _ESCAPE_NEEDED.search(value):
+        value = value.replace("&", "&amp;").replace("<", "&lt;")
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        value = '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def render_output(
+    segments: Iterable[tuple[int, int | None, str]],
+    speakers: Iterable[tuple[int, str | None, str | None, str | None, str | None, int | None]],
+    with_hours: bool = False,
+) -> str:
+    """Write the compact format, as the model is asked to: segments (start_ms, voice, text) and
+    speakers (voice, name, company, position, role, evidence_ms); None is written `?`."""
+
+    def cell(value: str | None) -> str:
+        return "?" if value is None else escape_text(value) or "?"
+
+    lines = [f"<{Table.TRANSCRIPT.value}>", "\t".join(COLUMNS[Table.TRANSCRIPT])]
+    for start_ms, voice, text in segments:
+        voice_cell = "?" if voice is None else str(voice)
+        lines.append(f"{format_timecode(start_ms, with_hours)}\t{voice_cell}\t{escape_text(text)}")
+    lines += [f"</{Table.TRANSCRIPT.value}>", f"<{Table.SPEAKERS.value}>"]
+    lines.append("\t".join(COLUMNS[Table.SPEAKERS]))
+    for voice, *fields, evidence_ms in speakers:
+        evidence = "?" if evidence_ms is None else format_timecode(evidence_ms, with_hours)
+        lines.append("\t".join([str(voice), *(cell(f) for f in fields), evidence]))
+    lines.append(f"</{Table.SPEAKERS.value}>")
+    return "\n".join(lines) + "\n"
