@@ -28,13 +28,14 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "INFO") -> None:
-    """Send the `tabscribe` loggers to stdout as JSON lines (idempotent)."""
+    """Send the `tabscribe` loggers to the current stdout as JSON lines (calling again replaces)."""
     logger = logging.getLogger("tabscribe")
-    if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(JsonFormatter())
-        logger.addHandler(handler)
-        logger.propagate = False
+    for handler in [h for h in logger.handlers if isinstance(h.formatter, JsonFormatter)]:
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)
+    logger.propagate = False
     logger.setLevel(level)
 
 
