@@ -21,9 +21,10 @@ class Issue(BaseModel):
 
 
 class Segment(BaseModel):
-    """One speech segment: who (voice) said what (text), starting when (start_ms)."""
+    """One speech segment: who (voice) said what (text), starting when (start_ms). Not frozen:
+    `end_ms` is derived once the next segment (or the end of the output) is known."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid")
 
     start_ms: int = Field(ge=0)
     voice: int | None = Field(ge=0)

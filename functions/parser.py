@@ -81,7 +81,7 @@ class StreamParser:
 
     def result(self) -> ParseResult:
         return ParseResult(
-            segments=with_end_times(self.segments, self.duration_ms),
+            segments=assign_end_times(self.segments, self.duration_ms),
             speakers=sorted(self.speakers.values(), key=lambda s: s.voice),
             complete=self.complete,
             issues=self.issues,
@@ -217,7 +217,8 @@ class StreamParser:
         if self._delimiter == "|" and _PIPE_RULE.match(line):
             return None
         cells = self._split(line)
-        if any(column_of(table, cells[0]) for table in Table) and self._header_row(line):
+        header_like = not cells[0][:1].isdigit()  # data rows start with a timecode or voice id
+        if header_like and any(column_of(t, cells[0]) for t in Table) and self._header_row(line):
             return None
         values = self._fit(cells)
         try:
@@ -263,7 +264,10 @@ class StreamParser:
         return {name: cell for name, cell in zip(columns, cells, strict=False) if name}
 
     def _clean(self, value: str, limit: int) -> str:
-        value, quoted = unquote(value.strip())
+        value = value.strip()
+        if len(value) <= limit and '"' not in value and "&" not in value:
+            return value  # the common case, kept fast
+        value, quoted = unquote(value)
         if quoted:
             self._issue("quoted_field", "surrounding quotes removed")
         value, escaped = unescape_entities(value)
@@ -359,18 +363,13 @@ def _split(line: str, delimiter: str) -> list[str]:
     return line.split()
 
 
-def with_end_times(segments: list[Segment], duration_ms: int | None) -> list[Segment]:
-    """Each segment ends where the next one starts (or at the media's end, for the last)."""
-    ends: list[int | None] = [s.start_ms for s in segments[1:]]
-    ends.append(duration_ms)
-    return [
-        seg
-        if seg.end_ms is not None
-        else seg.model_copy(
-            update={"end_ms": end if end is not None and end > seg.start_ms else None}
-        )
-        for seg, end in zip(segments, ends, strict=False)
-    ]
+def assign_end_times(segments: list[Segment], duration_ms: int | None) -> list[Segment]:
+    """Set each segment's end to the next one's start (the media's end for the last); returns them."""
+    for segment, end in zip(
+        segments, [*(s.start_ms for s in segments[1:]), duration_ms], strict=False
+    ):
+        segment.end_ms = end if end is not None and end > segment.start_ms else None
+    return segments
 
 
 def parse_text(text: str, duration_ms: int | None = None) -> ParseResult:

@@ -94,6 +94,9 @@ def column_of(table: Table, header_cell: str) -> str | None:
 def parse_timecode(value: str) -> int | None:
     """Milliseconds from `5`, `0:05`, `00:05`, `00:05.500`, `1:02:03`, `65:42`, `[00:05]`…; None if
     the value is not a timecode (seconds above 59 in a MM:SS form are not)."""
+    if len(value) == 5 and value[2] == ":" and value[:2].isdigit() and value[3:].isdigit():
+        seconds = int(value[3:])  # MM:SS, the common case, kept fast
+        return (int(value[:2]) * 60 + seconds) * 1000 if seconds < 60 else None
     match = _TIMECODE.match(value.strip())
     if match:
         hours, minutes, seconds, fraction = match.groups()
@@ -122,6 +125,8 @@ def format_timecode(ms: int, with_hours: bool = False) -> str:
 
 def parse_voice(value: str) -> int | None:
     """The number of `1`, `V1`, `voice 1`, `Speaker 1`, `speaker_2`, `#3`; None if there is none."""
+    if value.isdigit() and len(value) <= 4:
+        return int(value)
     match = _VOICE.match(value.strip())
     return int(match.group(1)) if match else None
 

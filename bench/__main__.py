@@ -1,0 +1,25 @@
+"""`make bench`: run every measurement, print one table, write bench/results.json."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import format_size, parse_throughput
+from bench.report import RESULTS, print_table, write_results
+
+SCRIPTS = [format_size, parse_throughput]
+
+
+def main() -> int:
+    metrics = []
+    for script in SCRIPTS:
+        print(f"running {script.__name__} …", file=sys.stderr, flush=True)
+        metrics += script.run()
+    print_table(metrics)
+    write_results(metrics)
+    print(f"\nwritten: {RESULTS}")
+    return 1 if any(m.verdict == "MISSED" for m in metrics) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

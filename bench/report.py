@@ -1,0 +1,59 @@
+"""Benchmark plumbing: a metric type, the printed table, and `bench/results.json`."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results.json"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    value: float
+    unit: str
+    what: str
+    goal: str = ""  # e.g. "<= 0.70", ">= 100000"
+
+    @property
+    def verdict(self) -> str:
+        match = re.fullmatch(r"([<>]=)\s*([\d.]+)", self.goal)
+        if not match:
+            return ""
+        limit = float(match.group(2))
+        met = self.value <= limit if match.group(1) == "<=" else self.value >= limit
+        return "met" if met else "MISSED"
+
+
+def print_table(metrics: list[Metric]) -> None:
+    rows = [("metric", "value", "unit", "goal", "", "what")]
+    rows += [(m.key, f"{m.value:,}", m.unit, m.goal, m.verdict, m.what) for m in metrics]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[5])
+
+
+def machine() -> dict[str, object]:
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def write_results(metrics: list[Metric]) -> None:
+    document = {"machine": machine(), "metrics": {m.key: m.value for m in metrics}}
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def main(run: Callable[[], list[Metric]]) -> None:
+    """Run one benchmark script on its own: print its table (results.json is left alone)."""
+    print_table(run())
