@@ -14,12 +14,12 @@ from functions.tables import render_output
 
 TRAILER = Path(__file__).parent.parent / "tests" / "data" / "trailer.tsv.txt"
 
-_WORDS = (
+_WORDS = str.split(
     "the we and that is to of it a in you so this what I think really data model about know "
     "people can have but be our with when there not just going they very more time question "
     "team build actually because first video research customers problem important right way "
     "scale years work different said better system years product learned interesting"
-).split()
+)
 
 Segment = tuple[int, int | None, str]
 Speaker = tuple[int, str | None, str | None, str | None, str | None, int | None]

@@ -364,7 +364,7 @@ def _split(line: str, delimiter: str) -> list[str]:
 
 
 def assign_end_times(segments: list[Segment], duration_ms: int | None) -> list[Segment]:
-    """Set each segment's end to the next one's start (the media's end for the last); returns them."""
+    """Set each segment's end: the next one's start, or the media's end for the last."""
     for segment, end in zip(
         segments, [*(s.start_ms for s in segments[1:]), duration_ms], strict=False
     ):

@@ -95,8 +95,8 @@ def parse_timecode(value: str) -> int | None:
     """Milliseconds from `5`, `0:05`, `00:05`, `00:05.500`, `1:02:03`, `65:42`, `[00:05]`…; None if
     the value is not a timecode (seconds above 59 in a MM:SS form are not)."""
     if len(value) == 5 and value[2] == ":" and value[:2].isdigit() and value[3:].isdigit():
-        seconds = int(value[3:])  # MM:SS, the common case, kept fast
-        return (int(value[:2]) * 60 + seconds) * 1000 if seconds < 60 else None
+        whole_seconds = int(value[3:])  # MM:SS, the common case, kept fast
+        return (int(value[:2]) * 60 + whole_seconds) * 1000 if whole_seconds < 60 else None
     match = _TIMECODE.match(value.strip())
     if match:
         hours, minutes, seconds, fraction = match.groups()
