@@ -1,8 +1,9 @@
-"""Command line: `python -m functions parse FILE|-` and `python -m functions prompt`."""
+"""Command line: `python -m functions parse FILE|-`, `… prompt`, `… schema`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from functions.parser import StreamParser
@@ -36,9 +37,16 @@ def main(argv: list[str] | None = None) -> int:
         help="uploader context: title, description, speakers, glossary, language",
     )
 
+    commands.add_parser("schema", help="print the JSON Schema of the results-topic message")
+
     args = cli.parse_args(argv)
-    if args.duration is not None and args.duration < 0:
+    if getattr(args, "duration", None) is not None and args.duration < 0:
         cli.error("--duration must be >= 0")
+    if args.command == "schema":
+        from functions.messages import ResultChunk
+
+        sys.stdout.write(json.dumps(ResultChunk.model_json_schema(), indent=2) + "\n")
+        return 0
     if args.command == "prompt":
         sys.stdout.write(build_prompt(args.duration, not args.audio_only, dict(args.metadata)))
         return 0

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.models import MAX_FIELD_CHARS, MAX_TEXT_CHARS, Issue, ParseResult, Segment, Speaker
 from functions.tables import (
@@ -30,6 +31,21 @@ from functions.tables import (
 
 Row = Segment | Speaker
 
+
+class ParserState(BaseModel):
+    """Where a parser stands between two lines: enough to parse the rest of the output elsewhere
+    (the store parses each published chunk from the state the transcriber recorded before it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table: Table | None = None
+    columns: tuple[str | None, ...] | None = None
+    delimiter: str = Field(default="\t", pattern=r"^[\t|, ]$")
+    seen: tuple[Table, ...] = ()
+    line: int = Field(default=0, ge=0, description="lines of the output before this point")
+    last_start_ms: int = Field(default=-1, ge=-1)
+
+
 MAX_LINE_CHARS = 20_000
 _PIPE_RULE = re.compile(r"^[\s|:\-]+$")
 _ARTICLE_TRANSCRIPT = ("start", "text", "voice")  # seed 001's column order
@@ -38,7 +54,9 @@ _ARTICLE_TRANSCRIPT = ("start", "text", "voice")  # seed 001's column order
 class StreamParser:
     """One model response. `feed(chunk)` → completed rows; `close()` → the `ParseResult`."""
 
-    def __init__(self, duration_ms: int | None = None) -> None:
+    def __init__(self, duration_ms: int | None = None, state: ParserState | None = None) -> None:
+        """`state`: resume where another parser stood (`state()`); a resumed parser sees only part
+        of the output, so it leaves the cross-table checks (`check_voices`) to its caller."""
         self.duration_ms = duration_ms
         self.segments: list[Segment] = []
         self.speakers: dict[int, Speaker] = {}
@@ -51,6 +69,28 @@ class StreamParser:
         self._seen: set[Table] = set()
         self._last_start = -1
         self._closed = False
+        self._whole = state is None
+        if state is not None:
+            self._table, self._columns, self._delimiter = (
+                state.table,
+                state.columns,
+                state.delimiter,
+            )
+            self._seen, self._line_no = set(state.seen), state.line
+            self._last_start = state.last_start_ms
+
+    def state(self) -> ParserState:
+        """The state between two lines (raises inside a line: feed whole lines to use it)."""
+        if self._buffer:
+            raise ValueError("state() inside a line: feed complete lines first")
+        return ParserState(
+            table=self._table,
+            columns=self._columns,
+            delimiter=self._delimiter,
+            seen=tuple(sorted(self._seen)),
+            line=self._line_no,
+            last_start_ms=self._last_start,
+        )
 
     # -- input -------------------------------------------------------------------------------
 
@@ -336,12 +376,28 @@ class StreamParser:
             self._issue("cut_off", f"the output ends inside <{self._table.value}>")
         elif Table.SPEAKERS not in self._seen:
             self._issue("cut_off", "the output has no <SPEAKERS> table")
-        speaking = {s.voice for s in self.segments if s.voice is not None}
-        for voice in sorted(speaking - self.speakers.keys()):
-            self._issue("unknown_voice", f"voice {voice} speaks but is not in the speaker table")
-            self.speakers[voice] = Speaker(voice=voice, placeholder=True)
-        for voice in sorted(self.speakers.keys() - speaking):
-            self._issue("silent_speaker", f"voice {voice} is listed but never speaks")
+        if self._whole:
+            placeholders, issues = check_voices(self.segments, self.speakers.values())
+            self.speakers.update((p.voice, p) for p in placeholders)
+            self.issues += issues
+
+
+def check_voices(
+    segments: Iterable[Segment], speakers: Iterable[Speaker]
+) -> tuple[list[Speaker], list[Issue]]:
+    """Cross-check the two tables: a placeholder speaker for each voice that speaks but is not
+    listed, and an issue for it and for each listed speaker who never speaks."""
+    speaking = {s.voice for s in segments if s.voice is not None}
+    listed = {s.voice for s in speakers}
+    missing, silent = sorted(speaking - listed), sorted(listed - speaking)
+    issues = [
+        Issue(code="unknown_voice", message=f"voice {v} speaks but is not in the speaker table")
+        for v in missing
+    ] + [
+        Issue(code="silent_speaker", message=f"voice {v} is listed but never speaks")
+        for v in silent
+    ]
+    return [Speaker(voice=v, placeholder=True) for v in missing], issues
 
 
 def _delimiter_of(line: str) -> str:

@@ -62,3 +62,10 @@ def test_prompt_uses_duration_and_metadata() -> None:
 def test_prompt_rejects_malformed_metadata() -> None:
     done = run("prompt", "--metadata", "no-equals-sign")
     assert done.returncode == 2 and "KEY=VALUE" in done.stderr
+
+
+def test_committed_message_schema_matches_the_model() -> None:
+    done = run("schema")
+    assert done.returncode == 0, done.stderr
+    committed = (ROOT / "docs" / "schemas" / "result-chunk.schema.json").read_text()
+    assert json.loads(done.stdout) == json.loads(committed), "run: python -m functions schema"

@@ -7,7 +7,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from functions.parser import StreamParser, parse_text
+from functions.models import Segment, Speaker
+from functions.parser import StreamParser, check_voices, parse_text
 from functions.tables import is_unknown, render_output
 
 DATA = Path(__file__).parent / "data"
@@ -130,3 +131,29 @@ def test_rows_are_emitted_as_soon_as_their_line_ends() -> None:
     assert parser.feed("lo") == []
     (row,) = parser.feed(" world\n00:02")
     assert (row.start_ms, row.voice, row.text) == (1000, 1, "Hello world")
+
+
+def test_resuming_at_any_line_gives_the_same_rows_and_issues() -> None:
+    """The store parses each chunk from the state recorded before it: same rows, same issues."""
+    for text in _outputs():
+        whole = parse_text(text)
+        lines = text.splitlines(keepends=True)
+        boundaries = [i for i in range(len(lines) + 1) if i == 0 or lines[i - 1].endswith("\n")]
+        for cut in boundaries:
+            first = StreamParser()
+            head = [row for line in lines[:cut] for row in first.feed(line)]
+            second = StreamParser(state=first.state())
+            tail = second.feed("".join(lines[cut:]), final=True)
+            rows = head + tail
+            segments = [r for r in rows if isinstance(r, Segment)]
+            speakers = [r for r in rows if isinstance(r, Speaker)]
+            placeholders, voice_issues = check_voices(segments, speakers)
+            assert [(s.start_ms, s.voice, s.text) for s in segments] == [
+                (s.start_ms, s.voice, s.text) for s in whole.segments
+            ]
+            assert sorted([*speakers, *placeholders], key=lambda s: s.voice) == whole.speakers
+            issues = first.issues + second.issues + voice_issues
+            assert sorted((i.code, i.line or 0) for i in issues) == sorted(
+                (i.code, i.line or 0) for i in whole.issues
+            ), f"cut at line {cut}"
+            assert second.complete == whole.complete

@@ -1,0 +1,25 @@
+"""Names both functions share: Firestore paths, ids and statuses (docs/firestore.md)."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+
+TRANSCRIPTIONS = "transcriptions"
+PAGES = "pages"
+
+
+class Status(StrEnum):
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    REJECTED = "rejected"
+
+
+TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.BLOCKED, Status.REJECTED})
+
+
+def transcription_id(bucket: str, name: str) -> str:
+    """One document per source object path, derived deterministically (never from model output)."""
+    return hashlib.sha256(f"{bucket}/{name}".encode()).hexdigest()[:32]
