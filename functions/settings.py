@@ -39,6 +39,16 @@ class Settings(BaseSettings):
         default="", description="Override the Gemini endpoint (the local stand-in)."
     )
     model: str = Field(default="gemini-2.5-flash", min_length=1)
+    allowed_models: tuple[str, ...] = Field(
+        default=(
+            "gemini-2.5-flash",
+            "gemini-2.5-flash-lite",
+            "gemini-2.5-pro",
+            "gemini-3-flash-preview",
+            "gemini-3-pro-preview",
+        ),
+        description="Models an uploader may pick through the `model` metadata key (JSON list).",
+    )
 
     input_prefix: str = Field(default="uploads/", pattern=r"^[^/].*/$")
     output_prefix: str = Field(default="results/", pattern=r"^[^/].*/$")
