@@ -63,10 +63,7 @@ resource "google_cloudfunctions2_function" "transcribe" {
     max_instance_count               = var.gemini_max_concurrent_requests
     all_traffic_on_latest_revision   = true
 
-    environment_variables = merge(local.common_env, {
-      # Leaves a minute to record the outcome (or raise for a retry) before the platform timeout.
-      TABSCRIBE_TIME_BUDGET_S = tostring(var.transcribe_timeout_seconds - 60)
-    })
+    environment_variables = merge(local.common_env, local.transcribe_env)
 
     # Developer mode only: the API key, read from Secret Manager at instance start.
     dynamic "secret_environment_variables" {
@@ -135,9 +132,7 @@ resource "google_cloudfunctions2_function" "store" {
     max_instance_count               = var.store_max_instances
     all_traffic_on_latest_revision   = true
 
-    environment_variables = merge(local.common_env, {
-      TABSCRIBE_TIME_BUDGET_S = tostring(var.store_timeout_seconds - 20)
-    })
+    environment_variables = merge(local.common_env, local.store_env)
   }
 
   depends_on = [

@@ -41,4 +41,13 @@ locals {
     TABSCRIBE_FIRESTORE_DATABASE = google_firestore_database.main.name
     TABSCRIBE_LOG_LEVEL          = var.log_level
   }
+
+  # Per-function settings. The time budget leaves room to record the outcome (or raise for a
+  # retry) before the platform's timeout stops the instance.
+  transcribe_env = {
+    TABSCRIBE_TIME_BUDGET_S = tostring(var.transcribe_timeout_seconds - 60)
+  }
+  store_env = {
+    TABSCRIBE_TIME_BUDGET_S = tostring(var.store_timeout_seconds - 20)
+  }
 }
