@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+# Terraform checks (checkov) in their own virtualenv: their dependencies clash with the runtime pins.
+INFRA_VENV  := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | sha1sum | cut -c1-12)
 
-.PHONY: venv lint format test bench demo clean
+.PHONY: venv infra-venv lint format test bench demo clean
 
 venv: $(STAMP)
 
@@ -13,6 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
+
+infra-venv: $(INFRA_STAMP)
+
+$(INFRA_STAMP): requirements-infra.txt
+	@test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-infra.txt
+	@rm -f $(INFRA_VENV)/.installed-* && touch $@
 
 lint: venv
 	$(BIN)/ruff check .
@@ -23,7 +33,7 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+test: lint infra-venv
 	$(BIN)/python -m pytest
 
 bench: venv
@@ -34,4 +44,4 @@ demo:
 	@exit 2
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(INFRA_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

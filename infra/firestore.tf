@@ -1,0 +1,101 @@
+# Firestore (native mode): transcriptions/{id} with ordered pages/{n}, read live by the apps.
+
+resource "google_firestore_database" "main" {
+  project                           = var.project_id
+  name                              = var.firestore_database
+  location_id                       = local.firestore_location
+  type                              = "FIRESTORE_NATIVE"
+  concurrency_mode                  = "PESSIMISTIC" # leases are taken in transactions
+  app_engine_integration_mode       = "DISABLED"
+  point_in_time_recovery_enablement = var.firestore_point_in_time_recovery ? "POINT_IN_TIME_RECOVERY_ENABLED" : "POINT_IN_TIME_RECOVERY_DISABLED"
+  delete_protection_state           = var.deletion_protection ? "DELETE_PROTECTION_ENABLED" : "DELETE_PROTECTION_DISABLED"
+  # Removing the resource from Terraform never deletes the data; delete it deliberately if wanted.
+  deletion_policy = "ABANDON"
+
+  depends_on = [google_project_service.this]
+}
+
+# TTL: documents whose expire_at (a timestamp written by the app, if it wants expiry) is in the
+# past are deleted within about a day. A TTL on the parent does not delete its subcollection, so
+# pages carry the same field and policy.
+resource "google_firestore_field" "transcriptions_ttl" {
+  project    = var.project_id
+  database   = google_firestore_database.main.name
+  collection = "transcriptions"
+  field      = "expire_at"
+
+  ttl_config {}
+
+  # TTL fields are never queried; no need to index them.
+  index_config {}
+}
+
+resource "google_firestore_field" "pages_ttl" {
+  project    = var.project_id
+  database   = google_firestore_database.main.name
+  collection = "pages"
+  field      = "expire_at"
+
+  ttl_config {}
+
+  index_config {}
+
+  depends_on = [google_firestore_field.transcriptions_ttl]
+}
+
+# Single-field index exemptions: large or often-rewritten fields that are never queried. Indexing
+# them costs a write per entry and truncates values at 1,500 bytes; an empty index_config removes
+# every automatic index of the field.
+locals {
+  firestore_index_exemptions = {
+    transcriptions_lease    = { collection = "transcriptions", field = "lease" }
+    transcriptions_issues   = { collection = "transcriptions", field = "issues" }
+    transcriptions_plan     = { collection = "transcriptions", field = "plan" }
+    transcriptions_speakers = { collection = "transcriptions", field = "speakers" }
+    # "pages" is a subcollection: a field override applies to the collection group of that id.
+    pages_segments = { collection = "pages", field = "segments" }
+  }
+}
+
+resource "google_firestore_field" "index_exemption" {
+  for_each = local.firestore_index_exemptions
+
+  project    = var.project_id
+  database   = google_firestore_database.main.name
+  collection = each.value.collection
+  field      = each.value.field
+
+  index_config {}
+
+  depends_on = [google_firestore_field.pages_ttl]
+}
+
+# Security rules from the repository's firestore.rules (owners read their transcriptions and pages;
+# no client writes). A new ruleset is created for every change of the file and then released.
+resource "google_firebaserules_ruleset" "firestore" {
+  project = var.project_id
+
+  source {
+    files {
+      name    = "firestore.rules"
+      content = file("${path.module}/../firestore.rules")
+    }
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  depends_on = [google_firestore_database.main]
+}
+
+resource "google_firebaserules_release" "firestore" {
+  project = var.project_id
+  # The default database's release is "cloud.firestore"; a named database has its own release.
+  name         = var.firestore_database == "(default)" ? "cloud.firestore" : "cloud.firestore/${var.firestore_database}"
+  ruleset_name = "projects/${var.project_id}/rulesets/${google_firebaserules_ruleset.firestore.name}"
+
+  lifecycle {
+    replace_triggered_by = [google_firebaserules_ruleset.firestore]
+  }
+}

@@ -1,0 +1,53 @@
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+locals {
+  developer_mode = var.gemini_mode == "developer"
+
+  upload_bucket_name  = "${var.project_id}-${var.name_prefix}-uploads"
+  results_bucket_name = "${var.project_id}-${var.name_prefix}-results"
+  source_bucket_name  = "${var.project_id}-${var.name_prefix}-source"
+  log_bucket_name     = "${var.project_id}-${var.name_prefix}-access-logs"
+
+  # Short topic ids: the app takes the id, not the projects/.../topics/... path.
+  results_topic_id     = "${var.name_prefix}-results"
+  events_topic_id      = "${var.name_prefix}-events"
+  dead_letter_topic_id = "${var.name_prefix}-dead-letter"
+
+  firestore_location = coalesce(var.firestore_location, var.region)
+
+  # Function source: only what the functions import at run time. Paths are relative to the
+  # repository root; everything else (tests/, infra/, docs/, .venv*, bench/ ...) stays out.
+  repo_root       = "${path.module}/.."
+  source_includes = ["main.py", "requirements.txt", "functions/**"]
+  source_excludes = ["functions/**/__pycache__/**", "functions/**/*.pyc", "functions/**/.DS_Store"]
+  source_files = sort(tolist(setsubtract(
+    toset(flatten([for pattern in local.source_includes : fileset(local.repo_root, pattern)])),
+    toset(flatten([for pattern in local.source_excludes : fileset(local.repo_root, pattern)])),
+  )))
+
+  # Settings shared by both functions; the names are the fields of functions.settings.Settings.
+  common_env = {
+    GOOGLE_CLOUD_PROJECT         = var.project_id
+    TABSCRIBE_LOCATION           = var.gemini_location
+    TABSCRIBE_GEMINI_MODE        = var.gemini_mode
+    TABSCRIBE_MODEL              = var.gemini_model
+    TABSCRIBE_INPUT_PREFIX       = var.input_prefix
+    TABSCRIBE_OUTPUT_PREFIX      = var.output_prefix
+    TABSCRIBE_RESULTS_BUCKET     = google_storage_bucket.results.name
+    TABSCRIBE_RESULTS_TOPIC      = google_pubsub_topic.results.name
+    TABSCRIBE_EVENTS_TOPIC       = google_pubsub_topic.events.name
+    TABSCRIBE_FIRESTORE_DATABASE = google_firestore_database.main.name
+    TABSCRIBE_LOG_LEVEL          = var.log_level
+  }
+
+  # Per-function settings. The time budget leaves room to record the outcome (or raise for a
+  # retry) before the platform's timeout stops the instance.
+  transcribe_env = {
+    TABSCRIBE_TIME_BUDGET_S = tostring(var.transcribe_timeout_seconds - 60)
+  }
+  store_env = {
+    TABSCRIBE_TIME_BUDGET_S = tostring(var.store_timeout_seconds - 20)
+  }
+}

@@ -1,0 +1,85 @@
+output "upload_bucket" {
+  description = "Bucket to upload media to, under <input_prefix><owner>/."
+  value       = google_storage_bucket.uploads.name
+}
+
+output "upload_example" {
+  description = "How to start a transcription."
+  value       = "gcloud storage cp talk.mp4 gs://${google_storage_bucket.uploads.name}/${var.input_prefix}<owner-uid>/talk.mp4"
+}
+
+output "results_bucket" {
+  description = "Bucket of claim-check objects and exports (under output_prefix)."
+  value       = google_storage_bucket.results.name
+}
+
+output "access_log_bucket" {
+  description = "Bucket receiving the other buckets' access logs."
+  value       = google_storage_bucket.logs.name
+}
+
+output "results_topic" {
+  description = "Topic id of the result chunks (transcribe -> store)."
+  value       = google_pubsub_topic.results.name
+}
+
+output "events_topic" {
+  description = "Topic id of the completion events; subscribe here for downstream processing."
+  value       = google_pubsub_topic.events.name
+}
+
+output "dead_letter_topic" {
+  description = "Topic id of messages the store function could not process."
+  value       = google_pubsub_topic.dead_letter.name
+}
+
+output "dead_letter_subscription" {
+  description = "Pull subscription holding the dead-lettered messages for inspection and replay."
+  value       = google_pubsub_subscription.dead_letter.name
+}
+
+output "store_push_subscription" {
+  description = "Push subscription delivering result chunks to the store function."
+  value       = google_pubsub_subscription.store_push.name
+}
+
+output "transcribe_function" {
+  description = "Name of the transcribe function."
+  value       = google_cloudfunctions2_function.transcribe.name
+}
+
+output "store_function" {
+  description = "Name of the store function."
+  value       = google_cloudfunctions2_function.store.name
+}
+
+output "store_function_uri" {
+  description = "Internal-ingress URI of the store function (the push endpoint)."
+  value       = google_cloudfunctions2_function.store.service_config[0].uri
+}
+
+output "source_object" {
+  description = "Content-hashed source archive both functions run (what a rollback redeploys)."
+  value       = "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.source.name}"
+}
+
+output "service_accounts" {
+  description = "Service account per role."
+  value = {
+    transcribe   = google_service_account.transcribe.email
+    store        = google_service_account.store.email
+    trigger      = google_service_account.trigger.email
+    push_invoker = google_service_account.push_invoker.email
+    build        = google_service_account.build.email
+  }
+}
+
+output "firestore_database" {
+  description = "Firestore database id."
+  value       = google_firestore_database.main.name
+}
+
+output "gemini_api_key_secret" {
+  description = "Developer mode: the secret to add the API key to (null in vertex mode)."
+  value       = local.developer_mode ? google_secret_manager_secret.gemini_api_key[0].secret_id : null
+}

@@ -1,0 +1,32 @@
+# APIs the deployment needs. disable_on_destroy = false: other workloads in the project may use them.
+
+locals {
+  services = toset(concat(
+    [
+      "artifactregistry.googleapis.com", # function images (Cloud Build pushes, Cloud Run pulls)
+      "cloudbuild.googleapis.com",       # builds the function source
+      "cloudfunctions.googleapis.com",   # 2nd-gen functions
+      "eventarc.googleapis.com",         # the storage trigger of transcribe
+      "firebaserules.googleapis.com",    # Firestore security rules release
+      "firestore.googleapis.com",        # transcriptions and pages
+      "iam.googleapis.com",              # service accounts
+      "pubsub.googleapis.com",           # results / events / dead-letter topics
+      "run.googleapis.com",              # 2nd-gen functions run as Cloud Run services
+      "storage.googleapis.com",          # upload, results, source and log buckets
+    ],
+    local.developer_mode ? [
+      "generativelanguage.googleapis.com", # Gemini Developer API
+      "secretmanager.googleapis.com",      # the API key secret
+      ] : [
+      "aiplatform.googleapis.com", # Gemini on Vertex AI
+    ],
+  ))
+}
+
+resource "google_project_service" "this" {
+  for_each = local.services
+
+  project            = var.project_id
+  service            = each.value
+  disable_on_destroy = false
+}

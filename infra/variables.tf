@@ -1,0 +1,292 @@
+# Inputs. Every variable is typed, described and validated; only project_id has no default.
+
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project id that hosts everything (never hard-coded in the resources)."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a Google Cloud project id: 6-30 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the functions, the buckets (the storage trigger needs the bucket in the function's region) and the Artifact Registry repository."
+  default     = "us-central1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    error_message = "region must be a single Google Cloud region such as us-central1 or europe-west1."
+  }
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name (topics, functions, service accounts, bucket suffixes)."
+  default     = "tabscribe"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}$", var.name_prefix))
+    error_message = "name_prefix must be 2-15 lowercase letters, digits or hyphens, starting with a letter (service account ids are capped at 30 characters)."
+  }
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Labels added to every resource that supports them."
+  default     = { app = "tabscribe" }
+
+  validation {
+    condition     = alltrue([for k, v in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", k)) && can(regex("^[a-z0-9_-]{0,63}$", v))])
+    error_message = "labels keys and values must be lowercase letters, digits, underscores or hyphens (keys start with a letter)."
+  }
+}
+
+# --- Gemini --------------------------------------------------------------------------------------
+
+variable "gemini_mode" {
+  type        = string
+  description = "vertex: Gemini on Vertex AI with the function's service account (media passed as gs:// URI). developer: Gemini Developer API with an API key from Secret Manager (media uploaded to the Files API)."
+  default     = "vertex"
+
+  validation {
+    condition     = contains(["vertex", "developer"], var.gemini_mode)
+    error_message = "gemini_mode must be \"vertex\" or \"developer\"."
+  }
+}
+
+variable "gemini_model" {
+  type        = string
+  description = "Gemini model id (TABSCRIBE_MODEL); object metadata may still override it per upload within the allowed values."
+  default     = "gemini-2.5-flash"
+
+  validation {
+    condition     = can(regex("^gemini-[a-z0-9.-]+$", var.gemini_model))
+    error_message = "gemini_model must be a Gemini model id such as gemini-2.5-flash or gemini-3-flash-preview."
+  }
+}
+
+variable "gemini_location" {
+  type        = string
+  description = "Vertex AI location for Gemini calls (TABSCRIBE_LOCATION): a region, or \"global\" for models only served there."
+  default     = "us-central1"
+
+  validation {
+    condition     = var.gemini_location == "global" || can(regex("^[a-z]+-[a-z]+[0-9]$", var.gemini_location))
+    error_message = "gemini_location must be a region such as us-central1, or global."
+  }
+}
+
+variable "gemini_max_concurrent_requests" {
+  type        = number
+  description = "How many Gemini requests may run at once (your quota / budget). Each transcribe instance runs exactly one, so this is the transcribe function's max_instance_count."
+  default     = 5
+
+  validation {
+    condition     = var.gemini_max_concurrent_requests >= 1 && var.gemini_max_concurrent_requests <= 100 && floor(var.gemini_max_concurrent_requests) == var.gemini_max_concurrent_requests
+    error_message = "gemini_max_concurrent_requests must be a whole number from 1 to 100."
+  }
+}
+
+# --- Functions -----------------------------------------------------------------------------------
+
+variable "transcribe_timeout_seconds" {
+  type        = number
+  description = "Timeout of the transcribe function. Event-driven 2nd-gen functions allow at most 540 s; the app's time budget (TABSCRIBE_TIME_BUDGET_S) is set 60 s below it."
+  default     = 540
+
+  validation {
+    condition     = var.transcribe_timeout_seconds >= 180 && var.transcribe_timeout_seconds <= 540
+    error_message = "transcribe_timeout_seconds must be between 180 and 540 (the event-driven maximum)."
+  }
+}
+
+variable "transcribe_memory" {
+  type        = string
+  description = "Memory of the transcribe function. It streams (ranged reads, streamed Gemini output), so it never holds the media in memory."
+  default     = "1Gi"
+
+  validation {
+    condition     = contains(["512Mi", "1Gi", "2Gi", "4Gi"], var.transcribe_memory)
+    error_message = "transcribe_memory must be one of 512Mi, 1Gi, 2Gi, 4Gi."
+  }
+}
+
+variable "store_timeout_seconds" {
+  type        = number
+  description = "Timeout of the store function; also the push subscription's ack deadline (which is the push HTTP timeout, 10-600 s)."
+  default     = 120
+
+  validation {
+    condition     = var.store_timeout_seconds >= 30 && var.store_timeout_seconds <= 600
+    error_message = "store_timeout_seconds must be between 30 and 600 (the push ack-deadline range)."
+  }
+}
+
+variable "store_memory" {
+  type        = string
+  description = "Memory of the store function (parses one message of at most a few hundred KB and writes Firestore)."
+  default     = "512Mi"
+
+  validation {
+    condition     = contains(["256Mi", "512Mi", "1Gi"], var.store_memory)
+    error_message = "store_memory must be one of 256Mi, 512Mi, 1Gi."
+  }
+}
+
+variable "store_max_instances" {
+  type        = number
+  description = "Upper bound on store instances; push deliveries above it are throttled and retried by Pub/Sub."
+  default     = 10
+
+  validation {
+    condition     = var.store_max_instances >= 1 && var.store_max_instances <= 100 && floor(var.store_max_instances) == var.store_max_instances
+    error_message = "store_max_instances must be a whole number from 1 to 100."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "Log level of both functions (TABSCRIBE_LOG_LEVEL)."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+# --- Storage -------------------------------------------------------------------------------------
+
+variable "input_prefix" {
+  type        = string
+  description = "Object prefix the transcriber accepts (TABSCRIBE_INPUT_PREFIX); uploads go to <prefix><owner>/<file>."
+  default     = "uploads/"
+
+  validation {
+    condition     = can(regex("^[^/].*/$", var.input_prefix))
+    error_message = "input_prefix must not start with / and must end with /."
+  }
+}
+
+variable "output_prefix" {
+  type        = string
+  description = "Object prefix of claim-check objects and exports in the results bucket (TABSCRIBE_OUTPUT_PREFIX)."
+  default     = "results/"
+
+  validation {
+    condition     = can(regex("^[^/].*/$", var.output_prefix))
+    error_message = "output_prefix must not start with / and must end with /."
+  }
+}
+
+variable "results_retention_days" {
+  type        = number
+  description = "Days after which claim-check objects and exports under output_prefix are deleted from the results bucket."
+  default     = 30
+
+  validation {
+    condition     = var.results_retention_days >= 1 && var.results_retention_days <= 3650
+    error_message = "results_retention_days must be between 1 and 3650."
+  }
+}
+
+variable "upload_retention_days" {
+  type        = number
+  description = "Days after which uploaded media is deleted (0 keeps uploads until someone deletes them)."
+  default     = 0
+
+  validation {
+    condition     = var.upload_retention_days >= 0 && var.upload_retention_days <= 3650
+    error_message = "upload_retention_days must be between 0 and 3650."
+  }
+}
+
+variable "noncurrent_version_retention_days" {
+  type        = number
+  description = "Days an overwritten or deleted object version is kept (object versioning is on for every bucket)."
+  default     = 7
+
+  validation {
+    condition     = var.noncurrent_version_retention_days >= 1 && var.noncurrent_version_retention_days <= 365
+    error_message = "noncurrent_version_retention_days must be between 1 and 365."
+  }
+}
+
+variable "access_log_retention_days" {
+  type        = number
+  description = "Days Cloud Storage usage/access logs are kept in the log bucket."
+  default     = 90
+
+  validation {
+    condition     = var.access_log_retention_days >= 1 && var.access_log_retention_days <= 3650
+    error_message = "access_log_retention_days must be between 1 and 3650."
+  }
+}
+
+variable "force_destroy_buckets" {
+  type        = bool
+  description = "Let terraform destroy delete non-empty buckets. Keep false outside throwaway projects."
+  default     = false
+}
+
+# --- Pub/Sub -------------------------------------------------------------------------------------
+
+variable "max_delivery_attempts" {
+  type        = number
+  description = "Deliveries of a result message to the store function before it goes to the dead-letter topic (Pub/Sub allows 5-100)."
+  default     = 10
+
+  validation {
+    condition     = var.max_delivery_attempts >= 5 && var.max_delivery_attempts <= 100
+    error_message = "max_delivery_attempts must be between 5 and 100."
+  }
+}
+
+variable "pubsub_kms_key_name" {
+  type        = string
+  description = "Optional Cloud KMS key (projects/.../locations/.../keyRings/.../cryptoKeys/...) to encrypt the topics with (CMEK). null: Google-managed encryption."
+  default     = null
+
+  validation {
+    condition     = var.pubsub_kms_key_name == null || can(regex("^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$", var.pubsub_kms_key_name))
+    error_message = "pubsub_kms_key_name must be null or a full Cloud KMS crypto key name."
+  }
+}
+
+# --- Firestore -----------------------------------------------------------------------------------
+
+variable "firestore_database" {
+  type        = string
+  description = "Firestore database id (TABSCRIBE_FIRESTORE_DATABASE). \"(default)\" gets the free tier; use a named database if the project already has a default one that Terraform should not own."
+  default     = "(default)"
+
+  validation {
+    condition     = var.firestore_database == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore_database))
+    error_message = "firestore_database must be \"(default)\" or 4-63 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "firestore_location" {
+  type        = string
+  description = "Firestore location (a region such as us-central1 or a multi-region such as nam5 / eur3). null: the region variable."
+  default     = null
+
+  validation {
+    condition     = var.firestore_location == null || can(regex("^([a-z]+-[a-z]+[0-9]|nam[0-9]+|eur[0-9]+)$", var.firestore_location))
+    error_message = "firestore_location must be null, a region, or a Firestore multi-region such as nam5 or eur3."
+  }
+}
+
+variable "firestore_point_in_time_recovery" {
+  type        = bool
+  description = "Keep 7 days of point-in-time recovery for Firestore (billed as extra storage)."
+  default     = true
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Turn on Firestore delete protection (a destroy or a console click cannot drop the database)."
+  default     = true
+}
