@@ -3,7 +3,7 @@
 Cloud Storage events arrive at least once. A claim is taken in a Firestore transaction:
 - no document, or an older generation on it: claim attempt 1 (a new generation supersedes);
 - a newer generation on it: this event is stale, skip;
-- the same generation, finished: a duplicate, skip;
+- the same generation, finished (final chunk published) or terminal: a duplicate, skip;
 - the same generation, lease held by another event and not expired: in flight elsewhere, skip;
 - otherwise (lease expired, or the platform retrying this very event): take over, attempt + 1.
 """
@@ -92,8 +92,8 @@ def _decide(
         return None, f"stale event: generation {current_generation} supersedes it"
     if int(source.generation) > current_generation:
         return 1, f"new generation supersedes {current_generation}"
-    if current.get("status") in TERMINAL:
-        return None, f"duplicate event: already {current.get('status')}"
+    if current.get("status") in TERMINAL or run.get("finished"):
+        return None, f"duplicate event: already {current.get('status')}, run finished"
     lease = current.get("lease") or {}
     expires = lease.get("expires_at")
     if lease.get("holder") != holder and expires is not None and expires > now:
@@ -109,7 +109,7 @@ def _claim_fields(
         "owner": source.owner,
         "status": Status.PROCESSING.value,
         "reason": None,
-        "run": {"generation": source.generation, "attempt": attempt},
+        "run": {"generation": source.generation, "attempt": attempt, "finished": False},
         "lease": {"holder": holder, "expires_at": expires},
         "updated_at": firestore.SERVER_TIMESTAMP,
     }
@@ -117,33 +117,21 @@ def _claim_fields(
 
 def next_attempt(db: firestore.Client, current: Claim, lease_s: float, now: dt.datetime) -> Claim:
     """A retry inside the same invocation is a new run: bump the attempt, renew the lease."""
-    ref = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
-    bumped: Claim | None = None
-
-    @firestore.transactional
-    def bump(transaction: firestore.Transaction) -> None:
-        nonlocal bumped
-        run = (ref.get(transaction=transaction).to_dict() or {}).get("run") or {}
-        if run.get("generation") != current.generation or run.get("attempt") != current.attempt:
-            raise Superseded(f"run is now {run}, not ({current.generation}, {current.attempt})")
-        bumped = Claim(
-            current.transcription_id, current.generation, current.attempt + 1, current.holder
-        )
-        transaction.update(
-            ref,
-            {
-                "run.attempt": bumped.attempt,
-                "lease.expires_at": now + dt.timedelta(seconds=lease_s),
-                "updated_at": firestore.SERVER_TIMESTAMP,
-            },
-        )
-
-    bump(db.transaction())
-    assert bumped is not None
+    bumped = Claim(current.transcription_id, current.generation, current.attempt + 1, current.holder)
+    expires = now + dt.timedelta(seconds=lease_s)
+    update_run(db, current, {"run.attempt": bumped.attempt, "lease.expires_at": expires})
     return bumped
 
 
-def record(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> None:
-    """Add what the transcriber learned (plan, duration, tracks) to the claimed document."""
+def update_run(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> None:
+    """Update the document if `current` is still its run; raise Superseded if another took over."""
     ref = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
-    ref.update({**fields, "updated_at": firestore.SERVER_TIMESTAMP})
+
+    @firestore.transactional
+    def update(transaction: firestore.Transaction) -> None:
+        run = (ref.get(transaction=transaction).to_dict() or {}).get("run") or {}
+        if run.get("generation") != current.generation or run.get("attempt") != current.attempt:
+            raise Superseded(f"run is now {run}, not ({current.generation}, {current.attempt})")
+        transaction.update(ref, {**fields, "updated_at": firestore.SERVER_TIMESTAMP})
+
+    update(db.transaction())

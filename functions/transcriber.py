@@ -126,7 +126,7 @@ def _transcribe(run: Run) -> str:
         )
         return "superseded"
     db = clients.firestore_client(run.settings.firestore_database)
-    claims.record(
+    claims.update_run(
         db,
         run.claim,
         {

@@ -1,0 +1,49 @@
+"""CloudEvents as Google Cloud delivers them, built from real objects (for the bridge and tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+FINALIZED = "google.cloud.storage.object.v1.finalized"
+
+
+def object_resource(blob: Any) -> dict[str, Any]:
+    """The Cloud Storage object resource of a loaded blob, as the event's data carries it."""
+    return {
+        "kind": "storage#object",
+        "id": f"{blob.bucket.name}/{blob.name}/{blob.generation}",
+        "bucket": blob.bucket.name,
+        "name": blob.name,
+        "generation": str(blob.generation),
+        "metageneration": str(blob.metageneration or 1),
+        "contentType": blob.content_type,
+        "size": str(blob.size),
+        "md5Hash": blob.md5_hash,
+        "crc32c": blob.crc32c,
+        "metadata": blob.metadata or {},
+        "timeCreated": _iso(blob.time_created or dt.datetime.now(dt.UTC)),
+        "updated": _iso(blob.updated or dt.datetime.now(dt.UTC)),
+        "storageClass": blob.storage_class or "STANDARD",
+    }
+
+
+def storage_event(
+    data: dict[str, Any], event_id: str | None = None, time: dt.datetime | None = None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """(headers, body) of a binary-mode CloudEvent for a finalized object, as Eventarc sends it."""
+    headers = {
+        "ce-specversion": "1.0",
+        "ce-id": event_id or uuid.uuid4().hex,
+        "ce-source": f"//storage.googleapis.com/projects/_/buckets/{data['bucket']}",
+        "ce-type": FINALIZED,
+        "ce-subject": f"objects/{data['name']}",
+        "ce-time": _iso(time or dt.datetime.now(dt.UTC)),
+        "content-type": "application/json",
+    }
+    return headers, data
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
