@@ -17,7 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions
+	$(BIN)/mypy functions standin
 
 format: venv
 	$(BIN)/ruff format .

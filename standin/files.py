@@ -108,8 +108,10 @@ class FileStore:
             if upload is None:
                 raise ApiError(404, "No such upload session (unknown or finished upload_id).")
             if offset != upload.received:
-                raise invalid(f"Invalid X-Goog-Upload-Offset {offset}: "
-                              f"{upload.received} bytes were received so far.")
+                raise invalid(
+                    f"Invalid X-Goog-Upload-Offset {offset}: "
+                    f"{upload.received} bytes were received so far."
+                )
             if upload.received + len(data) > upload.size:
                 raise invalid("More bytes than the declared X-Goog-Upload-Header-Content-Length.")
             upload.digest.update(data)
@@ -119,8 +121,14 @@ class FileStore:
             del self._uploads[upload_id]
             if upload.received != upload.size:
                 raise invalid(f"Upload finalized after {upload.received} of {upload.size} bytes.")
-            record = FileRecord(upload.file_id, upload.display_name, upload.mime_type,
-                                upload.size, upload.digest.hexdigest(), time.time())
+            record = FileRecord(
+                upload.file_id,
+                upload.display_name,
+                upload.mime_type,
+                upload.size,
+                upload.digest.hexdigest(),
+                time.time(),
+            )
             self._files[record.file_id] = record
             return record
 

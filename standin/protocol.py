@@ -164,7 +164,9 @@ def parse_request(body: JSON, mode: str, model: str, stream: bool) -> ModelReque
     for content in contents:
         parts = content.get("parts") if isinstance(content, dict) else None
         if not parts or not isinstance(parts, list):
-            raise invalid("* GenerateContentRequest.contents[].parts: contents.parts must not be empty")
+            raise invalid(
+                "* GenerateContentRequest.contents[].parts: contents.parts must not be empty"
+            )
         for part in parts:
             if not isinstance(part, dict):
                 raise invalid("Invalid JSON payload received. Part must be an object.")
@@ -182,22 +184,28 @@ def parse_request(body: JSON, mode: str, model: str, stream: bool) -> ModelReque
 def _text_chars(content: Any) -> int:
     if not isinstance(content, dict):
         return len(content) if isinstance(content, str) else 0
-    return sum(len(str(p.get("text", ""))) for p in content.get("parts") or [] if isinstance(p, dict))
+    return sum(
+        len(str(p.get("text", ""))) for p in content.get("parts") or [] if isinstance(p, dict)
+    )
 
 
 def _media_of(part: JSON, mode: str) -> Media | None:
     file_data, inline = part.get("fileData"), part.get("inlineData")
     if file_data is None and inline is None:
         return None
-    if inline is not None:
+    if not isinstance(file_data or inline, dict):
+        raise invalid("Invalid JSON payload received. file_data / inline_data must be objects.")
+    if isinstance(inline, dict):
         try:
             data = base64.b64decode(str(inline.get("data", "")), validate=True)
         except ValueError:
-            raise invalid("Invalid value at 'contents[0].parts[0].inline_data.data' (TYPE_BYTES), "
-                          "Base64 decoding failed") from None
+            raise invalid(
+                "Invalid value at 'contents[0].parts[0].inline_data.data' (TYPE_BYTES), "
+                "Base64 decoding failed"
+            ) from None
         found = Media("inline", "", _mime(inline.get("mimeType"), required=True), data)
     else:
-        found = _file_media(file_data, mode)
+        found = _file_media(file_data or {}, mode)
     _apply_video_metadata(found, part.get("videoMetadata"))
     resolution = part.get("mediaResolution")
     if isinstance(resolution, dict):
@@ -211,14 +219,18 @@ def _media_of(part: JSON, mode: str) -> Media | None:
 def _file_media(file_data: JSON, mode: str) -> Media:
     uri = str(file_data.get("fileUri") or "")
     if not uri:
-        raise invalid("* GenerateContentRequest.contents[].parts[].file_data.file_uri: "
-                      "file_uri is not specified")
+        raise invalid(
+            "* GenerateContentRequest.contents[].parts[].file_data.file_uri: "
+            "file_uri is not specified"
+        )
     mime = file_data.get("mimeType")
     if uri.startswith("gs://"):
         if mode == "developer":
-            raise invalid(f"Invalid or unsupported file uri: {uri}. The Gemini Developer API "
-                          "does not read gs:// URIs; upload the file with the Files API.")
-        if not re.match(r"^gs://[a-z0-9][a-z0-9._-]{1,221}/.+", uri):
+            raise invalid(
+                f"Invalid or unsupported file uri: {uri}. The Gemini Developer API "
+                "does not read gs:// URIs; upload the file with the Files API."
+            )
+        if not re.match(r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]/.+", uri):
             raise invalid(f"Invalid Cloud Storage URI: {uri}")
         return Media("gcs", uri, _mime(mime, required=True))
     if mode == "vertex" or not FILE_URI.match(uri):
@@ -243,8 +255,10 @@ def check_mime(mime: str) -> None:
 
 def check_resolution(value: str) -> None:
     if value not in MEDIA_RESOLUTIONS:
-        raise invalid(f"Invalid value at 'media_resolution' (type.googleapis.com/"
-                      f"google.ai.generativelanguage.MediaResolution), \"{value}\"")
+        raise invalid(
+            f"Invalid value at 'media_resolution' (type.googleapis.com/"
+            f'google.ai.generativelanguage.MediaResolution), "{value}"'
+        )
 
 
 def _apply_video_metadata(media: Media, meta: Any) -> None:
@@ -274,17 +288,24 @@ def _offset(value: Any, name: str) -> float | None:
         return None
     match = re.fullmatch(r"(\d+(?:\.\d{1,9})?)s", str(value))
     if not match:
-        raise invalid(f"Invalid value at 'video_metadata.{name}' (type.googleapis.com/"
-                      f"google.protobuf.Duration), \"{value}\"")
+        raise invalid(
+            f"Invalid value at 'video_metadata.{name}' (type.googleapis.com/"
+            f'google.protobuf.Duration), "{value}"'
+        )
     return float(match.group(1))
 
 
 def check_generation_config(config: JSON, model: str) -> None:
     max_out = config.get("maxOutputTokens")
-    if max_out is not None and not 1 <= int(_number(max_out, "max_output_tokens")) <= MAX_OUTPUT_TOKENS:
-        raise invalid(f"Unable to submit request because it has a maxOutputTokens value of "
-                      f"{max_out} but the supported range is from 1 (inclusive) to "
-                      f"{MAX_OUTPUT_TOKENS + 1} (exclusive). Update the value and try again.")
+    if (
+        max_out is not None
+        and not 1 <= int(_number(max_out, "max_output_tokens")) <= MAX_OUTPUT_TOKENS
+    ):
+        raise invalid(
+            f"Unable to submit request because it has a maxOutputTokens value of "
+            f"{max_out} but the supported range is from 1 (inclusive) to "
+            f"{MAX_OUTPUT_TOKENS + 1} (exclusive). Update the value and try again."
+        )
     for name, low, high in (("temperature", 0.0, 2.0), ("topP", 0.0, 1.0)):
         if name in config and not low <= _number(config[name], name) <= high:
             raise invalid(f"{name} must be in the range [{low}, {high}].")
@@ -305,8 +326,9 @@ def _check_thinking(thinking: Any, model: str) -> None:
         if str(level).upper() not in THINKING_LEVELS:
             raise invalid(f"Invalid thinking level: {level}")
     if budget is not None and not -1 <= int(_number(budget, "thinking_budget")) <= 32_768:
-        raise invalid(f"The thinking budget {budget} is invalid. Please choose a value "
-                      "between -1 and 32768.")
+        raise invalid(
+            f"The thinking budget {budget} is invalid. Please choose a value between -1 and 32768."
+        )
 
 
 def is_gemini3(model: str) -> bool:
@@ -333,9 +355,7 @@ class Usage:
         return meta
 
 
-def estimate_usage(
-    request: ModelRequest, duration_s: float, has_video: bool
-) -> Usage:
+def estimate_usage(request: ModelRequest, duration_s: float, has_video: bool) -> Usage:
     """Input tokens as Gemini counts them: audio per second, frames per fps x tokens per frame."""
     text = math.ceil(request.prompt_chars / 4)
     audio = video = 0

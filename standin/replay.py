@@ -136,9 +136,7 @@ def _finish(plan: Plan, envelope: JSON, reason: str, thought: JSON | None) -> No
 
 
 def _safety_ratings() -> list[JSON]:
-    ratings: list[JSON] = [
-        {"category": c, "probability": "NEGLIGIBLE"} for c in SAFETY_CATEGORIES
-    ]
+    ratings: list[JSON] = [{"category": c, "probability": "NEGLIGIBLE"} for c in SAFETY_CATEGORIES]
     ratings[1] = {"category": SAFETY_CATEGORIES[1], "probability": "HIGH", "blocked": True}
     return ratings
 

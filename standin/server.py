@@ -130,7 +130,9 @@ class Handler(BaseHTTPRequestHandler):
         self.require_api_key()
         self.model_call("developer", model, method)
 
-    def vertex_model(self, version: str, project: str, location: str, model: str, method: str) -> None:
+    def vertex_model(
+        self, version: str, project: str, location: str, model: str, method: str
+    ) -> None:
         self.require_bearer()
         self.project = project
         self.model_call("vertex", model, method)
@@ -234,8 +236,10 @@ class Handler(BaseHTTPRequestHandler):
         upload_id = self.state.files.start(
             declared.get("name"), declared.get("displayName"), str(mime or ""), size
         )
-        host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.port}"
-        url = f"http://{host}/upload/{version}/files?upload_id={upload_id}&upload_protocol=resumable"
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.port}"
+        url = (
+            f"http://{host}/upload/{version}/files?upload_id={upload_id}&upload_protocol=resumable"
+        )
         self.send_json(200, {}, {"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"})
 
     def upload_chunk(self, version: str) -> None:
@@ -244,8 +248,10 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if command == "query":
                 received = self.state.files.received(upload_id)
-                headers = {"X-Goog-Upload-Status": "active",
-                           "X-Goog-Upload-Size-Received": str(received)}
+                headers = {
+                    "X-Goog-Upload-Status": "active",
+                    "X-Goog-Upload-Size-Received": str(received),
+                }
                 self.send_json(200, {}, headers)
                 return
             if "upload" not in command:
@@ -289,21 +295,31 @@ class Handler(BaseHTTPRequestHandler):
             state.reset()
         elif self.command == "POST" and name == "faults":
             body = json.loads(self.body or b"[]")
-            state.configure({"faults": body.get("faults", body) if isinstance(body, dict) else body})
+            state.configure(
+                {"faults": body.get("faults", body) if isinstance(body, dict) else body}
+            )
         elif self.command == "POST" and name == "config":
             state.configure(json.loads(self.body or b"{}"))
         elif self.command == "POST" and name == "responses":
             state.registry.add(registration(json.loads(self.body)))
         elif name not in ("calls", "faults", "config", "responses", "files", "info"):
             raise ApiError(404, f"Unknown control endpoint /_standin/{name}")
-        views = {
-            "calls": lambda: {"calls": state.calls()},
-            "faults": lambda: {"faults": state.faults.pending()},
-            "config": lambda: asdict(state.config),
-            "responses": lambda: {"responses": state.registry.summaries()},
-            "files": lambda: {"files": [_file_view(f) for f in state.files.all()]},
-        }
-        self.send_json(200, views.get(name, state.info)())
+        self.send_json(200, control_view(state, name))
+
+
+def control_view(state: State, name: str) -> Any:
+    """What GET /_standin/{name} shows (and what a POST to it answers)."""
+    if name == "calls":
+        return {"calls": state.calls()}
+    if name == "faults":
+        return {"faults": state.faults.pending()}
+    if name == "config":
+        return asdict(state.config)
+    if name == "responses":
+        return {"responses": state.registry.summaries()}
+    if name == "files":
+        return {"files": [_file_view(f) for f in state.files.all()]}
+    return state.info()
 
 
 def _file_view(record: FileRecord) -> JSON:
@@ -325,26 +341,35 @@ def gcs_sha256(uri: str, project: str) -> str | None:
         return None
     from google.api_core import exceptions
     from google.auth.credentials import AnonymousCredentials
-    from google.cloud import storage
+    from google.cloud import storage  # type: ignore[import-untyped]
 
     bucket, _, name = uri.removeprefix("gs://").partition("/")
-    client = storage.Client(project=project or "standin", credentials=AnonymousCredentials())
+    client = storage.Client(project=project or "standin", credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
     digest = hashlib.sha256()
     try:
         with client.bucket(bucket).blob(name).open("rb", chunk_size=8 * 1024 * 1024) as reader:
             while chunk := reader.read(8 * 1024 * 1024):
                 digest.update(chunk)
     except exceptions.NotFound:
-        raise invalid(f"Cannot fetch content from the provided URL: {uri} (no such object).") from None
+        raise invalid(
+            f"Cannot fetch content from the provided URL: {uri} (no such object)."
+        ) from None
     return digest.hexdigest()
 
 
 Action = Callable[..., None]
 ROUTES: list[tuple[str, str, Action]] = [
-    ("POST", rf"/{VERSION}/models/([^/:]+):(generateContent|streamGenerateContent)",
-     Handler.developer_model),
-    ("POST", r"/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/"
-     r"([^/:]+):(generateContent|streamGenerateContent)", Handler.vertex_model),
+    (
+        "POST",
+        rf"/{VERSION}/models/([^/:]+):(generateContent|streamGenerateContent)",
+        Handler.developer_model,
+    ),
+    (
+        "POST",
+        r"/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/"
+        r"([^/:]+):(generateContent|streamGenerateContent)",
+        Handler.vertex_model,
+    ),
     ("POST", rf"/upload/{VERSION}/files", Handler.upload),
     ("GET", rf"/{VERSION}/files", Handler.list_files),
     ("GET", rf"/{VERSION}/files/([^/:]+)", Handler.get_file),
@@ -381,17 +406,33 @@ class StandIn:
         self._thread.start()
 
     def configure(self, faults: Any = None, **settings: Any) -> Config:
-        """Change settings (token_rate, chunk_chars, processing_polls…) and/or set the fault queue."""
+        """Change settings (token_rate, chunk_chars, processing_polls…) and/or the fault queue."""
         changes = dict(settings)
         if faults is not None:
             changes["faults"] = faults
         return self.state.configure(changes)
 
-    def register(self, text: str, duration_s: float = 60.0, has_video: bool = False,
-                 sha256: str | None = None, media: bytes | None = None,
-                 uri: str | None = None, name: str = "") -> Entry:
-        entry = entry_from_dict({"text": text, "duration_s": duration_s, "has_video": has_video,
-                                 "sha256": sha256, "media": media, "uri": uri, "name": name})
+    def register(
+        self,
+        text: str,
+        duration_s: float = 60.0,
+        has_video: bool = False,
+        sha256: str | None = None,
+        media: bytes | None = None,
+        uri: str | None = None,
+        name: str = "",
+    ) -> Entry:
+        entry = entry_from_dict(
+            {
+                "text": text,
+                "duration_s": duration_s,
+                "has_video": has_video,
+                "sha256": sha256,
+                "media": media,
+                "uri": uri,
+                "name": name,
+            }
+        )
         self.state.registry.add(entry)
         return entry
 
@@ -413,8 +454,13 @@ class StandIn:
         self.stop()
 
 
-def start(host: str = "127.0.0.1", port: int = 0, responses_dir: Path | None = BUNDLED_DIR,
-          verbose: bool = False, **settings: Any) -> StandIn:
+def start(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    responses_dir: Path | None = BUNDLED_DIR,
+    verbose: bool = False,
+    **settings: Any,
+) -> StandIn:
     """Start a stand-in on host:port (0 = a free port); settings as in `Config`."""
     from standin.state import config_with
 

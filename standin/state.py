@@ -83,7 +83,13 @@ class State:
             "notice": NOTICE,
             "settings": asdict(self.config),
             "responses": self.registry.summaries(),
-            "control": ["GET /_standin/info", "GET /_standin/calls", "POST /_standin/reset",
-                        "GET|POST /_standin/faults", "GET|POST /_standin/config",
-                        "GET|POST /_standin/responses", "GET /_standin/files"],
+            "control": [
+                "GET /_standin/info",
+                "GET /_standin/calls",
+                "POST /_standin/reset",
+                "GET|POST /_standin/faults",
+                "GET|POST /_standin/config",
+                "GET|POST /_standin/responses",
+                "GET /_standin/files",
+            ],
         }
