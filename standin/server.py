@@ -84,6 +84,10 @@ class Handler(BaseHTTPRequestHandler):
                     self.send_json(400, invalid(str(exc)).body())
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
+                except Exception as exc:  # a stand-in bug: say so instead of hanging up
+                    self.log_error("stand-in error: %r", exc)
+                    message = f"Gemini API stand-in internal error: {exc!r}"
+                    self.send_json(500, ApiError(500, message).body())
                 return
         self.send_json(404, ApiError(404, f"Method not found: {method} {url.path}").body())
 
@@ -107,7 +111,8 @@ class Handler(BaseHTTPRequestHandler):
     # -- auth -----------------------------------------------------------------------------------
 
     def require_api_key(self) -> None:
-        if not (self.headers.get("x-goog-api-key") or self.query.get("key")):
+        has_bearer = (self.headers.get("Authorization") or "").startswith("Bearer ")
+        if not (self.headers.get("x-goog-api-key") or self.query.get("key") or has_bearer):
             raise ApiError(
                 403,
                 "Method doesn't allow unregistered callers (callers without established "
@@ -141,6 +146,9 @@ class Handler(BaseHTTPRequestHandler):
         stream = method == "streamGenerateContent"
         call = self.state.new_call(mode=mode, model=model, method=method, status=None)
         try:
+            if method == "countTokens":
+                self.count_tokens(mode, model, call)
+                return
             fault = self.fault_for_call()
             call["faults"] = fault.applied()
             time.sleep(fault.first_byte_delay_s)
@@ -160,6 +168,18 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             call.update(status=exc.code, error=exc.message)
             raise
+        except (BrokenPipeError, ConnectionResetError):
+            call["error"] = "client disconnected"
+            raise
+
+    def count_tokens(self, mode: str, model: str, call: dict[str, Any]) -> None:
+        """countTokens: the prompt tokens generateContent would report (no faults applied)."""
+        request = parse_request(self.json_body(), mode, model, stream=False)
+        entry = self.resolve_media(request, call)
+        usage = estimate_usage(request, entry.duration_s, entry.has_video)
+        call["status"] = 200
+        body = {"totalTokens": usage.prompt, "promptTokensDetails": usage.details}
+        self.send_json(200, body)
 
     def fault_for_call(self) -> Fault:
         header = self.headers.get(FAULT_HEADER)
@@ -231,7 +251,11 @@ class Handler(BaseHTTPRequestHandler):
         if (self.headers.get("X-Goog-Upload-Protocol") or "").lower() != "resumable":
             raise invalid("Only the resumable upload protocol is supported by the stand-in.")
         declared = self.json_body().get("file") or {}
-        size = int(self.headers.get("X-Goog-Upload-Header-Content-Length") or -1)
+        size = int(
+            self.headers.get("X-Goog-Upload-Header-Content-Length")
+            or declared.get("sizeBytes")
+            or -1
+        )
         mime = self.headers.get("X-Goog-Upload-Header-Content-Type") or declared.get("mimeType")
         upload_id = self.state.files.start(
             declared.get("name"), declared.get("displayName"), str(mime or ""), size
@@ -361,13 +385,13 @@ Action = Callable[..., None]
 ROUTES: list[tuple[str, str, Action]] = [
     (
         "POST",
-        rf"/{VERSION}/models/([^/:]+):(generateContent|streamGenerateContent)",
+        rf"/{VERSION}/models/([^/:]+):(generateContent|streamGenerateContent|countTokens)",
         Handler.developer_model,
     ),
     (
         "POST",
         r"/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/"
-        r"([^/:]+):(generateContent|streamGenerateContent)",
+        r"([^/:]+):(generateContent|streamGenerateContent|countTokens)",
         Handler.vertex_model,
     ),
     ("POST", rf"/upload/{VERSION}/files", Handler.upload),

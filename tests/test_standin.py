@@ -642,3 +642,10 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_count_tokens_matches_the_usage_of_a_call(stand_in: standin.StandIn) -> None:
+    for client in (developer(stand_in.url), vertex(stand_in.url)):
+        part = types.Part.from_bytes(data=CLIP, mime_type="video/mp4")
+        counted = client.models.count_tokens(model="gemini-2.5-flash", contents=[part, "Hi."])
+        assert counted.total_tokens == 10 * 258 + 10 * 32 + 1
