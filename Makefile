@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: venv lint format test bench demo clean
+.PHONY: venv lint format test bench demo standin clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,9 @@ test: lint
 
 bench: venv
 	$(BIN)/python -m bench
+
+standin: venv  ## the offline Gemini API stand-in on 127.0.0.1:8089 (docs/standin.md)
+	$(BIN)/python -m standin --host 127.0.0.1 --port 8089
 
 demo:
 	@echo "make demo: the local end-to-end pipeline is not built yet (see the README, 'Status')." >&2

@@ -193,8 +193,8 @@ class Handler(BaseHTTPRequestHandler):
     def resolve_media(self, request: ModelRequest, call: dict[str, Any]) -> Entry:
         if not request.media:
             raise invalid(UNKNOWN_MEDIA.format(what="a request without a media part"))
-        media = request.media[0]
-        sha, mime = self.media_identity(media, request.mode)
+        identities = [self.media_identity(m, request.mode) for m in request.media]  # checks all
+        media, (sha, mime) = request.media[0], identities[0]  # the first one is replayed
         call.update(mime_type=mime, file_uri=media.uri or None, sha256=sha)
         entry = self.state.registry.by_uri(media.uri) if media.kind == "gcs" else None
         entry = entry or (self.state.registry.by_sha256(sha) if sha else None)
