@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 INFRA_VENV  := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | sha1sum | cut -c1-12)
 
-.PHONY: venv infra-venv lint format test bench demo clean
+.PHONY: venv infra-venv lint format test bench demo standin clean
 
 venv: $(STAMP)
 
@@ -27,7 +27,7 @@ $(INFRA_STAMP): requirements-infra.txt
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions
+	$(BIN)/mypy functions standin
 
 format: venv
 	$(BIN)/ruff format .
@@ -38,6 +38,9 @@ test: lint infra-venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+standin: venv  ## the offline Gemini API stand-in on 127.0.0.1:8089 (docs/standin.md)
+	$(BIN)/python -m standin --host 127.0.0.1 --port 8089
 
 demo:
 	@echo "make demo: the local end-to-end pipeline is not built yet (see the README, 'Status')." >&2

@@ -1,0 +1,173 @@
+"""The Files API: resumable uploads, file records and their PROCESSING → ACTIVE life.
+
+Uploaded bytes are hashed as they arrive and then dropped: only the SHA-256 is kept."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from standin.protocol import ApiError, invalid
+
+MAX_FILE_BYTES = 2 * 1024**3
+FILE_ID = re.compile(r"^[a-z0-9-]{1,40}$")
+PUBLIC_HOST = "https://generativelanguage.googleapis.com"  # File.uri as the real API writes it
+
+
+@dataclass
+class Upload:
+    file_id: str
+    display_name: str | None
+    mime_type: str
+    size: int
+    received: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
+
+
+@dataclass
+class FileRecord:
+    file_id: str
+    display_name: str | None
+    mime_type: str
+    size: int
+    sha256: str
+    created: float
+    polls: int = 0
+    state: str = "PROCESSING"
+
+    def as_json(self, version: str) -> dict[str, Any]:
+        created = datetime.fromtimestamp(self.created, UTC)
+        body: dict[str, Any] = {
+            "name": f"files/{self.file_id}",
+            "mimeType": self.mime_type,
+            "sizeBytes": str(self.size),
+            "createTime": _rfc3339(created),
+            "updateTime": _rfc3339(created),
+            "expirationTime": _rfc3339(created + timedelta(hours=48)),
+            "sha256Hash": base64.b64encode(self.sha256.encode()).decode(),
+            "uri": f"{PUBLIC_HOST}/{version}/files/{self.file_id}",
+            "state": self.state,
+            "source": "UPLOADED",
+        }
+        if self.display_name:
+            body["displayName"] = self.display_name
+        if self.state == "FAILED":
+            body["error"] = {"code": 400, "message": "File processing failed (injected fault)."}
+        return body
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def not_found(file_id: str) -> ApiError:
+    return ApiError(
+        403, f"You do not have permission to access the File {file_id} or it may not exist."
+    )
+
+
+class FileStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._uploads: dict[str, Upload] = {}
+        self._files: dict[str, FileRecord] = {}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._uploads.clear()
+            self._files.clear()
+
+    def start(self, name: str | None, display: str | None, mime: str, size: int) -> str:
+        """Open a resumable upload; returns its upload id."""
+        if size <= 0 or size > MAX_FILE_BYTES:
+            raise invalid(f"File size {size} bytes is outside the allowed range (1 to 2 GB).")
+        if not mime:
+            raise invalid("Upload has no MIME type (X-Goog-Upload-Header-Content-Type).")
+        file_id = (name or "").removeprefix("files/") or _new_id()
+        if not FILE_ID.match(file_id):
+            raise invalid(f"Invalid file name: files/{file_id}")
+        upload_id = secrets.token_urlsafe(24)
+        with self._lock:
+            if file_id in self._files:
+                raise ApiError(409, f"File files/{file_id} already exists.")
+            self._uploads[upload_id] = Upload(file_id, display, mime, size)
+        return upload_id
+
+    def chunk(self, upload_id: str, command: str, offset: int, data: bytes) -> FileRecord | None:
+        """Apply one chunk POST; returns the file record once finalized."""
+        with self._lock:
+            upload = self._uploads.get(upload_id)
+            if upload is None:
+                raise ApiError(404, "No such upload session (unknown or finished upload_id).")
+            if offset != upload.received:
+                raise invalid(
+                    f"Invalid X-Goog-Upload-Offset {offset}: "
+                    f"{upload.received} bytes were received so far."
+                )
+            if upload.received + len(data) > upload.size:
+                raise invalid("More bytes than the declared X-Goog-Upload-Header-Content-Length.")
+            upload.digest.update(data)
+            upload.received += len(data)
+            if "finalize" not in command:
+                return None
+            del self._uploads[upload_id]
+            if upload.received != upload.size:
+                raise invalid(f"Upload finalized after {upload.received} of {upload.size} bytes.")
+            record = FileRecord(
+                upload.file_id,
+                upload.display_name,
+                upload.mime_type,
+                upload.size,
+                upload.digest.hexdigest(),
+                time.time(),
+            )
+            self._files[record.file_id] = record
+            return record
+
+    def received(self, upload_id: str) -> int:
+        with self._lock:
+            upload = self._uploads.get(upload_id)
+            if upload is None:
+                raise ApiError(404, "No such upload session (unknown or finished upload_id).")
+            return upload.received
+
+    def get(self, file_id: str, polls: int, seconds: float, fail: bool) -> FileRecord:
+        """files.get: PROCESSING until both `polls` gets and `seconds` have passed."""
+        record = self.peek(file_id)
+        with self._lock:
+            record.polls += 1
+            ready = record.polls > polls and time.time() - record.created >= seconds
+            if record.state == "PROCESSING" and ready:
+                record.state = "FAILED" if fail else "ACTIVE"
+            return record
+
+    def peek(self, file_id: str) -> FileRecord:
+        if not FILE_ID.match(file_id):
+            raise invalid(f"Invalid file name: files/{file_id}")
+        with self._lock:
+            record = self._files.get(file_id)
+        if record is None:
+            raise not_found(file_id)
+        return record
+
+    def delete(self, file_id: str) -> None:
+        self.peek(file_id)
+        with self._lock:
+            self._files.pop(file_id, None)
+
+    def all(self) -> list[FileRecord]:
+        with self._lock:
+            return list(self._files.values())
+
+
+def _new_id() -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(12))

@@ -1,0 +1,166 @@
+"""Turn an authored response (plus faults) into the GenerateContentResponse chunks Gemini sends."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from standin.faults import SAFETY_CATEGORIES, Fault
+from standin.protocol import (
+    JSON,
+    MAX_INPUT_TOKENS,
+    TRANSIENT_MESSAGES,
+    ApiError,
+    ModelRequest,
+    Usage,
+    invalid,
+    text_tokens,
+)
+from standin.registry import Entry
+
+MALFORMED_TEXT = (
+    "Sure! Here is a summary of the recording instead of the tables you asked for.\n\n"
+    "**Speakers:** a host and several guests | roughly 00:00 to the end\n"
+    "- The host opens the show; guests talk about their work.\n"
+    '{"segments": [{"start": "00:0'
+)
+THOUGHT_SUMMARY = (
+    "**Mapping the voices**\n\nI am listening for distinct voices, matching each to on-screen "
+    "names and introductions, and writing one row per segment."
+)
+
+
+@dataclass
+class Plan:
+    """The events of one response: (seconds to wait before it, JSON payload)."""
+
+    events: list[tuple[float, JSON]] = field(default_factory=list)
+    finish: str | None = None
+    error: ApiError | None = None
+    chars: int = 0
+    usage: JSON = field(default_factory=dict)
+
+
+def plan_response(
+    request: ModelRequest, entry: Entry, usage: Usage, fault: Fault, rate: float, chunk_chars: int
+) -> Plan:
+    if usage.prompt > MAX_INPUT_TOKENS:
+        raise invalid(
+            f"The input token count ({usage.prompt}) exceeds the maximum number of tokens "
+            f"allowed ({MAX_INPUT_TOKENS})."
+        )
+    envelope = _envelope(request)
+    if fault.prompt_block:
+        body = {"promptFeedback": {"blockReason": fault.prompt_block}, **envelope}
+        body["usageMetadata"] = usage.metadata(None)
+        return Plan([(0.0, body)], usage=body["usageMetadata"])
+    text = MALFORMED_TEXT if fault.malformed else entry.text
+    cut, finish, error = _cut(text, fault, request.generation_config, usage.thoughts)
+    sent = text[:cut]
+    plan = Plan(finish=finish, error=error, chars=len(sent))
+    thought = _thought_part(request, usage)
+    pieces = [sent[i : i + chunk_chars] for i in range(0, len(sent), max(1, chunk_chars))]
+    for number, piece in enumerate(pieces):
+        parts = ([thought] if thought and number == 0 else []) + [{"text": piece}]
+        delay = len(piece) / 4 / rate if rate > 0 else 0.0
+        plan.events.append((delay, _chunk(envelope, parts, usage.metadata(None))))
+    if error is not None:
+        plan.events.append((0.0, error.body()))
+        return plan
+    plan.usage = usage.metadata(text_tokens(sent))
+    _finish(plan, envelope, finish or "STOP", thought if not pieces else None)
+    return plan
+
+
+def _envelope(request: ModelRequest) -> JSON:
+    envelope: JSON = {"modelVersion": request.model, "responseId": secrets.token_urlsafe(16)}
+    if request.mode == "vertex":
+        envelope["createTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return envelope
+
+
+def _cut(
+    text: str, fault: Fault, config: JSON, thoughts: int
+) -> tuple[int, str | None, ApiError | None]:
+    """Where the text stops and why: (characters sent, finishReason, mid-stream error)."""
+    cuts: list[tuple[int, str]] = []
+    if fault.max_tokens_after_chars is not None and fault.max_tokens_after_chars < len(text):
+        cuts.append((fault.max_tokens_after_chars, "MAX_TOKENS"))
+    max_out = config.get("maxOutputTokens")
+    if max_out is not None:
+        visible_chars = max(0, int(max_out) - thoughts) * 4
+        if visible_chars < len(text):
+            cuts.append((visible_chars, "MAX_TOKENS"))
+    if fault.safety_after_chars is not None:
+        cuts.append((min(fault.safety_after_chars, len(text)), "SAFETY"))
+    if fault.error_after_chars is not None:
+        cuts.append((min(fault.error_after_chars, len(text)), "ERROR"))
+    if not cuts:
+        return len(text), "STOP", None
+    at, reason = min(cuts, key=lambda c: (c[0], c[1] != "ERROR"))
+    if reason == "ERROR":
+        code = fault.error_status
+        message = TRANSIENT_MESSAGES.get(code, "The service encountered an error.")
+        return at, None, ApiError(code, f"{message} (injected by the Gemini API stand-in)")
+    return at, reason, None
+
+
+def _thought_part(request: ModelRequest, usage: Usage) -> JSON | None:
+    thinking = request.generation_config.get("thinkingConfig") or {}
+    if usage.thoughts and isinstance(thinking, dict) and thinking.get("includeThoughts"):
+        return {"text": THOUGHT_SUMMARY, "thought": True}
+    return None
+
+
+def _chunk(envelope: JSON, parts: list[JSON], usage: JSON) -> JSON:
+    candidate = {"content": {"parts": parts, "role": "model"}, "index": 0}
+    return {"candidates": [candidate], "usageMetadata": usage, **envelope}
+
+
+def _finish(plan: Plan, envelope: JSON, reason: str, thought: JSON | None) -> None:
+    """Put finishReason and the full usage on the last chunk (a new one for SAFETY or no text)."""
+    if reason == "SAFETY" or not plan.events:
+        parts = [thought] if thought else []
+        candidate: JSON = {"index": 0}
+        if parts:
+            candidate["content"] = {"parts": parts, "role": "model"}
+        plan.events.append((0.0, {"candidates": [candidate], **envelope}))
+    last = plan.events[-1][1]
+    candidate = last["candidates"][0]
+    candidate["finishReason"] = reason
+    if reason == "SAFETY":
+        candidate["safetyRatings"] = _safety_ratings()
+    last["usageMetadata"] = plan.usage
+
+
+def _safety_ratings() -> list[JSON]:
+    ratings: list[JSON] = [{"category": c, "probability": "NEGLIGIBLE"} for c in SAFETY_CATEGORIES]
+    ratings[1] = {"category": SAFETY_CATEGORIES[1], "probability": "HIGH", "blocked": True}
+    return ratings
+
+
+def merge(plan: Plan) -> JSON:
+    """The non-streaming response: every chunk's parts joined into one candidate."""
+    if plan.error is not None:
+        raise plan.error
+    first = plan.events[0][1]
+    if "promptFeedback" in first:
+        return first
+    last = dict(plan.events[-1][1])
+    candidate: dict[str, Any] = dict(last["candidates"][0])
+    thoughts: list[JSON] = []
+    text = ""
+    for _, event in plan.events:
+        for part in event["candidates"][0].get("content", {}).get("parts", []):
+            if part.get("thought"):
+                thoughts.append(part)
+            else:
+                text += part["text"]
+    parts = thoughts + ([{"text": text}] if text else [])
+    candidate.pop("content", None)
+    if parts:
+        candidate["content"] = {"parts": parts, "role": "model"}
+    last["candidates"] = [candidate]
+    return last

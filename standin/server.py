@@ -1,0 +1,492 @@
+"""The HTTP server: Gemini Developer API, Vertex AI and the Files API, plus /_standin/ control.
+
+In-process use (tests): `stand_in = start(); ...; stand_in.stop()`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from standin.faults import Fault, fault_from_dict
+from standin.files import FileRecord
+from standin.protocol import (
+    FILE_URI,
+    JSON,
+    TRANSIENT_MESSAGES,
+    ApiError,
+    Media,
+    ModelRequest,
+    check_mime,
+    estimate_usage,
+    invalid,
+    parse_json_body,
+    parse_request,
+)
+from standin.registry import BUNDLED_DIR, Entry, entry_from_dict
+from standin.replay import Plan, merge, plan_response
+from standin.state import Config, State
+
+VERSION = r"(v1|v1beta|v1alpha)"
+UNKNOWN_MEDIA = (
+    "This is the offline Gemini API stand-in, not Gemini: it only knows the bundled sample media "
+    "(and responses registered with it), and {what} is not one of them. To transcribe real media, "
+    "use the real Gemini API: set GEMINI_API_KEY for the Gemini Developer API, or "
+    "TABSCRIBE_GEMINI_MODE=vertex and GOOGLE_CLOUD_PROJECT with application-default credentials "
+    "for Vertex AI, and unset TABSCRIBE_GEMINI_BASE_URL."
+)
+FAULT_HEADER = "X-Standin-Fault"  # per-request fault, JSON like one entry of /_standin/faults
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "GeminiStandIn/1"
+    server: StandInServer
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            sys.stderr.write(f"standin: {self.address_string()} {format % args}\n")
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _dispatch(self, method: str) -> None:
+        url = urlsplit(self.path)
+        self.query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        for route_method, pattern, action in ROUTES:
+            match = re.fullmatch(pattern, url.path)
+            if match and route_method == method:
+                try:
+                    action(self, *match.groups())
+                except ApiError as exc:
+                    self.send_json(exc.code, exc.body())
+                except ValueError as exc:  # control API: bad configuration
+                    self.send_json(400, invalid(str(exc)).body())
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+                except Exception as exc:  # a stand-in bug: say so instead of hanging up
+                    self.log_error("stand-in error: %r", exc)
+                    message = f"Gemini API stand-in internal error: {exc!r}"
+                    self.send_json(500, ApiError(500, message).body())
+                return
+        self.send_json(404, ApiError(404, f"Method not found: {method} {url.path}").body())
+
+    def send_json(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def json_body(self) -> JSON:
+        return parse_json_body(self.body)
+
+    @property
+    def state(self) -> State:
+        return self.server.state
+
+    # -- auth -----------------------------------------------------------------------------------
+
+    def require_api_key(self) -> None:
+        has_bearer = (self.headers.get("Authorization") or "").startswith("Bearer ")
+        if not (self.headers.get("x-goog-api-key") or self.query.get("key") or has_bearer):
+            raise ApiError(
+                403,
+                "Method doesn't allow unregistered callers (callers without established "
+                "identity). Please use API Key or other form of API consumer identity to call "
+                "this API.",
+            )
+
+    def require_bearer(self) -> None:
+        auth = self.headers.get("Authorization") or ""
+        if not auth.startswith("Bearer ") or not auth[7:].strip():
+            raise ApiError(
+                401,
+                "Request is missing required authentication credential. Expected OAuth 2 access "
+                "token, login cookie or other valid authentication credential.",
+            )
+
+    # -- model calls ----------------------------------------------------------------------------
+
+    def developer_model(self, version: str, model: str, method: str) -> None:
+        self.require_api_key()
+        self.model_call("developer", model, method)
+
+    def vertex_model(
+        self, version: str, project: str, location: str, model: str, method: str
+    ) -> None:
+        self.require_bearer()
+        self.project = project
+        self.model_call("vertex", model, method)
+
+    def model_call(self, mode: str, model: str, method: str) -> None:
+        stream = method == "streamGenerateContent"
+        call = self.state.new_call(mode=mode, model=model, method=method, status=None)
+        try:
+            if method == "countTokens":
+                self.count_tokens(mode, model, call)
+                return
+            fault = self.fault_for_call()
+            call["faults"] = fault.applied()
+            time.sleep(fault.first_byte_delay_s)
+            if fault.status is not None:
+                message = TRANSIENT_MESSAGES.get(fault.status, "Injected error.")
+                raise ApiError(fault.status, f"{message} (injected by the Gemini API stand-in)")
+            request = parse_request(self.json_body(), mode, model, stream)
+            call["generation_config"] = request.generation_config
+            call["prompt_chars"] = request.prompt_chars
+            entry = self.resolve_media(request, call)
+            rate = self.state.config.token_rate if fault.token_rate is None else fault.token_rate
+            usage = estimate_usage(request, entry.duration_s, entry.has_video)
+            plan = plan_response(request, entry, usage, fault, rate, self.state.config.chunk_chars)
+            call.update(finish_reason=plan.finish, chars_sent=plan.chars, usage=plan.usage)
+            self.send_plan(plan, stream and self.query.get("alt") == "sse", stream)
+            call["status"] = plan.error.code if plan.error else 200
+        except ApiError as exc:
+            call.update(status=exc.code, error=exc.message)
+            raise
+        except (BrokenPipeError, ConnectionResetError):
+            call["error"] = "client disconnected"
+            raise
+
+    def count_tokens(self, mode: str, model: str, call: dict[str, Any]) -> None:
+        """countTokens: the prompt tokens generateContent would report (no faults applied)."""
+        request = parse_request(self.json_body(), mode, model, stream=False)
+        entry = self.resolve_media(request, call)
+        usage = estimate_usage(request, entry.duration_s, entry.has_video)
+        call["status"] = 200
+        body = {"totalTokens": usage.prompt, "promptTokensDetails": usage.details}
+        self.send_json(200, body)
+
+    def fault_for_call(self) -> Fault:
+        header = self.headers.get(FAULT_HEADER)
+        if header:
+            try:
+                return fault_from_dict(json.loads(header))
+            except (ValueError, TypeError) as exc:
+                raise invalid(f"Bad {FAULT_HEADER} header: {exc}") from None
+        return self.state.faults.take()
+
+    def resolve_media(self, request: ModelRequest, call: dict[str, Any]) -> Entry:
+        if not request.media:
+            raise invalid(UNKNOWN_MEDIA.format(what="a request without a media part"))
+        identities = [self.media_identity(m, request.mode) for m in request.media]  # checks all
+        media, (sha, mime) = request.media[0], identities[0]  # the first one is replayed
+        call.update(mime_type=mime, file_uri=media.uri or None, sha256=sha)
+        entry = self.state.registry.by_uri(media.uri) if media.kind == "gcs" else None
+        entry = entry or (self.state.registry.by_sha256(sha) if sha else None)
+        if entry is None:
+            what = f"this media (sha256 {sha})" if sha else f"this media ({media.uri})"
+            raise invalid(UNKNOWN_MEDIA.format(what=what))
+        call["matched"] = entry.name or entry.sha256
+        return entry
+
+    def media_identity(self, media: Media, mode: str) -> tuple[str | None, str | None]:
+        """(sha256 of the bytes if they can be known, MIME type) of a media part."""
+        if media.kind == "inline":
+            return hashlib.sha256(media.data or b"").hexdigest(), media.mime_type
+        if media.kind == "gcs":
+            return gcs_sha256(media.uri, getattr(self, "project", "")), media.mime_type
+        match = FILE_URI.match(media.uri)
+        assert match is not None  # parse_request checked the form
+        record = self.state.files.peek(match.group(1))
+        if record.state != "ACTIVE":
+            raise ApiError(
+                400,
+                f"The File {record.file_id} is not in an ACTIVE state and usage is not allowed.",
+                "FAILED_PRECONDITION",
+            )
+        check_mime(record.mime_type)
+        return record.sha256, media.mime_type or record.mime_type
+
+    def send_plan(self, plan: Plan, sse: bool, stream: bool) -> None:
+        if not sse:
+            for delay, _ in plan.events:
+                time.sleep(delay)
+            if stream:  # streamGenerateContent without alt=sse: one JSON array
+                self.send_json(200, [event for _, event in plan.events])
+            else:
+                self.send_json(200, merge(plan))
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        for delay, event in plan.events:
+            time.sleep(delay)
+            self.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+            self.wfile.flush()
+
+    # -- Files API ------------------------------------------------------------------------------
+
+    def upload(self, version: str) -> None:
+        if "upload_id" in self.query:
+            self.upload_chunk(version)
+            return
+        self.require_api_key()
+        if (self.headers.get("X-Goog-Upload-Protocol") or "").lower() != "resumable":
+            raise invalid("Only the resumable upload protocol is supported by the stand-in.")
+        declared = self.json_body().get("file") or {}
+        size = int(
+            self.headers.get("X-Goog-Upload-Header-Content-Length")
+            or declared.get("sizeBytes")
+            or -1
+        )
+        mime = self.headers.get("X-Goog-Upload-Header-Content-Type") or declared.get("mimeType")
+        upload_id = self.state.files.start(
+            declared.get("name"), declared.get("displayName"), str(mime or ""), size
+        )
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.port}"
+        url = (
+            f"http://{host}/upload/{version}/files?upload_id={upload_id}&upload_protocol=resumable"
+        )
+        self.send_json(200, {}, {"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"})
+
+    def upload_chunk(self, version: str) -> None:
+        command = (self.headers.get("X-Goog-Upload-Command") or "").lower()
+        upload_id = self.query["upload_id"]
+        try:
+            if command == "query":
+                received = self.state.files.received(upload_id)
+                headers = {
+                    "X-Goog-Upload-Status": "active",
+                    "X-Goog-Upload-Size-Received": str(received),
+                }
+                self.send_json(200, {}, headers)
+                return
+            if "upload" not in command:
+                raise invalid(f"Unsupported X-Goog-Upload-Command: {command!r}")
+            offset = int(self.headers.get("X-Goog-Upload-Offset") or -1)
+            record = self.state.files.chunk(upload_id, command, offset, self.body)
+        except ApiError as exc:  # the SDK retries chunk replies without an upload status
+            self.send_json(exc.code, exc.body(), {"X-Goog-Upload-Status": "final"})
+            return
+        if record is None:
+            self.send_json(200, {}, {"X-Goog-Upload-Status": "active"})
+        else:
+            body = {"file": record.as_json(version)}
+            self.send_json(200, body, {"X-Goog-Upload-Status": "final"})
+
+    def get_file(self, version: str, file_id: str) -> None:
+        self.require_api_key()
+        config = self.state.config
+        record = self.state.files.get(
+            file_id, config.processing_polls, config.processing_s, config.file_processing_fails
+        )
+        self.send_json(200, record.as_json(version))
+
+    def delete_file(self, version: str, file_id: str) -> None:
+        self.require_api_key()
+        self.state.files.delete(file_id)
+        self.send_json(200, {})
+
+    def list_files(self, version: str) -> None:
+        self.require_api_key()
+        self.send_json(200, {"files": [f.as_json(version) for f in self.state.files.all()]})
+
+    # -- control API ----------------------------------------------------------------------------
+
+    def info(self) -> None:
+        self.send_json(200, self.state.info())
+
+    def control(self, name: str) -> None:
+        state = self.state
+        if self.command == "POST" and name == "reset":
+            state.reset()
+        elif self.command == "POST" and name == "faults":
+            body = json.loads(self.body or b"[]")
+            state.configure(
+                {"faults": body.get("faults", body) if isinstance(body, dict) else body}
+            )
+        elif self.command == "POST" and name == "config":
+            state.configure(json.loads(self.body or b"{}"))
+        elif self.command == "POST" and name == "responses":
+            state.registry.add(registration(json.loads(self.body)))
+        elif name not in ("calls", "faults", "config", "responses", "files", "info"):
+            raise ApiError(404, f"Unknown control endpoint /_standin/{name}")
+        self.send_json(200, control_view(state, name))
+
+
+def control_view(state: State, name: str) -> Any:
+    """What GET /_standin/{name} shows (and what a POST to it answers)."""
+    if name == "calls":
+        return {"calls": state.calls()}
+    if name == "faults":
+        return {"faults": state.faults.pending()}
+    if name == "config":
+        return asdict(state.config)
+    if name == "responses":
+        return {"responses": state.registry.summaries()}
+    if name == "files":
+        return {"files": [_file_view(f) for f in state.files.all()]}
+    return state.info()
+
+
+def _file_view(record: FileRecord) -> JSON:
+    return {**record.as_json("v1beta"), "sha256": record.sha256}
+
+
+def registration(body: Any) -> Entry:
+    """A /_standin/responses body: like a responses/*.json file; `media_base64` may give bytes."""
+    if not isinstance(body, dict):
+        raise ValueError("expected a JSON object")
+    if "media_base64" in body:
+        body = {**body, "media": base64.b64decode(body.pop("media_base64"))}
+    return entry_from_dict(body)
+
+
+def gcs_sha256(uri: str, project: str) -> str | None:
+    """SHA-256 of a gs:// object read from the Cloud Storage emulator, when one is configured."""
+    if not os.environ.get("STORAGE_EMULATOR_HOST"):
+        return None
+    from google.api_core import exceptions
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage  # type: ignore[import-untyped]
+
+    bucket, _, name = uri.removeprefix("gs://").partition("/")
+    client = storage.Client(project=project or "standin", credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
+    digest = hashlib.sha256()
+    try:
+        with client.bucket(bucket).blob(name).open("rb", chunk_size=8 * 1024 * 1024) as reader:
+            while chunk := reader.read(8 * 1024 * 1024):
+                digest.update(chunk)
+    except exceptions.NotFound:
+        raise invalid(
+            f"Cannot fetch content from the provided URL: {uri} (no such object)."
+        ) from None
+    return digest.hexdigest()
+
+
+Action = Callable[..., None]
+ROUTES: list[tuple[str, str, Action]] = [
+    (
+        "POST",
+        rf"/{VERSION}/models/([^/:]+):(generateContent|streamGenerateContent|countTokens)",
+        Handler.developer_model,
+    ),
+    (
+        "POST",
+        r"/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/"
+        r"([^/:]+):(generateContent|streamGenerateContent|countTokens)",
+        Handler.vertex_model,
+    ),
+    ("POST", rf"/upload/{VERSION}/files", Handler.upload),
+    ("GET", rf"/{VERSION}/files", Handler.list_files),
+    ("GET", rf"/{VERSION}/files/([^/:]+)", Handler.get_file),
+    ("DELETE", rf"/{VERSION}/files/([^/:]+)", Handler.delete_file),
+    ("GET", r"/", Handler.info),
+    ("GET", r"/_standin/?", Handler.info),
+    ("GET", r"/_standin/(\w+)", Handler.control),
+    ("POST", r"/_standin/(\w+)", Handler.control),
+]
+
+
+class StandInServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], state: State, verbose: bool = False) -> None:
+        super().__init__(address, Handler)
+        self.state = state
+        self.verbose = verbose
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
+class StandIn:
+    """A running stand-in (server in a daemon thread) with a direct control API for tests."""
+
+    def __init__(self, server: StandInServer) -> None:
+        self._server = server
+        self.state = server.state
+        host = str(server.server_address[0])
+        self.url = f"http://{host}:{server.port}"
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def configure(self, faults: Any = None, **settings: Any) -> Config:
+        """Change settings (token_rate, chunk_chars, processing_polls…) and/or the fault queue."""
+        changes = dict(settings)
+        if faults is not None:
+            changes["faults"] = faults
+        return self.state.configure(changes)
+
+    def register(
+        self,
+        text: str,
+        duration_s: float = 60.0,
+        has_video: bool = False,
+        sha256: str | None = None,
+        media: bytes | None = None,
+        uri: str | None = None,
+        name: str = "",
+    ) -> Entry:
+        entry = entry_from_dict(
+            {
+                "text": text,
+                "duration_s": duration_s,
+                "has_video": has_video,
+                "sha256": sha256,
+                "media": media,
+                "uri": uri,
+                "name": name,
+            }
+        )
+        self.state.registry.add(entry)
+        return entry
+
+    def calls(self) -> list[dict[str, Any]]:
+        return self.state.calls()
+
+    def reset(self) -> None:
+        self.state.reset()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> StandIn:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    responses_dir: Path | None = BUNDLED_DIR,
+    verbose: bool = False,
+    **settings: Any,
+) -> StandIn:
+    """Start a stand-in on host:port (0 = a free port); settings as in `Config`."""
+    from standin.state import config_with
+
+    state = State(responses_dir, config_with(Config(), settings))
+    return StandIn(StandInServer((host, port), state, verbose))

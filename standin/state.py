@@ -1,0 +1,95 @@
+"""Everything the stand-in remembers: responses, files, faults, settings and the call log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from standin.faults import FaultQueue, fault_from_dict
+from standin.files import FileStore
+from standin.registry import BUNDLED_DIR, Registry
+
+NOTICE = (
+    "This is the offline Gemini API stand-in, not Gemini. It speaks the Gemini REST protocol and "
+    "replays authored responses for known sample media; it recognises nothing."
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    token_rate: float = 0.0  # output tokens per second while streaming (0 = as fast as possible)
+    chunk_chars: int = 160  # characters of text per streamed chunk
+    processing_polls: int = 1  # files.get calls that answer PROCESSING before ACTIVE
+    processing_s: float = 0.0  # and seconds after the upload before ACTIVE
+    file_processing_fails: bool = False  # processing ends in FAILED instead of ACTIVE
+
+
+def config_with(config: Config, changes: dict[str, Any]) -> Config:
+    known = {f.name for f in fields(Config)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(unknown)}; known: {sorted(known)}")
+    updated = replace(config, **changes)
+    if updated.token_rate < 0 or updated.chunk_chars < 1 or updated.processing_polls < 0:
+        raise ValueError("token_rate >= 0, chunk_chars >= 1 and processing_polls >= 0 please")
+    return updated
+
+
+class State:
+    def __init__(self, responses_dir: Path | None = BUNDLED_DIR, config: Config = Config()) -> None:
+        self._lock = threading.Lock()
+        self._initial = config
+        self.config = config
+        self.registry = Registry(responses_dir)
+        self.files = FileStore()
+        self.faults = FaultQueue()
+        self._calls: list[dict[str, Any]] = []
+
+    def reset(self) -> None:
+        """Forget files, calls, faults and run-time registrations; back to the start settings."""
+        self.registry.reset()
+        self.files.reset()
+        self.faults.set([])
+        with self._lock:
+            self._calls.clear()
+            self.config = self._initial
+
+    def configure(self, changes: dict[str, Any]) -> Config:
+        faults = changes.pop("faults", None)
+        with self._lock:
+            self.config = config_with(self.config, changes)
+        if faults is not None:
+            items = faults if isinstance(faults, list) else [faults]
+            self.faults.set([fault_from_dict(dict(f)) for f in items])
+        return self.config
+
+    def new_call(self, **info: Any) -> dict[str, Any]:
+        """A call-log record; the caller fills it in as the call proceeds."""
+        with self._lock:
+            record = {"id": len(self._calls) + 1, "time": time.time(), **info}
+            self._calls.append(record)
+            return record
+
+    def calls(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(c) for c in self._calls]
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "service": "Gemini API stand-in (offline)",
+            "notice": NOTICE,
+            "settings": asdict(self.config),
+            "responses": self.registry.summaries(),
+            "control": [
+                "GET /_standin/info",
+                "GET /_standin/calls",
+                "POST /_standin/reset",
+                "GET|POST /_standin/faults",
+                "GET|POST /_standin/config",
+                "GET|POST /_standin/responses",
+                "GET /_standin/files",
+            ],
+        }
