@@ -27,7 +27,7 @@ $(INFRA_STAMP): requirements-infra.txt
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions standin
+	$(BIN)/mypy functions standin stack
 
 format: venv
 	$(BIN)/ruff format .

@@ -117,7 +117,9 @@ def _claim_fields(
 
 def next_attempt(db: firestore.Client, current: Claim, lease_s: float, now: dt.datetime) -> Claim:
     """A retry inside the same invocation is a new run: bump the attempt, renew the lease."""
-    bumped = Claim(current.transcription_id, current.generation, current.attempt + 1, current.holder)
+    bumped = Claim(
+        current.transcription_id, current.generation, current.attempt + 1, current.holder
+    )
     expires = now + dt.timedelta(seconds=lease_s)
     update_run(db, current, {"run.attempt": bumped.attempt, "lease.expires_at": expires})
     return bumped

@@ -269,6 +269,7 @@ def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri:
         duration_ms=duration_ms,
         timings=run.timings,
     )
+    _mark_finished(run)
     log.info(
         f"published {publisher.seq} chunk(s); {outcome}",
         extra={
@@ -295,5 +296,18 @@ def _finish(
         else round(media.duration_s * 1000),
         timings=run.timings,
     )
+    _mark_finished(run)
     log.warning(f"{outcome}: {reason}", extra={"transcription_id": run.claim.transcription_id})
     return outcome
+
+
+def _mark_finished(run: Run) -> None:
+    """The final chunk is out: a duplicate of this event must not call the model again."""
+    db = clients.firestore_client(run.settings.firestore_database)
+    try:
+        claims.update_run(db, run.claim, {"run.finished": True})
+    except claims.Superseded as exc:
+        log.info(
+            f"run superseded before it finished: {exc}",
+            extra={"transcription_id": run.claim.transcription_id},
+        )

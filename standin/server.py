@@ -365,7 +365,7 @@ def gcs_sha256(uri: str, project: str) -> str | None:
         return None
     from google.api_core import exceptions
     from google.auth.credentials import AnonymousCredentials
-    from google.cloud import storage  # type: ignore[import-untyped]
+    from google.cloud import storage
 
     bucket, _, name = uri.removeprefix("gs://").partition("/")
     client = storage.Client(project=project or "standin", credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
