@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from stack.emulators import Emulator, reset_firestore, start_all, stop_all
+from stack.services import Service, reset_firestore, start_all, stop_all
 
 PROJECT = "tabscribe-test"
 LOG_DIR = Path(__file__).parent.parent / ".local" / "test-logs"
 
 
 @pytest.fixture(scope="session")
-def emulators() -> Iterator[dict[str, Emulator]]:
+def emulators() -> Iterator[dict[str, Service]]:
     started = start_all(LOG_DIR, PROJECT)
     saved = dict(os.environ)
     for emulator in started:
@@ -32,7 +32,7 @@ def emulators() -> Iterator[dict[str, Emulator]]:
 
 
 @pytest.fixture
-def firestore_db(emulators: dict[str, Emulator]):  # type: ignore[no-untyped-def]
+def firestore_db(emulators: dict[str, Service]):  # type: ignore[no-untyped-def]
     """A Firestore client on an emptied emulator database."""
     from google.cloud import firestore
 

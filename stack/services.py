@@ -1,7 +1,8 @@
-"""Start and stop the Firestore, Pub/Sub and Cloud Storage emulators as child processes.
+"""Start and stop local services as child processes: the Firestore, Pub/Sub and Cloud Storage
+emulators, and (for the local stack) the functions and the Gemini stand-in.
 
 Each runs in its own process group on a free loopback port, logs to a file, and is ready when its
-HTTP endpoint answers. A failure names the emulator and the path of its log.
+HTTP endpoint answers. A failure names the service and the path of its log.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ HOST = "127.0.0.1"
 READY_TIMEOUT_S = 90.0
 
 
-class EmulatorError(RuntimeError):
+class ServiceError(RuntimeError):
     pass
 
 
 @dataclass
-class Emulator:
+class Service:
     name: str
     port: int
     process: subprocess.Popen[bytes]
@@ -58,11 +59,14 @@ def free_port() -> int:
 def _gcloud() -> str:
     gcloud = shutil.which("gcloud")
     if not gcloud:
-        raise EmulatorError("the gcloud CLI is needed for the Firestore and Pub/Sub emulators")
+        raise ServiceError("the gcloud CLI is needed for the Firestore and Pub/Sub emulators")
     return gcloud
 
 
-def _spawn(name: str, command: list[str], log_dir: Path) -> tuple[subprocess.Popen[bytes], Path]:
+def spawn(
+    name: str, command: list[str], log_dir: Path, port: int, env: dict[str, str] | None = None
+) -> Service:
+    """Start `command` in its own process group, output to `log_dir/name.log`."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     with log.open("wb") as out:
@@ -72,16 +76,17 @@ def _spawn(name: str, command: list[str], log_dir: Path) -> tuple[subprocess.Pop
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
-    return process, log
+    return Service(name, port, process, log, {})
 
 
-def _wait_ready(emulator: Emulator, path: str) -> None:
+def wait_ready(service: Service, path: str = "/") -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
-    url = f"http://{emulator.host_port}{path}"
+    url = f"http://{service.host_port}{path}"
     while time.monotonic() < deadline:
-        if emulator.process.poll() is not None:
-            raise EmulatorError(f"{emulator.name} emulator exited early; see {emulator.log}")
+        if service.process.poll() is not None:
+            raise ServiceError(f"{service.name} exited early; see {service.log}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -89,75 +94,63 @@ def _wait_ready(emulator: Emulator, path: str) -> None:
             return  # it answers: ready
         except OSError:
             time.sleep(0.25)
-    emulator.stop()
-    raise EmulatorError(
-        f"{emulator.name} emulator not ready in {READY_TIMEOUT_S:.0f}s; see {emulator.log}"
-    )
+    service.stop()
+    raise ServiceError(f"{service.name} not ready in {READY_TIMEOUT_S:.0f}s; see {service.log}")
 
 
-def start_firestore(log_dir: Path, rules: Path | None = None) -> Emulator:
+def start_firestore(log_dir: Path, rules: Path | None = None, name: str = "firestore") -> Service:
     port = free_port()
     command = [_gcloud(), "emulators", "firestore", "start", f"--host-port={HOST}:{port}"]
     if rules is not None:
         command.append(f"--rules={rules}")
-    process, log = _spawn("firestore", command, log_dir)
-    return Emulator("firestore", port, process, log, {"FIRESTORE_EMULATOR_HOST": f"{HOST}:{port}"})
+    service = spawn(name, command, log_dir, port)
+    service.env = {"FIRESTORE_EMULATOR_HOST": service.host_port}
+    return service
 
 
-def start_pubsub(log_dir: Path, project: str) -> Emulator:
+def start_pubsub(log_dir: Path, project: str) -> Service:
     port = free_port()
-    command = [
-        _gcloud(),
-        "beta",
-        "emulators",
-        "pubsub",
-        "start",
-        f"--host-port={HOST}:{port}",
-        f"--project={project}",
-    ]
-    process, log = _spawn("pubsub", command, log_dir)
-    return Emulator("pubsub", port, process, log, {"PUBSUB_EMULATOR_HOST": f"{HOST}:{port}"})
+    command = [_gcloud(), "beta", "emulators", "pubsub", "start", f"--host-port={HOST}:{port}"]
+    service = spawn("pubsub", [*command, f"--project={project}"], log_dir, port)
+    service.env = {"PUBSUB_EMULATOR_HOST": service.host_port}
+    return service
 
 
-def start_storage(log_dir: Path) -> Emulator:
+def start_storage(log_dir: Path) -> Service:
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gcp_storage_emulator",
-        "start",
-        f"--host={HOST}",
-        f"--port={port}",
-        "--in-memory",
-    ]
-    process, log = _spawn("storage", command, log_dir)
-    return Emulator(
-        "storage", port, process, log, {"STORAGE_EMULATOR_HOST": f"http://{HOST}:{port}"}
-    )
+    command = [sys.executable, "-m", "gcp_storage_emulator", "start", f"--host={HOST}"]
+    service = spawn("storage", [*command, f"--port={port}", "--in-memory"], log_dir, port)
+    service.env = {"STORAGE_EMULATOR_HOST": f"http://{service.host_port}"}
+    return service
 
 
-_READY_PATHS = {"firestore": "/", "pubsub": "/", "storage": "/storage/v1/b"}
+READY_PATHS = {"storage": "/storage/v1/b"}  # others answer on /
 
 
-def start_all(log_dir: Path, project: str, rules: Path | None = None) -> list[Emulator]:
+def start_all(log_dir: Path, project: str, rules: Path | None = None) -> list[Service]:
     """Start the three emulators at once and wait until every one answers (or stop them all)."""
     emulators = [
         start_firestore(log_dir, rules),
         start_pubsub(log_dir, project),
         start_storage(log_dir),
     ]
-    try:
-        with ThreadPoolExecutor(len(emulators)) as pool:
-            list(pool.map(lambda e: _wait_ready(e, _READY_PATHS[e.name]), emulators))
-    except BaseException:
-        stop_all(emulators)
-        raise
+    wait_all(emulators)
     return emulators
 
 
-def stop_all(emulators: list[Emulator]) -> None:
-    for emulator in emulators:
-        emulator.stop()
+def wait_all(services: list[Service]) -> None:
+    """Wait for every service in parallel; on any failure stop them all and raise."""
+    try:
+        with ThreadPoolExecutor(len(services)) as pool:
+            list(pool.map(lambda s: wait_ready(s, READY_PATHS.get(s.name, "/")), services))
+    except BaseException:
+        stop_all(services)
+        raise
+
+
+def stop_all(services: list[Service]) -> None:
+    for service in services:
+        service.stop()
 
 
 def reset_firestore(emulator_host: str, project: str) -> None:

@@ -1,0 +1,151 @@
+"""The whole pipeline on this machine, with real parts.
+
+Firestore (with the security rules), Pub/Sub and Cloud Storage emulators; the Gemini API stand-in
+(unless real credentials are configured); both functions served by functions-framework; the
+topics, the push subscription to the store function with its dead-letter topic; and the bridge
+that turns every finished upload into the CloudEvent Eventarc would deliver.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stack.bridge import Bridge
+from stack.services import Service, free_port, spawn, start_all, stop_all, wait_all
+
+ROOT = Path(__file__).parent.parent
+PROJECT = "tabscribe-local"
+BUCKET = "tabscribe-uploads"
+TOPICS = {
+    "results": "tabscribe-results",
+    "events": "tabscribe-events",
+    "dead": "tabscribe-dead-letter",
+}
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+def gemini_env() -> dict[str, str]:
+    """Real Gemini with a Developer API key; otherwise the stand-in (its URL is filled in later).
+    Vertex mode cannot read objects in the local Cloud Storage emulator."""
+    if os.environ.get("GEMINI_API_KEY"):
+        return {"TABSCRIBE_GEMINI_MODE": "developer", "TABSCRIBE_GEMINI_BASE_URL": ""}
+    return {"TABSCRIBE_GEMINI_MODE": "vertex", "TABSCRIBE_LOCATION": "us-central1"}
+
+
+@dataclass
+class LocalStack:
+    workdir: Path = ROOT / ".local" / "stack"
+    token_rate: float = 0.0
+    services: list[Service] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    bridge: Bridge | None = None
+
+    @property
+    def logs(self) -> Path:
+        return self.workdir / "logs"
+
+    @property
+    def real_gemini(self) -> bool:
+        return bool(os.environ.get("GEMINI_API_KEY"))
+
+    def start(self) -> None:
+        """Start every part, or stop what started and raise naming the part and its log."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        self.services = start_all(self.logs, PROJECT, rules=ROOT / "firestore.rules")
+        self.env = {"GOOGLE_CLOUD_PROJECT": PROJECT, **gemini_env()}
+        for service in self.services:
+            self.env.update(service.env)
+        os.environ.update(self.env)
+        if not self.real_gemini:
+            self.services.append(self._start_standin())
+        functions = [
+            self._start_function("transcribe_upload"),
+            self._start_function("store_transcription"),
+        ]
+        self.services += functions
+        wait_all(functions)
+        self._create_resources()
+        self.bridge = Bridge(
+            BUCKET, "uploads/", self.url("transcribe_upload"), self.logs / "bridge.log"
+        )
+        self.bridge.start()
+
+    def _start_standin(self) -> Service:
+        port = free_port()
+        command = [sys.executable, "-m", "standin", "--host", "127.0.0.1", "--port", str(port)]
+        service = spawn(
+            "standin", [*command, "--token-rate", str(self.token_rate)], self.logs, port
+        )
+        wait_all([service])
+        self.env["TABSCRIBE_GEMINI_BASE_URL"] = f"http://{service.host_port}"
+        return service
+
+    def _start_function(self, target: str) -> Service:
+        port = free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "functions_framework",
+            f"--target={target}",
+            "--signature-type=cloudevent",
+            f"--source={ROOT / 'main.py'}",
+            "--host=127.0.0.1",
+            f"--port={port}",
+        ]
+        env = {
+            **self.env,
+            "TABSCRIBE_RESULTS_TOPIC": TOPICS["results"],
+            "TABSCRIBE_EVENTS_TOPIC": TOPICS["events"],
+            "PYTHONPATH": str(ROOT),
+        }
+        return spawn(target, command, self.logs, port, env)
+
+    def url(self, target: str) -> str:
+        service = next(s for s in self.services if s.name == target)
+        return f"http://{service.host_port}/"
+
+    def _create_resources(self) -> None:
+        from google.cloud import pubsub_v1
+
+        from functions import clients
+
+        clients.storage_client().create_bucket(BUCKET)
+        publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+        path = {key: publisher.topic_path(PROJECT, name) for key, name in TOPICS.items()}
+        for topic in path.values():
+            publisher.create_topic(name=topic)
+        subscriber.create_subscription(
+            request={
+                "name": subscriber.subscription_path(PROJECT, "store-push"),
+                "topic": path["results"],
+                "push_config": {"push_endpoint": self.url("store_transcription")},
+                "ack_deadline_seconds": 60,
+                "dead_letter_policy": {
+                    "dead_letter_topic": path["dead"],
+                    "max_delivery_attempts": MAX_DELIVERY_ATTEMPTS,
+                },
+                "retry_policy": {
+                    "minimum_backoff": {"seconds": 1},
+                    "maximum_backoff": {"seconds": 10},
+                },
+            }
+        )
+        for key in ("dead", "events"):
+            subscriber.create_subscription(
+                name=subscriber.subscription_path(PROJECT, f"{TOPICS[key]}-pull"), topic=path[key]
+            )
+
+    def stop(self) -> None:
+        if self.bridge is not None:
+            self.bridge.stop()
+        stop_all(list(reversed(self.services)))
+        self.services = []
