@@ -74,9 +74,7 @@ class LocalStack:
         self.services += functions
         wait_all(functions)
         self._create_resources()
-        self.bridge = Bridge(
-            BUCKET, "uploads/", self.url("transcribe_upload"), self.logs / "bridge.log"
-        )
+        self.bridge = Bridge(BUCKET, self.url("transcribe_upload"), self.logs / "bridge.log")
         self.bridge.start()
 
     def _start_standin(self) -> Service:

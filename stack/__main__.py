@@ -1,0 +1,172 @@
+"""The local stack's command line.
+
+python -m stack demo [FILE]           start everything, transcribe FILE (a bundled sample by
+                                      default), print speakers and transcript, stop; exit 0
+python -m stack up                    start everything in the background (state in .local/)
+python -m stack upload FILE [--wait]  upload to the running stack; --wait follows and prints
+python -m stack down                  stop the background stack
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from stack import follow
+from stack.local import BUCKET, ROOT, LocalStack
+from stack.services import ServiceError
+
+STATE = ROOT / ".local" / "stack" / "state.json"
+DEFAULT_SAMPLE = ROOT / "samples" / "interview.mp4"
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = argparse.ArgumentParser(
+        prog="python -m stack",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = cli.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run the whole pipeline once on a file")
+    demo.add_argument("file", nargs="?", type=Path, default=DEFAULT_SAMPLE)
+    demo.add_argument(
+        "--token-rate",
+        type=float,
+        default=0.0,
+        help="stand-in streaming speed in tokens/s (0: as fast as possible)",
+    )
+    commands.add_parser("up", help="start the stack in the background")
+    commands.add_parser("down", help="stop the background stack")
+    commands.add_parser("serve", help=argparse.SUPPRESS)
+    upload = commands.add_parser("upload", help="upload a file to the running stack")
+    upload.add_argument("file", type=Path)
+    upload.add_argument("--owner", default="demo-user")
+    upload.add_argument("--metadata", nargs="*", default=[], metavar="KEY=VALUE")
+    upload.add_argument("--wait", action="store_true", help="follow it and print the transcript")
+    args = cli.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ServiceError, follow.FollowError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    _check_file(args.file)
+    started = time.monotonic()
+    stack = LocalStack(token_rate=args.token_rate)
+    print(f"starting the local stack (logs in {stack.logs}) …", flush=True)
+    try:
+        stack.start()
+        print(f"ready in {time.monotonic() - started:.1f} s: {_describe(stack)}", flush=True)
+        return follow.upload_and_follow(args.file, "demo-user", {}, stack.logs)
+    finally:
+        stack.stop()
+        print(f"stopped; total {time.monotonic() - started:.1f} s", flush=True)
+
+
+def run_up(args: argparse.Namespace) -> int:
+    if STATE.exists():
+        print(f"already up (state in {STATE}); `make down` first", file=sys.stderr)
+        return 1
+    log = STATE.parent / "serve.log"
+    STATE.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "stack", "serve"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=ROOT,
+        )
+    deadline = time.monotonic() + 180
+    while not STATE.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            print(f"error: the stack did not start; see {log}", file=sys.stderr)
+            return 1
+        time.sleep(0.5)
+    state = json.loads(STATE.read_text())
+    print(f"up: {state['describe']}\nupload with: python -m stack upload FILE --wait")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    stack = LocalStack()
+    stack.start()
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    STATE.write_text(
+        json.dumps({"pid": os.getpid(), "env": stack.env, "describe": _describe(stack)})
+    )
+    try:
+        while not stopping:
+            time.sleep(0.5)
+    finally:
+        STATE.unlink(missing_ok=True)
+        stack.stop()
+    return 0
+
+
+def run_down(args: argparse.Namespace) -> int:
+    if not STATE.exists():
+        print("not up")
+        return 0
+    pid = json.loads(STATE.read_text())["pid"]
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        STATE.unlink(missing_ok=True)
+        return 0
+    deadline = time.monotonic() + 30
+    while STATE.exists() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    print("down")
+    return 0
+
+
+def run_upload(args: argparse.Namespace) -> int:
+    _check_file(args.file)
+    if not STATE.exists():
+        print("error: the stack is not up; run `make up` first", file=sys.stderr)
+        return 1
+    os.environ.update(json.loads(STATE.read_text())["env"])
+    metadata = dict(item.split("=", 1) for item in args.metadata if "=" in item)
+    if not args.wait:
+        name = follow.upload(args.file, args.owner, metadata)
+        print(f"uploaded gs://{BUCKET}/{name}")
+        return 0
+    return follow.upload_and_follow(args.file, args.owner, metadata, STATE.parent / "logs")
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise follow.FollowError(f"no such file: {path}")
+
+
+def _describe(stack: LocalStack) -> str:
+    gemini = "real Gemini (GEMINI_API_KEY)" if stack.real_gemini else "the Gemini API stand-in"
+    return ", ".join(f"{s.name} :{s.port}" for s in stack.services) + f"; model: {gemini}"
+
+
+COMMANDS = {
+    "demo": run_demo,
+    "up": run_up,
+    "serve": run_serve,
+    "down": run_down,
+    "upload": run_upload,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Upload a file to the local bucket, follow its transcription live, print what apps would show."""
+
+from __future__ import annotations
+
+import mimetypes
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from functions import clients
+from functions.documents import PAGES, TERMINAL, TRANSCRIPTIONS, transcription_id
+from functions.tables import format_timecode
+from stack.local import BUCKET
+
+START_TIMEOUT_S = 60.0  # from upload to the first sign of the transcription
+TOTAL_TIMEOUT_S = 20 * 60.0
+MIME_TYPES = {".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".webm": "video/webm"}
+
+
+class FollowError(RuntimeError):
+    pass
+
+
+def upload(path: Path, owner: str, metadata: dict[str, str]) -> str:
+    name = f"uploads/{owner}/{path.name}"
+    blob = clients.storage_client().bucket(BUCKET).blob(name)
+    blob.metadata = metadata or None
+    content_type = MIME_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    blob.upload_from_filename(str(path), content_type=content_type or "application/octet-stream")
+    return name
+
+
+def upload_and_follow(path: Path, owner: str, metadata: dict[str, str], logs: Path) -> int:
+    name = upload(path, owner, metadata)
+    print(f"uploaded {path.name} → gs://{BUCKET}/{name}", flush=True)
+    doc = wait_for_terminal(transcription_id(BUCKET, name), logs)
+    print_transcript(doc, read_segments(transcription_id(BUCKET, name), doc))
+    if doc.get("status") != "completed":
+        print(f"{doc.get('status')}: {doc.get('reason')}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def wait_for_terminal(tid: str, logs: Path) -> dict[str, Any]:
+    ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(tid)
+    started, last_line = time.monotonic(), ""
+    while True:
+        doc = ref.get().to_dict() or {}
+        line = progress_line(doc)
+        if line != last_line:
+            print(f"  {time.monotonic() - started:6.1f} s  {line}", flush=True)
+            last_line = line
+        if doc.get("status") in TERMINAL:
+            return doc
+        waited = time.monotonic() - started
+        if not doc and waited > START_TIMEOUT_S:
+            raise FollowError(
+                f"no transcription after {START_TIMEOUT_S:.0f} s; see {logs / 'bridge.log'} "
+                f"and {logs / 'transcribe_upload.log'}"
+            )
+        if waited > TOTAL_TIMEOUT_S:
+            raise FollowError(f"still {doc.get('status')} after {waited:.0f} s; see {logs}")
+        time.sleep(0.25)
+
+
+def progress_line(doc: dict[str, Any]) -> str:
+    if not doc:
+        return "waiting for the transcriber …"
+    progress = doc.get("progress") or {}
+    segments = progress.get("segments") or 0
+    fraction = progress.get("fraction")
+    percent = f", {fraction:.0%} of the media" if fraction is not None else ""
+    return f"{doc.get('status')}: {segments} segments{percent}"
+
+
+def read_segments(tid: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Full pages in order, then the live page still on the document (docs/firestore.md)."""
+    ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(tid)
+    segments: list[dict[str, Any]] = []
+    for page in ref.collection(PAGES).order_by("__name__").stream():
+        segments += (page.to_dict() or {}).get("segments") or []
+    segments += ((doc.get("live_page") or {}).get("segments")) or []
+    return segments
+
+
+def print_transcript(doc: dict[str, Any], segments: list[dict[str, Any]]) -> None:
+    hours = (doc.get("duration_ms") or 0) >= 3600 * 1000
+    speakers = {s["voice"]: s for s in doc.get("speakers") or []}
+    print(f"\nSpeakers ({len(speakers)})")
+    print(f"  {'voice':>5}  {'name':<24} {'company':<22} {'position':<26} {'role':<14} talk time")
+    for voice, s in sorted(speakers.items()):
+        cells = [s.get(k) or "?" for k in ("name", "company", "position", "role")]
+        talk = format_timecode(s.get("talk_ms") or 0, hours)
+        print(
+            f"  {voice:>5}  {cells[0]:<24.24} {cells[1]:<22.22} {cells[2]:<26.26} "
+            f"{cells[3]:<14.14} {talk}"
+        )
+    print(f"\nTranscript ({len(segments)} segments)")
+    for segment in segments:
+        voice = segment.get("voice")
+        who = (speakers.get(voice) or {}).get("name") or f"voice {voice or '?'}"
+        print(f"  [{format_timecode(segment['start_ms'], hours)}] {who}: {segment['text']}")
