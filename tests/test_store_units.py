@@ -207,3 +207,12 @@ def test_the_store_never_imports_genai() -> None:
     code = "import sys, main; import functions.store.handler; print('google.genai' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_committed_event_schema_matches_the_model() -> None:
+    from pathlib import Path
+
+    from functions.store.events import CompletionEvent
+
+    committed = Path(__file__).parent.parent / "docs" / "schemas" / "completion-event.schema.json"
+    assert json.loads(committed.read_text()) == CompletionEvent.model_json_schema()
