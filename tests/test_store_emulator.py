@@ -345,3 +345,29 @@ def test_a_poison_message_is_never_acked_and_ends_in_the_dead_letter_topic(
     assert dead_letters, f"not dead-lettered after {deliveries}"
     assert dead_letters[0].message.data == b'{"not": "a chunk"}'
     assert [attempt for _, _, attempt in deliveries] == list(range(1, len(deliveries) + 1))
+
+
+def test_a_crash_before_the_publish_republishes_the_same_event_on_redelivery(
+    stack: Stack, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.store import clients
+
+    tid = new_id(unique)
+    chunks = chunks_of(model_output(30), tid, rows=10)
+    for chunk in chunks[:-1]:
+        assert stack.deliver(chunk) == 200
+    working = clients.publisher
+
+    def crashed() -> Any:
+        raise RuntimeError("instance died before publishing")
+
+    monkeypatch.setattr(clients, "publisher", crashed)
+    assert stack.deliver(chunks[-1]) == 500  # committed, not published: Pub/Sub redelivers
+    doc = snapshot(stack.db, tid)["doc"]
+    assert doc["status"] == "completed" and doc["event"]["published"] is False
+    monkeypatch.setattr(clients, "publisher", working)
+    assert stack.deliver(chunks[-1]) == 200
+    assert stack.deliver(chunks[-1]) == 200  # published now: a further copy is a no-op
+    [event] = stack.pull_events()
+    assert event.id == f"{tid}-1700000000000001-1"
+    assert snapshot(stack.db, tid)["doc"]["event"]["published"] is True
