@@ -3,7 +3,8 @@
 - `transcribe_upload`: Cloud Storage `google.cloud.storage.object.v1.finalized` → Gemini → Pub/Sub.
 - `store_transcription`: Pub/Sub `google.cloud.pubsub.topic.v1.messagePublished` → Firestore.
 
-Each imports its own module lazily, so neither pays at cold start for the other's dependencies.
+Each imports its own module lazily, so one function's cold start never pays for the other's
+dependencies (the store never imports google.genai).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from functions import logs
 from functions.settings import get_settings
 
 FINALIZED = "google.cloud.storage.object.v1.finalized"
+MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 
 logs.configure(get_settings().log_level)
 
 
 @functions_framework.cloud_event
 def transcribe_upload(cloud_event: CloudEvent) -> None:
+    """A finished upload → a Gemini call streamed to the results topic."""
     if cloud_event["type"] != FINALIZED:
         raise ValueError(f"transcribe_upload handles {FINALIZED}, not {cloud_event['type']}")
     from functions.transcriber import handle_upload
@@ -34,3 +37,13 @@ def transcribe_upload(cloud_event: CloudEvent) -> None:
         cloud_event.get_data() or {},
         get_settings(),
     )
+
+
+@functions_framework.cloud_event
+def store_transcription(cloud_event: CloudEvent) -> None:
+    """A results-topic chunk (push subscription) → Firestore, and the completion event."""
+    if cloud_event["type"] != MESSAGE_PUBLISHED:
+        raise ValueError(f"store_transcription handles {MESSAGE_PUBLISHED}, not {cloud_event['type']}")
+    from functions.store.handler import handle
+
+    handle(cloud_event.data)

@@ -9,12 +9,34 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class SettingsError(RuntimeError):
     """Raised at start-up when the environment does not describe a usable configuration."""
+
+
+class Price(BaseModel):
+    """USD per million tokens of one model family (paid tier, prompts up to 200k tokens)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: float = Field(ge=0, description="prompt tokens: text, image, video")
+    input_audio: float = Field(ge=0, description="prompt tokens of audio-only media")
+    output: float = Field(ge=0, description="output tokens, thinking included")
+
+
+# Longest matching prefix of the model name wins. Public list prices; override with
+# TABSCRIBE_PRICES (JSON) when they change.
+DEFAULT_PRICES: dict[str, Price] = {
+    "gemini-2.0-flash": Price(input=0.10, input_audio=0.70, output=0.40),
+    "gemini-2.5-flash-lite": Price(input=0.10, input_audio=0.30, output=0.40),
+    "gemini-2.5-flash": Price(input=0.30, input_audio=1.00, output=2.50),
+    "gemini-2.5-pro": Price(input=1.25, input_audio=1.25, output=10.00),
+    "gemini-3-flash": Price(input=0.50, input_audio=1.00, output=3.00),
+    "gemini-3-pro": Price(input=2.00, input_audio=2.00, output=12.00),
+}
 
 
 class Settings(BaseSettings):
@@ -67,6 +89,10 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=256_000, ge=1024, le=500_000)
     max_output_chars: int = Field(default=2_000_000, ge=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    prices: dict[str, Price] = Field(
+        default_factory=lambda: dict(DEFAULT_PRICES),
+        description="USD per million tokens by model-name prefix, for the cost estimate.",
+    )
 
     @model_validator(mode="after")
     def _check_mode(self) -> Settings:

@@ -1,0 +1,42 @@
+"""Cost estimate of one run from its token usage and the per-model price table in settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.messages import Usage
+from functions.settings import Price
+
+
+def price_of(model: str | None, prices: dict[str, Price]) -> tuple[str, Price] | None:
+    """The price of the longest model-name prefix in the table (`gemini-2.5-flash-lite` before
+    `gemini-2.5-flash`), or None for an unknown model."""
+    if not model:
+        return None
+    name = model.removeprefix("models/")
+    matches = [prefix for prefix in prices if name.startswith(prefix)]
+    if not matches:
+        return None
+    prefix = max(matches, key=len)
+    return prefix, prices[prefix]
+
+
+def estimate_cost(
+    model: str | None, usage: Usage | None, audio_only: bool, prices: dict[str, Price]
+) -> dict[str, Any] | None:
+    """USD estimate: prompt tokens at the input rate (the audio rate for audio-only media),
+    output and thinking tokens at the output rate. None without usage or a known price."""
+    found = price_of(model, prices)
+    if usage is None or found is None:
+        return None
+    prefix, price = found
+    input_rate = price.input_audio if audio_only else price.input
+    input_usd = usage.prompt_tokens * input_rate / 1e6
+    output_usd = (usage.output_tokens + usage.thought_tokens) * price.output / 1e6
+    return {
+        "currency": "USD",
+        "input": round(input_usd, 6),
+        "output": round(output_usd, 6),
+        "total": round(input_usd + output_usd, 6),
+        "price_model": prefix,
+    }

@@ -1,0 +1,68 @@
+"""Decode a Pub/Sub `messagePublished` CloudEvent's data into a `ResultChunk`.
+
+Anything that cannot be understood raises `PoisonMessage`: the function answers 500, Pub/Sub
+retries a bounded number of times and then dead-letters it. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from functions.messages import ResultChunk
+
+MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
+
+
+class PoisonMessage(ValueError):
+    """A message that no retry will make valid (it ends in the dead-letter topic)."""
+
+
+class PubsubMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    data: str = Field(min_length=1)
+    attributes: dict[str, str] = Field(default_factory=dict)
+    message_id: str | None = Field(default=None, alias="messageId")
+    publish_time: str | None = Field(default=None, alias="publishTime")
+
+
+class MessagePublishedData(BaseModel):
+    """The CloudEvent data of `google.cloud.pubsub.topic.v1.messagePublished`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    message: PubsubMessage
+    subscription: str | None = None
+
+
+def decode(data: Any) -> tuple[ResultChunk, PubsubMessage]:
+    """The chunk and its envelope; `PoisonMessage` names what is wrong."""
+    if isinstance(data, bytes | str):
+        try:
+            envelope = MessagePublishedData.model_validate_json(data)
+        except ValidationError as exc:
+            raise PoisonMessage(f"bad Pub/Sub envelope: {_first(exc)}") from None
+    else:
+        try:
+            envelope = MessagePublishedData.model_validate(data)
+        except ValidationError as exc:
+            raise PoisonMessage(f"bad Pub/Sub envelope: {_first(exc)}") from None
+    try:
+        body = base64.b64decode(envelope.message.data, validate=True)
+    except (binascii.Error, ValueError):
+        raise PoisonMessage("message data is not valid base64") from None
+    try:
+        chunk = ResultChunk.model_validate_json(body)
+    except ValidationError as exc:
+        raise PoisonMessage(f"message body is not a ResultChunk: {_first(exc)}") from None
+    return chunk, envelope.message
+
+
+def _first(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"]) or "body"
+    return f"{where}: {error['msg']}"

@@ -1,0 +1,111 @@
+"""Subtitles (WebVTT, SRT) and a JSON export of a finished transcription.
+
+Pure rendering here; `finish` uploads the files. Speaker names become cue voices (`<v Name>` in
+WebVTT, a `Name:` prefix in SRT). A cue ends where the next segment starts; the last one at the
+media's end (or after FALLBACK_MS when the duration is unknown or the timecodes go backwards).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import srt  # type: ignore[import-untyped]
+import webvtt
+
+FALLBACK_MS = 2_000
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    voice: int | None
+    speaker: str | None
+    text: str
+
+
+def speaker_names(speakers: list[dict[str, Any]]) -> dict[int, str]:
+    """A display name per voice: the identified name, or `Speaker N`."""
+    return {int(s["voice"]): s.get("name") or f"Speaker {s['voice']}" for s in speakers}
+
+
+def cues(
+    segments: list[dict[str, Any]], speakers: list[dict[str, Any]], duration_ms: int | None
+) -> list[Cue]:
+    names = speaker_names(speakers)
+    result = []
+    for i, segment in enumerate(segments):
+        start = int(segment["start_ms"])
+        end = segments[i + 1]["start_ms"] if i + 1 < len(segments) else duration_ms
+        if end is None or end <= start:
+            end = start + FALLBACK_MS
+        voice = segment.get("voice")
+        speaker = None if voice is None else names.get(voice, f"Speaker {voice}")
+        result.append(Cue(start, int(end), voice, speaker, str(segment["text"])))
+    return result
+
+
+def _vtt_time(ms: int) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(items: list[Cue]) -> str:
+    captions = [
+        webvtt.Caption(
+            start=_vtt_time(cue.start_ms),
+            end=_vtt_time(cue.end_ms),
+            text=(f"<v {_vtt_escape(cue.speaker)}>" if cue.speaker else "") + _vtt_escape(cue.text),
+        )
+        for cue in items
+    ]
+    return str(webvtt.WebVTT(captions=captions).content)
+
+
+def to_srt(items: list[Cue]) -> str:
+    subtitles = [
+        srt.Subtitle(
+            index=i,
+            start=timedelta(milliseconds=cue.start_ms),
+            end=timedelta(milliseconds=cue.end_ms),
+            content=f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text,
+        )
+        for i, cue in enumerate(items, start=1)
+    ]
+    return str(srt.compose(subtitles, reindex=False))
+
+
+def to_json(transcription_id: str, doc: dict[str, Any], segments: list[dict[str, Any]]) -> str:
+    """The whole transcript in one file: status, speakers with statistics, timed segments."""
+    items = cues(segments, doc.get("speakers") or [], doc.get("duration_ms"))
+    export = {
+        "id": transcription_id,
+        "source": doc.get("source"),
+        "status": doc.get("status"),
+        "reason": doc.get("reason"),
+        "complete": doc.get("complete"),
+        "model": doc.get("model"),
+        "duration_ms": doc.get("duration_ms"),
+        "speakers": doc.get("speakers") or [],
+        "segments": [
+            {
+                "start_ms": cue.start_ms,
+                "end_ms": cue.end_ms,
+                "voice": cue.voice,
+                "speaker": cue.speaker,
+                "text": cue.text,
+            }
+            for cue in items
+        ],
+        "issues": {"total": (doc.get("counts") or {}).get("issues", 0), "first": doc.get("issues")},
+    }
+    return json.dumps(export, ensure_ascii=False, indent=1, default=str) + "\n"

@@ -1,0 +1,142 @@
+"""After a run's final chunk is committed: exports to Cloud Storage, then the completion event.
+
+Everything is rebuilt from Firestore (the document and its pages), so a redelivery after a crash
+between the commit and the publish writes the same files and publishes the same event id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.cloud import firestore
+
+from functions import logs
+from functions.documents import PAGES, TRANSCRIPTIONS
+from functions.settings import get_settings
+from functions.store import clients, exports
+from functions.store.events import CompletionEvent
+from functions.store.state import Run
+
+PUBLISH_TIMEOUT_S = 30.0
+EXPORTS = {  # name → (file, content type)
+    "vtt": ("transcript.vtt", "text/vtt; charset=utf-8"),
+    "srt": ("transcript.srt", "application/x-subrip; charset=utf-8"),
+    "json": ("transcript.json", "application/json; charset=utf-8"),
+}
+
+log = logs.get_logger("store")
+
+
+def complete(transcription_id: str, run: Run) -> int:
+    """Write the exports and publish the event of `run` unless done; return document writes."""
+    ref = clients.db().collection(TRANSCRIPTIONS).document(transcription_id)
+    doc = ref.get().to_dict() or {}
+    if not _is_pending(doc, run):
+        return 0
+    segments = [
+        segment
+        for page in ref.collection(PAGES).order_by("index").stream()
+        for segment in page.get("segments")
+    ]
+    uris = write_exports(transcription_id, doc, segments)
+    event = build_event(transcription_id, doc, uris)
+    message = clients.publisher().publish(
+        clients.topic_path(get_settings().events_topic),
+        event.model_dump_json().encode(),
+        **{"content-type": "application/cloudevents+json", "transcription_id": transcription_id},
+    )
+    message.result(timeout=PUBLISH_TIMEOUT_S)
+    extra = {"transcription_id": transcription_id, "event_id": event.id, "type": event.type}
+    log.info("completion event published", extra=extra)
+    writes: int = _mark_published(clients.db().transaction(), ref, run, uris)
+    return writes
+
+
+def _is_pending(doc: dict[str, Any], run: Run) -> bool:
+    store, event = doc.get("store") or {}, doc.get("event") or {}
+    same_run = store.get("run") and Run(**store["run"]) == run
+    return bool(same_run and store.get("finished") and event and not event.get("published"))
+
+
+@firestore.transactional
+def _mark_published(
+    transaction: firestore.Transaction,
+    ref: firestore.DocumentReference,
+    run: Run,
+    uris: dict[str, str],
+) -> int:
+    """Record the publication, unless a newer run took over the document meanwhile."""
+    doc = ref.get(transaction=transaction).to_dict() or {}
+    if not _is_pending(doc, run):
+        return 0
+    transaction.update(
+        ref,
+        {
+            "exports": uris,
+            "event.published": True,
+            "event.published_at": firestore.SERVER_TIMESTAMP,
+        },
+    )
+    return 1
+
+
+def results_bucket(doc: dict[str, Any]) -> str | None:
+    return get_settings().results_bucket or (doc.get("source") or {}).get("bucket")
+
+
+def write_exports(
+    transcription_id: str, doc: dict[str, Any], segments: list[dict[str, Any]]
+) -> dict[str, str]:
+    """Upload VTT, SRT and JSON under the output prefix; their gs:// URIs (none if no segment)."""
+    bucket_name = results_bucket(doc)
+    if not segments or not bucket_name:
+        reason = "no segments" if bucket_name else "no results bucket"
+        log.info(f"exports skipped: {reason}", extra={"transcription_id": transcription_id})
+        return {}
+    items = exports.cues(segments, doc.get("speakers") or [], doc.get("duration_ms"))
+    bodies = {
+        "vtt": exports.to_vtt(items),
+        "srt": exports.to_srt(items),
+        "json": exports.to_json(transcription_id, doc, segments),
+    }
+    bucket = clients.gcs().bucket(bucket_name)
+    prefix = f"{get_settings().output_prefix}{transcription_id}/"
+    uris = {}
+    for kind, body in bodies.items():
+        filename, content_type = EXPORTS[kind]
+        bucket.blob(prefix + filename).upload_from_string(body, content_type=content_type)
+        uris[kind] = f"gs://{bucket_name}/{prefix}{filename}"
+    return uris
+
+
+def build_event(
+    transcription_id: str, doc: dict[str, Any], uris: dict[str, str]
+) -> CompletionEvent:
+    """The CloudEvent of a finished run (docs/events.md); the same for every delivery."""
+    data = {
+        "id": transcription_id,
+        "status": doc.get("status"),
+        "reason": doc.get("reason"),
+        "complete": bool(doc.get("complete")),
+        "owner": doc.get("owner"),
+        "source": doc.get("source"),
+        "run": doc["store"]["run"],
+        "path": f"{TRANSCRIPTIONS}/{transcription_id}",
+        "model": doc.get("model"),
+        "duration_ms": doc.get("duration_ms"),
+        "counts": doc.get("counts"),
+        "speakers": doc.get("speakers") or [],
+        "usage": doc.get("usage"),
+        "cost": doc.get("cost"),
+        "exports": uris,
+    }
+    return CompletionEvent.model_validate(
+        {
+            "id": doc["event"]["id"],
+            "source": f"//tabscribe/{TRANSCRIPTIONS}/{transcription_id}",
+            "type": doc["event"]["type"],
+            "subject": f"{TRANSCRIPTIONS}/{transcription_id}",
+            "time": doc["finished_at"],
+            "data": data,
+        }
+    )

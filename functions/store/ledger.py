@@ -1,0 +1,277 @@
+"""Record one chunk in Firestore, in one transaction: in `seq` order, once, for the newest run.
+
+- A chunk of an older run than the document's (`run`, written by the transcriber, or `store.run`)
+  is superseded: nothing is written.
+- The first chunk seen of a newer run resets the store's fields and deletes the old run's pages
+  and buffered chunks in the same commit, so readers never see pages of two runs.
+- `seq < store.next_seq`: a duplicate, nothing is written.
+- `seq > store.next_seq`: buffered as `pending/{generation}-{attempt}-{seq}`; applied when the gap
+  fills. `seq == next_seq`: applied, then every buffered successor, then the pending docs deleted.
+
+docs/decisions/0003-store-idempotency.md explains the choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from google.cloud import firestore
+
+from functions.documents import PAGES, TRANSCRIPTIONS, Status
+from functions.messages import ResultChunk
+from functions.parser import StreamParser
+from functions.settings import get_settings
+from functions.store.cost import estimate_cost
+from functions.store.state import Page, Run, RunState
+
+PENDING = "pending"
+MAX_ATTEMPTS = 10
+MAX_PENDING_BYTES = 900_000  # a buffered chunk must fit in one document
+
+Action = Literal["superseded", "duplicate", "buffered", "applied"]
+TextLoader = Callable[[ResultChunk], str]
+
+
+@dataclass
+class Recorded:
+    action: Action
+    run: Run
+    applied: list[int] = field(default_factory=list)
+    finished: bool = False  # the run has finished (now or before)
+    event_pending: bool = False  # …and its completion event is not recorded as published
+    writes: int = 0
+
+
+def record(chunk: ResultChunk, load_text: TextLoader) -> Recorded:
+    from functions.store.clients import db
+
+    client = db()
+    ref = client.collection(TRANSCRIPTIONS).document(chunk.transcription_id)
+    result: Recorded = _record(client.transaction(max_attempts=MAX_ATTEMPTS), ref, chunk, load_text)
+    return result
+
+
+def pending_id(generation: str, attempt: int, seq: int) -> str:
+    return f"{generation}-{attempt}-{seq:06d}"
+
+
+def current_run(doc: dict[str, Any] | None) -> Run | None:
+    """The newest run the document knows of: the transcriber's claim or the store's."""
+    runs = []
+    for candidate in ((doc or {}).get("run"), ((doc or {}).get("store") or {}).get("run")):
+        if isinstance(candidate, dict) and candidate.get("generation") and candidate.get("attempt"):
+            runs.append(Run.model_validate(candidate))
+    return max(runs, key=lambda r: r.key, default=None)
+
+
+@firestore.transactional
+def _record(
+    transaction: firestore.Transaction,
+    ref: firestore.DocumentReference,
+    chunk: ResultChunk,
+    load_text: TextLoader,
+) -> Recorded:
+    snapshot = ref.get(transaction=transaction)
+    doc: dict[str, Any] | None = snapshot.to_dict() if snapshot.exists else None
+    run = Run.of(chunk)
+    newest = current_run(doc)
+    if newest is not None and run.key < newest.key:
+        return Recorded("superseded", run)
+    stored = (doc or {}).get("store")
+    state = RunState.from_doc(doc) if doc and stored and Run(**stored["run"]) == run else None
+    if state is not None and chunk.seq < state.cursor.next_seq:
+        published = bool(((doc or {}).get("event") or {}).get("published"))
+        finished = state.cursor.finished
+        return Recorded(
+            "duplicate", run, finished=finished, event_pending=finished and not published
+        )
+
+    plan = _Plan(transaction, ref, run, (doc or {}).get("owner"))
+    reset = state is None
+    if state is None:
+        state = RunState.fresh(run)
+        plan.reset(doc, run)
+    if chunk.seq > state.cursor.next_seq:
+        plan.buffer(chunk)
+        if reset:
+            plan.document(doc, state, {}, None)
+        return Recorded("buffered", run, writes=plan.commit())
+
+    duration_ms = (doc or {}).get("duration_ms")
+    applied, final = [], None
+    for current in _chain(transaction, ref, chunk):
+        text = load_text(current)
+        parser = StreamParser(duration_ms or current.duration_ms, state=current.state)
+        rows = parser.feed(text, final=current.final)
+        plan.pages(state.add(rows, parser.issues))
+        state.cursor.next_seq = current.seq + 1
+        applied.append(current.seq)
+        if current is not chunk:
+            plan.delete_pending(current)
+        if current.final:
+            plan.pages(state.finish(duration_ms or current.duration_ms))
+            final = _final_fields(current, parser.complete, doc, state)
+            break
+    plan.document(doc, state, final or {}, duration_ms or (final or {}).get("duration_ms"))
+    writes = plan.commit()
+    return Recorded("applied", run, applied, final is not None, final is not None, writes)
+
+
+def _chain(
+    transaction: firestore.Transaction, ref: firestore.DocumentReference, chunk: ResultChunk
+) -> Iterator[ResultChunk]:
+    """The chunk, then its buffered successors for as long as they follow without a gap."""
+    current = chunk
+    pending = ref.collection(PENDING)
+    while True:
+        yield current
+        if current.final:
+            return
+        successor = pending_id(current.generation, current.attempt, current.seq + 1)
+        snapshot = pending.document(successor).get(transaction=transaction)
+        if not snapshot.exists:
+            return
+        current = ResultChunk.model_validate_json(snapshot.get("chunk"))
+
+
+def _final_fields(
+    chunk: ResultChunk, complete: bool, doc: dict[str, Any] | None, state: RunState
+) -> dict[str, Any]:
+    """What the final chunk adds: terminal status and reason, accounting, the event to publish."""
+    assert chunk.outcome is not None
+    status = Status(chunk.outcome)
+    usage = chunk.usage.model_dump() if chunk.usage else None
+    model = (doc or {}).get("model") or chunk.model
+    audio_only = (doc or {}).get("has_video") is False
+    fields: dict[str, Any] = {
+        "status": status.value,
+        "reason": chunk.reason,
+        "complete": complete,
+        "finish_reason": chunk.finish_reason,
+        "usage": usage,
+        "cost": estimate_cost(model, chunk.usage, audio_only, get_settings().prices),
+        "timings": chunk.timings,
+        "finished_at": firestore.SERVER_TIMESTAMP,
+        "event": {
+            "id": event_id(chunk.transcription_id, state.cursor.run),
+            "type": event_type(status),
+            "published": False,
+        },
+    }
+    for name in ("model", "plan", "duration_ms"):
+        if (doc or {}).get(name) is None and getattr(chunk, name) is not None:
+            fields[name] = getattr(chunk, name)
+    return fields
+
+
+def event_id(transcription_id: str, run: Run) -> str:
+    """The same id for every delivery of one run's completion (subscribers dedupe by it)."""
+    return f"{transcription_id}-{run.generation}-{run.attempt}"
+
+
+def event_type(status: Status) -> str:
+    return f"dev.tabscribe.transcription.{status.value}"
+
+
+def _pending_of(chunk: ResultChunk) -> str:
+    return pending_id(chunk.generation, chunk.attempt, chunk.seq)
+
+
+# Terminal fields of a previous run, cleared when a new run starts.
+_RUN_FIELDS = (
+    "reason",
+    "complete",
+    "finish_reason",
+    "usage",
+    "cost",
+    "timings",
+    "finished_at",
+    "event",
+    "exports",
+)
+
+
+class _Plan:
+    """The writes of one transaction, issued after every read (Firestore requires that order)."""
+
+    def __init__(
+        self,
+        transaction: firestore.Transaction,
+        ref: firestore.DocumentReference,
+        run: Run,
+        owner: Any,
+    ) -> None:
+        self.transaction, self.ref, self.run, self.owner = transaction, ref, run, owner
+        self._writes: list[Callable[[], None]] = []
+        self._reset_fields: dict[str, Any] = {}
+
+    def reset(self, doc: dict[str, Any] | None, run: Run) -> None:
+        """A new run: delete the previous run's pages and buffered chunks; clear its outcome."""
+        old_pages = ((doc or {}).get("store") or {}).get("pages", 0)
+        old_live = ((doc or {}).get("live_page") or {}).get("index")
+        indexes = set(range(int(old_pages))) | ({int(old_live)} if old_live is not None else set())
+        for index in sorted(indexes):
+            self._delete(self.ref.collection(PAGES).document(f"{index:04d}"))
+        for snapshot in self.transaction.get(self.ref.collection(PENDING).select([])):
+            self._delete(snapshot.reference)
+        self._reset_fields = dict.fromkeys(_RUN_FIELDS)
+        transcriber_run = (doc or {}).get("run")
+        if doc is None or transcriber_run is None or Run(**transcriber_run).key < run.key:
+            self._reset_fields |= {"status": Status.PROCESSING.value, "run": run.model_dump()}
+
+    def _delete(self, ref: firestore.DocumentReference) -> None:
+        self._writes.append(lambda: self.transaction.delete(ref))
+
+    def buffer(self, chunk: ResultChunk) -> None:
+        body = chunk.model_dump_json()
+        if len(body.encode()) > MAX_PENDING_BYTES:
+            raise RuntimeError(f"chunk {chunk.seq} arrived early and is too large to buffer")
+        ref = self.ref.collection(PENDING).document(_pending_of(chunk))
+        self._writes.append(lambda: self.transaction.set(ref, {"chunk": body}))
+
+    def delete_pending(self, chunk: ResultChunk) -> None:
+        self._delete(self.ref.collection(PENDING).document(_pending_of(chunk)))
+
+    def pages(self, pages: list[Page]) -> None:
+        for page in pages:
+            self._writes.append(lambda page=page: self._write_page(page))  # type: ignore[misc]
+
+    def _write_page(self, page: Page) -> None:
+        segments = page.segments
+        self.transaction.set(
+            self.ref.collection(PAGES).document(page.doc_id),
+            {
+                "index": page.index,
+                "owner": self.owner,
+                "run": self.run.model_dump(),
+                "count": len(segments),
+                "first_start_ms": segments[0]["start_ms"],
+                "last_start_ms": segments[-1]["start_ms"],
+                "segments": segments,
+            },
+        )
+
+    def document(
+        self,
+        doc: dict[str, Any] | None,
+        state: RunState,
+        final: dict[str, Any],
+        duration_ms: int | None,
+    ) -> None:
+        fields = {**self._reset_fields, **state.fields(duration_ms), **final}
+        if final.get("status") == Status.COMPLETED.value:
+            fields["progress"]["fraction"] = 1.0
+        fields["updated_at"] = firestore.SERVER_TIMESTAMP
+        if doc is None:
+            fields |= {"owner": None, "source": None, "created_at": firestore.SERVER_TIMESTAMP}
+            self._writes.append(lambda: self.transaction.set(self.ref, fields))
+        else:
+            self._writes.append(lambda: self.transaction.update(self.ref, fields))
+
+    def commit(self) -> int:
+        """Queue every write on the transaction (committed when the function returns)."""
+        for write in self._writes:
+            write()
+        return len(self._writes)

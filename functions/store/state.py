@@ -1,0 +1,237 @@
+"""Pure bookkeeping of one run: pages of segments, speaker statistics, issues, progress.
+
+No I/O: `ledger` loads a `RunState` from the transcription document, feeds it parsed rows in
+`seq` order, and writes back `fields()` plus the pages it filled. The same chunks in the same
+order always give the same fields and pages (docs/firestore.md shows the result).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.messages import ResultChunk
+from functions.models import Issue, Segment, Speaker
+from functions.parser import Row, check_voices
+
+PAGE_SEGMENTS = 200  # segments per page document
+PAGE_BYTES = 250_000  # and a byte cap, so a page stays far below Firestore's 1 MiB
+SEGMENT_OVERHEAD = 48  # estimated bytes of a stored segment besides its text
+MAX_ISSUES = 50  # issues kept on the document; `counts.issues` has the total
+MAX_SPEAKERS = 200  # speaker rows kept (model output is untrusted and size-capped)
+
+
+class Run(BaseModel):
+    """One claim of one object generation; a newer generation, then a later attempt, wins."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    generation: str = Field(pattern=r"^[0-9]{1,20}$")
+    attempt: int = Field(ge=1)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return int(self.generation), self.attempt
+
+    @classmethod
+    def of(cls, chunk: ResultChunk) -> Run:
+        return cls(generation=chunk.generation, attempt=chunk.attempt)
+
+
+class VoiceStats(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    segments: int = 0
+    talk_ms: int = 0
+    first_ms: int = 0
+
+
+class Cursor(BaseModel):
+    """Where the run stands; stored as the document's `store` map (not for apps)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run: Run
+    next_seq: int = 0
+    pages: int = 0  # full pages written: pages/0000 … pages/{pages-1:04d}
+    segments: int = 0
+    live_bytes: int = 0
+    last_start_ms: int | None = None
+    last_voice: int | None = None
+    voices: dict[str, VoiceStats] = Field(default_factory=dict)
+    issues_total: int = 0
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    index: int
+    segments: list[dict[str, Any]]
+
+    @property
+    def doc_id(self) -> str:
+        return page_id(self.index)
+
+
+def page_id(index: int) -> str:
+    return f"{index:04d}"
+
+
+def stored_segment(segment: Segment) -> dict[str, Any]:
+    return {"start_ms": segment.start_ms, "voice": segment.voice, "text": segment.text}
+
+
+def _segment_bytes(segment: dict[str, Any]) -> int:
+    return len(str(segment["text"]).encode()) + SEGMENT_OVERHEAD
+
+
+class RunState:
+    """The run's state between two chunks: the cursor, the growing page, speakers and issues."""
+
+    def __init__(
+        self,
+        cursor: Cursor,
+        live: list[dict[str, Any]] | None = None,
+        speakers: dict[int, Speaker] | None = None,
+        issues: list[Issue] | None = None,
+    ) -> None:
+        self.cursor = cursor
+        self.live = live or []
+        self.speakers = speakers or {}  # listed in the model's speaker table
+        self.issues = issues or []
+
+    @classmethod
+    def fresh(cls, run: Run) -> RunState:
+        return cls(Cursor(run=run))
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> RunState:
+        """The state the document records (its `store` map must exist)."""
+        speaker_fields = set(Speaker.model_fields)
+        speakers = {
+            int(entry["voice"]): Speaker(**{k: v for k, v in entry.items() if k in speaker_fields})
+            for entry in doc.get("speakers") or []
+            if not entry.get("placeholder")
+        }
+        live = (doc.get("live_page") or {}).get("segments") or []
+        issues = [Issue(**issue) for issue in doc.get("issues") or []]
+        return cls(Cursor.model_validate(doc["store"]), list(live), speakers, issues)
+
+    # -- applying a chunk ----------------------------------------------------------------------
+
+    def add(self, rows: list[Row], issues: list[Issue]) -> list[Page]:
+        """Apply one chunk's parsed rows and issues; return the pages that became full."""
+        pages: list[Page] = []
+        for row in rows:
+            if isinstance(row, Segment):
+                pages += self._add_segment(row)
+            else:
+                self._add_speaker(row)
+        self.add_issues(issues)
+        return pages
+
+    def add_issues(self, issues: list[Issue]) -> None:
+        room = MAX_ISSUES - len(self.issues)
+        self.issues += issues[: max(room, 0)]
+        self.cursor.issues_total += len(issues)
+
+    def _add_segment(self, segment: Segment) -> list[Page]:
+        cursor = self.cursor
+        if cursor.last_start_ms is not None and cursor.last_voice is not None:
+            talk = max(segment.start_ms - cursor.last_start_ms, 0)
+            cursor.voices[str(cursor.last_voice)].talk_ms += talk
+        if segment.voice is not None:
+            stats = cursor.voices.setdefault(
+                str(segment.voice), VoiceStats(first_ms=segment.start_ms)
+            )
+            stats.segments += 1
+        cursor.last_start_ms, cursor.last_voice = segment.start_ms, segment.voice
+        cursor.segments += 1
+        stored = stored_segment(segment)
+        size = _segment_bytes(stored)
+        pages = []
+        if self.live and cursor.live_bytes + size > PAGE_BYTES:
+            pages.append(self._close_page())
+        self.live.append(stored)
+        cursor.live_bytes += size
+        if len(self.live) >= PAGE_SEGMENTS:
+            pages.append(self._close_page())
+        return pages
+
+    def _close_page(self) -> Page:
+        page = Page(self.cursor.pages, self.live)
+        self.cursor.pages += 1
+        self.live, self.cursor.live_bytes = [], 0
+        return page
+
+    def _add_speaker(self, speaker: Speaker) -> None:
+        if speaker.voice in self.speakers:
+            message = f"voice {speaker.voice} listed again; first row kept"
+            self.add_issues([Issue(code="duplicate_speaker", message=message)])
+        elif len(self.speakers) >= MAX_SPEAKERS:
+            message = f"more than {MAX_SPEAKERS} speakers; voice {speaker.voice} dropped"
+            self.add_issues([Issue(code="too_many_speakers", message=message)])
+        else:
+            self.speakers[speaker.voice] = speaker
+
+    def finish(self, duration_ms: int | None) -> list[Page]:
+        """End of the run: the last segment's talk time, the cross-table checks, the last page."""
+        cursor = self.cursor
+        last, voice = cursor.last_start_ms, cursor.last_voice
+        if last is not None and voice is not None and duration_ms and duration_ms > last:
+            cursor.voices[str(voice)].talk_ms += duration_ms - last
+        speaking = [
+            Segment(start_ms=stats.first_ms, voice=int(v), text="-")
+            for v, stats in cursor.voices.items()
+        ]
+        _, issues = check_voices(speaking, self.speakers.values())
+        self.add_issues(issues)
+        cursor.finished = True
+        return [self._close_page()] if self.live else []
+
+    # -- the document ----------------------------------------------------------------------
+
+    def speaker_entries(self) -> list[dict[str, Any]]:
+        """Listed speakers and voices that speak (placeholders when unlisted), with statistics."""
+        voices = sorted(set(self.speakers) | {int(v) for v in self.cursor.voices})
+        entries = []
+        for voice in voices:
+            speaker = self.speakers.get(voice) or Speaker(voice=voice, placeholder=True)
+            stats = self.cursor.voices.get(str(voice))
+            entries.append(
+                {
+                    **speaker.model_dump(),
+                    "segments": stats.segments if stats else 0,
+                    "talk_ms": stats.talk_ms if stats else 0,
+                    "first_ms": stats.first_ms if stats else None,
+                }
+            )
+        return entries
+
+    def fields(self, duration_ms: int | None) -> dict[str, Any]:
+        """The document fields the store owns while a run is in progress or just finished."""
+        cursor = self.cursor
+        speakers = self.speaker_entries()
+        fraction = None
+        if duration_ms and cursor.last_start_ms is not None:
+            fraction = round(min(cursor.last_start_ms / duration_ms, 1.0), 4)
+        live = None if cursor.finished else {"index": cursor.pages, "segments": self.live}
+        return {
+            "store": cursor.model_dump(),
+            "progress": {
+                "segments": cursor.segments,
+                "last_start_ms": cursor.last_start_ms,
+                "fraction": fraction,
+            },
+            "speakers": speakers,
+            "counts": {
+                "segments": cursor.segments,
+                "speakers": len(speakers),
+                "issues": cursor.issues_total,
+                "pages": cursor.pages,
+            },
+            "issues": [issue.model_dump() for issue in self.issues],
+            "live_page": live,
+        }
