@@ -43,7 +43,9 @@ def transcribe_upload(cloud_event: CloudEvent) -> None:
 def store_transcription(cloud_event: CloudEvent) -> None:
     """A results-topic chunk (push subscription) → Firestore, and the completion event."""
     if cloud_event["type"] != MESSAGE_PUBLISHED:
-        raise ValueError(f"store_transcription handles {MESSAGE_PUBLISHED}, not {cloud_event['type']}")
+        raise ValueError(
+            f"store_transcription handles {MESSAGE_PUBLISHED}, not {cloud_event['type']}"
+        )
     from functions.store.handler import handle
 
     handle(cloud_event.data)

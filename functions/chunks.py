@@ -1,8 +1,9 @@
 """Cut streamed model text into chunks of complete lines, each with the parser state before it.
 
-A chunk is due every `flush_rows` rows or `flush_interval_s` seconds, and as soon as the first row
-is complete (so the transcript starts appearing at once). The last piece, which may end mid-row,
-goes out with `finish()`.
+A chunk is due every `flush_rows` rows, or after `flush_interval_s` seconds with at least one row
+(a slow stream still shows progress; the first rows appear within the interval). Fewer, larger
+chunks mean fewer Firestore writes in the store. The last piece, which may end mid-row, goes out
+with `finish()`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ class Chunker:
         self._lines: list[str] = []
         self._state = self.parser.state()
         self._rows = 0
-        self._chunks_out = 0
         self._last_flush = clock()
 
     def feed(self, text: str) -> list[Chunk]:
@@ -63,15 +63,11 @@ class Chunker:
         return self._take()
 
     def _due(self) -> bool:
-        if not self._rows:
-            return False
-        first = self._chunks_out == 0
         late = self.clock() - self._last_flush >= self.flush_interval_s
-        return first or late or self._rows >= self.flush_rows
+        return self._rows >= self.flush_rows or (self._rows > 0 and late)
 
     def _take(self) -> Chunk:
         chunk = Chunk(self._state, "".join(self._lines), self._rows)
         self._lines, self._rows = [], 0
-        self._chunks_out += 1
         self._last_flush = self.clock()
         return chunk

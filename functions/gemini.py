@@ -53,21 +53,32 @@ class StreamResult:
     usage: dict[str, int] = field(default_factory=dict)
 
 
-@cache
 def client(settings: Settings) -> genai.Client:
-    """One client per instance. A local base URL (the stand-in) gets a placeholder token."""
-    options = types.HttpOptions(base_url=settings.gemini_base_url or None)
-    if settings.gemini_mode == "developer":
-        return genai.Client(api_key=settings.gemini_api_key, http_options=options)
+    """One client per instance and configuration."""
+    return _client(
+        settings.gemini_mode,
+        settings.gemini_api_key,
+        settings.gemini_base_url,
+        settings.project,
+        settings.location,
+    )
+
+
+@cache
+def _client(mode: str, api_key: str, base_url: str, project: str, location: str) -> genai.Client:
+    """A local base URL (the stand-in) gets a placeholder token instead of real credentials."""
+    options = types.HttpOptions(base_url=base_url or None)
+    if mode == "developer":
+        return genai.Client(api_key=api_key, http_options=options)
     credentials = None
-    if settings.gemini_base_url.startswith(("http://127.", "http://localhost")):
+    if base_url.startswith(("http://127.", "http://localhost")):
         from google.oauth2.credentials import Credentials
 
         credentials = Credentials(token="local-stand-in")  # type: ignore[no-untyped-call]
     return genai.Client(
         vertexai=True,
-        project=settings.project,
-        location=settings.location,
+        project=project,
+        location=location,
         credentials=credentials,
         http_options=options,
     )

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     time_budget_s: float = Field(default=480.0, gt=0, le=3600)
     lease_s: float = Field(default=600.0, gt=0)
     max_event_age_s: float = Field(default=3 * 3600.0, gt=0)
-    flush_rows: int = Field(default=25, ge=1)
+    flush_rows: int = Field(default=125, ge=1)
     flush_interval_s: float = Field(default=2.0, gt=0)
     max_message_bytes: int = Field(default=256_000, ge=1024, le=500_000)
     max_output_chars: int = Field(default=2_000_000, ge=1000)

@@ -9,7 +9,7 @@ from typing import Any
 
 from google.cloud import firestore
 
-from functions.chunking import Chunker
+from functions.chunks import Chunker
 from functions.documents import PAGES, TRANSCRIPTIONS, transcription_id
 from functions.messages import ResultChunk, Usage
 from functions.tables import render_output
@@ -42,9 +42,8 @@ def chunks_of(
     duration_ms: int | None = None,
 ) -> list[ResultChunk]:
     """The messages the transcriber would publish for `text` (chunks of `rows` rows)."""
-    chunker = Chunker(rows=rows)
-    pieces = chunker.feed(text)
-    pieces.append(chunker.close())
+    chunker = Chunker(flush_rows=rows, flush_interval_s=float("inf"))
+    pieces = [(c.state, c.text) for c in [*chunker.feed(text), chunker.finish()]]
     messages = []
     for seq, (state, piece) in enumerate(pieces):
         final = seq == len(pieces) - 1

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from stack.emulators import Emulator, _wait_ready, start_firestore
+from stack.services import Service, start_firestore, wait_ready
 
 pytestmark = pytest.mark.emulator
 PROJECT = "tabscribe-rules"
@@ -22,12 +22,10 @@ DOCS = f"projects/{PROJECT}/databases/(default)/documents"
 
 
 @pytest.fixture(scope="module")
-def rules_emulator() -> Iterator[Emulator]:
-    emulator = start_firestore(
-        ROOT / ".local" / "test-logs" / "rules", rules=ROOT / "firestore.rules"
-    )
+def rules_emulator() -> Iterator[Service]:
+    emulator = start_firestore(ROOT / ".local" / "test-logs", ROOT / "firestore.rules", "rules")
     try:
-        _wait_ready(emulator, "/")
+        wait_ready(emulator)
         yield emulator
     finally:
         emulator.stop()
@@ -52,7 +50,7 @@ def token(uid: str) -> str:
 
 
 def call(
-    emulator: Emulator, method: str, path: str, bearer: str | None, body: Any = None
+    emulator: Service, method: str, path: str, bearer: str | None, body: Any = None
 ) -> tuple[int, Any]:
     url = f"http://{emulator.host_port}/v1/{path}"
     headers = {"Content-Type": "application/json"}
@@ -72,7 +70,7 @@ def fields(**values: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def seeded(rules_emulator: Emulator) -> Emulator:
+def seeded(rules_emulator: Service) -> Service:
     for tid, owner in (("t-alice", "alice"), ("t-bob", "bob")):
         doc = f"{DOCS}/transcriptions/{tid}"
         assert (
@@ -86,7 +84,7 @@ def seeded(rules_emulator: Emulator) -> Emulator:
     return rules_emulator
 
 
-def test_the_owner_reads_the_transcription_and_its_pages(seeded: Emulator) -> None:
+def test_the_owner_reads_the_transcription_and_its_pages(seeded: Service) -> None:
     alice = token("alice")
     status, doc = call(seeded, "GET", f"{DOCS}/transcriptions/t-alice", alice)
     assert status == 200 and doc["fields"]["owner"]["stringValue"] == "alice"
@@ -95,7 +93,7 @@ def test_the_owner_reads_the_transcription_and_its_pages(seeded: Emulator) -> No
     assert status == 200 and len(listed["documents"]) == 1
 
 
-def test_other_users_and_anonymous_clients_are_denied(seeded: Emulator) -> None:
+def test_other_users_and_anonymous_clients_are_denied(seeded: Service) -> None:
     for bearer in (token("bob"), None):
         assert call(seeded, "GET", f"{DOCS}/transcriptions/t-alice", bearer)[0] == 403
         assert call(seeded, "GET", f"{DOCS}/transcriptions/t-alice/pages/0000", bearer)[0] == 403
@@ -106,7 +104,7 @@ def test_other_users_and_anonymous_clients_are_denied(seeded: Emulator) -> None:
     assert call(seeded, "GET", f"{DOCS}/transcriptions", token("alice"))[0] == 403  # unconstrained
 
 
-def test_no_client_writes_even_the_owner(seeded: Emulator) -> None:
+def test_no_client_writes_even_the_owner(seeded: Service) -> None:
     alice = token("alice")
     doc = f"{DOCS}/transcriptions/t-alice"
     assert call(seeded, "PATCH", doc, alice, fields(owner="alice", status="completed"))[0] == 403
@@ -116,7 +114,7 @@ def test_no_client_writes_even_the_owner(seeded: Emulator) -> None:
     assert call(seeded, "PATCH", new, alice, fields(owner="alice"))[0] == 403
 
 
-def test_a_list_query_constrained_on_owner_works_for_the_owner(seeded: Emulator) -> None:
+def test_a_list_query_constrained_on_owner_works_for_the_owner(seeded: Service) -> None:
     query = {
         "structuredQuery": {
             "from": [{"collectionId": "transcriptions"}],

@@ -622,7 +622,7 @@ def test_firestore_rules_are_released_and_closed_to_writes(cfg: Config) -> None:
     assert "google_firebaserules_ruleset.firestore.name" in release["ruleset_name"]
     rules = (REPO / "firestore.rules").read_text(encoding="utf-8")
     assert "rules_version = '2';" in rules
-    assert "resource.data.owner == request.auth.uid" in rules
+    assert "signedInAs(resource.data.owner)" in rules  # behaviour: tests/test_firestore_rules.py
     assert "get(/databases/$(database)/documents/transcriptions/$(id)).data.owner" in rules
     assert not re.search(r"allow[^;]*write[^;]*:\s*if\s+(true|request\.auth)", rules)
     assert rules.count("allow write: if false;") == 2

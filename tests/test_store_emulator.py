@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 from functions_framework import create_app
 from google.cloud import firestore, pubsub_v1, storage
-from store_support import (
+
+from functions.documents import TRANSCRIPTIONS
+from functions.messages import ResultChunk
+from functions.settings import get_settings
+from functions.store.events import CompletionEvent
+from tests.store_support import (
     all_segments,
     chunks_of,
     cloud_event,
@@ -22,11 +27,6 @@ from store_support import (
     push_body,
     snapshot,
 )
-
-from functions.documents import TRANSCRIPTIONS
-from functions.messages import ResultChunk
-from functions.settings import get_settings
-from functions.store.events import CompletionEvent
 
 pytestmark = pytest.mark.emulator
 PROJECT = "tabscribe-test"
@@ -350,7 +350,7 @@ def test_a_poison_message_is_never_acked_and_ends_in_the_dead_letter_topic(
 def test_a_crash_before_the_publish_republishes_the_same_event_on_redelivery(
     stack: Stack, unique: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from functions.store import clients
+    from functions import clients
 
     tid = new_id(unique)
     chunks = chunks_of(model_output(30), tid, rows=10)

@@ -12,50 +12,15 @@ import pytest
 import srt
 import webvtt
 from functions_framework import create_app
-from store_support import model_output, push_body
 
-from functions.chunking import Chunker
 from functions.messages import ResultChunk, Usage
 from functions.models import Segment, Speaker
-from functions.parser import StreamParser, parse_text
 from functions.settings import DEFAULT_PRICES, get_settings
 from functions.store import envelope, exports, state
 from functions.store.cost import estimate_cost, price_of
+from tests.store_support import push_body
 
 TID = "0" * 32
-
-
-# -- chunker -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("rows,first", [(1, None), (7, None), (25, 3), (1000, None)])
-def test_chunks_parse_alone_to_the_same_result_as_the_whole(rows: int, first: int | None) -> None:
-    text = model_output(60, voices=3) + "trailing prose, cut mid-li"
-    chunker = Chunker(rows=rows, first_rows=first)
-    pieces = [p for i in range(0, len(text), 13) for p in chunker.feed(text[i : i + 13])]
-    pieces.append(chunker.close())
-    assert "".join(t for _, t in pieces) == text
-    assert all(t.endswith("\n") for _, t in pieces[:-1])
-    rows_alone = []
-    for i, (parser_state, piece) in enumerate(pieces):
-        parser = StreamParser(state=parser_state)
-        rows_alone += parser.feed(piece, final=i == len(pieces) - 1)
-    whole = parse_text(text)
-    alone = [r.model_dump(exclude={"end_ms"}) for r in rows_alone if isinstance(r, Segment)]
-    assert alone == [s.model_dump(exclude={"end_ms"}) for s in whole.segments]
-    assert len(alone) == 60
-    assert len([r for r in rows_alone if isinstance(r, Speaker)]) == 3
-    if first is not None:
-        assert pieces[0][1].count("\n") < pieces[1][1].count("\n")
-
-
-def test_chunker_cuts_before_max_chars_and_flushes_on_demand() -> None:
-    chunker = Chunker(rows=10_000, max_chars=2_000)
-    pieces = chunker.feed(model_output(200))
-    assert len(pieces) > 3 and all(len(t) <= 2_000 for _, t in pieces)
-    assert chunker.flush() is not None and chunker.flush() is None
-    with pytest.raises(ValueError):
-        Chunker(rows=0)
 
 
 # -- run bookkeeping ---------------------------------------------------------------------------

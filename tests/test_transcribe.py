@@ -109,7 +109,7 @@ def stack(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    gemini.client.cache_clear()
+    gemini._client.cache_clear()
     stand_in.reset()
     app = create_app(target="transcribe_upload", source=str(ROOT / "main.py")).test_client()
     return Stack(request.param, app, bucket, subscription, stand_in)
@@ -261,7 +261,7 @@ FAULTS = [
     ({"status": 500, "times": 1}, "completed", 2, "STOP", None),
     ({"status": 503, "times": 1}, "completed", 2, "STOP", None),
     ({"status": 504, "times": 1}, "completed", 2, "STOP", None),
-    ({"error_after_chars": 300, "error_status": 503, "times": 1}, "completed", 2, "STOP", None),
+    ({"error_after_chars": 700, "error_status": 503, "times": 1}, "completed", 2, "STOP", None),
     ({"max_tokens_after_chars": 500, "times": 1}, "completed", 1, "MAX_TOKENS", "output token"),
     ({"safety_after_chars": 200, "times": 1}, "blocked", 1, None, "SAFETY"),
     ({"prompt_block": "SAFETY", "times": 1}, "blocked", 1, None, "prompt was blocked"),

@@ -10,10 +10,10 @@ from typing import Any
 
 from google.cloud import firestore
 
-from functions import logs
+from functions import clients, logs
 from functions.documents import PAGES, TRANSCRIPTIONS
 from functions.settings import get_settings
-from functions.store import clients, exports
+from functions.store import exports
 from functions.store.events import CompletionEvent
 from functions.store.state import Run
 
@@ -27,9 +27,13 @@ EXPORTS = {  # name → (file, content type)
 log = logs.get_logger("store")
 
 
+def _db() -> Any:
+    return clients.firestore_client(get_settings().firestore_database)
+
+
 def complete(transcription_id: str, run: Run) -> int:
     """Write the exports and publish the event of `run` unless done; return document writes."""
-    ref = clients.db().collection(TRANSCRIPTIONS).document(transcription_id)
+    ref = _db().collection(TRANSCRIPTIONS).document(transcription_id)
     doc = ref.get().to_dict() or {}
     if not _is_pending(doc, run):
         return 0
@@ -41,14 +45,14 @@ def complete(transcription_id: str, run: Run) -> int:
     uris = write_exports(transcription_id, doc, segments)
     event = build_event(transcription_id, doc, uris)
     message = clients.publisher().publish(
-        clients.topic_path(get_settings().events_topic),
+        clients.publisher().topic_path(get_settings().project, get_settings().events_topic),
         event.model_dump_json().encode(),
         **{"content-type": "application/cloudevents+json", "transcription_id": transcription_id},
     )
     message.result(timeout=PUBLISH_TIMEOUT_S)
     extra = {"transcription_id": transcription_id, "event_id": event.id, "type": event.type}
     log.info("completion event published", extra=extra)
-    writes: int = _mark_published(clients.db().transaction(), ref, run, uris)
+    writes: int = _mark_published(_db().transaction(), ref, run, uris)
     return writes
 
 
@@ -99,7 +103,7 @@ def write_exports(
         "srt": exports.to_srt(items),
         "json": exports.to_json(transcription_id, doc, segments),
     }
-    bucket = clients.gcs().bucket(bucket_name)
+    bucket = clients.storage_client().bucket(bucket_name)
     prefix = f"{get_settings().output_prefix}{transcription_id}/"
     uris = {}
     for kind, body in bodies.items():

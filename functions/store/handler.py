@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from functions import logs
+from functions import clients, logs
 from functions.messages import ResultChunk
 from functions.settings import get_settings
-from functions.store import clients, envelope, finish, ledger
+from functions.store import envelope, finish, ledger
 
 log = logs.get_logger("store")
 _configured = False
@@ -43,7 +43,7 @@ def load_text(chunk: ResultChunk) -> str:
     if chunk.text_uri is None:
         return chunk.text or ""
     uri = urlparse(chunk.text_uri)
-    blob = clients.gcs().bucket(uri.netloc).blob(uri.path.lstrip("/"))
+    blob = clients.storage_client().bucket(uri.netloc).blob(uri.path.lstrip("/"))
     return str(blob.download_as_bytes().decode("utf-8"))
 
 

@@ -45,9 +45,9 @@ class Recorded:
 
 
 def record(chunk: ResultChunk, load_text: TextLoader) -> Recorded:
-    from functions.store.clients import db
+    from functions import clients
 
-    client = db()
+    client = clients.firestore_client(get_settings().firestore_database)
     ref = client.collection(TRANSCRIPTIONS).document(chunk.transcription_id)
     result: Recorded = _record(client.transaction(max_attempts=MAX_ATTEMPTS), ref, chunk, load_text)
     return result
