@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 INFRA_VENV  := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | sha1sum | cut -c1-12)
 
-.PHONY: venv infra-venv lint format test bench demo standin clean
+.PHONY: venv infra-venv lint format test bench demo up down standin clean
 
 venv: $(STAMP)
 
@@ -42,9 +42,14 @@ bench: venv
 standin: venv  ## the offline Gemini API stand-in on 127.0.0.1:8089 (docs/standin.md)
 	$(BIN)/python -m standin --host 127.0.0.1 --port 8089
 
-demo:
-	@echo "make demo: the local end-to-end pipeline is not built yet (see the README, 'Status')." >&2
-	@exit 2
+demo: venv  ## the whole local pipeline on a bundled sample (FILE=path for your own)
+	$(BIN)/python -m stack demo $(FILE)
+
+up: venv  ## the local stack, left running in the background
+	$(BIN)/python -m stack up
+
+down: venv
+	$(BIN)/python -m stack down
 
 clean:
 	rm -rf $(VENV) $(INFRA_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -114,8 +114,8 @@ def run_serve(args: argparse.Namespace) -> int:
         while not stopping:
             time.sleep(0.5)
     finally:
-        STATE.unlink(missing_ok=True)
         stack.stop()
+        STATE.unlink(missing_ok=True)  # `down` waits for this: everything has stopped
     return 0
 
 
