@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from bench import format_size, parse_throughput
+from bench import coldstart, format_size, parse_throughput, pipeline, store_throughput
 from bench.report import RESULTS, print_table, write_results
 
-SCRIPTS = [format_size, parse_throughput]
+SCRIPTS = [format_size, parse_throughput, store_throughput, pipeline, coldstart]
 
 
 def main() -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from bench.corpus import Transcript, all_transcripts
+from bench.corpus import Transcript, all_transcripts, talk
 from bench.report import Metric, main
 from functions.tables import format_timecode
 
@@ -35,6 +35,34 @@ def seed_json(t: Transcript, indent: int | None = None) -> str:
     return json.dumps(document, ensure_ascii=False, indent=indent)
 
 
+OUTPUT_TOKENS = 65_536
+CHARS_PER_TOKEN = 4
+
+
+def minutes_per_request() -> list[Metric]:
+    """Minutes of dense speech (the talk: about 150 words a minute) whose transcript fits in one
+    response's output budget, in each format."""
+    t = talk()
+    minutes = (t.segments[-1][0] - t.segments[0][0]) / 60_000
+    budget = OUTPUT_TOKENS * CHARS_PER_TOKEN
+    words = sum(len(text.split()) for _, _, text in t.segments)
+    return [
+        Metric("format.words_per_minute", round(words / minutes), "words", "talk corpus density"),
+        Metric(
+            "format.minutes_per_request",
+            round(budget / (len(t.compact()) / minutes), 1),
+            "min",
+            f"{OUTPUT_TOKENS:,} output tokens x {CHARS_PER_TOKEN} chars, ours",
+        ),
+        Metric(
+            "format.minutes_per_request_json",
+            round(budget / (len(seed_json(t)) / minutes), 1),
+            "min",
+            "the same, seed-001 JSON",
+        ),
+    ]
+
+
 def run() -> list[Metric]:
     metrics = []
     for t in all_transcripts():
@@ -52,6 +80,7 @@ def run() -> list[Metric]:
                 "ours / indented JSON",
             ),
         ]
+    metrics += minutes_per_request()
     trailer_ratio = next(m for m in metrics if m.key == "format.trailer.ratio")
     metrics.append(
         Metric("format.char_ratio", trailer_ratio.value, "x", "trailer, ours / JSON", "<= 0.70")

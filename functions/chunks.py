@@ -40,18 +40,23 @@ class Chunker:
         self._last_flush = clock()
 
     def feed(self, text: str) -> list[Chunk]:
-        """Take streamed text; return the chunks now due (zero or one)."""
+        """Take streamed text; return the chunks now due."""
         self.chars += len(text)
         self._partial += text
         if "\n" not in text:
             return []
         *lines, self._partial = self._partial.split("\n")
+        due = []
         for line in lines:
             if not self._lines:
                 self._state = self.parser.state()
             self._rows += len(self.parser.feed(line + "\n"))
             self._lines.append(line + "\n")
-        return [self._take()] if self._due() else []
+            if self._rows >= self.flush_rows:
+                due.append(self._take())
+        if self._rows and self.clock() - self._last_flush >= self.flush_interval_s:
+            due.append(self._take())
+        return due
 
     def finish(self) -> Chunk:
         """The rest of the text, the unfinished last line included; the parser is closed."""
@@ -61,10 +66,6 @@ class Chunker:
         self._lines.append(self._partial)
         self._partial = ""
         return self._take()
-
-    def _due(self) -> bool:
-        late = self.clock() - self._last_flush >= self.flush_interval_s
-        return self._rows >= self.flush_rows or (self._rows > 0 and late)
 
     def _take(self) -> Chunk:
         chunk = Chunk(self._state, "".join(self._lines), self._rows)

@@ -1,0 +1,165 @@
+"""The store function on a 1,000-segment transcript, against the Firestore emulator.
+
+The chunks are the ones the transcriber would publish for a fast stream (`TABSCRIBE_FLUSH_ROWS`
+rows each), wrapped as Pub/Sub `messagePublished` data and handed to the store's handler in order.
+Writes are counted at the Firestore client (every committed write, transactions and batches alike),
+independently of the store's own bookkeeping; reads are what an app needs to load the transcript
+(the document, then its pages).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.corpus import Transcript
+from bench.report import Metric, main
+
+SEGMENTS = 1_000
+ROUNDS = 3
+
+
+def transcript() -> Transcript:
+    rng = random.Random(7)
+    words = ["we", "can", "see", "how", "the", "model", "and", "data", "work", "in", "practice"]
+    rows = [
+        (i * 3_000, 1 + i % 3, " ".join(rng.choice(words) for _ in range(rng.randint(6, 24))))
+        for i in range(SEGMENTS)
+    ]
+    speakers = [(v, f"Speaker {v}", "Acme", "Engineer", "Panelist", 1000 * v) for v in (1, 2, 3)]
+    return Transcript("1,000 segments", rows, speakers, with_hours=True)
+
+
+def messages(tid: str, generation: str, flush_rows: int) -> list[dict[str, Any]]:
+    from functions.chunks import Chunker
+    from functions.messages import ResultChunk, Usage
+
+    chunker = Chunker(flush_rows, float("inf"))
+    pieces = [*chunker.feed(transcript().compact()), chunker.finish()]
+    out = []
+    for seq, piece in enumerate(pieces):
+        final = seq == len(pieces) - 1
+        chunk = ResultChunk(
+            transcription_id=tid,
+            generation=generation,
+            attempt=1,
+            seq=seq,
+            final=final,
+            state=piece.state,
+            text=piece.text,
+            outcome="completed" if final else None,
+            finish_reason="STOP" if final else None,
+            usage=Usage(prompt_tokens=300_000, output_tokens=40_000) if final else None,
+            model="gemini-2.5-flash" if final else None,
+            duration_ms=SEGMENTS * 3_000 + 5_000 if final else None,
+        )
+        body = base64.b64encode(chunk.model_dump_json(exclude_none=True).encode()).decode()
+        out.append(
+            {"message": {"data": body, "messageId": f"{tid}-{seq}"}, "subscription": "bench"}
+        )
+    return out
+
+
+class WriteCounter:
+    """Counts the writes of every successful Firestore commit in this process."""
+
+    def __init__(self) -> None:
+        from google.cloud.firestore_v1 import batch, transaction
+
+        self.writes = 0
+        self._patches = [(transaction.Transaction, "_commit"), (batch.WriteBatch, "commit")]
+        for cls, name in self._patches:
+            original = getattr(cls, name)
+            setattr(cls, f"_bench_{name}", original)
+            setattr(cls, name, self._wrap(original))
+
+    def _wrap(self, original: Any) -> Any:
+        counter = self
+
+        def commit(self: Any, *args: Any, **kwargs: Any) -> Any:
+            pending = len(self._write_pbs)
+            result = original(self, *args, **kwargs)
+            counter.writes += pending
+            return result
+
+        return commit
+
+    def close(self) -> None:
+        for cls, name in self._patches:
+            setattr(cls, name, getattr(cls, f"_bench_{name}"))
+
+
+def _one_round(index: int, flush_rows: int) -> tuple[float, int, int]:
+    from functions import clients
+    from functions.documents import PAGES, TRANSCRIPTIONS
+    from functions.store.handler import handle
+
+    tid = f"{index:032x}"
+    batch = messages(tid, "1700000000000001", flush_rows)
+    counter = WriteCounter()
+    try:
+        started = time.perf_counter()
+        for data in batch:
+            handle(data)
+        elapsed = time.perf_counter() - started
+    finally:
+        counter.close()
+    ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(tid)
+    doc = ref.get().to_dict() or {}
+    assert doc.get("status") == "completed" and doc["counts"]["segments"] == SEGMENTS, doc
+    pages = list(ref.collection(PAGES).stream())
+    return elapsed, counter.writes, 1 + len(pages)
+
+
+def run() -> list[Metric]:
+    from stack.services import start_all, stop_all
+
+    with tempfile.TemporaryDirectory() as tmp:
+        emulators = start_all(Path(tmp), "tabscribe-bench")
+        saved = dict(os.environ)
+        try:
+            for emulator in emulators:
+                os.environ.update(emulator.env)
+            os.environ.update(
+                {
+                    "GOOGLE_CLOUD_PROJECT": "tabscribe-bench",
+                    "TABSCRIBE_RESULTS_BUCKET": "bench-results",
+                }
+            )
+            from functions import clients
+
+            clients.storage_client().create_bucket("bench-results")
+            topic = clients.publisher().topic_path("tabscribe-bench", "tabscribe-events")
+            clients.publisher().create_topic(name=topic)
+            from functions.settings import get_settings
+
+            flush_rows = get_settings().flush_rows
+            rounds = [_one_round(i + 1, flush_rows) for i in range(ROUNDS)]
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            stop_all(emulators)
+    elapsed = sorted(r[0] for r in rounds)[len(rounds) // 2]
+    _, writes, reads = rounds[0]
+    return [
+        Metric(
+            "store.rows_per_s",
+            round(SEGMENTS / elapsed),
+            "rows/s",
+            f"{SEGMENTS} segments, {flush_rows}-row chunks, median of {ROUNDS}",
+            ">= 2000",
+        ),
+        Metric(
+            "store.writes_per_1000", writes, "writes", "documents written to store them", "<= 15"
+        ),
+        Metric("store.reads_per_1000", reads, "reads", "document + pages an app reads", "<= 10"),
+    ]
+
+
+if __name__ == "__main__":
+    main(run)
