@@ -19,6 +19,7 @@ from stack.services import Service, free_port, spawn, start_all, stop_all, wait_
 ROOT = Path(__file__).parent.parent
 PROJECT = "tabscribe-local"
 BUCKET = "tabscribe-uploads"
+RESULTS_BUCKET = "tabscribe-results"  # as deployed: outputs never land in the watched bucket
 TOPICS = {
     "results": "tabscribe-results",
     "events": "tabscribe-events",
@@ -42,6 +43,7 @@ class LocalStack:
     services: list[Service] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     bridge: Bridge | None = None
+    saved_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def logs(self) -> Path:
@@ -61,10 +63,16 @@ class LocalStack:
 
     def _start(self) -> None:
         self.services = start_all(self.logs, PROJECT, rules=ROOT / "firestore.rules")
-        self.env = {"GOOGLE_CLOUD_PROJECT": PROJECT, **gemini_env()}
+        self.env = {
+            "GOOGLE_CLOUD_PROJECT": PROJECT,
+            "TABSCRIBE_RESULTS_BUCKET": RESULTS_BUCKET,
+            **gemini_env(),
+        }
         for service in self.services:
             self.env.update(service.env)
-        os.environ.update(self.env)
+        self.saved_env = dict(os.environ)
+        os.environ.update(self.env)  # this process's clients talk to this stack's emulators
+        _forget_clients()
         if not self.real_gemini:
             self.services.append(self._start_standin())
         functions = [
@@ -116,7 +124,8 @@ class LocalStack:
 
         from functions import clients
 
-        clients.storage_client().create_bucket(BUCKET)
+        for bucket in (BUCKET, RESULTS_BUCKET):
+            clients.storage_client().create_bucket(bucket)
         publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
         path = {key: publisher.topic_path(PROJECT, name) for key, name in TOPICS.items()}
         for topic in path.values():
@@ -147,3 +156,15 @@ class LocalStack:
             self.bridge.stop()
         stop_all(list(reversed(self.services)))
         self.services = []
+        if self.saved_env:
+            os.environ.clear()
+            os.environ.update(self.saved_env)
+            _forget_clients()
+
+
+def _forget_clients() -> None:
+    """Clients are cached per process; a new environment needs new ones."""
+    from functions import clients
+
+    for factory in (clients.storage_client, clients.firestore_client, clients.publisher):
+        factory.cache_clear()

@@ -25,25 +25,17 @@ SAMPLES = ROOT / "samples"
 MEDIA = ROOT / "tests" / "data" / "media"
 
 
-def _clear_clients() -> None:
-    for factory in (clients.storage_client, clients.firestore_client, clients.publisher):
-        factory.cache_clear()
-
-
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalStack]:
-    saved = dict(os.environ)
-    os.environ.pop("GEMINI_API_KEY", None)  # always the stand-in here
-    _clear_clients()
+    key = os.environ.pop("GEMINI_API_KEY", None)  # always the stand-in here
     stack = LocalStack(workdir=ROOT / ".local" / "test-e2e")
     stack.start()
     try:
         yield stack
     finally:
         stack.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        _clear_clients()
+        if key is not None:
+            os.environ["GEMINI_API_KEY"] = key
     assert all(s.process.poll() is not None for s in stack.services), "a process was left behind"
 
 
