@@ -145,6 +145,9 @@ class StreamParser:
         if len(line) > MAX_LINE_CHARS:
             self._issue("line_too_long", f"line cut to {MAX_LINE_CHARS} characters")
             line = line[:MAX_LINE_CHARS]
+        if "<" not in line:  # no tag: the common case
+            self._content(line, rows, cut=last)
+            return
         tags = find_tags(line)
         position = 0
         for start, end, table, closing in tags:
@@ -256,7 +259,7 @@ class StreamParser:
         assert self._table is not None and self._columns is not None
         if self._delimiter == "|" and _PIPE_RULE.match(line):
             return None
-        cells = self._split(line)
+        cells = line.split("\t") if self._delimiter == "\t" else self._split(line)
         header_like = not cells[0][:1].isdigit()  # data rows start with a timecode or voice id
         if header_like and any(column_of(t, cells[0]) for t in Table) and self._header_row(line):
             return None
@@ -290,8 +293,8 @@ class StreamParser:
         assert self._table is not None and self._columns is not None
         columns = self._columns
         surplus = len(cells) - len(columns)
-        absorbing = ABSORBING_COLUMN[self._table]
         if surplus > 0:
+            absorbing = ABSORBING_COLUMN[self._table]
             if absorbing in columns:
                 at = columns.index(absorbing)
                 joined = " ".join(c for c in cells[at : at + surplus + 1] if c)
@@ -301,7 +304,7 @@ class StreamParser:
             self._issue("extra_fields", f"{surplus} surplus field(s) merged into {absorbing!r}")
         elif surplus < 0:
             self._issue("missing_fields", f"{-surplus} field(s) missing")
-        return {name: cell for name, cell in zip(columns, cells, strict=False) if name}
+        return dict(zip(columns, cells, strict=False))  # type: ignore[arg-type]  # None: ignored
 
     def _clean(self, value: str, limit: int) -> str:
         value = value.strip()
@@ -335,7 +338,9 @@ class StreamParser:
             return None
         if voice is None and voice_raw and not is_unknown(voice_raw):
             self._issue("bad_voice", f"{voice_raw[:40]!r} is not a voice id; voice unknown")
-        self._check_time(start)
+        if start < self._last_start or (self.duration_ms is not None and start > self.duration_ms):
+            self._check_time(start)
+        self._last_start = start
         segment = Segment(start_ms=start, voice=voice, text=text)
         self.segments.append(segment)
         return segment
@@ -345,7 +350,6 @@ class StreamParser:
             self._issue("timecode_backwards", f"starts at {start} ms, before {self._last_start} ms")
         if self.duration_ms is not None and start > self.duration_ms:
             self._issue("past_media_end", f"starts at {start} ms, after the media's end")
-        self._last_start = start
 
     def _speaker(self, values: dict[str, str]) -> Speaker | None:
         voice_raw = values.get("voice", "")

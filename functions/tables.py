@@ -95,8 +95,12 @@ def parse_timecode(value: str) -> int | None:
     """Milliseconds from `5`, `0:05`, `00:05`, `00:05.500`, `1:02:03`, `65:42`, `[00:05]`…; None if
     the value is not a timecode (seconds above 59 in a MM:SS form are not)."""
     if len(value) == 5 and value[2] == ":" and value[:2].isdigit() and value[3:].isdigit():
-        whole_seconds = int(value[3:])  # MM:SS, the common case, kept fast
+        whole_seconds = int(value[3:])  # MM:SS and H:MM:SS, the common cases, kept fast
         return (int(value[:2]) * 60 + whole_seconds) * 1000 if whole_seconds < 60 else None
+    if len(value) == 7 and value[1] == value[4] == ":" and value.replace(":", "").isdigit():
+        mm, ss = int(value[2:4]), int(value[5:])
+        if mm < 60 and ss < 60:
+            return ((int(value[0]) * 60 + mm) * 60 + ss) * 1000
     match = _TIMECODE.match(value.strip())
     if match:
         hours, minutes, seconds, fraction = match.groups()
