@@ -166,11 +166,15 @@ def test_entry_point_answers_500_to_poison_so_pubsub_retries(http: Any) -> None:
 
 
 def test_the_store_never_imports_genai() -> None:
+    import os
     import subprocess
     import sys
 
     code = "import sys, main; import functions.store.handler; print('google.genai' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {**os.environ, "GOOGLE_CLOUD_PROJECT": "p"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert done.stdout.strip() == "False"
 
 

@@ -6,6 +6,7 @@ between the commit and the publish writes the same files and publishes the same 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from google.cloud import firestore
@@ -105,12 +106,14 @@ def write_exports(
     }
     bucket = clients.storage_client().bucket(bucket_name)
     prefix = f"{get_settings().output_prefix}{transcription_id}/"
-    uris = {}
-    for kind, body in bodies.items():
+
+    def upload(kind: str) -> tuple[str, str]:
         filename, content_type = EXPORTS[kind]
-        bucket.blob(prefix + filename).upload_from_string(body, content_type=content_type)
-        uris[kind] = f"gs://{bucket_name}/{prefix}{filename}"
-    return uris
+        bucket.blob(prefix + filename).upload_from_string(bodies[kind], content_type=content_type)
+        return kind, f"gs://{bucket_name}/{prefix}{filename}"
+
+    with ThreadPoolExecutor(len(bodies)) as pool:  # three round trips at once
+        return dict(pool.map(upload, bodies))
 
 
 def build_event(

@@ -89,19 +89,18 @@ def _record(
         )
 
     plan = _Plan(transaction, ref, run, (doc or {}).get("owner"))
-    reset = state is None
     if state is None:
         state = RunState.fresh(run)
         plan.reset(doc, run)
     if chunk.seq > state.cursor.next_seq:
         plan.buffer(chunk)
-        if reset:
-            plan.document(doc, state, {}, None)
+        state.cursor.buffered = sorted({*state.cursor.buffered, chunk.seq})
+        plan.document(doc, state, {}, None)
         return Recorded("buffered", run, writes=plan.commit())
 
     duration_ms = (doc or {}).get("duration_ms")
     applied, final = [], None
-    for current in _chain(transaction, ref, chunk):
+    for current in _chain(transaction, ref, chunk, set(state.cursor.buffered)):
         text = load_text(current)
         parser = StreamParser(duration_ms or current.duration_ms, state=current.state)
         rows = parser.feed(text, final=current.final)
@@ -110,6 +109,7 @@ def _record(
         applied.append(current.seq)
         if current is not chunk:
             plan.delete_pending(current)
+            state.cursor.buffered.remove(current.seq)
         if current.final:
             plan.pages(state.finish(duration_ms or current.duration_ms))
             final = _final_fields(current, parser.complete, doc, state)
@@ -120,14 +120,18 @@ def _record(
 
 
 def _chain(
-    transaction: firestore.Transaction, ref: firestore.DocumentReference, chunk: ResultChunk
+    transaction: firestore.Transaction,
+    ref: firestore.DocumentReference,
+    chunk: ResultChunk,
+    buffered: set[int],
 ) -> Iterator[ResultChunk]:
-    """The chunk, then its buffered successors for as long as they follow without a gap."""
+    """The chunk, then its buffered successors for as long as they follow without a gap
+    (read from `pending` only when the cursor says one is there: in-order delivery reads none)."""
     current = chunk
     pending = ref.collection(PENDING)
     while True:
         yield current
-        if current.final:
+        if current.final or current.seq + 1 not in buffered:
             return
         successor = pending_id(current.generation, current.attempt, current.seq + 1)
         snapshot = pending.document(successor).get(transaction=transaction)

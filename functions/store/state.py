@@ -63,6 +63,7 @@ class Cursor(BaseModel):
     voices: dict[str, VoiceStats] = Field(default_factory=dict)
     issues_total: int = 0
     finished: bool = False
+    buffered: list[int] = Field(default_factory=list)  # seqs waiting in `pending`
 
 
 @dataclass(frozen=True)
