@@ -6,6 +6,7 @@ can be filtered by `jsonPayload.transcription_id`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -19,6 +20,7 @@ class JsonFormatter(logging.Formatter):
         entry: dict[str, Any] = {
             "severity": record.levelname,
             "message": record.getMessage(),
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "logger": record.name,
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
