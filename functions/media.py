@@ -40,6 +40,10 @@ class MediaInfo:
     has_audio: bool
     bytes_read: int  # how much of the object the probe read
 
+    @property
+    def duration_ms(self) -> int | None:
+        return None if self.duration_s is None else round(self.duration_s * 1000)
+
 
 _CONTAINERS = {
     "mp4": Container("MP4", "video/mp4", True),

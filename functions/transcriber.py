@@ -7,7 +7,6 @@ chunk); raising means "retry me": only transient failures that outlast the time 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 import time
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from functions import claims, clients, gemini, logs
 from functions.chunks import Chunk, Chunker
 from functions.claims import Claim, Source
 from functions.documents import transcription_id
-from functions.media import MediaInfo, MediaRejected, probe
+from functions.media import MediaInfo, MediaRejected, check_size, probe
 from functions.parser import ParserState
 from functions.plan import Plan, make_plan, parse_overrides
 from functions.prompt import build_prompt
@@ -132,7 +131,7 @@ def _transcribe(run: Run) -> str:
         {
             "model": plan.model,
             "plan": plan.model_dump(),
-            "duration_ms": None if media.duration_s is None else round(media.duration_s * 1000),
+            "duration_ms": media.duration_ms,
             "has_video": media.has_video,
             "has_audio": media.has_audio,
             "media": {
@@ -146,16 +145,16 @@ def _transcribe(run: Run) -> str:
     return _call_with_retries(run, media, plan, prompt)
 
 
+def _blob(run: Run) -> Any:
+    """The event's object generation (reads fail with NotFound once it is overwritten)."""
+    bucket = clients.storage_client().bucket(run.obj.bucket)
+    return bucket.blob(run.obj.name, generation=int(run.obj.generation))
+
+
 def _probe(run: Run) -> MediaInfo:
     started = time.monotonic()
-    blob = (
-        clients.storage_client()
-        .bucket(run.obj.bucket)
-        .blob(run.obj.name, generation=int(run.obj.generation))
-    )
-    if not run.obj.size:
-        return probe(_empty_reader(), run.obj.content_type, run.obj.size)
-    with blob.open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
+    check_size(run.obj.size)  # before any read: empty and oversize files are rejected at once
+    with _blob(run).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
         media = probe(reader, run.obj.content_type, run.obj.size)
     run.timings["probe_s"] = round(time.monotonic() - started, 3)
     log.info(
@@ -168,10 +167,6 @@ def _probe(run: Run) -> MediaInfo:
         },
     )
     return media
-
-
-def _empty_reader() -> io.BytesIO:
-    return io.BytesIO(b"")
 
 
 def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> str:
@@ -219,19 +214,14 @@ def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> s
 
 def _upload(run: Run, client: Any, media: MediaInfo) -> Any:
     started = time.monotonic()
-    blob = (
-        clients.storage_client()
-        .bucket(run.obj.bucket)
-        .blob(run.obj.name, generation=int(run.obj.generation))
-    )
-    with blob.open("rb", chunk_size=8 * 1024 * 1024) as reader:
+    with _blob(run).open("rb", chunk_size=8 * 1024 * 1024) as reader:
         file = gemini.upload(client, reader, media.mime_type, run.obj.name, run.deadline)
     run.timings["upload_s"] = round(time.monotonic() - started, 3)
     return file
 
 
 def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri: str) -> str:
-    duration_ms = None if media.duration_s is None else round(media.duration_s * 1000)
+    duration_ms = media.duration_ms
     chunker = Chunker(run.settings.flush_rows, run.settings.flush_interval_s, duration_ms)
     publisher = RunPublisher(run.settings, run.claim, run.obj.bucket)
     started = time.monotonic()
@@ -291,9 +281,7 @@ def _finish(
         outcome=outcome,
         reason=reason,
         plan=plan.model_dump() if plan else None,
-        duration_ms=None
-        if media is None or media.duration_s is None
-        else round(media.duration_s * 1000),
+        duration_ms=media.duration_ms if media else None,
         timings=run.timings,
     )
     _mark_finished(run)
