@@ -3,7 +3,7 @@
 Cloud Storage events arrive at least once. A claim is taken in a Firestore transaction:
 - no document, or an older generation on it: claim attempt 1 (a new generation supersedes);
 - a newer generation on it: this event is stale, skip;
-- the same generation, finished (final chunk published) or terminal: a duplicate, skip;
+- the same generation, finished (its final chunk published) or terminal: a duplicate, skip;
 - the same generation, lease held by another event and not expired: in flight elsewhere, skip;
 - otherwise (lease expired, or the platform retrying this very event): take over, attempt + 1.
 """
@@ -92,7 +92,7 @@ def _decide(
         return None, f"stale event: generation {current_generation} supersedes it"
     if int(source.generation) > current_generation:
         return 1, f"new generation supersedes {current_generation}"
-    if current.get("status") in TERMINAL or run.get("finished"):
+    if current.get("status") in TERMINAL or _run_key(run) in (current.get("finished_runs") or {}):
         return None, f"duplicate event: already {current.get('status')}, run finished"
     lease = current.get("lease") or {}
     expires = lease.get("expires_at")
@@ -109,7 +109,7 @@ def _claim_fields(
         "owner": source.owner,
         "status": Status.PROCESSING.value,
         "reason": None,
-        "run": {"generation": source.generation, "attempt": attempt, "finished": False},
+        "run": {"generation": source.generation, "attempt": attempt},
         "lease": {"holder": holder, "expires_at": expires},
         "updated_at": firestore.SERVER_TIMESTAMP,
     }
@@ -123,6 +123,22 @@ def next_attempt(db: firestore.Client, current: Claim, lease_s: float, now: dt.d
     expires = now + dt.timedelta(seconds=lease_s)
     update_run(db, current, {"run.attempt": bumped.attempt, "lease.expires_at": expires})
     return bumped
+
+
+def mark_finished(db: firestore.Client, current: Claim) -> None:
+    """Record that `current` published its final chunk, so a duplicate event calls no model.
+
+    A blind write under a key of this run's own: it reads nothing, so it cannot deadlock with the
+    store's transaction on the same document (which starts the moment the final chunk is out),
+    and a newer run, whose key differs, is never taken for finished.
+    """
+    ref = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
+    key = _run_key({"generation": current.generation, "attempt": current.attempt})
+    ref.update({f"finished_runs.{key}": firestore.SERVER_TIMESTAMP})
+
+
+def _run_key(run: dict[str, Any]) -> str:
+    return f"g{run.get('generation')}a{run.get('attempt')}"
 
 
 def update_run(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> None:

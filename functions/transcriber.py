@@ -291,11 +291,4 @@ def _finish(
 
 def _mark_finished(run: Run) -> None:
     """The final chunk is out: a duplicate of this event must not call the model again."""
-    db = clients.firestore_client(run.settings.firestore_database)
-    try:
-        claims.update_run(db, run.claim, {"run.finished": True})
-    except claims.Superseded as exc:
-        log.info(
-            f"run superseded before it finished: {exc}",
-            extra={"transcription_id": run.claim.transcription_id},
-        )
+    claims.mark_finished(clients.firestore_client(run.settings.firestore_database), run.claim)

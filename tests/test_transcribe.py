@@ -147,7 +147,8 @@ def test_upload_is_transcribed_and_streamed_in_order(stack: Stack) -> None:
         assert call["file_uri"].startswith("https://") and "/files/" in call["file_uri"]
     doc = _doc(blob)
     assert doc["owner"] == "alice" and doc["status"] == "processing"  # the store finishes it
-    assert doc["run"] == {"generation": str(blob.generation), "attempt": 1, "finished": True}
+    assert doc["run"] == {"generation": str(blob.generation), "attempt": 1}
+    assert list(doc["finished_runs"]) == [f"g{blob.generation}a1"]
     assert doc["duration_ms"] == pytest.approx(2500, abs=150) and doc["has_video"] is True
     assert doc["plan"]["media_resolution"] == "medium" and doc["plan"]["seed"] == 42
 
