@@ -4,6 +4,7 @@ functions-framework entry point with real CloudEvents and raw push bodies."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import random
 import time
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ import pytest
 from functions_framework import create_app
 from google.cloud import firestore, pubsub_v1, storage
 
+from functions import claims
+from functions.claims import Source
 from functions.documents import TRANSCRIPTIONS
 from functions.messages import ResultChunk
 from functions.settings import get_settings
@@ -216,13 +219,21 @@ def test_interleaved_runs_newer_wins_and_pages_never_mix(stack: Stack, unique: s
     assert [e.id for e in events[:-1]] in ([], [f"{tid}-100-1"])
 
 
+def _claim_overwrite(db: firestore.Client, tid: str, generation: str) -> None:
+    """The transcriber's real claim of a new generation (it replaces the whole document)."""
+    source = Source("bucket", "uploads/user-1/talk.mp4", generation, "video/mp4", 1234, "user-1")
+    claim, why = claims.claim(db, tid, source, "evt-overwrite", 600, dt.datetime.now(dt.UTC))
+    assert claim is not None and claim.attempt == 1, why
+
+
 def test_a_claimed_newer_run_supersedes_every_chunk_of_the_older(stack: Stack, unique: str) -> None:
     tid = new_id(unique)
     transcriber_doc(stack.db, tid, "200", 1)
-    for chunk in chunks_of(model_output(60), tid, generation="200", rows=20):
+    for chunk in chunks_of(model_output(450), tid, generation="200", rows=50):
         assert stack.deliver(chunk) == 200
     assert snapshot(stack.db, tid)["doc"]["status"] == "completed"
-    transcriber_doc(stack.db, tid, "300", 1)  # an overwrite: a new generation is claimed
+    assert len(snapshot(stack.db, tid)["pages"]) > 1
+    _claim_overwrite(stack.db, tid, "300")
     before = snapshot(stack.db, tid)
     for chunk in chunks_of(model_output(90), tid, generation="200", attempt=5, rows=20):
         assert stack.deliver(chunk) == 200  # acknowledged, not applied

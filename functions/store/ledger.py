@@ -212,14 +212,14 @@ class _Plan:
         self._reset_fields: dict[str, Any] = {}
 
     def reset(self, doc: dict[str, Any] | None, run: Run) -> None:
-        """A new run: delete the previous run's pages and buffered chunks; clear its outcome."""
-        old_pages = ((doc or {}).get("store") or {}).get("pages", 0)
-        old_live = ((doc or {}).get("live_page") or {}).get("index")
-        indexes = set(range(int(old_pages))) | ({int(old_live)} if old_live is not None else set())
-        for index in sorted(indexes):
-            self._delete(self.ref.collection(PAGES).document(f"{index:04d}"))
-        for snapshot in self.transaction.get(self.ref.collection(PENDING).select([])):
-            self._delete(snapshot.reference)
+        """A new run: delete the previous runs' pages and buffered chunks; clear the outcome.
+
+        Both are listed rather than taken from the document's cursor: a new generation's claim
+        replaces the whole document, cursor included, while the old pages remain.
+        """
+        for collection in (PAGES, PENDING):
+            for snapshot in self.transaction.get(self.ref.collection(collection).select([])):
+                self._delete(snapshot.reference)
         self._reset_fields = dict.fromkeys(_RUN_FIELDS)
         transcriber_run = (doc or {}).get("run")
         if doc is None or transcriber_run is None or Run(**transcriber_run).key < run.key:
