@@ -30,9 +30,6 @@ locals {
   # Settings shared by both functions; the names are the fields of functions.settings.Settings.
   common_env = {
     GOOGLE_CLOUD_PROJECT         = var.project_id
-    TABSCRIBE_LOCATION           = var.gemini_location
-    TABSCRIBE_GEMINI_MODE        = var.gemini_mode
-    TABSCRIBE_MODEL              = var.gemini_model
     TABSCRIBE_INPUT_PREFIX       = var.input_prefix
     TABSCRIBE_OUTPUT_PREFIX      = var.output_prefix
     TABSCRIBE_RESULTS_BUCKET     = google_storage_bucket.results.name
@@ -44,7 +41,13 @@ locals {
 
   # Per-function settings. The time budget leaves room to record the outcome (or raise for a
   # retry) before the platform's timeout stops the instance.
+  # The Gemini settings go to the transcriber only: Settings rejects developer mode without
+  # GEMINI_API_KEY, and only the transcriber gets the key (functions.tf), so the store must run
+  # with the default (vertex) mode, which it never uses.
   transcribe_env = {
+    TABSCRIBE_GEMINI_MODE   = var.gemini_mode
+    TABSCRIBE_LOCATION      = var.gemini_location
+    TABSCRIBE_MODEL         = var.gemini_model
     TABSCRIBE_TIME_BUDGET_S = tostring(var.transcribe_timeout_seconds - 60)
   }
   store_env = {

@@ -391,11 +391,8 @@ def env_of(cfg: Config, function: Body) -> dict[str, Any]:
 def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str, Body]) -> None:
     accepted = accepted_env_names()
     assert {"GOOGLE_CLOUD_PROJECT", "TABSCRIBE_RESULTS_TOPIC", "GEMINI_API_KEY"} <= accepted
-    expected = {
+    common = {
         "GOOGLE_CLOUD_PROJECT",
-        "TABSCRIBE_LOCATION",
-        "TABSCRIBE_GEMINI_MODE",
-        "TABSCRIBE_MODEL",
         "TABSCRIBE_INPUT_PREFIX",
         "TABSCRIBE_OUTPUT_PREFIX",
         "TABSCRIBE_RESULTS_BUCKET",
@@ -405,14 +402,72 @@ def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str,
         "TABSCRIBE_TIME_BUDGET_S",
         "TABSCRIBE_LOG_LEVEL",
     }
-    for body in functions.values():
+    # Only the transcriber talks to Gemini, and only it gets the API key in developer mode.
+    gemini = {"TABSCRIBE_LOCATION", "TABSCRIBE_GEMINI_MODE", "TABSCRIBE_MODEL"}
+    expected = {"transcribe": common | gemini, "store": common}
+    for name, body in functions.items():
         env = env_of(cfg, body)
-        assert set(env) == expected
+        assert set(env) == expected[name], name
         assert set(env) <= accepted, set(env) - accepted
     # Topics are passed as short ids, from the topic resources.
     env = cfg.locals["common_env"]
     assert ref(env["TABSCRIBE_RESULTS_TOPIC"]) == "google_pubsub_topic.results.name"
     assert ref(env["TABSCRIBE_EVENTS_TOPIC"]) == "google_pubsub_topic.events.name"
+
+
+def resolve(cfg: Config, value: Any, variables: dict[str, Any]) -> str:
+    """An environment value as the function would see it: `${var.x}` and `${tostring(var.x - n)}`
+    from the variable (given or default), any other reference or interpolation a placeholder."""
+    text = str(value)
+    if match := re.fullmatch(r"\$\{var\.(\w+)\}", text):
+        name = match.group(1)
+        return str(variables[name] if name in variables else cfg.variables[name]["default"])
+    if match := re.fullmatch(r"\$\{tostring\(var\.(\w+) - (\d+)\)\}", text):
+        return str(cfg.variables[match.group(1)]["default"] - int(match.group(2)))
+    return "placeholder-value" if "${" in text else text
+
+
+def secret_env_names(function: Body, gemini_mode: str) -> set[str]:
+    """Names of the function's Secret Manager environment variables in this mode."""
+    service = block(function, "service_config")
+    names = {secret["key"] for secret in service.get("secret_environment_variables", [])}
+    for dynamic in service.get("dynamic", []):
+        secret = dynamic.get("secret_environment_variables")
+        if secret is None:
+            continue
+        developer_only = secret["for_each"].startswith("${local.developer_mode ? [")
+        if gemini_mode == "developer" or not developer_only:
+            names.update(content["key"] for content in secret["content"])
+    return names
+
+
+@pytest.mark.parametrize("gemini_mode", ["vertex", "developer"])
+@pytest.mark.parametrize("name", ["transcribe", "store"])
+def test_each_function_starts_with_its_environment(
+    cfg: Config,
+    functions: dict[str, Body],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    gemini_mode: str,
+) -> None:
+    """Settings validates at import time: a function whose environment it rejects never starts
+    (e.g. developer mode without GEMINI_API_KEY)."""
+    variables = {"project_id": "my-project", "gemini_mode": gemini_mode}
+    env = {
+        key: resolve(cfg, value, variables) for key, value in env_of(cfg, functions[name]).items()
+    }
+    for secret in secret_env_names(functions[name], gemini_mode):
+        env[secret] = "placeholder-secret"
+    for variable in accepted_env_names():
+        monkeypatch.delenv(variable, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings()
+    assert settings.project == "my-project"
+    if name == "transcribe":
+        assert settings.gemini_mode == gemini_mode
+        assert settings.model == cfg.default("${var.gemini_model}")
+        assert settings.time_budget_s == 480
 
 
 def test_api_key_only_from_secret_manager_in_developer_mode(
