@@ -95,7 +95,9 @@ resource "google_cloudfunctions2_function" "transcribe" {
     google_project_iam_member.build_log_writer,
     google_artifact_registry_repository_iam_member.build_writer,
     google_storage_bucket_iam_member.build_source_reader,
+    google_project_iam_member.build_gcf_sources_reader,
     google_project_iam_member.trigger_event_receiver,
+    google_service_account_iam_member.pubsub_agent_token_creator_trigger,
     google_secret_manager_secret_iam_member.transcribe_api_key,
   ]
 }
@@ -141,5 +143,6 @@ resource "google_cloudfunctions2_function" "store" {
     google_project_iam_member.build_log_writer,
     google_artifact_registry_repository_iam_member.build_writer,
     google_storage_bucket_iam_member.build_source_reader,
+    google_project_iam_member.build_gcf_sources_reader,
   ]
 }

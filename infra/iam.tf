@@ -194,6 +194,14 @@ resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
   member             = "serviceAccount:${google_project_service_identity.pubsub.email}"
 }
 
+# Eventarc's storage trigger also delivers through a Pub/Sub push subscription, authenticated with
+# an OIDC token of the trigger account: the agent must mint that one too.
+resource "google_service_account_iam_member" "pubsub_agent_token_creator_trigger" {
+  service_account_id = google_service_account.trigger.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:${google_project_service_identity.pubsub.email}"
+}
+
 # Forward undeliverable messages to the dead-letter topic.
 resource "google_pubsub_topic_iam_member" "dead_letter_publisher_pubsub_agent" {
   project = var.project_id
@@ -243,6 +251,22 @@ resource "google_storage_bucket_iam_member" "build_source_reader" {
   bucket = google_storage_bucket.source.name
   role   = "roles/storage.objectViewer"
   member = google_service_account.build.member
+}
+
+# 2nd-gen Cloud Functions copies the archive into its own gcf-v2-sources-<project-number>-<region>
+# bucket and the build reads it from there. That bucket is created by the service, not by us, so
+# the grant is project-level but conditioned on the bucket name (unverified offline, see
+# docs/deploy.md).
+resource "google_project_iam_member" "build_gcf_sources_reader" {
+  project = var.project_id
+  role    = "roles/storage.objectViewer"
+  member  = google_service_account.build.member
+
+  condition {
+    title       = "gcf-v2-sources buckets only"
+    description = "Objects in the buckets Cloud Functions copies function sources into."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-\")"
+  }
 }
 
 # --- Access logs -----------------------------------------------------------------------------------

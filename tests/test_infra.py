@@ -333,6 +333,36 @@ def test_service_agents_are_ready_before_the_functions(
         assert "${time_sleep.service_agents_ready}" in body["depends_on"]
 
 
+def test_build_account_reads_the_function_sources(cfg: Config) -> None:
+    own = cfg.resource("google_storage_bucket_iam_member", "build_source_reader")
+    assert (own["role"], ref(own["bucket"])) == (
+        "roles/storage.objectViewer",
+        "google_storage_bucket.source.name",
+    )
+    # Cloud Functions builds from its own copy in gcf-v2-sources-*: a project-level grant, but
+    # conditioned on those buckets only.
+    copies = cfg.resource("google_project_iam_member", "build_gcf_sources_reader")
+    assert copies["role"] == "roles/storage.objectViewer"
+    assert copies["member"] == "${google_service_account.build.member}"
+    assert block(copies, "condition")["expression"] == (
+        'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'
+    )
+
+
+def test_pubsub_agent_mints_the_push_and_trigger_tokens(cfg: Config) -> None:
+    accounts = {
+        ref(body["service_account_id"])
+        for body in cfg.of_type("google_service_account_iam_member").values()
+        if body["role"] == "roles/iam.serviceAccountTokenCreator"
+        and body["member"] == "serviceAccount:${google_project_service_identity.pubsub.email}"
+    }
+    # The push subscription to store and Eventarc's storage trigger both push with OIDC tokens.
+    assert accounts == {
+        "google_service_account.push_invoker.name",
+        "google_service_account.trigger.name",
+    }
+
+
 def test_entry_points_exist_in_main_py(functions: dict[str, Body]) -> None:
     entry_points = {
         name: block(body, "build_config")["entry_point"] for name, body in functions.items()
