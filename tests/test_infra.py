@@ -743,6 +743,7 @@ def test_required_apis_are_enabled(cfg: Config) -> None:
         "secretmanager",
         "generativelanguage",
         "firebaserules",
+        "cloudresourcemanager",
     ):
         assert f'"{api}.googleapis.com"' in services, api
 
