@@ -45,15 +45,23 @@ resource "google_firestore_field" "pages_ttl" {
 
 # Single-field index exemptions: large or often-rewritten fields that are never queried. Indexing
 # them costs a write per entry and truncates values at 1,500 bytes; an empty index_config removes
-# every automatic index of the field.
+# every automatic index of the field. The only query in the code is pages ordered by `index`.
 locals {
   firestore_index_exemptions = {
     transcriptions_lease    = { collection = "transcriptions", field = "lease" }
     transcriptions_issues   = { collection = "transcriptions", field = "issues" }
     transcriptions_plan     = { collection = "transcriptions", field = "plan" }
     transcriptions_speakers = { collection = "transcriptions", field = "speakers" }
-    # "pages" is a subcollection: a field override applies to the collection group of that id.
+    # The growing page (up to hundreds of KB of segment maps), rewritten on every chunk.
+    transcriptions_live_page = { collection = "transcriptions", field = "live_page" }
+    # The store's cursor (per-voice statistics, buffered sequence numbers), rewritten on every
+    # chunk and read only by the store, by document id.
+    transcriptions_store = { collection = "transcriptions", field = "store" }
+    # "pages" and "pending" are subcollections: a field override applies to the collection group
+    # of that id.
     pages_segments = { collection = "pages", field = "segments" }
+    # A chunk that arrived early, buffered as its JSON text (up to 900 KB); read by document id.
+    pending_chunk = { collection = "pending", field = "chunk" }
   }
 }
 

@@ -692,7 +692,10 @@ def test_firestore_database_ttl_and_index_exemptions(cfg: Config) -> None:
         ("transcriptions", "issues"),
         ("transcriptions", "plan"),
         ("transcriptions", "speakers"),
+        ("transcriptions", "live_page"),
+        ("transcriptions", "store"),
         ("pages", "segments"),
+        ("pending", "chunk"),
     }
     exemption = cfg.resource("google_firestore_field", "index_exemption")
     assert exemption["for_each"] == "${local.firestore_index_exemptions}"
