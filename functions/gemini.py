@@ -135,13 +135,17 @@ def stream(
     prompt: str,
     on_text: Callable[[str], None],
     result: StreamResult,
+    timeout_s: float,
 ) -> None:
     """One streamed call: hands every piece of answer text to `on_text` and records in `result`
-    how it ended (finish or block reason, usage), even when `on_text` raises."""
+    how it ended (finish or block reason, usage), even when `on_text` raises. `timeout_s` bounds
+    the wait for each response byte (a stalled stream is a transport error: transient)."""
     contents = [types.Content(role="user", parts=[part, types.Part(text=prompt)])]
+    config = generation_config(plan)
+    config.http_options = types.HttpOptions(timeout=max(1000, int(timeout_s * 1000)))
     try:
         for response in gemini.models.generate_content_stream(
-            model=plan.model, contents=contents, config=generation_config(plan)
+            model=plan.model, contents=contents, config=config
         ):
             _read(response, result, on_text)
     except (errors.APIError, *TRANSPORT_ERRORS) as exc:

@@ -46,7 +46,11 @@ class StorageObject(BaseModel):
 
 
 class OutputCapped(Exception):
-    pass
+    """The output passed `max_output_chars`."""
+
+
+class BudgetSpent(Exception):
+    """The time budget ran out while the model was still writing."""
 
 
 @dataclass
@@ -233,16 +237,22 @@ def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri:
             publisher.publish(chunk)
         if chunker.chars > run.settings.max_output_chars:
             raise OutputCapped()
+        if time.monotonic() > run.deadline:
+            raise BudgetSpent()
 
     part = gemini.media_part(uri, media.mime_type, plan)
     result = gemini.StreamResult()
     try:
-        gemini.stream(client, plan, part, prompt, on_text, result)
+        gemini.stream(client, plan, part, prompt, on_text, result, run.deadline - started)
         outcome, reason = gemini.outcome(result)
     except OutputCapped:
         result.finish_reason = "OUTPUT_CAP"
         cap = run.settings.max_output_chars
         outcome, reason = "completed", f"the output passed the {cap:,}-character cap; cut off"
+    except BudgetSpent:  # a retry would run out the same way: keep what was written
+        result.finish_reason = "TIME_BUDGET"
+        budget = run.settings.time_budget_s
+        outcome, reason = "completed", f"the {budget:g} s time budget ran out; cut off"
     except gemini.TerminalError as exc:
         outcome, reason = exc.outcome, exc.reason
     run.timings["model_s"] = round(time.monotonic() - started, 3)

@@ -26,6 +26,7 @@ class Fault:
     error_status: int = 503  # HTTP-style code of that mid-stream error
     max_tokens_after_chars: int | None = None  # finishReason MAX_TOKENS after N characters
     safety_after_chars: int | None = None  # finishReason SAFETY after N characters
+    drop_after_chars: int | None = None  # close the stream after N characters, no finishReason
     prompt_block: str | None = None  # promptFeedback.blockReason, no candidates
     malformed: bool = False  # prose instead of the tables
     first_byte_delay_s: float = 0.0  # delay before the response starts

@@ -69,6 +69,8 @@ def plan_response(
     if error is not None:
         plan.events.append((0.0, error.body()))
         return plan
+    if finish is None:  # dropped: the connection closes with no finishReason and no usage
+        return plan
     plan.usage = usage.metadata(text_tokens(sent))
     _finish(plan, envelope, finish or "STOP", thought if not pieces else None)
     return plan
@@ -84,7 +86,8 @@ def _envelope(request: ModelRequest) -> JSON:
 def _cut(
     text: str, fault: Fault, config: JSON, thoughts: int
 ) -> tuple[int, str | None, ApiError | None]:
-    """Where the text stops and why: (characters sent, finishReason, mid-stream error)."""
+    """Where the text stops and why: (characters sent, finishReason, mid-stream error); neither
+    a finishReason nor an error means the connection just closes."""
     cuts: list[tuple[int, str]] = []
     if fault.max_tokens_after_chars is not None and fault.max_tokens_after_chars < len(text):
         cuts.append((fault.max_tokens_after_chars, "MAX_TOKENS"))
@@ -97,9 +100,13 @@ def _cut(
         cuts.append((min(fault.safety_after_chars, len(text)), "SAFETY"))
     if fault.error_after_chars is not None:
         cuts.append((min(fault.error_after_chars, len(text)), "ERROR"))
+    if fault.drop_after_chars is not None:
+        cuts.append((min(fault.drop_after_chars, len(text)), "DROP"))
     if not cuts:
         return len(text), "STOP", None
-    at, reason = min(cuts, key=lambda c: (c[0], c[1] != "ERROR"))
+    at, reason = min(cuts, key=lambda c: (c[0], c[1] not in ("ERROR", "DROP")))
+    if reason == "DROP":
+        return at, None, None
     if reason == "ERROR":
         code = fault.error_status
         message = TRANSIENT_MESSAGES.get(code, "The service encountered an error.")

@@ -263,6 +263,7 @@ FAULTS = [
     ({"status": 503, "times": 1}, "completed", 2, "STOP", None),
     ({"status": 504, "times": 1}, "completed", 2, "STOP", None),
     ({"error_after_chars": 700, "error_status": 503, "times": 1}, "completed", 2, "STOP", None),
+    ({"drop_after_chars": 700, "times": 1}, "completed", 2, "STOP", None),
     ({"max_tokens_after_chars": 500, "times": 1}, "completed", 1, "MAX_TOKENS", "output token"),
     ({"safety_after_chars": 200, "times": 1}, "blocked", 1, None, "SAFETY"),
     ({"prompt_block": "SAFETY", "times": 1}, "blocked", 1, None, "prompt was blocked"),
@@ -296,7 +297,7 @@ def test_fault_matrix(
         assert reason in (final.reason or "")
     if outcome == "completed" and finish == "STOP" and "malformed" not in fault:
         assert _text(chunks) == TRAILER  # the run that completed is whole
-    if "error_after_chars" in fault:
+    if "error_after_chars" in fault or "drop_after_chars" in fault:
         assert any(c.attempt == 1 for c in chunks), "the broken attempt had published rows"
 
 
@@ -314,3 +315,34 @@ def test_transient_failure_past_the_budget_raises_for_a_platform_retry(
     assert stack.deliver(blob, event_id="evt-busy") == 200  # the platform's retry takes over
     final = stack.results()[-1]
     assert final.outcome == "completed" and final.attempt == 2
+
+
+def test_a_stalled_first_byte_is_bounded_by_the_budget(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", "2")
+    monkeypatch.setattr("functions.transcriber.MIN_CALL_S", 0.5)
+    get_settings.cache_clear()
+    blob = stack.upload("voice.ogg", "uploads/ida/stalled.ogg", "audio/ogg")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.ogg"))
+    stack.stand_in.configure(faults=[{"first_byte_delay_s": 6}])
+    started = time.monotonic()
+    assert stack.deliver(blob, event_id="evt-stalled") == 500  # timed out: the platform retries
+    assert time.monotonic() - started < 5
+    assert stack.results(timeout=2) == []
+
+
+def test_a_stream_outlasting_the_budget_keeps_what_was_written(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", "2")
+    get_settings.cache_clear()
+    blob = stack.upload("voice.mp3", "uploads/jo/slow.mp3", "audio/mpeg")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    stack.stand_in.configure(faults=[{"token_rate": 100}])  # about 4 s for the whole answer
+    assert stack.deliver(blob) == 200
+    chunks = stack.results()
+    final = chunks[-1]
+    assert final.outcome == "completed" and final.finish_reason == "TIME_BUDGET"
+    assert "time budget" in (final.reason or "") and len(stack.model_calls()) == 1
+    assert 0 < len(_text(chunks)) < len(TRAILER) and TRAILER.startswith(_text(chunks))
