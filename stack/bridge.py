@@ -19,6 +19,7 @@ from stack.events import object_resource, storage_event
 
 POLL_S = 0.2
 RETRY_DELAYS_S = (1.0, 3.0, 10.0)  # Eventarc retries for up to a day; locally three times
+GAVE_UP = "gave up on"  # the log line `stack.follow` looks for
 
 
 class Bridge:
@@ -69,6 +70,8 @@ class Bridge:
                     return
             except OSError as exc:
                 self._write(f"{headers['ce-id']} {data['name']}: {exc}")
+            if delay is None:
+                self._write(f"{GAVE_UP} {data['name']}#{data['generation']}")
             if delay is None or self._stop.wait(delay):
                 return
 

@@ -11,10 +11,12 @@ from typing import Any
 from functions import clients
 from functions.documents import PAGES, TERMINAL, TRANSCRIPTIONS, transcription_id
 from functions.tables import format_timecode
-from stack.local import BUCKET
+from stack.bridge import GAVE_UP
+from stack.local import BUCKET, PROJECT, TOPICS
 
 START_TIMEOUT_S = 60.0  # from upload to the first sign of the transcription
 TOTAL_TIMEOUT_S = 20 * 60.0
+GIVE_UP_CHECK_S = 2.0  # how often to look for a pipeline that gave up
 MIME_TYPES = {".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".webm": "video/webm"}
 
 
@@ -34,17 +36,21 @@ def upload(path: Path, owner: str, metadata: dict[str, str]) -> str:
 def upload_and_follow(path: Path, owner: str, metadata: dict[str, str], logs: Path) -> int:
     name = upload(path, owner, metadata)
     print(f"uploaded {path.name} → gs://{BUCKET}/{name}", flush=True)
-    doc = wait_for_terminal(transcription_id(BUCKET, name), logs)
+    doc = wait_for_terminal(name, logs)
     print_transcript(doc, read_segments(transcription_id(BUCKET, name), doc))
     if doc.get("status") != "completed":
-        print(f"{doc.get('status')}: {doc.get('reason')}", file=sys.stderr)
+        log = logs / "transcribe_upload.log"
+        print(f"{doc.get('status')}: {doc.get('reason')} (see {log})", file=sys.stderr)
         return 1
     return 0
 
 
-def wait_for_terminal(tid: str, logs: Path) -> dict[str, Any]:
+def wait_for_terminal(name: str, logs: Path) -> dict[str, Any]:
+    """Print progress until the transcription of object `name` is terminal; raise naming the
+    failed part and its log as soon as the pipeline has given up on it."""
+    tid = transcription_id(BUCKET, name)
     ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(tid)
-    started, last_line = time.monotonic(), ""
+    started, last_line, checked = time.monotonic(), "", 0.0
     while True:
         doc = ref.get().to_dict() or {}
         line = progress_line(doc)
@@ -53,6 +59,9 @@ def wait_for_terminal(tid: str, logs: Path) -> dict[str, Any]:
             last_line = line
         if doc.get("status") in TERMINAL:
             return doc
+        if time.monotonic() - checked > GIVE_UP_CHECK_S:
+            checked = time.monotonic()
+            _raise_if_given_up(name, tid, logs)
         waited = time.monotonic() - started
         if not doc and waited > START_TIMEOUT_S:
             raise FollowError(
@@ -62,6 +71,32 @@ def wait_for_terminal(tid: str, logs: Path) -> dict[str, Any]:
         if waited > TOTAL_TIMEOUT_S:
             raise FollowError(f"still {doc.get('status')} after {waited:.0f} s; see {logs}")
         time.sleep(0.25)
+
+
+def _raise_if_given_up(name: str, tid: str, logs: Path) -> None:
+    """The two ways the local pipeline gives up: the bridge stops retrying the transcriber, or a
+    results message ends in the dead-letter topic (peeked at, then released for other readers)."""
+    bridge_log = logs / "bridge.log"
+    if bridge_log.exists() and f"{GAVE_UP} {name}#" in bridge_log.read_text():
+        raise FollowError(
+            f"the transcriber failed on every delivery of {name}; "
+            f"see {logs / 'transcribe_upload.log'}"
+        )
+    from google.cloud import pubsub_v1
+
+    subscriber = pubsub_v1.SubscriberClient()
+    subscription = subscriber.subscription_path(PROJECT, f"{TOPICS['dead']}-pull")
+    response = subscriber.pull(subscription=subscription, max_messages=100, timeout=5)
+    ack_ids = [m.ack_id for m in response.received_messages]
+    if ack_ids:
+        subscriber.modify_ack_deadline(
+            subscription=subscription, ack_ids=ack_ids, ack_deadline_seconds=0
+        )
+    if any(m.message.attributes.get("transcription_id") == tid for m in response.received_messages):
+        raise FollowError(
+            f"the store could not handle a results message of {name} (now in the dead-letter "
+            f"topic); see {logs / 'store_transcription.log'}"
+        )
 
 
 def progress_line(doc: dict[str, Any]) -> str:

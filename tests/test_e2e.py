@@ -16,7 +16,7 @@ import pytest
 
 from functions import clients
 from functions.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
-from stack.follow import read_segments, upload
+from stack.follow import FollowError, read_segments, upload, wait_for_terminal
 from stack.local import BUCKET, PROJECT, TOPICS, LocalStack
 
 pytestmark = pytest.mark.emulator
@@ -30,13 +30,28 @@ def local() -> Iterator[LocalStack]:
     key = os.environ.pop("GEMINI_API_KEY", None)  # always the stand-in here
     stack = LocalStack(workdir=ROOT / ".local" / "test-e2e")
     stack.start()
+    groups = {s.name: s.process.pid for s in stack.services}  # each service leads its own group
     try:
         yield stack
     finally:
         stack.stop()
         if key is not None:
             os.environ["GEMINI_API_KEY"] = key
-    assert all(s.process.poll() is not None for s in stack.services), "a process was left behind"
+    assert len(groups) >= 6
+    deadline = time.monotonic() + 10
+    while (alive := [name for name, pid in groups.items() if _group_alive(pid)]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+    assert not alive, f"processes left behind: {alive}"
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _standin(local: LocalStack, path: str, body: Any = None) -> Any:
@@ -153,7 +168,13 @@ def test_a_poison_message_ends_in_the_dead_letter_topic(local: LocalStack) -> No
 
     publisher = clients.publisher()
     topic = publisher.topic_path(PROJECT, TOPICS["results"])
-    publisher.publish(topic, b'{"not": "a chunk"}', poison="yes").result(timeout=10)
+    name = "uploads/frank/ghost.mp4"  # a follower of this object learns the store gave up
+    tid = transcription_id(BUCKET, name)
+    publisher.publish(topic, b'{"not": "a chunk"}', poison="yes", transcription_id=tid).result(
+        timeout=10
+    )
+    with pytest.raises(FollowError, match=r"dead-letter.*store_transcription\.log"):
+        wait_for_terminal(name, local.logs)
     subscriber = pubsub_v1.SubscriberClient()
     dead = subscriber.subscription_path(PROJECT, f"{TOPICS['dead']}-pull")
     deadline = time.monotonic() + 90
