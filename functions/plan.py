@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -62,6 +63,17 @@ class Overrides(BaseModel):
     fps: float | None = Field(default=None, gt=0, le=24)
     start: str | None = None
     end: str | None = None
+    duration: float | None = Field(
+        default=None, gt=0, le=48 * 3600, description="seconds; used when the header has none"
+    )
+
+
+def with_declared_duration(media: MediaInfo, overrides: Overrides) -> MediaInfo:
+    """The media, with the uploader's `duration` when its header does not carry one (a WebM
+    from a browser recorder, FLV, MPEG-PS): the context-window check and progress need it."""
+    if media.duration_s is not None or overrides.duration is None:
+        return media
+    return replace(media, duration_s=overrides.duration)
 
 
 def model_generation(model: str) -> int:

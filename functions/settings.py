@@ -100,6 +100,11 @@ class Settings(BaseSettings):
             raise ValueError("TABSCRIBE_GEMINI_MODE=developer needs GEMINI_API_KEY")
         if self.gemini_mode == "vertex" and not self.project:
             raise ValueError("TABSCRIBE_GEMINI_MODE=vertex needs GOOGLE_CLOUD_PROJECT")
+        if self.lease_s <= self.time_budget_s:
+            raise ValueError(
+                "TABSCRIBE_LEASE_S must exceed TABSCRIBE_TIME_BUDGET_S: a lease that expires "
+                "while the model call runs lets a duplicate event start a second call"
+            )
         if self.input_prefix.startswith(self.output_prefix) or self.output_prefix.startswith(
             self.input_prefix
         ):

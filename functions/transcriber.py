@@ -21,7 +21,7 @@ from functions.claims import Claim, Source
 from functions.documents import transcription_id
 from functions.media import MediaInfo, MediaRejected, check_size, probe
 from functions.parser import ParserState
-from functions.plan import Plan, make_plan, parse_overrides
+from functions.plan import Plan, make_plan, parse_overrides, with_declared_duration
 from functions.prompt import build_prompt
 from functions.publisher import RunPublisher
 from functions.settings import Settings
@@ -114,12 +114,9 @@ def _owner(name: str, settings: Settings) -> str | None:
 
 def _transcribe(run: Run) -> str:
     try:
-        media = _probe(run)
-        plan = make_plan(
-            media,
-            run.settings.model,
-            parse_overrides(run.obj.metadata, run.settings.allowed_models),
-        )
+        overrides = parse_overrides(run.obj.metadata, run.settings.allowed_models)
+        media = with_declared_duration(_probe(run), overrides)
+        plan = make_plan(media, run.settings.model, overrides)
     except MediaRejected as exc:
         return _finish(run, outcome="rejected", reason=str(exc))
     except gcs_errors.NotFound:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from functions.media import MediaInfo, MediaRejected
-from functions.plan import CONTEXT_WINDOW, Overrides, make_plan, parse_overrides
+from functions.plan import (
+    CONTEXT_WINDOW,
+    Overrides,
+    make_plan,
+    parse_overrides,
+    with_declared_duration,
+)
 
 ALLOWED = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-3-flash-preview")
 
@@ -83,6 +89,7 @@ def test_overrides_are_applied() -> None:
         ({"media_resolution": "ultra"}, "media_resolution"),
         ({"fps": "30"}, "fps"),
         ({"fps": "zero"}, "fps"),
+        ({"duration": "-5"}, "duration"),
     ],
 )
 def test_invalid_overrides_are_rejected(metadata: dict[str, str], message: str) -> None:
@@ -102,3 +109,11 @@ def test_invalid_offsets_are_rejected(start: str | None, end: str | None, messag
 def test_unknown_duration_still_plans() -> None:
     plan = make_plan(media(None), "gemini-2.5-flash", Overrides())
     assert plan.estimated_input_tokens is None and plan.media_resolution == "medium"
+
+
+def test_a_declared_duration_fills_in_for_a_header_without_one() -> None:
+    overrides = parse_overrides({"duration": "18000"}, ALLOWED)  # five hours
+    assert with_declared_duration(media(None), overrides).duration_s == 18000
+    assert with_declared_duration(media(60), overrides).duration_s == 60  # the header wins
+    with pytest.raises(MediaRejected, match="too long"):
+        make_plan(with_declared_duration(media(None), overrides), "gemini-2.5-flash", overrides)

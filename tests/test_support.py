@@ -57,6 +57,14 @@ def test_prefixes_must_not_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
         get_settings()
 
 
+def test_the_lease_must_outlast_the_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo")
+    monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", "480")
+    monkeypatch.setenv("TABSCRIBE_LEASE_S", "300")
+    with pytest.raises(SettingsError, match="LEASE_S must exceed"):
+        get_settings()
+
+
 def test_logs_are_json_lines_with_severity_and_id(capsys: pytest.CaptureFixture[str]) -> None:
     logs.configure("INFO")
     logs.get_logger("test").warning("lease expired", extra={"transcription_id": "t-1"})
