@@ -8,6 +8,9 @@ _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 MAX_TEXT_CHARS = 5_000  # one segment; longer model output is cut with an issue
 MAX_FIELD_CHARS = 300  # one speaker attribute
+# Highest voice ID a segment may carry (higher ones are read as unknown, with an issue): it bounds
+# the distinct voices of a run, whose per-voice statistics the store keeps in one document.
+MAX_VOICE_ID = 100
 
 
 class Issue(BaseModel):

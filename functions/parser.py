@@ -13,7 +13,15 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from functions.models import MAX_FIELD_CHARS, MAX_TEXT_CHARS, Issue, ParseResult, Segment, Speaker
+from functions.models import (
+    MAX_FIELD_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_VOICE_ID,
+    Issue,
+    ParseResult,
+    Segment,
+    Speaker,
+)
 from functions.tables import (
     ABSORBING_COLUMN,
     COLUMNS,
@@ -68,6 +76,8 @@ class StreamParser:
         self._delimiter = "\t"
         self._seen: set[Table] = set()
         self._last_start = -1
+        self._over_cap = 0  # rows whose voice ID is above MAX_VOICE_ID: one issue counts them
+        self._over_cap_first = self._over_cap_issue = -1  # the first such voice, its issue's index
         self._closed = False
         self._whole = state is None
         if state is not None:
@@ -145,12 +155,29 @@ class StreamParser:
         if len(line) > MAX_LINE_CHARS:
             self._issue("line_too_long", f"line cut to {MAX_LINE_CHARS} characters")
             line = line[:MAX_LINE_CHARS]
-        if "<" not in line:  # no tag: the common case
-            self._content(line, rows, cut=last)
-            return
+        try:
+            if "<" not in line:  # no tag: the common case
+                self._content(line, rows, cut=last)
+            else:
+                self._tagged_line(line, rows, last)
+        except Exception as exc:  # a backstop: no model output may stop the parse
+            message = f"line skipped: unexpected {type(exc).__name__}: {exc}"
+            self._issue("invalid_row", message[:300])
+
+    def _tagged_line(self, line: str, rows: list[Row], last: bool) -> None:
+        """A line with table tags. Outside a table every tag counts (prose may precede it); inside
+        one, only tags that begin or end the line do: elsewhere they are a row's text."""
         tags = find_tags(line)
+        tail_clean = True  # only blanks and tags after tags[i]: it ends the line
+        ends_line = [False] * len(tags)
+        following = len(line)
+        for i in range(len(tags) - 1, -1, -1):
+            tail_clean = tail_clean and _blank(line, tags[i][1], following)
+            ends_line[i], following = tail_clean, tags[i][0]
         position = 0
-        for start, end, table, closing in tags:
+        for (start, end, table, closing), at_end in zip(tags, ends_line, strict=True):
+            if self._table is not None and not at_end and not _blank(line, position, start):
+                continue  # inside a row: text
             self._content(line[position:start], rows, cut=False)
             self._tag(table, closing)
             position = end
@@ -304,7 +331,9 @@ class StreamParser:
             self._issue("extra_fields", f"{surplus} surplus field(s) merged into {absorbing!r}")
         elif surplus < 0:
             self._issue("missing_fields", f"{-surplus} field(s) missing")
-        return dict(zip(columns, cells, strict=False))  # type: ignore[arg-type]  # None: ignored
+        values = dict(zip(columns, cells, strict=False))
+        values.pop(None, None)  # an unknown header column: ignored (reported with the header)
+        return values  # type: ignore[return-value]  # no None key left
 
     def _clean(self, value: str, limit: int) -> str:
         value = value.strip()
@@ -338,12 +367,28 @@ class StreamParser:
             return None
         if voice is None and voice_raw and not is_unknown(voice_raw):
             self._issue("bad_voice", f"{voice_raw[:40]!r} is not a voice id; voice unknown")
+        elif voice is not None and voice > MAX_VOICE_ID:
+            self._cap_voice(voice)
+            voice = None
         if start < self._last_start or (self.duration_ms is not None and start > self.duration_ms):
             self._check_time(start)
         self._last_start = start
         segment = Segment(start_ms=start, voice=voice, text=text)
         self.segments.append(segment)
         return segment
+
+    def _cap_voice(self, voice: int) -> None:
+        """One issue, at the first row over the voice cap, counting every such row."""
+        if not self._over_cap:
+            self._over_cap_first, self._over_cap_issue = voice, len(self.issues)
+            self._issue("too_many_voices", "")
+        self._over_cap += 1
+        message = (
+            f"{self._over_cap} row(s) with a voice ID above {MAX_VOICE_ID}, the cap on distinct "
+            f"voices (first: voice {self._over_cap_first}); voice unknown"
+        )
+        issue = self.issues[self._over_cap_issue]
+        self.issues[self._over_cap_issue] = issue.model_copy(update={"message": message})
 
     def _check_time(self, start: int) -> None:
         if start < self._last_start:
@@ -404,6 +449,11 @@ def check_voices(
     return [Speaker(voice=v, placeholder=True) for v in missing], issues
 
 
+def _blank(line: str, start: int, end: int) -> bool:
+    """Nothing but whitespace in `line[start:end]`."""
+    return start >= end or line[start:end].isspace()
+
+
 def _delimiter_of(line: str) -> str:
     if "\t" in line:
         return "\t"
@@ -419,15 +469,21 @@ def _split(line: str, delimiter: str) -> list[str]:
     if delimiter == "|":
         return [cell.strip() for cell in line.strip("|").split("|")]
     if delimiter == ",":
-        return next(csv.reader([line], skipinitialspace=True), [])
+        try:
+            return next(csv.reader([line], skipinitialspace=True), [""])
+        except csv.Error:  # a carriage return inside the line
+            return [cell.strip() for cell in line.split(",")]
     return line.split()
 
 
 def assign_end_times(segments: list[Segment], duration_ms: int | None) -> list[Segment]:
-    """Set each segment's end: the next one's start, or the media's end for the last."""
+    """Set each segment's end: the next one's start, or the media's end for the last, never past
+    the media's end; None when that end is not after the segment's start (or is unknown)."""
     for segment, end in zip(
         segments, [*(s.start_ms for s in segments[1:]), duration_ms], strict=False
     ):
+        if end is not None and duration_ms is not None and end > duration_ms:
+            end = duration_ms
         segment.end_ms = end if end is not None and end > segment.start_ms else None
     return segments
 

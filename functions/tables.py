@@ -53,7 +53,13 @@ _SYNONYMS: dict[Table, dict[str, str]] = {
     },
 }
 
-_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9_ \-]{0,40}?)\s*>")
+# A table tag: the table's name, optionally prefixed `TASK<n>_` (seed 001) and suffixed `_CSV`,
+# `_TSV` or `_TABLE`, in any case, nothing else between the brackets (`<the transcript>` is text).
+_TAG_NAME = (
+    r"(?:TASK\d{1,3}[_-]?)?(TRANSCRIPT(?:ION)?S?|SEGMENTS?|SPEAKERS?)(?:[_-]?(?:CSV|TSV|TABLE))?"
+)
+_TAG = re.compile(rf"<\s*(/?)\s*{_TAG_NAME}\s*>", re.IGNORECASE | re.ASCII)
+_TAG_NAME_ONLY = re.compile(_TAG_NAME, re.IGNORECASE | re.ASCII)
 _HEADER_CELL_STRIP = " \t\"'`*[]()#"
 _UNKNOWN = frozenset({"", "?", "??", "-", "—", "n/a", "na", "none", "null", "unknown", "unk"})
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -65,24 +71,25 @@ _VOICE = re.compile(r"^(?:[A-Za-z#_ ]{0,12}?)[\s_#-]*(\d{1,4})$")
 
 
 def table_of_tag(name: str) -> Table | None:
-    """The table a tag names, across spellings: TRANSCRIPT, Transcript_TSV, TASK1_TRANSCRIPT_CSV…"""
-    key = re.sub(r"[^A-Z]", "", name.upper())
-    if "TRANSCRI" in key or "SEGMENT" in key:
-        return Table.TRANSCRIPT
-    if "SPEAKER" in key:
-        return Table.SPEAKERS
-    return None
+    """The table a tag names, across spellings: TRANSCRIPT, Transcript_TSV, TASK1_TRANSCRIPT_CSV…;
+    None for any other name (`SPEAKER NOTES`, `the transcript`, `SPEAKERS_LIST`)."""
+    match = _TAG_NAME_ONLY.fullmatch(name.strip())
+    return None if match is None else _table_of_name(match.group(1))
+
+
+def _table_of_name(name: str) -> Table:
+    return Table.SPEAKERS if name[:2].upper() == "SP" else Table.TRANSCRIPT
 
 
 def find_tags(line: str) -> list[tuple[int, int, Table, bool]]:
-    """(start, end, table, is_closing) of each table tag in a line; other `<…>` is text."""
-    found = []
-    if "<" in line:
-        for match in _TAG.finditer(line):
-            table = table_of_tag(match.group(2))
-            if table is not None:
-                found.append((match.start(), match.end(), table, match.group(1) == "/"))
-    return found
+    """(start, end, table, is_closing) of each table tag in a line; other `<…>` is text. Whether a
+    tag is markup also depends on where it stands (`StreamParser._tagged_line` decides)."""
+    if "<" not in line:
+        return []
+    return [
+        (match.start(), match.end(), _table_of_name(match.group(2)), match.group(1) == "/")
+        for match in _TAG.finditer(line)
+    ]
 
 
 def column_of(table: Table, header_cell: str) -> str | None:
@@ -94,10 +101,10 @@ def column_of(table: Table, header_cell: str) -> str | None:
 def parse_timecode(value: str) -> int | None:
     """Milliseconds from `5`, `0:05`, `00:05`, `00:05.500`, `1:02:03`, `65:42`, `[00:05]`…; None if
     the value is not a timecode (seconds above 59 in a MM:SS form are not)."""
-    if len(value) == 5 and value[2] == ":" and value[:2].isdigit() and value[3:].isdigit():
+    if len(value) == 5 and value[2] == ":" and value[:2].isdecimal() and value[3:].isdecimal():
         whole_seconds = int(value[3:])  # MM:SS and H:MM:SS, the common cases, kept fast
         return (int(value[:2]) * 60 + whole_seconds) * 1000 if whole_seconds < 60 else None
-    if len(value) == 7 and value[1] == value[4] == ":" and value.replace(":", "").isdigit():
+    if len(value) == 7 and value[1] == value[4] == ":" and value.replace(":", "").isdecimal():
         mm, ss = int(value[2:4]), int(value[5:])
         if mm < 60 and ss < 60:
             return ((int(value[0]) * 60 + mm) * 60 + ss) * 1000
@@ -129,7 +136,7 @@ def format_timecode(ms: int, with_hours: bool = False) -> str:
 
 def parse_voice(value: str) -> int | None:
     """The number of `1`, `V1`, `voice 1`, `Speaker 1`, `speaker_2`, `#3`; None if there is none."""
-    if value.isdigit() and len(value) <= 4:
+    if value.isdecimal() and len(value) <= 4:
         return int(value)
     match = _VOICE.match(value.strip())
     return int(match.group(1)) if match else None

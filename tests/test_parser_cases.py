@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from functions.models import MAX_VOICE_ID
 from functions.parser import parse_text
+from functions.tables import Table, table_of_tag
 
 DATA = Path(__file__).parent / "data"
 TRAILER = (DATA / "trailer.tsv.txt").read_text()
@@ -32,6 +34,7 @@ def doc(transcript: str, speakers: str = SPK_1_2, t_tag: str = "TRANSCRIPT") -> 
 
 TWO = f"{T_HEAD}\n00:01\t1\tHello there.\n00:04\t2\tHi, Ada."
 TWO_SEGMENTS = [(1000, 1, "Hello there."), (4000, 2, "Hi, Ada.")]
+TWO_2 = "00:04\t2\tHi, Ada."  # the second row of TWO
 
 
 @dataclass
@@ -389,6 +392,87 @@ CASES = [
         issues=["field_too_long"],
     ),
     Case(
+        "unknown-speaker-column",
+        f"<TRANSCRIPT>\n{TWO}\n</TRANSCRIPT>\n<SPEAKERS>\nvoice\tname\tnotes\tcompany\n"
+        "1\tAda Lovelace\tlikes maths\tAnalytical Engines\n2\tCharles Babbage\t?\t?\n</SPEAKERS>\n",
+        TWO_SEGMENTS,
+        issues=["unknown_column", "missing_column"],
+        speakers={1: "Ada Lovelace", 2: "Charles Babbage"},
+    ),
+    Case(
+        "unknown-columns-both-tables",
+        "<TRANSCRIPT>\nstart\tvoice\tmood\tlang\ttext\n00:01\t1\tcalm\ten\tHello there.\n"
+        "00:04\t2\t?\ten\tHi, Ada.\n</TRANSCRIPT>\n<SPEAKERS>\n"
+        "voice\tage\tname\tcompany\tposition\trole\tevidence\tnotes\tmore\n"
+        "1\t36\tAda Lovelace\tAE\tEngineer\tHost\t00:01\tx\ty\n2\t?\tCharles Babbage\n"
+        "</SPEAKERS>\n",
+        TWO_SEGMENTS,
+        issues=["unknown_column", "unknown_column", "missing_fields"],
+        speakers={1: "Ada Lovelace", 2: "Charles Babbage"},
+    ),
+    Case(
+        "lt-and-tag-word-in-text",
+        doc(
+            f"{T_HEAD}\n00:01\t1\tHello there.\n00:02\t1\tif a < b speakers > c\n00:04\t2\tHi, Ada."
+        ),
+        [(1000, 1, "Hello there."), (2000, 1, "if a < b speakers > c"), (4000, 2, "Hi, Ada.")],
+    ),
+    Case(
+        "table-tag-inside-text",
+        doc(f"{T_HEAD}\n00:01\t1\tHello there.\n00:03\t2\tsee the <transcript> tab\n{TWO_2}"),
+        [(1000, 1, "Hello there."), (3000, 2, "see the <transcript> tab"), (4000, 2, "Hi, Ada.")],
+    ),
+    Case(
+        "tag-like-text-in-speakers",
+        doc(
+            TWO, speakers=f"{SPK_1}\n2\tCharles <SPEAKERS> Babbage\t</TRANSCRIPT> & co\t?\tGuest\t?"
+        ),
+        TWO_SEGMENTS,
+        speakers={2: "Charles <SPEAKERS> Babbage"},
+    ),
+    Case(
+        "loose-tag-names-are-text",
+        doc(
+            f"{T_HEAD}\n00:01\t1\t<speaker notes> Hello there.\n"
+            "00:04\t2\tHi, Ada. <the transcript> <SPEAKERS_LIST>"
+        ),
+        [
+            (1000, 1, "<speaker notes> Hello there."),
+            (4000, 2, "Hi, Ada. <the transcript> <SPEAKERS_LIST>"),
+        ],
+    ),
+    Case(
+        "prose-before-tag-on-its-line",
+        "Here is the output: <TRANSCRIPT>\n" + doc(TWO).split("\n", 1)[1] + "Done.\n",
+        TWO_SEGMENTS,
+    ),
+    Case(
+        "voice-ids-capped",
+        doc(
+            f"{TWO}\n00:06\t100\tStill fine.\n00:07\t101\tToo many.\n00:08\tSpeaker 5000\tAnd more."
+        ),
+        [
+            *TWO_SEGMENTS,
+            (6000, 100, "Still fine."),
+            (7000, None, "Too many."),
+            (8000, None, "And more."),
+        ],
+        issues=["too_many_voices", "unknown_voice"],
+    ),
+    Case(
+        "superscript-digits",
+        doc(f"{TWO}\n\u00b2\u00b3:00\t1\tNot a time.\n00:05\t\u00b2\tNot a voice."),
+        [*TWO_SEGMENTS, (5000, None, "Not a voice.")],
+        issues=["bad_timecode", "bad_voice"],
+    ),
+    Case(
+        "carriage-return-in-csv-row",
+        '<TRANSCRIPT>\nstart,voice,text\n00:01,1,Hello\rthere.\n00:04,2,"Hi, Ada."\n'
+        f"</TRANSCRIPT>\n<SPEAKERS>\n{S_HEAD}\n{SPK_1_2}\n</SPEAKERS>",
+        [(1000, 1, "Hello\rthere."), (4000, 2, "Hi, Ada.")],
+        issues=["delimiter"],
+    ),
+    Case(
         "long-media-hours",
         doc(f"{T_HEAD}\n0:59:58\t1\tStill here.\n1:00:03\t2\tAn hour in."),
         [(3598000, 1, "Still here."), (3603000, 2, "An hour in.")],
@@ -445,3 +529,46 @@ def test_cut_off_keeps_every_complete_row() -> None:
     assert result.complete is False
     rows = [(s.start_ms, s.voice, s.text) for s in result.segments]
     assert rows == [(s.start_ms, s.voice, s.text) for s in full.segments[:10]]
+
+
+def test_unknown_speaker_columns_are_ignored_not_shifted() -> None:
+    text = (
+        f"<TRANSCRIPT>\n{TWO}\n</TRANSCRIPT>\n<SPEAKERS>\nvoice\tname\tnotes\tcompany\n"
+        "1\tAda Lovelace\tlikes maths\tAnalytical Engines\n</SPEAKERS>\n"
+    )
+    (ada, _) = parse_text(text).speakers
+    assert (ada.name, ada.company, ada.position) == ("Ada Lovelace", "Analytical Engines", None)
+
+
+def test_end_times_never_pass_a_known_duration() -> None:
+    text = doc(f"{T_HEAD}\n00:01\t1\ta\n00:50\t1\tb\n01:25\t2\tc\n01:30\t2\td")
+    result = parse_text(text, duration_ms=60_000)
+    ends = [(s.start_ms, s.end_ms) for s in result.segments]
+    assert ends == [(1000, 50_000), (50_000, 60_000), (85_000, None), (90_000, None)]
+    assert [i.code for i in result.issues] == ["past_media_end", "past_media_end"]
+
+
+def test_too_many_voices_is_one_issue_with_a_count() -> None:
+    rows = "\n".join(f"00:{i % 60:02d}\t{i}\tRow {i}." for i in range(1, 1001))
+    result = parse_text(doc(f"{T_HEAD}\n{rows}"))
+    voices = {s.voice for s in result.segments}
+    assert voices == {*range(1, MAX_VOICE_ID + 1), None}
+    (issue,) = [i for i in result.issues if i.code == "too_many_voices"]
+    assert f"{1000 - MAX_VOICE_ID} row(s)" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [
+        *[(n, Table.TRANSCRIPT) for n in ("TRANSCRIPT", "transcript", "Transcript_TSV")],
+        *[(n, Table.TRANSCRIPT) for n in ("TRANSCRIPTION", "TASK1_TRANSCRIPT_CSV", "segments")],
+        *[
+            (n, Table.SPEAKERS)
+            for n in ("SPEAKERS", " Speaker ", "SPEAKER_TABLE", "TASK2_SPEAKER_CSV")
+        ],
+        *[(n, None) for n in ("speaker notes", "the transcript", "SPEAKERS_LIST", "b speakers")],
+        *[(n, None) for n in ("TRANSCRIPT TSV", "TRANSCRIBE", "MY_TRANSCRIPT", "b")],
+    ],
+)
+def test_tag_names(name: str, table: Table | None) -> None:
+    assert table_of_tag(name) is table

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from functions.models import Segment, Speaker
+from functions.models import MAX_VOICE_ID, Segment, Speaker
 from functions.parser import StreamParser, check_voices, parse_text
 from functions.tables import is_unknown, render_output
 
@@ -157,3 +158,126 @@ def test_resuming_at_any_line_gives_the_same_rows_and_issues() -> None:
                 (i.code, i.line or 0) for i in whole.issues
             ), f"cut at line {cut}"
             assert second.complete == whole.complete
+
+
+# -- arbitrary input: the parser never raises, and chunking never changes the result -------------
+
+FUZZ_TAGS = [
+    *("<TRANSCRIPT>", "</TRANSCRIPT>", "<SPEAKERS>", "</SPEAKERS>", "<transcript>", "<segments>"),
+    *("<TASK1_TRANSCRIPT_CSV>", "</TASK2_SPEAKER_CSV>", "<SPEAKER_TABLE>", "</Transcript_TSV>"),
+    *("< Speakers >", "</ SPEAKER >", "<b>", "</", "<", ">", "<TRANSCRIPT", "< b speakers >"),
+    *("<the transcript>", "<TASK1_SPEAKERS_LIST>"),
+]
+FUZZ_HEADERS = [
+    "start\tvoice\ttext",
+    "voice\tname\tcompany\tposition\trole\tevidence",
+    "voice\tname\tnotes\tcompany",
+    "timecode\tspeaker\tconfidence\ttext",
+    "id\tname\ttext\tstart",
+    "start\ttext\tvoice",
+    "start,voice,text",
+    "voice,name,extra",
+    "| start | voice | text |",
+    "|---|---|",
+    "start voice text",
+    "voice name",
+]
+FUZZ_CELLS = [
+    *("00:01", "1:02:03", "65:42", "5", "[00:05]", "00:05.500", "00:05-00:09", "99:99:99", "0:00"),
+    *("1", "2", "V1", "Speaker 5000", "9999", "101", "0", "?", "N/A", "-", "", " ", '"', '""'),
+    *("\u00b2", "\u00b2\u00b3:00", "0\u00b9:00", "\u0663", "\u2075:00", "\u00bd", "\U0001d7ce"),
+    *("a < b speakers > c", "see the <transcript> tab", "<SPEAKERS>", "x</TRANSCRIPT>"),
+    *("&amp;", "&#39;", "&", "&#99999999;", "&#x110000;", "&lt;SPEAKERS&gt;", '"a, b"'),
+    *("```", "```xml", ",", "|", "#", "**", "\r", "\x00", "\u2028", "\x85", "\x0b", "\ufeff"),
+    *("\u00a0", "\u65e5\u672c", "\U0001f389", "\ud800", "x" * 400),
+]
+_fuzz_cell = st.one_of(
+    st.sampled_from(FUZZ_CELLS),
+    st.lists(st.sampled_from(FUZZ_CELLS + FUZZ_TAGS), min_size=2, max_size=4).map("".join),
+    st.text(max_size=5),
+)
+_fuzz_row = st.tuples(
+    st.sampled_from(["\t", "\t", "\t", ",", "|", " ", "\t\t"]), st.lists(_fuzz_cell, max_size=8)
+).map(lambda r: r[0].join(r[1]))
+_fuzz_line = st.one_of(
+    st.sampled_from(FUZZ_TAGS),
+    st.sampled_from(FUZZ_HEADERS),
+    _fuzz_row,
+    _fuzz_row,
+    st.tuples(st.sampled_from(FUZZ_TAGS), _fuzz_row, st.sampled_from(["", *FUZZ_TAGS])).map(
+        "".join
+    ),
+    st.text(max_size=20),
+)
+fuzz_text = st.tuples(
+    st.lists(_fuzz_line, max_size=30), st.sampled_from(["\n", "\r\n"]), st.booleans()
+).map(lambda t: t[1].join(t[0]) + ("\n" if t[2] else ""))
+
+
+@settings(max_examples=400, deadline=None)
+@given(fuzz_text, st.lists(st.integers(0, 10_000), max_size=12), st.sampled_from([None, 0, 60_000]))
+def test_any_text_in_any_chunks_never_raises(
+    text: str, cuts: list[int], duration: int | None
+) -> None:
+    whole = parse_text(text, duration)
+    result, rows = _incremental(text, [c % (len(text) + 1) for c in cuts], duration)
+    assert result == whole
+    assert len(rows) == len(whole.segments) + len([s for s in whole.speakers if not s.placeholder])
+    assert not [i for i in whole.issues if i.message.startswith("line skipped")]  # no backstop
+    assert all(s.voice is None or s.voice <= MAX_VOICE_ID for s in whole.segments)
+    if duration is not None:
+        assert all(s.end_ms is None or s.end_ms <= duration for s in whole.segments)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fuzz_text, st.data())
+def test_resuming_any_text_at_any_line_gives_the_same_rows(text: str, data: st.DataObject) -> None:
+    lines = text.split("\n")
+    cut = data.draw(st.integers(0, len(lines) - 1))
+    head, tail = "".join(line + "\n" for line in lines[:cut]), "\n".join(lines[cut:])
+    first = StreamParser()
+    rows = first.feed(head)
+    rows += StreamParser(state=first.state()).feed(tail, final=True)
+    whole = StreamParser()
+    assert rows == whole.feed(text, final=True)
+
+
+# -- raw markup in free text survives verbatim ----------------------------------------------------
+
+RAW_PIECES = [
+    *("<", ">", "&", " < ", " > ", " & ", "a < b speakers > c", "<b>", "</b>", "<br/>", "R&D"),
+    *("<TRANSCRIPT>", "</TRANSCRIPT>", "<speakers>", "</SPEAKERS>", "< SPEAKERS >", "<segments>"),
+    *(
+        "<TASK1_TRANSCRIPT_CSV>",
+        "</TASK2_SPEAKER_CSV>",
+        "<Transcript_TSV>",
+        "see the <transcript> tab",
+    ),
+    *("?", "|", ",", '"', "'", "\u00e9", "\u65e5\u672c", "\U0001f389", " "),
+]
+raw_text = st.lists(
+    st.one_of(
+        st.sampled_from(RAW_PIECES),
+        st.text(
+            st.characters(blacklist_characters="\t\n\r", blacklist_categories=["Cs"]), max_size=6
+        ),
+    ),
+    max_size=10,
+).map(lambda pieces: "Well " + "".join(pieces) + " end")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 40), raw_text), min_size=1, max_size=8), raw_text)
+def test_raw_markup_in_text_survives_verbatim(rows: list[tuple[int, str]], name: str) -> None:
+    texts = [text for _, text in rows] + [name]
+    assume(all(html.unescape(t) == t for t in texts))  # entities are decoded, by design
+    body = "".join(f"00:{i:02d}\t{voice}\t{text}\n" for i, (voice, text) in enumerate(rows))
+    output = (
+        f"<TRANSCRIPT>\nstart\tvoice\ttext\n{body}</TRANSCRIPT>\n"
+        f"<SPEAKERS>\nvoice\tname\trole\n1\t{name}\tHost\n</SPEAKERS>\n"
+    )
+    result = parse_text(output)
+    assert [(s.voice, s.text) for s in result.segments] == [(v, t.strip()) for v, t in rows]
+    assert result.speakers[0].name == name.strip()
+    assert result.complete
+    assert {i.code for i in result.issues} <= {"missing_column", "unknown_voice", "silent_speaker"}
