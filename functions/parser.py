@@ -332,7 +332,9 @@ class StreamParser:
         elif surplus < 0:
             self._issue("missing_fields", f"{-surplus} field(s) missing")
         values = dict(zip(columns, cells, strict=False))
-        values.pop(None, None)  # an unknown header column: ignored (reported with the header)
+        if None not in values:
+            return values  # type: ignore[return-value]  # no None key
+        del values[None]  # an unknown header column: ignored (reported with the header)
         return values  # type: ignore[return-value]  # no None key left
 
     def _clean(self, value: str, limit: int) -> str:
@@ -365,9 +367,10 @@ class StreamParser:
         if not text:
             self._issue("empty_text", "row dropped: no text")
             return None
-        if voice is None and voice_raw and not is_unknown(voice_raw):
-            self._issue("bad_voice", f"{voice_raw[:40]!r} is not a voice id; voice unknown")
-        elif voice is not None and voice > MAX_VOICE_ID:
+        if voice is None:
+            if voice_raw and not is_unknown(voice_raw):
+                self._issue("bad_voice", f"{voice_raw[:40]!r} is not a voice id; voice unknown")
+        elif voice > MAX_VOICE_ID:
             self._cap_voice(voice)
             voice = None
         if start < self._last_start or (self.duration_ms is not None and start > self.duration_ms):
