@@ -7,6 +7,7 @@ from enum import StrEnum
 
 TRANSCRIPTIONS = "transcriptions"
 PAGES = "pages"
+PAGE_SEGMENTS = 200  # segments per page document (also the transcriber's default chunk size)
 
 
 class Status(StrEnum):

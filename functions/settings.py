@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from functions.documents import PAGE_SEGMENTS
+
 
 class SettingsError(RuntimeError):
     """Raised at start-up when the environment does not describe a usable configuration."""
@@ -84,7 +86,12 @@ class Settings(BaseSettings):
     time_budget_s: float = Field(default=480.0, gt=0, le=3600)
     lease_s: float = Field(default=600.0, gt=0)
     max_event_age_s: float = Field(default=3 * 3600.0, gt=0)
-    flush_rows: int = Field(default=125, ge=1)
+    flush_rows: int = Field(
+        default=PAGE_SEGMENTS,
+        ge=1,
+        description="rows per chunk of a fast stream; a page's worth, so the store writes each "
+        "segment once (a full page) instead of rewriting the growing page",
+    )
     flush_interval_s: float = Field(default=2.0, gt=0)
     max_message_bytes: int = Field(default=256_000, ge=1024, le=500_000)
     max_output_chars: int = Field(default=2_000_000, ge=1000)

@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.documents import PAGE_SEGMENTS
 from functions.messages import ResultChunk
 from functions.models import Issue, Segment, Speaker
 from functions.parser import Row, check_voices
 
-PAGE_SEGMENTS = 200  # segments per page document
 PAGE_BYTES = 250_000  # and a byte cap, so a page stays far below Firestore's 1 MiB
 SEGMENT_OVERHEAD = 48  # estimated bytes of a stored segment besides its text
 MAX_ISSUES = 50  # issues kept on the document; `counts.issues` has the total
