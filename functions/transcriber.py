@@ -138,6 +138,7 @@ def _transcribe(run: Run) -> str:
             "media": {
                 "container": media.container,
                 "mime_type": media.mime_type,
+                "declared_type": run.obj.content_type,
                 "probe_bytes": media.bytes_read,
             },
         },
@@ -163,6 +164,8 @@ def _probe(run: Run) -> MediaInfo:
         extra={
             "transcription_id": run.claim.transcription_id,
             "container": media.container,
+            "mime_type": media.mime_type,
+            "declared_type": run.obj.content_type,
             "duration_s": media.duration_s,
             "bytes_read": media.bytes_read,
         },

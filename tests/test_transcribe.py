@@ -206,6 +206,18 @@ def test_empty_file_and_bad_overrides_are_rejected(stack: Stack) -> None:
     assert stack.model_calls() == []
 
 
+def test_the_header_decides_over_a_generic_declared_type(stack: Stack) -> None:
+    blob = stack.upload("clip.webm", "uploads/ann/screen", "application/octet-stream")
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.webm"))
+    assert stack.deliver(blob) == 200
+    assert stack.results()[-1].outcome == "completed"
+    (call,) = stack.model_calls()
+    assert call["mime_type"] == "video/webm"  # what Gemini is told comes from the header
+    media = _doc(blob)["media"]
+    assert media["declared_type"] == "application/octet-stream"
+    assert media["mime_type"] == "video/webm" and media["container"] == "WebM"
+
+
 def test_outside_the_input_prefix_is_ignored(stack: Stack) -> None:
     blob = stack.upload("clip.mp4", "results/x/clip.mp4", "video/mp4")
     assert stack.deliver(blob) == 200
