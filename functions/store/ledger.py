@@ -215,10 +215,14 @@ class _Plan:
         """A new run: delete the previous runs' pages and buffered chunks; clear the outcome.
 
         Both are listed rather than taken from the document's cursor: a new generation's claim
-        replaces the whole document, cursor included, while the old pages remain.
+        replaces the whole document, cursor included, while the old pages remain. The listing is
+        not part of the transaction: a query there locks a range of documents (in the emulator,
+        beyond this transcription, so concurrent runs aborted each other). It needs no lock:
+        pages and buffered chunks are only written in transactions that hold this document,
+        which our read holds now.
         """
         for collection in (PAGES, PENDING):
-            for snapshot in self.transaction.get(self.ref.collection(collection).select([])):
+            for snapshot in self.ref.collection(collection).select([]).stream():
                 self._delete(snapshot.reference)
         self._reset_fields = dict.fromkeys(_RUN_FIELDS)
         transcriber_run = (doc or {}).get("run")
