@@ -56,6 +56,7 @@ class ParserState(BaseModel):
 
 MAX_LINE_CHARS = 20_000
 _PIPE_RULE = re.compile(r"^[\s|:\-]+$")
+_CANONICAL_TRANSCRIPT = COLUMNS[Table.TRANSCRIPT]  # start, voice, text
 _ARTICLE_TRANSCRIPT = ("start", "text", "voice")  # seed 001's column order
 
 
@@ -290,10 +291,13 @@ class StreamParser:
         header_like = not cells[0][:1].isdigit()  # data rows start with a timecode or voice id
         if header_like and any(column_of(t, cells[0]) for t in Table) and self._header_row(line):
             return None
-        values = self._fit(cells)
         try:
+            if len(cells) == 3 and self._columns == _CANONICAL_TRANSCRIPT and not header_like:
+                return self._segment(*cells)  # the common row, straight to its fields
+            values = self._fit(cells)
             if self._table is Table.TRANSCRIPT:
-                return self._segment(values)
+                text = values.get("text", "")
+                return self._segment(values.get("start", ""), values.get("voice", ""), text)
             return self._speaker(values)
         except ValidationError as exc:
             self._issue("invalid_row", f"row dropped: {exc.errors()[0]['msg']}")
@@ -353,9 +357,8 @@ class StreamParser:
             value = value[:limit]
         return value
 
-    def _segment(self, values: dict[str, str]) -> Segment | None:
-        start_raw, voice_raw = values.get("start", ""), values.get("voice", "")
-        text = self._clean(values.get("text", ""), MAX_TEXT_CHARS)
+    def _segment(self, start_raw: str, voice_raw: str, text_raw: str) -> Segment | None:
+        text = self._clean(text_raw, MAX_TEXT_CHARS)
         voice = parse_voice(voice_raw)
         if not text and voice is None and voice_raw and not is_unknown(voice_raw):
             text, voice_raw = self._clean(voice_raw, MAX_TEXT_CHARS), ""  # `start, text` only
