@@ -134,6 +134,7 @@ def test_a_duplicate_event_and_an_overwrite(local: LocalStack) -> None:
         ({"error_after_chars": 400, "error_status": 503, "times": 1}, "completed", "STOP", True),
         ({"max_tokens_after_chars": 600, "times": 1}, "completed", "MAX_TOKENS", False),
         ({"safety_after_chars": 200, "times": 1}, "blocked", None, None),
+        ({"malformed": True, "times": 1}, "failed", "STOP", False),
     ],
 )
 def test_faults_end_in_the_right_status(
@@ -154,6 +155,9 @@ def test_faults_end_in_the_right_status(
         assert doc["complete"] is complete
     if status == "completed" and complete:
         assert doc["counts"]["segments"] == 14
+    if "malformed" in fault:
+        assert "no transcript table" in doc["reason"] and doc["counts"]["segments"] == 0
+        assert any(issue["code"] == "no_tables" for issue in doc["issues"])
 
 
 def test_non_media_is_rejected(local: LocalStack) -> None:

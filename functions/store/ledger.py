@@ -25,6 +25,7 @@ from functions.parser import StreamParser
 from functions.settings import get_settings
 from functions.store.cost import estimate_cost
 from functions.store.state import Page, Run, RunState
+from functions.tables import Table
 
 PENDING = "pending"
 MAX_ATTEMPTS = 10
@@ -112,7 +113,7 @@ def _record(
             state.cursor.buffered.remove(current.seq)
         if current.final:
             plan.pages(state.finish(duration_ms or current.duration_ms))
-            final = _final_fields(current, parser.complete, doc, state)
+            final = _final_fields(current, parser, doc, state)
             break
     plan.document(doc, state, final or {}, duration_ms or (final or {}).get("duration_ms"))
     writes = plan.commit()
@@ -141,18 +142,22 @@ def _chain(
 
 
 def _final_fields(
-    chunk: ResultChunk, complete: bool, doc: dict[str, Any] | None, state: RunState
+    chunk: ResultChunk, parser: StreamParser, doc: dict[str, Any] | None, state: RunState
 ) -> dict[str, Any]:
     """What the final chunk adds: terminal status and reason, accounting, the event to publish."""
     assert chunk.outcome is not None
-    status = Status(chunk.outcome)
+    status, reason = Status(chunk.outcome), chunk.reason
+    if status is Status.COMPLETED and not parser.saw(Table.TRANSCRIPT):
+        # prose or a refusal instead of the tables: nothing to show, and a retry at temperature
+        # 0 would write the same
+        status, reason = Status.FAILED, "the model's answer holds no transcript table"
     usage = chunk.usage.model_dump() if chunk.usage else None
     model = (doc or {}).get("model") or chunk.model
     audio_only = (doc or {}).get("has_video") is False
     fields: dict[str, Any] = {
         "status": status.value,
-        "reason": chunk.reason,
-        "complete": complete,
+        "reason": reason,
+        "complete": parser.complete,
         "finish_reason": chunk.finish_reason,
         "usage": usage,
         "cost": estimate_cost(model, chunk.usage, audio_only, get_settings().prices),
