@@ -4,6 +4,7 @@ Firestore emulators and the Gemini API stand-in (real google-genai SDK), in both
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -313,14 +314,27 @@ def test_fault_matrix(
         assert any(c.attempt == 1 for c in chunks), "the broken attempt had published rows"
 
 
+def _with_budget(
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+    budget_s: float,
+    local: str,
+    name: str,
+    fault: dict[str, Any],
+) -> Any:
+    """Upload `local` as `name` under a time budget of `budget_s`, with `fault` on every call."""
+    monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", str(budget_s))
+    get_settings.cache_clear()
+    blob = stack.upload(local, name, mimetypes.guess_type(local)[0] or "")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes(local))
+    stack.stand_in.configure(faults=[fault])
+    return blob
+
+
 def test_transient_failure_past_the_budget_raises_for_a_platform_retry(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", "5")
-    get_settings.cache_clear()
-    blob = stack.upload("voice.ogg", "uploads/hal/busy.ogg", "audio/ogg")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.ogg"))
-    stack.stand_in.configure(faults=[{"status": 503}])
+    blob = _with_budget(stack, monkeypatch, 5, "voice.ogg", "uploads/hal/busy.ogg", {"status": 503})
     assert stack.deliver(blob, event_id="evt-busy") == 500  # functions-framework: retry me
     assert stack.results(timeout=2) == []
     stack.stand_in.configure(faults=[])
@@ -332,12 +346,9 @@ def test_transient_failure_past_the_budget_raises_for_a_platform_retry(
 def test_a_stalled_first_byte_is_bounded_by_the_budget(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", "2")
     monkeypatch.setattr("functions.transcriber.MIN_CALL_S", 0.5)
-    get_settings.cache_clear()
-    blob = stack.upload("voice.ogg", "uploads/ida/stalled.ogg", "audio/ogg")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.ogg"))
-    stack.stand_in.configure(faults=[{"first_byte_delay_s": 6}])
+    stalled = {"first_byte_delay_s": 6}
+    blob = _with_budget(stack, monkeypatch, 2, "voice.ogg", "uploads/ida/stalled.ogg", stalled)
     started = time.monotonic()
     assert stack.deliver(blob, event_id="evt-stalled") == 500  # timed out: the platform retries
     assert time.monotonic() - started < 5
@@ -347,11 +358,8 @@ def test_a_stalled_first_byte_is_bounded_by_the_budget(
 def test_a_stream_outlasting_the_budget_keeps_what_was_written(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", "2")
-    get_settings.cache_clear()
-    blob = stack.upload("voice.mp3", "uploads/jo/slow.mp3", "audio/mpeg")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
-    stack.stand_in.configure(faults=[{"token_rate": 100}])  # about 4 s for the whole answer
+    slow = {"token_rate": 100}  # about 4 s for the whole answer
+    blob = _with_budget(stack, monkeypatch, 2, "voice.mp3", "uploads/jo/slow.mp3", slow)
     assert stack.deliver(blob) == 200
     chunks = stack.results()
     final = chunks[-1]
