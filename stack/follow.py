@@ -123,12 +123,12 @@ def print_transcript(doc: dict[str, Any], segments: list[dict[str, Any]]) -> Non
     hours = (doc.get("duration_ms") or 0) >= 3600 * 1000
     speakers = {s["voice"]: s for s in doc.get("speakers") or []}
     print(f"\nSpeakers ({len(speakers)})")
-    print(f"  {'voice':>5}  {'name':<24} {'company':<22} {'position':<26} {'role':<14} talk time")
+    print(f"  {'voice':>5}  {'name':<24} {'company':<26} {'position':<24} {'role':<14} talk time")
     for voice, s in sorted(speakers.items()):
         cells = [s.get(k) or "?" for k in ("name", "company", "position", "role")]
         talk = format_timecode(s.get("talk_ms") or 0, hours)
         print(
-            f"  {voice:>5}  {cells[0]:<24.24} {cells[1]:<22.22} {cells[2]:<26.26} "
+            f"  {voice:>5}  {cells[0]:<24.24} {cells[1]:<26.26} {cells[2]:<24.24} "
             f"{cells[3]:<14.14} {talk}"
         )
     print(f"\nTranscript ({len(segments)} segments)")
