@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from functions.settings import Settings
 # The SDK's HTTP transport is httpx2; its transport errors (and plain socket errors) are transient.
 TRANSPORT_ERRORS = (httpx2.TransportError, ConnectionError)
 TRANSIENT_CODES = frozenset({408, 429, 500, 502, 503, 504})
+SERVER_GRACE_S = 60  # the server's deadline trails the client's by this much
 BLOCKED_FINISH = frozenset(
     {"SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "RECITATION", "IMAGE_SAFETY"}
 )
@@ -142,7 +144,12 @@ def stream(
     the wait for each response byte (a stalled stream is a transport error: transient)."""
     contents = [types.Content(role="user", parts=[part, types.Part(text=prompt)])]
     config = generation_config(plan)
-    config.http_options = types.HttpOptions(timeout=max(1000, int(timeout_s * 1000)))
+    config.http_options = types.HttpOptions(
+        timeout=max(1000, int(timeout_s * 1000)),
+        # The SDK would also ask the server to stop at `timeout_s`; a later server deadline lets
+        # our own budget check end the stream first and keep what was written.
+        headers={"X-Server-Timeout": str(math.ceil(timeout_s) + SERVER_GRACE_S)},
+    )
     try:
         for response in gemini.models.generate_content_stream(
             model=plan.model, contents=contents, config=config

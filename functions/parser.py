@@ -138,10 +138,6 @@ class StreamParser:
             issues=self.issues,
         )
 
-    def saw(self, table: Table) -> bool:
-        """Whether the output has opened `table` so far (this chunk or, by the state, before)."""
-        return table in self._seen
-
     @property
     def complete(self) -> bool:
         """True once both tables were seen and none was left open (the output was not cut off)."""

@@ -63,17 +63,19 @@ class Overrides(BaseModel):
     fps: float | None = Field(default=None, gt=0, le=24)
     start: str | None = None
     end: str | None = None
-    duration: float | None = Field(
-        default=None, gt=0, le=48 * 3600, description="seconds; used when the header has none"
-    )
+    duration: str | None = Field(default=None, description="used when the header has none")
 
 
 def with_declared_duration(media: MediaInfo, overrides: Overrides) -> MediaInfo:
-    """The media, with the uploader's `duration` when its header does not carry one (a WebM
-    from a browser recorder, FLV, MPEG-PS): the context-window check and progress need it."""
-    if media.duration_s is not None or overrides.duration is None:
+    """The media, with the uploader's `duration` (seconds or a timecode) when its header does not
+    carry one (a WebM from a browser recorder, FLV, MPEG-PS): the context-window check and
+    progress need it. An invalid value rejects the upload, like every override."""
+    declared = _offset_s(overrides.duration, "duration")
+    if declared is not None and declared <= 0:
+        raise MediaRejected(f"metadata duration={overrides.duration!r} must be positive")
+    if media.duration_s is not None or declared is None:
         return media
-    return replace(media, duration_s=overrides.duration)
+    return replace(media, duration_s=declared)
 
 
 def model_generation(model: str) -> int:

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from functions.documents import PAGE_SEGMENTS
 
+LEASE_MARGIN_S = 60  # the final publish and claim check after the budget, and the clock skew
+
 
 class SettingsError(RuntimeError):
     """Raised at start-up when the environment does not describe a usable configuration."""
@@ -107,10 +109,11 @@ class Settings(BaseSettings):
             raise ValueError("TABSCRIBE_GEMINI_MODE=developer needs GEMINI_API_KEY")
         if self.gemini_mode == "vertex" and not self.project:
             raise ValueError("TABSCRIBE_GEMINI_MODE=vertex needs GOOGLE_CLOUD_PROJECT")
-        if self.lease_s <= self.time_budget_s:
+        if self.lease_s < self.time_budget_s + LEASE_MARGIN_S:
             raise ValueError(
-                "TABSCRIBE_LEASE_S must exceed TABSCRIBE_TIME_BUDGET_S: a lease that expires "
-                "while the model call runs lets a duplicate event start a second call"
+                f"TABSCRIBE_LEASE_S must exceed TABSCRIBE_TIME_BUDGET_S by {LEASE_MARGIN_S} s: "
+                "a lease that expires while the run still calls the model or publishes lets a "
+                "duplicate event start a second call"
             )
         if self.input_prefix.startswith(self.output_prefix) or self.output_prefix.startswith(
             self.input_prefix

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.api_core import exceptions as gcs_errors
+from google.api_core import exceptions as api_errors
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions import claims, clients, gemini, logs
@@ -30,6 +30,7 @@ log = logs.get_logger("transcribe")
 PROBE_CHUNK_BYTES = 256 * 1024
 MIN_CALL_S = 20.0  # don't start a model call with less time than this left
 MAX_BACKOFF_S = 30.0
+LATE_START = 0.25  # a retry started after this share of the budget is retried, not cut off
 
 
 class StorageObject(BaseModel):
@@ -62,6 +63,7 @@ class Run:
     claim: Claim
     started: float = field(default_factory=time.monotonic)
     timings: dict[str, float] = field(default_factory=dict)
+    retries: int = 0  # model calls retried in this invocation
 
     @property
     def deadline(self) -> float:
@@ -119,7 +121,7 @@ def _transcribe(run: Run) -> str:
         plan = make_plan(media, run.settings.model, overrides)
     except MediaRejected as exc:
         return _finish(run, outcome="rejected", reason=str(exc))
-    except gcs_errors.NotFound:
+    except api_errors.NotFound:
         log.info(
             "object generation gone (overwritten or deleted); a newer event takes over",
             extra={"transcription_id": run.claim.transcription_id},
@@ -205,6 +207,7 @@ def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> s
                     },
                 )
                 time.sleep(pause)
+                run.retries += 1
                 db = clients.firestore_client(run.settings.firestore_database)
                 run.claim = claims.next_attempt(
                     db, run.claim, run.settings.lease_s, dt.datetime.now(dt.UTC)
@@ -237,7 +240,7 @@ def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri:
             publisher.publish(chunk)
         if chunker.chars > run.settings.max_output_chars:
             raise OutputCapped()
-        if time.monotonic() > run.deadline:
+        if time.monotonic() > run.deadline and result.finish_reason is None:
             raise BudgetSpent()
 
     part = gemini.media_part(uri, media.mime_type, plan)
@@ -249,7 +252,11 @@ def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri:
         result.finish_reason = "OUTPUT_CAP"
         cap = run.settings.max_output_chars
         outcome, reason = "completed", f"the output passed the {cap:,}-character cap; cut off"
-    except BudgetSpent:  # a retry would run out the same way: keep what was written
+    except BudgetSpent:
+        if run.retries and started - run.started > run.settings.time_budget_s * LATE_START:
+            # earlier attempts spent the budget: a platform retry gets all of it
+            raise gemini.TransientError("the time budget ran out on a late retry") from None
+        # the call had (nearly) the whole budget: a retry would run out the same way
         result.finish_reason = "TIME_BUDGET"
         budget = run.settings.time_budget_s
         outcome, reason = "completed", f"the {budget:g} s time budget ran out; cut off"
@@ -300,5 +307,13 @@ def _finish(
 
 
 def _mark_finished(run: Run) -> None:
-    """The final chunk is out: a duplicate of this event must not call the model again."""
-    claims.mark_finished(clients.firestore_client(run.settings.firestore_database), run.claim)
+    """The final chunk is out: a duplicate of this event must not call the model again. Best
+    effort: raising now would make the platform retry this event, whose lease lets it call the
+    model again; without the mark, the lease still keeps out other events until it expires."""
+    try:
+        claims.mark_finished(clients.firestore_client(run.settings.firestore_database), run.claim)
+    except api_errors.GoogleAPICallError as exc:
+        log.warning(
+            f"could not mark the run finished: {exc}",
+            extra={"transcription_id": run.claim.transcription_id},
+        )

@@ -134,7 +134,7 @@ resource "google_cloudfunctions2_function" "store" {
     max_instance_count               = var.store_max_instances
     all_traffic_on_latest_revision   = true
 
-    environment_variables = merge(local.common_env, local.store_env)
+    environment_variables = local.common_env # the store has no time budget or Gemini settings
   }
 
   depends_on = [

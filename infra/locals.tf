@@ -46,7 +46,4 @@ locals {
     TABSCRIBE_MODEL         = var.gemini_model
     TABSCRIBE_TIME_BUDGET_S = tostring(var.transcribe_timeout_seconds - 60)
   }
-  store_env = {
-    TABSCRIBE_TIME_BUDGET_S = tostring(var.store_timeout_seconds - 20)
-  }
 }

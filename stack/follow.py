@@ -25,19 +25,25 @@ class FollowError(RuntimeError):
 
 
 def upload(path: Path, owner: str, metadata: dict[str, str]) -> str:
+    """Upload `path` as `uploads/<owner>/<file name>`; the object name."""
+    return str(put(path, owner, metadata).name)
+
+
+def put(path: Path, owner: str, metadata: dict[str, str]) -> Any:
+    """Upload `path` as `uploads/<owner>/<file name>`; the blob, with its new generation."""
     name = f"uploads/{owner}/{path.name}"
     blob = clients.storage_client().bucket(BUCKET).blob(name)
     blob.metadata = metadata or None
     content_type = MIME_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
     blob.upload_from_filename(str(path), content_type=content_type or "application/octet-stream")
-    return name
+    return blob
 
 
 def upload_and_follow(path: Path, owner: str, metadata: dict[str, str], logs: Path) -> int:
-    name = upload(path, owner, metadata)
-    print(f"uploaded {path.name} → gs://{BUCKET}/{name}", flush=True)
-    doc = wait_for_terminal(name, logs)
-    print_transcript(doc, read_segments(transcription_id(BUCKET, name), doc))
+    blob = put(path, owner, metadata)
+    print(f"uploaded {path.name} → gs://{BUCKET}/{blob.name}", flush=True)
+    doc = wait_for_terminal(blob.name, logs, blob.generation)
+    print_transcript(doc, read_segments(transcription_id(BUCKET, blob.name), doc))
     if doc.get("status") != "completed":
         log = logs / "transcribe_upload.log"
         print(f"{doc.get('status')}: {doc.get('reason')} (see {log})", file=sys.stderr)
@@ -45,14 +51,18 @@ def upload_and_follow(path: Path, owner: str, metadata: dict[str, str], logs: Pa
     return 0
 
 
-def wait_for_terminal(name: str, logs: Path) -> dict[str, Any]:
-    """Print progress until the transcription of object `name` is terminal; raise naming the
-    failed part and its log as soon as the pipeline has given up on it."""
+def wait_for_terminal(name: str, logs: Path, generation: int | None = None) -> dict[str, Any]:
+    """Print progress until the transcription of object `name` (of `generation`, if given) is
+    terminal; raise naming the failed part and its log as soon as the pipeline gave up on it."""
     tid = transcription_id(BUCKET, name)
     ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(tid)
     started, last_line, checked = time.monotonic(), "", 0.0
     while True:
         doc = ref.get().to_dict() or {}
+        if generation is not None and (doc.get("source") or {}).get("generation") != str(
+            generation
+        ):
+            doc = {}  # an earlier upload's transcription: not ours yet
         line = progress_line(doc)
         if line != last_line:
             print(f"  {time.monotonic() - started:6.1f} s  {line}", flush=True)
@@ -60,8 +70,8 @@ def wait_for_terminal(name: str, logs: Path) -> dict[str, Any]:
         if doc.get("status") in TERMINAL:
             return doc
         if time.monotonic() - checked > GIVE_UP_CHECK_S:
+            _raise_if_given_up(name, tid, generation, logs)
             checked = time.monotonic()
-            _raise_if_given_up(name, tid, logs)
         waited = time.monotonic() - started
         if not doc and waited > START_TIMEOUT_S:
             raise FollowError(
@@ -73,30 +83,45 @@ def wait_for_terminal(name: str, logs: Path) -> dict[str, Any]:
         time.sleep(0.25)
 
 
-def _raise_if_given_up(name: str, tid: str, logs: Path) -> None:
-    """The two ways the local pipeline gives up: the bridge stops retrying the transcriber, or a
-    results message ends in the dead-letter topic (peeked at, then released for other readers)."""
+def _raise_if_given_up(name: str, tid: str, generation: int | None, logs: Path) -> None:
+    """The two ways the local pipeline gives up on this upload: the bridge stops retrying the
+    transcriber, or one of its results messages ends in the dead-letter topic (peeked at, then
+    released for other readers)."""
+    ours = f"{GAVE_UP} {name}#{'' if generation is None else generation}"
     bridge_log = logs / "bridge.log"
-    if bridge_log.exists() and f"{GAVE_UP} {name}#" in bridge_log.read_text():
+    if bridge_log.exists() and ours in bridge_log.read_text():
         raise FollowError(
             f"the transcriber failed on every delivery of {name}; "
             f"see {logs / 'transcribe_upload.log'}"
         )
+    for attributes in _peek_dead_letters():
+        if attributes.get("transcription_id") == tid and generation in (
+            None,
+            int(attributes.get("generation") or 0),
+        ):
+            raise FollowError(
+                f"the store could not handle a results message of {name} (now in the "
+                f"dead-letter topic); see {logs / 'store_transcription.log'}"
+            )
+
+
+def _peek_dead_letters() -> list[dict[str, str]]:
+    """The attributes of the messages waiting in the dead-letter subscription, left there."""
+    from google.api_core.exceptions import DeadlineExceeded
     from google.cloud import pubsub_v1
 
     subscriber = pubsub_v1.SubscriberClient()
     subscription = subscriber.subscription_path(PROJECT, f"{TOPICS['dead']}-pull")
-    response = subscriber.pull(subscription=subscription, max_messages=100, timeout=5)
+    try:  # the emulator holds an empty pull open: a short deadline keeps progress flowing
+        response = subscriber.pull(subscription=subscription, max_messages=100, timeout=0.5)
+    except DeadlineExceeded:
+        return []
     ack_ids = [m.ack_id for m in response.received_messages]
     if ack_ids:
         subscriber.modify_ack_deadline(
             subscription=subscription, ack_ids=ack_ids, ack_deadline_seconds=0
         )
-    if any(m.message.attributes.get("transcription_id") == tid for m in response.received_messages):
-        raise FollowError(
-            f"the store could not handle a results message of {name} (now in the dead-letter "
-            f"topic); see {logs / 'store_transcription.log'}"
-        )
+    return [dict(m.message.attributes) for m in response.received_messages]
 
 
 def progress_line(doc: dict[str, Any]) -> str:

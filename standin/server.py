@@ -145,6 +145,7 @@ class Handler(BaseHTTPRequestHandler):
     def model_call(self, mode: str, model: str, method: str) -> None:
         stream = method == "streamGenerateContent"
         call = self.state.new_call(mode=mode, model=model, method=method, status=None)
+        call["server_timeout"] = self.headers.get("X-Server-Timeout")  # the client's deadline ask
         try:
             if method == "countTokens":
                 self.count_tokens(mode, model, call)

@@ -156,7 +156,7 @@ def test_faults_end_in_the_right_status(
     if status == "completed" and complete:
         assert doc["counts"]["segments"] == 14
     if "malformed" in fault:
-        assert "no transcript table" in doc["reason"] and doc["counts"]["segments"] == 0
+        assert "holds no transcript" in doc["reason"] and doc["counts"]["segments"] == 0
         assert any(issue["code"] == "no_tables" for issue in doc["issues"])
 
 

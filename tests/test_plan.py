@@ -89,7 +89,6 @@ def test_overrides_are_applied() -> None:
         ({"media_resolution": "ultra"}, "media_resolution"),
         ({"fps": "30"}, "fps"),
         ({"fps": "zero"}, "fps"),
-        ({"duration": "-5"}, "duration"),
     ],
 )
 def test_invalid_overrides_are_rejected(metadata: dict[str, str], message: str) -> None:
@@ -117,3 +116,11 @@ def test_a_declared_duration_fills_in_for_a_header_without_one() -> None:
     assert with_declared_duration(media(60), overrides).duration_s == 60  # the header wins
     with pytest.raises(MediaRejected, match="too long"):
         make_plan(with_declared_duration(media(None), overrides), "gemini-2.5-flash", overrides)
+    as_timecode = parse_overrides({"duration": "1:05:00"}, ALLOWED)
+    assert with_declared_duration(media(None), as_timecode).duration_s == 3900
+
+
+@pytest.mark.parametrize("value", ["-5", "soon", "0"])
+def test_an_invalid_declared_duration_is_rejected(value: str) -> None:
+    with pytest.raises(MediaRejected, match="duration"):
+        with_declared_duration(media(60), parse_overrides({"duration": value}, ALLOWED))

@@ -291,6 +291,32 @@ def test_claim_check_text_is_read_from_storage(stack: Stack, unique: str) -> Non
     assert len(all_segments(stack.db, tid)) == 40
 
 
+EMPTY_TABLES = (
+    "<TRANSCRIPT>\nstart\tvoice\ttext\n</TRANSCRIPT>\n<SPEAKERS>\nvoice\tname\n</SPEAKERS>\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        ("I cannot write the <TRANSCRIPT> for this video: the audio is silent.", "failed"),
+        ("Here is a summary instead: two people talk about bees.", "failed"),
+        (EMPTY_TABLES, "completed"),  # a silent recording: whole, empty tables
+    ],
+)
+def test_an_answer_without_a_transcript_fails(
+    stack: Stack, unique: str, answer: str, status: str
+) -> None:
+    tid = new_id(unique)
+    transcriber_doc(stack.db, tid, "6", 1)
+    for chunk in chunks_of(answer, tid, generation="6"):
+        assert stack.deliver(chunk) == 200
+    doc = snapshot(stack.db, tid)["doc"]
+    assert doc["status"] == status and doc["counts"]["segments"] == 0
+    if status == "failed":
+        assert doc["reason"] == "the model's answer holds no transcript"
+
+
 def test_a_failed_run_is_terminal_with_reason_and_event(stack: Stack, unique: str) -> None:
     tid = new_id(unique)
     transcriber_doc(stack.db, tid, "5", 1)

@@ -60,7 +60,7 @@ def test_prefixes_must_not_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_lease_must_outlast_the_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo")
     monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", "480")
-    monkeypatch.setenv("TABSCRIBE_LEASE_S", "300")
+    monkeypatch.setenv("TABSCRIBE_LEASE_S", "500")  # longer than the budget, but not by enough
     with pytest.raises(SettingsError, match="LEASE_S must exceed"):
         get_settings()
 

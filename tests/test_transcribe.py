@@ -142,6 +142,8 @@ def test_upload_is_transcribed_and_streamed_in_order(stack: Stack) -> None:
         assert StreamParser(state=chunk.state).feed(chunk.text or "")
     (call,) = stack.model_calls()
     assert call["mime_type"] == "video/mp4" and call["status"] == 200
+    # the server's deadline trails the budget, so our own budget check ends a long stream first
+    assert int(call["server_timeout"]) > get_settings().time_budget_s
     if stack.mode == "vertex":
         assert call["file_uri"] == f"gs://{blob.bucket.name}/{blob.name}"
     else:
@@ -366,3 +368,17 @@ def test_a_stream_outlasting_the_budget_keeps_what_was_written(
     assert final.outcome == "completed" and final.finish_reason == "TIME_BUDGET"
     assert "time budget" in (final.reason or "") and len(stack.model_calls()) == 1
     assert 0 < len(_text(chunks)) < len(TRAILER) and TRAILER.startswith(_text(chunks))
+
+
+def test_a_late_attempt_cut_by_the_budget_is_retried_by_the_platform(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("functions.transcriber.MIN_CALL_S", 0.5)
+    monkeypatch.setattr("functions.transcriber.MAX_BACKOFF_S", 0.05)
+    slow_failure = {"status": 503, "first_byte_delay_s": 2.5, "times": 1}
+    blob = _with_budget(stack, monkeypatch, 6, "voice.mp3", "uploads/kai/late.mp3", slow_failure)
+    # the retry starts after 2.5 s of a 6 s budget and would need 6 s more
+    stack.stand_in.configure(faults=[slow_failure, {"token_rate": 60, "times": 1}])
+    assert stack.deliver(blob, event_id="evt-late") == 500  # not a cut-off "completed"
+    assert len(stack.model_calls()) == 2
+    assert not any(chunk.final for chunk in stack.results(expect_final=1, timeout=3))

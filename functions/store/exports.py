@@ -40,6 +40,8 @@ def cues(
     for i, segment in enumerate(segments):
         start = int(segment["start_ms"])
         end = segments[i + 1]["start_ms"] if i + 1 < len(segments) else duration_ms
+        if end is not None and duration_ms is not None:
+            end = min(end, duration_ms)  # as the parser's end_ms: never past the media's end
         if end is None or end <= start:
             end = start + FALLBACK_MS
         voice = segment.get("voice")

@@ -25,7 +25,6 @@ from functions.parser import StreamParser
 from functions.settings import get_settings
 from functions.store.cost import estimate_cost
 from functions.store.state import Page, Run, RunState
-from functions.tables import Table
 
 PENDING = "pending"
 MAX_ATTEMPTS = 10
@@ -147,10 +146,10 @@ def _final_fields(
     """What the final chunk adds: terminal status and reason, accounting, the event to publish."""
     assert chunk.outcome is not None
     status, reason = Status(chunk.outcome), chunk.reason
-    if status is Status.COMPLETED and not parser.saw(Table.TRANSCRIPT):
-        # prose or a refusal instead of the tables: nothing to show, and a retry at temperature
-        # 0 would write the same
-        status, reason = Status.FAILED, "the model's answer holds no transcript table"
+    if status is Status.COMPLETED and state.cursor.segments == 0 and not parser.complete:
+        # prose or a refusal instead of the tables (an empty but whole pair of tables is a
+        # silent recording): nothing to show, and a retry at temperature 0 would write the same
+        status, reason = Status.FAILED, "the model's answer holds no transcript"
     usage = chunk.usage.model_dump() if chunk.usage else None
     model = (doc or {}).get("model") or chunk.model
     audio_only = (doc or {}).get("has_video") is False
