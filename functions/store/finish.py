@@ -16,6 +16,7 @@ from functions.documents import PAGES, TRANSCRIPTIONS
 from functions.settings import get_settings
 from functions.store import exports
 from functions.store.events import CompletionEvent
+from functions.store.ledger import CHANGED, MAX_ATTEMPTS
 from functions.store.state import Run
 
 PUBLISH_TIMEOUT_S = 30.0
@@ -35,7 +36,8 @@ def _db() -> Any:
 def complete(transcription_id: str, run: Run) -> int:
     """Write the exports and publish the event of `run` unless done; return document writes."""
     ref = _db().collection(TRANSCRIPTIONS).document(transcription_id)
-    doc = ref.get().to_dict() or {}
+    snapshot = ref.get()
+    doc = snapshot.to_dict() or {}
     if not _is_pending(doc, run):
         return 0
     segments = [
@@ -53,8 +55,7 @@ def complete(transcription_id: str, run: Run) -> int:
     message.result(timeout=PUBLISH_TIMEOUT_S)
     extra = {"transcription_id": transcription_id, "event_id": event.id, "type": event.type}
     log.info("completion event published", extra=extra)
-    writes: int = _mark_published(_db().transaction(), ref, run, uris)
-    return writes
+    return _mark_published(ref, snapshot, run, uris)
 
 
 def _is_pending(doc: dict[str, Any], run: Run) -> bool:
@@ -63,26 +64,26 @@ def _is_pending(doc: dict[str, Any], run: Run) -> bool:
     return bool(same_run and store.get("finished") and event and not event.get("published"))
 
 
-@firestore.transactional
 def _mark_published(
-    transaction: firestore.Transaction,
-    ref: firestore.DocumentReference,
-    run: Run,
-    uris: dict[str, str],
+    ref: firestore.DocumentReference, snapshot: Any, run: Run, uris: dict[str, str]
 ) -> int:
-    """Record the publication, unless a newer run took over the document meanwhile."""
-    doc = ref.get(transaction=transaction).to_dict() or {}
-    if not _is_pending(doc, run):
-        return 0
-    transaction.update(
-        ref,
-        {
+    """Record the publication, unless a newer run took over the document meanwhile (the update
+    is conditional on the document as last read; if it changed, read it again)."""
+    for _ in range(MAX_ATTEMPTS):
+        if not _is_pending(snapshot.to_dict() or {}, run):
+            return 0
+        unchanged = _db().write_option(last_update_time=snapshot.update_time)
+        fields = {
             "exports": uris,
             "event.published": True,
             "event.published_at": firestore.SERVER_TIMESTAMP,
-        },
-    )
-    return 1
+        }
+        try:
+            ref.update(fields, option=unchanged)
+            return 1
+        except CHANGED:
+            snapshot = ref.get()
+    raise RuntimeError("the document kept changing; Pub/Sub will redeliver")
 
 
 def results_bucket(doc: dict[str, Any]) -> str | None:

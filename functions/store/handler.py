@@ -30,7 +30,7 @@ def handle(data: Any) -> ledger.Recorded:
         "final": chunk.final,
         "message_id": message.message_id,
     }
-    text = load_text(chunk)  # outside the transaction, which may run more than once
+    text = load_text(chunk)  # once: the ledger may read and decide more than once
     recorded = ledger.record(chunk, lambda c: text if c is chunk else load_text(c))
     log.info(f"chunk {recorded.action}", extra=extra | {"applied": recorded.applied})
     if recorded.event_pending:

@@ -1,4 +1,4 @@
-"""Record one chunk in Firestore, in one transaction: in `seq` order, once, for the newest run.
+"""Record one chunk in Firestore, in one atomic commit: in `seq` order, once, for the newest run.
 
 - A chunk of an older run than the document's (`run`, written by the transcriber, or `store.run`)
   is superseded: nothing is written.
@@ -13,10 +13,13 @@ docs/decisions/0003-store-idempotency.md explains the choice.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
 from functions.documents import PAGES, TRANSCRIPTIONS, Status
@@ -28,6 +31,8 @@ from functions.store.state import Page, Run, RunState
 
 PENDING = "pending"
 MAX_ATTEMPTS = 10
+# What a commit guarded by the document's state raises when the document changed since the read.
+CHANGED = (api_errors.FailedPrecondition, api_errors.Conflict)
 MAX_PENDING_BYTES = 900_000  # a buffered chunk must fit in one document
 
 Action = Literal["superseded", "duplicate", "buffered", "applied"]
@@ -45,12 +50,19 @@ class Recorded:
 
 
 def record(chunk: ResultChunk, load_text: TextLoader) -> Recorded:
+    """Read the document, decide, and commit every write at once on the condition that the
+    document is unchanged since the read (optimistic concurrency: no transaction to begin, no
+    locks to wait for); if it changed, read again (docs/decisions/0003-store-idempotency.md)."""
     from functions import clients
 
     client = clients.firestore_client(get_settings().firestore_database)
     ref = client.collection(TRANSCRIPTIONS).document(chunk.transcription_id)
-    result: Recorded = _record(client.transaction(max_attempts=MAX_ATTEMPTS), ref, chunk, load_text)
-    return result
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return _record(client, ref, chunk, load_text)
+        except CHANGED:
+            time.sleep(random.uniform(0, 0.05 * (attempt + 1)))  # let the other writer finish
+    raise RuntimeError(f"chunk {chunk.seq}: the document kept changing; Pub/Sub will redeliver")
 
 
 def pending_id(generation: str, attempt: int, seq: int) -> str:
@@ -66,14 +78,13 @@ def current_run(doc: dict[str, Any] | None) -> Run | None:
     return max(runs, key=lambda r: r.key, default=None)
 
 
-@firestore.transactional
 def _record(
-    transaction: firestore.Transaction,
+    client: firestore.Client,
     ref: firestore.DocumentReference,
     chunk: ResultChunk,
     load_text: TextLoader,
 ) -> Recorded:
-    snapshot = ref.get(transaction=transaction)
+    snapshot = ref.get()
     doc: dict[str, Any] | None = snapshot.to_dict() if snapshot.exists else None
     run = Run.of(chunk)
     newest = current_run(doc)
@@ -88,7 +99,7 @@ def _record(
             "duplicate", run, finished=finished, event_pending=finished and not published
         )
 
-    plan = _Plan(transaction, ref, run, (doc or {}).get("owner"))
+    plan = _Plan(client, ref, snapshot.update_time, run, (doc or {}).get("owner"))
     if state is None:
         state = RunState.fresh(run)
         plan.reset(doc, run)
@@ -100,7 +111,7 @@ def _record(
 
     duration_ms = (doc or {}).get("duration_ms")
     applied, final = [], None
-    for current in _chain(transaction, ref, chunk, set(state.cursor.buffered)):
+    for current in _chain(ref, chunk, set(state.cursor.buffered)):
         text = load_text(current)
         parser = StreamParser(duration_ms or current.duration_ms, state=current.state)
         rows = parser.feed(text, final=current.final)
@@ -120,7 +131,6 @@ def _record(
 
 
 def _chain(
-    transaction: firestore.Transaction,
     ref: firestore.DocumentReference,
     chunk: ResultChunk,
     buffered: set[int],
@@ -134,7 +144,7 @@ def _chain(
         if current.final or current.seq + 1 not in buffered:
             return
         successor = pending_id(current.generation, current.attempt, current.seq + 1)
-        snapshot = pending.document(successor).get(transaction=transaction)
+        snapshot = pending.document(successor).get()
         if not snapshot.exists:
             return
         current = ResultChunk.model_validate_json(snapshot.get("chunk"))
@@ -202,16 +212,19 @@ _RUN_FIELDS = (
 
 
 class _Plan:
-    """The writes of one transaction, issued after every read (Firestore requires that order)."""
+    """The writes of one chunk, committed together, guarded by the document's state as read."""
 
     def __init__(
         self,
-        transaction: firestore.Transaction,
+        client: firestore.Client,
         ref: firestore.DocumentReference,
+        read_at: Any,
         run: Run,
         owner: Any,
     ) -> None:
-        self.transaction, self.ref, self.run, self.owner = transaction, ref, run, owner
+        self.client, self.ref, self.run, self.owner = client, ref, run, owner
+        self.read_at = read_at  # the document's update time as read: the commit's precondition
+        self.batch = client.batch()
         self._writes: list[Callable[[], None]] = []
         self._reset_fields: dict[str, Any] = {}
 
@@ -219,11 +232,9 @@ class _Plan:
         """A new run: delete the previous runs' pages and buffered chunks; clear the outcome.
 
         Both are listed rather than taken from the document's cursor: a new generation's claim
-        replaces the whole document, cursor included, while the old pages remain. The listing is
-        not part of the transaction: a query there locks a range of documents (in the emulator,
-        beyond this transcription, so concurrent runs aborted each other). It needs no lock:
-        pages and buffered chunks are only written in transactions that hold this document,
-        which our read holds now.
+        replaces the whole document, cursor included, while the old pages remain. Whoever writes
+        a page or a buffered chunk also writes the document, so one written after this listing
+        fails our commit's precondition, and we list again.
         """
         for collection in (PAGES, PENDING):
             for snapshot in self.ref.collection(collection).select([]).stream():
@@ -234,14 +245,14 @@ class _Plan:
             self._reset_fields |= {"status": Status.PROCESSING.value, "run": run.model_dump()}
 
     def _delete(self, ref: firestore.DocumentReference) -> None:
-        self._writes.append(lambda: self.transaction.delete(ref))
+        self._writes.append(lambda: self.batch.delete(ref))
 
     def buffer(self, chunk: ResultChunk) -> None:
         body = chunk.model_dump_json()
         if len(body.encode()) > MAX_PENDING_BYTES:
             raise RuntimeError(f"chunk {chunk.seq} arrived early and is too large to buffer")
         ref = self.ref.collection(PENDING).document(_pending_of(chunk))
-        self._writes.append(lambda: self.transaction.set(ref, {"chunk": body}))
+        self._writes.append(lambda: self.batch.set(ref, {"chunk": body}))
 
     def delete_pending(self, chunk: ResultChunk) -> None:
         self._delete(self.ref.collection(PENDING).document(_pending_of(chunk)))
@@ -252,7 +263,7 @@ class _Plan:
 
     def _write_page(self, page: Page) -> None:
         segments = page.segments
-        self.transaction.set(
+        self.batch.set(
             self.ref.collection(PAGES).document(page.doc_id),
             {
                 "index": page.index,
@@ -276,14 +287,16 @@ class _Plan:
         if final.get("status") == Status.COMPLETED.value:
             fields["progress"]["fraction"] = 1.0
         fields["updated_at"] = firestore.SERVER_TIMESTAMP
-        if doc is None:
+        if doc is None:  # fails if someone created it since our read
             fields |= {"owner": None, "source": None, "created_at": firestore.SERVER_TIMESTAMP}
-            self._writes.append(lambda: self.transaction.set(self.ref, fields))
-        else:
-            self._writes.append(lambda: self.transaction.update(self.ref, fields))
+            self._writes.append(lambda: self.batch.create(self.ref, fields))
+        else:  # fails if anyone wrote it since our read
+            unchanged = self.client.write_option(last_update_time=self.read_at)
+            self._writes.append(lambda: self.batch.update(self.ref, fields, option=unchanged))
 
     def commit(self) -> int:
-        """Queue every write on the transaction (committed when the function returns)."""
+        """Commit every write at once; raises one of `CHANGED` if the document changed."""
         for write in self._writes:
             write()
+        self.batch.commit()
         return len(self._writes)
