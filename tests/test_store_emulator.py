@@ -157,13 +157,20 @@ def test_ordered_delivery_stores_pages_stats_event_and_exports(stack: Stack, uni
     assert doc["exports"]["vtt"] == f"gs://{stack.bucket.name}/results/{tid}/transcript.vtt"
 
 
-def test_five_shuffled_deliveries_equal_one_ordered_delivery(stack: Stack, unique: str) -> None:
-    ordered_id, shuffled_id = new_id(unique + "a"), new_id(unique + "b")
-    text = model_output(450, voices=4, seed=7)
-    for tid in (ordered_id, shuffled_id):
+def _ordered_and_twin(stack: Stack, unique: str, text: str) -> tuple[str, str]:
+    """Two claimed transcriptions of the same output: the first stored by one ordered delivery
+    of its chunks (the reference), the second left for the test to deliver as it likes."""
+    ordered_id, twin_id = new_id(unique + "a"), new_id(unique + "b")
+    for tid in (ordered_id, twin_id):
         transcriber_doc(stack.db, tid, "1700000000000001", 1)
     for chunk in chunks_of(text, ordered_id, rows=20):
         assert stack.deliver(chunk) == 200
+    return ordered_id, twin_id
+
+
+def test_five_shuffled_deliveries_equal_one_ordered_delivery(stack: Stack, unique: str) -> None:
+    text = model_output(450, voices=4, seed=7)
+    ordered_id, shuffled_id = _ordered_and_twin(stack, unique, text)
     deliveries = chunks_of(text, shuffled_id, rows=20) * 5
     random.Random(3).shuffle(deliveries)
     for i, chunk in enumerate(deliveries):
@@ -188,12 +195,8 @@ def test_concurrent_deliveries_equal_one_ordered_delivery(stack: Stack, unique: 
     with many instances does): commits guarded by the document's state serialize them."""
     from functions.store.handler import handle
 
-    ordered_id, concurrent_id = new_id(unique + "a"), new_id(unique + "b")
     text = model_output(300, voices=3, seed=11)
-    for tid in (ordered_id, concurrent_id):
-        transcriber_doc(stack.db, tid, "1700000000000001", 1)
-    for chunk in chunks_of(text, ordered_id, rows=20):
-        assert stack.deliver(chunk) == 200
+    ordered_id, concurrent_id = _ordered_and_twin(stack, unique, text)
     deliveries = chunks_of(text, concurrent_id, rows=20) * 3
     random.Random(4).shuffle(deliveries)
     with ThreadPoolExecutor(8) as pool:

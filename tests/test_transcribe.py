@@ -375,10 +375,11 @@ def test_a_late_attempt_cut_by_the_budget_is_retried_by_the_platform(
 ) -> None:
     monkeypatch.setattr("functions.transcriber.MIN_CALL_S", 0.5)
     monkeypatch.setattr("functions.transcriber.MAX_BACKOFF_S", 0.05)
-    slow_failure = {"status": 503, "first_byte_delay_s": 2.5, "times": 1}
-    blob = _with_budget(stack, monkeypatch, 6, "voice.mp3", "uploads/kai/late.mp3", slow_failure)
-    # the retry starts after 2.5 s of a 6 s budget and would need 6 s more
-    stack.stand_in.configure(faults=[slow_failure, {"token_rate": 60, "times": 1}])
+    slow_failure = {"status": 503, "first_byte_delay_s": 3.5, "times": 1}
+    blob = _with_budget(stack, monkeypatch, 10, "voice.mp3", "uploads/kai/late.mp3", slow_failure)
+    # the retry starts 3.5-6 s into a 10 s budget (developer mode uploads first) and would need
+    # 9 s more
+    stack.stand_in.configure(faults=[slow_failure, {"token_rate": 40, "times": 1}])
     assert stack.deliver(blob, event_id="evt-late") == 500  # not a cut-off "completed"
     assert len(stack.model_calls()) == 2
     assert not any(chunk.final for chunk in stack.results(expect_final=1, timeout=3))
