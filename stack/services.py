@@ -8,6 +8,7 @@ HTTP endpoint answers. A failure names the service and the path of its log.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -51,9 +52,33 @@ class Service:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A loopback port that is free now and that the OS will not hand to anyone asking for "any
+    port" meanwhile: it lies below the ephemeral range. (A port from the ephemeral range, freed
+    and handed on, was once taken back by the Firestore emulator's own WebSocket server before the
+    emulator could bind it.)"""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(10_000, low)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise ServiceError(f"no free loopback port between 10000 and {low}")
+
+
+_HANDED_OUT: set[int] = set()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768  # the Linux default
 
 
 def _gcloud() -> str:

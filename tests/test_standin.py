@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from google.genai import errors, types
 
 import standin
 from functions.parser import parse_text
+from stack.services import free_port
 from standin.registry import BUNDLED_DIR
 
 SAMPLE = Path(standin.__file__).parent / "samples" / "trailer-silent.wav"
@@ -216,7 +216,7 @@ def test_vertex_reads_gs_objects_from_the_storage_emulator(
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage
 
-    port = _free_port()
+    port = free_port()
     emulator = create_server("127.0.0.1", port, in_memory=True)
     emulator.start()
     try:
@@ -620,7 +620,7 @@ def test_control_api_over_http(stand_in: standin.StandIn) -> None:
 
 
 def test_command_line_prints_the_banner_and_serves() -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(Path(standin.__file__).parent.parent)}
     process = subprocess.Popen(
         [sys.executable, "-m", "standin", "--port", str(port), "--quiet"],
@@ -636,12 +636,6 @@ def test_command_line_prints_the_banner_and_serves() -> None:
     finally:
         process.terminate()
         process.wait(timeout=5)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_count_tokens_matches_the_usage_of_a_call(stand_in: standin.StandIn) -> None:
