@@ -92,7 +92,10 @@ def _decide(
         return None, f"stale event: generation {current_generation} supersedes it"
     if int(source.generation) > current_generation:
         return 1, f"new generation supersedes {current_generation}"
-    if current.get("status") in TERMINAL or _run_key(run) in (current.get("finished_runs") or {}):
+    finished = _run_key(run.get("generation"), run.get("attempt")) in (
+        current.get("finished_runs") or {}
+    )
+    if current.get("status") in TERMINAL or finished:
         return None, f"duplicate event: already {current.get('status')}, run finished"
     lease = current.get("lease") or {}
     expires = lease.get("expires_at")
@@ -128,17 +131,17 @@ def next_attempt(db: firestore.Client, current: Claim, lease_s: float, now: dt.d
 def mark_finished(db: firestore.Client, current: Claim) -> None:
     """Record that `current` published its final chunk, so a duplicate event calls no model.
 
-    A blind write under a key of this run's own: it reads nothing, so it cannot deadlock with the
-    store's transaction on the same document (which starts the moment the final chunk is out),
-    and a newer run, whose key differs, is never taken for finished.
+    A blind write under a key of this run's own: it reads nothing, so it cannot deadlock with
+    the store, which starts writing the same document the moment the final chunk is out
+    (decision 0002), and a newer run, whose key differs, is never taken for finished.
     """
     ref = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
-    key = _run_key({"generation": current.generation, "attempt": current.attempt})
+    key = _run_key(current.generation, current.attempt)
     ref.update({f"finished_runs.{key}": firestore.SERVER_TIMESTAMP})
 
 
-def _run_key(run: dict[str, Any]) -> str:
-    return f"g{run.get('generation')}a{run.get('attempt')}"
+def _run_key(generation: object, attempt: object) -> str:
+    return f"g{generation}a{attempt}"
 
 
 def update_run(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> None:

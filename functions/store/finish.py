@@ -69,15 +69,15 @@ def _mark_published(
 ) -> int:
     """Record the publication, unless a newer run took over the document meanwhile (the update
     is conditional on the document as last read; if it changed, read it again)."""
+    fields = {
+        "exports": uris,
+        "event.published": True,
+        "event.published_at": firestore.SERVER_TIMESTAMP,
+    }
     for _ in range(MAX_ATTEMPTS):
         if not _is_pending(snapshot.to_dict() or {}, run):
             return 0
         unchanged = _db().write_option(last_update_time=snapshot.update_time)
-        fields = {
-            "exports": uris,
-            "event.published": True,
-            "event.published_at": firestore.SERVER_TIMESTAMP,
-        }
         try:
             ref.update(fields, option=unchanged)
             return 1
