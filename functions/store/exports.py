@@ -86,9 +86,8 @@ def to_srt(items: list[Cue]) -> str:
     return str(srt.compose(subtitles, reindex=False))
 
 
-def to_json(transcription_id: str, doc: dict[str, Any], segments: list[dict[str, Any]]) -> str:
+def to_json(transcription_id: str, doc: dict[str, Any], items: list[Cue]) -> str:
     """The whole transcript in one file: status, speakers with statistics, timed segments."""
-    items = cues(segments, doc.get("speakers") or [], doc.get("duration_ms"))
     export = {
         "id": transcription_id,
         "source": doc.get("source"),

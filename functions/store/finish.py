@@ -103,7 +103,7 @@ def write_exports(
     bodies = {
         "vtt": exports.to_vtt(items),
         "srt": exports.to_srt(items),
-        "json": exports.to_json(transcription_id, doc, segments),
+        "json": exports.to_json(transcription_id, doc, items),
     }
     bucket = clients.storage_client().bucket(bucket_name)
     prefix = f"{get_settings().output_prefix}{transcription_id}/"
