@@ -483,15 +483,22 @@ def _split(line: str, delimiter: str) -> list[str]:
 
 
 def assign_end_times(segments: list[Segment], duration_ms: int | None) -> list[Segment]:
-    """Set each segment's end: the next one's start, or the media's end for the last, never past
-    the media's end; None when that end is not after the segment's start (or is unknown)."""
-    for segment, end in zip(
-        segments, [*(s.start_ms for s in segments[1:]), duration_ms], strict=False
-    ):
-        if end is not None and duration_ms is not None and end > duration_ms:
-            end = duration_ms
-        segment.end_ms = end if end is not None and end > segment.start_ms else None
+    """Set each segment's end (`end_times`)."""
+    ends = end_times([s.start_ms for s in segments], duration_ms)
+    for segment, end in zip(segments, ends, strict=True):
+        segment.end_ms = end
     return segments
+
+
+def end_times(starts: list[int], duration_ms: int | None) -> list[int | None]:
+    """Each segment's end: the next one's start, or the media's end for the last, never past
+    the media's end; None when that end is not after the segment's start (or is unknown)."""
+    ends: list[int | None] = []
+    for start, end in zip(starts, [*starts[1:], duration_ms], strict=False):  # none: no end
+        if end is not None and duration_ms is not None:
+            end = min(end, duration_ms)
+        ends.append(end if end is not None and end > start else None)
+    return ends
 
 
 def parse_text(text: str, duration_ms: int | None = None) -> ParseResult:

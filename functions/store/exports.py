@@ -15,6 +15,8 @@ from typing import Any
 import srt  # type: ignore[import-untyped]
 import webvtt
 
+from functions.parser import end_times
+
 FALLBACK_MS = 2_000
 
 
@@ -36,17 +38,13 @@ def cues(
     segments: list[dict[str, Any]], speakers: list[dict[str, Any]], duration_ms: int | None
 ) -> list[Cue]:
     names = speaker_names(speakers)
+    starts = [int(segment["start_ms"]) for segment in segments]
     result = []
-    for i, segment in enumerate(segments):
-        start = int(segment["start_ms"])
-        end = segments[i + 1]["start_ms"] if i + 1 < len(segments) else duration_ms
-        if end is not None and duration_ms is not None:
-            end = min(end, duration_ms)  # as the parser's end_ms: never past the media's end
-        if end is None or end <= start:
-            end = start + FALLBACK_MS
+    for segment, start, end in zip(segments, starts, end_times(starts, duration_ms), strict=True):
         voice = segment.get("voice")
         speaker = None if voice is None else names.get(voice, f"Speaker {voice}")
-        result.append(Cue(start, int(end), voice, speaker, str(segment["text"])))
+        cue_end = start + FALLBACK_MS if end is None else end  # the parser's end_ms, or a fallback
+        result.append(Cue(start, cue_end, voice, speaker, str(segment["text"])))
     return result
 
 
