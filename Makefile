@@ -28,6 +28,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy functions standin stack
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff format .

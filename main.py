@@ -14,8 +14,8 @@ import datetime as dt
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from functions import logs
-from functions.settings import get_settings
+from functions.core import logs
+from functions.core.settings import get_settings
 
 FINALIZED = "google.cloud.storage.object.v1.finalized"
 MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
@@ -28,7 +28,7 @@ def transcribe_upload(cloud_event: CloudEvent) -> None:
     """A finished upload → a Gemini call streamed to the results topic."""
     if cloud_event["type"] != FINALIZED:
         raise ValueError(f"transcribe_upload handles {FINALIZED}, not {cloud_event['type']}")
-    from functions.transcriber import handle_upload
+    from functions.transcribe.handler import handle_upload
 
     time = cloud_event.get("time")
     handle_upload(

@@ -21,7 +21,7 @@ TARGETS = {
     # target: (its module, its third-party dependencies)
     "transcribe": (
         "transcribe_upload",
-        "functions.transcriber",
+        "functions.transcribe.handler",
         [
             "functions_framework",
             "pydantic_settings",

@@ -9,8 +9,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from functions.parser import parse_text
-from functions.tables import render_output
+from functions.format.parser import parse_text
+from functions.format.tables import render_output
 
 TRAILER = Path(__file__).parent.parent / "tests" / "data" / "trailer.tsv.txt"
 

@@ -12,7 +12,7 @@ import json
 
 from bench.corpus import Transcript, all_transcripts, talk
 from bench.report import Metric, main
-from functions.tables import format_timecode
+from functions.format.tables import format_timecode
 
 
 def seed_json(t: Transcript, indent: int | None = None) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.corpus import talk
 from bench.report import Metric, main
-from functions.parser import StreamParser
+from functions.format.parser import StreamParser
 
 CHUNK = 64
 ROUNDS = 31

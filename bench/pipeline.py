@@ -20,8 +20,8 @@ from pathlib import Path
 
 from bench.corpus import talk
 from bench.report import Metric, main
-from functions import clients
-from functions.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
+from functions.core import clients
+from functions.core.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
 from stack.local import BUCKET, ROOT, LocalStack
 
 SAMPLE = ROOT / "samples" / "interview.mp4"

@@ -36,8 +36,8 @@ def transcript() -> Transcript:
 
 
 def messages(tid: str, generation: str, flush_rows: int) -> list[dict[str, Any]]:
-    from functions.chunks import Chunker
-    from functions.messages import ResultChunk, Usage
+    from functions.core.messages import ResultChunk, Usage
+    from functions.transcribe.chunks import Chunker
 
     chunker = Chunker(flush_rows, float("inf"))
     pieces = [*chunker.feed(transcript().compact()), chunker.finish()]
@@ -95,8 +95,8 @@ class WriteCounter:
 
 
 def _one_round(index: int, flush_rows: int) -> tuple[float, int, int]:
-    from functions import clients
-    from functions.documents import PAGES, TRANSCRIPTIONS
+    from functions.core import clients
+    from functions.core.documents import PAGES, TRANSCRIPTIONS
     from functions.store.handler import handle
 
     tid = f"{index:032x}"
@@ -131,12 +131,12 @@ def run() -> list[Metric]:
                     "TABSCRIBE_RESULTS_BUCKET": "bench-results",
                 }
             )
-            from functions import clients
+            from functions.core import clients
 
             clients.storage_client().create_bucket("bench-results")
             topic = clients.publisher().topic_path("tabscribe-bench", "tabscribe-events")
             clients.publisher().create_topic(name=topic)
-            from functions.settings import get_settings
+            from functions.core.settings import get_settings
 
             flush_rows = get_settings().flush_rows
             rounds = [_one_round(i + 1, flush_rows) for i in range(ROUNDS)]

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from functions.parser import StreamParser
-from functions.prompt import build_prompt
+from functions.format.parser import StreamParser
+from functions.transcribe.prompt import build_prompt
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "duration", None) is not None and args.duration < 0:
         cli.error("--duration must be >= 0")
     if args.command == "schema":
-        from functions.messages import ResultChunk
+        from functions.core.messages import ResultChunk
 
         sys.stdout.write(json.dumps(ResultChunk.model_json_schema(), indent=2) + "\n")
         return 0

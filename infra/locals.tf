@@ -23,7 +23,7 @@ locals {
     toset(flatten([for pattern in local.source_excludes : fileset(local.repo_root, pattern)])),
   )))
 
-  # Settings shared by both functions; the names are the fields of functions.settings.Settings.
+  # Settings shared by both functions; the names are the fields of functions.core.settings.Settings.
   common_env = {
     GOOGLE_CLOUD_PROJECT         = var.project_id
     TABSCRIBE_INPUT_PREFIX       = var.input_prefix

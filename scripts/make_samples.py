@@ -9,7 +9,7 @@ are laid on a timeline with short pauses (so each line's start is known exactly)
 track and encoded with ffmpeg; videos get a background per speaker and a lower-third name title
 (ffmpeg drawtext) when a speaker first talks. The script then writes
 standin/responses/<sample>.json: the transcript and speaker tables the model would answer
-(functions.tables.render_output), the media's SHA-256 and its duration (ffprobe).
+(functions.format.tables.render_output), the media's SHA-256 and its duration (ffprobe).
 
 Deterministic: the same script and tools give the same text. Media bytes can differ between
 ffmpeg or espeak-ng versions; the response is always written from the file just produced, so the
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from functions.tables import render_output  # noqa: E402
+from functions.format.tables import render_output  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 RESPONSES = ROOT / "standin" / "responses"

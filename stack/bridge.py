@@ -37,7 +37,7 @@ class Bridge:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        from functions import clients
+        from functions.core import clients
 
         bucket = clients.storage_client().bucket(self.bucket)
         while not self._stop.wait(POLL_S):

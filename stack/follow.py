@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from functions import clients
-from functions.documents import PAGES, TERMINAL, TRANSCRIPTIONS, transcription_id
-from functions.tables import format_timecode
+from functions.core import clients
+from functions.core.documents import PAGES, TERMINAL, TRANSCRIPTIONS, transcription_id
+from functions.format.tables import format_timecode
 from stack.bridge import GAVE_UP
 from stack.local import BUCKET, PROJECT, TOPICS
 

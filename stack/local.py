@@ -122,7 +122,7 @@ class LocalStack:
     def _create_resources(self) -> None:
         from google.cloud import pubsub_v1
 
-        from functions import clients
+        from functions.core import clients
 
         for bucket in (BUCKET, RESULTS_BUCKET):
             clients.storage_client().create_bucket(bucket)
@@ -164,7 +164,7 @@ class LocalStack:
 
 def _forget_clients() -> None:
     """Clients are cached per process; a new environment needs new ones."""
-    from functions import clients
+    from functions.core import clients
 
     for factory in (clients.storage_client, clients.firestore_client, clients.publisher):
         factory.cache_clear()

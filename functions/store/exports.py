@@ -15,7 +15,7 @@ from typing import Any
 import srt  # type: ignore[import-untyped]
 import webvtt
 
-from functions.parser import end_times
+from functions.format.parser import end_times
 
 FALLBACK_MS = 2_000
 

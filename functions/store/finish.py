@@ -11,9 +11,9 @@ from typing import Any
 
 from google.cloud import firestore
 
-from functions import clients, logs
-from functions.documents import PAGES, TRANSCRIPTIONS
-from functions.settings import get_settings
+from functions.core import clients, logs
+from functions.core.documents import PAGES, TRANSCRIPTIONS
+from functions.core.settings import get_settings
 from functions.store import exports
 from functions.store.events import CompletionEvent
 from functions.store.ledger import CHANGED, MAX_ATTEMPTS

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from functions import clients, logs
-from functions.messages import ResultChunk
-from functions.settings import get_settings
+from functions.core import clients, logs
+from functions.core.messages import ResultChunk
+from functions.core.settings import get_settings
 from functions.store import envelope, finish, ledger
 
 log = logs.get_logger("store")

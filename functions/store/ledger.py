@@ -22,10 +22,10 @@ from typing import Any, Literal
 from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
-from functions.documents import PAGES, TRANSCRIPTIONS, Status
-from functions.messages import ResultChunk
-from functions.parser import StreamParser
-from functions.settings import get_settings
+from functions.core.documents import PAGES, TRANSCRIPTIONS, Status
+from functions.core.messages import ResultChunk
+from functions.core.settings import get_settings
+from functions.format.parser import StreamParser
 from functions.store.cost import estimate_cost
 from functions.store.state import Page, Run, RunState
 
@@ -53,7 +53,7 @@ def record(chunk: ResultChunk, load_text: TextLoader) -> Recorded:
     """Read the document, decide, and commit every write at once on the condition that the
     document is unchanged since the read (optimistic concurrency: no transaction to begin, no
     locks to wait for); if it changed, read again (docs/decisions/0003-store-idempotency.md)."""
-    from functions import clients
+    from functions.core import clients
 
     client = clients.firestore_client(get_settings().firestore_database)
     ref = client.collection(TRANSCRIPTIONS).document(chunk.transcription_id)

@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.documents import PAGE_SEGMENTS
-from functions.messages import ResultChunk
-from functions.models import Issue, Segment, Speaker
-from functions.parser import Row, check_voices
+from functions.core.documents import PAGE_SEGMENTS
+from functions.core.messages import ResultChunk
+from functions.format.models import Issue, Segment, Speaker
+from functions.format.parser import Row, check_voices
 
 PAGE_BYTES = 250_000  # and a byte cap, so a page stays far below Firestore's 1 MiB
 SEGMENT_OVERHEAD = 48  # estimated bytes of a stored segment besides its text

@@ -1,0 +1,81 @@
+"""The results-topic message: one ordered chunk of model output, from transcribe to store.
+
+Validated with pydantic on both sides; `docs/messages.md` documents it and
+`docs/schemas/result-chunk.schema.json` is its JSON Schema (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from functions.format.parser import ParserState
+
+Outcome = Literal["completed", "failed", "blocked", "rejected"]
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prompt_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(default=0, ge=0)
+    thought_tokens: int = Field(default=0, ge=0)
+    total_tokens: int = Field(default=0, ge=0)
+
+
+class ResultChunk(BaseModel):
+    """Complete lines of model output, `seq`-th of run (`generation`, `attempt`).
+
+    A run is one claim of one object generation; a later attempt or generation supersedes an
+    earlier one. `state` is the parser's state before the first line, so each chunk parses alone.
+    The text travels inline, or, above the size limit, in an object named by `text_uri` (a claim
+    check). The `final` chunk closes the run and carries its outcome and accounting.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = 1
+    transcription_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
+    attempt: int = Field(ge=1, description="claim attempt that produced this run")
+    seq: int = Field(ge=0)
+    final: bool = False
+    state: ParserState = Field(default_factory=ParserState)
+    text: str | None = Field(default=None, max_length=1_000_000)
+    text_uri: str | None = Field(default=None, pattern=r"^gs://[^/]+/.+$")
+    published_at: datetime | None = None
+
+    # Final chunk only.
+    outcome: Outcome | None = None
+    reason: str | None = Field(default=None, max_length=2000)
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    model: str | None = None
+    plan: dict[str, Any] | None = None
+    duration_ms: int | None = Field(default=None, ge=0)
+    timings: dict[str, float] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ResultChunk:
+        if self.text is not None and self.text_uri is not None:
+            raise ValueError("text and text_uri are exclusive")
+        if self.final != (self.outcome is not None):
+            raise ValueError("outcome is required on the final chunk, and only there")
+        return self
+
+    @property
+    def run(self) -> tuple[int, int]:
+        """Orders runs: a newer generation, then a later attempt, wins."""
+        return int(self.generation), self.attempt
+
+    def attributes(self) -> dict[str, str]:
+        """Pub/Sub attributes, for filtering and logs without decoding the body."""
+        return {
+            "transcription_id": self.transcription_id,
+            "generation": self.generation,
+            "attempt": str(self.attempt),
+            "seq": str(self.seq),
+            "final": str(self.final).lower(),
+        }

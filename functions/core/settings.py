@@ -1,0 +1,135 @@
+"""One typed settings object for both functions, read once from the environment.
+
+Every variable is prefixed `TABSCRIBE_` except the platform's own (`GOOGLE_CLOUD_PROJECT`) and the
+conventional `GEMINI_API_KEY`. Terraform (`infra/functions.tf`) sets the same names.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from functions.core.documents import PAGE_SEGMENTS
+
+LEASE_MARGIN_S = 60  # the final publish and claim check after the budget, and the clock skew
+
+
+class SettingsError(RuntimeError):
+    """Raised at start-up when the environment does not describe a usable configuration."""
+
+
+class Price(BaseModel):
+    """USD per million tokens of one model family (paid tier, prompts up to 200k tokens)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: float = Field(ge=0, description="prompt tokens: text, image, video")
+    input_audio: float = Field(ge=0, description="prompt tokens of audio-only media")
+    output: float = Field(ge=0, description="output tokens, thinking included")
+
+
+# Longest matching prefix of the model name wins. Public list prices; override with
+# TABSCRIBE_PRICES (JSON) when they change.
+DEFAULT_PRICES: dict[str, Price] = {
+    "gemini-2.0-flash": Price(input=0.10, input_audio=0.70, output=0.40),
+    "gemini-2.5-flash-lite": Price(input=0.10, input_audio=0.30, output=0.40),
+    "gemini-2.5-flash": Price(input=0.30, input_audio=1.00, output=2.50),
+    "gemini-2.5-pro": Price(input=1.25, input_audio=1.25, output=10.00),
+    "gemini-3-flash": Price(input=0.50, input_audio=1.00, output=3.00),
+    "gemini-3-pro": Price(input=2.00, input_audio=2.00, output=12.00),
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TABSCRIBE_", extra="ignore", frozen=True)
+
+    project: str = Field(
+        default="",
+        validation_alias=AliasChoices("GOOGLE_CLOUD_PROJECT", "TABSCRIBE_PROJECT"),
+        description="Google Cloud project id.",
+    )
+    location: str = Field(default="us-central1", description="Vertex AI location.")
+    gemini_mode: Literal["vertex", "developer"] = Field(
+        default="vertex",
+        description="vertex: gs:// URI, service-account auth; developer: API key + Files API.",
+    )
+    gemini_api_key: str = Field(
+        default="",
+        validation_alias=AliasChoices("GEMINI_API_KEY", "TABSCRIBE_GEMINI_API_KEY"),
+        repr=False,
+    )
+    gemini_base_url: str = Field(
+        default="", description="Override the Gemini endpoint (the local stand-in)."
+    )
+    model: str = Field(default="gemini-2.5-flash", min_length=1)
+    allowed_models: tuple[str, ...] = Field(
+        default=(
+            "gemini-2.5-flash",
+            "gemini-2.5-flash-lite",
+            "gemini-2.5-pro",
+            "gemini-3-flash-preview",
+            "gemini-3-pro-preview",
+        ),
+        description="Models an uploader may pick through the `model` metadata key (JSON list).",
+    )
+
+    input_prefix: str = Field(default="uploads/", pattern=r"^[^/].*/$")
+    output_prefix: str = Field(default="results/", pattern=r"^[^/].*/$")
+    results_bucket: str = Field(
+        default="", description="Bucket for claim checks and exports; empty: the upload bucket."
+    )
+    results_topic: str = "tabscribe-results"
+    events_topic: str = "tabscribe-events"
+    firestore_database: str = "(default)"
+
+    time_budget_s: float = Field(default=480.0, gt=0, le=3600)
+    lease_s: float = Field(default=600.0, gt=0)
+    max_event_age_s: float = Field(default=3 * 3600.0, gt=0)
+    flush_rows: int = Field(
+        default=PAGE_SEGMENTS,
+        ge=1,
+        description="rows per chunk of a fast stream; a page's worth, so the store writes each "
+        "segment once (a full page) instead of rewriting the growing page",
+    )
+    flush_interval_s: float = Field(default=2.0, gt=0)
+    max_message_bytes: int = Field(default=256_000, ge=1024, le=500_000)
+    max_output_chars: int = Field(default=2_000_000, ge=1000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    prices: dict[str, Price] = Field(
+        default_factory=lambda: dict(DEFAULT_PRICES),
+        description="USD per million tokens by model-name prefix, for the cost estimate.",
+    )
+
+    @model_validator(mode="after")
+    def _check_mode(self) -> Settings:
+        if self.gemini_mode == "developer" and not self.gemini_api_key:
+            raise ValueError("TABSCRIBE_GEMINI_MODE=developer needs GEMINI_API_KEY")
+        if self.gemini_mode == "vertex" and not self.project:
+            raise ValueError("TABSCRIBE_GEMINI_MODE=vertex needs GOOGLE_CLOUD_PROJECT")
+        if self.lease_s < self.time_budget_s + LEASE_MARGIN_S:
+            raise ValueError(
+                f"TABSCRIBE_LEASE_S must exceed TABSCRIBE_TIME_BUDGET_S by {LEASE_MARGIN_S} s: "
+                "a lease that expires while the run still calls the model or publishes lets a "
+                "duplicate event start a second call"
+            )
+        if self.input_prefix.startswith(self.output_prefix) or self.output_prefix.startswith(
+            self.input_prefix
+        ):
+            raise ValueError("TABSCRIBE_INPUT_PREFIX and TABSCRIBE_OUTPUT_PREFIX must not overlap")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once; a bad environment fails here with every problem named."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid Tabscribe configuration: {problems}") from None

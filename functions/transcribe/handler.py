@@ -1,0 +1,320 @@
+"""Function A: an upload becomes a Gemini call whose streamed output goes to the results topic.
+
+Return means done (including every terminal outcome, which is published as the run's final
+chunk); raising means "retry me": only transient failures that outlast the time budget raise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.api_core import exceptions as api_errors
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from functions.core import clients, logs
+from functions.core.documents import transcription_id
+from functions.core.settings import Settings
+from functions.format.parser import ParserState
+from functions.transcribe import claims, gemini
+from functions.transcribe.chunks import Chunk, Chunker
+from functions.transcribe.claims import Claim, Source
+from functions.transcribe.media import MediaInfo, MediaRejected, check_size, probe
+from functions.transcribe.plan import Plan, make_plan, parse_overrides, with_declared_duration
+from functions.transcribe.prompt import build_prompt
+from functions.transcribe.publisher import RunPublisher
+
+log = logs.get_logger("transcribe")
+PROBE_CHUNK_BYTES = 256 * 1024
+MIN_CALL_S = 20.0  # don't start a model call with less time than this left
+MAX_BACKOFF_S = 30.0
+LATE_START = 0.25  # a retry started after this share of the budget is retried, not cut off
+
+
+class StorageObject(BaseModel):
+    """The data of a `google.cloud.storage.object.v1.finalized` event (the fields we use)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    bucket: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    generation: str = Field(pattern=r"^[0-9]{1,20}$", coerce_numbers_to_str=True)
+    content_type: str | None = Field(default=None, alias="contentType")
+    size: int | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class OutputCapped(Exception):
+    """The output passed `max_output_chars`."""
+
+
+class BudgetSpent(Exception):
+    """The time budget ran out while the model was still writing."""
+
+
+@dataclass
+class Run:
+    """One invocation's work on one claimed object."""
+
+    settings: Settings
+    obj: StorageObject
+    claim: Claim
+    started: float = field(default_factory=time.monotonic)
+    timings: dict[str, float] = field(default_factory=dict)
+    retries: int = 0  # model calls retried in this invocation
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.settings.time_budget_s
+
+    def elapsed(self) -> float:
+        return round(time.monotonic() - self.started, 3)
+
+
+def handle_upload(
+    event_id: str, event_time: dt.datetime | None, data: dict[str, Any], settings: Settings
+) -> str:
+    """Process one finalize event; returns a short word on what happened (for logs and tests)."""
+    try:
+        obj = StorageObject.model_validate(data)
+    except ValidationError as exc:
+        log.error(
+            "storage event without a usable object; ignored",
+            extra={"event_id": event_id, "error": str(exc)},
+        )
+        return "malformed"
+    if not obj.name.startswith(settings.input_prefix):
+        log.info("outside the input prefix; ignored", extra={"object": obj.name})
+        return "ignored"
+    tid = transcription_id(obj.bucket, obj.name)
+    source = Source(
+        obj.bucket, obj.name, obj.generation, obj.content_type, obj.size, _owner(obj.name, settings)
+    )
+    db = clients.firestore_client(settings.firestore_database)
+    now = dt.datetime.now(dt.UTC)
+    claim, why = claims.claim(db, tid, source, event_id, settings.lease_s, now)
+    if claim is None:
+        log.info(f"not claimed: {why}", extra={"transcription_id": tid, "event_id": event_id})
+        return "skipped"
+    log.info(f"claimed: {why}", extra={"transcription_id": tid, "attempt": claim.attempt})
+    run = Run(settings, obj, claim)
+    age = (now - event_time).total_seconds() if event_time else 0.0
+    if age > settings.max_event_age_s:
+        return _finish(
+            run, outcome="failed", reason=f"event is {age:,.0f} s old; stale events are not retried"
+        )
+    return _transcribe(run)
+
+
+def _owner(name: str, settings: Settings) -> str | None:
+    """`uploads/<owner>/<file>` records `<owner>`; a file directly under the prefix has none."""
+    parts = name[len(settings.input_prefix) :].split("/")
+    return parts[0] if len(parts) >= 2 and parts[0] else None
+
+
+def _transcribe(run: Run) -> str:
+    try:
+        overrides = parse_overrides(run.obj.metadata, run.settings.allowed_models)
+        media = with_declared_duration(_probe(run), overrides)
+        plan = make_plan(media, run.settings.model, overrides)
+    except MediaRejected as exc:
+        return _finish(run, outcome="rejected", reason=str(exc))
+    except api_errors.NotFound:
+        log.info(
+            "object generation gone (overwritten or deleted); a newer event takes over",
+            extra={"transcription_id": run.claim.transcription_id},
+        )
+        return "superseded"
+    db = clients.firestore_client(run.settings.firestore_database)
+    claims.update_run(
+        db,
+        run.claim,
+        {
+            "model": plan.model,
+            "plan": plan.model_dump(),
+            "duration_ms": media.duration_ms,
+            "has_video": media.has_video,
+            "has_audio": media.has_audio,
+            "media": {
+                "container": media.container,
+                "mime_type": media.mime_type,
+                "declared_type": run.obj.content_type,
+                "probe_bytes": media.bytes_read,
+            },
+        },
+    )
+    prompt = build_prompt(media.duration_s, media.has_video, run.obj.metadata)
+    return _call_with_retries(run, media, plan, prompt)
+
+
+def _blob(run: Run) -> Any:
+    """The event's object generation (reads fail with NotFound once it is overwritten)."""
+    bucket = clients.storage_client().bucket(run.obj.bucket)
+    return bucket.blob(run.obj.name, generation=int(run.obj.generation))
+
+
+def _probe(run: Run) -> MediaInfo:
+    started = time.monotonic()
+    check_size(run.obj.size)  # before any read: empty and oversize files are rejected at once
+    with _blob(run).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
+        media = probe(reader, run.obj.content_type, run.obj.size)
+    run.timings["probe_s"] = round(time.monotonic() - started, 3)
+    log.info(
+        "probed",
+        extra={
+            "transcription_id": run.claim.transcription_id,
+            "container": media.container,
+            "mime_type": media.mime_type,
+            "declared_type": run.obj.content_type,
+            "duration_s": media.duration_s,
+            "bytes_read": media.bytes_read,
+        },
+    )
+    return media
+
+
+def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> str:
+    client = gemini.client(run.settings)
+    uploaded = None
+    delay = 1.0
+    try:
+        while True:
+            try:
+                if run.settings.gemini_mode == "developer" and uploaded is None:
+                    uploaded = _upload(run, client, media)
+                uri = (
+                    uploaded.uri
+                    if uploaded is not None
+                    else f"gs://{run.obj.bucket}/{run.obj.name}"
+                )
+                return _call(run, client, media, plan, prompt, uri or "")
+            except gemini.TransientError as exc:
+                pause = random.uniform(0, delay)
+                delay = min(delay * 2, MAX_BACKOFF_S)
+                if time.monotonic() + pause + MIN_CALL_S > run.deadline:
+                    log.warning(
+                        f"transient failure, budget spent; raising for a platform retry: {exc}",
+                        extra={"transcription_id": run.claim.transcription_id},
+                    )
+                    raise
+                log.warning(
+                    f"transient failure; retrying in {pause:.1f} s: {exc}",
+                    extra={
+                        "transcription_id": run.claim.transcription_id,
+                        "attempt": run.claim.attempt,
+                    },
+                )
+                time.sleep(pause)
+                run.retries += 1
+                db = clients.firestore_client(run.settings.firestore_database)
+                run.claim = claims.next_attempt(
+                    db, run.claim, run.settings.lease_s, dt.datetime.now(dt.UTC)
+                )
+            except gemini.TerminalError as exc:
+                return _finish(run, outcome=exc.outcome, reason=exc.reason, plan=plan, media=media)
+    finally:
+        if uploaded is not None:
+            gemini.delete_file(client, uploaded)
+
+
+def _upload(run: Run, client: Any, media: MediaInfo) -> Any:
+    started = time.monotonic()
+    with _blob(run).open("rb", chunk_size=8 * 1024 * 1024) as reader:
+        file = gemini.upload(client, reader, media.mime_type, run.obj.name, run.deadline)
+    run.timings["upload_s"] = round(time.monotonic() - started, 3)
+    return file
+
+
+def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri: str) -> str:
+    duration_ms = media.duration_ms
+    chunker = Chunker(run.settings.flush_rows, run.settings.flush_interval_s, duration_ms)
+    publisher = RunPublisher(run.settings, run.claim, run.obj.bucket)
+    started = time.monotonic()
+
+    def on_text(text: str) -> None:
+        if "first_text_s" not in run.timings:
+            run.timings["first_text_s"] = round(time.monotonic() - started, 3)
+        for chunk in chunker.feed(text):
+            publisher.publish(chunk)
+        if chunker.chars > run.settings.max_output_chars:
+            raise OutputCapped()
+        if time.monotonic() > run.deadline and result.finish_reason is None:
+            raise BudgetSpent()
+
+    part = gemini.media_part(uri, media.mime_type, plan)
+    result = gemini.StreamResult()
+    try:
+        gemini.stream(client, plan, part, prompt, on_text, result, run.deadline - started)
+        outcome, reason = gemini.outcome(result)
+    except OutputCapped:
+        result.finish_reason = "OUTPUT_CAP"
+        cap = run.settings.max_output_chars
+        outcome, reason = "completed", f"the output passed the {cap:,}-character cap; cut off"
+    except BudgetSpent:
+        if run.retries and started - run.started > run.settings.time_budget_s * LATE_START:
+            # earlier attempts spent the budget: a platform retry gets all of it
+            raise gemini.TransientError("the time budget ran out on a late retry") from None
+        # the call had (nearly) the whole budget: a retry would run out the same way
+        result.finish_reason = "TIME_BUDGET"
+        budget = run.settings.time_budget_s
+        outcome, reason = "completed", f"the {budget:g} s time budget ran out; cut off"
+    except gemini.TerminalError as exc:
+        outcome, reason = exc.outcome, exc.reason
+    run.timings["model_s"] = round(time.monotonic() - started, 3)
+    final = chunker.finish()
+    run.timings["total_s"] = run.elapsed()
+    publisher.publish(
+        final,
+        outcome=outcome,
+        reason=reason,
+        finish_reason=result.finish_reason,
+        usage=result.usage or None,
+        model=result.model_version or plan.model,
+        plan=plan.model_dump(),
+        duration_ms=duration_ms,
+        timings=run.timings,
+    )
+    _mark_finished(run)
+    log.info(
+        f"published {publisher.seq} chunk(s); {outcome}",
+        extra={
+            "transcription_id": run.claim.transcription_id,
+            "finish_reason": result.finish_reason,
+            "usage": result.usage,
+        },
+    )
+    return outcome
+
+
+def _finish(
+    run: Run, *, outcome: str, reason: str, plan: Plan | None = None, media: MediaInfo | None = None
+) -> str:
+    """A run that ends without model output: publish its final (and only) chunk."""
+    run.timings["total_s"] = run.elapsed()
+    RunPublisher(run.settings, run.claim, run.obj.bucket).publish(
+        Chunk(ParserState(), "", 0),
+        outcome=outcome,
+        reason=reason,
+        plan=plan.model_dump() if plan else None,
+        duration_ms=media.duration_ms if media else None,
+        timings=run.timings,
+    )
+    _mark_finished(run)
+    log.warning(f"{outcome}: {reason}", extra={"transcription_id": run.claim.transcription_id})
+    return outcome
+
+
+def _mark_finished(run: Run) -> None:
+    """The final chunk is out: a duplicate of this event must not call the model again. Best
+    effort: raising now would make the platform retry this event, whose lease lets it call the
+    model again; without the mark, the lease still keeps out other events until it expires."""
+    try:
+        claims.mark_finished(clients.firestore_client(run.settings.firestore_database), run.claim)
+    except api_errors.GoogleAPICallError as exc:
+        log.warning(
+            f"could not mark the run finished: {exc}",
+            extra={"transcription_id": run.claim.transcription_id},
+        )

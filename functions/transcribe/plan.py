@@ -1,0 +1,185 @@
+"""The request plan: how to ask Gemini about one media file, decided before the call.
+
+Model family, media resolution, frame rate, segment offsets, timecode format, output budget,
+thinking, and an input-token estimate checked against the context window. Uploader overrides come
+from the object's custom metadata and are validated against allowed values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from functions.format.tables import parse_timecode
+from functions.transcribe.media import MediaInfo, MediaRejected
+from functions.transcribe.prompt import timecode_format
+
+CONTEXT_WINDOW = 1_048_576
+PROMPT_TOKENS = 1_000  # instructions and context, generously
+AUDIO_TOKENS_PER_S = 32
+LOW_RESOLUTION_FROM_S = 5 * 60  # seed 001: medium below five minutes, low above
+# Tokens per video frame by model generation and media resolution (gemini-notes.md).
+FRAME_TOKENS = {
+    2: {"low": 66, "medium": 258, "high": 258},
+    3: {"low": 70, "medium": 70, "high": 280},
+}
+Resolution = Literal["low", "medium", "high"]
+
+
+class Plan(BaseModel):
+    """Everything the request needs besides the media part and the prompt text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str
+    generation: int = Field(description="model generation: 2 (2.x) or 3")
+    has_video: bool
+    duration_s: float | None = Field(description="of the requested segment")
+    start_s: float | None = None
+    end_s: float | None = None
+    media_resolution: Resolution
+    fps: float | None = Field(default=None, gt=0, le=24)
+    timecode_format: str
+    max_output_tokens: int
+    temperature: float | None
+    top_p: float | None
+    seed: int | None
+    thinking_budget: int | None = None
+    thinking_level: Literal["low", "high"] | None = None
+    estimated_input_tokens: int | None
+
+
+class Overrides(BaseModel):
+    """Processing choices an uploader may set in custom metadata."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    model: str | None = None
+    media_resolution: Resolution | None = None
+    fps: float | None = Field(default=None, gt=0, le=24)
+    start: str | None = None
+    end: str | None = None
+    duration: str | None = Field(default=None, description="used when the header has none")
+
+
+def with_declared_duration(media: MediaInfo, overrides: Overrides) -> MediaInfo:
+    """The media, with the uploader's `duration` (seconds or a timecode) when its header does not
+    carry one (a WebM from a browser recorder, FLV, MPEG-PS): the context-window check and
+    progress need it. An invalid value rejects the upload, like every override."""
+    declared = _offset_s(overrides.duration, "duration")
+    if declared is not None and declared <= 0:
+        raise MediaRejected(f"metadata duration={overrides.duration!r} must be positive")
+    if media.duration_s is not None or declared is None:
+        return media
+    return replace(media, duration_s=declared)
+
+
+def model_generation(model: str) -> int:
+    return 3 if model.startswith("gemini-3") else 2
+
+
+def max_output_tokens(model: str) -> int:
+    return 8_192 if model.startswith("gemini-2.0") else 65_536
+
+
+def _thinking(model: str) -> dict[str, object]:
+    """Little reasoning is needed to transcribe: the least each family allows."""
+    if model_generation(model) == 3:
+        return {"thinking_level": "low"}
+    if model.startswith("gemini-2.5-pro"):
+        return {"thinking_budget": 128}  # 2.5 Pro cannot turn thinking off
+    if model.startswith("gemini-2.5"):
+        return {"thinking_budget": 0}
+    return {}
+
+
+def estimate_input_tokens(
+    duration_s: float, has_video: bool, generation: int, resolution: Resolution, fps: float | None
+) -> int:
+    frames = math.ceil(duration_s * (fps or 1.0)) if has_video else 0
+    audio = math.ceil(duration_s * AUDIO_TOKENS_PER_S)
+    return frames * FRAME_TOKENS[generation][resolution] + audio + PROMPT_TOKENS
+
+
+def _offset_s(value: str | None, name: str) -> float | None:
+    if value is None or not value.strip():
+        return None
+    ms = parse_timecode(value)  # seconds (`90`, `90.5s`) or a timecode (`01:30`)
+    if ms is None:
+        raise MediaRejected(f"metadata {name}={value!r} is not a time (seconds or MM:SS)")
+    return ms / 1000
+
+
+def parse_overrides(metadata: Mapping[str, str], allowed_models: tuple[str, ...]) -> Overrides:
+    try:
+        overrides = Overrides.model_validate(dict(metadata))
+    except ValidationError as exc:
+        problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        raise MediaRejected(f"invalid processing metadata: {problems}") from None
+    if overrides.model is not None and overrides.model not in allowed_models:
+        raise MediaRejected(
+            f"metadata model={overrides.model!r} is not allowed; use one of {list(allowed_models)}"
+        )
+    return overrides
+
+
+def make_plan(media: MediaInfo, model: str, overrides: Overrides) -> Plan:
+    """Plan the request, or reject media that cannot fit one request."""
+    model = overrides.model or model
+    generation = model_generation(model)
+    start, end = _offset_s(overrides.start, "start"), _offset_s(overrides.end, "end")
+    duration = _segment_duration(media.duration_s, start, end)
+    resolution = overrides.media_resolution or _resolution_for(duration)
+    estimate = None
+    if duration is not None:
+        estimate = estimate_input_tokens(
+            duration, media.has_video, generation, resolution, overrides.fps
+        )
+        if estimate > CONTEXT_WINDOW and overrides.media_resolution is None and resolution != "low":
+            resolution = "low"
+            estimate = estimate_input_tokens(
+                duration, media.has_video, generation, resolution, overrides.fps
+            )
+        if estimate > CONTEXT_WINDOW:
+            raise MediaRejected(
+                f"media too long for one request: about {estimate:,} input tokens, the model's "
+                f"window is {CONTEXT_WINDOW:,}; upload a shorter file or set start/end metadata"
+            )
+    deterministic = generation == 2  # seed 001's settings; Gemini 3 keeps its defaults
+    return Plan(
+        model=model,
+        generation=generation,
+        has_video=media.has_video,
+        duration_s=duration,
+        start_s=start,
+        end_s=end,
+        media_resolution=resolution,
+        fps=overrides.fps if media.has_video else None,
+        timecode_format=timecode_format(media.duration_s),
+        max_output_tokens=max_output_tokens(model),
+        temperature=0.0 if deterministic else None,
+        top_p=0.0 if deterministic else None,
+        seed=42 if deterministic else None,
+        estimated_input_tokens=estimate,
+        **_thinking(model),
+    )
+
+
+def _segment_duration(total: float | None, start: float | None, end: float | None) -> float | None:
+    if start is not None and end is not None and end <= start:
+        raise MediaRejected(f"metadata end ({end:g} s) must be after start ({start:g} s)")
+    if total is not None:
+        for name, value in (("start", start), ("end", end)):
+            if value is not None and value > total:
+                raise MediaRejected(f"metadata {name} ({value:g} s) is past the media's end")
+    if total is None:
+        return end - (start or 0.0) if end is not None else None
+    return (end if end is not None else total) - (start or 0.0)
+
+
+def _resolution_for(duration_s: float | None) -> Resolution:
+    return "medium" if duration_s is None or duration_s < LOW_RESOLUTION_FROM_S else "low"

@@ -1,0 +1,55 @@
+"""Publish a run's chunks to the results topic, in order; oversize text goes by claim check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from functions.core import clients
+from functions.core.messages import ResultChunk
+from functions.core.settings import Settings
+from functions.transcribe.chunks import Chunk
+from functions.transcribe.claims import Claim
+
+PUBLISH_TIMEOUT_S = 30.0
+
+
+class RunPublisher:
+    """Numbers a run's chunks and publishes each before the next (`future.result` with timeout)."""
+
+    def __init__(self, settings: Settings, claim: Claim, bucket: str) -> None:
+        self.settings, self.claim, self.seq = settings, claim, 0
+        self.results_bucket = settings.results_bucket or bucket
+        self.topic = clients.publisher().topic_path(settings.project, settings.results_topic)
+
+    def publish(self, chunk: Chunk, **final: Any) -> ResultChunk:
+        """Publish one chunk; keyword arguments (outcome, usage, …) make it the final one."""
+        message = ResultChunk(
+            transcription_id=self.claim.transcription_id,
+            generation=self.claim.generation,
+            attempt=self.claim.attempt,
+            seq=self.seq,
+            final=bool(final),
+            state=chunk.state,
+            text=chunk.text,
+            published_at=dt.datetime.now(dt.UTC),
+            **final,
+        )
+        body = message.model_dump_json(exclude_none=True).encode()
+        if len(body) > self.settings.max_message_bytes:
+            message = message.model_copy(update={"text": None, "text_uri": self._park(message)})
+            body = message.model_dump_json(exclude_none=True).encode()
+        future = clients.publisher().publish(self.topic, body, **message.attributes())
+        future.result(timeout=PUBLISH_TIMEOUT_S)
+        self.seq += 1
+        return message
+
+    def _park(self, message: ResultChunk) -> str:
+        """Claim check: the text goes to an object; the message carries its URI."""
+        name = (
+            f"{self.settings.output_prefix}{message.transcription_id}/chunks/"
+            f"{message.generation}-{message.attempt}-{message.seq:05d}.txt"
+        )
+        blob = clients.storage_client().bucket(self.results_bucket).blob(name)
+        blob.upload_from_string(message.text or "", content_type="text/plain; charset=utf-8")
+        return f"gs://{self.results_bucket}/{name}"

@@ -1,0 +1,71 @@
+"""`python -m functions parse|prompt` as a user runs them: a real subprocess, JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.paths import ROOT
+
+TRAILER = ROOT / "tests" / "data" / "trailer.tsv.txt"
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "functions", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def test_parse_file_prints_the_contract_keys() -> None:
+    done = run("parse", str(TRAILER))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {"segments", "speakers", "complete", "issues"} <= result.keys()
+    assert result["complete"] is True and result["issues"] == []
+    assert len(result["segments"]) == 13 and len(result["speakers"]) == 6
+    assert {"start_ms", "voice", "text"} <= result["segments"][0].keys()
+    assert {"voice", "name", "company", "position", "role"} <= result["speakers"][0].keys()
+    assert result["segments"][1]["start_ms"] == 5000 and result["segments"][1]["voice"] == 2
+    anca = result["speakers"][2]
+    assert (anca["name"], anca["company"]) == ("Anca Dragan", None)  # `?` becomes null
+
+
+def test_parse_stdin_cut_mid_row_keeps_complete_rows() -> None:
+    text = TRAILER.read_text()
+    cut = text[: text.index("00:48") + 10]  # inside the 11th row
+    result = json.loads(run("parse", "-", stdin=cut).stdout)
+    assert result["complete"] is False
+    assert [s["start_ms"] for s in result["segments"]][-1] == 43_000
+    assert len(result["segments"]) == 10
+    assert {"truncated_row", "cut_off"} <= {i["code"] for i in result["issues"]}
+
+
+def test_parse_missing_file_is_a_clear_error() -> None:
+    done = run("parse", "/nonexistent/output.txt")
+    assert done.returncode == 2
+    assert "cannot read /nonexistent/output.txt" in done.stderr
+
+
+def test_prompt_uses_duration_and_metadata() -> None:
+    done = run("prompt", "--duration", "4000", "--metadata", "title=Keynote", "language=fr")
+    assert done.returncode == 0, done.stderr
+    assert "(H:MM:SS)" in done.stdout and "Title: Keynote" in done.stdout
+    assert "Spoken language (a hint): fr" in done.stdout
+
+
+def test_prompt_rejects_malformed_metadata() -> None:
+    done = run("prompt", "--metadata", "no-equals-sign")
+    assert done.returncode == 2 and "KEY=VALUE" in done.stderr
+
+
+def test_committed_message_schema_matches_the_model() -> None:
+    done = run("schema")
+    assert done.returncode == 0, done.stderr
+    committed = (ROOT / "docs" / "schemas" / "result-chunk.schema.json").read_text()
+    assert json.loads(done.stdout) == json.loads(committed), "run: python -m functions schema"

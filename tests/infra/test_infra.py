@@ -1,0 +1,786 @@
+"""Offline checks of the Terraform in `infra/` (the google provider cannot be downloaded here, so
+`terraform validate` / `plan` cannot run; these tests read the configuration instead).
+
+- `terraform fmt -check` (needs only the terraform binary);
+- checkov over `infra/` with no failed check (skips only inline, with a reason);
+- the wiring, read from the HCL with python-hcl2: trigger, retries, identities, roles, push
+  subscription and dead letters, entry points, environment variable names, source packaging.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+from hcl2.utils import SerializationOptions
+from pydantic import AliasChoices
+
+from functions.core.settings import Settings
+from tests.paths import ROOT
+
+REPO = ROOT
+INFRA = REPO / "infra"
+REF = re.compile(r"^\$\{([A-Za-z0-9_.\-\[\]]+)\}$")
+PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
+FINALIZED = "google.cloud.storage.object.v1.finalized"
+
+Body = dict[str, Any]
+
+
+# --- Reading the HCL ---------------------------------------------------------------------------
+
+
+class Config:
+    """All `infra/*.tf` files, parsed, indexed by block kind, type and name."""
+
+    def __init__(self, directory: Path) -> None:
+        options = SerializationOptions(
+            with_comments=False, explicit_blocks=False, strip_string_quotes=True
+        )
+        self.text: dict[str, str] = {}
+        self.resources: dict[tuple[str, str], Body] = {}
+        self.data: dict[tuple[str, str], Body] = {}
+        self.variables: dict[str, Body] = {}
+        self.locals: dict[str, Any] = {}
+        self.terraform: list[Body] = []
+        for path in sorted(directory.glob("*.tf")):
+            self.text[path.name] = path.read_text(encoding="utf-8")
+            parsed = hcl2.loads(self.text[path.name], serialization_options=options)
+            for kind, index in (("resource", self.resources), ("data", self.data)):
+                for entry in parsed.get(kind, []):
+                    for rtype, named in entry.items():
+                        for name, body in named.items():
+                            assert (rtype, name) not in index, f"duplicate {kind} {rtype}.{name}"
+                            index[(rtype, name)] = body
+            for entry in parsed.get("variable", []):
+                self.variables.update(entry)
+            for entry in parsed.get("locals", []):
+                self.locals.update(entry)
+            self.terraform.extend(parsed.get("terraform", []))
+
+    def of_type(self, rtype: str) -> dict[str, Body]:
+        return {name: body for (t, name), body in self.resources.items() if t == rtype}
+
+    def resource(self, rtype: str, name: str) -> Body:
+        assert (rtype, name) in self.resources, f"missing resource {rtype}.{name}"
+        return self.resources[(rtype, name)]
+
+    def default(self, expression: str) -> Any:
+        """The default of `${var.x}`, which must exist."""
+        name = ref(expression).removeprefix("var.")
+        assert name in self.variables, f"{expression} is not a variable"
+        return self.variables[name].get("default")
+
+    def all_text(self) -> str:
+        return "\n".join(self.text.values())
+
+
+def ref(value: Any) -> str:
+    """`${google_x.y.z}` -> `google_x.y.z`; anything else fails the test."""
+    match = REF.match(value) if isinstance(value, str) else None
+    assert match, f"expected a plain reference, got {value!r}"
+    return match.group(1)
+
+
+def block(body: Body, name: str) -> Body:
+    """The single nested block `name` of a body."""
+    blocks = body.get(name)
+    assert isinstance(blocks, list) and len(blocks) == 1, f"expected one {name} block"
+    assert isinstance(blocks[0], dict)
+    return blocks[0]
+
+
+def walk(value: Any) -> Iterator[tuple[str, Any]]:
+    """Every (key, value) pair at any depth."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key, inner
+            yield from walk(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from walk(inner)
+
+
+@pytest.fixture(scope="module")
+def cfg() -> Config:
+    return Config(INFRA)
+
+
+@pytest.fixture(scope="module")
+def functions(cfg: Config) -> dict[str, Body]:
+    found = cfg.of_type("google_cloudfunctions2_function")
+    assert set(found) == {"transcribe", "store"}
+    return found
+
+
+# --- terraform fmt and checkov -------------------------------------------------------------------
+
+
+def test_terraform_fmt_check() -> None:
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        # A developer machine may lack terraform; CI machines have it, so there a skip would hide
+        # an unchecked format.
+        if os.environ.get("CI"):
+            pytest.fail("terraform binary not installed, but CI is set: install terraform 1.11")
+        pytest.skip("terraform binary not installed")
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-recursive", "-diff", "infra"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"run `terraform fmt -recursive infra`:\n{result.stdout}"
+
+
+@pytest.fixture(scope="module")
+def checkov_report() -> dict[str, Any]:
+    """One checkov run per session over infra/ (no network: --skip-download)."""
+    checkov = Path(os.environ.get("TABSCRIBE_CHECKOV", REPO / ".venv-infra" / "bin" / "checkov"))
+    if not checkov.exists():
+        pytest.fail(f"{checkov} not found: run `make infra-venv` (or set TABSCRIBE_CHECKOV)")
+    command = [str(checkov), "-d", "infra", "--framework", "terraform", "--compact"]
+    result = subprocess.run(
+        [*command, "--skip-download", "-o", "json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "LOG_LEVEL": "ERROR"},
+    )
+    assert result.returncode in (0, 1), f"checkov crashed:\n{result.stderr[-4000:]}"
+    report = json.loads(result.stdout)
+    reports = report if isinstance(report, list) else [report]
+    (terraform,) = [r for r in reports if r.get("check_type") == "terraform"]
+    return dict(terraform)
+
+
+def test_checkov_reports_no_failed_checks(checkov_report: dict[str, Any]) -> None:
+    summary = checkov_report["summary"]
+    failed = [
+        f"{c['check_id']} {c['resource']}: {c['check_name']}"
+        for c in checkov_report["results"]["failed_checks"]
+    ]
+    assert summary["failed"] == 0 and not failed, "\n".join(failed)
+    assert summary["parsing_errors"] == 0
+    # It really looked at the configuration.
+    assert summary["resource_count"] >= 40
+    assert summary["passed"] >= 40
+
+
+def test_checkov_skips_are_inline_with_a_reason(
+    cfg: Config, checkov_report: dict[str, Any]
+) -> None:
+    skipped = checkov_report["results"]["skipped_checks"]
+    for check in skipped:
+        reason = check["check_result"].get("suppress_comment") or ""
+        assert len(reason) >= 40, (
+            f"{check['check_id']} on {check['resource']} skipped without reason"
+        )
+    inline = re.findall(r"#checkov:skip=(CKV2?_[A-Z]+_\d+):(.*)", cfg.all_text())
+    assert len(inline) == len(skipped), "every skip must be an inline #checkov:skip=ID:reason"
+    assert all(len(reason.strip()) >= 40 for _, reason in inline)
+
+
+# --- Trigger and functions -----------------------------------------------------------------------
+
+
+def test_transcribe_trigger_is_upload_bucket_finalize_with_retries(
+    cfg: Config, functions: dict[str, Body]
+) -> None:
+    trigger = block(functions["transcribe"], "event_trigger")
+    assert trigger["event_type"] == FINALIZED
+    assert trigger["retry_policy"] == "RETRY_POLICY_RETRY"
+    (event_filter,) = trigger["event_filters"]
+    assert event_filter["attribute"] == "bucket"
+    assert ref(event_filter["value"]) == "google_storage_bucket.uploads.name"
+    cfg.resource("google_storage_bucket", "uploads")
+    # Explicit trigger identity (it would default to the Compute Engine default account).
+    assert ref(trigger["service_account_email"]) == "google_service_account.trigger.email"
+    # store is fed by the push subscription, not by a trigger of its own.
+    assert "event_trigger" not in functions["store"]
+
+
+def test_results_never_go_to_the_triggering_bucket(cfg: Config) -> None:
+    env = cfg.locals["common_env"]
+    assert ref(env["TABSCRIBE_RESULTS_BUCKET"]) == "google_storage_bucket.results.name"
+    assert cfg.locals["upload_bucket_name"] != cfg.locals["results_bucket_name"]
+    assert cfg.default("${var.input_prefix}") == "uploads/"
+    assert cfg.default("${var.output_prefix}") == "results/"
+
+
+def test_one_distinct_service_account_per_function(cfg: Config, functions: dict[str, Body]) -> None:
+    runtime = {
+        name: ref(block(body, "service_config")["service_account_email"])
+        for name, body in functions.items()
+    }
+    assert runtime == {
+        "transcribe": "google_service_account.transcribe.email",
+        "store": "google_service_account.store.email",
+    }
+    accounts = cfg.of_type("google_service_account")
+    trigger = ref(block(functions["transcribe"], "event_trigger")["service_account_email"])
+    push = ref(
+        block(
+            block(cfg.resource("google_pubsub_subscription", "store_push"), "push_config"),
+            "oidc_token",
+        )["service_account_email"]
+    )
+    builds = {ref(block(body, "build_config")["service_account"]) for body in functions.values()}
+    used = [*runtime.values(), trigger, push]
+    assert len(set(used)) == len(used), "runtime, trigger and push identities must all differ"
+    assert builds == {"google_service_account.build.id"}
+    account_ids = {body["account_id"] for body in accounts.values()}
+    assert len(account_ids) == len(accounts)
+    for name in {*(u.split(".")[1] for u in used), "build"}:
+        assert name in accounts
+
+
+def test_no_default_service_accounts(cfg: Config) -> None:
+    text = cfg.all_text()
+    assert "compute@developer.gserviceaccount.com" not in text
+    assert "appspot.gserviceaccount.com" not in text
+    assert "@cloudbuild.gserviceaccount.com" not in text
+    for key, value in walk(cfg.resources):
+        if key in {"service_account_email", "service_account"}:
+            assert ref(value).startswith("google_service_account."), value
+
+
+def test_no_primitive_or_authoritative_roles(cfg: Config) -> None:
+    roles = [value for key, value in walk(cfg.resources) if key == "role"]
+    assert len(roles) >= 15
+    for role in roles:
+        assert isinstance(role, str) and role.startswith("roles/"), f"role must be literal: {role}"
+        assert role not in PRIMITIVE_ROLES
+    assert not re.search(r"roles/(owner|editor|viewer)\b", cfg.all_text())
+    # Authoritative bindings/policies would remove grants made by others in the project.
+    for rtype, _ in cfg.resources:
+        assert not re.search(r"_iam_(binding|policy)$", rtype), rtype
+
+
+def test_every_grant_says_why(cfg: Config) -> None:
+    grants = 0
+    for name, text in cfg.text.items():
+        lines = text.splitlines()
+        for number, line in enumerate(lines):
+            if re.match(r'resource "google_\w+_iam_member"', line):
+                grants += 1
+                above = lines[number - 1].strip() if number else ""
+                assert above.startswith("#"), f"{name}:{number + 1}: grant without a comment"
+    assert grants >= 15
+
+
+def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
+    def grants_of(account: str) -> set[tuple[str, str]]:
+        member = f"${{google_service_account.{account}.member}}"
+        found = set()
+        for (rtype, _), body in cfg.resources.items():
+            if rtype.endswith("_iam_member") and body.get("member") == member:
+                target = next(
+                    (body[k] for k in ("bucket", "topic", "secret_id", "name") if k in body),
+                    "project",
+                )
+                found.add((body["role"], target))
+        return found
+
+    assert grants_of("transcribe") == {
+        ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
+        ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
+        ("roles/pubsub.publisher", "${google_pubsub_topic.results.name}"),
+        ("roles/datastore.user", "project"),
+        ("roles/aiplatform.user", "project"),
+        (
+            "roles/secretmanager.secretAccessor",
+            "${google_secret_manager_secret.gemini_api_key[0].secret_id}",
+        ),
+    }
+    assert grants_of("store") == {
+        ("roles/datastore.user", "project"),
+        ("roles/pubsub.publisher", "${google_pubsub_topic.events.name}"),
+        ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
+    }
+    assert grants_of("trigger") == {
+        ("roles/run.invoker", "${google_cloudfunctions2_function.transcribe.name}"),
+        ("roles/eventarc.eventReceiver", "project"),
+    }
+    assert grants_of("push_invoker") == {
+        ("roles/run.invoker", "${google_cloudfunctions2_function.store.name}"),
+    }
+    # Mode-specific grants exist only in their mode.
+    assert cfg.resource("google_project_iam_member", "transcribe_aiplatform_user")["count"] == (
+        "${local.developer_mode ? 0 : 1}"
+    )
+    assert cfg.resource("google_secret_manager_secret_iam_member", "transcribe_api_key")[
+        "count"
+    ] == ("${local.developer_mode ? 1 : 0}")
+
+
+def test_service_agents_are_ready_before_the_functions(
+    cfg: Config, functions: dict[str, Body]
+) -> None:
+    gcs = cfg.resource("google_project_iam_member", "gcs_agent_pubsub_publisher")
+    assert gcs["role"] == "roles/pubsub.publisher"
+    assert "data.google_storage_project_service_account.gcs.email_address" in gcs["member"]
+    assert ("google_storage_project_service_account", "gcs") in cfg.data
+    sleep = cfg.resource("time_sleep", "service_agents_ready")
+    assert "${google_project_iam_member.gcs_agent_pubsub_publisher}" in sleep["depends_on"]
+    assert "${google_project_iam_member.eventarc_agent}" in sleep["depends_on"]
+    for body in functions.values():
+        assert "${time_sleep.service_agents_ready}" in body["depends_on"]
+
+
+def test_build_account_reads_the_function_sources(cfg: Config) -> None:
+    own = cfg.resource("google_storage_bucket_iam_member", "build_source_reader")
+    assert (own["role"], ref(own["bucket"])) == (
+        "roles/storage.objectViewer",
+        "google_storage_bucket.source.name",
+    )
+    # Cloud Functions builds from its own copy in gcf-v2-sources-*: a project-level grant, but
+    # conditioned on those buckets only.
+    copies = cfg.resource("google_project_iam_member", "build_gcf_sources_reader")
+    assert copies["role"] == "roles/storage.objectViewer"
+    assert copies["member"] == "${google_service_account.build.member}"
+    assert block(copies, "condition")["expression"] == (
+        'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'
+    )
+
+
+def test_pubsub_agent_mints_the_push_and_trigger_tokens(cfg: Config) -> None:
+    accounts = {
+        ref(body["service_account_id"])
+        for body in cfg.of_type("google_service_account_iam_member").values()
+        if body["role"] == "roles/iam.serviceAccountTokenCreator"
+        and body["member"] == "serviceAccount:${google_project_service_identity.pubsub.email}"
+    }
+    # The push subscription to store and Eventarc's storage trigger both push with OIDC tokens.
+    assert accounts == {
+        "google_service_account.push_invoker.name",
+        "google_service_account.trigger.name",
+    }
+
+
+def test_entry_points_exist_in_main_py(functions: dict[str, Body]) -> None:
+    entry_points = {
+        name: block(body, "build_config")["entry_point"] for name, body in functions.items()
+    }
+    assert entry_points == {"transcribe": "transcribe_upload", "store": "store_transcription"}
+    main_py = (REPO / "main.py").read_text(encoding="utf-8")
+    for entry_point in entry_points.values():
+        assert re.search(rf"^def {entry_point}\b", main_py, re.MULTILINE), (
+            f"main.py does not define {entry_point}"
+        )
+
+
+def test_functions_are_internal_sized_and_bounded(cfg: Config, functions: dict[str, Body]) -> None:
+    for body in functions.values():
+        service = block(body, "service_config")
+        assert service["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
+        assert block(body, "build_config")["runtime"] == "python311"
+        assert service["min_instance_count"] == 0
+    transcribe = block(functions["transcribe"], "service_config")
+    store = block(functions["store"], "service_config")
+    assert cfg.default(transcribe["timeout_seconds"]) == 540
+    assert 60 <= cfg.default(store["timeout_seconds"]) <= 300
+    assert transcribe["max_instance_count"] == "${var.gemini_max_concurrent_requests}"
+    assert transcribe["max_instance_request_concurrency"] == 1
+
+
+# --- Environment ---------------------------------------------------------------------------------
+
+
+def accepted_env_names() -> set[str]:
+    prefix = str(Settings.model_config.get("env_prefix", "")).upper()
+    names: set[str] = set()
+    for field_name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        if alias is None:
+            names.add(f"{prefix}{field_name}".upper())
+        elif isinstance(alias, str):
+            names.add(alias.upper())
+        else:
+            assert isinstance(alias, AliasChoices), f"{field_name}: unexpected alias {alias!r}"
+            names.update(str(choice).upper() for choice in alias.choices)
+    return names
+
+
+def env_of(cfg: Config, function: Body) -> dict[str, Any]:
+    expression = block(function, "service_config")["environment_variables"]
+    match = re.fullmatch(r"\$\{(?:merge\(((?:local\.\w+(?:, )?)+)\)|(local\.\w+))\}", expression)
+    assert match, f"environment_variables must be a local or merge locals: {expression}"
+    env: dict[str, Any] = {}
+    for name in re.findall(r"local\.(\w+)", match.group(1) or match.group(2)):
+        assert isinstance(cfg.locals[name], dict)
+        env.update(cfg.locals[name])
+    return env
+
+
+def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str, Body]) -> None:
+    accepted = accepted_env_names()
+    assert {"GOOGLE_CLOUD_PROJECT", "TABSCRIBE_RESULTS_TOPIC", "GEMINI_API_KEY"} <= accepted
+    common = {
+        "GOOGLE_CLOUD_PROJECT",
+        "TABSCRIBE_INPUT_PREFIX",
+        "TABSCRIBE_OUTPUT_PREFIX",
+        "TABSCRIBE_RESULTS_BUCKET",
+        "TABSCRIBE_RESULTS_TOPIC",
+        "TABSCRIBE_EVENTS_TOPIC",
+        "TABSCRIBE_FIRESTORE_DATABASE",
+        "TABSCRIBE_LOG_LEVEL",
+    }
+    # Only the transcriber talks to Gemini (and gets the API key in developer mode), and only it
+    # has a time budget.
+    gemini = {
+        "TABSCRIBE_LOCATION",
+        "TABSCRIBE_GEMINI_MODE",
+        "TABSCRIBE_MODEL",
+        "TABSCRIBE_TIME_BUDGET_S",
+    }
+    expected = {"transcribe": common | gemini, "store": common}
+    for name, body in functions.items():
+        env = env_of(cfg, body)
+        assert set(env) == expected[name], name
+        assert set(env) <= accepted, set(env) - accepted
+    # Topics are passed as short ids, from the topic resources.
+    env = cfg.locals["common_env"]
+    assert ref(env["TABSCRIBE_RESULTS_TOPIC"]) == "google_pubsub_topic.results.name"
+    assert ref(env["TABSCRIBE_EVENTS_TOPIC"]) == "google_pubsub_topic.events.name"
+
+
+def resolve(cfg: Config, value: Any, variables: dict[str, Any]) -> str:
+    """An environment value as the function would see it: `${var.x}` and `${tostring(var.x - n)}`
+    from the variable (given or default), any other reference or interpolation a placeholder."""
+    text = str(value)
+    if match := re.fullmatch(r"\$\{var\.(\w+)\}", text):
+        name = match.group(1)
+        return str(variables[name] if name in variables else cfg.variables[name]["default"])
+    if match := re.fullmatch(r"\$\{tostring\(var\.(\w+) - (\d+)\)\}", text):
+        return str(cfg.variables[match.group(1)]["default"] - int(match.group(2)))
+    return "placeholder-value" if "${" in text else text
+
+
+def secret_env_names(function: Body, gemini_mode: str) -> set[str]:
+    """Names of the function's Secret Manager environment variables in this mode."""
+    service = block(function, "service_config")
+    names = {secret["key"] for secret in service.get("secret_environment_variables", [])}
+    for dynamic in service.get("dynamic", []):
+        secret = dynamic.get("secret_environment_variables")
+        if secret is None:
+            continue
+        developer_only = secret["for_each"].startswith("${local.developer_mode ? [")
+        if gemini_mode == "developer" or not developer_only:
+            names.update(content["key"] for content in secret["content"])
+    return names
+
+
+@pytest.mark.parametrize("gemini_mode", ["vertex", "developer"])
+@pytest.mark.parametrize("name", ["transcribe", "store"])
+def test_each_function_starts_with_its_environment(
+    cfg: Config,
+    functions: dict[str, Body],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    gemini_mode: str,
+) -> None:
+    """Settings validates at import time: a function whose environment it rejects never starts
+    (e.g. developer mode without GEMINI_API_KEY)."""
+    variables = {"project_id": "my-project", "gemini_mode": gemini_mode}
+    env = {
+        key: resolve(cfg, value, variables) for key, value in env_of(cfg, functions[name]).items()
+    }
+    for secret in secret_env_names(functions[name], gemini_mode):
+        env[secret] = "placeholder-secret"
+    for variable in accepted_env_names():
+        monkeypatch.delenv(variable, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings()
+    assert settings.project == "my-project"
+    if name == "transcribe":
+        assert settings.gemini_mode == gemini_mode
+        assert settings.model == cfg.default("${var.gemini_model}")
+        assert settings.time_budget_s == 480
+
+
+def test_api_key_only_from_secret_manager_in_developer_mode(
+    cfg: Config, functions: dict[str, Body]
+) -> None:
+    assert "dynamic" not in block(functions["store"], "service_config")
+    (dynamic,) = block(functions["transcribe"], "service_config")["dynamic"]
+    secret = dynamic["secret_environment_variables"]
+    assert secret["for_each"].startswith("${local.developer_mode ? [")
+    (content,) = secret["content"]
+    assert content["key"] == "GEMINI_API_KEY" and content["key"] in accepted_env_names()
+    assert content["secret"] == "${secret_environment_variables.value}"
+    assert cfg.resource("google_secret_manager_secret", "gemini_api_key")["count"] == (
+        "${local.developer_mode ? 1 : 0}"
+    )
+    assert "google_secret_manager_secret_version" not in {t for t, _ in cfg.resources}
+    assert "TABSCRIBE_GEMINI_API_KEY" not in cfg.all_text()
+
+
+def test_time_budget_is_below_the_timeout(cfg: Config, functions: dict[str, Body]) -> None:
+    body = functions["transcribe"]
+    timeout = block(body, "service_config")["timeout_seconds"]
+    budget = env_of(cfg, body)["TABSCRIBE_TIME_BUDGET_S"]
+    match = re.fullmatch(r"\$\{tostring\((var\.\w+) - (\d+)\)\}", budget)
+    assert match, budget
+    assert f"${{{match.group(1)}}}" == timeout, "budget not derived from the timeout"
+    assert int(match.group(2)) >= 15
+    transcribe_timeout = cfg.default(
+        block(functions["transcribe"], "service_config")["timeout_seconds"]
+    )
+    assert transcribe_timeout - 60 == 480
+
+
+# --- Pub/Sub ------------------------------------------------------------------------------------
+
+
+def test_push_subscription_to_store_with_oidc_retry_and_dead_letter(cfg: Config) -> None:
+    sub = cfg.resource("google_pubsub_subscription", "store_push")
+    assert ref(sub["topic"]) == "google_pubsub_topic.results.id"
+    push = block(sub, "push_config")
+    assert (
+        ref(push["push_endpoint"]) == "google_cloudfunctions2_function.store.service_config[0].uri"
+    )
+    oidc = block(push, "oidc_token")
+    assert ref(oidc["service_account_email"]) == "google_service_account.push_invoker.email"
+    assert ref(oidc["audience"]) == "google_cloudfunctions2_function.store.service_config[0].uri"
+
+    assert 10 <= cfg.default(sub["ack_deadline_seconds"]) <= 600
+    assert (
+        sub["ack_deadline_seconds"]
+        == block(cfg.resource("google_cloudfunctions2_function", "store"), "service_config")[
+            "timeout_seconds"
+        ]
+    ), "the ack deadline is the push timeout: keep it equal to the function's"
+    retry = block(sub, "retry_policy")
+    assert retry["minimum_backoff"] == "10s" and retry["maximum_backoff"] == "600s"
+
+    dead_letter = block(sub, "dead_letter_policy")
+    assert ref(dead_letter["dead_letter_topic"]) == "google_pubsub_topic.dead_letter.id"
+    assert 5 <= cfg.default(dead_letter["max_delivery_attempts"]) <= 100
+    assert block(sub, "expiration_policy")["ttl"] == ""
+
+    invoker = cfg.resource("google_cloud_run_v2_service_iam_member", "store_invoker_push")
+    assert invoker["role"] == "roles/run.invoker"
+    assert invoker["member"] == "${google_service_account.push_invoker.member}"
+
+
+def test_pubsub_agent_can_dead_letter(cfg: Config) -> None:
+    agent = "${google_project_service_identity.pubsub.email}"
+    publisher = cfg.resource("google_pubsub_topic_iam_member", "dead_letter_publisher_pubsub_agent")
+    assert publisher["role"] == "roles/pubsub.publisher"
+    assert ref(publisher["topic"]) == "google_pubsub_topic.dead_letter.name"
+    assert agent in publisher["member"]
+    subscriber = cfg.resource(
+        "google_pubsub_subscription_iam_member", "store_push_subscriber_pubsub_agent"
+    )
+    assert subscriber["role"] == "roles/pubsub.subscriber"
+    assert ref(subscriber["subscription"]) == "google_pubsub_subscription.store_push.name"
+    assert agent in subscriber["member"]
+
+
+def test_dead_letters_are_kept(cfg: Config) -> None:
+    holders = [
+        body
+        for body in cfg.of_type("google_pubsub_subscription").values()
+        if body["topic"] == "${google_pubsub_topic.dead_letter.id}"
+    ]
+    assert len(holders) == 1
+    assert holders[0]["message_retention_duration"] == "604800s"
+    assert block(holders[0], "expiration_policy")["ttl"] == ""
+    assert "push_config" not in holders[0]
+
+
+# --- Storage ------------------------------------------------------------------------------------
+
+
+def test_buckets_are_private_versioned_and_logged(cfg: Config) -> None:
+    buckets = cfg.of_type("google_storage_bucket")
+    assert set(buckets) == {"uploads", "results", "source", "logs"}
+    for name, body in buckets.items():
+        assert body["uniform_bucket_level_access"] is True, name
+        assert body["public_access_prevention"] == "enforced", name
+        assert block(body, "versioning")["enabled"] is True, name
+        assert body["location"] == "${var.region}", name
+        noncurrent = [
+            rule
+            for rule in body["lifecycle_rule"]
+            if "days_since_noncurrent_time" in block(rule, "condition")
+        ]
+        assert noncurrent and block(noncurrent[0], "action")["type"] == "Delete", name
+        if name != "logs":
+            assert ref(block(body, "logging")["log_bucket"]) == "google_storage_bucket.logs.name"
+    expiry = [
+        block(rule, "condition")
+        for rule in buckets["results"]["lifecycle_rule"]
+        if "age" in block(rule, "condition")
+    ]
+    assert expiry == [
+        {
+            "age": "${var.results_retention_days}",
+            "matches_prefix": ["${var.output_prefix}"],
+            "with_state": "LIVE",
+        }
+    ]
+
+
+def test_source_archive_is_content_hashed(cfg: Config, functions: dict[str, Body]) -> None:
+    obj = cfg.resource("google_storage_bucket_object", "source")
+    assert obj["name"] == "source-${data.archive_file.source.output_md5}.zip"
+    assert ref(obj["bucket"]) == "google_storage_bucket.source.name"
+    for body in functions.values():
+        storage = block(block(block(body, "build_config"), "source"), "storage_source")
+        assert ref(storage["object"]) == "google_storage_bucket_object.source.name"
+    archive = cfg.data[("archive_file", "source")]
+    assert "source_dir" not in archive, "package an explicit file list, not a directory"
+    (dynamic,) = archive["dynamic"]
+    assert dynamic["source"]["for_each"] == "${local.source_files}"
+
+
+def expand(patterns: list[str]) -> set[str]:
+    """Terraform fileset() semantics for the patterns used here (`**` = any depth)."""
+    files: set[str] = set()
+    for pattern in patterns:
+        glob = pattern + "/*" if pattern.endswith("/**") else pattern
+        files.update(p.relative_to(REPO).as_posix() for p in REPO.glob(glob) if p.is_file())
+        if "/**/" in pattern:  # `**` also matches no directory at all
+            files.update(
+                p.relative_to(REPO).as_posix()
+                for p in REPO.glob(pattern.replace("/**/", "/"))
+                if p.is_file()
+            )
+    return files
+
+
+def test_archive_holds_only_what_the_functions_need(cfg: Config) -> None:
+    includes = cfg.locals["source_includes"]
+    assert includes == ["main.py", "requirements.txt", "functions/**"]
+    # A byte-compiled file is what a developer's checkout has after any test run.
+    cache = REPO / "functions" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "probe.cpython-311.pyc").write_bytes(b"\0")
+    try:
+        packaged = expand(includes) - expand(cfg.locals["source_excludes"])
+    finally:
+        (cache / "probe.cpython-311.pyc").unlink()
+    assert {"main.py", "requirements.txt", "functions/core/settings.py"} <= packaged
+    for path in packaged:
+        assert path in {"main.py", "requirements.txt"} or path.startswith("functions/"), path
+        assert "__pycache__" not in path and not path.endswith(".pyc"), path
+    assert not any(
+        path.startswith(("tests/", "infra/", ".venv", "docs/", ".git", "bench/"))
+        for path in packaged
+    )
+
+
+# --- Firestore ----------------------------------------------------------------------------------
+
+
+def test_firestore_database_ttl_and_index_exemptions(cfg: Config) -> None:
+    database = cfg.resource("google_firestore_database", "main")
+    assert database["type"] == "FIRESTORE_NATIVE"
+    assert database["deletion_policy"] == "ABANDON"
+    ttl = cfg.resource("google_firestore_field", "transcriptions_ttl")
+    assert (ttl["collection"], ttl["field"]) == ("transcriptions", "expire_at")
+    assert "ttl_config" in ttl
+    exemptions = {
+        (value["collection"], value["field"])
+        for value in cfg.locals["firestore_index_exemptions"].values()
+    }
+    assert exemptions == {
+        ("transcriptions", "lease"),
+        ("transcriptions", "issues"),
+        ("transcriptions", "plan"),
+        ("transcriptions", "speakers"),
+        ("transcriptions", "live_page"),
+        ("transcriptions", "store"),
+        ("pages", "segments"),
+        ("pending", "chunk"),
+    }
+    exemption = cfg.resource("google_firestore_field", "index_exemption")
+    assert exemption["for_each"] == "${local.firestore_index_exemptions}"
+    assert exemption["index_config"] == [{}], "an empty index_config disables the indexes"
+
+
+def test_firestore_rules_are_released_and_closed_to_writes(cfg: Config) -> None:
+    ruleset = cfg.resource("google_firebaserules_ruleset", "firestore")
+    files = block(block(ruleset, "source"), "files")
+    assert files["content"] == '${file("${path.module}/../firestore.rules")}'
+    release = cfg.resource("google_firebaserules_release", "firestore")
+    assert "google_firebaserules_ruleset.firestore.name" in release["ruleset_name"]
+    rules = (REPO / "firestore.rules").read_text(encoding="utf-8")
+    assert "rules_version = '2';" in rules
+    assert "signedInAs(resource.data.owner)" in rules  # behaviour: test_firestore_rules.py
+    assert "get(/databases/$(database)/documents/transcriptions/$(id)).data.owner" in rules
+    assert not re.search(r"allow[^;]*write[^;]*:\s*if\s+(true|request\.auth)", rules)
+    assert rules.count("allow write: if false;") == 2
+
+
+# --- Providers, APIs, variables, pipeline --------------------------------------------------------
+
+
+def test_providers_are_pinned_and_backend_is_gcs(cfg: Config) -> None:
+    (terraform,) = cfg.terraform
+    (providers,) = terraform["required_providers"]
+    assert {"google", "google-beta", "archive", "time"} <= set(providers)
+    for name, spec in providers.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", spec["version"]), f"{name} must be pinned exactly"
+    assert providers["google"]["version"] == providers["google-beta"]["version"]
+    assert providers["google"]["version"].startswith("6.")
+    (backend,) = terraform["backend"]
+    assert "gcs" in backend
+
+
+def test_required_apis_are_enabled(cfg: Config) -> None:
+    services = cfg.all_text()
+    for api in (
+        "cloudfunctions",
+        "run",
+        "eventarc",
+        "pubsub",
+        "firestore",
+        "storage",
+        "aiplatform",
+        "cloudbuild",
+        "artifactregistry",
+        "secretmanager",
+        "generativelanguage",
+        "firebaserules",
+        "cloudresourcemanager",
+    ):
+        assert f'"{api}.googleapis.com"' in services, api
+
+
+def test_variables_are_typed_described_and_validated(cfg: Config) -> None:
+    assert len(cfg.variables) >= 20
+    for name, body in cfg.variables.items():
+        assert "type" in body, name
+        assert len(body.get("description", "")) >= 20, name
+        if body.get("type") in ("${string}", "${number}") and name != "project_id":
+            assert "validation" in body, f"{name} has no validation"
+
+
+def test_cloudbuild_tests_then_plans_then_applies() -> None:
+    text = (REPO / "cloudbuild.yaml").read_text(encoding="utf-8")
+    order = [
+        text.find("pytest"),
+        text.find("- init"),
+        text.find("-backend-config=bucket=${_TF_STATE_BUCKET}"),
+        text.find("- plan"),
+        text.find("-out=tfplan"),
+        text.find("- apply"),
+    ]
+    assert all(position >= 0 for position in order), order
+    assert order == sorted(order), "steps must run tests, init, plan, then apply the saved plan"
+    assert re.search(r"^\s+_REGION:", text, re.MULTILINE)
+    assert re.search(r"^\s+_TF_STATE_BUCKET:", text, re.MULTILINE)

@@ -1,0 +1,190 @@
+"""The whole local pipeline, as `make demo` runs it: emulators, both functions under
+functions-framework, the bridge, the push subscription, the Gemini API stand-in (a subprocess).
+Uploads go through the real Cloud Storage client; results are read back from Firestore."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from functions.core import clients
+from functions.core.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
+from stack.follow import FollowError, read_segments, upload, wait_for_terminal
+from stack.local import BUCKET, PROJECT, TOPICS, LocalStack
+from tests.paths import ROOT
+
+pytestmark = pytest.mark.emulator
+SAMPLES = ROOT / "samples"
+MEDIA = ROOT / "tests" / "data" / "media"
+
+
+@pytest.fixture(scope="module")
+def local() -> Iterator[LocalStack]:
+    key = os.environ.pop("GEMINI_API_KEY", None)  # always the stand-in here
+    stack = LocalStack(workdir=ROOT / ".local" / "test-e2e")
+    stack.start()
+    groups = {s.name: s.process.pid for s in stack.services}  # each service leads its own group
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        if key is not None:
+            os.environ["GEMINI_API_KEY"] = key
+    assert len(groups) >= 6
+    deadline = time.monotonic() + 10
+    while (alive := [name for name, pid in groups.items() if _group_alive(pid)]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+    assert not alive, f"processes left behind: {alive}"
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _standin(local: LocalStack, path: str, body: Any = None) -> Any:
+    url = f"{local.env['TABSCRIBE_GEMINI_BASE_URL']}/_standin/{path}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data, {"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"null")
+
+
+def _calls(local: LocalStack, name: str) -> int:
+    media_calls = _standin(local, "calls")["calls"]
+    return sum(1 for c in media_calls if c.get("method") != "countTokens" and name in str(c))
+
+
+def _wait(name: str, timeout: float = 60) -> dict[str, Any]:
+    ref = (
+        clients.firestore_client()
+        .collection(TRANSCRIPTIONS)
+        .document(transcription_id(BUCKET, name))
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        doc = ref.get().to_dict() or {}
+        if doc.get("status") in TERMINAL and (doc.get("event") or {}).get("published"):
+            return doc
+        time.sleep(0.2)
+    raise AssertionError(f"{name} not finished in {timeout} s: {ref.get().to_dict()}")
+
+
+def test_sample_video_ends_completed_with_speakers_and_segments(local: LocalStack) -> None:
+    name = upload(SAMPLES / "interview.mp4", "alice", {"title": "City Notes"})
+    doc = _wait(name)
+    assert doc["status"] == "completed" and doc["owner"] == "alice" and doc["complete"] is True
+    names = {s["voice"]: s["name"] for s in doc["speakers"]}
+    assert names == {1: "Daniel Price", 2: "Marta Silva"}
+    segments = read_segments(transcription_id(BUCKET, name), doc)
+    assert len(segments) == 14 and segments[0]["start_ms"] == 0
+    assert segments[2]["text"].startswith("Thanks, Daniel.") and segments[2]["voice"] == 2
+    assert set(doc["exports"]) == {"vtt", "srt", "json"}
+
+
+def test_ten_minute_keynote_fills_pages_and_reports_progress(local: LocalStack) -> None:
+    name = upload(SAMPLES / "keynote.mp4", "bob", {})
+    doc = _wait(name, timeout=120)
+    assert doc["status"] == "completed" and doc["counts"]["segments"] == 218
+    assert doc["counts"]["pages"] == 2 and doc["progress"]["fraction"] > 0.95
+    segments = read_segments(transcription_id(BUCKET, name), doc)
+    assert [s["start_ms"] for s in segments] == sorted(s["start_ms"] for s in segments)
+
+
+def test_a_duplicate_event_and_an_overwrite(local: LocalStack) -> None:
+    name = upload(SAMPLES / "podcast.m4a", "carol", {})
+    first = _wait(name)
+    blob = clients.storage_client().bucket(BUCKET).get_blob(name)
+    from stack.events import object_resource, storage_event
+
+    headers, body = storage_event(object_resource(blob), event_id="dup-1")
+    for _ in range(2):  # the same generation delivered again, twice
+        request = urllib.request.Request(
+            local.url("transcribe_upload"), json.dumps(body).encode(), headers, method="POST"
+        )
+        urllib.request.urlopen(request, timeout=30).close()
+    assert _calls(local, "podcast") == 1
+    upload(SAMPLES / "podcast.m4a", "carol", {"title": "again"})  # a new generation
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        doc = _wait(name)
+        if doc["run"]["generation"] != first["run"]["generation"]:
+            break
+        time.sleep(0.3)
+    assert doc["run"]["generation"] > first["run"]["generation"] and doc["status"] == "completed"
+    assert _calls(local, "podcast") == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "finish_reason", "complete"),
+    [
+        ({"status": 429, "times": 1}, "completed", "STOP", True),
+        ({"error_after_chars": 400, "error_status": 503, "times": 1}, "completed", "STOP", True),
+        ({"max_tokens_after_chars": 600, "times": 1}, "completed", "MAX_TOKENS", False),
+        ({"safety_after_chars": 200, "times": 1}, "blocked", None, None),
+        ({"malformed": True, "times": 1}, "failed", "STOP", False),
+    ],
+)
+def test_faults_end_in_the_right_status(
+    local: LocalStack,
+    fault: dict[str, Any],
+    status: str,
+    finish_reason: str | None,
+    complete: bool | None,
+) -> None:
+    _standin(local, "faults", [fault])
+    owner = "dan-" + "-".join(str(v) for v in fault.values())  # a new object per case
+    name = upload(SAMPLES / "interview.mp4", owner, {})
+    doc = _wait(name)
+    assert doc["status"] == status, doc.get("reason")
+    if finish_reason:
+        assert doc["finish_reason"] == finish_reason
+    if complete is not None:
+        assert doc["complete"] is complete
+    if status == "completed" and complete:
+        assert doc["counts"]["segments"] == 14
+    if "malformed" in fault:
+        assert "holds no transcript" in doc["reason"] and doc["counts"]["segments"] == 0
+        assert any(issue["code"] == "no_tables" for issue in doc["issues"])
+
+
+def test_non_media_is_rejected(local: LocalStack) -> None:
+    blob = clients.storage_client().bucket(BUCKET).blob("uploads/erin/notes.mp4")
+    blob.upload_from_filename(str(MEDIA / "notes.txt"), content_type="video/mp4")
+    doc = _wait(blob.name)
+    assert doc["status"] == "rejected" and "unrecognised header" in doc["reason"]
+
+
+def test_a_poison_message_ends_in_the_dead_letter_topic(local: LocalStack) -> None:
+    from google.cloud import pubsub_v1
+
+    publisher = clients.publisher()
+    topic = publisher.topic_path(PROJECT, TOPICS["results"])
+    name = "uploads/frank/ghost.mp4"  # a follower of this object learns the store gave up
+    tid = transcription_id(BUCKET, name)
+    publisher.publish(topic, b'{"not": "a chunk"}', poison="yes", transcription_id=tid).result(
+        timeout=10
+    )
+    with pytest.raises(FollowError, match=r"dead-letter.*store_transcription\.log"):
+        wait_for_terminal(name, local.logs)
+    subscriber = pubsub_v1.SubscriberClient()
+    dead = subscriber.subscription_path(PROJECT, f"{TOPICS['dead']}-pull")
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        response = subscriber.pull(subscription=dead, max_messages=10, timeout=5)
+        poison = [m for m in response.received_messages if m.message.attributes.get("poison")]
+        if poison:
+            assert poison[0].message.data == b'{"not": "a chunk"}'
+            return
+    raise AssertionError("the poison message never reached the dead-letter topic")

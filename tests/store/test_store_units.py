@@ -1,0 +1,187 @@
+"""Pure parts of the store: chunker, run bookkeeping, cost, exports, envelope, entry point."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import srt
+import webvtt
+from functions_framework import create_app
+
+from functions.core.messages import ResultChunk, Usage
+from functions.core.settings import DEFAULT_PRICES, get_settings
+from functions.format.models import Segment, Speaker
+from functions.store import envelope, exports, state
+from functions.store.cost import estimate_cost, price_of
+from tests.paths import ROOT
+from tests.store.support import push_body
+
+TID = "0" * 32
+
+
+# -- run bookkeeping ---------------------------------------------------------------------------
+
+
+def _segment(start: int, voice: int | None, text: str = "hello") -> Segment:
+    return Segment(start_ms=start, voice=voice, text=text)
+
+
+def test_pages_close_at_the_segment_cap_and_the_byte_cap() -> None:
+    run = state.RunState.fresh(state.Run(generation="1", attempt=1))
+    pages = run.add([_segment(i, 1) for i in range(450)], [])
+    assert [len(p.segments) for p in pages] == [200, 200] and len(run.live) == 50
+    big = "x" * 4_000
+    pages = run.add([_segment(1000 + i, 1, big) for i in range(200)], [])
+    size = state.SEGMENT_OVERHEAD
+    assert all(sum(len(s["text"]) + size for s in p.segments) <= state.PAGE_BYTES for p in pages)
+    assert [p.index for p in pages] == [2, 3, 4] and len(pages[1].segments) == 61
+    assert sum(len(p.segments) for p in pages) + len(run.live) == 250
+
+
+def test_statistics_speakers_and_capped_issues() -> None:
+    run = state.RunState.fresh(state.Run(generation="1", attempt=1))
+    run.add([_segment(0, 1), _segment(3000, 2), _segment(5000, 1), _segment(4000, None)], [])
+    run.add([Speaker(voice=1, name="Ada"), Speaker(voice=1, name="Bob"), Speaker(voice=3)], [])
+    from functions.format.models import Issue
+
+    run.add_issues([Issue(code="noise", message="x")] * 60)
+    run.finish(duration_ms=10_000)
+    entries = {e["voice"]: e for e in run.speaker_entries()}
+    assert entries[1]["name"] == "Ada" and entries[1]["segments"] == 2
+    assert entries[1]["talk_ms"] == 3000 + 0 and entries[2]["talk_ms"] == 2000
+    assert entries[2]["placeholder"] is True and entries[3]["segments"] == 0
+    codes = [i.code for i in run.issues]
+    assert codes[0] == "duplicate_speaker" and len(run.issues) == state.MAX_ISSUES
+    assert run.cursor.issues_total == 1 + 60 + 2  # + unknown_voice 2, silent_speaker 3
+    fields = run.fields(10_000)
+    assert fields["live_page"] is None and fields["counts"]["pages"] == 1
+
+
+# -- cost --------------------------------------------------------------------------------------
+
+
+def test_cost_uses_the_longest_model_prefix_and_audio_rate() -> None:
+    assert price_of("gemini-2.5-flash-lite-001", DEFAULT_PRICES)[0] == "gemini-2.5-flash-lite"  # type: ignore[index]
+    usage = Usage(prompt_tokens=1_000_000, output_tokens=100_000, thought_tokens=100_000)
+    cost = estimate_cost("gemini-2.5-flash", usage, audio_only=True, prices=DEFAULT_PRICES)
+    assert cost is not None and cost["total"] == pytest.approx(1.00 + 0.5)
+    assert estimate_cost("other-model", usage, False, DEFAULT_PRICES) is None
+
+
+def test_prices_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo")
+    monkeypatch.setenv(
+        "TABSCRIBE_PRICES", json.dumps({"gemini-9": {"input": 1, "input_audio": 2, "output": 3}})
+    )
+    get_settings.cache_clear()
+    try:
+        assert get_settings().prices["gemini-9"].output == 3
+    finally:
+        get_settings.cache_clear()
+
+
+# -- exports -----------------------------------------------------------------------------------
+
+SEGMENTS = [
+    {"start_ms": 0, "voice": 1, "text": "Tom & Jerry <b>"},
+    {"start_ms": 2500, "voice": 2, "text": "Hello"},
+    {"start_ms": 2000, "voice": None, "text": "backwards"},
+]
+SPEAKERS = [{"voice": 1, "name": "Ann <A>"}, {"voice": 2, "name": None}]
+
+
+def test_vtt_has_voices_escaped_text_and_valid_times() -> None:
+    text = exports.to_vtt(exports.cues(SEGMENTS, SPEAKERS, 10_000))
+    captions = webvtt.from_buffer(io.StringIO(text)).captions
+    assert [c.start for c in captions] == ["00:00:00.000", "00:00:02.500", "00:00:02.000"]
+    assert captions[1].end == "00:00:04.500"  # the next starts earlier: fallback length
+    assert captions[2].end == "00:00:10.000"  # the last ends at the media end
+    assert "<v Ann &lt;A&gt;>Tom &amp; Jerry &lt;b&gt;" in text
+    assert "<v Speaker 2>Hello" in text
+
+
+def test_srt_prefixes_speaker_names() -> None:
+    text = exports.to_srt(exports.cues(SEGMENTS, SPEAKERS, None))
+    subtitles = list(srt.parse(text))
+    assert subtitles[0].content == "Ann <A>: Tom & Jerry <b>"
+    assert subtitles[1].content == "Speaker 2: Hello" and subtitles[2].content == "backwards"
+    assert subtitles[0].end == timedelta(milliseconds=2500)
+    assert subtitles[2].end == timedelta(milliseconds=4000)
+
+
+# -- envelope and entry point ------------------------------------------------------------------
+
+
+def _chunk(**kw: Any) -> ResultChunk:
+    return ResultChunk(transcription_id=TID, generation="1", attempt=1, seq=0, text="x\n", **kw)
+
+
+@pytest.mark.parametrize(
+    "data,match",
+    [
+        ({"message": {"data": "%%%notbase64", "messageId": "1"}}, "base64"),
+        ({"message": {"data": base64.b64encode(b"{not json").decode()}}, "ResultChunk"),
+        ({"message": {"data": base64.b64encode(b'{"seq": -1}').decode()}}, "ResultChunk"),
+        ({"msg": {}}, "envelope"),
+        ({"message": {"data": ""}}, "envelope"),
+    ],
+)
+def test_undecodable_messages_are_poison(data: dict[str, Any], match: str) -> None:
+    with pytest.raises(envelope.PoisonMessage, match=match):
+        envelope.decode(data)
+
+
+def test_a_chunk_decodes_from_a_push_body() -> None:
+    chunk = _chunk()
+    decoded, message = envelope.decode(push_body(chunk, "42"))
+    assert decoded == chunk and message.message_id == "42"
+
+
+@pytest.fixture
+def http(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo")
+    get_settings.cache_clear()
+    yield create_app(target="store_transcription", source="main.py").test_client()
+    get_settings.cache_clear()
+
+
+def test_entry_point_answers_500_to_poison_so_pubsub_retries(http: Any) -> None:
+    bad_base64 = push_body(b"")
+    bad_base64["message"]["data"] = "***"
+    assert http.post("/", json=bad_base64).status_code == 500
+    assert http.post("/", json=push_body(b"[1, 2]")).status_code == 500
+    event = {
+        "specversion": "1.0",
+        "id": "1",
+        "source": "//storage.googleapis.com/projects/_/buckets/b",
+        "type": "google.cloud.storage.object.v1.finalized",
+        "data": push_body(_chunk()),
+    }
+    response = http.post("/", json=event, headers={"Content-Type": "application/cloudevents+json"})
+    assert response.status_code == 500
+
+
+def test_the_store_never_imports_genai() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys, main; import functions.store.handler; print('google.genai' in sys.modules)"
+    env = {**os.environ, "GOOGLE_CLOUD_PROJECT": "p"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.strip() == "False"
+
+
+def test_committed_event_schema_matches_the_model() -> None:
+
+    from functions.store.events import CompletionEvent
+
+    committed = ROOT / "docs" / "schemas" / "completion-event.schema.json"
+    assert json.loads(committed.read_text()) == CompletionEvent.model_json_schema()

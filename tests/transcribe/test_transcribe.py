@@ -1,0 +1,385 @@
+"""Function A end to end, through functions-framework, against the Cloud Storage, Pub/Sub and
+Firestore emulators and the Gemini API stand-in (real google-genai SDK), in both SDK modes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from functions_framework import create_app
+
+import standin
+from functions.core import clients
+from functions.core.documents import transcription_id
+from functions.core.messages import ResultChunk
+from functions.core.settings import get_settings
+from functions.format.parser import StreamParser
+from functions.transcribe import gemini
+from stack.events import object_resource, storage_event
+from tests.conftest import PROJECT
+from tests.paths import ROOT
+
+pytestmark = pytest.mark.emulator
+
+MEDIA = ROOT / "tests" / "data" / "media"
+TRAILER = (ROOT / "tests" / "data" / "trailer.tsv.txt").read_text()
+
+
+@pytest.fixture(scope="module")
+def stand_in() -> Iterator[standin.StandIn]:
+    with standin.start(port=0, token_rate=0, chunk_chars=97) as server:
+        yield server
+
+
+@dataclass
+class Stack:
+    mode: str
+    app: Any
+    bucket: Any
+    subscription: str
+    stand_in: standin.StandIn
+
+    def upload(
+        self, local: str, name: str, content_type: str, metadata: dict[str, str] | None = None
+    ) -> Any:
+        blob = self.bucket.blob(name)
+        blob.metadata = metadata
+        blob.upload_from_filename(str(MEDIA / local), content_type=content_type)
+        return self.bucket.get_blob(name)
+
+    def deliver(self, blob: Any, event_id: str | None = None, age_s: float = 0) -> int:
+        time_ = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age_s)
+        headers, body = storage_event(object_resource(blob), event_id, time_)
+        return int(self.app.post("/", headers=headers, json=body).status_code)
+
+    def results(self, expect_final: int = 1, timeout: float = 20.0) -> list[ResultChunk]:
+        """Pull every chunk published until `expect_final` final chunks have arrived."""
+        subscriber = _subscriber()
+        chunks: list[ResultChunk] = []
+        deadline = time.monotonic() + timeout
+        while sum(c.final for c in chunks) < expect_final and time.monotonic() < deadline:
+            response = subscriber.pull(subscription=self.subscription, max_messages=100, timeout=5)
+            if response.received_messages:
+                subscriber.acknowledge(
+                    subscription=self.subscription,
+                    ack_ids=[m.ack_id for m in response.received_messages],
+                )
+            chunks += [
+                ResultChunk.model_validate_json(m.message.data) for m in response.received_messages
+            ]
+        return sorted(chunks, key=lambda c: (c.generation, c.attempt, c.seq))
+
+    def model_calls(self) -> list[dict[str, Any]]:
+        return [c for c in self.stand_in.calls() if c.get("method") != "countTokens"]
+
+
+def _bytes(local: str) -> bytes:
+    return (MEDIA / local).read_bytes()
+
+
+def _subscriber() -> Any:
+    from google.cloud import pubsub_v1
+
+    return pubsub_v1.SubscriberClient()
+
+
+@pytest.fixture(params=["vertex", "developer"])
+def stack(
+    request: pytest.FixtureRequest,
+    emulators: Any,
+    stand_in: standin.StandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    unique: str,
+) -> Stack:
+    bucket = clients.storage_client().create_bucket(f"uploads-{unique}")
+    topic = clients.publisher().create_topic(name=f"projects/{PROJECT}/topics/results-{unique}")
+    subscription = f"projects/{PROJECT}/subscriptions/results-{unique}"
+    _subscriber().create_subscription(name=subscription, topic=topic.name)
+    env = {
+        "TABSCRIBE_GEMINI_MODE": request.param,
+        "GEMINI_API_KEY": "test-key",
+        "TABSCRIBE_GEMINI_BASE_URL": stand_in.url,
+        "TABSCRIBE_RESULTS_TOPIC": f"results-{unique}",
+        "TABSCRIBE_FLUSH_ROWS": "4",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    gemini._client.cache_clear()
+    stand_in.reset()
+    app = create_app(target="transcribe_upload", source=str(ROOT / "main.py")).test_client()
+    return Stack(request.param, app, bucket, subscription, stand_in)
+
+
+def _text(chunks: list[ResultChunk], attempt: int | None = None) -> str:
+    last = attempt or max(c.attempt for c in chunks)
+    return "".join(c.text or "" for c in chunks if c.attempt == last)
+
+
+def _doc(blob: Any) -> dict[str, Any]:
+    db = clients.firestore_client()
+    tid = transcription_id(blob.bucket.name, blob.name)
+    return db.collection("transcriptions").document(tid).get().to_dict() or {}
+
+
+def test_upload_is_transcribed_and_streamed_in_order(stack: Stack) -> None:
+    blob = stack.upload("clip.mp4", "uploads/alice/trailer.mp4", "video/mp4", {"title": "Trailer"})
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.mp4"))
+    assert stack.deliver(blob) == 200
+
+    chunks = stack.results()
+    assert [c.seq for c in chunks] == list(range(len(chunks))) and len(chunks) >= 4
+    assert chunks[-1].final and chunks[-1].outcome == "completed"
+    assert chunks[-1].finish_reason == "STOP" and chunks[-1].usage is not None
+    assert chunks[-1].usage.prompt_tokens > 0 and chunks[-1].usage.output_tokens > 0
+    assert _text(chunks) == TRAILER
+    for chunk in chunks[:-1]:  # each chunk parses alone from its recorded state
+        assert StreamParser(state=chunk.state).feed(chunk.text or "")
+    (call,) = stack.model_calls()
+    assert call["mime_type"] == "video/mp4" and call["status"] == 200
+    # the server's deadline trails the budget, so our own budget check ends a long stream first
+    assert int(call["server_timeout"]) > get_settings().time_budget_s
+    if stack.mode == "vertex":
+        assert call["file_uri"] == f"gs://{blob.bucket.name}/{blob.name}"
+    else:
+        assert call["file_uri"].startswith("https://") and "/files/" in call["file_uri"]
+    doc = _doc(blob)
+    assert doc["owner"] == "alice" and doc["status"] == "processing"  # the store finishes it
+    assert doc["run"] == {"generation": str(blob.generation), "attempt": 1}
+    assert list(doc["finished_runs"]) == [f"g{blob.generation}a1"]
+    assert doc["duration_ms"] == pytest.approx(2500, abs=150) and doc["has_video"] is True
+    assert doc["plan"]["media_resolution"] == "medium" and doc["plan"]["seed"] == 42
+
+
+def test_duplicate_events_call_the_model_once(stack: Stack) -> None:
+    blob = stack.upload("voice.m4a", "uploads/bob/call.m4a", "audio/mp4")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.m4a"))
+    assert stack.deliver(blob, event_id="evt-1") == 200
+    assert stack.deliver(blob, event_id="evt-1") == 200  # redelivery of the same event
+    assert stack.deliver(blob, event_id="evt-2") == 200  # a duplicate with another id
+    assert len(stack.model_calls()) == 1
+    assert [c.final for c in stack.results()].count(True) == 1
+
+
+def test_overwrite_starts_a_new_generation(stack: Stack) -> None:
+    first = stack.upload("voice.m4a", "uploads/bob/memo.m4a", "audio/mp4")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.m4a"))
+    assert stack.deliver(first) == 200
+    second = stack.upload("voice.mp3", "uploads/bob/memo.m4a", "audio/mpeg")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    assert stack.deliver(second) == 200
+    assert stack.deliver(first) == 200  # a late duplicate of the old generation: stale
+    finals = [c for c in stack.results(expect_final=2) if c.final]
+    assert [f.generation for f in finals] == sorted([str(first.generation), str(second.generation)])
+    assert len(stack.model_calls()) == 2
+    assert _doc(second)["run"]["generation"] == str(second.generation)
+    assert _doc(second)["source"]["content_type"] == "audio/mpeg"
+
+
+@pytest.mark.parametrize(
+    ("local", "content_type", "reason"),
+    [
+        ("notes.txt", "video/mp4", "unrecognised header"),
+        ("clip.mkv", "video/x-matroska", "Matroska"),
+    ],
+)
+def test_non_media_is_rejected_without_a_model_call(
+    stack: Stack, local: str, content_type: str, reason: str
+) -> None:
+    blob = stack.upload(local, f"uploads/carol/{local}", content_type)
+    assert stack.deliver(blob) == 200
+    (final,) = stack.results()
+    assert final.final and final.outcome == "rejected" and reason in (final.reason or "")
+    assert stack.model_calls() == []
+
+
+def test_empty_file_and_bad_overrides_are_rejected(stack: Stack) -> None:
+    empty = stack.bucket.blob("uploads/carol/empty.mp4")
+    empty.upload_from_string(b"", content_type="video/mp4")
+    assert stack.deliver(stack.bucket.get_blob(empty.name)) == 200
+    bad = stack.upload("clip.mp4", "uploads/carol/bad.mp4", "video/mp4", {"fps": "60"})
+    assert stack.deliver(bad) == 200
+    reasons = sorted(c.reason or "" for c in stack.results(expect_final=2))
+    assert "empty" in reasons[1] and "fps" in reasons[0]
+    assert stack.model_calls() == []
+
+
+def test_the_header_decides_over_a_generic_declared_type(stack: Stack) -> None:
+    blob = stack.upload("clip.webm", "uploads/ann/screen", "application/octet-stream")
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.webm"))
+    assert stack.deliver(blob) == 200
+    assert stack.results()[-1].outcome == "completed"
+    (call,) = stack.model_calls()
+    assert call["mime_type"] == "video/webm"  # what Gemini is told comes from the header
+    media = _doc(blob)["media"]
+    assert media["declared_type"] == "application/octet-stream"
+    assert media["mime_type"] == "video/webm" and media["container"] == "WebM"
+
+
+def test_outside_the_input_prefix_is_ignored(stack: Stack) -> None:
+    blob = stack.upload("clip.mp4", "results/x/clip.mp4", "video/mp4")
+    assert stack.deliver(blob) == 200
+    assert stack.results(expect_final=1, timeout=2) == []
+    assert _doc(blob) == {}
+
+
+def test_stale_event_is_failed_not_retried(stack: Stack) -> None:
+    blob = stack.upload("clip.mp4", "uploads/dan/old.mp4", "video/mp4")
+    assert stack.deliver(blob, age_s=2 * 24 * 3600) == 200
+    (final,) = stack.results()
+    assert final.outcome == "failed" and "stale" in (final.reason or "")
+    assert stack.model_calls() == []
+
+
+def test_overrides_reach_the_request(stack: Stack) -> None:
+    metadata = {"model": "gemini-2.5-pro", "media_resolution": "low", "fps": "2"}
+    blob = stack.upload("clip.mp4", "uploads/erin/talk.mp4", "video/mp4", metadata)
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.mp4"))
+    assert stack.deliver(blob) == 200
+    assert stack.results()[-1].outcome == "completed"
+    (call,) = stack.model_calls()
+    config = call["generation_config"]
+    assert call["model"] == "gemini-2.5-pro"
+    assert config["mediaResolution"] == "MEDIA_RESOLUTION_LOW"
+    thinking = {k.replace("_", "").lower(): v for k, v in config["thinkingConfig"].items()}
+    assert thinking["thinkingbudget"] == 128  # the SDK's key spelling varies by version
+
+
+def test_oversize_chunks_go_by_claim_check(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABSCRIBE_MAX_MESSAGE_BYTES", "1024")
+    monkeypatch.setenv("TABSCRIBE_FLUSH_ROWS", "100")
+    get_settings.cache_clear()
+    blob = stack.upload("voice.wav", "uploads/fay/long.wav", "audio/wav")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.wav"))
+    assert stack.deliver(blob) == 200
+    chunks = stack.results()
+    parked = [c for c in chunks if c.text_uri]
+    assert parked, "a chunk over 1 KiB must travel by claim check"
+    texts = []
+    for chunk in chunks:
+        if chunk.text_uri:
+            bucket, _, name = chunk.text_uri.removeprefix("gs://").partition("/")
+            assert name.startswith("results/") and not name.startswith("uploads/")
+            texts.append(clients.storage_client().bucket(bucket).blob(name).download_as_text())
+        else:
+            texts.append(chunk.text or "")
+    assert "".join(texts) == TRAILER
+
+
+FAULTS = [
+    # fault, outcome, model calls, finish reason, reason contains
+    ({"status": 429, "times": 2}, "completed", 3, "STOP", None),
+    ({"status": 500, "times": 1}, "completed", 2, "STOP", None),
+    ({"status": 503, "times": 1}, "completed", 2, "STOP", None),
+    ({"status": 504, "times": 1}, "completed", 2, "STOP", None),
+    ({"error_after_chars": 700, "error_status": 503, "times": 1}, "completed", 2, "STOP", None),
+    ({"drop_after_chars": 700, "times": 1}, "completed", 2, "STOP", None),
+    ({"max_tokens_after_chars": 500, "times": 1}, "completed", 1, "MAX_TOKENS", "output token"),
+    ({"safety_after_chars": 200, "times": 1}, "blocked", 1, None, "SAFETY"),
+    ({"prompt_block": "SAFETY", "times": 1}, "blocked", 1, None, "prompt was blocked"),
+    ({"status": 400, "times": 1}, "failed", 1, None, "400"),
+    ({"malformed": True, "times": 1}, "completed", 1, "STOP", None),
+]
+
+
+@pytest.mark.parametrize(("fault", "outcome", "calls", "finish", "reason"), FAULTS)
+def test_fault_matrix(
+    stack: Stack,
+    fault: dict[str, Any],
+    outcome: str,
+    calls: int,
+    finish: str | None,
+    reason: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("functions.transcribe.handler.MAX_BACKOFF_S", 0.05)
+    blob = stack.upload("voice.flac", "uploads/gus/fault.flac", "audio/flac")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.flac"))
+    stack.stand_in.configure(faults=[fault])
+    assert stack.deliver(blob) == 200
+    chunks = stack.results()
+    final = chunks[-1]
+    assert final.final and final.outcome == outcome
+    assert len(stack.model_calls()) == calls and final.attempt == calls
+    if finish:
+        assert final.finish_reason == finish
+    if reason:
+        assert reason in (final.reason or "")
+    if outcome == "completed" and finish == "STOP" and "malformed" not in fault:
+        assert _text(chunks) == TRAILER  # the run that completed is whole
+    if "error_after_chars" in fault or "drop_after_chars" in fault:
+        assert any(c.attempt == 1 for c in chunks), "the broken attempt had published rows"
+
+
+def _with_budget(
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+    budget_s: float,
+    local: str,
+    name: str,
+    fault: dict[str, Any],
+) -> Any:
+    """Upload `local` as `name` under a time budget of `budget_s`, with `fault` on every call."""
+    monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", str(budget_s))
+    get_settings.cache_clear()
+    blob = stack.upload(local, name, mimetypes.guess_type(local)[0] or "")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes(local))
+    stack.stand_in.configure(faults=[fault])
+    return blob
+
+
+def test_transient_failure_past_the_budget_raises_for_a_platform_retry(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blob = _with_budget(stack, monkeypatch, 5, "voice.ogg", "uploads/hal/busy.ogg", {"status": 503})
+    assert stack.deliver(blob, event_id="evt-busy") == 500  # functions-framework: retry me
+    assert stack.results(timeout=2) == []
+    stack.stand_in.configure(faults=[])
+    assert stack.deliver(blob, event_id="evt-busy") == 200  # the platform's retry takes over
+    final = stack.results()[-1]
+    assert final.outcome == "completed" and final.attempt == 2
+
+
+def test_a_stalled_first_byte_is_bounded_by_the_budget(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("functions.transcribe.handler.MIN_CALL_S", 0.5)
+    stalled = {"first_byte_delay_s": 6}
+    blob = _with_budget(stack, monkeypatch, 2, "voice.ogg", "uploads/ida/stalled.ogg", stalled)
+    started = time.monotonic()
+    assert stack.deliver(blob, event_id="evt-stalled") == 500  # timed out: the platform retries
+    assert time.monotonic() - started < 5
+    assert stack.results(timeout=2) == []
+
+
+def test_a_stream_outlasting_the_budget_keeps_what_was_written(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = {"token_rate": 100}  # about 4 s for the whole answer
+    blob = _with_budget(stack, monkeypatch, 2, "voice.mp3", "uploads/jo/slow.mp3", slow)
+    assert stack.deliver(blob) == 200
+    chunks = stack.results()
+    final = chunks[-1]
+    assert final.outcome == "completed" and final.finish_reason == "TIME_BUDGET"
+    assert "time budget" in (final.reason or "") and len(stack.model_calls()) == 1
+    assert 0 < len(_text(chunks)) < len(TRAILER) and TRAILER.startswith(_text(chunks))
+
+
+def test_a_late_attempt_cut_by_the_budget_is_retried_by_the_platform(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("functions.transcribe.handler.MIN_CALL_S", 0.5)
+    monkeypatch.setattr("functions.transcribe.handler.MAX_BACKOFF_S", 0.05)
+    slow_failure = {"status": 503, "first_byte_delay_s": 3.5, "times": 1}
+    blob = _with_budget(stack, monkeypatch, 10, "voice.mp3", "uploads/kai/late.mp3", slow_failure)
+    # the retry starts 3.5-6 s into a 10 s budget (developer mode uploads first) and would need
+    # 9 s more
+    stack.stand_in.configure(faults=[slow_failure, {"token_rate": 40, "times": 1}])
+    assert stack.deliver(blob, event_id="evt-late") == 500  # not a cut-off "completed"
+    assert len(stack.model_calls()) == 2
+    assert not any(chunk.final for chunk in stack.results(expect_final=1, timeout=3))
