@@ -11,33 +11,19 @@ import csv
 import re
 from collections.abc import Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from functions.format.models import (
-    MAX_FIELD_CHARS,
-    MAX_TEXT_CHARS,
-    MAX_VOICE_ID,
-    Issue,
-    ParseResult,
-    Segment,
-    Speaker,
-)
+from functions.format.models import Issue, ParseResult, Segment, Speaker
+from functions.format.rows import Columns, IssueLog, Row, RowBuilder
 from functions.format.tables import (
-    ABSORBING_COLUMN,
     COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     Table,
     column_of,
     find_tags,
-    is_unknown,
-    parse_timecode,
     parse_voice,
-    unescape_entities,
-    unquote,
 )
-
-Row = Segment | Speaker
 
 
 class ParserState(BaseModel):
@@ -56,7 +42,6 @@ class ParserState(BaseModel):
 
 MAX_LINE_CHARS = 20_000
 _PIPE_RULE = re.compile(r"^[\s|:\-]+$")
-_CANONICAL_TRANSCRIPT = COLUMNS[Table.TRANSCRIPT]  # start, voice, text
 _ARTICLE_TRANSCRIPT = ("start", "text", "voice")  # seed 001's column order
 
 
@@ -66,19 +51,14 @@ class StreamParser:
     def __init__(self, duration_ms: int | None = None, state: ParserState | None = None) -> None:
         """`state`: resume where another parser stood (`state()`); a resumed parser sees only part
         of the output, so it leaves the cross-table checks (`check_voices`) to its caller."""
-        self.duration_ms = duration_ms
-        self.segments: list[Segment] = []
-        self.speakers: dict[int, Speaker] = {}
-        self.issues: list[Issue] = []
+        self._log = IssueLog()
+        self._rows = RowBuilder(self._log, duration_ms)
         self._buffer = ""
         self._line_no = 0
         self._table: Table | None = None
-        self._columns: tuple[str | None, ...] | None = None
+        self._columns: Columns | None = None
         self._delimiter = "\t"
         self._seen: set[Table] = set()
-        self._last_start = -1
-        self._over_cap = 0  # rows whose voice ID is above MAX_VOICE_ID: one issue counts them
-        self._over_cap_first = self._over_cap_issue = -1  # the first such voice, its issue's index
         self._closed = False
         self._whole = state is None
         if state is not None:
@@ -88,7 +68,19 @@ class StreamParser:
                 state.delimiter,
             )
             self._seen, self._line_no = set(state.seen), state.line
-            self._last_start = state.last_start_ms
+            self._rows.last_start_ms = state.last_start_ms
+
+    @property
+    def segments(self) -> list[Segment]:
+        return self._rows.segments
+
+    @property
+    def speakers(self) -> dict[int, Speaker]:
+        return self._rows.speakers
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self._log.issues
 
     def state(self) -> ParserState:
         """The state between two lines (raises inside a line: feed whole lines to use it)."""
@@ -100,7 +92,7 @@ class StreamParser:
             delimiter=self._delimiter,
             seen=tuple(sorted(self._seen)),
             line=self._line_no,
-            last_start_ms=self._last_start,
+            last_start_ms=self._rows.last_start_ms,
         )
 
     # -- input -------------------------------------------------------------------------------
@@ -121,6 +113,7 @@ class StreamParser:
                 self._line(self._buffer, rows, last=True)
                 self._buffer = ""
             self._closed = True
+            self._log.line = None  # end-of-output issues have no line
             self._finish()
         return rows
 
@@ -132,7 +125,7 @@ class StreamParser:
 
     def result(self) -> ParseResult:
         return ParseResult(
-            segments=assign_end_times(self.segments, self.duration_ms),
+            segments=assign_end_times(self.segments, self._rows.duration_ms),
             speakers=sorted(self.speakers.values(), key=lambda s: s.voice),
             complete=self.complete,
             issues=self.issues,
@@ -146,11 +139,11 @@ class StreamParser:
     # -- lines and tags ----------------------------------------------------------------------
 
     def _issue(self, code: str, message: str) -> None:
-        line = None if self._closed else self._line_no  # end-of-output issues have no line
-        self.issues.append(Issue(code=code, message=message, line=line))
+        self._log.add(code, message)
 
     def _line(self, line: str, rows: list[Row], last: bool) -> None:
         self._line_no += 1
+        self._log.line = self._line_no
         if line.endswith("\r"):
             line = line[:-1]
         if len(line) > MAX_LINE_CHARS:
@@ -256,7 +249,7 @@ class StreamParser:
         self._columns = self._assumed_columns(line)
         return False
 
-    def _header_columns(self, table: Table, line: str) -> tuple[str | None, ...] | None:
+    def _header_columns(self, table: Table, line: str) -> Columns | None:
         cells = _split(line, _delimiter_of(line))
         columns = tuple(column_of(table, cell) for cell in cells)
         named = [c for c in columns if c]
@@ -265,7 +258,7 @@ class StreamParser:
             return columns
         return None
 
-    def _assumed_columns(self, first_row: str) -> tuple[str | None, ...]:
+    def _assumed_columns(self, first_row: str) -> Columns:
         """No header: the canonical order, or seed 001's `start, text, voice` if the row fits it."""
         assert self._table is not None
         cells = self._split(first_row)
@@ -291,17 +284,7 @@ class StreamParser:
         header_like = not cells[0][:1].isdigit()  # data rows start with a timecode or voice id
         if header_like and any(column_of(t, cells[0]) for t in Table) and self._header_row(line):
             return None
-        try:
-            if len(cells) == 3 and self._columns == _CANONICAL_TRANSCRIPT and not header_like:
-                return self._segment(*cells)  # the common row, straight to its fields
-            values = self._fit(cells)
-            if self._table is Table.TRANSCRIPT:
-                text = values.get("text", "")
-                return self._segment(values.get("start", ""), values.get("voice", ""), text)
-            return self._speaker(values)
-        except ValidationError as exc:
-            self._issue("invalid_row", f"row dropped: {exc.errors()[0]['msg']}")
-            return None
+        return self._rows.row(self._table, self._columns, cells, header_like)
 
     def _header_row(self, line: str) -> bool:
         """A header inside a table: its own repeated, or the next table's with no tags between."""
@@ -319,109 +302,6 @@ class StreamParser:
             return True
         return False
 
-    def _fit(self, cells: list[str]) -> dict[str, str]:
-        """Map cells to columns; surplus cells (stray tabs) go back into the absorbing column."""
-        assert self._table is not None and self._columns is not None
-        columns = self._columns
-        surplus = len(cells) - len(columns)
-        if surplus > 0:
-            absorbing = ABSORBING_COLUMN[self._table]
-            if absorbing in columns:
-                at = columns.index(absorbing)
-                joined = " ".join(c for c in cells[at : at + surplus + 1] if c)
-                cells = [*cells[:at], joined, *cells[at + surplus + 1 :]]
-            else:
-                cells = cells[: len(columns)]
-            self._issue("extra_fields", f"{surplus} surplus field(s) merged into {absorbing!r}")
-        elif surplus < 0:
-            self._issue("missing_fields", f"{-surplus} field(s) missing")
-        values = dict(zip(columns, cells, strict=False))
-        if None not in values:
-            return values  # type: ignore[return-value]  # no None key
-        del values[None]  # an unknown header column: ignored (reported with the header)
-        return values  # type: ignore[return-value]  # no None key left
-
-    def _clean(self, value: str, limit: int) -> str:
-        value = value.strip()
-        if len(value) <= limit and '"' not in value and "&" not in value:
-            return value  # the common case, kept fast
-        value, quoted = unquote(value)
-        if quoted:
-            self._issue("quoted_field", "surrounding quotes removed")
-        value, escaped = unescape_entities(value)
-        if escaped:
-            self._issue("html_entity", "HTML entities decoded")
-        value = value.strip()
-        if len(value) > limit:
-            self._issue("field_too_long", f"field cut to {limit} characters")
-            value = value[:limit]
-        return value
-
-    def _segment(self, start_raw: str, voice_raw: str, text_raw: str) -> Segment | None:
-        text = self._clean(text_raw, MAX_TEXT_CHARS)
-        voice = parse_voice(voice_raw)
-        if not text and voice is None and voice_raw and not is_unknown(voice_raw):
-            text, voice_raw = self._clean(voice_raw, MAX_TEXT_CHARS), ""  # `start, text` only
-            self._issue("missing_voice", "row has no voice column; text taken from it")
-        start = parse_timecode(start_raw)
-        if start is None:
-            self._issue("bad_timecode", f"row dropped: {start_raw[:40]!r} is not a timecode")
-            return None
-        if not text:
-            self._issue("empty_text", "row dropped: no text")
-            return None
-        if voice is None:
-            if voice_raw and not is_unknown(voice_raw):
-                self._issue("bad_voice", f"{voice_raw[:40]!r} is not a voice id; voice unknown")
-        elif voice > MAX_VOICE_ID:
-            self._cap_voice(voice)
-            voice = None
-        if start < self._last_start or (self.duration_ms is not None and start > self.duration_ms):
-            self._check_time(start)
-        self._last_start = start
-        segment = Segment(start_ms=start, voice=voice, text=text)
-        self.segments.append(segment)
-        return segment
-
-    def _cap_voice(self, voice: int) -> None:
-        """One issue, at the first row over the voice cap, counting every such row."""
-        if not self._over_cap:
-            self._over_cap_first, self._over_cap_issue = voice, len(self.issues)
-            self._issue("too_many_voices", "")
-        self._over_cap += 1
-        message = (
-            f"{self._over_cap} row(s) with a voice ID above {MAX_VOICE_ID}, the cap on distinct "
-            f"voices (first: voice {self._over_cap_first}); voice unknown"
-        )
-        issue = self.issues[self._over_cap_issue]
-        self.issues[self._over_cap_issue] = issue.model_copy(update={"message": message})
-
-    def _check_time(self, start: int) -> None:
-        if start < self._last_start:
-            self._issue("timecode_backwards", f"starts at {start} ms, before {self._last_start} ms")
-        if self.duration_ms is not None and start > self.duration_ms:
-            self._issue("past_media_end", f"starts at {start} ms, after the media's end")
-
-    def _speaker(self, values: dict[str, str]) -> Speaker | None:
-        voice_raw = values.get("voice", "")
-        voice = parse_voice(voice_raw)
-        if voice is None:
-            self._issue("bad_voice", f"speaker row dropped: {voice_raw[:40]!r} is not a voice id")
-            return None
-        if voice in self.speakers:
-            self._issue("duplicate_speaker", f"voice {voice} listed again; first row kept")
-            return None
-        fields = {
-            name: None if is_unknown(value) else self._clean(value, MAX_FIELD_CHARS) or None
-            for name, value in values.items()
-            if name != "voice"
-        }
-        evidence = fields.get("evidence")
-        evidence_ms = parse_timecode(evidence) if evidence else None
-        speaker = Speaker(voice=voice, evidence_ms=evidence_ms, **fields)
-        self.speakers[voice] = speaker
-        return speaker
-
     # -- end of output -----------------------------------------------------------------------
 
     def _finish(self) -> None:
@@ -434,7 +314,7 @@ class StreamParser:
         if self._whole:
             placeholders, issues = check_voices(self.segments, self.speakers.values())
             self.speakers.update((p.voice, p) for p in placeholders)
-            self.issues += issues
+            self.issues.extend(issues)
 
 
 def check_voices(

@@ -1,6 +1,7 @@
 """Function B, `store`: results-topic chunks → Firestore pages, completion event, exports.
 
-Modules: `envelope` (decode the Pub/Sub message), `state` (pure bookkeeping: pages, statistics,
-issues), `ledger` (one guarded Firestore commit per chunk: order, duplicates, runs), `finish`
-(exports and the completion event), `handler` (the flow), `clients` (lazy, once per instance).
+The flow, one module a step: `handler` (the entry) → `envelope` (decode the Pub/Sub message) →
+`ledger` (decide: superseded, duplicate, buffered or applied) → `state` (pure bookkeeping: pages,
+statistics, issues) → `writes` (the chunk's writes, one guarded commit) → `finish` (exports and
+the completion event, `events`; `cost` estimates the run's price).
 """

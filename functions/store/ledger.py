@@ -22,18 +22,17 @@ from typing import Any, Literal
 from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
-from functions.core.documents import PAGES, TRANSCRIPTIONS, Status
+from functions.core.documents import TRANSCRIPTIONS, Status
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
 from functions.format.parser import StreamParser
 from functions.store.cost import estimate_cost
-from functions.store.state import Page, Run, RunState
+from functions.store.state import Run, RunState
+from functions.store.writes import PENDING, WritePlan, pending_id
 
-PENDING = "pending"
 MAX_ATTEMPTS = 10
 # What a commit guarded by the document's state raises when the document changed since the read.
 CHANGED = (api_errors.FailedPrecondition, api_errors.Conflict)
-MAX_PENDING_BYTES = 900_000  # a buffered chunk must fit in one document
 
 Action = Literal["superseded", "duplicate", "buffered", "applied"]
 TextLoader = Callable[[ResultChunk], str]
@@ -63,10 +62,6 @@ def record(chunk: ResultChunk, load_text: TextLoader) -> Recorded:
         except CHANGED:
             time.sleep(random.uniform(0, 0.05 * (attempt + 1)))  # let the other writer finish
     raise RuntimeError(f"chunk {chunk.seq}: the document kept changing; Pub/Sub will redeliver")
-
-
-def pending_id(generation: str, attempt: int, seq: int) -> str:
-    return f"{generation}-{attempt}-{seq:06d}"
 
 
 def current_run(doc: dict[str, Any] | None) -> Run | None:
@@ -99,7 +94,7 @@ def _record(
             "duplicate", run, finished=finished, event_pending=finished and not published
         )
 
-    plan = _Plan(client, ref, snapshot.update_time, run, (doc or {}).get("owner"))
+    plan = WritePlan(client, ref, snapshot.update_time, run, (doc or {}).get("owner"))
     if state is None:
         state = RunState.fresh(run)
         plan.reset(doc, run)
@@ -191,112 +186,3 @@ def event_id(transcription_id: str, run: Run) -> str:
 
 def event_type(status: Status) -> str:
     return f"dev.tabscribe.transcription.{status.value}"
-
-
-def _pending_of(chunk: ResultChunk) -> str:
-    return pending_id(chunk.generation, chunk.attempt, chunk.seq)
-
-
-# Terminal fields of a previous run, cleared when a new run starts.
-_RUN_FIELDS = (
-    "reason",
-    "complete",
-    "finish_reason",
-    "usage",
-    "cost",
-    "timings",
-    "finished_at",
-    "event",
-    "exports",
-)
-
-
-class _Plan:
-    """The writes of one chunk, committed together, guarded by the document's state as read."""
-
-    def __init__(
-        self,
-        client: firestore.Client,
-        ref: firestore.DocumentReference,
-        read_at: Any,
-        run: Run,
-        owner: Any,
-    ) -> None:
-        self.client, self.ref, self.run, self.owner = client, ref, run, owner
-        self.read_at = read_at  # the document's update time as read: the commit's precondition
-        self.batch = client.batch()
-        self._writes: list[Callable[[], None]] = []
-        self._reset_fields: dict[str, Any] = {}
-
-    def reset(self, doc: dict[str, Any] | None, run: Run) -> None:
-        """A new run: delete the previous runs' pages and buffered chunks; clear the outcome.
-
-        Both are listed rather than taken from the document's cursor: a new generation's claim
-        replaces the whole document, cursor included, while the old pages remain. Whoever writes
-        a page or a buffered chunk also writes the document, so one written after this listing
-        fails our commit's precondition, and we list again.
-        """
-        for collection in (PAGES, PENDING):
-            for snapshot in self.ref.collection(collection).select([]).stream():
-                self._delete(snapshot.reference)
-        self._reset_fields = dict.fromkeys(_RUN_FIELDS)
-        transcriber_run = (doc or {}).get("run")
-        if doc is None or transcriber_run is None or Run(**transcriber_run).key < run.key:
-            self._reset_fields |= {"status": Status.PROCESSING.value, "run": run.model_dump()}
-
-    def _delete(self, ref: firestore.DocumentReference) -> None:
-        self._writes.append(lambda: self.batch.delete(ref))
-
-    def buffer(self, chunk: ResultChunk) -> None:
-        body = chunk.model_dump_json()
-        if len(body.encode()) > MAX_PENDING_BYTES:
-            raise RuntimeError(f"chunk {chunk.seq} arrived early and is too large to buffer")
-        ref = self.ref.collection(PENDING).document(_pending_of(chunk))
-        self._writes.append(lambda: self.batch.set(ref, {"chunk": body}))
-
-    def delete_pending(self, chunk: ResultChunk) -> None:
-        self._delete(self.ref.collection(PENDING).document(_pending_of(chunk)))
-
-    def pages(self, pages: list[Page]) -> None:
-        for page in pages:
-            self._writes.append(lambda page=page: self._write_page(page))  # type: ignore[misc]
-
-    def _write_page(self, page: Page) -> None:
-        segments = page.segments
-        self.batch.set(
-            self.ref.collection(PAGES).document(page.doc_id),
-            {
-                "index": page.index,
-                "owner": self.owner,
-                "run": self.run.model_dump(),
-                "count": len(segments),
-                "first_start_ms": segments[0]["start_ms"],
-                "last_start_ms": segments[-1]["start_ms"],
-                "segments": segments,
-            },
-        )
-
-    def document(
-        self,
-        doc: dict[str, Any] | None,
-        state: RunState,
-        final: dict[str, Any],
-        duration_ms: int | None,
-    ) -> None:
-        fields = {**self._reset_fields, **state.fields(duration_ms), **final}
-        if final.get("status") == Status.COMPLETED.value:
-            fields["progress"]["fraction"] = 1.0
-        fields["updated_at"] = firestore.SERVER_TIMESTAMP
-        if doc is None:  # fails if someone created it since our read
-            fields |= {"owner": None, "source": None, "created_at": firestore.SERVER_TIMESTAMP}
-            self._writes.append(lambda: self.batch.create(self.ref, fields))
-        else:  # fails if anyone wrote it since our read
-            unchanged = self.client.write_option(last_update_time=self.read_at)
-            self._writes.append(lambda: self.batch.update(self.ref, fields, option=unchanged))
-
-    def commit(self) -> int:
-        """Commit every write at once; raises one of `CHANGED` if the document changed."""
-        for write in self._writes:
-            write()
-        self.batch.commit()
-        return len(self._writes)

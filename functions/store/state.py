@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.core.documents import PAGE_SEGMENTS
 from functions.core.messages import ResultChunk
 from functions.format.models import Issue, Segment, Speaker
-from functions.format.parser import Row, check_voices
+from functions.format.parser import check_voices
+from functions.format.rows import Row
 
 PAGE_BYTES = 250_000  # and a byte cap, so a page stays far below Firestore's 1 MiB
 SEGMENT_OVERHEAD = 48  # estimated bytes of a stored segment besides its text

@@ -1,0 +1,133 @@
+"""The writes of one chunk, planned while the ledger decides and committed together at the end.
+
+Every write rides in one batch whose document write is guarded by the document's update time as
+read (docs/decisions/0003-store-idempotency.md): if anyone wrote the document since, nothing of
+the batch lands and the ledger reads and decides again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from google.cloud import firestore
+
+from functions.core.documents import PAGES, Status
+from functions.core.messages import ResultChunk
+from functions.store.state import Page, Run, RunState
+
+PENDING = "pending"
+MAX_PENDING_BYTES = 900_000  # a buffered chunk must fit in one document
+
+
+def pending_id(generation: str, attempt: int, seq: int) -> str:
+    return f"{generation}-{attempt}-{seq:06d}"
+
+
+def _pending_of(chunk: ResultChunk) -> str:
+    return pending_id(chunk.generation, chunk.attempt, chunk.seq)
+
+
+# Terminal fields of a previous run, cleared when a new run starts.
+_RUN_FIELDS = (
+    "reason",
+    "complete",
+    "finish_reason",
+    "usage",
+    "cost",
+    "timings",
+    "finished_at",
+    "event",
+    "exports",
+)
+
+
+class WritePlan:
+    """The writes of one chunk, committed together, guarded by the document's state as read."""
+
+    def __init__(
+        self,
+        client: firestore.Client,
+        ref: firestore.DocumentReference,
+        read_at: Any,
+        run: Run,
+        owner: Any,
+    ) -> None:
+        self.client, self.ref, self.run, self.owner = client, ref, run, owner
+        self.read_at = read_at  # the document's update time as read: the commit's precondition
+        self.batch = client.batch()
+        self._writes: list[Callable[[], None]] = []
+        self._reset_fields: dict[str, Any] = {}
+
+    def reset(self, doc: dict[str, Any] | None, run: Run) -> None:
+        """A new run: delete the previous runs' pages and buffered chunks; clear the outcome.
+
+        Both are listed rather than taken from the document's cursor: a new generation's claim
+        replaces the whole document, cursor included, while the old pages remain. Whoever writes
+        a page or a buffered chunk also writes the document, so one written after this listing
+        fails our commit's precondition, and we list again.
+        """
+        for collection in (PAGES, PENDING):
+            for snapshot in self.ref.collection(collection).select([]).stream():
+                self._delete(snapshot.reference)
+        self._reset_fields = dict.fromkeys(_RUN_FIELDS)
+        transcriber_run = (doc or {}).get("run")
+        if doc is None or transcriber_run is None or Run(**transcriber_run).key < run.key:
+            self._reset_fields |= {"status": Status.PROCESSING.value, "run": run.model_dump()}
+
+    def _delete(self, ref: firestore.DocumentReference) -> None:
+        self._writes.append(lambda: self.batch.delete(ref))
+
+    def buffer(self, chunk: ResultChunk) -> None:
+        body = chunk.model_dump_json()
+        if len(body.encode()) > MAX_PENDING_BYTES:
+            raise RuntimeError(f"chunk {chunk.seq} arrived early and is too large to buffer")
+        ref = self.ref.collection(PENDING).document(_pending_of(chunk))
+        self._writes.append(lambda: self.batch.set(ref, {"chunk": body}))
+
+    def delete_pending(self, chunk: ResultChunk) -> None:
+        self._delete(self.ref.collection(PENDING).document(_pending_of(chunk)))
+
+    def pages(self, pages: list[Page]) -> None:
+        for page in pages:
+            self._writes.append(lambda page=page: self._write_page(page))  # type: ignore[misc]
+
+    def _write_page(self, page: Page) -> None:
+        segments = page.segments
+        self.batch.set(
+            self.ref.collection(PAGES).document(page.doc_id),
+            {
+                "index": page.index,
+                "owner": self.owner,
+                "run": self.run.model_dump(),
+                "count": len(segments),
+                "first_start_ms": segments[0]["start_ms"],
+                "last_start_ms": segments[-1]["start_ms"],
+                "segments": segments,
+            },
+        )
+
+    def document(
+        self,
+        doc: dict[str, Any] | None,
+        state: RunState,
+        final: dict[str, Any],
+        duration_ms: int | None,
+    ) -> None:
+        fields = {**self._reset_fields, **state.fields(duration_ms), **final}
+        if final.get("status") == Status.COMPLETED.value:
+            fields["progress"]["fraction"] = 1.0
+        fields["updated_at"] = firestore.SERVER_TIMESTAMP
+        if doc is None:  # fails if someone created it since our read
+            fields |= {"owner": None, "source": None, "created_at": firestore.SERVER_TIMESTAMP}
+            self._writes.append(lambda: self.batch.create(self.ref, fields))
+        else:  # fails if anyone wrote it since our read
+            unchanged = self.client.write_option(last_update_time=self.read_at)
+            self._writes.append(lambda: self.batch.update(self.ref, fields, option=unchanged))
+
+    def commit(self) -> int:
+        """Commit every write at once; raises one of `CHANGED` if the document changed."""
+        for write in self._writes:
+            write()
+        self.batch.commit()
+        return len(self._writes)
