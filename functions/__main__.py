@@ -1,4 +1,4 @@
-"""Command line: `python -m functions parse FILE|-`, `… prompt`, `… schema`."""
+"""Command line: `python -m functions parse FILE|-`, `… prompt`, `… schema`, `… models`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     commands.add_parser("schema", help="print the JSON Schema of the results-topic message")
+    commands.add_parser("models", help="print the model catalog as JSON (the default marked)")
 
     args = cli.parse_args(argv)
     if getattr(args, "duration", None) is not None and args.duration < 0:
@@ -46,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         from functions.core.messages import ResultChunk
 
         sys.stdout.write(json.dumps(ResultChunk.model_json_schema(), indent=2) + "\n")
+        return 0
+    if args.command == "models":
+        from functions.core.catalog import catalog
+
+        sys.stdout.write(json.dumps(catalog().view(), indent=2) + "\n")
         return 0
     if args.command == "prompt":
         sys.stdout.write(build_prompt(args.duration, not args.audio_only, dict(args.metadata)))

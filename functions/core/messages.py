@@ -23,6 +23,10 @@ class Usage(BaseModel):
     output_tokens: int = Field(default=0, ge=0)
     thought_tokens: int = Field(default=0, ge=0)
     total_tokens: int = Field(default=0, ge=0)
+    cached_tokens: int = Field(default=0, ge=0, description="prompt tokens served from a cache")
+    prompt_by_modality: dict[str, int] = Field(
+        default_factory=dict, description="prompt tokens per modality: TEXT, VIDEO, AUDIO, …"
+    )
 
 
 class ResultChunk(BaseModel):

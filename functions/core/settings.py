@@ -9,9 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from functions.core.catalog import Price, catalog
 from functions.core.documents import PAGE_SEGMENTS
 
 LEASE_MARGIN_S = 60  # the final publish and claim check after the budget, and the clock skew
@@ -21,26 +22,9 @@ class SettingsError(RuntimeError):
     """Raised at start-up when the environment does not describe a usable configuration."""
 
 
-class Price(BaseModel):
-    """USD per million tokens of one model family (paid tier, prompts up to 200k tokens)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    input: float = Field(ge=0, description="prompt tokens: text, image, video")
-    input_audio: float = Field(ge=0, description="prompt tokens of audio-only media")
-    output: float = Field(ge=0, description="output tokens, thinking included")
-
-
-# Longest matching prefix of the model name wins. Public list prices; override with
-# TABSCRIBE_PRICES (JSON) when they change.
-DEFAULT_PRICES: dict[str, Price] = {
-    "gemini-2.0-flash": Price(input=0.10, input_audio=0.70, output=0.40),
-    "gemini-2.5-flash-lite": Price(input=0.10, input_audio=0.30, output=0.40),
-    "gemini-2.5-flash": Price(input=0.30, input_audio=1.00, output=2.50),
-    "gemini-2.5-pro": Price(input=1.25, input_audio=1.25, output=10.00),
-    "gemini-3-flash": Price(input=0.50, input_audio=1.00, output=3.00),
-    "gemini-3-pro": Price(input=2.00, input_audio=2.00, output=12.00),
-}
+def catalog_prices() -> dict[str, Price]:
+    """The catalog's list prices by model ID (matched as the longest prefix of a model name)."""
+    return {m.id: m.price for m in catalog().models.values() if m.price is not None}
 
 
 class Settings(BaseSettings):
@@ -51,7 +35,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("GOOGLE_CLOUD_PROJECT", "TABSCRIBE_PROJECT"),
         description="Google Cloud project id.",
     )
-    location: str = Field(default="us-central1", description="Vertex AI location.")
+    location: str = Field(
+        default="us-central1",
+        description="Preferred Vertex AI location; a model not served there (the Gemini 3 "
+        "previews: global only) is called at its first catalog location.",
+    )
     gemini_mode: Literal["vertex", "developer"] = Field(
         default="vertex",
         description="vertex: gs:// URI, service-account auth; developer: API key + Files API.",
@@ -64,15 +52,9 @@ class Settings(BaseSettings):
     gemini_base_url: str = Field(
         default="", description="Override the Gemini endpoint (the local stand-in)."
     )
-    model: str = Field(default="gemini-2.5-flash", min_length=1)
+    model: str = Field(default_factory=lambda: catalog().default, min_length=1)
     allowed_models: tuple[str, ...] = Field(
-        default=(
-            "gemini-2.5-flash",
-            "gemini-2.5-flash-lite",
-            "gemini-2.5-pro",
-            "gemini-3-flash-preview",
-            "gemini-3-pro-preview",
-        ),
+        default_factory=lambda: tuple(catalog().served()),
         description="Models an uploader may pick through the `model` metadata key (JSON list).",
     )
 
@@ -99,9 +81,20 @@ class Settings(BaseSettings):
     max_output_chars: int = Field(default=2_000_000, ge=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     prices: dict[str, Price] = Field(
-        default_factory=lambda: dict(DEFAULT_PRICES),
-        description="USD per million tokens by model-name prefix, for the cost estimate.",
+        default_factory=catalog_prices,
+        description="USD per million tokens by model-name prefix, for the cost estimate "
+        "(default: the catalog's list prices).",
     )
+
+    @model_validator(mode="after")
+    def _check_models(self) -> Settings:
+        """Only catalog models that are still served: a retired model fails every upload."""
+        problems = [catalog().refusal(self.model, "TABSCRIBE_MODEL")]
+        problems += [catalog().refusal(m, "TABSCRIBE_ALLOWED_MODELS") for m in self.allowed_models]
+        found = [p for p in problems if p]
+        if found:
+            raise ValueError("; ".join(dict.fromkeys(found)))
+        return self
 
     @model_validator(mode="after")
     def _check_mode(self) -> Settings:

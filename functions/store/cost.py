@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from functions.core.catalog import Price
 from functions.core.messages import Usage
-from functions.core.settings import Price
 
 
 def price_of(model: str | None, prices: dict[str, Price]) -> tuple[str, Price] | None:

@@ -673,7 +673,12 @@ def test_archive_holds_only_what_the_functions_need(cfg: Config) -> None:
         packaged = expand(includes) - expand(cfg.locals["source_excludes"])
     finally:
         (cache / "probe.cpython-311.pyc").unlink()
-    assert {"main.py", "requirements.txt", "functions/core/settings.py", "functions/core/models.toml"} <= packaged
+    assert {
+        "main.py",
+        "requirements.txt",
+        "functions/core/settings.py",
+        "functions/core/models.toml",
+    } <= packaged
     for path in packaged:
         assert path in {"main.py", "requirements.txt"} or path.startswith("functions/"), path
         assert "__pycache__" not in path and not path.endswith(".pyc"), path

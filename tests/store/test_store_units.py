@@ -13,8 +13,9 @@ import srt
 import webvtt
 from functions_framework import create_app
 
+from functions.core.catalog import Price, catalog
 from functions.core.messages import ResultChunk, Usage
-from functions.core.settings import DEFAULT_PRICES, get_settings
+from functions.core.settings import catalog_prices, get_settings
 from functions.format.models import Segment, Speaker
 from functions.store import envelope, exports, state
 from functions.store.cost import estimate_cost, price_of
@@ -66,11 +67,21 @@ def test_statistics_speakers_and_capped_issues() -> None:
 
 
 def test_cost_uses_the_longest_model_prefix_and_audio_rate() -> None:
-    assert price_of("gemini-2.5-flash-lite-001", DEFAULT_PRICES)[0] == "gemini-2.5-flash-lite"  # type: ignore[index]
+    prices = {**catalog_prices(), "gemini-3": Price(input=9, input_audio=9, output=9)}
+    assert price_of("gemini-3-flash-preview-001", prices)[0] == "gemini-3-flash-preview"  # type: ignore[index]
+    assert price_of("gemini-3.5-flash", prices)[0] == "gemini-3"  # type: ignore[index]
     usage = Usage(prompt_tokens=1_000_000, output_tokens=100_000, thought_tokens=100_000)
-    cost = estimate_cost("gemini-2.5-flash", usage, audio_only=True, prices=DEFAULT_PRICES)
-    assert cost is not None and cost["total"] == pytest.approx(1.00 + 0.5)
-    assert estimate_cost("other-model", usage, False, DEFAULT_PRICES) is None
+    listed = catalog().get("gemini-3-flash-preview")
+    assert listed is not None and listed.price is not None
+    cost = estimate_cost("gemini-3-flash-preview", usage, audio_only=True, prices=prices)
+    expected = listed.price.input_audio + 0.2 * listed.price.output
+    assert cost is not None and cost["total"] == pytest.approx(expected)
+    assert estimate_cost("other-model", usage, False, prices) is None
+
+
+def test_default_prices_are_the_catalogs() -> None:
+    priced = {m.id for m in catalog().models.values() if m.price is not None}
+    assert set(catalog_prices()) == priced and "gemini-3-flash-preview" in priced
 
 
 def test_prices_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
