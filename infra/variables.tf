@@ -59,7 +59,7 @@ variable "gemini_mode" {
 variable "gemini_model" {
   type        = string
   description = "Gemini model id (TABSCRIBE_MODEL); object metadata may still override it per upload within the allowed values."
-  default     = "gemini-2.5-flash"
+  default     = "gemini-3-flash-preview"
 
   validation {
     condition     = can(regex("^gemini-[a-z0-9.-]+$", var.gemini_model))

@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import httpx2
 from google import genai
@@ -36,7 +38,14 @@ _RESOLUTIONS = {
 
 
 class TransientError(Exception):
-    """Worth retrying: rate limits, server errors, broken connections."""
+    """Worth retrying: rate limits, server errors, broken connections. `retry_after_s`: the wait
+    the service asked for; `in_process` False: leave the retry to the platform (a per-day quota)."""
+
+    def __init__(
+        self, message: str, retry_after_s: float | None = None, in_process: bool = True
+    ) -> None:
+        super().__init__(message)
+        self.retry_after_s, self.in_process = retry_after_s, in_process
 
 
 class TerminalError(Exception):
@@ -52,17 +61,17 @@ class StreamResult:
     finish_reason: str | None = None
     block_reason: str | None = None
     model_version: str | None = None
-    usage: dict[str, int] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)
 
 
-def client(settings: Settings) -> genai.Client:
-    """One client per instance and configuration."""
+def client(settings: Settings, location: str | None = None) -> genai.Client:
+    """One client per instance and configuration; `location`: the plan's Vertex location."""
     return _client(
         settings.gemini_mode,
         settings.gemini_api_key,
         settings.gemini_base_url,
         settings.project,
-        settings.location,
+        location or settings.location,
     )
 
 
@@ -90,43 +99,78 @@ def classify(exc: BaseException) -> Exception:
     """The TransientError or TerminalError an SDK or transport exception stands for."""
     if isinstance(exc, errors.APIError):
         detail = f"Gemini API error {exc.code} {exc.status or ''}: {exc.message or ''}".strip()
+        if exc.code == 429:
+            return _quota_error(detail, exc.details)
         if exc.code in TRANSIENT_CODES:
             return TransientError(detail)
         return TerminalError("failed", detail)
     if isinstance(exc, TRANSPORT_ERRORS):
         return TransientError(f"connection to Gemini failed: {type(exc).__name__}: {exc}")
+    if isinstance(exc, errors.UnknownApiResponseError):  # a malformed stream line
+        return TransientError(f"Gemini sent a response it could not parse: {exc}")
     raise exc
 
 
-def media_part(uri: str, mime_type: str, plan: Plan) -> types.Part:
-    """The media, first in the request; segment offsets and frame rate as video metadata."""
-    metadata = None
-    if plan.start_s is not None or plan.end_s is not None or plan.fps is not None:
-        metadata = types.VideoMetadata(
-            start_offset=None if plan.start_s is None else f"{plan.start_s:g}s",
-            end_offset=None if plan.end_s is None else f"{plan.end_s:g}s",
-            fps=plan.fps,
-        )
+def _quota_error(detail: str, body: object) -> TransientError:
+    """A 429: wait as long as its RetryInfo says; a per-day quota is not worth waiting for here."""
+    entries = ((body or {}).get("error") or {}).get("details") if isinstance(body, dict) else None
+    retry_after, daily = None, False
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        delay = re.fullmatch(r"(\d+(?:\.\d+)?)s", str(entry.get("retryDelay", "")))
+        if delay:
+            retry_after = float(delay.group(1))
+        for violation in entry.get("violations") or []:
+            daily = daily or "PerDay" in str((violation or {}).get("quotaId", ""))
+    if daily:
+        return TransientError(f"{detail} (a per-day quota)", in_process=False)
+    return TransientError(detail, retry_after_s=retry_after)
+
+
+def media_part(uri: str, plan: Plan) -> types.Part:
+    """The media, first in the request: offsets as video or audio metadata, the frame rate, and
+    on Gemini 3 the media resolution of this part."""
+    offsets: dict[str, str | None] = {}
+    if plan.start_s is not None or plan.end_s is not None:
+        offsets = {
+            "start_offset": None if plan.start_s is None else f"{plan.start_s:g}s",
+            "end_offset": None if plan.end_s is None else f"{plan.end_s:g}s",
+        }
+    video = audio = None
+    if plan.has_video and (offsets or plan.fps is not None):
+        video = types.VideoMetadata(**offsets, fps=plan.fps)
+    elif not plan.has_video and offsets:
+        audio = types.AudioMetadata(**offsets)
+    resolution = None
+    if plan.has_video and plan.generation == 3:
+        level = types.PartMediaResolutionLevel(_RESOLUTIONS[plan.media_resolution].value)
+        resolution = types.PartMediaResolution(level=level)
     return types.Part(
-        file_data=types.FileData(file_uri=uri, mime_type=mime_type), video_metadata=metadata
+        file_data=types.FileData(file_uri=uri, mime_type=plan.mime_type),
+        video_metadata=video,
+        audio_metadata=audio,
+        media_resolution=resolution,
     )
 
 
-def generation_config(plan: Plan) -> types.GenerateContentConfig:
+def generation_config(plan: Plan, mode: str) -> types.GenerateContentConfig:
+    """Sampling, output budget and thinking from the plan; the media resolution here on 2.x only
+    (Gemini 3 takes it per part); timestamps for audio-only input on Vertex."""
     thinking = None
     if plan.thinking_budget is not None:
         thinking = types.ThinkingConfig(thinking_budget=plan.thinking_budget)
     elif plan.thinking_level is not None:
-        thinking = types.ThinkingConfig(
-            thinking_level=types.ThinkingLevel(plan.thinking_level.upper())
-        )
+        thinking = types.ThinkingConfig(thinking_level=types.ThinkingLevel(plan.thinking_level))
+    whole_request_resolution = plan.has_video and plan.generation == 2
     return types.GenerateContentConfig(
         temperature=plan.temperature,
         top_p=plan.top_p,
         seed=plan.seed,
         max_output_tokens=plan.max_output_tokens,
-        media_resolution=_RESOLUTIONS[plan.media_resolution] if plan.has_video else None,
+        media_resolution=_RESOLUTIONS[plan.media_resolution] if whole_request_resolution else None,
         thinking_config=thinking,
+        audio_timestamp=True if mode == "vertex" and not plan.has_video else None,
     )
 
 
@@ -143,7 +187,7 @@ def stream(
     how it ended (finish or block reason, usage), even when `on_text` raises. `timeout_s` bounds
     the wait for each response byte (a stalled stream is a transport error: transient)."""
     contents = [types.Content(role="user", parts=[part, types.Part(text=prompt)])]
-    config = generation_config(plan)
+    config = generation_config(plan, "vertex" if gemini.vertexai else "developer")
     config.http_options = types.HttpOptions(
         timeout=max(1000, int(timeout_s * 1000)),
         # The SDK would also ask the server to stop at `timeout_s`; a later server deadline lets
@@ -155,8 +199,21 @@ def stream(
             model=plan.model, contents=contents, config=config
         ):
             _read(response, result, on_text)
-    except (errors.APIError, *TRANSPORT_ERRORS) as exc:
+    except errors.APIError as exc:
+        if exc.code == 404:  # the model, or the model at this location
+            raise TerminalError("failed", _not_served(plan, exc)) from exc
         raise classify(exc) from exc
+    except (errors.UnknownApiResponseError, *TRANSPORT_ERRORS) as exc:
+        raise classify(exc) from exc
+
+
+def _not_served(plan: Plan, exc: errors.APIError) -> str:
+    where = f" at Vertex location {plan.location}" if plan.location else ""
+    return (
+        f"model {plan.model!r} is not served{where} (Gemini API error 404: {exc.message}); "
+        "set TABSCRIBE_MODEL, or the upload's `model` metadata, to a served model "
+        "(python -m functions models lists them)"
+    )
 
 
 def outcome(result: StreamResult) -> tuple[str, str | None]:
@@ -186,6 +243,12 @@ def _read(
             "output_tokens": usage.candidates_token_count or 0,
             "thought_tokens": usage.thoughts_token_count or 0,
             "total_tokens": usage.total_token_count or 0,
+            "cached_tokens": usage.cached_content_token_count or 0,
+            "prompt_by_modality": {
+                str(d.modality.value): d.token_count or 0
+                for d in usage.prompt_tokens_details or []
+                if d.modality is not None
+            },
         }
     result.model_version = response.model_version or result.model_version
     for candidate in response.candidates or []:

@@ -119,7 +119,8 @@ def _transcribe(run: Run) -> str:
     try:
         overrides = parse_overrides(run.obj.metadata, run.settings.allowed_models)
         media = with_declared_duration(_probe(run), overrides)
-        plan = make_plan(media, run.settings.model, overrides)
+        settings = run.settings
+        plan = make_plan(media, settings.model, overrides, settings.gemini_mode, settings.location)
     except MediaRejected as exc:
         return _finish(run, outcome="rejected", reason=str(exc))
     except api_errors.NotFound:
@@ -177,14 +178,14 @@ def _probe(run: Run) -> MediaInfo:
 
 
 def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> str:
-    client = gemini.client(run.settings)
+    client = gemini.client(run.settings, plan.location)
     uploaded = None
     delay = 1.0
     try:
         while True:
             try:
                 if run.settings.gemini_mode == "developer" and uploaded is None:
-                    uploaded = _upload(run, client, media)
+                    uploaded = _upload(run, client, plan)
                 uri = (
                     uploaded.uri
                     if uploaded is not None
@@ -192,9 +193,9 @@ def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> s
                 )
                 return _call(run, client, media, plan, prompt, uri or "")
             except gemini.TransientError as exc:
-                pause = random.uniform(0, delay)
+                pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
                 delay = min(delay * 2, MAX_BACKOFF_S)
-                if time.monotonic() + pause + MIN_CALL_S > run.deadline:
+                if not exc.in_process or time.monotonic() + pause + MIN_CALL_S > run.deadline:
                     log.warning(
                         f"transient failure, budget spent; raising for a platform retry: {exc}",
                         extra={"transcription_id": run.claim.transcription_id},
@@ -220,10 +221,10 @@ def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> s
             gemini.delete_file(client, uploaded)
 
 
-def _upload(run: Run, client: Any, media: MediaInfo) -> Any:
+def _upload(run: Run, client: Any, plan: Plan) -> Any:
     started = time.monotonic()
     with _blob(run).open("rb", chunk_size=8 * 1024 * 1024) as reader:
-        file = gemini.upload(client, reader, media.mime_type, run.obj.name, run.deadline)
+        file = gemini.upload(client, reader, plan.mime_type, run.obj.name, run.deadline)
     run.timings["upload_s"] = round(time.monotonic() - started, 3)
     return file
 
@@ -244,7 +245,7 @@ def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri:
         if time.monotonic() > run.deadline and result.finish_reason is None:
             raise BudgetSpent()
 
-    part = gemini.media_part(uri, media.mime_type, plan)
+    part = gemini.media_part(uri, plan)
     result = gemini.StreamResult()
     try:
         gemini.stream(client, plan, part, prompt, on_text, result, run.deadline - started)

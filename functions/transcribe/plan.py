@@ -1,8 +1,9 @@
 """The request plan: how to ask Gemini about one media file, decided before the call.
 
-Model family, media resolution, frame rate, segment offsets, timecode format, output budget,
-thinking, and an input-token estimate checked against the context window. Uploader overrides come
-from the object's custom metadata and are validated against allowed values.
+Model and its Vertex location, the MIME name the API knows, media resolution, frame rate, segment
+offsets, timecode format, output budget, thinking, and an input-token estimate checked against the
+context window: every model fact from the catalog (`functions/core/models.toml`). Uploader
+overrides come from the object's custom metadata and are validated against allowed values.
 """
 
 from __future__ import annotations
@@ -14,19 +15,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from functions.core.catalog import Mode, Model, catalog
 from functions.format.tables import parse_timecode
 from functions.transcribe.media import MediaInfo, MediaRejected
 from functions.transcribe.prompt import timecode_format
 
-CONTEXT_WINDOW = 1_048_576
 PROMPT_TOKENS = 1_000  # instructions and context, generously
-AUDIO_TOKENS_PER_S = 32
-LOW_RESOLUTION_FROM_S = 5 * 60  # seed 001: medium below five minutes, low above
-# Tokens per video frame by model generation and media resolution (gemini-notes.md).
-FRAME_TOKENS = {
-    2: {"low": 66, "medium": 258, "high": 258},
-    3: {"low": 70, "medium": 70, "high": 280},
-}
+LOW_RESOLUTION_FROM_S = 5 * 60  # Gemini 2.x, seed 001: medium below five minutes, low above
 Resolution = Literal["low", "medium", "high"]
 
 
@@ -37,6 +32,8 @@ class Plan(BaseModel):
 
     model: str
     generation: int = Field(description="model generation: 2 (2.x) or 3")
+    location: str | None = Field(default=None, description="Vertex AI location (Vertex mode)")
+    mime_type: str = Field(description="the media's MIME type as the API in use names it")
     has_video: bool
     duration_s: float | None = Field(description="of the requested segment")
     start_s: float | None = None
@@ -49,7 +46,7 @@ class Plan(BaseModel):
     top_p: float | None
     seed: int | None
     thinking_budget: int | None = None
-    thinking_level: Literal["low", "high"] | None = None
+    thinking_level: str | None = Field(default=None, description="Gemini 3: MINIMAL … HIGH")
     estimated_input_tokens: int | None
 
 
@@ -78,31 +75,12 @@ def with_declared_duration(media: MediaInfo, overrides: Overrides) -> MediaInfo:
     return replace(media, duration_s=declared)
 
 
-def model_generation(model: str) -> int:
-    return 3 if model.startswith("gemini-3") else 2
-
-
-def max_output_tokens(model: str) -> int:
-    return 8_192 if model.startswith("gemini-2.0") else 65_536
-
-
-def _thinking(model: str) -> dict[str, object]:
-    """Little reasoning is needed to transcribe: the least each family allows."""
-    if model_generation(model) == 3:
-        return {"thinking_level": "low"}
-    if model.startswith("gemini-2.5-pro"):
-        return {"thinking_budget": 128}  # 2.5 Pro cannot turn thinking off
-    if model.startswith("gemini-2.5"):
-        return {"thinking_budget": 0}
-    return {}
-
-
 def estimate_input_tokens(
-    duration_s: float, has_video: bool, generation: int, resolution: Resolution, fps: float | None
+    model: Model, duration_s: float, has_video: bool, resolution: Resolution, fps: float | None
 ) -> int:
     frames = math.ceil(duration_s * (fps or 1.0)) if has_video else 0
-    audio = math.ceil(duration_s * AUDIO_TOKENS_PER_S)
-    return frames * FRAME_TOKENS[generation][resolution] + audio + PROMPT_TOKENS
+    audio = math.ceil(duration_s * model.audio_tokens_per_s)
+    return frames * model.frame_tokens[resolution] + audio + PROMPT_TOKENS
 
 
 def _offset_s(value: str | None, name: str) -> float | None:
@@ -127,32 +105,38 @@ def parse_overrides(metadata: Mapping[str, str], allowed_models: tuple[str, ...]
     return overrides
 
 
-def make_plan(media: MediaInfo, model: str, overrides: Overrides) -> Plan:
-    """Plan the request, or reject media that cannot fit one request."""
-    model = overrides.model or model
-    generation = model_generation(model)
+def make_plan(
+    media: MediaInfo, model_id: str, overrides: Overrides, mode: Mode, location: str
+) -> Plan:
+    """Plan the request, or reject media that this model and API cannot take in one request."""
+    model = _served_model(overrides.model or model_id)
+    mime_type = _mime_type(media.mime_type, mode)
     start, end = _offset_s(overrides.start, "start"), _offset_s(overrides.end, "end")
     duration = _segment_duration(media.duration_s, start, end)
-    resolution = overrides.media_resolution or _resolution_for(duration)
+    resolution = overrides.media_resolution or _resolution_for(model, duration)
     estimate = None
     if duration is not None:
         estimate = estimate_input_tokens(
-            duration, media.has_video, generation, resolution, overrides.fps
+            model, duration, media.has_video, resolution, overrides.fps
         )
-        if estimate > CONTEXT_WINDOW and overrides.media_resolution is None and resolution != "low":
+        window = catalog().context_window
+        if estimate > window and overrides.media_resolution is None and resolution != "low":
             resolution = "low"
             estimate = estimate_input_tokens(
-                duration, media.has_video, generation, resolution, overrides.fps
+                model, duration, media.has_video, resolution, overrides.fps
             )
-        if estimate > CONTEXT_WINDOW:
+        if estimate > window:
             raise MediaRejected(
                 f"media too long for one request: about {estimate:,} input tokens, the model's "
-                f"window is {CONTEXT_WINDOW:,}; upload a shorter file or set start/end metadata"
+                f"window is {window:,}; upload a shorter file or set start/end metadata"
             )
-    deterministic = generation == 2  # seed 001's settings; Gemini 3 keeps its defaults
+    deterministic = model.generation == 2  # seed 001's settings; Gemini 3 keeps its defaults
+    budget = model.thinking_budget
     return Plan(
-        model=model,
-        generation=generation,
+        model=model.id,
+        generation=model.generation,
+        location=model.vertex_location(location) if mode == "vertex" else None,
+        mime_type=mime_type,
         has_video=media.has_video,
         duration_s=duration,
         start_s=start,
@@ -160,13 +144,31 @@ def make_plan(media: MediaInfo, model: str, overrides: Overrides) -> Plan:
         media_resolution=resolution,
         fps=overrides.fps if media.has_video else None,
         timecode_format=timecode_format(media.duration_s),
-        max_output_tokens=max_output_tokens(model),
+        max_output_tokens=model.max_output_tokens,
         temperature=0.0 if deterministic else None,
         top_p=0.0 if deterministic else None,
         seed=42 if deterministic else None,
+        thinking_budget=budget.plan if budget else None,
+        thinking_level=model.plan_thinking_level,
         estimated_input_tokens=estimate,
-        **_thinking(model),
     )
+
+
+def _served_model(model_id: str) -> Model:
+    """The catalog's model (settings and overrides were checked against it already)."""
+    refusal = catalog().refusal(model_id, "model")
+    model = catalog().get(model_id)
+    if refusal or model is None:
+        raise MediaRejected(refusal or f"model {model_id!r} is not in the model catalog")
+    return model
+
+
+def _mime_type(mime: str, mode: Mode) -> str:
+    named = catalog().mime_type(mime, mode)
+    if named is None:
+        api = "Vertex AI" if mode == "vertex" else "The Gemini Developer API"
+        raise MediaRejected(f"{api} does not accept {mime} media; convert it to MP4 or MP3")
+    return named
 
 
 def _segment_duration(total: float | None, start: float | None, end: float | None) -> float | None:
@@ -181,5 +183,10 @@ def _segment_duration(total: float | None, start: float | None, end: float | Non
     return (end if end is not None else total) - (start or 0.0)
 
 
-def _resolution_for(duration_s: float | None) -> Resolution:
+def _resolution_for(model: Model, duration_s: float | None) -> Resolution:
+    """Gemini 3: high (280 tokens a frame, reads on-screen names) wherever the context window
+    allows, else low (70; medium costs the same); `make_plan` falls back to low when high does
+    not fit. Gemini 2.x (seed 001): medium (258) below five minutes, low (66) above."""
+    if model.generation == 3:
+        return "high"
     return "medium" if duration_s is None or duration_s < LOW_RESOLUTION_FROM_S else "low"

@@ -1,74 +1,127 @@
-"""The request plan: resolution, frame rate, offsets, output budget, thinking, and token fit."""
+"""The request plan: model facts from the catalog, resolution, frame rate, offsets, output
+budget, thinking, location and MIME name per mode, and token fit."""
 
 from __future__ import annotations
 
 import pytest
 
+from functions.core.catalog import Mode, catalog
 from functions.transcribe.media import MediaInfo, MediaRejected
 from functions.transcribe.plan import (
-    CONTEXT_WINDOW,
     Overrides,
+    Plan,
     make_plan,
     parse_overrides,
     with_declared_duration,
 )
 
-ALLOWED = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-3-flash-preview")
+ALLOWED = tuple(catalog().served())
+DEFAULT = catalog().default  # a Gemini 3 model
 
 
-def media(duration_s: float | None, video: bool = True) -> MediaInfo:
-    return MediaInfo("MP4", "video/mp4", duration_s, video, True, 1000)
+def media(duration_s: float | None, video: bool = True, mime: str = "video/mp4") -> MediaInfo:
+    return MediaInfo("MP4", mime if video else "audio/mp3", duration_s, video, True, 1000)
 
 
-def test_short_video_gets_medium_resolution_and_seed_001_settings() -> None:
-    plan = make_plan(media(59), "gemini-2.5-flash", Overrides())
-    assert (plan.media_resolution, plan.timecode_format) == ("medium", "MM:SS")
-    assert (plan.temperature, plan.top_p, plan.seed) == (0.0, 0.0, 42)
-    assert plan.thinking_budget == 0 and plan.max_output_tokens == 65_536
+def plan(
+    info: MediaInfo,
+    model: str = DEFAULT,
+    overrides: Overrides | None = None,
+    mode: Mode = "vertex",
+    location: str = "us-central1",
+) -> Plan:
+    return make_plan(info, model, overrides or Overrides(), mode, location)
+
+
+@pytest.fixture
+def served_2x(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 2.x rules apply to any 2.x model the catalog lists as served; none is today."""
+    for model_id in ("gemini-2.5-flash", "gemini-2.5-pro"):
+        model = catalog().models[model_id]
+        monkeypatch.setitem(catalog().models, model_id, model.model_copy(update={"shutdown": None}))
+
+
+@pytest.mark.usefixtures("served_2x")
+def test_2x_short_video_gets_medium_resolution_and_seed_001_settings() -> None:
+    got = plan(media(59), "gemini-2.5-flash")
+    assert (got.media_resolution, got.timecode_format) == ("medium", "MM:SS")
+    assert (got.temperature, got.top_p, got.seed) == (0.0, 0.0, 42)
+    assert got.thinking_budget == 0 and got.thinking_level is None
+    assert got.max_output_tokens == 65_536
     # 59 frames x 258 + 59 s x 32 + prompt
-    assert plan.estimated_input_tokens == 59 * 258 + 59 * 32 + 1000
+    assert got.estimated_input_tokens == 59 * 258 + 59 * 32 + 1000
 
 
-def test_long_video_gets_low_resolution_and_hour_timecodes() -> None:
-    plan = make_plan(media(2 * 3600), "gemini-2.5-flash", Overrides())
-    assert (plan.media_resolution, plan.timecode_format) == ("low", "H:MM:SS")
+@pytest.mark.usefixtures("served_2x")
+def test_2x_long_video_gets_low_resolution_and_hour_timecodes() -> None:
+    got = plan(media(2 * 3600), "gemini-2.5-flash")
+    assert (got.media_resolution, got.timecode_format) == ("low", "H:MM:SS")
 
 
-def test_gemini_3_uses_thinking_level_and_default_sampling() -> None:
-    plan = make_plan(media(60), "gemini-3-flash-preview", Overrides())
-    assert plan.thinking_level == "low" and plan.thinking_budget is None
-    assert plan.temperature is None and plan.seed is None
-    assert plan.estimated_input_tokens == 60 * 70 + 60 * 32 + 1000
+@pytest.mark.usefixtures("served_2x")
+def test_2x_pro_keeps_minimal_thinking() -> None:
+    assert plan(media(60), "gemini-2.5-pro").thinking_budget == 128
 
 
-def test_pro_keeps_minimal_thinking() -> None:
-    assert make_plan(media(60), "gemini-2.5-pro", Overrides()).thinking_budget == 128
+@pytest.mark.usefixtures("served_2x")
+def test_2x_medium_that_does_not_fit_falls_back_to_low() -> None:
+    duration = 90 * 60  # 5400 frames x 258 > 1M; x 66 fits
+    assert catalog().context_window < 5400 * 258
+    assert plan(media(duration), "gemini-2.5-flash").media_resolution == "low"
+
+
+def test_gemini_3_reads_names_at_high_resolution_with_low_thinking_and_default_sampling() -> None:
+    got = plan(media(60))
+    assert got.thinking_level == "LOW" and got.thinking_budget is None
+    assert got.temperature is None and got.top_p is None and got.seed is None
+    assert got.media_resolution == "high"
+    assert got.estimated_input_tokens == 60 * 280 + 60 * 32 + 1000
+
+
+def test_gemini_3_falls_back_to_low_resolution_where_high_does_not_fit() -> None:
+    got = plan(media(2 * 3600))  # 7200 frames x 280 > 1M; x 70 fits
+    assert (got.media_resolution, got.timecode_format) == ("low", "H:MM:SS")
+    assert got.estimated_input_tokens == 7200 * 70 + 7200 * 32 + 1000
+
+
+def test_vertex_location_comes_from_the_catalog() -> None:
+    assert plan(media(60)).location == "global"  # the 3.x previews are served only there
+    assert plan(media(60), mode="developer").location is None
+
+
+def test_mime_names_follow_the_api_in_use() -> None:
+    mov = media(60, mime="video/mov")
+    assert plan(mov).mime_type == "video/quicktime"
+    assert plan(mov, mode="developer").mime_type == "video/mov"
+    with pytest.raises(MediaRejected, match="Vertex AI does not accept video/avi"):
+        plan(media(60, mime="video/avi"))
+    assert plan(media(60, mime="video/avi"), mode="developer").mime_type == "video/avi"
+
+
+@pytest.mark.parametrize("model", ["gemini-2.5-flash", "gemini-9-foo"])
+def test_a_model_not_served_is_rejected(model: str) -> None:
+    with pytest.raises(MediaRejected, match=model):
+        plan(media(60), model)
 
 
 def test_audio_only_costs_audio_tokens_only() -> None:
-    plan = make_plan(media(8 * 3600, video=False), "gemini-2.5-flash", Overrides())
-    assert plan.estimated_input_tokens == 8 * 3600 * 32 + 1000
-    assert plan.fps is None
+    got = plan(media(8 * 3600, video=False))
+    assert got.estimated_input_tokens == 8 * 3600 * 32 + 1000
+    assert got.fps is None
 
 
 def test_too_long_for_the_context_window_is_rejected() -> None:
     with pytest.raises(MediaRejected, match="too long for one request"):
-        make_plan(media(5 * 3600), "gemini-2.5-flash", Overrides())
+        plan(media(5 * 3600))
     with pytest.raises(MediaRejected, match="too long"):
-        make_plan(media(10 * 3600, video=False), "gemini-2.5-flash", Overrides())
-
-
-def test_medium_that_does_not_fit_falls_back_to_low() -> None:
-    duration = 90 * 60  # 5400 frames x 258 > 1M; x 66 fits
-    assert CONTEXT_WINDOW < 5400 * 258
-    assert make_plan(media(duration), "gemini-2.5-flash", Overrides()).media_resolution == "low"
+        plan(media(10 * 3600, video=False))
 
 
 def test_overrides_are_applied() -> None:
     overrides = parse_overrides(
         {
-            "model": "gemini-2.5-pro",
-            "media_resolution": "high",
+            "model": "gemini-3.1-pro-preview",
+            "media_resolution": "medium",
             "fps": "2",
             "start": "00:10",
             "end": "95s",
@@ -76,16 +129,17 @@ def test_overrides_are_applied() -> None:
         },
         ALLOWED,
     )
-    plan = make_plan(media(600), "gemini-2.5-flash", overrides)
-    assert (plan.model, plan.media_resolution, plan.fps) == ("gemini-2.5-pro", "high", 2.0)
-    assert (plan.start_s, plan.end_s, plan.duration_s) == (10.0, 95.0, 85.0)
-    assert plan.estimated_input_tokens == 170 * 258 + 85 * 32 + 1000
+    got = plan(media(600), overrides=overrides)
+    assert (got.model, got.media_resolution, got.fps) == ("gemini-3.1-pro-preview", "medium", 2.0)
+    assert (got.start_s, got.end_s, got.duration_s) == (10.0, 95.0, 85.0)
+    assert got.estimated_input_tokens == 170 * 70 + 85 * 32 + 1000
 
 
 @pytest.mark.parametrize(
     ("metadata", "message"),
     [
         ({"model": "gpt-4"}, "not allowed"),
+        ({"model": "gemini-2.5-pro"}, "not allowed"),
         ({"media_resolution": "ultra"}, "media_resolution"),
         ({"fps": "30"}, "fps"),
         ({"fps": "zero"}, "fps"),
@@ -102,12 +156,12 @@ def test_invalid_overrides_are_rejected(metadata: dict[str, str], message: str) 
 )
 def test_invalid_offsets_are_rejected(start: str | None, end: str | None, message: str) -> None:
     with pytest.raises(MediaRejected, match=message):
-        make_plan(media(600), "gemini-2.5-flash", Overrides(start=start, end=end))
+        plan(media(600), overrides=Overrides(start=start, end=end))
 
 
 def test_unknown_duration_still_plans() -> None:
-    plan = make_plan(media(None), "gemini-2.5-flash", Overrides())
-    assert plan.estimated_input_tokens is None and plan.media_resolution == "medium"
+    got = plan(media(None))
+    assert got.estimated_input_tokens is None and got.media_resolution == "high"
 
 
 def test_a_declared_duration_fills_in_for_a_header_without_one() -> None:
@@ -115,7 +169,7 @@ def test_a_declared_duration_fills_in_for_a_header_without_one() -> None:
     assert with_declared_duration(media(None), overrides).duration_s == 18000
     assert with_declared_duration(media(60), overrides).duration_s == 60  # the header wins
     with pytest.raises(MediaRejected, match="too long"):
-        make_plan(with_declared_duration(media(None), overrides), "gemini-2.5-flash", overrides)
+        plan(with_declared_duration(media(None), overrides), overrides=overrides)
     as_timecode = parse_overrides({"duration": "1:05:00"}, ALLOWED)
     assert with_declared_duration(media(None), as_timecode).duration_s == 3900
 

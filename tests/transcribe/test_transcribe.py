@@ -15,6 +15,7 @@ from functions_framework import create_app
 
 import standin
 from functions.core import clients
+from functions.core.catalog import catalog
 from functions.core.documents import transcription_id
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
@@ -153,7 +154,11 @@ def test_upload_is_transcribed_and_streamed_in_order(stack: Stack) -> None:
     assert doc["run"] == {"generation": str(blob.generation), "attempt": 1}
     assert list(doc["finished_runs"]) == [f"g{blob.generation}a1"]
     assert doc["duration_ms"] == pytest.approx(2500, abs=150) and doc["has_video"] is True
-    assert doc["plan"]["media_resolution"] == "medium" and doc["plan"]["seed"] == 42
+    plan = doc["plan"]  # the catalog's default, a Gemini 3 model
+    assert plan["model"] == catalog().default and plan["media_resolution"] == "high"
+    assert plan["seed"] is None and plan["thinking_level"] == "LOW"
+    assert plan["location"] == ("global" if stack.mode == "vertex" else None)
+    assert "mediaResolution" not in call["generation_config"]  # Gemini 3: on the media part
 
 
 def test_duplicate_events_call_the_model_once(stack: Stack) -> None:
@@ -237,17 +242,29 @@ def test_stale_event_is_failed_not_retried(stack: Stack) -> None:
 
 
 def test_overrides_reach_the_request(stack: Stack) -> None:
-    metadata = {"model": "gemini-2.5-pro", "media_resolution": "low", "fps": "2"}
+    metadata = {"model": "gemini-3.1-pro-preview", "media_resolution": "low", "fps": "2"}
     blob = stack.upload("clip.mp4", "uploads/erin/talk.mp4", "video/mp4", metadata)
     stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.mp4"))
     assert stack.deliver(blob) == 200
     assert stack.results()[-1].outcome == "completed"
     (call,) = stack.model_calls()
     config = call["generation_config"]
-    assert call["model"] == "gemini-2.5-pro"
-    assert config["mediaResolution"] == "MEDIA_RESOLUTION_LOW"
+    assert call["model"] == "gemini-3.1-pro-preview"
+    assert "mediaResolution" not in config and _doc(blob)["plan"]["media_resolution"] == "low"
     thinking = {k.replace("_", "").lower(): v for k, v in config["thinkingConfig"].items()}
-    assert thinking["thinkingbudget"] == 128  # the SDK's key spelling varies by version
+    assert thinking == {"thinkinglevel": "LOW"}  # never a budget beside the level
+    assert "temperature" not in config and "seed" not in config  # Gemini 3 keeps its defaults
+
+
+def test_usage_carries_per_modality_and_cached_tokens(stack: Stack) -> None:
+    blob = stack.upload("clip.mp4", "uploads/lea/usage.mp4", "video/mp4")
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.mp4"))
+    assert stack.deliver(blob) == 200
+    usage = stack.results()[-1].usage
+    assert usage is not None and usage.cached_tokens == 0
+    by_modality = usage.prompt_by_modality
+    assert by_modality["VIDEO"] > 0 and by_modality["AUDIO"] > 0 and by_modality["TEXT"] > 0
+    assert sum(by_modality.values()) == usage.prompt_tokens
 
 
 def test_oversize_chunks_go_by_claim_check(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -283,6 +300,7 @@ FAULTS = [
     ({"safety_after_chars": 200, "times": 1}, "blocked", 1, None, "SAFETY"),
     ({"prompt_block": "SAFETY", "times": 1}, "blocked", 1, None, "prompt was blocked"),
     ({"status": 400, "times": 1}, "failed", 1, None, "400"),
+    ({"status": 404, "times": 1}, "failed", 1, None, "set TABSCRIBE_MODEL"),
     ({"malformed": True, "times": 1}, "completed", 1, "STOP", None),
 ]
 
