@@ -66,9 +66,7 @@ def test_settings_refuse_an_allowed_list_with_a_retired_model(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TABSCRIBE_ALLOWED_MODELS", '["gemini-3-flash-preview", "gemini-2.5-pro"]')
-    with pytest.raises(
-        SettingsError, match=r"ALLOWED_MODELS: 'gemini-2\.5-pro' was shut"
-    ):
+    with pytest.raises(SettingsError, match=r"ALLOWED_MODELS: 'gemini-2\.5-pro' was shut"):
         get_settings()
 
 
