@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.core.messages import Usage
+
 Status = Literal["completed", "failed", "blocked", "rejected"]
 
 
@@ -62,7 +64,7 @@ class CompletionData(BaseModel):
     duration_ms: int | None
     counts: Counts
     speakers: list[SpeakerSummary]
-    usage: dict[str, int] | None
+    usage: Usage | None
     cost: dict[str, Any] | None
     exports: dict[str, str] = Field(description="vtt, srt, json: gs:// URIs (empty: none)")
 
