@@ -115,8 +115,13 @@ class RowBuilder:
             value = value[:limit]
         return value
 
+    def _bare(self, value: str) -> str:
+        """A field to interpret (timecode, voice ID), its quotes and entities removed first."""
+        return self._clean(value, MAX_TEXT_CHARS) if '"' in value or "&" in value else value
+
     def _segment(self, start_raw: str, voice_raw: str, text_raw: str) -> Segment | None:
         text = self._clean(text_raw, MAX_TEXT_CHARS)
+        start_raw, voice_raw = self._bare(start_raw), self._bare(voice_raw)
         voice = parse_voice(voice_raw)
         if not text and voice is None and voice_raw and not is_unknown(voice_raw):
             text, voice_raw = self._clean(voice_raw, MAX_TEXT_CHARS), ""  # `start, text` only
@@ -162,7 +167,7 @@ class RowBuilder:
             self.log.add("past_media_end", f"starts at {start} ms, after the media's end")
 
     def _speaker(self, values: dict[str, str]) -> Speaker | None:
-        voice_raw = values.get("voice", "")
+        voice_raw = self._bare(values.get("voice", ""))
         voice = parse_voice(voice_raw)
         if voice is None:
             self.log.add("bad_voice", f"speaker row dropped: {voice_raw[:40]!r} is not a voice id")
@@ -170,11 +175,8 @@ class RowBuilder:
         if voice in self.speakers:
             self.log.add("duplicate_speaker", f"voice {voice} listed again; first row kept")
             return None
-        fields = {
-            name: None if is_unknown(value) else self._clean(value, MAX_FIELD_CHARS) or None
-            for name, value in values.items()
-            if name != "voice"
-        }
+        cleaned = {n: self._clean(v, MAX_FIELD_CHARS) for n, v in values.items() if n != "voice"}
+        fields = {name: None if is_unknown(v) else v or None for name, v in cleaned.items()}
         evidence = fields.get("evidence")
         evidence_ms = parse_timecode(evidence) if evidence else None
         speaker = Speaker(voice=voice, evidence_ms=evidence_ms, **fields)

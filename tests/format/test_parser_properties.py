@@ -77,6 +77,37 @@ def test_rendered_speakers_parse_back_exactly(people: list[tuple[str, str | None
     assert [s.evidence_ms for s in result.speakers] == [i * 1000 for i in range(len(people))]
 
 
+def _quote_every_field(output: str) -> str:
+    """The same tables with every field of every row (headers too) in double quotes."""
+    lines = []
+    for line in output.split("\n"):
+        if "\t" in line:
+            line = "\t".join(f'"{cell}"' for cell in line.split("\t"))
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3600 * 1000), st.integers(1, 40)), min_size=1, max_size=10),
+    st.lists(st.tuples(st.sampled_from(["Ada", "Lin Wu", "?"]), st.booleans()), max_size=5),
+)
+def test_quoted_fields_in_every_column_parse_like_bare_ones(
+    rows: list[tuple[int, int]], people: list[tuple[str, bool]]
+) -> None:
+    segments = [
+        (start - start % 1000, voice, f"words {i}") for i, (start, voice) in enumerate(rows)
+    ]
+    speakers = [
+        (i + 1, name, "Acme" if known else None, None, "Guest", i * 1000)
+        for i, (name, known) in enumerate(people)
+    ]
+    bare = parse_text(render_output(segments, speakers))
+    quoted = parse_text(_quote_every_field(render_output(segments, speakers)))
+    assert quoted.segments == bare.segments and quoted.speakers == bare.speakers
+    assert {i.code for i in quoted.issues} - {i.code for i in bare.issues} == {"quoted_field"}
+
+
 def _incremental(text: str, cuts: list[int], duration_ms: int | None = None) -> tuple:
     parser = StreamParser(duration_ms)
     rows = []
