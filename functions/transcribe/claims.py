@@ -4,19 +4,31 @@ Cloud Storage events arrive at least once. A claim is taken in a Firestore trans
 - no document, or an older generation on it: claim attempt 1 (a new generation supersedes);
 - a newer generation on it: this event is stale, skip;
 - the same generation, finished (its final chunk published) or terminal: a duplicate, skip;
-- the same generation, lease held by another event and not expired: in flight elsewhere, skip;
-- otherwise (lease expired, or the platform retrying this very event): take over, attempt + 1.
+- the same generation, lease live (its holder's heartbeat keeps it so): in flight, whatever the
+  event id; a delivery of the holder's own event is told to come back later (`Busy`);
+- otherwise (the lease expired, or was released for a platform retry): take over, attempt + 1.
+
+Each invocation holds the lease under a token of its own (`holder`: the event id and a random
+suffix), renews it while it works (`heartbeat`), and releases it when it hands the event back to
+the platform (`release`). docs/decisions/0002-claims-and-runs.md explains the choice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
+from functions.core import logs
 from functions.core.documents import TERMINAL, TRANSCRIPTIONS, Status
+
+log = logs.get_logger("transcribe")
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,25 @@ class Claim:
     generation: str
     attempt: int
     holder: str
+    last_error: str | None = None  # why the previous attempt handed the event back
 
 
 class Superseded(Exception):
     """A newer generation took the document over while this run was working."""
+
+
+class Busy(Exception):
+    """Another invocation of this very event holds a live lease: the platform should retry later
+    (if that invocation died, its lease expires and the retry takes over)."""
+
+
+def holder_token(event_id: str) -> str:
+    """The lease holder of one invocation: a redelivery of the same event is another holder."""
+    return f"{event_id}#{uuid.uuid4().hex[:12]}"
+
+
+def event_of(holder: str) -> str:
+    return holder.rpartition("#")[0] or holder
 
 
 def claim(
@@ -75,7 +102,8 @@ def claim(
             transaction.set(ref, {**fields, "created_at": firestore.SERVER_TIMESTAMP})
         else:
             transaction.update(ref, fields)
-        result = (Claim(transcription_id, source.generation, attempt, holder), why_not)
+        last_error = current.get("last_error") if attempt > 1 else None
+        result = (Claim(transcription_id, source.generation, attempt, holder, last_error), why_not)
 
     take(db.transaction())
     return result
@@ -99,9 +127,12 @@ def _decide(
         return None, f"duplicate event: already {current.get('status')}, run finished"
     lease = current.get("lease") or {}
     expires = lease.get("expires_at")
-    if lease.get("holder") != holder and expires is not None and expires > now:
-        return None, f"in flight under {lease.get('holder')} until {expires.isoformat()}"
-    return int(run.get("attempt", 0)) + 1, "taking over an expired or own lease"
+    if expires is not None and expires > now:
+        held_by = str(lease.get("holder") or "")
+        if event_of(held_by) == event_of(holder):
+            raise Busy(f"this event is in flight under {held_by} until {expires.isoformat()}")
+        return None, f"in flight under {held_by} until {expires.isoformat()}"
+    return int(run.get("attempt", 0)) + 1, "taking over an expired or released lease"
 
 
 def _claim_fields(
@@ -114,6 +145,7 @@ def _claim_fields(
         "reason": None,
         "run": {"generation": source.generation, "attempt": attempt},
         "lease": {"holder": holder, "expires_at": expires},
+        "last_error": None,
         "updated_at": firestore.SERVER_TIMESTAMP,
     }
 
@@ -121,11 +153,35 @@ def _claim_fields(
 def next_attempt(db: firestore.Client, current: Claim, lease_s: float, now: dt.datetime) -> Claim:
     """A retry inside the same invocation is a new run: bump the attempt, renew the lease."""
     bumped = Claim(
-        current.transcription_id, current.generation, current.attempt + 1, current.holder
+        current.transcription_id,
+        current.generation,
+        current.attempt + 1,
+        current.holder,
+        current.last_error,
     )
     expires = now + dt.timedelta(seconds=lease_s)
     update_run(db, current, {"run.attempt": bumped.attempt, "lease.expires_at": expires})
     return bumped
+
+
+def heartbeat(db: firestore.Client, current: Claim, lease_s: float, now: dt.datetime) -> None:
+    """Renew the lease of a run that is still working (raises Superseded if it is no longer
+    the document's run)."""
+    update_run(db, current, {"lease.expires_at": now + dt.timedelta(seconds=lease_s)})
+
+
+def release(db: firestore.Client, current: Claim, error: str, now: dt.datetime) -> None:
+    """Hand the event back to the platform: the lease ends now, so its retry takes over."""
+    update_run(db, current, {"lease.expires_at": now, "last_error": error[:500]})
+
+
+def is_current(db: firestore.Client, current: Claim) -> bool:
+    """Whether `current` is still the document's run (one read, no write)."""
+    ref = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
+    run = (ref.get(field_paths=["run"]).to_dict() or {}).get("run") or {}
+    return bool(
+        run.get("generation") == current.generation and run.get("attempt") == current.attempt
+    )
 
 
 def mark_finished(db: firestore.Client, current: Claim) -> None:
@@ -156,3 +212,33 @@ def update_run(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> 
         transaction.update(ref, {**fields, "updated_at": firestore.SERVER_TIMESTAMP})
 
     update(db.transaction())
+
+
+class Heartbeat:
+    """Renews a run's lease every `interval_s` from a daemon thread while the run works, so the
+    lease stays live exactly as long as its holder does; `superseded` turns true once the
+    document has another run."""
+
+    def __init__(self, renew: Callable[[], None], interval_s: float) -> None:
+        self._renew, self._interval_s = renew, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+        self.superseded = False
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                self._renew()
+            except Superseded:
+                self.superseded = True
+                return
+            except api_errors.GoogleAPICallError as exc:  # the next beat tries again
+                log.warning(f"could not renew the lease: {exc}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from google.api_core import exceptions as api_errors
@@ -65,6 +65,7 @@ class Run:
     started: float = field(default_factory=time.monotonic)
     timings: dict[str, float] = field(default_factory=dict)
     retries: int = 0  # model calls retried in this invocation
+    heartbeat: claims.Heartbeat | None = None
 
     @property
     def deadline(self) -> float:
@@ -95,7 +96,12 @@ def handle_upload(
     )
     db = clients.firestore_client(settings.firestore_database)
     now = dt.datetime.now(dt.UTC)
-    claim, why = claims.claim(db, tid, source, event_id, settings.lease_s, now)
+    holder = claims.holder_token(event_id)
+    try:
+        claim, why = claims.claim(db, tid, source, holder, settings.lease_s, now)
+    except claims.Busy as exc:
+        log.info(f"{exc}; the platform retries later", extra={"transcription_id": tid})
+        raise
     if claim is None:
         log.info(f"not claimed: {why}", extra={"transcription_id": tid, "event_id": event_id})
         return "skipped"
@@ -106,7 +112,34 @@ def handle_upload(
         return _finish(
             run, outcome="failed", reason=f"event is {age:,.0f} s old; stale events are not retried"
         )
-    return _transcribe(run)
+    if claim.attempt > settings.max_attempts:
+        return _give_up(run)
+    with claims.Heartbeat(lambda: _renew(run), settings.heartbeat_s) as heartbeat:
+        run.heartbeat = heartbeat
+        try:
+            return _transcribe(run)
+        except claims.Superseded as exc:
+            log.info(f"superseded: {exc}", extra={"transcription_id": tid})
+            return "superseded"
+
+
+def _renew(run: Run) -> None:
+    claim = run.claim
+    db = clients.firestore_client(run.settings.firestore_database)
+    try:
+        claims.heartbeat(db, claim, run.settings.lease_s, dt.datetime.now(dt.UTC))
+    except claims.Superseded:
+        if run.claim is claim:
+            raise
+        # this invocation's own retry moved to the next attempt meanwhile: the next beat renews it
+
+
+def _give_up(run: Run) -> str:
+    tries = run.settings.max_attempts
+    last = run.claim.last_error or "unknown"
+    return _finish(
+        run, outcome="failed", reason=f"gave up after {tries} attempts; the last: {last}"
+    )
 
 
 def _owner(name: str, settings: Settings) -> str | None:
@@ -124,11 +157,7 @@ def _transcribe(run: Run) -> str:
     except MediaRejected as exc:
         return _finish(run, outcome="rejected", reason=str(exc))
     except api_errors.NotFound:
-        log.info(
-            "object generation gone (overwritten or deleted); a newer event takes over",
-            extra={"transcription_id": run.claim.transcription_id},
-        )
-        return "superseded"
+        return _object_gone(run)
     db = clients.firestore_client(run.settings.firestore_database)
     claims.update_run(
         db,
@@ -149,6 +178,19 @@ def _transcribe(run: Run) -> str:
     )
     prompt = build_prompt(media.duration_s, media.has_video, run.obj.metadata)
     return _call_with_retries(run, media, plan, prompt)
+
+
+def _object_gone(run: Run) -> str:
+    """The event's generation cannot be read: a newer generation's event takes over; with none,
+    the object was deleted and the transcription ends here."""
+    current = clients.storage_client().bucket(run.obj.bucket).get_blob(run.obj.name)
+    if current is not None and int(current.generation) > int(run.obj.generation):
+        log.info(
+            "object overwritten; the newer generation's event takes over",
+            extra={"transcription_id": run.claim.transcription_id},
+        )
+        return "superseded"
+    return _finish(run, outcome="failed", reason="the object was deleted before it could be read")
 
 
 def _blob(run: Run) -> Any:
@@ -195,11 +237,11 @@ def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> s
             except gemini.TransientError as exc:
                 pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
                 delay = min(delay * 2, MAX_BACKOFF_S)
+                if run.claim.attempt >= run.settings.max_attempts:
+                    run.claim = replace(run.claim, last_error=str(exc))
+                    return _give_up(run)
                 if not exc.in_process or time.monotonic() + pause + MIN_CALL_S > run.deadline:
-                    log.warning(
-                        f"transient failure, budget spent; raising for a platform retry: {exc}",
-                        extra={"transcription_id": run.claim.transcription_id},
-                    )
+                    _hand_back(run, exc)
                     raise
                 log.warning(
                     f"transient failure; retrying in {pause:.1f} s: {exc}",
@@ -221,6 +263,19 @@ def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> s
             gemini.delete_file(client, uploaded)
 
 
+def _hand_back(run: Run, exc: Exception) -> None:
+    """Raise for a platform retry with the lease released, so the retry takes over at once."""
+    log.warning(
+        f"transient failure; the platform retries: {exc}",
+        extra={"transcription_id": run.claim.transcription_id},
+    )
+    try:
+        db = clients.firestore_client(run.settings.firestore_database)
+        claims.release(db, run.claim, str(exc), dt.datetime.now(dt.UTC))
+    except api_errors.GoogleAPICallError as error:  # the lease then expires by itself
+        log.warning(f"could not release the lease: {error}")
+
+
 def _upload(run: Run, client: Any, plan: Plan) -> Any:
     started = time.monotonic()
     with _blob(run).open("rb", chunk_size=8 * 1024 * 1024) as reader:
@@ -239,6 +294,7 @@ def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri:
         if "first_text_s" not in run.timings:
             run.timings["first_text_s"] = round(time.monotonic() - started, 3)
         for chunk in chunker.feed(text):
+            _check_current(run)  # a superseded run stops streaming: nobody reads it
             publisher.publish(chunk)
         if chunker.chars > run.settings.max_output_chars:
             raise OutputCapped()
@@ -288,6 +344,12 @@ def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri:
         },
     )
     return outcome
+
+
+def _check_current(run: Run) -> None:
+    db = clients.firestore_client(run.settings.firestore_database)
+    if (run.heartbeat and run.heartbeat.superseded) or not claims.is_current(db, run.claim):
+        raise claims.Superseded("a newer run took the transcription over")
 
 
 def _finish(

@@ -12,6 +12,11 @@ from functions.transcribe.chunks import Chunk
 from functions.transcribe.claims import Claim
 
 PUBLISH_TIMEOUT_S = 30.0
+MAX_REASON_CHARS = 1000  # the message allows 2,000
+
+
+def _capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RunPublisher:
@@ -24,6 +29,8 @@ class RunPublisher:
 
     def publish(self, chunk: Chunk, **final: Any) -> ResultChunk:
         """Publish one chunk; keyword arguments (outcome, usage, …) make it the final one."""
+        if final.get("reason"):  # it may quote uploader metadata or a long error
+            final["reason"] = _capped(str(final["reason"]), MAX_REASON_CHARS)
         message = ResultChunk(
             transcription_id=self.claim.transcription_id,
             generation=self.claim.generation,

@@ -7,6 +7,7 @@ import datetime as dt
 import mimetypes
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -401,3 +402,94 @@ def test_a_late_attempt_cut_by_the_budget_is_retried_by_the_platform(
     assert stack.deliver(blob, event_id="evt-late") == 500  # not a cut-off "completed"
     assert len(stack.model_calls()) == 2
     assert not any(chunk.final for chunk in stack.results(expect_final=1, timeout=3))
+
+
+# -- one model call per run, and nothing left in processing (the lease, its heartbeat) -------
+
+
+def test_fifty_concurrent_deliveries_of_one_event_call_the_model_once(stack: Stack) -> None:
+    blob = stack.upload("voice.mp3", "uploads/max/storm.mp3", "audio/mpeg")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    stack.stand_in.configure(faults=[{"token_rate": 400}])  # about 1 s of streaming
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        codes = list(pool.map(lambda _: stack.deliver(blob, event_id="evt-storm"), range(50)))
+    assert len(stack.model_calls()) == 1
+    assert codes.count(200) >= 1  # the holder; the others were skipped or told to come back
+    finals = [c for c in stack.results() if c.final]
+    assert len(finals) == 1 and finals[0].outcome == "completed"
+    assert stack.deliver(blob, event_id="evt-storm") == 200  # once finished: a plain duplicate
+    assert len(stack.model_calls()) == 1
+
+
+def test_a_live_lease_sends_its_own_event_back_to_the_platform(stack: Stack) -> None:
+    blob = stack.upload("voice.mp3", "uploads/max/busy.mp3", "audio/mpeg")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    stack.stand_in.configure(faults=[{"token_rate": 100}])  # about 4 s of streaming
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        holder = pool.submit(stack.deliver, blob, "evt-held")
+        _wait_for_a_call(stack)
+        assert stack.deliver(blob, event_id="evt-held") == 500  # the platform retries later
+        assert stack.deliver(blob, event_id="evt-other") == 200  # another event: ignored
+        assert holder.result() == 200
+    assert len(stack.model_calls()) == 1
+
+
+def test_an_overwritten_run_stops_streaming_at_its_next_flush(stack: Stack) -> None:
+    first = stack.upload("voice.mp3", "uploads/max/memo.mp3", "audio/mpeg")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    stack.stand_in.configure(faults=[{"token_rate": 50, "times": 1}])  # about 8 s
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        old_run = pool.submit(stack.deliver, first, "evt-old")
+        _wait_for_a_call(stack)
+        second = stack.upload("voice.wav", "uploads/max/memo.mp3", "audio/wav")
+        stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.wav"))
+        assert stack.deliver(second, event_id="evt-new") == 200
+        assert old_run.result() == 200
+    assert time.monotonic() - started < 7  # it did not stream to the end
+    chunks = stack.results()
+    old = [c for c in chunks if c.generation == str(first.generation)]
+    assert not any(c.final for c in old), "a superseded run publishes no outcome"
+    assert len("".join(c.text or "" for c in old)) < len(TRAILER)
+    assert [c.outcome for c in chunks if c.final] == ["completed"]
+
+
+def test_a_deleted_object_ends_failed(stack: Stack) -> None:
+    blob = stack.upload("voice.mp3", "uploads/max/gone.mp3", "audio/mpeg")
+    blob.delete()
+    assert stack.deliver(blob) == 200
+    (final,) = stack.results()
+    assert final.outcome == "failed" and "deleted before it could be read" in (final.reason or "")
+    assert stack.model_calls() == []
+
+
+def test_a_huge_metadata_value_ends_rejected_with_a_capped_reason(stack: Stack) -> None:
+    blob = stack.upload("voice.mp3", "uploads/max/long.mp3", "audio/mpeg", {"model": "m" * 3000})
+    assert stack.deliver(blob) == 200
+    (final,) = stack.results()
+    assert final.outcome == "rejected" and len(final.reason or "") <= 1000
+    assert (final.reason or "").startswith("metadata model=")
+
+
+def test_a_first_byte_that_never_comes_ends_failed_after_the_attempts_allowed(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("functions.transcribe.handler.MIN_CALL_S", 0.5)
+    monkeypatch.setenv("TABSCRIBE_MAX_ATTEMPTS", "2")
+    stalled = {"first_byte_delay_s": 4}
+    blob = _with_budget(stack, monkeypatch, 2, "voice.ogg", "uploads/max/never.ogg", stalled)
+    assert stack.deliver(blob, event_id="evt-never") == 500  # attempt 1: the platform retries
+    assert stack.deliver(blob, event_id="evt-never") == 200  # attempt 2: the last allowed
+    (final,) = stack.results()
+    assert final.outcome == "failed" and final.attempt == 2
+    assert (final.reason or "").startswith("gave up after 2 attempts; the last:")
+    assert stack.deliver(blob, event_id="evt-never") == 200  # a later retry: a duplicate
+    assert len(stack.model_calls()) == 2
+
+
+def _wait_for_a_call(stack: Stack, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not stack.model_calls():
+        assert time.monotonic() < deadline, "the model was never called"
+        time.sleep(0.05)
+    time.sleep(0.5)  # the stream has started and a first chunk is out
