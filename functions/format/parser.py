@@ -38,6 +38,7 @@ class ParserState(BaseModel):
     seen: tuple[Table, ...] = ()
     line: int = Field(default=0, ge=0, description="lines of the output before this point")
     last_start_ms: int = Field(default=-1, ge=-1)
+    listed: tuple[int, ...] = Field(default=(), description="voices the speaker table listed")
 
 
 MAX_LINE_CHARS = 20_000
@@ -69,6 +70,7 @@ class StreamParser:
             )
             self._seen, self._line_no = set(state.seen), state.line
             self._rows.last_start_ms = state.last_start_ms
+            self._rows.listed_before = set(state.listed)
 
     @property
     def segments(self) -> list[Segment]:
@@ -93,6 +95,7 @@ class StreamParser:
             seen=tuple(sorted(self._seen)),
             line=self._line_no,
             last_start_ms=self._rows.last_start_ms,
+            listed=tuple(sorted({*self._rows.listed_before, *self._rows.speakers})),
         )
 
     # -- input -------------------------------------------------------------------------------

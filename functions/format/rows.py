@@ -60,6 +60,7 @@ class RowBuilder:
         self.last_start_ms = last_start_ms
         self.segments: list[Segment] = []
         self.speakers: dict[int, Speaker] = {}
+        self.listed_before: set[int] = set()  # listed in the output before a resumed parser's part
         self._over_cap = 0  # rows whose voice ID is above MAX_VOICE_ID: one issue counts them
         self._over_cap_first = self._over_cap_issue = -1  # the first such voice, its issue's index
 
@@ -172,7 +173,7 @@ class RowBuilder:
         if voice is None:
             self.log.add("bad_voice", f"speaker row dropped: {voice_raw[:40]!r} is not a voice id")
             return None
-        if voice in self.speakers:
+        if voice in self.speakers or voice in self.listed_before:
             self.log.add("duplicate_speaker", f"voice {voice} listed again; first row kept")
             return None
         cleaned = {n: self._clean(v, MAX_FIELD_CHARS) for n, v in values.items() if n != "voice"}

@@ -272,6 +272,17 @@ def test_resuming_any_text_at_any_line_gives_the_same_rows(text: str, data: st.D
     assert rows == whole.feed(text, final=True)
 
 
+def test_a_speaker_listed_before_the_resume_point_is_still_a_duplicate() -> None:
+    text = "<TRANSCRIPT>\n<SPEAKER_TABLE>\n0\n0\n<TRANSCRIPT>"  # found by the property above
+    whole = StreamParser().feed(text, final=True)
+    lines = text.split("\n")
+    for cut in range(len(lines)):
+        first = StreamParser()
+        rows = first.feed("".join(line + "\n" for line in lines[:cut]))
+        rows += StreamParser(state=first.state()).feed("\n".join(lines[cut:]), final=True)
+        assert rows == whole, cut
+
+
 # -- raw markup in free text survives verbatim ----------------------------------------------------
 
 RAW_PIECES = [
