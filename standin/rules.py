@@ -38,6 +38,7 @@ class Where:
     version: str
     project: str = ""
     location: str = "global"
+    method: str = "generateContent"
 
 
 def served_model(model_id: str, mode: Mode, where: Where, today: dt.date | None) -> Model:
@@ -64,7 +65,7 @@ def not_found(model_id: str, mode: Mode, where: Where) -> ApiError:
     return ApiError(
         404,
         f"models/{model_id} is not found for API version {where.version}, or is not supported for "
-        "generateContent. Call ListModels to see the list of available models and their "
+        f"{where.method}. Call ListModels to see the list of available models and their "
         "supported methods.",
     )
 

@@ -132,14 +132,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def developer_model(self, version: str, model: str, method: str) -> None:
         self.require_api_key()
-        self.model_call("developer", Where(version), model, method)
+        self.model_call("developer", Where(version, method=_method(method)), model, method)
 
     def vertex_model(
         self, version: str, project: str, location: str, model: str, method: str
     ) -> None:
         self.require_bearer()
         self.project = project
-        self.model_call("vertex", Where(version, project, location), model, method)
+        where = Where(version, project, location, _method(method))
+        self.model_call("vertex", where, model, method)
 
     def model_call(self, mode: Mode, where: Where, model_id: str, method: str) -> None:
         call = self.state.new_call(mode=mode, model=model_id, method=method, status=None)
@@ -339,6 +340,11 @@ class Handler(BaseHTTPRequestHandler):
         elif name not in ("calls", "faults", "config", "responses", "files", "info"):
             raise ApiError(404, f"Unknown control endpoint /_standin/{name}")
         self.send_json(200, control_view(state, name))
+
+
+def _method(path_method: str) -> str:
+    """The method a 404 names: streaming calls are generateContent to the service."""
+    return "countTokens" if path_method == "countTokens" else "generateContent"
 
 
 def control_view(state: State, name: str) -> Any:

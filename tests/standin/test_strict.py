@@ -74,6 +74,15 @@ def test_unknown_and_shut_down_models_are_not_found(
         )
 
 
+def test_count_tokens_on_an_unknown_model_names_its_method(stand_in: standin.StandIn) -> None:
+    sdk = client("developer", stand_in.url)
+    with pytest.raises(errors.ClientError) as error:
+        sdk.models.count_tokens(model="gemini-9-foo", contents=[clip()])
+    assert error.value.code == 404 and "is not supported for countTokens." in str(
+        error.value.message
+    )
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_model_is_served_until_its_catalog_shutdown_date(
     stand_in: standin.StandIn, mode: Mode
