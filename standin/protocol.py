@@ -137,6 +137,7 @@ def _media_of(part: JSON, mode: Mode, model: Model) -> Media | None:
     else:
         found = _file_media(file_data or {}, mode)
     _apply_video_metadata(found, part.get("videoMetadata"))
+    _apply_offsets(found, part.get("audioMetadata"), "audio_metadata")
     resolution = part.get("mediaResolution")
     if isinstance(resolution, dict):
         resolution = resolution.get("level")
@@ -205,10 +206,17 @@ def _apply_video_metadata(media: Media, meta: Any) -> None:
         if not 0 < fps <= 24:
             raise invalid(f"video_metadata.fps must be in the range (0.0, 24.0], got {fps}.")
         media.fps = fps
-    media.start_s = _offset(meta.get("startOffset"), "start_offset") or 0.0
-    media.end_s = _offset(meta.get("endOffset"), "end_offset")
+    _apply_offsets(media, meta, "video_metadata")
+
+
+def _apply_offsets(media: Media, meta: Any, where: str) -> None:
+    """start/end offsets of videoMetadata or audioMetadata: they clip the counted duration."""
+    if not isinstance(meta, dict):
+        return
+    media.start_s = _offset(meta.get("startOffset"), f"{where}.start_offset") or 0.0
+    media.end_s = _offset(meta.get("endOffset"), f"{where}.end_offset")
     if media.end_s is not None and media.end_s <= media.start_s:
-        raise invalid("video_metadata.end_offset must be greater than start_offset.")
+        raise invalid(f"{where}.end_offset must be greater than start_offset.")
 
 
 def _number(value: Any, name: str) -> float:
@@ -225,8 +233,7 @@ def _offset(value: Any, name: str) -> float | None:
     match = re.fullmatch(r"(\d+(?:\.\d{1,9})?)s", str(value))
     if not match:
         raise invalid(
-            f"Invalid value at 'video_metadata.{name}' (type.googleapis.com/"
-            f'google.protobuf.Duration), "{value}"'
+            f"Invalid value at '{name}' (type.googleapis.com/google.protobuf.Duration), \"{value}\""
         )
     return float(match.group(1))
 

@@ -10,8 +10,8 @@ from typing import Any
 from functions.core.catalog import Mode, Model, Resolution, catalog
 from standin.errors import ApiError, invalid
 
-# What Python's mimetypes (the SDK's guess when an upload names no type) and the product call the
-# formats the Developer API lists; the real API takes them (docs/standin.md).
+# Other names of formats the Developer API lists, sent by the SDK (Python's mimetypes guess when an
+# upload names no type) or by the product; taken as the service is inferred to (docs/standin.md).
 DEVELOPER_SYNONYMS = {
     "audio/x-wav": "audio/wav",
     "audio/mpeg": "audio/mp3",

@@ -343,6 +343,19 @@ def test_usage_has_cached_tokens_and_modalities_on_the_last_chunk(
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_audio_metadata_offsets_clip_the_counted_audio(
+    stand_in: standin.StandIn, mode: Mode
+) -> None:
+    part = clip("audio/mp3")
+    part.audio_metadata = types.AudioMetadata(start_offset="2s", end_offset="6.5s")
+    chunks = accepted(stand_in, mode, MODEL, part)
+    usage = chunks[-1].usage_metadata
+    assert usage and usage.prompt_token_count == round(4.5 * 32) + 3
+    part.audio_metadata = types.AudioMetadata(start_offset="6s", end_offset="2s")
+    assert "audio_metadata.end_offset" in str(refused(stand_in, mode, MODEL, part).message)
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("signature_part", [False, True])
 def test_gemini_3_parts_carry_a_thought_signature(
     stand_in: standin.StandIn, mode: Mode, signature_part: bool
