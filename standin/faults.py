@@ -6,6 +6,8 @@ import threading
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from standin.errors import TRANSIENT_MESSAGES, ApiError
+
 SAFETY_CATEGORIES = (
     "HARM_CATEGORY_HATE_SPEECH",
     "HARM_CATEGORY_DANGEROUS_CONTENT",
@@ -31,6 +33,8 @@ class Fault:
     malformed: bool = False  # prose instead of the tables
     first_byte_delay_s: float = 0.0  # delay before the response starts
     token_rate: float | None = None  # output tokens per second for this call (0 = no delay)
+    quota: str = "minute"  # a 429's QuotaFailure: "minute" (input tokens) or "day" (requests)
+    retry_delay_s: float | None = 38.0  # a 429's RetryInfo.retryDelay; None: no RetryInfo
     times: int | None = None  # how many model calls this applies to; None = every call
 
     def applied(self) -> dict[str, Any]:
@@ -52,9 +56,63 @@ def fault_from_dict(data: dict[str, Any]) -> Fault:
         raise ValueError("status must be an HTTP error code (400-599)")
     if fault.prompt_block is not None and fault.prompt_block not in PROMPT_BLOCK_REASONS:
         raise ValueError(f"prompt_block must be one of {sorted(PROMPT_BLOCK_REASONS)}")
+    if fault.quota not in QUOTAS:
+        raise ValueError(f"quota must be one of {sorted(QUOTAS)}")
+    if fault.retry_delay_s is not None and fault.retry_delay_s < 0:
+        raise ValueError("retry_delay_s must be >= 0 (or null for no RetryInfo)")
     if fault.times is not None and fault.times < 1:
         raise ValueError("times must be at least 1 (or null for every call)")
     return fault
+
+
+# quota: (quotaMetric, quotaId, quotaValue) as the Developer API names them
+QUOTAS = {
+    "minute": (
+        "generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count",
+        "GenerateContentPaidTierInputTokensPerModelPerMinute",
+        "4000000",
+    ),
+    "day": (
+        "generativelanguage.googleapis.com/generate_requests_per_model_per_day",
+        "GenerateRequestsPerDayPerProjectPerModel",
+        "10000",
+    ),
+}
+RATE_LIMITS_HELP = "https://ai.google.dev/gemini-api/docs/rate-limits"
+
+
+def injected_error(code: int, fault: Fault, model: str, location: str) -> ApiError:
+    """The error an injected fault answers with; a 429 carries the service's details."""
+    message = TRANSIENT_MESSAGES.get(code, "Injected error.")
+    message += " (injected by the Gemini API stand-in)"
+    return ApiError(
+        code, message, details=quota_details(fault, model, location) if code == 429 else None
+    )
+
+
+def quota_details(fault: Fault, model: str, location: str) -> list[dict[str, Any]]:
+    metric, quota_id, value = QUOTAS[fault.quota]
+    violation = {
+        "quotaMetric": metric,
+        "quotaId": quota_id,
+        "quotaDimensions": {"location": location, "model": model},
+        "quotaValue": value,
+    }
+    details: list[dict[str, Any]] = [
+        {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [violation]},
+        {
+            "@type": "type.googleapis.com/google.rpc.Help",
+            "links": [
+                {"description": "Learn more about Gemini API quotas", "url": RATE_LIMITS_HELP}
+            ],
+        },
+    ]
+    if fault.retry_delay_s is not None:
+        delay = f"{fault.retry_delay_s:.9f}".rstrip("0").rstrip(".")
+        details.append(
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{delay}s"}
+        )
+    return details
 
 
 class FaultQueue:

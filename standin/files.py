@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from standin.protocol import ApiError, invalid
+from standin.errors import ApiError, invalid
 
 MAX_FILE_BYTES = 2 * 1024**3
 FILE_ID = re.compile(r"^[a-z0-9-]{1,40}$")

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from standin.faults import SAFETY_CATEGORIES, Fault
-from standin.protocol import (
-    JSON,
-    MAX_INPUT_TOKENS,
-    TRANSIENT_MESSAGES,
-    ApiError,
-    ModelRequest,
-    Usage,
-    invalid,
-    text_tokens,
-)
+from standin.errors import ApiError, invalid
+from standin.faults import SAFETY_CATEGORIES, Fault, injected_error
+from standin.protocol import JSON, MAX_INPUT_TOKENS, ModelRequest, Usage, text_tokens
 from standin.registry import Entry
 
 MALFORMED_TEXT = (
@@ -43,8 +36,17 @@ class Plan:
     usage: JSON = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How the text is sent: tokens per second, characters per chunk, where the signature goes."""
+
+    rate: float
+    chunk_chars: int
+    signature_part: bool = False  # Gemini 3: a trailing empty-text part carries the signature
+
+
 def plan_response(
-    request: ModelRequest, entry: Entry, usage: Usage, fault: Fault, rate: float, chunk_chars: int
+    request: ModelRequest, entry: Entry, usage: Usage, fault: Fault, pace: Pace
 ) -> Plan:
     if usage.prompt > MAX_INPUT_TOKENS:
         raise invalid(
@@ -57,14 +59,19 @@ def plan_response(
         body["usageMetadata"] = usage.metadata(None)
         return Plan([(0.0, body)], usage=body["usageMetadata"])
     text = MALFORMED_TEXT if fault.malformed else entry.text
-    cut, finish, error = _cut(text, fault, request.generation_config, usage.thoughts)
+    cut, finish, error = _cut(text, fault, request, usage.thoughts)
     sent = text[:cut]
     plan = Plan(finish=finish, error=error, chars=len(sent))
     thought = _thought_part(request, usage)
-    pieces = [sent[i : i + chunk_chars] for i in range(0, len(sent), max(1, chunk_chars))]
+    signature = _signature() if request.model.generation >= 3 else None
+    size = max(1, pace.chunk_chars)
+    pieces = [sent[i : i + size] for i in range(0, len(sent), size)]
     for number, piece in enumerate(pieces):
-        parts = ([thought] if thought and number == 0 else []) + [{"text": piece}]
-        delay = len(piece) / 4 / rate if rate > 0 else 0.0
+        first = number == 0
+        parts = ([thought] if thought and first else []) + [{"text": piece}]
+        if signature and first and not pace.signature_part:
+            parts[-1]["thoughtSignature"] = signature
+        delay = len(piece) / 4 / pace.rate if pace.rate > 0 else 0.0
         plan.events.append((delay, _chunk(envelope, parts, usage.metadata(None))))
     if error is not None:
         plan.events.append((0.0, error.body()))
@@ -73,25 +80,40 @@ def plan_response(
         return plan
     plan.usage = usage.metadata(text_tokens(sent))
     _finish(plan, envelope, finish or "STOP", thought if not pieces else None)
+    if signature and (pace.signature_part or not pieces):
+        _add_signature_part(plan, signature)
     return plan
 
 
+def _signature() -> str:
+    """An opaque thoughtSignature (base64), as Gemini 3 puts on its parts when it thought."""
+    return base64.b64encode(b"standin-signature:" + secrets.token_bytes(24)).decode()
+
+
+def _add_signature_part(plan: Plan, signature: str) -> None:
+    """The signature alone in an empty-text part of the last chunk, as the service sometimes
+    sends it."""
+    candidate = plan.events[-1][1]["candidates"][0]
+    content = candidate.setdefault("content", {"parts": [], "role": "model"})
+    content["parts"].append({"text": "", "thoughtSignature": signature})
+
+
 def _envelope(request: ModelRequest) -> JSON:
-    envelope: JSON = {"modelVersion": request.model, "responseId": secrets.token_urlsafe(16)}
+    envelope: JSON = {"modelVersion": request.model.id, "responseId": secrets.token_urlsafe(16)}
     if request.mode == "vertex":
         envelope["createTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return envelope
 
 
 def _cut(
-    text: str, fault: Fault, config: JSON, thoughts: int
+    text: str, fault: Fault, request: ModelRequest, thoughts: int
 ) -> tuple[int, str | None, ApiError | None]:
     """Where the text stops and why: (characters sent, finishReason, mid-stream error); neither
     a finishReason nor an error means the connection just closes."""
     cuts: list[tuple[int, str]] = []
     if fault.max_tokens_after_chars is not None and fault.max_tokens_after_chars < len(text):
         cuts.append((fault.max_tokens_after_chars, "MAX_TOKENS"))
-    max_out = config.get("maxOutputTokens")
+    max_out = request.generation_config.get("maxOutputTokens")
     if max_out is not None:
         visible_chars = max(0, int(max_out) - thoughts) * 4
         if visible_chars < len(text):
@@ -108,9 +130,8 @@ def _cut(
     if reason == "DROP":
         return at, None, None
     if reason == "ERROR":
-        code = fault.error_status
-        message = TRANSIENT_MESSAGES.get(code, "The service encountered an error.")
-        return at, None, ApiError(code, f"{message} (injected by the Gemini API stand-in)")
+        error = injected_error(fault.error_status, fault, request.model.id, request.location)
+        return at, None, error
     return at, reason, None
 
 
@@ -158,14 +179,16 @@ def merge(plan: Plan) -> JSON:
     last = dict(plan.events[-1][1])
     candidate: dict[str, Any] = dict(last["candidates"][0])
     thoughts: list[JSON] = []
-    text = ""
+    answer: JSON = {"text": ""}
     for _, event in plan.events:
         for part in event["candidates"][0].get("content", {}).get("parts", []):
             if part.get("thought"):
                 thoughts.append(part)
             else:
-                text += part["text"]
-    parts = thoughts + ([{"text": text}] if text else [])
+                answer["text"] += part["text"]
+                if "thoughtSignature" in part:
+                    answer.setdefault("thoughtSignature", part["thoughtSignature"])
+    parts = thoughts + ([answer] if len(answer) > 1 or answer["text"] else [])
     candidate.pop("content", None)
     if parts:
         candidate["content"] = {"parts": parts, "role": "model"}

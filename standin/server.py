@@ -19,23 +19,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from standin.faults import Fault, fault_from_dict
+from functions.core.catalog import Mode, Model
+from standin.errors import ApiError, invalid
+from standin.faults import Fault, fault_from_dict, injected_error
 from standin.files import FileRecord
 from standin.protocol import (
     FILE_URI,
     JSON,
-    TRANSIENT_MESSAGES,
-    ApiError,
     Media,
     ModelRequest,
-    check_mime,
     estimate_usage,
-    invalid,
     parse_json_body,
     parse_request,
 )
 from standin.registry import BUNDLED_DIR, Entry, entry_from_dict
-from standin.replay import Plan, merge, plan_response
+from standin.replay import Pace, Plan, merge, plan_response
+from standin.rules import Where, check_mime, served_model
 from standin.state import Config, State
 
 VERSION = r"(v1|v1beta|v1alpha)"
@@ -133,39 +132,27 @@ class Handler(BaseHTTPRequestHandler):
 
     def developer_model(self, version: str, model: str, method: str) -> None:
         self.require_api_key()
-        self.model_call("developer", model, method)
+        self.model_call("developer", Where(version, method=_method(method)), model, method)
 
     def vertex_model(
         self, version: str, project: str, location: str, model: str, method: str
     ) -> None:
         self.require_bearer()
         self.project = project
-        self.model_call("vertex", model, method)
+        where = Where(version, project, location, _method(method))
+        self.model_call("vertex", where, model, method)
 
-    def model_call(self, mode: str, model: str, method: str) -> None:
-        stream = method == "streamGenerateContent"
-        call = self.state.new_call(mode=mode, model=model, method=method, status=None)
+    def model_call(self, mode: Mode, where: Where, model_id: str, method: str) -> None:
+        call = self.state.new_call(mode=mode, model=model_id, method=method, status=None)
         call["server_timeout"] = self.headers.get("X-Server-Timeout")  # the client's deadline ask
+        if mode == "vertex":
+            call["location"] = where.location
         try:
+            model = served_model(model_id, mode, where, self.state.config.date())
             if method == "countTokens":
                 self.count_tokens(mode, model, call)
                 return
-            fault = self.fault_for_call()
-            call["faults"] = fault.applied()
-            time.sleep(fault.first_byte_delay_s)
-            if fault.status is not None:
-                message = TRANSIENT_MESSAGES.get(fault.status, "Injected error.")
-                raise ApiError(fault.status, f"{message} (injected by the Gemini API stand-in)")
-            request = parse_request(self.json_body(), mode, model, stream)
-            call["generation_config"] = request.generation_config
-            call["prompt_chars"] = request.prompt_chars
-            entry = self.resolve_media(request, call)
-            rate = self.state.config.token_rate if fault.token_rate is None else fault.token_rate
-            usage = estimate_usage(request, entry.duration_s, entry.has_video)
-            plan = plan_response(request, entry, usage, fault, rate, self.state.config.chunk_chars)
-            call.update(finish_reason=plan.finish, chars_sent=plan.chars, usage=plan.usage)
-            self.send_plan(plan, stream and self.query.get("alt") == "sse", stream)
-            call["status"] = plan.error.code if plan.error else 200
+            self.generate(mode, where, model, method, call)
         except ApiError as exc:
             call.update(status=exc.code, error=exc.message)
             raise
@@ -173,7 +160,30 @@ class Handler(BaseHTTPRequestHandler):
             call["error"] = "client disconnected"
             raise
 
-    def count_tokens(self, mode: str, model: str, call: dict[str, Any]) -> None:
+    def generate(
+        self, mode: Mode, where: Where, model: Model, method: str, call: dict[str, Any]
+    ) -> None:
+        stream = method == "streamGenerateContent"
+        fault = self.fault_for_call()
+        call["faults"] = fault.applied()
+        time.sleep(fault.first_byte_delay_s)
+        if fault.status is not None:
+            raise injected_error(fault.status, fault, model.id, where.location)
+        request = parse_request(self.json_body(), mode, model, stream)
+        request.location = where.location
+        call["generation_config"] = request.generation_config
+        call["prompt_chars"] = request.prompt_chars
+        entry = self.resolve_media(request, call)
+        config = self.state.config
+        rate = config.token_rate if fault.token_rate is None else fault.token_rate
+        pace = Pace(rate, config.chunk_chars, config.signature_part)
+        usage = estimate_usage(request, entry.duration_s, entry.has_video)
+        plan = plan_response(request, entry, usage, fault, pace)
+        call.update(finish_reason=plan.finish, chars_sent=plan.chars, usage=plan.usage)
+        self.send_plan(plan, stream and self.query.get("alt") == "sse", stream)
+        call["status"] = plan.error.code if plan.error else 200
+
+    def count_tokens(self, mode: Mode, model: Model, call: dict[str, Any]) -> None:
         """countTokens: the prompt tokens generateContent would report (no faults applied)."""
         request = parse_request(self.json_body(), mode, model, stream=False)
         entry = self.resolve_media(request, call)
@@ -205,7 +215,7 @@ class Handler(BaseHTTPRequestHandler):
         call["matched"] = entry.name or entry.sha256
         return entry
 
-    def media_identity(self, media: Media, mode: str) -> tuple[str | None, str | None]:
+    def media_identity(self, media: Media, mode: Mode) -> tuple[str | None, str | None]:
         """(sha256 of the bytes if they can be known, MIME type) of a media part."""
         if media.kind == "inline":
             return hashlib.sha256(media.data or b"").hexdigest(), media.mime_type
@@ -220,7 +230,7 @@ class Handler(BaseHTTPRequestHandler):
                 f"The File {record.file_id} is not in an ACTIVE state and usage is not allowed.",
                 "FAILED_PRECONDITION",
             )
-        check_mime(record.mime_type)
+        check_mime(record.mime_type, mode)
         return record.sha256, media.mime_type or record.mime_type
 
     def send_plan(self, plan: Plan, sse: bool, stream: bool) -> None:
@@ -330,6 +340,11 @@ class Handler(BaseHTTPRequestHandler):
         elif name not in ("calls", "faults", "config", "responses", "files", "info"):
             raise ApiError(404, f"Unknown control endpoint /_standin/{name}")
         self.send_json(200, control_view(state, name))
+
+
+def _method(path_method: str) -> str:
+    """The method a 404 names: streaming calls are generateContent to the service."""
+    return "countTokens" if path_method == "countTokens" else "generateContent"
 
 
 def control_view(state: State, name: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from dataclasses import asdict, dataclass, fields, replace
@@ -25,6 +26,11 @@ class Config:
     processing_polls: int = 1  # files.get calls that answer PROCESSING before ACTIVE
     processing_s: float = 0.0  # and seconds after the upload before ACTIVE
     file_processing_fails: bool = False  # processing ends in FAILED instead of ACTIVE
+    today: str | None = None  # ISO date the catalog's shutdown dates are read against (None: now)
+    signature_part: bool = False  # Gemini 3: thoughtSignature in its own empty-text part
+
+    def date(self) -> dt.date | None:
+        return None if self.today is None else dt.date.fromisoformat(self.today)
 
 
 def config_with(config: Config, changes: dict[str, Any]) -> Config:
@@ -33,6 +39,7 @@ def config_with(config: Config, changes: dict[str, Any]) -> Config:
     if unknown:
         raise ValueError(f"unknown setting(s): {', '.join(unknown)}; known: {sorted(known)}")
     updated = replace(config, **changes)
+    updated.date()  # a malformed date is a ValueError here, not on the next call
     if updated.token_rate < 0 or updated.chunk_chars < 1 or updated.processing_polls < 0:
         raise ValueError("token_rate >= 0, chunk_chars >= 1 and processing_polls >= 0 please")
     return updated

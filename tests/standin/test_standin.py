@@ -11,102 +11,32 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import google.oauth2.credentials
 import pytest
-from google import genai
 from google.genai import errors, types
 
 import standin
 from functions.format.parser import parse_text
 from stack.services import free_port
-from standin.registry import BUNDLED_DIR
-
-SAMPLE = Path(standin.__file__).parent / "samples" / "trailer-silent.wav"
-SAMPLE_TEXT = json.loads((BUNDLED_DIR / "trailer.json").read_text())["text"]
-CLIP = b"\x00\x00\x00\x18ftypmp42 stand-in test clip " * 40  # bytes only; never decoded
-CLIP_TEXT = "<TRANSCRIPT>\nstart\tvoice\ttext\n00:01\t1\tHello from the clip.\n</TRANSCRIPT>\n"
-GS_URI = "gs://tabscribe-test/uploads/alice/clip.mp4"
-FAST_RETRY = types.HttpRetryOptions(attempts=3, initial_delay=0.01, max_delay=0.02, jitter=0)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[standin.StandIn]:
-    with standin.start(port=0, chunk_chars=100) as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-def stand_in(server: standin.StandIn) -> standin.StandIn:
-    server.reset()
-    server.register(CLIP_TEXT, duration_s=10, has_video=True, media=CLIP, uri=GS_URI, name="clip")
-    return server
-
-
-def developer(url: str, **options: Any) -> genai.Client:
-    return genai.Client(api_key="x", http_options=types.HttpOptions(base_url=url, **options))
-
-
-def vertex(url: str, **options: Any) -> genai.Client:
-    return genai.Client(
-        vertexai=True,
-        project="p",
-        location="us-central1",
-        credentials=google.oauth2.credentials.Credentials(token="x"),  # type: ignore[no-untyped-call]
-        http_options=types.HttpOptions(base_url=url, **options),
-    )
-
-
-def clip_part() -> types.Part:
-    return types.Part.from_uri(file_uri=GS_URI, mime_type="video/mp4")
-
-
-def stream(
-    client: genai.Client, part: types.Part, model: str = "gemini-2.5-flash", **config: Any
-) -> tuple[str, list[types.GenerateContentResponse]]:
-    chunks = list(
-        client.models.generate_content_stream(
-            model=model,
-            contents=[part, "Transcribe."],
-            config=types.GenerateContentConfig(**config),
-        )
-    )
-    return "".join(c.text or "" for c in chunks), chunks
-
-
-def upload_active(client: genai.Client, file: Any, mime: str | None = None) -> types.File:
-    uploaded = client.files.upload(file=file, config={"mime_type": mime} if mime else None)
-    assert uploaded.state == types.FileState.PROCESSING and uploaded.name
-    for _ in range(50):
-        got = client.files.get(name=uploaded.name)
-        if got.state == types.FileState.ACTIVE:
-            return got
-        time.sleep(0.01)
-    raise AssertionError("file never became ACTIVE")
-
-
-def raw(
-    url: str, method: str = "POST", headers: dict[str, str] | None = None, body: bytes = b""
-) -> tuple[int, Any, bytes]:
-    """(status, headers, body) of one plain HTTP request, errors included."""
-    request = urllib.request.Request(url, data=body or None, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-
-
-def http(url: str, method: str = "GET", body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())
-
+from tests.standin.sdk import (
+    CLIP,
+    CLIP_TEXT,
+    FAST_RETRY,
+    GS_URI,
+    MODEL,
+    SAMPLE,
+    SAMPLE_TEXT,
+    before_shutdown,
+    clip_part,
+    developer,
+    http,
+    raw,
+    stream,
+    upload_active,
+    vertex,
+)
 
 # -- the happy paths ------------------------------------------------------------------------------
 
@@ -134,7 +64,7 @@ def test_developer_upload_poll_stream_and_delete(stand_in: standin.StandIn) -> N
     assert usage.total_token_count == usage.prompt_token_count + usage.candidates_token_count
     modalities = {d.modality: d.token_count for d in usage.prompt_tokens_details or []}
     assert modalities == {types.MediaModality.TEXT: 3, types.MediaModality.AUDIO: 59 * 32}
-    assert last.model_version == "gemini-2.5-flash" and last.response_id
+    assert last.model_version == MODEL and last.response_id
     assert stand_in.calls()[-1]["sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
     client.files.delete(name=file.name)
     with pytest.raises(errors.ClientError) as gone:
@@ -172,6 +102,7 @@ def test_file_processing_can_fail(stand_in: standin.StandIn) -> None:
 def test_uploaded_bytes_non_streaming_with_video_tokens(
     stand_in: standin.StandIn, model: str, resolution: str | None, per_frame: int
 ) -> None:
+    stand_in.configure(today=before_shutdown("gemini-2.5-flash"))  # 2.x served that day
     client = developer(stand_in.url)
     file = upload_active(client, io.BytesIO(CLIP), "video/mp4")
     assert file.uri
@@ -206,7 +137,7 @@ def test_video_clip_offsets_and_fps_change_the_token_count(stand_in: standin.Sta
     part.video_metadata = types.VideoMetadata(start_offset="2s", end_offset="6s", fps=2)
     _, chunks = stream(vertex(stand_in.url), part)
     usage = chunks[-1].usage_metadata
-    assert usage and usage.prompt_token_count == 4 * 2 * 258 + 4 * 32 + 3
+    assert usage and usage.prompt_token_count == 4 * 2 * 70 + 4 * 32 + 3
 
 
 def test_vertex_reads_gs_objects_from_the_storage_emulator(
@@ -319,7 +250,7 @@ def test_error_mid_stream_after_some_chunks(stand_in: standin.StandIn) -> None:
     received: list[str] = []
     client = vertex(stand_in.url)  # kept: the stream is lazy and needs an open client
     responses = client.models.generate_content_stream(
-        model="gemini-2.5-flash",
+        model=MODEL,
         contents=[
             types.Part.from_uri(file_uri="gs://tabscribe-test/y.wav", mime_type="audio/wav"),
             "T",
@@ -405,14 +336,14 @@ def test_fault_per_request_header(stand_in: standin.StandIn) -> None:
     [
         (
             types.Part.from_uri(file_uri=GS_URI, mime_type="video/mp4"),
-            "gemini-2.5-flash",
+            MODEL,
             {},
             400,
             "gs://",
         ),
         (
             types.Part.from_bytes(data=CLIP, mime_type="application/zip"),
-            "gemini-2.5-flash",
+            MODEL,
             {},
             400,
             "Unsupported MIME type",
@@ -422,7 +353,7 @@ def test_fault_per_request_header(stand_in: standin.StandIn) -> None:
                 inline_data=types.Blob(data=CLIP, mime_type="video/mp4"),
                 video_metadata=types.VideoMetadata(fps=30),
             ),
-            "gemini-2.5-flash",
+            MODEL,
             {},
             400,
             "fps",
@@ -432,7 +363,7 @@ def test_fault_per_request_header(stand_in: standin.StandIn) -> None:
                 file_uri="https://generativelanguage.googleapis.com/v1beta/files/nosuchfile",
                 mime_type="video/mp4",
             ),
-            "gemini-2.5-flash",
+            MODEL,
             {},
             403,
             "permission",
@@ -440,14 +371,7 @@ def test_fault_per_request_header(stand_in: standin.StandIn) -> None:
         (types.Part.from_bytes(data=CLIP, mime_type="video/mp4"), "gpt-4", {}, 404, "not found"),
         (
             types.Part.from_bytes(data=CLIP, mime_type="video/mp4"),
-            "gemini-2.5-flash",
-            {"thinking_config": types.ThinkingConfig(thinking_level=types.ThinkingLevel.LOW)},
-            400,
-            "Thinking level",
-        ),
-        (
-            types.Part.from_bytes(data=CLIP, mime_type="video/mp4"),
-            "gemini-2.5-flash",
+            MODEL,
             {"max_output_tokens": 70_000},
             400,
             "maxOutputTokens",
@@ -492,22 +416,22 @@ def test_input_over_the_context_window_is_rejected(stand_in: standin.StandIn) ->
 @pytest.mark.parametrize(
     ("path", "headers", "body", "code"),
     [
-        ("/v1beta/models/gemini-2.5-flash:generateContent", {}, b'{"contents": []}', 403),
+        ("/v1beta/models/gemini-3-flash-preview:generateContent", {}, b'{"contents": []}', 403),
         (
-            "/v1beta1/projects/p/locations/l/publishers/google/models/gemini-2.5-flash:"
+            "/v1beta1/projects/p/locations/l/publishers/google/models/gemini-3-flash-preview:"
             "generateContent",
             {"x-goog-api-key": "x"},
             b'{"contents": []}',
             401,
         ),
         (
-            "/v1beta/models/gemini-2.5-flash:generateContent",
+            "/v1beta/models/gemini-3-flash-preview:generateContent",
             {"x-goog-api-key": "x"},
             b"{not json",
             400,
         ),
         (
-            "/v1beta/models/gemini-2.5-flash:generateContent",
+            "/v1beta/models/gemini-3-flash-preview:generateContent",
             {"x-goog-api-key": "x"},
             b'{"generationConfig": {}}',
             400,
@@ -570,7 +494,7 @@ def test_sse_framing_is_what_the_sdk_parses(stand_in: standin.StandIn) -> None:
         ]
     }
     _, headers, data = raw(
-        stand_in.url + "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+        stand_in.url + "/v1beta/models/gemini-3-flash-preview:streamGenerateContent?alt=sse",
         headers={"x-goog-api-key": "x"},
         body=json.dumps(body).encode(),
     )
@@ -586,6 +510,7 @@ def test_sse_framing_is_what_the_sdk_parses(stand_in: standin.StandIn) -> None:
         "candidatesTokenCount",
         "totalTokenCount",
         "promptTokensDetails",
+        "cachedContentTokenCount",
     } <= set(events[-1]["usageMetadata"])
 
 
@@ -641,5 +566,5 @@ def test_command_line_prints_the_banner_and_serves() -> None:
 def test_count_tokens_matches_the_usage_of_a_call(stand_in: standin.StandIn) -> None:
     for client in (developer(stand_in.url), vertex(stand_in.url)):
         part = types.Part.from_bytes(data=CLIP, mime_type="video/mp4")
-        counted = client.models.count_tokens(model="gemini-2.5-flash", contents=[part, "Hi."])
-        assert counted.total_tokens == 10 * 258 + 10 * 32 + 1
+        counted = client.models.count_tokens(model=MODEL, contents=[part, "Hi."])
+        assert counted.total_tokens == 10 * 70 + 10 * 32 + 1
