@@ -29,6 +29,7 @@ class Fault:
     max_tokens_after_chars: int | None = None  # finishReason MAX_TOKENS after N characters
     safety_after_chars: int | None = None  # finishReason SAFETY after N characters
     drop_after_chars: int | None = None  # close the stream after N characters, no finishReason
+    garbled_after_chars: int | None = None  # then a data line that is not JSON, then close
     prompt_block: str | None = None  # promptFeedback.blockReason, no candidates
     malformed: bool = False  # prose instead of the tables
     first_byte_delay_s: float = 0.0  # delay before the response starts

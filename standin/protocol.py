@@ -73,6 +73,18 @@ class Media:
     start_s: float = 0.0
     end_s: float | None = None
     resolution: str | None = None  # per-part media resolution (Gemini 3)
+    offsets_in: str | None = None  # "video_metadata" or "audio_metadata": where offsets came
+
+    def view(self) -> dict[str, Any]:
+        """What the part asked for, as the call log records it."""
+        return {
+            "mime_type": self.mime_type,
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "fps": self.fps,
+            "resolution": self.resolution,
+            "offsets_in": self.offsets_in,
+        }
 
 
 @dataclass
@@ -215,6 +227,8 @@ def _apply_offsets(media: Media, meta: Any, where: str) -> None:
         return
     media.start_s = _offset(meta.get("startOffset"), f"{where}.start_offset") or 0.0
     media.end_s = _offset(meta.get("endOffset"), f"{where}.end_offset")
+    if "startOffset" in meta or "endOffset" in meta:
+        media.offsets_in = where
     if media.end_s is not None and media.end_s <= media.start_s:
         raise invalid(f"{where}.end_offset must be greater than start_offset.")
 

@@ -34,6 +34,7 @@ class Plan:
     error: ApiError | None = None
     chars: int = 0
     usage: JSON = field(default_factory=dict)
+    garbled: bool = False  # end with a data line that is not JSON (an SSE line the SDK rejects)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def plan_response(
         plan.events.append((0.0, error.body()))
         return plan
     if finish is None:  # dropped: the connection closes with no finishReason and no usage
+        plan.garbled = fault.garbled_after_chars is not None and fault.garbled_after_chars == cut
         return plan
     plan.usage = usage.metadata(text_tokens(sent))
     _finish(plan, envelope, finish or "STOP", thought if not pieces else None)
@@ -124,10 +126,12 @@ def _cut(
         cuts.append((min(fault.error_after_chars, len(text)), "ERROR"))
     if fault.drop_after_chars is not None:
         cuts.append((min(fault.drop_after_chars, len(text)), "DROP"))
+    if fault.garbled_after_chars is not None:
+        cuts.append((min(fault.garbled_after_chars, len(text)), "GARBLED"))
     if not cuts:
         return len(text), "STOP", None
-    at, reason = min(cuts, key=lambda c: (c[0], c[1] not in ("ERROR", "DROP")))
-    if reason == "DROP":
+    at, reason = min(cuts, key=lambda c: (c[0], c[1] not in ("ERROR", "DROP", "GARBLED")))
+    if reason in ("DROP", "GARBLED"):
         return at, None, None
     if reason == "ERROR":
         error = injected_error(fault.error_status, fault, request.model.id, request.location)

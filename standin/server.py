@@ -173,6 +173,7 @@ class Handler(BaseHTTPRequestHandler):
         request.location = where.location
         call["generation_config"] = request.generation_config
         call["prompt_chars"] = request.prompt_chars
+        call["media"] = [media.view() for media in request.media]
         entry = self.resolve_media(request, call)
         config = self.state.config
         rate = config.token_rate if fault.token_rate is None else fault.token_rate
@@ -250,6 +251,9 @@ class Handler(BaseHTTPRequestHandler):
         for delay, event in plan.events:
             time.sleep(delay)
             self.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+            self.wfile.flush()
+        if plan.garbled:
+            self.wfile.write(b'data: {"candidates": [{"content": \n\n')
             self.wfile.flush()
 
     # -- Files API ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from functions.core import logs
 from functions.core.documents import TERMINAL, TRANSCRIPTIONS, Status
 
 log = logs.get_logger("transcribe")
+CLAIM_ATTEMPTS = 10  # a storm of duplicate deliveries contends for one document
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def claim(
         last_error = current.get("last_error") if attempt > 1 else None
         result = (Claim(transcription_id, source.generation, attempt, holder, last_error), why_not)
 
-    take(db.transaction())
+    take(db.transaction(max_attempts=CLAIM_ATTEMPTS))
     return result
 
 

@@ -263,6 +263,26 @@ def test_error_mid_stream_after_some_chunks(stand_in: standin.StandIn) -> None:
     assert len(received) == 3 and "".join(received) == SAMPLE_TEXT[:250]
 
 
+def test_a_garbled_stream_line_raises_the_sdks_unknown_response_error(
+    stand_in: standin.StandIn,
+) -> None:
+    stand_in.configure(faults={"garbled_after_chars": 250})
+    stand_in.register(SAMPLE_TEXT, duration_s=59, uri="gs://tabscribe-test/y.wav")
+    received: list[str] = []
+    client = vertex(stand_in.url)
+    responses = client.models.generate_content_stream(
+        model=MODEL,
+        contents=[
+            types.Part.from_uri(file_uri="gs://tabscribe-test/y.wav", mime_type="audio/wav"),
+            "T",
+        ],
+    )
+    with pytest.raises(errors.UnknownApiResponseError):
+        for chunk in responses:
+            received.append(chunk.text or "")
+    assert "".join(received) == SAMPLE_TEXT[:250]
+
+
 def test_max_tokens_fault_truncates(stand_in: standin.StandIn) -> None:
     stand_in.configure(faults={"max_tokens_after_chars": 500})
     stand_in.register(SAMPLE_TEXT, duration_s=59, uri="gs://tabscribe-test/y.wav")
