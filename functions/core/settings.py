@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     )
 
     input_prefix: str = Field(default="uploads/", pattern=r"^[^/].*/$")
+    ownerless_uploads: Literal["reject", "transcribe"] = Field(
+        default="reject",
+        description="an object directly under the input prefix has no owner, so no app user "
+        "can read its transcript: reject it before any model call, or transcribe it for "
+        "server-side readers",
+    )
     output_prefix: str = Field(default="results/", pattern=r"^[^/].*/$")
     results_bucket: str = Field(
         default="", description="Bucket for claim checks and exports; empty: the upload bucket."

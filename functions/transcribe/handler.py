@@ -114,6 +114,9 @@ def handle_upload(
         )
     if claim.attempt > settings.max_attempts:
         return _give_up(run)
+    if source.owner is None and settings.ownerless_uploads == "reject":
+        reason = f"no owner: upload under {settings.input_prefix}<owner>/ so a user can read it"
+        return _finish(run, outcome="rejected", reason=reason)
     with claims.Heartbeat(lambda: _renew(run), settings.heartbeat_s) as heartbeat:
         run.heartbeat = heartbeat
         try:

@@ -236,6 +236,23 @@ def test_outside_the_input_prefix_is_ignored(stack: Stack) -> None:
     assert _doc(blob) == {}
 
 
+def test_an_upload_without_an_owner_is_rejected_before_any_model_call(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blob = stack.upload("voice.mp3", "uploads/orphan.mp3", "audio/mpeg")
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    assert stack.deliver(blob) == 200
+    (final,) = stack.results()
+    assert final.outcome == "rejected" and "no owner" in (final.reason or "")
+    assert stack.model_calls() == []
+    monkeypatch.setenv("TABSCRIBE_OWNERLESS_UPLOADS", "transcribe")  # server-side readers
+    get_settings.cache_clear()
+    again = stack.upload("voice.mp3", "uploads/orphan.mp3", "audio/mpeg")
+    assert stack.deliver(again) == 200
+    assert stack.results()[-1].outcome == "completed" and len(stack.model_calls()) == 1
+    assert _doc(again)["owner"] is None
+
+
 def test_stale_event_is_failed_not_retried(stack: Stack) -> None:
     blob = stack.upload("clip.mp4", "uploads/dan/old.mp4", "video/mp4")
     assert stack.deliver(blob, age_s=2 * 24 * 3600) == 200
