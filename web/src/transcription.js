@@ -1,0 +1,165 @@
+// One transcription: live status and progress, the player, speakers, issues, exports, transcript.
+// Reads as docs/firestore.md says: the document (with its live page) and its pages by index.
+import { collection, doc, onSnapshot, orderBy, query } from "firebase/firestore";
+import { h, mount } from "./dom.js";
+import { fileName, speakerStyles, timecode, TERMINAL, TROUBLE } from "./format.js";
+import { progressBar } from "./list.js";
+import { countDoc, countQuery, reportError } from "./reads.js";
+import { gsUrl, objectUrl } from "./session.js";
+import { issuesList, speakersTable } from "./speakers.js";
+import { assemble, TranscriptView } from "./transcript.js";
+
+export function showTranscription(session, root, id) {
+  const page = new TranscriptionPage(session, root);
+  const ref = doc(session.db, "transcriptions", id);
+  const pages = query(collection(ref, "pages"), orderBy("index"));
+  const stops = [
+    onSnapshot(ref, (snap) => page.onDoc(snap), (e) => page.fail("this transcription", e)),
+    onSnapshot(pages, (snap) => page.onPages(snap), (e) => page.fail("its pages", e)),
+  ];
+  return () => stops.forEach((stop) => stop());
+}
+
+class TranscriptionPage {
+  constructor(session, root) {
+    this.session = session;
+    this.root = root;
+    this.doc = null;
+    this.pages = new Map();
+    this.player = null;
+    this.view = new TranscriptView((ms) => this.seek(ms));
+    this.scheduled = false;
+    this.failed = false;
+    mount(root, h("p", {}, "Loading…"));
+  }
+
+  onDoc(snap) {
+    countDoc();
+    if (!snap.exists()) return this.fail("this transcription", { code: "permission-denied", message: "" });
+    this.doc = snap.data();
+    this.schedule();
+  }
+
+  onPages(snap) {
+    countQuery(snap);
+    for (const change of snap.docChanges()) {
+      if (change.type === "removed") this.pages.delete(change.doc.data().index);
+      else this.pages.set(change.doc.data().index, change.doc.data());
+    }
+    this.schedule();
+  }
+
+  fail(what, error) {
+    if (this.failed) return;
+    this.failed = true;
+    reportError(what, error, (text) => mount(this.root, h("p", { role: "alert", class: "problem" }, text)));
+  }
+
+  schedule() {
+    if (this.scheduled || this.failed || !this.doc) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      if (!this.failed) this.render();
+    });
+  }
+
+  render() {
+    const d = this.doc;
+    const segments = assemble(this.pages, d.live_page);
+    const styles = speakerStyles(d.speakers, segments);
+    const hours = (d.duration_ms ?? 0) >= 3_600_000;
+    if (!this.layout) this.build(d);
+    mount(this.statusBox, statusLine(d), trouble(d));
+    mount(this.speakersBox, speakersTable(d.speakers, styles, (ms) => this.seek(ms), hours));
+    mount(this.extrasBox, issuesList(d), exportsList(this.session.config, d));
+    const signature = rowsSignature(segments, d.speakers);
+    if (signature !== this.signature) {
+      this.signature = signature;
+      this.view.update(segments, styles, hours);
+    }
+    this.markPainted(d, segments);
+  }
+
+  build(d) {
+    this.statusBox = h("div", { class: "status" });
+    this.speakersBox = h("div", { class: "speakers-box" });
+    this.extrasBox = h("div", { class: "extras" });
+    this.player = mediaPlayer(this.session.config, d);
+    this.player?.addEventListener("timeupdate", () => this.view.highlight(this.player.currentTime * 1000));
+    this.layout = h(
+      "div",
+      { class: "layout" },
+      h("div", { class: "side" }, this.player ?? noMedia(), this.extrasBox),
+      h("div", { class: "main" }, h("h2", {}, "Speakers"), this.speakersBox, this.view.element),
+    );
+    mount(this.root, h("h1", {}, fileName(d)), this.statusBox, this.layout);
+  }
+
+  seek(ms) {
+    if (!this.player) return;
+    this.player.currentTime = ms / 1000;
+    this.view.highlight(ms);
+  }
+
+  // Once everything the document promises is on screen: a mark for the benchmark and the tests.
+  markPainted(d, segments) {
+    const expected = d.counts?.segments ?? segments.length;
+    if (!TERMINAL.has(d.status) || segments.length < expected || this.root.dataset.painted) return;
+    this.root.dataset.painted = "true";
+    performance.mark("transcript-painted");
+  }
+}
+
+// Rows change when segments are added or the speaker table (names, colours) changes.
+function rowsSignature(segments, speakers) {
+  const last = segments.at(-1);
+  const names = (speakers ?? []).map((s) => `${s.voice}:${s.name}:${s.placeholder}`).join("|");
+  return `${segments.length}:${last?.start_ms}:${last?.text?.length}:${names}`;
+}
+
+function statusLine(d) {
+  const p = d.progress ?? {};
+  return h(
+    "p",
+    { class: "status-line" },
+    h("span", { class: `badge ${d.status}`, id: "status" }, d.status ?? "waiting"),
+    d.status === "processing" && progressBar(p.fraction),
+    p.segments != null && h("span", {}, `${p.segments} segments`),
+    d.status === "processing" && p.last_start_ms != null && h("span", {}, `up to ${timecode(p.last_start_ms)}`),
+    d.duration_ms != null && h("span", {}, `Duration ${timecode(d.duration_ms)}`),
+  );
+}
+
+function trouble(d) {
+  const cut = d.status === "completed" && d.complete === false;
+  if (!TROUBLE.has(d.status) && !cut) return null;
+  const title = cut ? "Incomplete" : { failed: "Failed", blocked: "Blocked", rejected: "Rejected" }[d.status];
+  const reason = d.reason ?? (cut ? "the model's output was cut off" : "no reason given");
+  return h("div", { role: "alert", class: "problem" }, h("strong", {}, `${title}: `), reason);
+}
+
+function mediaPlayer(config, d) {
+  const url = objectUrl(config, d.source?.bucket, d.source?.name);
+  if (!url) return null;
+  const tag = d.has_video === false ? "audio" : "video";
+  return h(tag, { src: url, controls: true, preload: "metadata", id: "player", "aria-label": "Media player" });
+}
+
+function noMedia() {
+  return h("p", { class: "muted" }, "The media is not available to this viewer (docs/deploy.md).");
+}
+
+function exportsList(config, d) {
+  const base = fileName(d).replace(/\.[^.]+$/, "");
+  const links = Object.entries({ vtt: "WebVTT", srt: "SRT", json: "JSON" })
+    .map(([key, label]) => [label, gsUrl(config, d.exports?.[key], `${base}.${key}`)])
+    .filter(([, url]) => url);
+  if (!links.length) return null;
+  return h(
+    "nav",
+    { class: "exports", "aria-label": "Downloads" },
+    h("h2", {}, "Download"),
+    h("ul", {}, links.map(([label, url]) => h("li", {}, h("a", { href: url, download: "" }, label)))),
+  );
+}
