@@ -169,13 +169,57 @@ def test_an_opened_transcript_costs_one_read_per_document(interview: Tab) -> Non
     assert pages == 1 and reads["documents"] == 3, reads
 
 
-def test_the_issues_list_is_collapsed_and_the_page_is_captured(interview: Tab) -> None:
-    page = interview.page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = page.screenshot(path=str(SCREENSHOTS / "transcription.png"), full_page=False)
+GREY = "rgb(107, 114, 128)"
+
+
+def keynote_without(voice: int) -> dict[str, Any]:
+    """The keynote's authored answer with one speaker left out of the speaker table: that voice
+    still speaks, unidentified (a placeholder)."""
+    response = json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text())
+    lines = response["text"].splitlines()
+    response["text"] = "\n".join(
+        line for line in lines if not (line.startswith(f"{voice}\t") and "Audience" in line)
+    )
+    return response
+
+
+def test_unidentified_speakers_are_grey_issues_collapsed_evidence_reveals_its_row(
+    open_viewer: Callable[..., Tab],
+    uid: Callable[[str], str],
+    upload: Callable[[str, str], str],
+    standin: Callable[[str, Any], Any],
+) -> None:
+    standin("responses", keynote_without(4))
+    owner = uid("erin")
+    upload("keynote.mp4", owner)
+    tab = open_viewer(owner)
+    expect(tab.page.locator("li.doc .badge")).to_have_text("completed", timeout=60_000)
+    open_first(tab, "keynote.mp4")
+    wait_painted(tab.page)
+    page = tab.page
+
+    unknown = page.locator("table.speakers tr.unknown th")
+    expect(unknown).to_have_text("Voice 4")
+    assert page.locator("table.speakers tr.known").count() == 4
+    grey = page.locator("li.seg.unknown .who").first
+    assert grey.evaluate("e => getComputedStyle(e).color") == GREY
+    known = page.locator("li.seg.known .who").first
+    assert known.evaluate("e => getComputedStyle(e).color") != GREY
+    page.wait_for_function("document.getElementById('player').readyState >= 2")  # a frame shows
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # docs/images/transcription.png is this one
+    shot = page.screenshot(path=str(SCREENSHOTS / "transcription.png"))
     assert shot[:8] == b"\x89PNG\r\n\x1a\n"
+
     issues = page.locator("details.issues")
-    assert issues.count() == 0 or issues.get_attribute("open") is None
+    assert issues.get_attribute("open") is None
+    expect(issues.locator("li")).not_to_be_visible()
+    issues.locator("summary").click()
+    expect(issues.locator("li").first).to_be_visible()
+
+    page.get_by_role("link", name="Play the evidence for Priya Nair at 09:21").click()
+    current = page.locator("li.seg.current")
+    expect(current).to_contain_text("Priya Nair")
+    expect(current).to_be_in_viewport()
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,8 @@ class TranscriptionPage {
     const hours = (d.duration_ms ?? 0) >= 3_600_000;
     if (!this.layout) this.build(d);
     mount(this.statusBox, statusLine(d), trouble(d));
-    mount(this.speakersBox, speakersTable(d.speakers, styles, (ms) => this.seek(ms), hours));
+    const reveal = (ms) => this.seek(ms, true);
+    mount(this.speakersBox, speakersTable(d.speakers, styles, reveal, hours));
     mount(this.extrasBox, issuesList(d), exportsList(this.session.config, d));
     const signature = rowsSignature(segments, d.speakers);
     if (signature !== this.signature) {
@@ -96,10 +97,11 @@ class TranscriptionPage {
     mount(this.root, h("h1", {}, fileName(d)), this.statusBox, this.layout);
   }
 
-  seek(ms) {
+  seek(ms, reveal = false) {
     if (!this.player) return;
     this.player.currentTime = ms / 1000;
     this.view.highlight(ms);
+    if (reveal) this.view.rows[this.view.current]?.scrollIntoView({ block: "center" });
   }
 
   // Once everything the document promises is on screen: a mark for the benchmark and the tests.
