@@ -63,7 +63,8 @@ async function firebaseSession(config, root) {
       } else mount(root, signInButton(auth, instance));
     });
   });
-  return { db: getFirestore(app), uid: user.uid, config, signOut: () => auth.signOut(instance).then(() => location.reload()) };
+  const db = getFirestore(app, config.database ?? "(default)");
+  return { db, uid: user.uid, config, signOut: () => auth.signOut(instance).then(() => location.reload()) };
 }
 
 function signInButton(auth, instance) {
