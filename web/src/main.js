@@ -23,6 +23,7 @@ function showUser(session) {
 }
 
 async function start() {
+  performance.mark("viewer-start");
   const session = await openSession(await loadConfig(), root);
   showUser(session);
   window.addEventListener("hashchange", () => route(session));

@@ -35,6 +35,7 @@ class TranscriptionPage {
 
   onDoc(snap) {
     countDoc();
+    if (!this.doc) performance.mark("transcript-document");
     if (!snap.exists()) return this.fail("this transcription", { code: "permission-denied", message: "" });
     this.doc = snap.data();
     this.schedule();
@@ -42,6 +43,7 @@ class TranscriptionPage {
 
   onPages(snap) {
     countQuery(snap);
+    if (!this.pages.size) performance.mark("transcript-pages");
     for (const change of snap.docChanges()) {
       if (change.type === "removed") this.pages.delete(change.doc.data().index);
       else this.pages.set(change.doc.data().index, change.doc.data());
