@@ -59,7 +59,8 @@ class Viewer:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for a serve_forever() that has started
+            self._server.shutdown()
         self._server.server_close()
 
     def url(self, uid: str | None = None, fragment: str = "") -> str:
