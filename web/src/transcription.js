@@ -151,7 +151,7 @@ function mediaPlayer(config, d) {
 }
 
 function noMedia() {
-  return h("p", { class: "muted" }, "The media is not available to this viewer (docs/deploy.md).");
+  return h("p", { class: "muted" }, "Media and downloads are not available to this viewer yet (docs/deploy.md, \"The web viewer\").");
 }
 
 function exportsList(config, d) {
