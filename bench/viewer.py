@@ -103,6 +103,8 @@ def measure(stack: LocalStack) -> tuple[list[float], list[int]]:
         item = page.locator("li.doc", has_text="talk-1000.wav")
         item.locator(".badge", has_text="completed").wait_for(timeout=120_000)
         fragment = f"/t/{item.get_attribute('data-id')}"
+        page.goto(stack.viewer.url(OWNER, fragment))  # until the store's last write (exports)
+        page.get_by_role("link", name="WebVTT").wait_for(timeout=60_000)
         for _ in range(ROUNDS):
             context = browser.new_context()
             tab = context.new_page()

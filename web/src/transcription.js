@@ -51,10 +51,11 @@ class TranscriptionPage {
     this.schedule();
   }
 
+  // Every failed listener is logged; the first one replaces the page with its message.
   fail(what, error) {
-    if (this.failed) return;
+    const first = !this.failed;
     this.failed = true;
-    reportError(what, error, (text) => mount(this.root, h("p", { role: "alert", class: "problem" }, text)));
+    reportError(what, error, (text) => first && mount(this.root, h("p", { role: "alert", class: "problem" }, text)));
   }
 
   schedule() {
