@@ -73,7 +73,7 @@ def open_viewer(local: LocalStack, browser: Browser) -> Iterator[Callable[..., T
     """open_viewer(uid, fragment="", width=1280) -> a Tab on the viewer as that user."""
     contexts = []
 
-    def open_(uid: str, fragment: str = "", width: int = 1280) -> Tab:
+    def open_(uid: str | None, fragment: str = "", width: int = 1280) -> Tab:
         context = browser.new_context(
             viewport={"width": width, "height": 900}, accept_downloads=True
         )

@@ -228,6 +228,13 @@ def test_unidentified_speakers_are_grey_issues_collapsed_evidence_reveals_its_ro
     expect(current).to_contain_text("Priya Nair")
     expect(current).to_be_in_viewport()
 
+    page.evaluate("window.scrollTo(0, 0)")  # while playing, the highlighted row comes into view
+    expect(current).not_to_be_in_viewport()
+    page.evaluate("(p => { p.muted = true; return p.play(); })(document.getElementById('player'))")
+    expect(current).to_have_attribute("data-start", "564000", timeout=15_000)  # 09:24
+    expect(current).to_be_in_viewport()
+    page.evaluate("document.getElementById('player').pause()")
+
 
 @pytest.mark.parametrize(
     ("sample", "fault", "status"),

@@ -86,11 +86,11 @@ class TranscriptionPage {
   }
 
   build(d) {
-    this.statusBox = h("div", { class: "status" });
+    this.statusBox = h("div", { class: "status", "aria-live": "polite" });
     this.speakersBox = h("div", { class: "speakers-box" });
     this.extrasBox = h("div", { class: "extras" });
     this.player = mediaPlayer(this.session.config, d);
-    this.player?.addEventListener("timeupdate", () => this.view.highlight(this.player.currentTime * 1000));
+    this.player?.addEventListener("timeupdate", () => this.follow());
     this.layout = h(
       "div",
       { class: "layout" },
@@ -98,6 +98,15 @@ class TranscriptionPage {
       h("div", { class: "main" }, h("h2", {}, "Speakers"), this.speakersBox, this.view.element),
     );
     mount(this.root, h("h1", {}, fileName(d)), this.statusBox, this.layout);
+  }
+
+  // While playing, the highlighted row follows the media and stays in view.
+  follow() {
+    const before = this.view.current;
+    this.view.highlight(this.player.currentTime * 1000);
+    if (!this.player.paused && this.view.current !== before) {
+      this.view.rows[this.view.current]?.scrollIntoView({ block: "nearest" });
+    }
   }
 
   seek(ms, reveal = false) {
