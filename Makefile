@@ -42,14 +42,16 @@ web: web-deps  ## bundle the viewer into web/dist (about 1 s)
 chromium:
 	@command -v chromium >/dev/null || ($(APT_GET) update -q && $(APT_GET) install -y -q chromium)
 
-lint: venv
+lint: venv web-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy functions standin stack
+	cd web && npx prettier --check --log-level=warn .
 
-format: venv
+format: venv web-deps
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	cd web && npx prettier --write --log-level=warn .
 
 test: lint infra-venv web chromium
 	$(BIN)/python -m pytest

@@ -5,7 +5,8 @@ export function h(tag, props = {}, ...children) {
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key === "style") for (const [name, v] of Object.entries(value)) node.style.setProperty(name, v);
+    else if (key === "style")
+      for (const [name, v] of Object.entries(value)) node.style.setProperty(name, v);
     else if (key in node && !key.includes("-")) node[key] = value;
     else node.setAttribute(key, value === true ? "" : value);
   }

@@ -2,9 +2,10 @@
 
 export function timecode(ms, withHours = false) {
   const total = Math.max(0, Math.floor((ms ?? 0) / 1000));
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
-  const mmss = `${String(withHours ? m : Math.floor(total / 60)).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
-  return withHours ? `${h}:${mmss}` : mmss;
+  const two = (n) => String(n).padStart(2, "0");
+  const minutes = withHours ? Math.floor(total / 60) % 60 : Math.floor(total / 60);
+  const mmss = `${two(minutes)}:${two(total % 60)}`;
+  return withHours ? `${Math.floor(total / 3600)}:${mmss}` : mmss;
 }
 
 export function fileName(doc) {

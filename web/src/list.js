@@ -11,7 +11,8 @@ export function showList(session, root) {
   const mine = query(
     collection(session.db, "transcriptions"),
     where("owner", "==", session.uid),
-    orderBy("created_at", "desc"), // composite index (owner ASC, created_at DESC): infra/firestore.tf
+    // composite index (owner ASC, created_at DESC): infra/firestore.tf
+    orderBy("created_at", "desc"),
   );
   return onSnapshot(
     mine,

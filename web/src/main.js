@@ -32,5 +32,8 @@ async function start() {
 
 start().catch((error) => {
   console.error(error);
-  mount(root, h("p", { role: "alert", class: "problem" }, `The viewer could not start: ${error.message}`));
+  mount(
+    root,
+    h("p", { role: "alert", class: "problem" }, `The viewer could not start: ${error.message}`),
+  );
 });

@@ -16,7 +16,6 @@ export function countQuery(snapshot) {
 // Errors are shown to the person and logged to the console, never thrown into the void.
 export function reportError(where, error, show) {
   console.error(`${where}: ${error.code ?? ""} ${error.message}`);
-  show(error.code === "permission-denied"
-    ? "Not found, or not yours to read."
-    : `Could not read ${where}: ${error.message}`);
+  const hidden = error.code === "permission-denied" || error.code === "not-found";
+  show(hidden ? "Not found, or not yours to read." : `Could not read ${where}: ${error.message}`);
 }

@@ -64,7 +64,12 @@ async function firebaseSession(config, root) {
     });
   });
   const db = getFirestore(app, config.database ?? "(default)");
-  return { db, uid: user.uid, config, signOut: () => auth.signOut(instance).then(() => location.reload()) };
+  return {
+    db,
+    uid: user.uid,
+    config,
+    signOut: () => auth.signOut(instance).then(() => location.reload()),
+  };
 }
 
 function signInButton(auth, instance) {
@@ -87,7 +92,8 @@ export function objectUrl(config, bucket, name, downloadAs) {
     config.storage.endsWith("/") ? config.storage : `${config.storage}/`,
   );
   url.searchParams.set("alt", "media");
-  if (downloadAs) url.searchParams.set("response-content-disposition", `attachment; filename="${downloadAs}"`);
+  if (downloadAs)
+    url.searchParams.set("response-content-disposition", `attachment; filename="${downloadAs}"`);
   return url.href;
 }
 

@@ -10,8 +10,20 @@ export function speakersTable(speakers, styles, seek, withHours) {
     "table",
     { class: "speakers" },
     h("caption", { class: "sr-only" }, "Speakers"),
-    h("thead", {}, h("tr", {}, COLUMNS.map((c) => h("th", { scope: "col" }, c)))),
-    h("tbody", {}, speakers.map((s) => speakerRow(s, styles.get(s.voice), seek, withHours))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        COLUMNS.map((c) => h("th", { scope: "col" }, c)),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      speakers.map((s) => speakerRow(s, styles.get(s.voice), seek, withHours)),
+    ),
   );
 }
 

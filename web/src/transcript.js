@@ -25,7 +25,12 @@ export class TranscriptView {
     });
     this.count = h("p", { class: "muted", id: "row-count", "aria-live": "polite" });
     this.list = h("ol", { class: "transcript", "aria-label": "Transcript" });
-    this.element = h("section", { "aria-labelledby": "transcript-heading" }, this.header(), this.list);
+    this.element = h(
+      "section",
+      { "aria-labelledby": "transcript-heading" },
+      this.header(),
+      this.list,
+    );
   }
 
   header() {
@@ -57,7 +62,9 @@ export class TranscriptView {
 
   updateSpeakers(styles) {
     const chosen = this.speaker.value;
-    const options = [...styles.entries()].map(([voice, s]) => h("option", { value: String(voice) }, s.label));
+    const options = [...styles.entries()].map(([voice, s]) =>
+      h("option", { value: String(voice) }, s.label),
+    );
     mount(this.speaker, h("option", { value: "" }, "All speakers"), options);
     this.speaker.value = [...this.speaker.options].some((o) => o.value === chosen) ? chosen : "";
   }
@@ -104,13 +111,15 @@ export class TranscriptView {
     const needle = this.search.value.trim().toLowerCase();
     let shown = 0;
     this.segments.forEach((segment, i) => {
-      const match = (!voice || String(segment.voice) === voice) &&
-        (!needle || segment.text.toLowerCase().includes(needle));
+      const match =
+        (!voice || String(segment.voice) === voice) &&
+        (!needle || (segment.text ?? "").toLowerCase().includes(needle));
       this.rows[i].hidden = !match;
       shown += match ? 1 : 0;
     });
     const total = this.segments.length;
-    this.count.textContent = shown === total ? `${total} segments` : `${shown} of ${total} segments`;
+    this.count.textContent =
+      shown === total ? `${total} segments` : `${shown} of ${total} segments`;
   }
 
   // Highlight the row whose time span holds `ms` (the last one starting at or before it).

@@ -14,8 +14,16 @@ export function showTranscription(session, root, id) {
   const ref = doc(session.db, "transcriptions", id);
   const pages = query(collection(ref, "pages"), orderBy("index"));
   const stops = [
-    onSnapshot(ref, (snap) => page.onDoc(snap), (e) => page.fail("this transcription", e)),
-    onSnapshot(pages, (snap) => page.onPages(snap), (e) => page.fail("its pages", e)),
+    onSnapshot(
+      ref,
+      (snap) => page.onDoc(snap),
+      (e) => page.fail("this transcription", e),
+    ),
+    onSnapshot(
+      pages,
+      (snap) => page.onPages(snap),
+      (e) => page.fail("its pages", e),
+    ),
   ];
   return () => stops.forEach((stop) => stop());
 }
@@ -36,7 +44,8 @@ class TranscriptionPage {
   onDoc(snap) {
     countDoc();
     if (!this.doc) performance.mark("transcript-document");
-    if (!snap.exists()) return this.fail("this transcription", { code: "permission-denied", message: "" });
+    if (!snap.exists())
+      return this.fail("this transcription", { code: "not-found", message: "no such document" });
     this.doc = snap.data();
     this.schedule();
   }
@@ -55,7 +64,11 @@ class TranscriptionPage {
   fail(what, error) {
     const first = !this.failed;
     this.failed = true;
-    reportError(what, error, (text) => first && mount(this.root, h("p", { role: "alert", class: "problem" }, text)));
+    reportError(
+      what,
+      error,
+      (text) => first && mount(this.root, h("p", { role: "alert", class: "problem" }, text)),
+    );
   }
 
   schedule() {
@@ -140,7 +153,9 @@ function statusLine(d) {
     h("span", { class: `badge ${d.status}`, id: "status" }, d.status ?? "waiting"),
     d.status === "processing" && progressBar(p.fraction),
     p.segments != null && h("span", {}, `${p.segments} segments`),
-    d.status === "processing" && p.last_start_ms != null && h("span", {}, `up to ${timecode(p.last_start_ms)}`),
+    d.status === "processing" &&
+      p.last_start_ms != null &&
+      h("span", {}, `up to ${timecode(p.last_start_ms)}`),
     d.duration_ms != null && h("span", {}, `Duration ${timecode(d.duration_ms)}`),
   );
 }
@@ -148,7 +163,9 @@ function statusLine(d) {
 function trouble(d) {
   const cut = d.status === "completed" && d.complete === false;
   if (!TROUBLE.has(d.status) && !cut) return null;
-  const title = cut ? "Incomplete" : { failed: "Failed", blocked: "Blocked", rejected: "Rejected" }[d.status];
+  const title = cut
+    ? "Incomplete"
+    : { failed: "Failed", blocked: "Blocked", rejected: "Rejected" }[d.status];
   const reason = d.reason ?? (cut ? "the model's output was cut off" : "no reason given");
   return h("div", { role: "alert", class: "problem" }, h("strong", {}, `${title}: `), reason);
 }
@@ -157,15 +174,27 @@ function mediaPlayer(config, d) {
   const url = objectUrl(config, d.source?.bucket, d.source?.name);
   if (!url) return null;
   const tag = d.has_video === false ? "audio" : "video";
-  return h(tag, { src: url, controls: true, preload: "metadata", id: "player", "aria-label": "Media player" });
+  return h(tag, {
+    src: url,
+    controls: true,
+    preload: "metadata",
+    id: "player",
+    "aria-label": "Media player",
+  });
 }
 
 function noMedia() {
-  return h("p", { class: "muted" }, "Media and downloads are not available to this viewer yet (docs/deploy.md, \"The web viewer\").");
+  return h(
+    "p",
+    { class: "muted" },
+    'Media and downloads are not available to this viewer yet (docs/deploy.md, "The web viewer").',
+  );
 }
 
 function exportsList(config, d) {
-  const base = fileName(d).replace(/\.[^.]+$/, "");
+  const base = fileName(d)
+    .replace(/\.[^.]+$/, "")
+    .replace(/["\\\r\n]/g, "_"); // a header value
   const links = Object.entries({ vtt: "WebVTT", srt: "SRT", json: "JSON" })
     .map(([key, label]) => [label, gsUrl(config, d.exports?.[key], `${base}.${key}`)])
     .filter(([, url]) => url);
@@ -174,6 +203,10 @@ function exportsList(config, d) {
     "nav",
     { class: "exports", "aria-label": "Downloads" },
     h("h2", {}, "Download"),
-    h("ul", {}, links.map(([label, url]) => h("li", {}, h("a", { href: url, download: "" }, label)))),
+    h(
+      "ul",
+      {},
+      links.map(([label, url]) => h("li", {}, h("a", { href: url, download: "" }, label))),
+    ),
   );
 }
