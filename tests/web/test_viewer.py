@@ -113,6 +113,7 @@ def test_search_and_the_speaker_filter_narrow_the_rows(interview: Tab) -> None:
     expect(rows(page)).to_have_count(14)
     page.get_by_label("Search").fill("honey")
     expect(rows(page)).to_have_count(2)
+    assert page.locator("ol.transcript > li:visible").count() == 2  # the others are not drawn
     expect(page.locator("#row-count")).to_have_text("2 of 14 segments")
     page.get_by_label("Search").fill("")
     page.get_by_label("Speaker", exact=True).select_option(label="Marta Silva")
@@ -261,6 +262,8 @@ def test_a_transcription_that_did_not_complete_says_why(
     alert = tab.page.get_by_role("alert")
     expect(alert).to_contain_text(f"{status.capitalize()}: ")
     assert len(alert.inner_text()) > len(f"{status}: ") + 5  # the reason is shown
+    expect(tab.page.locator("#row-count")).to_have_text("No transcript.")
+    expect(tab.page.get_by_label("Search")).to_be_hidden()
 
 
 def test_phone_width_has_no_horizontal_scrolling_and_labelled_controls(

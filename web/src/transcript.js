@@ -24,6 +24,14 @@ export class TranscriptView {
       oninput: () => this.filter(),
     });
     this.count = h("p", { class: "muted", id: "row-count", "aria-live": "polite" });
+    this.filters = h(
+      "div",
+      { class: "filters" },
+      h("label", { for: "speaker-filter" }, "Speaker"),
+      this.speaker,
+      h("label", { for: "search" }, "Search"),
+      this.search,
+    );
     this.list = h("ol", { class: "transcript", "aria-label": "Transcript" });
     this.element = h(
       "section",
@@ -34,22 +42,13 @@ export class TranscriptView {
   }
 
   header() {
-    return [
-      h("h2", { id: "transcript-heading" }, "Transcript"),
-      h(
-        "div",
-        { class: "filters" },
-        h("label", { for: "speaker-filter" }, "Speaker"),
-        this.speaker,
-        h("label", { for: "search" }, "Search"),
-        this.search,
-      ),
-      this.count,
-    ];
+    return [h("h2", { id: "transcript-heading" }, "Transcript"), this.filters, this.count];
   }
 
   // Re-render when the segments or the speakers changed; keeps the filter and the focused row.
-  update(segments, styles, withHours) {
+  // `waiting`: more segments may come (the transcription is still processing).
+  update(segments, styles, withHours, waiting) {
+    this.waiting = waiting;
     this.updateSpeakers(styles);
     const focused = this.rows.indexOf(document.activeElement);
     this.segments = segments;
@@ -118,8 +117,8 @@ export class TranscriptView {
       shown += match ? 1 : 0;
     });
     const total = this.segments.length;
-    this.count.textContent =
-      shown === total ? `${total} segments` : `${shown} of ${total} segments`;
+    this.filters.hidden = total === 0;
+    this.count.textContent = countText(shown, total, this.waiting);
   }
 
   // Highlight the row whose time span holds `ms` (the last one starting at or before it).
@@ -139,4 +138,9 @@ export class TranscriptView {
     this.rows[found]?.classList.add("current");
     this.rows[found]?.setAttribute("aria-current", "true");
   }
+}
+
+function countText(shown, total, waiting) {
+  if (total === 0) return waiting ? "Waiting for the first segments…" : "No transcript.";
+  return shown === total ? `${total} segments` : `${shown} of ${total} segments`;
 }

@@ -90,10 +90,10 @@ class TranscriptionPage {
     const reveal = (ms) => this.seek(ms, true);
     mount(this.speakersBox, speakersTable(d.speakers, styles, reveal, hours));
     mount(this.extrasBox, issuesList(d), exportsList(this.session.config, d));
-    const signature = rowsSignature(segments, d.speakers);
+    const signature = `${d.status}:${rowsSignature(segments, d.speakers)}`;
     if (signature !== this.signature) {
       this.signature = signature;
-      this.view.update(segments, styles, hours);
+      this.view.update(segments, styles, hours, !TERMINAL.has(d.status));
     }
     this.markPainted(d, segments);
   }
