@@ -115,6 +115,9 @@ def test_search_and_the_speaker_filter_narrow_the_rows(interview: Tab) -> None:
     expect(rows(page)).to_have_count(2)
     assert page.locator("ol.transcript > li:visible").count() == 2  # the others are not drawn
     expect(page.locator("#row-count")).to_have_text("2 of 14 segments")
+    tab_stop = page.locator("li.seg[tabindex='0']")
+    expect(tab_stop).to_have_count(1)
+    expect(tab_stop).to_be_visible()  # the keyboard enters at a row that is shown
     page.get_by_label("Search").fill("")
     page.get_by_label("Speaker", exact=True).select_option(label="Marta Silva")
     expect(rows(page)).to_have_count(7)
@@ -140,6 +143,9 @@ def test_clicking_a_row_or_pressing_enter_seeks_and_playback_highlights(intervie
     assert player_time(page) == pytest.approx(40.0, abs=0.3)
     page.keyboard.press("ArrowDown")
     expect(page.locator("li.seg[data-start='43000']")).to_be_focused()
+    tab_stops = page.locator("li.seg[tabindex='0']")  # one row at a time is a tab stop
+    expect(tab_stops).to_have_count(1)
+    expect(tab_stops).to_have_attribute("data-start", "43000")
 
     page.locator("a.evidence").nth(1).click()  # Marta Silva's evidence at 00:08
     assert player_time(page) == pytest.approx(8.0, abs=0.3)

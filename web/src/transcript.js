@@ -16,6 +16,7 @@ export class TranscriptView {
     this.segments = [];
     this.rows = [];
     this.current = -1;
+    this.active = -1;
     this.speaker = h("select", { id: "speaker-filter", onchange: () => this.filter() });
     this.search = h("input", {
       id: "search",
@@ -53,8 +54,11 @@ export class TranscriptView {
     const focused = this.rows.indexOf(document.activeElement);
     this.segments = segments;
     this.rows = segments.map((s, i) => this.row(s, i, styles.get(s.voice), withHours));
+    const active = this.active;
+    this.active = -1;
     mount(this.list, this.rows);
     this.current = -1;
+    this.rove(active); // the tab stop stays where it was (filter() moves it off a hidden row)
     this.filter();
     if (focused >= 0 && this.rows[focused]) this.rows[focused].focus();
   }
@@ -74,11 +78,12 @@ export class TranscriptView {
       "li",
       {
         class: style.known ? "seg known" : "seg unknown",
-        tabindex: 0,
+        tabindex: -1, // one row at a time is a tab stop (see rove)
         "data-start": segment.start_ms,
         "data-voice": segment.voice,
         style: { "--c": style.colour },
         onclick: seek,
+        onfocus: () => this.rove(index),
         onkeydown: (event) => this.key(event, index, seek),
       },
       h("span", { class: "tc" }, timecode(segment.start_ms, withHours)),
@@ -94,15 +99,24 @@ export class TranscriptView {
       seek();
     } else if (step) {
       event.preventDefault();
-      this.neighbour(index, step)?.focus();
+      this.rows[this.neighbour(index, step)]?.focus();
     }
   }
 
+  // The index of the nearest shown row after (step 1) or before (step -1) `index`, or -1.
   neighbour(index, step) {
     for (let i = index + step; i >= 0 && i < this.rows.length; i += step) {
-      if (!this.rows[i].hidden) return this.rows[i];
+      if (!this.rows[i].hidden) return i;
     }
-    return null;
+    return -1;
+  }
+
+  // Roving tab stop: Tab enters the transcript at one row (the last focused, or the first
+  // shown), and the arrow keys move within it; a thousand rows are not a thousand tab stops.
+  rove(index) {
+    this.rows[this.active]?.setAttribute("tabindex", "-1");
+    this.active = index;
+    this.rows[index]?.setAttribute("tabindex", "0");
   }
 
   filter() {
@@ -117,6 +131,7 @@ export class TranscriptView {
       shown += match ? 1 : 0;
     });
     const total = this.segments.length;
+    if (this.rows[this.active]?.hidden !== false) this.rove(this.neighbour(-1, 1));
     this.filters.hidden = total === 0;
     this.count.textContent = countText(shown, total, this.waiting);
   }
