@@ -4,6 +4,8 @@ the player, exports, another user's view, failure states, phone width and the ke
 from __future__ import annotations
 
 import json
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from stack.local import BUCKET, LocalStack
 from tests.web.conftest import ROOT, Tab, authored_speakers
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser]
@@ -294,3 +297,22 @@ def test_phone_width_has_no_horizontal_scrolling_and_labelled_controls(
             break
         tab.page.keyboard.press("Tab")
     assert tab.page.evaluate("document.activeElement.dataset.start") == "0"
+
+
+def test_the_storage_emulator_serves_media_as_the_player_needs(
+    local: LocalStack, uid: Callable[[str], str], upload: Callable[[str, str], str]
+) -> None:
+    """What decision 0006 relies on: the stored content type, ranged reads, and the attachment
+    disposition a signed URL would also honour; no proxy in between."""
+    name = upload("interview.mp4", uid("frank"))
+    base = f"{local.env['STORAGE_EMULATOR_HOST']}/download/storage/v1/b/{BUCKET}/o/"
+    url = base + urllib.parse.quote(name, safe="") + "?alt=media"
+    request = urllib.request.Request(url, headers={"Range": "bytes=100-199"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 206
+        assert response.headers["Content-Type"] == "video/mp4"
+        assert response.headers["Content-Range"].startswith("bytes 100-199/")
+        assert len(response.read()) == 100
+    disposition = urllib.parse.quote('attachment; filename="a.mp4"')
+    with urllib.request.urlopen(f"{url}&response-content-disposition={disposition}") as response:
+        assert response.headers["Content-Disposition"] == 'attachment; filename="a.mp4"'
