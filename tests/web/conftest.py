@@ -103,10 +103,12 @@ def uid() -> Callable[[str], str]:
 
 @pytest.fixture
 def upload(local: LocalStack) -> Callable[[str, str], str]:
-    """upload(sample file name, owner) -> the object name, under uploads/<owner>/."""
+    """upload(sample file name, owner) -> the object name, under uploads/<owner>/. A name not
+    among the samples is a file of the repository (to upload something that is not media)."""
 
     def upload_(sample: str, owner: str) -> str:
-        return str(put(SAMPLES / sample, owner, {}).name)
+        path = SAMPLES / sample if (SAMPLES / sample).exists() else ROOT / sample
+        return str(put(path, owner, {}).name)
 
     return upload_
 

@@ -68,7 +68,10 @@ def test_progress_then_the_transcript_with_the_authored_speakers(
     names = tab.page.locator("table.speakers tbody th").all_inner_texts()
     assert [n.strip() for n in names] == authored_speakers("keynote")
     assert tab.page.locator("table.speakers tr.known").count() == 5
-    assert not tab.crashes, tab.crashes
+    tab.page.get_by_role("link", name="← My transcriptions").click()
+    expect(item.locator(".badge")).to_have_text("completed")
+    expect(item.locator(".facts")).to_contain_text("Uploaded ")
+    assert not tab.crashes and not [c for c in tab.console if c.startswith("error")], tab
 
 
 def test_another_user_sees_neither_the_document_nor_its_pages(
@@ -251,6 +254,7 @@ def test_unidentified_speakers_are_grey_issues_collapsed_evidence_reveals_its_ro
     [
         ("podcast.m4a", {"prompt_block": "PROHIBITED_CONTENT", "times": 1}, "blocked"),
         ("interview.mp4", {"malformed": True, "times": 1}, "failed"),
+        ("firestore.rules", {}, "rejected"),  # not media
     ],
 )
 def test_a_transcription_that_did_not_complete_says_why(
@@ -262,12 +266,12 @@ def test_a_transcription_that_did_not_complete_says_why(
     fault: dict[str, Any],
     status: str,
 ) -> None:
-    standin("faults", {"faults": [fault]})
+    standin("faults", {"faults": [fault] if fault else []})
     owner = uid("carol")
     upload(sample, owner)
     tab = open_viewer(owner)
     expect(tab.page.locator("li.doc .badge")).to_have_text(status, timeout=60_000)
-    open_first(tab, sample)
+    open_first(tab, Path(sample).name)
     alert = tab.page.get_by_role("alert")
     expect(alert).to_contain_text(f"{status.capitalize()}: ")
     assert len(alert.inner_text()) > len(f"{status}: ") + 5  # the reason is shown

@@ -49,6 +49,7 @@ function item(snap) {
     h(
       "span",
       { class: "facts" },
+      doc.created_at && h("span", {}, `Uploaded ${doc.created_at.toDate().toLocaleString()}`),
       doc.duration_ms != null && h("span", {}, `Duration ${timecode(doc.duration_ms)}`),
       speakers != null && h("span", {}, `${speakers} speaker${speakers === 1 ? "" : "s"}`),
       progress.segments != null && h("span", {}, `${progress.segments} segments`),

@@ -110,7 +110,8 @@ class TranscriptionPage {
       h("div", { class: "side" }, this.player ?? noMedia(), this.extrasBox),
       h("div", { class: "main" }, h("h2", {}, "Speakers"), this.speakersBox, this.view.element),
     );
-    mount(this.root, h("h1", {}, fileName(d)), this.statusBox, this.layout);
+    const back = h("a", { href: "#/", class: "back" }, "← My transcriptions");
+    mount(this.root, back, h("h1", {}, fileName(d)), this.statusBox, this.layout);
   }
 
   // While playing, the highlighted row follows the media and stays in view.
