@@ -4,9 +4,46 @@ into the viewer's config.json."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from pathlib import Path
+from typing import Any
 
-from tests.test_infra import INFRA, REPO, Config, ref
+import hcl2
+import pytest
+from hcl2.utils import SerializationOptions
+
+REPO = Path(__file__).resolve().parents[1]
+INFRA = REPO / "infra"
+
+
+class Config:
+    """The resources of `infra/*.tf` by (type, name), and each file's text."""
+
+    def __init__(self, directory: Path) -> None:
+        options = SerializationOptions(
+            with_comments=False, explicit_blocks=False, strip_string_quotes=True
+        )
+        self.text = {p.name: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.tf"))}
+        self.resources: dict[tuple[str, str], dict[str, Any]] = {}
+        for text in self.text.values():
+            for entry in hcl2.loads(text, serialization_options=options).get("resource", []):
+                for rtype, named in entry.items():
+                    for name, body in named.items():
+                        self.resources[(rtype, name)] = body
+
+    def resource(self, rtype: str, name: str) -> dict[str, Any]:
+        assert (rtype, name) in self.resources, f"missing resource {rtype}.{name}"
+        return self.resources[(rtype, name)]
+
+    def all_text(self) -> str:
+        return "\n".join(self.text.values())
+
+
+def ref(value: Any) -> str:
+    """`${google_x.y.z}` -> `google_x.y.z`; anything else fails the test."""
+    match = re.fullmatch(r"\$\{([A-Za-z0-9_.\-\[\]]+)\}", value) if isinstance(value, str) else None
+    assert match, f"expected a plain reference, got {value!r}"
+    return match.group(1)
 
 
 @pytest.fixture(scope="module")

@@ -63,8 +63,9 @@ class Tab:
     console: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
 
-    def reads(self) -> dict[str, int]:
-        result: dict[str, int] = self.page.evaluate("({...window.tabscribe.reads})")
+    def reads(self) -> dict[str, Any]:
+        """{documents, snapshots, paths}: what the page received from Firestore."""
+        result: dict[str, Any] = self.page.evaluate("({...window.tabscribe.reads})")
         return result
 
 

@@ -84,6 +84,7 @@ def test_another_user_sees_neither_the_document_nor_its_pages(
     link = mine.page.get_by_role("link", name="interview.mp4")
     expect(link).to_be_visible(timeout=30_000)
     doc_id = mine.page.locator("li.doc").first.get_attribute("data-id")
+    assert doc_id
 
     theirs = open_viewer(bob)
     expect(theirs.page.get_by_role("link", name="podcast.m4a")).to_be_visible(timeout=30_000)
@@ -96,7 +97,8 @@ def test_another_user_sees_neither_the_document_nor_its_pages(
     assert all(line.startswith("error:") for line in denied), theirs.console
     assert any("this transcription" in line for line in denied), theirs.console
     assert any("its pages" in line for line in denied), theirs.console  # the pages: denied too
-    assert theirs.reads()["documents"] <= 1  # bob's own podcast in his list, nothing of alice's
+    received = theirs.reads()["paths"]  # bob's own podcast in his list, nothing of alice's
+    assert len(received) == 1 and not any(doc_id in path for path in received), received
     assert not theirs.crashes, theirs.crashes
 
 

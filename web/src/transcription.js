@@ -38,11 +38,12 @@ class TranscriptionPage {
     this.view = new TranscriptView((ms) => this.seek(ms));
     this.scheduled = false;
     this.failed = false;
+    this.shown = new Map(); // box -> what it last showed (redraw)
     mount(root, h("p", {}, "Loading…"));
   }
 
   onDoc(snap) {
-    countDoc();
+    countDoc(snap);
     if (!this.doc) performance.mark("transcript-document");
     if (!snap.exists())
       return this.fail("this transcription", { code: "not-found", message: "no such document" });
@@ -86,16 +87,30 @@ class TranscriptionPage {
     const styles = speakerStyles(d.speakers, segments);
     const hours = (d.duration_ms ?? 0) >= 3_600_000;
     if (!this.layout) this.build(d);
-    mount(this.statusBox, statusLine(d), trouble(d));
+    const status = [d.status, d.reason, d.complete, d.progress, d.duration_ms];
+    this.redraw(this.statusBox, status, () => [statusLine(d), trouble(d)]);
     const reveal = (ms) => this.seek(ms, true);
-    mount(this.speakersBox, speakersTable(d.speakers, styles, reveal, hours));
-    mount(this.extrasBox, issuesList(d), exportsList(this.session.config, d));
+    this.redraw(this.speakersBox, d.speakers, () =>
+      speakersTable(d.speakers, styles, reveal, hours),
+    );
+    this.redraw(this.extrasBox, [d.issues, d.counts?.issues, d.exports], () => [
+      issuesList(d),
+      exportsList(this.session.config, d),
+    ]);
     const signature = `${d.status}:${rowsSignature(segments, d.speakers)}`;
     if (signature !== this.signature) {
       this.signature = signature;
       this.view.update(segments, styles, hours, !TERMINAL.has(d.status));
     }
     this.markPainted(d, segments);
+  }
+
+  // Replace a box's content only when what it shows changed: keeps focus and an open <details>.
+  redraw(box, shown, build) {
+    const key = JSON.stringify(shown ?? null);
+    if (this.shown.get(box) === key) return;
+    this.shown.set(box, key);
+    mount(box, build());
   }
 
   build(d) {
