@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from stack.follow import put
 from stack.local import LocalStack
@@ -22,6 +22,9 @@ from stack.local import LocalStack
 ROOT = Path(__file__).parent.parent.parent
 SAMPLES = ROOT / "samples"
 CHROMIUM = "/usr/bin/chromium"
+# The emulators answer in milliseconds when the machine is idle and in seconds when it is busy.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -80,6 +83,7 @@ def open_viewer(local: LocalStack, browser: Browser) -> Iterator[Callable[..., T
         )
         contexts.append(context)
         tab = Tab(context.new_page())
+        tab.page.set_default_timeout(WAIT_MS)
         tab.page.on("console", lambda m: _on_console(tab, m))
         tab.page.on("pageerror", lambda e: tab.crashes.append(str(e)))
         assert local.viewer is not None
