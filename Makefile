@@ -7,8 +7,11 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 # Terraform checks (checkov) in their own virtualenv: their dependencies clash with the runtime pins.
 INFRA_VENV  := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | sha1sum | cut -c1-12)
+# The web viewer's npm packages, from package-lock.json exactly (npm ci).
+WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha1sum | cut -c1-12)
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: venv infra-venv lint format test bench demo up down standin clean
+.PHONY: venv infra-venv web web-deps chromium lint format test bench demo up down standin clean
 
 venv: $(STAMP)
 
@@ -24,33 +27,51 @@ $(INFRA_STAMP): requirements-infra.txt
 	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-infra.txt
 	@rm -f $(INFRA_VENV)/.installed-* && touch $@
 
-lint: venv
+# Node.js comes with the machine image; Debian's is the fallback (the build runs on Node 18+).
+web-deps: $(WEB_STAMP)
+
+$(WEB_STAMP): web/package-lock.json
+	@command -v npm >/dev/null || ($(APT_GET) update -q && $(APT_GET) install -y -q nodejs npm)
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web: web-deps  ## bundle the viewer into web/dist (about 1 s)
+	cd web && npm run --silent build
+
+# The browser tests drive Debian's Chromium (about 80 s to install, once per machine).
+chromium:
+	@command -v chromium >/dev/null || ($(APT_GET) update -q && $(APT_GET) install -y -q chromium)
+
+lint: venv web-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy functions standin stack
 	$(BIN)/lint-imports
+	cd web && npx prettier --check --log-level=warn .
 
-format: venv
+format: venv web-deps
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	cd web && npx prettier --write --log-level=warn .
 
-test: lint infra-venv
+test: lint infra-venv web chromium
 	$(BIN)/python -m pytest
 
-bench: venv
+bench: venv web chromium
 	$(BIN)/python -m bench
 
 standin: venv  ## the offline Gemini API stand-in on 127.0.0.1:8089 (docs/standin.md)
 	$(BIN)/python -m standin --host 127.0.0.1 --port 8089
 
-demo: venv  ## the whole local pipeline on a bundled sample (FILE=path for your own)
-	$(BIN)/python -m stack demo $(FILE)
+demo: venv web  ## the whole local pipeline on a bundled sample (FILE=path; KEEP=1 keeps it up)
+	$(BIN)/python -m stack demo $(FILE) $(if $(KEEP),--keep)
 
-up: venv  ## the local stack, left running in the background
+up: venv web  ## the local stack and the viewer, left running, with samples for two users
 	$(BIN)/python -m stack up
+	$(BIN)/python -m stack samples
 
 down: venv
 	$(BIN)/python -m stack down
 
 clean:
-	rm -rf $(VENV) $(INFRA_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(INFRA_VENV) web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -45,7 +45,8 @@ resource "google_firestore_field" "pages_ttl" {
 
 # Single-field index exemptions: large or often-rewritten fields that are never queried. Indexing
 # them costs a write per entry and truncates values at 1,500 bytes; an empty index_config removes
-# every automatic index of the field. The only query in the code is pages ordered by `index`.
+# every automatic index of the field. The queries: pages ordered by `index`, and the viewer's list
+# (composite index below).
 locals {
   firestore_index_exemptions = {
     transcriptions_lease    = { collection = "transcriptions", field = "lease" }
@@ -105,5 +106,23 @@ resource "google_firebaserules_release" "firestore" {
 
   lifecycle {
     replace_triggered_by = [google_firebaserules_ruleset.firestore]
+  }
+}
+
+# The viewer's "My transcriptions": where owner == uid, order by created_at descending.
+resource "google_firestore_index" "transcriptions_by_owner" {
+  project     = var.project_id
+  database    = google_firestore_database.main.name
+  collection  = "transcriptions"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "owner"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
   }
 }

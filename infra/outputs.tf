@@ -83,3 +83,27 @@ output "gemini_api_key_secret" {
   description = "Developer mode: the secret to add the API key to (null in vertex mode)."
   value       = local.developer_mode ? google_secret_manager_secret.gemini_api_key[0].secret_id : null
 }
+
+output "viewer_url" {
+  description = "The web viewer (deployed by cloudbuild.yaml's viewer steps)."
+  value       = google_firebase_hosting_site.viewer.default_url
+}
+
+output "viewer_site" {
+  description = "Firebase Hosting site id of the web viewer (firebase-tools deploys to it)."
+  value       = google_firebase_hosting_site.viewer.site_id
+}
+
+output "viewer_config" {
+  description = "The viewer's config.json: the Firebase web config and the Firestore database."
+  value = jsonencode({
+    database = var.firestore_database
+    firebase = {
+      apiKey     = data.google_firebase_web_app_config.viewer.api_key
+      authDomain = data.google_firebase_web_app_config.viewer.auth_domain
+      projectId  = var.project_id
+      appId      = google_firebase_web_app.viewer.app_id
+    }
+  })
+  sensitive = true # the provider marks api_key sensitive; `terraform output -raw` still prints it
+}

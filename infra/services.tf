@@ -11,9 +11,12 @@ locals {
       "cloudfunctions.googleapis.com",       # 2nd-gen functions
       "cloudresourcemanager.googleapis.com", # project IAM members (google_project_iam_member)
       "eventarc.googleapis.com",             # the storage trigger of transcribe
+      "firebase.googleapis.com",             # the viewer's Firebase project and web app
+      "firebasehosting.googleapis.com",      # the viewer's Hosting site
       "firebaserules.googleapis.com",        # Firestore security rules release
       "firestore.googleapis.com",            # transcriptions and pages
       "iam.googleapis.com",                  # service accounts
+      "identitytoolkit.googleapis.com",      # Firebase Authentication (the viewer's sign-in)
       "pubsub.googleapis.com",               # results / events / dead-letter topics
       "run.googleapis.com",                  # 2nd-gen functions run as Cloud Run services
       "storage.googleapis.com",              # upload, results, source and log buckets

@@ -290,3 +290,14 @@ variable "deletion_protection" {
   description = "Turn on Firestore delete protection (a destroy or a console click cannot drop the database)."
   default     = true
 }
+
+variable "viewer_site_id" {
+  type        = string
+  description = "Firebase Hosting site id of the web viewer (globally unique; the site is <id>.web.app). Default: <project_id>-viewer."
+  default     = null
+
+  validation {
+    condition     = var.viewer_site_id == null || can(regex("^[a-z0-9][a-z0-9-]{4,28}[a-z0-9]$", var.viewer_site_id))
+    error_message = "viewer_site_id must be 6-30 lowercase letters, digits or hyphens, not starting or ending with a hyphen."
+  }
+}

@@ -6,8 +6,9 @@ terraform {
       source  = "hashicorp/google"
       version = "6.50.0"
     }
-    # Only for google_project_service_identity (creates the Eventarc and Pub/Sub service agents
-    # up front, see iam.tf); keep it on the same version as google.
+    # For google_project_service_identity (creates the Eventarc and Pub/Sub service agents up
+    # front, see iam.tf) and the Firebase resources of the viewer (hosting.tf), which are beta;
+    # keep it on the same version as google.
     google-beta = {
       source  = "hashicorp/google-beta"
       version = "6.50.0"

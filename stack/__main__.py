@@ -4,7 +4,10 @@ python -m stack demo [FILE]           start everything, transcribe FILE (a bundl
                                       default), print speakers and transcript, stop; exit 0
 python -m stack up                    start everything in the background (state in .local/)
 python -m stack upload FILE [--wait]  upload to the running stack; --wait follows and prints
+python -m stack samples               upload the bundled samples for two users (alice, bob)
 python -m stack down                  stop the background stack
+
+Each prints the web viewer's URL (web/, built by `make web`): http://127.0.0.1:PORT/?uid=USER.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from stack import follow
 from stack.local import BUCKET, ROOT, LocalStack
@@ -25,6 +29,8 @@ from stack.services import ServiceError
 STATE = ROOT / ".local" / "stack" / "state.json"
 SAMPLES = ROOT / "samples"
 DEFAULT_SAMPLE = SAMPLES / "interview.mp4"
+DEMO_USER = "demo-user"
+SAMPLE_OWNERS = {"alice": ["interview.mp4", "keynote.mp4"], "bob": ["podcast.m4a"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,12 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="stand-in streaming speed in tokens/s (0: as fast as possible)",
     )
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the stack and the viewer up until interrupted"
+    )
+    commands.add_parser("samples", help="upload the bundled samples for two users")
     commands.add_parser("up", help="start the stack in the background")
     commands.add_parser("down", help="stop the background stack")
     commands.add_parser("serve", help=argparse.SUPPRESS)
     upload = commands.add_parser("upload", help="upload a file to the running stack")
     upload.add_argument("file", type=Path)
-    upload.add_argument("--owner", default="demo-user")
+    upload.add_argument("--owner", default=DEMO_USER)
     upload.add_argument("--metadata", nargs="*", default=[], metavar="KEY=VALUE")
     upload.add_argument("--wait", action="store_true", help="follow it and print the transcript")
     args = cli.parse_args(argv)
@@ -72,7 +82,14 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         stack.start()
         print(f"ready in {time.monotonic() - started:.1f} s: {_describe(stack)}", flush=True)
-        return follow.upload_and_follow(args.file, "demo-user", {}, stack.logs)
+        print(f"viewer: {_viewer_url(stack, DEMO_USER)}", flush=True)
+        code = follow.upload_and_follow(args.file, DEMO_USER, {}, stack.logs)
+        if args.keep:
+            print(f"\nviewer: {_viewer_url(stack, DEMO_USER)} (Ctrl-C stops)", flush=True)
+            _wait_for_signal()
+        else:
+            print("\nthe viewer stops with the stack: `make demo KEEP=1` or `make up` keeps it up")
+        return code
     finally:
         stack.stop()
         print(f"stopped; total {time.monotonic() - started:.1f} s", flush=True)
@@ -100,12 +117,29 @@ def run_up(args: argparse.Namespace) -> int:
         time.sleep(0.5)
     state = json.loads(STATE.read_text())
     print(f"up: {state['describe']}\nupload with: python -m stack upload FILE --wait")
+    print(f"viewer: {state['viewer']}?uid={DEMO_USER} (any uid: ?uid=…)")
     return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
     stack = LocalStack()
     stack.start()
+    viewer = _viewer_url(stack, None)
+    STATE.write_text(
+        json.dumps(
+            {"pid": os.getpid(), "env": stack.env, "describe": _describe(stack), "viewer": viewer}
+        )
+    )
+    try:
+        _wait_for_signal()
+    finally:
+        stack.stop()
+        STATE.unlink(missing_ok=True)  # `down` waits for this: everything has stopped
+    return 0
+
+
+def _wait_for_signal() -> None:
+    """Sleep until SIGTERM or SIGINT (Ctrl-C)."""
     stopping = False
 
     def stop(*_: object) -> None:
@@ -114,16 +148,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    STATE.write_text(
-        json.dumps({"pid": os.getpid(), "env": stack.env, "describe": _describe(stack)})
-    )
-    try:
-        while not stopping:
-            time.sleep(0.5)
-    finally:
-        stack.stop()
-        STATE.unlink(missing_ok=True)  # `down` waits for this: everything has stopped
-    return 0
+    while not stopping:
+        time.sleep(0.5)
 
 
 def run_down(args: argparse.Namespace) -> int:
@@ -145,16 +171,44 @@ def run_down(args: argparse.Namespace) -> int:
 
 def run_upload(args: argparse.Namespace) -> int:
     _check_file(args.file)
-    if not STATE.exists():
-        print("error: the stack is not up; run `make up` first", file=sys.stderr)
+    state = _running_state()
+    if state is None:
         return 1
-    os.environ.update(json.loads(STATE.read_text())["env"])
     metadata = dict(item.split("=", 1) for item in args.metadata if "=" in item)
+    print(f"viewer: {state['viewer']}?uid={args.owner}", flush=True)
     if not args.wait:
         name = follow.upload(args.file, args.owner, metadata)
         print(f"uploaded gs://{BUCKET}/{name}")
         return 0
     return follow.upload_and_follow(args.file, args.owner, metadata, STATE.parent / "logs")
+
+
+def run_samples(args: argparse.Namespace) -> int:
+    """Two users' uploads, to see in the viewer that each reads only their own."""
+    state = _running_state()
+    if state is None:
+        return 1
+    for owner, names in SAMPLE_OWNERS.items():
+        for name in names:
+            print(f"uploaded gs://{BUCKET}/{follow.upload(SAMPLES / name, owner, {})}")
+        print(f"  {owner} sees them at {state['viewer']}?uid={owner}")
+    return 0
+
+
+def _running_state() -> dict[str, Any] | None:
+    """The background stack's state, its emulators set in this process's environment."""
+    if not STATE.exists():
+        print("error: the stack is not up; run `make up` first", file=sys.stderr)
+        return None
+    state: dict[str, Any] = json.loads(STATE.read_text())
+    os.environ.update(state["env"])
+    return state
+
+
+def _viewer_url(stack: LocalStack, uid: str | None) -> str:
+    if stack.viewer is None or not stack.viewer.built:
+        return "not built (`make web` builds web/dist)"
+    return stack.viewer.url(uid)
 
 
 def _check_file(path: Path) -> None:
@@ -179,6 +233,7 @@ COMMANDS = {
     "serve": run_serve,
     "down": run_down,
     "upload": run_upload,
+    "samples": run_samples,
 }
 
 if __name__ == "__main__":

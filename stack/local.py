@@ -15,6 +15,7 @@ from pathlib import Path
 
 from stack.bridge import Bridge
 from stack.services import Service, free_port, spawn, start_all, stop_all, wait_all
+from stack.web import Viewer, viewer_config
 
 ROOT = Path(__file__).parent.parent
 PROJECT = "tabscribe-local"
@@ -43,6 +44,7 @@ class LocalStack:
     services: list[Service] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     bridge: Bridge | None = None
+    viewer: Viewer | None = None
     saved_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -84,6 +86,8 @@ class LocalStack:
         self._create_resources()
         self.bridge = Bridge(BUCKET, self.url("transcribe_upload"), self.logs / "bridge.log")
         self.bridge.start()
+        self.viewer = Viewer(viewer_config(self.env, PROJECT))
+        self.viewer.start()
 
     def _start_standin(self) -> Service:
         port = free_port()
@@ -152,6 +156,9 @@ class LocalStack:
             )
 
     def stop(self) -> None:
+        if self.viewer is not None:
+            self.viewer.stop()
+            self.viewer = None
         if self.bridge is not None:
             self.bridge.stop()
         stop_all(list(reversed(self.services)))

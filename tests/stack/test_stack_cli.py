@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from stack.__main__ import main
@@ -21,3 +23,17 @@ def test_demo_of_own_media_without_real_gemini_says_what_to_do(
 def test_demo_of_a_missing_file_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "no/such/file.mp4"]) == 1
     assert "no such file: no/such/file.mp4" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command", [["samples"], ["upload", str(ROOT / "samples" / "podcast.m4a")]]
+)
+def test_commands_for_a_running_stack_say_to_start_it(
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("stack.__main__.STATE", tmp_path / "state.json")
+    assert main(command) == 1
+    assert "the stack is not up; run `make up` first" in capsys.readouterr().err

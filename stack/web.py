@@ -1,0 +1,78 @@
+"""The web viewer on the local stack: the built app (`web/dist`) over HTTP on a loopback port,
+with a `config.json` that points the browser at this stack's Firestore and Cloud Storage emulators.
+
+Read-only and static: Python's http.server in a thread. The app picks its user from `?uid=`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.parse
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from stack.services import HOST, free_port
+
+DIST = Path(__file__).parent.parent / "web" / "dist"
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    config: bytes = b"{}"
+
+    def do_GET(self) -> None:
+        if urllib.parse.urlsplit(self.path).path == "/config.json":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(self.config)))
+            self.end_headers()
+            self.wfile.write(self.config)
+            return
+        super().do_GET()
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: the stack's own output is for progress
+
+
+class Viewer:
+    def __init__(self, config: dict[str, str], dist: Path = DIST) -> None:
+        self.dist = dist
+        handler = type("Handler", (_Handler,), {"config": json.dumps(config).encode()})
+        self._server = ThreadingHTTPServer(
+            (HOST, free_port()), partial(handler, directory=str(dist))
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="viewer", daemon=True
+        )
+
+    @property
+    def built(self) -> bool:
+        return (self.dist / "index.html").is_file()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():  # shutdown() waits for a serve_forever() that has started
+            self._server.shutdown()
+        self._server.server_close()
+
+    def url(self, uid: str | None = None, fragment: str = "") -> str:
+        port = self._server.server_address[1]
+        query = f"?{urllib.parse.urlencode({'uid': uid})}" if uid else ""
+        return f"http://{HOST}:{port}/{query}{'#' + fragment if fragment else ''}"
+
+
+def viewer_config(env: dict[str, str], project: str) -> dict[str, str]:
+    """What the browser needs: the emulators' addresses (as the stack's clients use them)."""
+    return {
+        "project": project,
+        "emulator": env["FIRESTORE_EMULATOR_HOST"],
+        "storage": env["STORAGE_EMULATOR_HOST"],
+    }

@@ -1,0 +1,140 @@
+"""The viewer in a real browser (Debian's Chromium, driven by Playwright) against the whole local
+stack: emulators with the security rules, both functions, the Gemini API stand-in, and the
+viewer's own static server. `make test` installs Chromium and builds `web/dist` first."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from stack.follow import put
+from stack.local import LocalStack
+from tests.paths import ROOT
+
+SAMPLES = ROOT / "samples"
+CHROMIUM = "/usr/bin/chromium"
+# The emulators answer in milliseconds when the machine is idle and in seconds when it is busy.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture(scope="session")
+def local() -> Iterator[LocalStack]:
+    key = os.environ.pop("GEMINI_API_KEY", None)  # always the stand-in here
+    stack = LocalStack(workdir=ROOT / ".local" / "test-web")
+    stack.start()
+    try:
+        assert stack.viewer is not None and stack.viewer.built, "web/dist missing: `make web`"
+        yield stack
+    finally:
+        stack.stop()
+        if key is not None:
+            os.environ["GEMINI_API_KEY"] = key
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Tab:
+    """A page in its own browser context, with what its console and runtime reported."""
+
+    page: Page
+    console: list[str] = field(default_factory=list)
+    crashes: list[str] = field(default_factory=list)
+
+    def reads(self) -> dict[str, Any]:
+        """{documents, snapshots, paths}: what the page received from Firestore."""
+        result: dict[str, Any] = self.page.evaluate("({...window.tabscribe.reads})")
+        return result
+
+
+@pytest.fixture
+def open_viewer(local: LocalStack, browser: Browser) -> Iterator[Callable[..., Tab]]:
+    """open_viewer(uid, fragment="", width=1280) -> a Tab on the viewer as that user."""
+    contexts = []
+
+    def open_(uid: str | None, fragment: str = "", width: int = 1280) -> Tab:
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, accept_downloads=True
+        )
+        contexts.append(context)
+        tab = Tab(context.new_page())
+        tab.page.set_default_timeout(WAIT_MS)
+        tab.page.on("console", lambda m: _on_console(tab, m))
+        tab.page.on("pageerror", lambda e: tab.crashes.append(str(e)))
+        assert local.viewer is not None
+        tab.page.goto(local.viewer.url(uid, fragment))
+        return tab
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def _on_console(tab: Tab, message: ConsoleMessage) -> None:
+    tab.console.append(f"{message.type}: {message.text}")
+
+
+@pytest.fixture
+def uid() -> Callable[[str], str]:
+    """A fresh user id per test: its uploads are its own, whatever ran before."""
+    suffix = uuid.uuid4().hex[:6]
+    return lambda name: f"{name}-{suffix}"
+
+
+@pytest.fixture
+def upload(local: LocalStack) -> Callable[[str, str], str]:
+    """upload(sample file name, owner) -> the object name, under uploads/<owner>/. A name not
+    among the samples is a file of the repository (to upload something that is not media)."""
+
+    def upload_(sample: str, owner: str) -> str:
+        path = SAMPLES / sample if (SAMPLES / sample).exists() else ROOT / sample
+        return str(put(path, owner, {}).name)
+
+    return upload_
+
+
+@pytest.fixture
+def standin(local: LocalStack) -> Iterator[Callable[[str, Any], Any]]:
+    """POST to the stand-in's control API; settings and faults are reset afterwards."""
+
+    def call(path: str, body: Any) -> Any:
+        url = f"{local.env['TABSCRIBE_GEMINI_BASE_URL']}/_standin/{path}"
+        request = urllib.request.Request(
+            url, json.dumps(body).encode(), {"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    yield call
+    call("reset", {})
+
+
+def authored_speakers(sample: str) -> list[str]:
+    """The speaker names the stand-in's authored answer for `sample` gives (docs/samples.md)."""
+    text = json.loads((ROOT / "standin" / "responses" / f"{sample}.json").read_text())["text"]
+    table = text.split("<SPEAKERS>")[1].split("</SPEAKERS>")[0].strip().splitlines()
+    return [row.split("\t")[1] for row in table[1:]]

@@ -1,0 +1,103 @@
+// Who reads, and from where. Locally: the Firestore emulator with a mock user token for the uid in
+// the URL (?uid=alice). In production: Firebase Authentication with Google sign-in.
+import { initializeApp } from "firebase/app";
+import { connectFirestoreEmulator, getFirestore } from "firebase/firestore";
+import { h, mount } from "./dom.js";
+
+// config.json is served beside the app: the local stack writes its emulators' addresses, a deploy
+// writes the Firebase web config from Terraform's outputs. URL parameters override it locally.
+export async function loadConfig(search = location.search) {
+  const response = await fetch("config.json", { cache: "no-store" });
+  const config = response.ok ? await response.json() : {};
+  const params = new URLSearchParams(search);
+  for (const key of ["emulator", "storage", "uid", "project"]) {
+    if (params.get(key)) config[key] = params.get(key);
+  }
+  return config;
+}
+
+// Resolves to {db, uid, config} once someone is signed in (or renders the sign-in screen).
+export async function openSession(config, root) {
+  if (config.emulator) return emulatorSession(config, root);
+  if (config.firebase) return firebaseSession(config, root);
+  mount(root, h("p", { role: "alert" }, "No configuration: config.json is missing."));
+  return new Promise(() => {});
+}
+
+function emulatorSession(config, root) {
+  if (!config.uid) {
+    mount(root, uidForm());
+    return new Promise(() => {});
+  }
+  const projectId = config.project ?? "tabscribe-local";
+  const app = initializeApp({ projectId, apiKey: "local-emulator" });
+  const db = getFirestore(app);
+  const [host, port] = config.emulator.split(":");
+  // An unsigned token the emulator accepts: the rules see request.auth.uid == uid.
+  connectFirestoreEmulator(db, host, Number(port), {
+    mockUserToken: { sub: config.uid, user_id: config.uid },
+  });
+  return { db, uid: config.uid, config, signOut: null };
+}
+
+function uidForm() {
+  return h(
+    "form",
+    { class: "signin", method: "get" },
+    h("h1", {}, "Local viewer"),
+    h("label", { for: "uid" }, "User id (the <owner> in uploads/<owner>/…)"),
+    h("input", { id: "uid", name: "uid", required: true, autocomplete: "username" }),
+    h("button", { type: "submit" }, "Open"),
+  );
+}
+
+async function firebaseSession(config, root) {
+  const app = initializeApp(config.firebase);
+  const auth = await import("firebase/auth");
+  const instance = auth.getAuth(app);
+  const user = await new Promise((resolve) => {
+    const stop = auth.onAuthStateChanged(instance, (current) => {
+      if (current) {
+        stop();
+        resolve(current);
+      } else mount(root, signInButton(auth, instance));
+    });
+  });
+  const db = getFirestore(app, config.database ?? "(default)");
+  return {
+    db,
+    uid: user.uid,
+    config,
+    signOut: () => auth.signOut(instance).then(() => location.reload()),
+  };
+}
+
+function signInButton(auth, instance) {
+  const signIn = () => auth.signInWithPopup(instance, new auth.GoogleAuthProvider());
+  return h(
+    "section",
+    { class: "signin" },
+    h("h1", {}, "Tabscribe"),
+    h("button", { type: "button", onclick: signIn }, "Sign in with Google"),
+  );
+}
+
+// A readable URL for a gs:// object, or null where the browser cannot get one.
+// Locally the Cloud Storage emulator serves any object; in production an authenticated endpoint
+// would issue a short-lived signed URL (docs/deploy.md: designed, not built).
+export function objectUrl(config, bucket, name, downloadAs) {
+  if (!config.storage || !bucket || !name) return null;
+  const url = new URL(
+    `download/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(name)}`,
+    config.storage.endsWith("/") ? config.storage : `${config.storage}/`,
+  );
+  url.searchParams.set("alt", "media");
+  if (downloadAs)
+    url.searchParams.set("response-content-disposition", `attachment; filename="${downloadAs}"`);
+  return url.href;
+}
+
+export function gsUrl(config, uri, downloadAs) {
+  const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri ?? "");
+  return match ? objectUrl(config, match[1], match[2], downloadAs) : null;
+}

@@ -1,0 +1,228 @@
+// One transcription: live status and progress, the player, speakers, issues, exports, transcript.
+// Reads as docs/firestore.md says: the document (with its live page) and its pages by index.
+import { collection, doc, onSnapshot, orderBy, query } from "firebase/firestore";
+import { h, mount } from "./dom.js";
+import { fileName, speakerStyles, timecode, TERMINAL, TROUBLE } from "./format.js";
+import { progressBar } from "./list.js";
+import { countDoc, countQuery, reportError } from "./reads.js";
+import { gsUrl, objectUrl } from "./session.js";
+import { issuesList, speakersTable } from "./speakers.js";
+import { assemble, TranscriptView } from "./transcript.js";
+
+export function showTranscription(session, root, id) {
+  const page = new TranscriptionPage(session, root);
+  const ref = doc(session.db, "transcriptions", id);
+  const pages = query(collection(ref, "pages"), orderBy("index"));
+  const stops = [
+    onSnapshot(
+      ref,
+      (snap) => page.onDoc(snap),
+      (e) => page.fail("this transcription", e),
+    ),
+    onSnapshot(
+      pages,
+      (snap) => page.onPages(snap),
+      (e) => page.fail("its pages", e),
+    ),
+  ];
+  return () => stops.forEach((stop) => stop());
+}
+
+class TranscriptionPage {
+  constructor(session, root) {
+    this.session = session;
+    this.root = root;
+    this.doc = null;
+    this.pages = new Map();
+    this.player = null;
+    this.view = new TranscriptView((ms) => this.seek(ms));
+    this.scheduled = false;
+    this.failed = false;
+    this.shown = new Map(); // box -> what it last showed (redraw)
+    mount(root, h("p", {}, "Loading…"));
+  }
+
+  onDoc(snap) {
+    countDoc(snap);
+    if (!this.doc) performance.mark("transcript-document");
+    if (!snap.exists())
+      return this.fail("this transcription", { code: "not-found", message: "no such document" });
+    this.doc = snap.data();
+    this.schedule();
+  }
+
+  onPages(snap) {
+    countQuery(snap);
+    if (!this.pages.size) performance.mark("transcript-pages");
+    for (const change of snap.docChanges()) {
+      if (change.type === "removed") this.pages.delete(change.doc.data().index);
+      else this.pages.set(change.doc.data().index, change.doc.data());
+    }
+    this.schedule();
+  }
+
+  // Every failed listener is logged; the first one replaces the page with its message.
+  fail(what, error) {
+    const first = !this.failed;
+    this.failed = true;
+    reportError(
+      what,
+      error,
+      (text) => first && mount(this.root, h("p", { role: "alert", class: "problem" }, text)),
+    );
+  }
+
+  schedule() {
+    if (this.scheduled || this.failed || !this.doc) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      if (!this.failed) this.render();
+    });
+  }
+
+  render() {
+    const d = this.doc;
+    const segments = assemble(this.pages, d.live_page);
+    const styles = speakerStyles(d.speakers, segments);
+    const hours = (d.duration_ms ?? 0) >= 3_600_000;
+    if (!this.layout) this.build(d);
+    const status = [d.status, d.reason, d.complete, d.progress, d.duration_ms];
+    this.redraw(this.statusBox, status, () => [statusLine(d), trouble(d)]);
+    const reveal = (ms) => this.seek(ms, true);
+    this.redraw(this.speakersBox, d.speakers, () =>
+      speakersTable(d.speakers, styles, reveal, hours),
+    );
+    this.redraw(this.extrasBox, [d.issues, d.counts?.issues, d.exports], () => [
+      issuesList(d),
+      exportsList(this.session.config, d),
+    ]);
+    const signature = `${d.status}:${rowsSignature(segments, d.speakers)}`;
+    if (signature !== this.signature) {
+      this.signature = signature;
+      this.view.update(segments, styles, hours, !TERMINAL.has(d.status));
+    }
+    this.markPainted(d, segments);
+  }
+
+  // Replace a box's content only when what it shows changed: keeps focus and an open <details>.
+  redraw(box, shown, build) {
+    const key = JSON.stringify(shown ?? null);
+    if (this.shown.get(box) === key) return;
+    this.shown.set(box, key);
+    mount(box, build());
+  }
+
+  build(d) {
+    this.statusBox = h("div", { class: "status", "aria-live": "polite" });
+    this.speakersBox = h("div", { class: "speakers-box" });
+    this.extrasBox = h("div", { class: "extras" });
+    this.player = mediaPlayer(this.session.config, d);
+    this.player?.addEventListener("timeupdate", () => this.follow());
+    this.layout = h(
+      "div",
+      { class: "layout" },
+      h("div", { class: "side" }, this.player ?? noMedia(), this.extrasBox),
+      h("div", { class: "main" }, h("h2", {}, "Speakers"), this.speakersBox, this.view.element),
+    );
+    const back = h("a", { href: "#/", class: "back" }, "← My transcriptions");
+    mount(this.root, back, h("h1", {}, fileName(d)), this.statusBox, this.layout);
+  }
+
+  // While playing, the highlighted row follows the media and stays in view.
+  follow() {
+    const before = this.view.current;
+    this.view.highlight(this.player.currentTime * 1000);
+    if (!this.player.paused && this.view.current !== before) {
+      this.view.rows[this.view.current]?.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  seek(ms, reveal = false) {
+    if (!this.player) return;
+    this.player.currentTime = ms / 1000;
+    this.view.highlight(ms);
+    if (reveal) this.view.rows[this.view.current]?.scrollIntoView({ block: "center" });
+  }
+
+  // Once everything the document promises is on screen: a mark for the benchmark and the tests.
+  markPainted(d, segments) {
+    const expected = d.counts?.segments ?? segments.length;
+    if (!TERMINAL.has(d.status) || segments.length < expected || this.root.dataset.painted) return;
+    this.root.dataset.painted = "true";
+    performance.mark("transcript-painted");
+  }
+}
+
+// Rows change when segments are added or the speaker table (names, colours) changes.
+function rowsSignature(segments, speakers) {
+  const last = segments.at(-1);
+  const names = (speakers ?? []).map((s) => `${s.voice}:${s.name}:${s.placeholder}`).join("|");
+  return `${segments.length}:${last?.start_ms}:${last?.text?.length}:${names}`;
+}
+
+function statusLine(d) {
+  const p = d.progress ?? {};
+  return h(
+    "p",
+    { class: "status-line" },
+    h("span", { class: `badge ${d.status}`, id: "status" }, d.status ?? "waiting"),
+    d.status === "processing" && progressBar(p.fraction),
+    p.segments != null && h("span", {}, `${p.segments} segments`),
+    d.status === "processing" &&
+      p.last_start_ms != null &&
+      h("span", {}, `up to ${timecode(p.last_start_ms)}`),
+    d.duration_ms != null && h("span", {}, `Duration ${timecode(d.duration_ms)}`),
+  );
+}
+
+function trouble(d) {
+  const cut = d.status === "completed" && d.complete === false;
+  if (!TROUBLE.has(d.status) && !cut) return null;
+  const title = cut
+    ? "Incomplete"
+    : { failed: "Failed", blocked: "Blocked", rejected: "Rejected" }[d.status];
+  const reason = d.reason ?? (cut ? "the model's output was cut off" : "no reason given");
+  return h("div", { role: "alert", class: "problem" }, h("strong", {}, `${title}: `), reason);
+}
+
+function mediaPlayer(config, d) {
+  const url = objectUrl(config, d.source?.bucket, d.source?.name);
+  if (!url) return null;
+  const tag = d.has_video === false ? "audio" : "video";
+  return h(tag, {
+    src: url,
+    controls: true,
+    preload: "metadata",
+    id: "player",
+    "aria-label": "Media player",
+  });
+}
+
+function noMedia() {
+  return h(
+    "p",
+    { class: "muted" },
+    'Media and downloads are not available to this viewer yet (docs/deploy.md, "The web viewer").',
+  );
+}
+
+function exportsList(config, d) {
+  const base = fileName(d)
+    .replace(/\.[^.]+$/, "")
+    .replace(/["\\\r\n]/g, "_"); // a header value
+  const links = Object.entries({ vtt: "WebVTT", srt: "SRT", json: "JSON" })
+    .map(([key, label]) => [label, gsUrl(config, d.exports?.[key], `${base}.${key}`)])
+    .filter(([, url]) => url);
+  if (!links.length) return null;
+  return h(
+    "nav",
+    { class: "exports", "aria-label": "Downloads" },
+    h("h2", {}, "Download"),
+    h(
+      "ul",
+      {},
+      links.map(([label, url]) => h("li", {}, h("a", { href: url, download: "" }, label))),
+    ),
+  );
+}
