@@ -237,7 +237,9 @@ def test_interleaved_runs_newer_wins_and_pages_never_mix(stack: Stack, unique: s
     new = chunks_of(model_output(250, voices=3, seed=2), tid, generation="100", attempt=2, rows=30)
     for chunk in old[:7]:
         assert stack.deliver(chunk) == 200
-    assert snapshot(stack.db, tid)["pages"], "attempt 1 filled a page"
+    first = snapshot(stack.db, tid)["doc"]
+    assert first["counts"]["pages"] == 1, "attempt 1 filled a page"
+    assert first["live_page"]["run"] == {"generation": "100", "attempt": 1}
     stack.db.collection(TRANSCRIPTIONS).document(tid).update({"run.attempt": 2})  # the retry
     deliveries = old[7:] + new
     random.Random(5).shuffle(deliveries)
