@@ -15,6 +15,7 @@ from functions.core import clients, logs
 from functions.core.documents import PAGES, TRANSCRIPTIONS
 from functions.core.settings import get_settings
 from functions.store import exports
+from functions.store.accept import results_bucket
 from functions.store.events import CompletionEvent
 from functions.store.ledger import CHANGED, MAX_ATTEMPTS
 from functions.store.state import Run
@@ -84,10 +85,6 @@ def _mark_published(
         except CHANGED:
             snapshot = ref.get()
     raise RuntimeError("the document kept changing; Pub/Sub will redeliver")
-
-
-def results_bucket(doc: dict[str, Any]) -> str | None:
-    return get_settings().results_bucket or (doc.get("source") or {}).get("bucket")
 
 
 def write_exports(

@@ -1,7 +1,8 @@
 """The store's flow for one Pub/Sub message: decode, record in Firestore, finish the run.
 
 Return means done (acknowledged); raise means Pub/Sub redelivers (and, after the subscription's
-maximum attempts, dead-letters). Superseded and duplicate chunks return.
+maximum attempts, dead-letters). Superseded and duplicate chunks return; refused ones raise
+(decision 0008).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from urllib.parse import urlparse
 from functions.core import clients, logs
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
-from functions.store import envelope, finish, ledger
+from functions.store import accept, envelope, finish, ledger
 
 log = logs.get_logger("store")
 _configured = False
@@ -30,12 +31,30 @@ def handle(data: Any) -> ledger.Recorded:
         "final": chunk.final,
         "message_id": message.message_id,
     }
-    text = load_text(chunk)  # once: the ledger may read and decide more than once
-    recorded = ledger.record(chunk, lambda c: text if c is chunk else load_text(c))
+    try:
+        recorded = ledger.record(chunk, _loader(chunk))
+    except accept.Refused as exc:
+        log.warning(f"chunk refused: {exc}", extra=extra)
+        raise
     log.info(f"chunk {recorded.action}", extra=extra | {"applied": recorded.applied})
     if recorded.event_pending:
         recorded.writes += finish.complete(chunk.transcription_id, recorded.run)
     return recorded
+
+
+def _loader(chunk: ResultChunk) -> ledger.TextLoader:
+    """Loads a chunk's text when the ledger applies it (after its claim check was accepted),
+    once for this delivery's chunk: the ledger may read and decide more than once."""
+    cached: list[str] = []
+
+    def load(current: ResultChunk) -> str:
+        if current is not chunk:
+            return load_text(current)
+        if not cached:
+            cached.append(load_text(chunk))
+        return cached[0]
+
+    return load
 
 
 def load_text(chunk: ResultChunk) -> str:

@@ -1,5 +1,7 @@
 """Record one chunk in Firestore, in one atomic commit: in `seq` order, once, for the newest run.
 
+- Only chunks of the run the transcriber claimed (the document's `run`) are accepted; anything
+  else it did not announce is refused (`accept`, decision 0008).
 - A chunk of an older run than the document's (`run`, written by the transcriber, or `store.run`)
   is superseded: nothing is written.
 - The first chunk seen of a newer run resets the store's fields and deletes the old run's pages
@@ -7,6 +9,7 @@
 - `seq < store.next_seq`: a duplicate, nothing is written.
 - `seq > store.next_seq`: buffered as `pending/{generation}-{attempt}-{seq}`; applied when the gap
   fills. `seq == next_seq`: applied, then every buffered successor, then the pending docs deleted.
+  Nothing follows a run's final chunk: later seqs are refused, and buffered ones dropped.
 
 docs/decisions/0003-store-idempotency.md explains the choice.
 """
@@ -22,14 +25,17 @@ from typing import Any, Literal
 from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
+from functions.core import logs
 from functions.core.documents import TRANSCRIPTIONS, Status
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
 from functions.format.parser import StreamParser
+from functions.store import accept
 from functions.store.cost import estimate_cost
 from functions.store.state import Run, RunState
 from functions.store.writes import PENDING, WritePlan, pending_id
 
+log = logs.get_logger("store")
 MAX_ATTEMPTS = 10
 # What a commit guarded by the document's state raises when the document changed since the read.
 CHANGED = (api_errors.FailedPrecondition, api_errors.Conflict)
@@ -82,29 +88,35 @@ def _record(
     snapshot = ref.get()
     doc: dict[str, Any] | None = snapshot.to_dict() if snapshot.exists else None
     run = Run.of(chunk)
+    claimed = accept.claimed_run(doc)
+    assert doc is not None  # a claimed run implies a document
     newest = current_run(doc)
     if newest is not None and run.key < newest.key:
         return Recorded("superseded", run)
-    stored = (doc or {}).get("store")
-    state = RunState.from_doc(doc) if doc and stored and Run(**stored["run"]) == run else None
+    accept.check_run(chunk, claimed)
+    stored = doc.get("store")
+    state = RunState.from_doc(doc) if stored and Run(**stored["run"]) == run else None
     if state is not None and chunk.seq < state.cursor.next_seq:
-        published = bool(((doc or {}).get("event") or {}).get("published"))
+        published = bool((doc.get("event") or {}).get("published"))
         finished = state.cursor.finished
         return Recorded(
             "duplicate", run, finished=finished, event_pending=finished and not published
         )
+    if state is not None and state.cursor.finished:
+        raise accept.Refused(f"chunk {chunk.seq} comes after the run's final chunk")
+    accept.check_text_uri(chunk, doc)
 
-    plan = WritePlan(client, ref, snapshot.update_time, run, (doc or {}).get("owner"))
+    plan = WritePlan(client, ref, snapshot.update_time, run, doc.get("owner"))
     if state is None:
         state = RunState.fresh(run)
-        plan.reset(doc, run)
+        plan.reset()
     if chunk.seq > state.cursor.next_seq:
         plan.buffer(chunk)
         state.cursor.buffered = sorted({*state.cursor.buffered, chunk.seq})
-        plan.document(doc, state, {}, None)
+        plan.document(state, {}, None)
         return Recorded("buffered", run, writes=plan.commit())
 
-    duration_ms = (doc or {}).get("duration_ms")
+    duration_ms = doc.get("duration_ms")
     applied, final = [], None
     for current in _chain(ref, chunk, set(state.cursor.buffered)):
         text = load_text(current)
@@ -114,15 +126,25 @@ def _record(
         state.cursor.next_seq = current.seq + 1
         applied.append(current.seq)
         if current is not chunk:
-            plan.delete_pending(current)
+            plan.delete_pending(current.generation, current.attempt, current.seq)
             state.cursor.buffered.remove(current.seq)
         if current.final:
             plan.pages(state.finish(duration_ms or current.duration_ms))
+            _drop_beyond_final(plan, state, current)
             final = _final_fields(current, parser, doc, state)
             break
-    plan.document(doc, state, final or {}, duration_ms or (final or {}).get("duration_ms"))
+    plan.document(state, final or {}, duration_ms or (final or {}).get("duration_ms"))
     writes = plan.commit()
     return Recorded("applied", run, applied, final is not None, final is not None, writes)
+
+
+def _drop_beyond_final(plan: WritePlan, state: RunState, final: ResultChunk) -> None:
+    """Buffered chunks numbered after the final one belong to no run: delete them."""
+    for seq in state.cursor.buffered:
+        plan.delete_pending(final.generation, final.attempt, seq)
+        extra = {"transcription_id": final.transcription_id, "seq": seq}
+        log.warning("buffered chunk after the final chunk dropped", extra=extra)
+    state.cursor.buffered = []
 
 
 def _chain(

@@ -219,7 +219,9 @@ class RunState:
         fraction = None
         if duration_ms and cursor.last_start_ms is not None:
             fraction = round(min(cursor.last_start_ms / duration_ms, 1.0), 4)
-        live = None if cursor.finished else {"index": cursor.pages, "segments": self.live}
+        live = None
+        if not cursor.finished:  # its run, so an app can tell it from a superseded attempt's
+            live = {"index": cursor.pages, "run": cursor.run.model_dump(), "segments": self.live}
         return {
             "store": cursor.model_dump(),
             "progress": {

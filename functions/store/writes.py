@@ -59,7 +59,7 @@ class WritePlan:
         self._writes: list[Callable[[], None]] = []
         self._reset_fields: dict[str, Any] = {}
 
-    def reset(self, doc: dict[str, Any] | None, run: Run) -> None:
+    def reset(self) -> None:
         """A new run: delete the previous runs' pages and buffered chunks; clear the outcome.
 
         Both are listed rather than taken from the document's cursor: a new generation's claim
@@ -71,9 +71,6 @@ class WritePlan:
             for snapshot in self.ref.collection(collection).select([]).stream():
                 self._delete(snapshot.reference)
         self._reset_fields = dict.fromkeys(_RUN_FIELDS)
-        transcriber_run = (doc or {}).get("run")
-        if doc is None or transcriber_run is None or Run(**transcriber_run).key < run.key:
-            self._reset_fields |= {"status": Status.PROCESSING.value, "run": run.model_dump()}
 
     def _delete(self, ref: firestore.DocumentReference) -> None:
         self._writes.append(lambda: self.batch.delete(ref))
@@ -85,8 +82,8 @@ class WritePlan:
         ref = self.ref.collection(PENDING).document(_pending_of(chunk))
         self._writes.append(lambda: self.batch.set(ref, {"chunk": body}))
 
-    def delete_pending(self, chunk: ResultChunk) -> None:
-        self._delete(self.ref.collection(PENDING).document(_pending_of(chunk)))
+    def delete_pending(self, generation: str, attempt: int, seq: int) -> None:
+        self._delete(self.ref.collection(PENDING).document(pending_id(generation, attempt, seq)))
 
     def pages(self, pages: list[Page]) -> None:
         for page in pages:
@@ -107,23 +104,15 @@ class WritePlan:
             },
         )
 
-    def document(
-        self,
-        doc: dict[str, Any] | None,
-        state: RunState,
-        final: dict[str, Any],
-        duration_ms: int | None,
-    ) -> None:
+    def document(self, state: RunState, final: dict[str, Any], duration_ms: int | None) -> None:
+        """The document's update, guarded: it fails if anyone wrote the document since our read
+        (the store only ever updates a document the transcriber's claim created)."""
         fields = {**self._reset_fields, **state.fields(duration_ms), **final}
         if final.get("status") == Status.COMPLETED.value:
             fields["progress"]["fraction"] = 1.0
         fields["updated_at"] = firestore.SERVER_TIMESTAMP
-        if doc is None:  # fails if someone created it since our read
-            fields |= {"owner": None, "source": None, "created_at": firestore.SERVER_TIMESTAMP}
-            self._writes.append(lambda: self.batch.create(self.ref, fields))
-        else:  # fails if anyone wrote it since our read
-            unchanged = self.client.write_option(last_update_time=self.read_at)
-            self._writes.append(lambda: self.batch.update(self.ref, fields, option=unchanged))
+        unchanged = self.client.write_option(last_update_time=self.read_at)
+        self._writes.append(lambda: self.batch.update(self.ref, fields, option=unchanged))
 
     def commit(self) -> int:
         """Commit every write at once; raises one of `CHANGED` if the document changed."""

@@ -64,23 +64,86 @@ def call(
         return error.code, None
 
 
-def fields(**values: str) -> dict[str, Any]:
-    return {"fields": {k: {"stringValue": v} for k, v in values.items()}}
+def fields(**values: Any) -> dict[str, Any]:
+    return {"fields": {k: value(v) for k, v in values.items()}}
+
+
+def value(v: Any) -> dict[str, Any]:
+    """A Python value as a Firestore REST value (strings, ints, maps)."""
+    if isinstance(v, dict):
+        return {"mapValue": {"fields": {k: value(x) for k, x in v.items()}}}
+    if isinstance(v, int):
+        return {"integerValue": str(v)}
+    return {"stringValue": v}
+
+
+def run(generation: str, attempt: int) -> dict[str, Any]:
+    return {"generation": generation, "attempt": attempt}
+
+
+CURRENT, OLD_GENERATION, OLD_ATTEMPT = run("200", 1), run("100", 1), run("200", 1)
+# t-alice: run 200/1 with its two pages. t-overwritten: an overwrite claimed run 300/1 and the
+# store has not yet deleted the old generation's pages. t-retried: the transcriber's retry
+# claimed attempt 2 while attempt 1's page is still there.
+SEEDS = {
+    "t-alice": ("alice", CURRENT, {"0000": CURRENT, "0001": CURRENT}),
+    "t-bob": ("bob", CURRENT, {"0000": CURRENT}),
+    "t-overwritten": ("alice", run("300", 1), {"0000": OLD_GENERATION, "0001": OLD_GENERATION}),
+    "t-retried": ("alice", run("200", 2), {"0000": OLD_ATTEMPT}),
+}
 
 
 @pytest.fixture(scope="module")
 def seeded(rules_emulator: Service) -> Service:
-    for tid, owner in (("t-alice", "alice"), ("t-bob", "bob")):
+    for tid, (owner, claimed, pages) in SEEDS.items():
         doc = f"{DOCS}/transcriptions/{tid}"
-        assert (
-            call(rules_emulator, "PATCH", doc, "owner", fields(owner=owner, status="done"))[0]
-            == 200
-        )
-        page = fields(owner=owner, text="hello")
-        assert call(rules_emulator, "PATCH", f"{doc}/pages/0000", "owner", page)[0] == 200
+        body = fields(owner=owner, status="processing", run=claimed)
+        assert call(rules_emulator, "PATCH", doc, "owner", body)[0] == 200
+        for page_id, page_run in pages.items():
+            page = fields(owner=owner, run=page_run, index=int(page_id), text="hello")
+            assert call(rules_emulator, "PATCH", f"{doc}/pages/{page_id}", "owner", page)[0] == 200
     pending = f"{DOCS}/transcriptions/t-alice/pending/1-1-000001"
     assert call(rules_emulator, "PATCH", pending, "owner", fields(chunk="{}"))[0] == 200
     return rules_emulator
+
+
+def pages_query(claimed: dict[str, Any] | None) -> dict[str, Any]:
+    """The query docs/firestore.md tells apps to make:
+    query(collection(db, 'transcriptions', id, 'pages'),
+          where('run.generation', '==', doc.run.generation),
+          where('run.attempt', '==', doc.run.attempt), orderBy(documentId()))
+    (`claimed` None: the same query without the run constraint)."""
+    query: dict[str, Any] = {
+        "from": [{"collectionId": "pages"}],
+        "orderBy": [{"field": {"fieldPath": "__name__"}, "direction": "ASCENDING"}],
+    }
+    if claimed is not None:
+        query["where"] = {
+            "compositeFilter": {
+                "op": "AND",
+                "filters": [
+                    {
+                        "fieldFilter": {
+                            "field": {"fieldPath": f"run.{name}"},
+                            "op": "EQUAL",
+                            "value": value(claimed[name]),
+                        }
+                    }
+                    for name in ("generation", "attempt")
+                ],
+            }
+        }
+    return {"structuredQuery": query}
+
+
+def read_pages(
+    emulator: Service, tid: str, bearer: str | None, claimed: dict[str, Any] | None
+) -> tuple[int, list[str]]:
+    """Run the pages query under one transcription: the status and the page ids, in order."""
+    path = f"{DOCS}/transcriptions/{tid}:runQuery"
+    status, rows = call(emulator, "POST", path, bearer, pages_query(claimed))
+    names = [r["document"]["name"].rsplit("/", 1)[1] for r in rows or [] if "document" in r]
+    return status, names
 
 
 def test_the_owner_reads_the_transcription_and_its_pages(seeded: Service) -> None:
@@ -88,14 +151,38 @@ def test_the_owner_reads_the_transcription_and_its_pages(seeded: Service) -> Non
     status, doc = call(seeded, "GET", f"{DOCS}/transcriptions/t-alice", alice)
     assert status == 200 and doc["fields"]["owner"]["stringValue"] == "alice"
     assert call(seeded, "GET", f"{DOCS}/transcriptions/t-alice/pages/0000", alice)[0] == 200
-    status, listed = call(seeded, "GET", f"{DOCS}/transcriptions/t-alice/pages", alice)
-    assert status == 200 and len(listed["documents"]) == 1
+    assert read_pages(seeded, "t-alice", alice, CURRENT) == (200, ["0000", "0001"])
+
+
+def test_a_pages_query_must_constrain_the_run(seeded: Service) -> None:
+    """Rules are not filters: without the run constraint the query is denied, even though
+    every page under t-alice belongs to its run."""
+    alice = token("alice")
+    assert read_pages(seeded, "t-alice", alice, None)[0] == 403
+    assert call(seeded, "GET", f"{DOCS}/transcriptions/t-alice/pages", alice)[0] == 403
+    assert read_pages(seeded, "t-alice", alice, run("200", 2))[0] == 403  # not the doc's run
+
+
+@pytest.mark.parametrize(
+    ("tid", "stale"), [("t-overwritten", OLD_GENERATION), ("t-retried", OLD_ATTEMPT)]
+)
+def test_pages_of_an_earlier_run_are_hidden_once_a_new_run_is_claimed(
+    seeded: Service, tid: str, stale: dict[str, Any]
+) -> None:
+    alice = token("alice")
+    for page_id in SEEDS[tid][2]:
+        assert call(seeded, "GET", f"{DOCS}/transcriptions/{tid}/pages/{page_id}", alice)[0] == 403
+    assert read_pages(seeded, tid, alice, stale)[0] == 403
+    assert read_pages(seeded, tid, alice, None)[0] == 403
+    assert read_pages(seeded, tid, alice, SEEDS[tid][1]) == (200, [])  # the new run: no page yet
 
 
 def test_other_users_and_anonymous_clients_are_denied(seeded: Service) -> None:
     for bearer in (token("bob"), None):
         assert call(seeded, "GET", f"{DOCS}/transcriptions/t-alice", bearer)[0] == 403
         assert call(seeded, "GET", f"{DOCS}/transcriptions/t-alice/pages/0000", bearer)[0] == 403
+        assert read_pages(seeded, "t-alice", bearer, CURRENT)[0] == 403
+    assert read_pages(seeded, "t-bob", token("bob"), CURRENT) == (200, ["0000"])
     assert (
         call(seeded, "GET", f"{DOCS}/transcriptions/t-alice/pending/1-1-000001", token("alice"))[0]
         == 403
@@ -128,5 +215,6 @@ def test_a_list_query_constrained_on_owner_works_for_the_owner(seeded: Service) 
     }
     status, rows = call(seeded, "POST", f"{DOCS}:runQuery", token("alice"), query)
     assert status == 200
-    assert [r["document"]["name"].rsplit("/", 1)[1] for r in rows if "document" in r] == ["t-alice"]
+    names = [r["document"]["name"].rsplit("/", 1)[1] for r in rows if "document" in r]
+    assert names == ["t-alice", "t-overwritten", "t-retried"]
     assert call(seeded, "POST", f"{DOCS}:runQuery", token("bob"), query)[0] == 403

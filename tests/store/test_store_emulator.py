@@ -229,10 +229,19 @@ def _pages_match_run(stack: Stack, tid: str) -> None:
 
 
 def test_interleaved_runs_newer_wins_and_pages_never_mix(stack: Stack, unique: str) -> None:
+    """Attempt 1 stores part of its output (pages included), then an in-process retry claims
+    attempt 2 while the rest of attempt 1's chunks are still in flight."""
     tid = new_id(unique)
+    transcriber_doc(stack.db, tid, "100", 1)
     old = chunks_of(model_output(300, voices=2, seed=1), tid, generation="100", rows=30)
     new = chunks_of(model_output(250, voices=3, seed=2), tid, generation="100", attempt=2, rows=30)
-    deliveries = old + new
+    for chunk in old[:7]:
+        assert stack.deliver(chunk) == 200
+    first = snapshot(stack.db, tid)["doc"]
+    assert first["counts"]["pages"] == 1, "attempt 1 filled a page"
+    assert first["live_page"]["run"] == {"generation": "100", "attempt": 1}
+    stack.db.collection(TRANSCRIPTIONS).document(tid).update({"run.attempt": 2})  # the retry
+    deliveries = old[7:] + new
     random.Random(5).shuffle(deliveries)
     for chunk in deliveries:
         assert stack.deliver(chunk) == 200
@@ -244,9 +253,7 @@ def test_interleaved_runs_newer_wins_and_pages_never_mix(stack: Stack, unique: s
     for chunk in old:  # late chunks of the old run change nothing
         assert stack.deliver(chunk) == 200
     assert snapshot(stack.db, tid) == final
-    events = stack.pull_events(expect=1)  # the old run's too, if it finished before the new began
-    assert events[-1].id == f"{tid}-100-2"
-    assert [e.id for e in events[:-1]] in ([], [f"{tid}-100-1"])
+    assert [e.id for e in stack.pull_events(expect=1)] == [f"{tid}-100-2"]
 
 
 def _claim_overwrite(db: firestore.Client, tid: str, generation: str) -> None:
@@ -293,6 +300,7 @@ def test_long_transcripts_within_the_write_and_read_budgets(
     stack: Stack, unique: str, segments: int, rows: int, pages: int
 ) -> None:
     tid = new_id(unique)
+    transcriber_doc(stack.db, tid, "1700000000000001", 1)
     text = model_output(segments, voices=5)
     writes = _store_directly(chunks_of(text, tid, rows=rows))
     state = snapshot(stack.db, tid)
@@ -307,6 +315,7 @@ def test_long_transcripts_within_the_write_and_read_budgets(
 
 def test_claim_check_text_is_read_from_storage(stack: Stack, unique: str) -> None:
     tid = new_id(unique)
+    transcriber_doc(stack.db, tid, "1700000000000001", 1)
     chunks = chunks_of(model_output(40), tid, rows=15)
     blob = stack.bucket.blob(f"results/{tid}/chunks/000001.txt")
     blob.upload_from_string(chunks[1].text or "")
@@ -420,6 +429,7 @@ def test_a_crash_before_the_publish_republishes_the_same_event_on_redelivery(
     from functions.core import clients
 
     tid = new_id(unique)
+    transcriber_doc(stack.db, tid, "1700000000000001", 1)
     chunks = chunks_of(model_output(30), tid, rows=10)
     for chunk in chunks[:-1]:
         assert stack.deliver(chunk) == 200
@@ -438,3 +448,111 @@ def test_a_crash_before_the_publish_republishes_the_same_event_on_redelivery(
     [event] = stack.pull_events()
     assert event.id == f"{tid}-1700000000000001-1"
     assert snapshot(stack.db, tid)["doc"]["event"]["published"] is True
+
+
+# -- forgeries: the store accepts only what the transcriber's claim announced (decision 0008) --
+# A refused chunk answers 500 (Pub/Sub redelivers it, then dead-letters it) and writes nothing.
+
+
+def _nothing_published(stack: Stack) -> None:
+    assert stack.pull_events(expect=0) == []
+
+
+def test_chunks_for_an_unknown_transcription_are_refused(stack: Stack, unique: str) -> None:
+    tid = new_id(unique)  # nobody claimed it: no document
+    for chunk in chunks_of(model_output(30), tid, rows=10):
+        assert stack.deliver(chunk) == 500
+    assert not stack.db.collection(TRANSCRIPTIONS).document(tid).get().exists
+    assert list(stack.bucket.list_blobs(prefix=f"results/{tid}/")) == []
+    _nothing_published(stack)
+
+
+@pytest.mark.parametrize(("generation", "attempt"), [("200", 2), ("300", 1), ("300", 9)])
+def test_chunks_of_a_run_newer_than_the_claim_are_refused(
+    stack: Stack, unique: str, generation: str, attempt: int
+) -> None:
+    tid = new_id(unique)
+    transcriber_doc(stack.db, tid, "200", 1)
+    for chunk in chunks_of(model_output(40), tid, generation="200", rows=10):
+        assert stack.deliver(chunk) == 200
+    stack.pull_events(expect=1)
+    before = snapshot(stack.db, tid)
+    forged = chunks_of(model_output(5, seed=5), tid, generation=generation, attempt=attempt)
+    for chunk in forged:
+        assert stack.deliver(chunk) == 500
+    assert snapshot(stack.db, tid) == before  # the real transcript stays, pages included
+    assert before["doc"]["counts"]["segments"] == 40 and len(before["pages"]) == 1
+    _nothing_published(stack)
+
+
+def test_chunks_numbered_after_the_final_chunk_are_refused(stack: Stack, unique: str) -> None:
+    tid = new_id(unique)
+    transcriber_doc(stack.db, tid, "7", 1)
+    chunks = chunks_of(model_output(14), tid, generation="7", rows=5)
+    final = chunks[-1]
+    early = chunks[1].model_copy(update={"seq": final.seq + 2})  # arrives before the final
+    assert stack.deliver(early) == 200  # buffered: the end of the run is not known yet
+    for chunk in chunks:
+        assert stack.deliver(chunk) == 200
+    done = snapshot(stack.db, tid)
+    assert done["doc"]["counts"]["segments"] == 14 and done["pending"] == []  # dropped at the end
+    for seq in (final.seq + 1, final.seq + 3):
+        assert stack.deliver(chunks[1].model_copy(update={"seq": seq})) == 500
+    assert snapshot(stack.db, tid) == done
+    assert len(all_segments(stack.db, tid)) == 14
+
+
+def _parked(bucket: storage.Bucket, name: str, text: str) -> str:
+    blob = bucket.blob(name)
+    blob.upload_from_string(text)
+    return f"gs://{bucket.name}/{name}"
+
+
+def test_a_claim_check_outside_the_transcriptions_own_prefix_is_refused(
+    stack: Stack, unique: str
+) -> None:
+    tid, other = new_id(unique), new_id(unique + "other")
+    transcriber_doc(stack.db, tid, "8", 1)
+    chunks = chunks_of(model_output(20), tid, generation="8", rows=10)
+    secret = chunks[1].text or ""
+    uploads = storage.Client(project=PROJECT).create_bucket(f"uploads-{unique}")
+    forged_uris = [
+        _parked(uploads, "uploads/user-2/diary.txt", secret),  # another user's upload
+        _parked(uploads, f"results/{tid}/chunks/x.txt", secret),  # right prefix, wrong bucket
+        _parked(stack.bucket, f"results/{other}/chunks/x.txt", secret),  # another transcription
+        _parked(stack.bucket, f"results/{tid}x/chunks/x.txt", secret),  # a longer id
+        _parked(stack.bucket, f"elsewhere/{tid}/x.txt", secret),  # outside the output prefix
+    ]
+    assert stack.deliver(chunks[0]) == 200
+    before = snapshot(stack.db, tid)
+    for uri in forged_uris:
+        forged = chunks[1].model_copy(update={"text": None, "text_uri": uri})
+        assert stack.deliver(forged) == 500, uri
+        assert snapshot(stack.db, tid) == before
+    good = _parked(stack.bucket, f"results/{tid}/chunks/8-1-00001.txt", secret)
+    assert stack.deliver(chunks[1].model_copy(update={"text": None, "text_uri": good})) == 200
+    for chunk in chunks[2:]:
+        assert stack.deliver(chunk) == 200
+    assert len(all_segments(stack.db, tid)) == 20
+
+
+def test_without_a_results_bucket_a_claim_check_is_read_from_the_upload_bucket_only(
+    stack: Stack, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transcriber parks oversize text in the upload bucket when no results bucket is set."""
+    monkeypatch.setenv("TABSCRIBE_RESULTS_BUCKET", "")
+    get_settings.cache_clear()
+    tid = new_id(unique)
+    uploads = storage.Client(project=PROJECT).create_bucket(f"uploads-{unique}")
+    transcriber_doc(stack.db, tid, "9", 1)
+    stack.db.collection(TRANSCRIPTIONS).document(tid).update({"source.bucket": uploads.name})
+    chunks = chunks_of(model_output(20), tid, generation="9", rows=10)
+    text = chunks[1].text or ""
+    elsewhere = _parked(stack.bucket, f"results/{tid}/chunks/9-1-00001.txt", text)
+    own = _parked(uploads, f"results/{tid}/chunks/9-1-00001.txt", text)
+    assert stack.deliver(chunks[0]) == 200
+    assert stack.deliver(chunks[1].model_copy(update={"text": None, "text_uri": elsewhere})) == 500
+    assert stack.deliver(chunks[1].model_copy(update={"text": None, "text_uri": own})) == 200
+    for chunk in chunks[2:]:
+        assert stack.deliver(chunk) == 200
+    assert len(all_segments(stack.db, tid)) == 20
