@@ -1,6 +1,7 @@
 // One transcription: live status and progress, the player, speakers, issues, exports, transcript.
-// Reads as docs/firestore.md says: the document (with its live page) and its pages by index.
-import { collection, doc, onSnapshot, orderBy, query } from "firebase/firestore";
+// Reads as docs/firestore.md says: the document (with its live page), and the pages of the run it
+// names, constrained on that run (the rules show a run's pages only while it is the current run).
+import { collection, doc, documentId, onSnapshot, orderBy, query, where } from "firebase/firestore";
 import { h, mount } from "./dom.js";
 import { fileName, speakerStyles, timecode, TERMINAL, TROUBLE } from "./format.js";
 import { progressBar } from "./list.js";
@@ -10,30 +11,29 @@ import { issuesList, speakersTable } from "./speakers.js";
 import { assemble, TranscriptView } from "./transcript.js";
 
 export function showTranscription(session, root, id) {
-  const page = new TranscriptionPage(session, root);
-  const ref = doc(session.db, "transcriptions", id);
-  const pages = query(collection(ref, "pages"), orderBy("index"));
-  const stops = [
-    onSnapshot(
-      ref,
-      (snap) => page.onDoc(snap),
-      (e) => page.fail("this transcription", e),
-    ),
-    onSnapshot(
-      pages,
-      (snap) => page.onPages(snap),
-      (e) => page.fail("its pages", e),
-    ),
-  ];
-  return () => stops.forEach((stop) => stop());
+  const page = new TranscriptionPage(session, root, doc(session.db, "transcriptions", id));
+  const stop = onSnapshot(
+    page.ref,
+    (snap) => page.onDoc(snap),
+    (e) => page.fail("this transcription", e),
+  );
+  return () => {
+    stop();
+    page.stopPages();
+  };
 }
 
+const runKey = (run) => (run ? `${run.generation}/${run.attempt}` : "");
+
 class TranscriptionPage {
-  constructor(session, root) {
+  constructor(session, root, ref) {
     this.session = session;
     this.root = root;
+    this.ref = ref;
     this.doc = null;
     this.pages = new Map();
+    this.run = "";
+    this.stopPages = () => {};
     this.player = null;
     this.view = new TranscriptView((ms) => this.seek(ms));
     this.scheduled = false;
@@ -48,7 +48,39 @@ class TranscriptionPage {
     if (!snap.exists())
       return this.fail("this transcription", { code: "not-found", message: "no such document" });
     this.doc = snap.data();
+    this.followRun(this.doc.run);
     this.schedule();
+  }
+
+  // A new run (an overwrite, a retry) is a new query; the old run's pages are dropped.
+  followRun(run) {
+    const key = runKey(run);
+    if (key === this.run) return;
+    this.stopPages();
+    this.run = key;
+    this.pages = new Map();
+    if (!run) return;
+    const pages = query(
+      collection(this.ref, "pages"),
+      where("run.generation", "==", run.generation),
+      where("run.attempt", "==", run.attempt),
+      orderBy(documentId()),
+    );
+    this.stopPages = onSnapshot(
+      pages,
+      (snap) => key === this.run && this.onPages(snap),
+      (e) => this.pagesFailed(e, key),
+    );
+  }
+
+  // The run moved on while its listener was open: the rules hide its pages now, and the next
+  // document snapshot opens the new run's listener. Anything else fails the page.
+  pagesFailed(error, key) {
+    if (key !== this.run || error.code === "permission-denied") {
+      console.warn(`pages of run ${key}: ${error.code ?? ""} ${error.message}`);
+      return;
+    }
+    this.fail("its pages", error);
   }
 
   onPages(snap) {
@@ -83,7 +115,8 @@ class TranscriptionPage {
 
   render() {
     const d = this.doc;
-    const segments = assemble(this.pages, d.live_page);
+    const live = !d.live_page?.run || runKey(d.live_page.run) === this.run ? d.live_page : null;
+    const segments = assemble(this.pages, live);
     const styles = speakerStyles(d.speakers, segments);
     const hours = (d.duration_ms ?? 0) >= 3_600_000;
     if (!this.layout) this.build(d);
