@@ -66,7 +66,8 @@ def _one(index: int, prefix: str) -> float:
     return _wait(name)[1] - started
 
 
-def _silence(path: Path, seconds: int) -> None:
+def silence(path: Path, seconds: int) -> None:
+    """A WAV of `seconds` of silence: media the stand-in is taught an answer for."""
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(1)
@@ -74,7 +75,10 @@ def _silence(path: Path, seconds: int) -> None:
         out.writeframes(b"\x80" * 8000 * seconds)
 
 
-def _register(stand_in_url: str, media: Path, text: str, duration_s: float) -> None:
+def register_response(
+    stand_in_url: str, media: Path, text: str, duration_s: float, name: str
+) -> None:
+    """Teach a running stand-in the answer for `media` (its `/_standin/responses` endpoint)."""
     import base64
 
     body = {
@@ -82,7 +86,7 @@ def _register(stand_in_url: str, media: Path, text: str, duration_s: float) -> N
         "text": text,
         "duration_s": duration_s,
         "has_video": False,
-        "name": "bench-600",
+        "name": name,
     }
     request = urllib.request.Request(
         f"{stand_in_url}/_standin/responses",
@@ -99,8 +103,9 @@ def _ttfs(stack: LocalStack) -> tuple[float, float]:
     duration_s = max(s for s, _, _ in transcript.segments) / 1000 + 10
     with tempfile.TemporaryDirectory() as tmp:
         media = Path(tmp) / "talk.wav"
-        _silence(media, int(duration_s))
-        _register(stack.env["TABSCRIBE_GEMINI_BASE_URL"], media, text, duration_s)
+        silence(media, int(duration_s))
+        url = stack.env["TABSCRIBE_GEMINI_BASE_URL"]
+        register_response(url, media, text, duration_s, "bench-600")
         name = "uploads/bench/talk-600.wav"
         started = _upload(name, media, "audio/wav")
         first, done = _wait(name, first_segment=True)

@@ -9,31 +9,19 @@ from navigation start to the `transcript-painted` mark (every segment on screen)
 
 from __future__ import annotations
 
-import base64
-import json
 import random
 import statistics
-import urllib.request
-import wave
-from pathlib import Path
 
+from bench.pipeline import register_response, silence
 from bench.report import Metric, main
 from stack.follow import upload
 from stack.local import ROOT, LocalStack
+from stack.web import CHROMIUM, CHROMIUM_ARGS
 
 SEGMENTS = 1_000
 STEP_MS = 600
 ROUNDS = 5
 OWNER = "bench-viewer"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # The page's performance marks (web/src): the first document and pages snapshots, all rows painted.
 MARKS = "Object.fromEntries(performance.getEntriesByType('mark').map(m => [m.name, m.startTime]))"
 DATA_MARKS = ("transcript-document", "transcript-pages")
@@ -70,30 +58,6 @@ def compact_answer() -> str:
     return "\n".join([*rows, "</SPEAKERS>"])
 
 
-def silence(path: Path, seconds: int) -> None:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(1)
-        out.setframerate(8000)
-        out.writeframes(b"\x80" * 8000 * seconds)
-
-
-def register(stack: LocalStack, media: Path, duration_s: int) -> None:
-    body = {
-        "media_base64": base64.b64encode(media.read_bytes()).decode(),
-        "text": compact_answer(),
-        "duration_s": duration_s,
-        "has_video": False,
-        "name": "bench-viewer-1000",
-    }
-    request = urllib.request.Request(
-        f"{stack.env['TABSCRIBE_GEMINI_BASE_URL']}/_standin/responses",
-        json.dumps(body).encode(),
-        {"content-type": "application/json"},
-    )
-    urllib.request.urlopen(request, timeout=30).close()
-
-
 def measure(stack: LocalStack) -> tuple[list[float], list[float], list[int]]:
     from playwright.sync_api import sync_playwright
 
@@ -102,7 +66,7 @@ def measure(stack: LocalStack) -> tuple[list[float], list[float], list[int]]:
     renders: list[float] = []
     reads: list[int] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(stack.viewer.url(OWNER))
         item = page.locator("li.doc", has_text="talk-1000.wav")
@@ -132,7 +96,8 @@ def run() -> list[Metric]:
         duration_s = SEGMENTS * STEP_MS // 1000 + 10
         media = stack.workdir / "talk-1000.wav"
         silence(media, duration_s)
-        register(stack, media, duration_s)
+        url = stack.env["TABSCRIBE_GEMINI_BASE_URL"]
+        register_response(url, media, compact_answer(), duration_s, "bench-viewer-1000")
         upload(media, OWNER, {})
         paints, renders, reads = measure(stack)
     finally:

@@ -17,6 +17,17 @@ from typing import Any
 from stack.services import HOST, free_port
 
 DIST = Path(__file__).parent.parent / "web" / "dist"
+# Debian's Chromium, headless, for the browser tests and the viewer's benchmark.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -17,22 +17,13 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_play
 
 from stack.follow import put
 from stack.local import LocalStack
+from stack.web import CHROMIUM, CHROMIUM_ARGS
 from tests.paths import ROOT
 
 SAMPLES = ROOT / "samples"
-CHROMIUM = "/usr/bin/chromium"
 # The emulators answer in milliseconds when the machine is idle and in seconds when it is busy.
 WAIT_MS = 20_000
 expect.set_options(timeout=WAIT_MS)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 @pytest.fixture(scope="session")
