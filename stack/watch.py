@@ -29,6 +29,7 @@ def watch_env(stall_s: float = STALL_S) -> dict[str, str]:
     return {
         "TABSCRIBE_REDRIVE_TOPIC": WATCH_TOPICS["redrive"],
         "TABSCRIBE_STALL_S": f"{stall_s:g}",
+        "TABSCRIBE_DELIVERY_HORIZON_S": f"{stall_s:g}",
     }
 
 

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         description="the watchdog's sweep ends a `processing` transcription whose lease has "
         "expired and whose document has not changed for this long (re-driven once, then failed)",
     )
+    delivery_horizon_s: float = Field(
+        default=7200.0,
+        ge=10,
+        description="how long Pub/Sub may still be retrying a results chunk before it is "
+        "dead-lettered: the sweep leaves a run whose final chunk is out alone this long (the "
+        "dead-letter consumer ends it first if a chunk is lost)",
+    )
     flush_rows: int = Field(
         default=PAGE_SEGMENTS,
         ge=1,

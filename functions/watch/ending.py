@@ -30,6 +30,11 @@ class RunRef:
     generation: str
     attempt: int
 
+    @property
+    def key(self) -> str:
+        """The run's key in `finished_runs` (decision 0002)."""
+        return f"g{self.generation}a{self.attempt}"
+
     @classmethod
     def of(cls, doc: dict[str, Any]) -> RunRef | None:
         run = doc.get("run") or {}

@@ -1,8 +1,9 @@
 """The periodic sweep: a `processing` transcription whose lease has expired and whose document
 has not changed for `settings.stall_s` is ended, so nothing stays `processing` forever.
 
-- its run published its final chunk (the store lost the rest, and the dead-letter path did not
-  end it): `failed` — a re-drive would be skipped by the claim as a duplicate;
+- its run published its final chunk, and nothing changed for `settings.delivery_horizon_s` (the
+  store lost the rest, and the dead-letter path did not end it): `failed` — a re-drive would be
+  skipped by the claim as a duplicate;
 - not re-driven yet for this generation, and the object is still there: re-driven once
   (`redriven` {generation, at} is recorded first, then the object's data goes to the re-drive
   topic and the transcriber takes over with the next attempt);
@@ -38,7 +39,8 @@ def sweep(settings: Settings, now: dt.datetime | None = None) -> dict[str, str]:
     done: dict[str, str] = {}
     for snapshot in processing.stream():
         doc = snapshot.to_dict() or {}
-        if stalled(doc, now, settings.stall_s):
+        wait = settings.delivery_horizon_s if _published(doc) else settings.stall_s
+        if stalled(doc, now, wait):
             done[snapshot.id] = _end(db, snapshot, doc, settings)
     log.info(f"sweep: {len(done)} stalled", extra={"actions": done})
     return done
@@ -53,13 +55,20 @@ def stalled(doc: dict[str, Any], now: dt.datetime, stall_s: float) -> bool:
     return changed is None or changed <= now - dt.timedelta(seconds=stall_s)
 
 
+def _published(doc: dict[str, Any]) -> bool:
+    """Whether the document's run published its final chunk (its chunks may still be retried)."""
+    run = ending.RunRef.of(doc)
+    return run is not None and run.key in (doc.get("finished_runs") or {})
+
+
 def _end(db: firestore.Client, snapshot: Any, doc: dict[str, Any], settings: Settings) -> str:
     tid, run = snapshot.id, ending.RunRef.of(doc)
     if run is None:
         log.warning("stalled without a run; left alone", extra={"transcription_id": tid})
         return "no run"
     idle = f"no progress for {settings.stall_s:g} s"
-    if f"g{run.generation}a{run.attempt}" in (doc.get("finished_runs") or {}):
+    if _published(doc):
+        idle = f"no progress for {settings.delivery_horizon_s:g} s"
         reason = f"{idle}: the run's output was published but never completely stored"
         return ending.fail_run(tid, run, reason, by="sweep")
     if (doc.get("redriven") or {}).get("generation") == run.generation:

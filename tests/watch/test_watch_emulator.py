@@ -216,12 +216,19 @@ def test_the_sweep_fails_what_cannot_be_redriven_and_leaves_live_runs_alone(
         lease={"holder": "evt#2", "expires_at": NOW + dt.timedelta(seconds=30)},
     )
     recent = claimed(watch, f"uploads/user-1/{unique}-recent.mp4", updated_at=NOW)
+    retrying = claimed(  # published an hour ago: Pub/Sub may still be retrying its chunks
+        watch,
+        f"uploads/user-1/{unique}-retrying.mp4",
+        finished_runs={f"g{GEN}a1": NOW},
+        updated_at=NOW - dt.timedelta(hours=1),
+    )
 
     done = sweep.sweep(get_settings(), NOW)
     assert done == {gone: "failed", published: "failed"}
     assert "no longer exists" in watch.doc(gone)["reason"]
     assert "published but never completely stored" in watch.doc(published)["reason"]
-    assert watch.doc(live)["status"] == watch.doc(recent)["status"] == "processing"
+    for untouched in (live, recent, retrying):
+        assert watch.doc(untouched)["status"] == "processing"
     assert len(watch.events_of(expect=2)) == 2
 
 
