@@ -10,6 +10,7 @@ locals {
       "cloudbuild.googleapis.com",           # builds the function source
       "cloudfunctions.googleapis.com",       # 2nd-gen functions
       "cloudresourcemanager.googleapis.com", # project IAM members (google_project_iam_member)
+      "cloudscheduler.googleapis.com",       # ticks the watchdog's sweep
       "eventarc.googleapis.com",             # the storage trigger of transcribe
       "firebaserules.googleapis.com",        # Firestore security rules release
       "firestore.googleapis.com",            # transcriptions and pages
