@@ -73,7 +73,9 @@ def handle(data: Any) -> str:
             extra={"message_id": message.message_id, "attributes": message.attributes},
         )
         return "unknown"
-    return ending.fail_run(lost.transcription_id, lost.run, lost.reason, by="dead-letter")
+    return ending.fail_run(
+        lost.transcription_id, lost.run, lost.reason, by="dead-letter", lost_seq=lost.seq
+    )
 
 
 def lost_chunk(message: Message) -> LostChunk | None:

@@ -22,7 +22,7 @@ PUBLISH_TIMEOUT_S = 30.0
 ZERO_COUNTS = {"segments": 0, "speakers": 0, "issues": 0, "pages": 0}
 MAX_REASON = 2000
 
-Ended = Literal["failed", "superseded", "terminal", "missing"]
+Ended = Literal["failed", "superseded", "terminal", "missing", "stored"]
 
 
 @dataclass(frozen=True)
@@ -43,12 +43,16 @@ class RunRef:
         return cls(str(run["generation"]), int(run["attempt"]))
 
 
-def fail_run(transcription_id: str, run: RunRef, reason: str, by: str) -> Ended:
+def fail_run(
+    transcription_id: str, run: RunRef, reason: str, by: str, lost_seq: int | None = None
+) -> Ended:
     """Record `failed` with `reason` if `run` is still the document's run and the document is
-    not terminal; then publish the completion event (again, if a crash left it unpublished)."""
+    not terminal (and, given `lost_seq`, if the store does not hold that chunk after all: a
+    delivery can fail after the store committed it); then publish the completion event (again,
+    if a crash left it unpublished)."""
     db = clients.firestore_client(get_settings().firestore_database)
     ref = db.collection(TRANSCRIPTIONS).document(transcription_id)
-    ended = _mark_failed(db, ref, run, reason[:MAX_REASON], by)
+    ended = _mark_failed(db, ref, run, reason[:MAX_REASON], by, lost_seq)
     doc = ref.get().to_dict() or {}
     ours = (doc.get("event") or {}).get("id") == event_id(transcription_id, run)
     if ended in ("failed", "terminal") and ours and not doc["event"].get("published"):
@@ -59,7 +63,12 @@ def fail_run(transcription_id: str, run: RunRef, reason: str, by: str) -> Ended:
 
 
 def _mark_failed(
-    db: firestore.Client, ref: firestore.DocumentReference, run: RunRef, reason: str, by: str
+    db: firestore.Client,
+    ref: firestore.DocumentReference,
+    run: RunRef,
+    reason: str,
+    by: str,
+    lost_seq: int | None,
 ) -> Ended:
     ended: Ended = "missing"
 
@@ -73,12 +82,21 @@ def _mark_failed(
             ended = "superseded"
         elif doc.get("status") in TERMINAL:
             ended = "terminal"
+        elif lost_seq is not None and _holds(doc.get("store") or {}, run, lost_seq):
+            ended = "stored"
         else:
             transaction.update(ref, _failed_fields(ref.id, run, reason, by))
             ended = "failed"
 
     mark(db.transaction())
     return ended
+
+
+def _holds(store: dict[str, Any], run: RunRef, seq: int) -> bool:
+    """Whether the store's cursor has chunk `seq` of `run`: applied, or buffered in `pending`."""
+    if RunRef.of(store) != run:
+        return False
+    return seq < int(store.get("next_seq") or 0) or seq in (store.get("buffered") or [])
 
 
 def _failed_fields(transcription_id: str, run: RunRef, reason: str, by: str) -> dict[str, Any]:

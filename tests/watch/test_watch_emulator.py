@@ -143,6 +143,9 @@ def test_a_lost_chunk_fails_its_run_naming_the_chunk_and_publishes_the_event(
     assert event.data.status == "failed" and event.data.reason == doc["reason"]
     assert event.data.counts.segments == 25  # what was stored before the gap
 
+    # a chunk the store holds after all (its delivery failed after the commit) is not lost
+    for stored in (chunks[0], chunks[3]):  # applied, and buffered in `pending`
+        assert dead_letter.handle(push_body(stored)) == "terminal"  # (the run is over anyway)
     # a redelivery of the dead letter changes nothing and publishes nothing more
     http.post(
         "/", json=dead_letter_event(lost), headers={"Content-Type": "application/cloudevents+json"}
@@ -239,6 +242,20 @@ def test_the_sweep_entry_point_takes_a_scheduler_tick(watch: Watch, unique: str)
     response = http.post("/", json=tick, headers={"Content-Type": "application/cloudevents+json"})
     assert response.status_code == 200
     assert watch.doc(tid)["status"] == "failed"  # (real now: the lease expired long ago)
+
+
+def test_a_dead_letter_of_a_chunk_the_store_holds_fails_nothing(watch: Watch, unique: str) -> None:
+    tid = claimed(watch, f"uploads/user-1/{unique}.mp4")
+    store = create_app(target="store_transcription", source="main.py").test_client()
+    chunks = chunks_of(model_output(100), tid, GEN, rows=25)
+    for chunk in (chunks[0], chunks[2]):  # 0 applied, 2 buffered: 1 is still on its way
+        store.post(
+            "/", json=cloud_event(chunk), headers={"Content-Type": "application/cloudevents+json"}
+        )
+    assert dead_letter.handle(push_body(chunks[0])) == "stored"
+    assert dead_letter.handle(push_body(chunks[2])) == "stored"
+    assert watch.doc(tid)["status"] == "processing" and watch.events_of(expect=0) == []
+    assert dead_letter.handle(push_body(chunks[1])) == "failed"
 
 
 def test_ending_a_run_twice_publishes_one_event(watch: Watch, unique: str) -> None:
