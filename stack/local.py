@@ -115,6 +115,7 @@ class LocalStack:
         """Start a function again on its port (after a test or a benchmark killed it)."""
         old = next(s for s in self.services if s.name == target)
         old.stop()
+        old.log.replace(old.log.with_suffix(".before-restart.log"))  # spawn starts a new log
         new = self._start_function(target, old.port)
         wait_all([new])
         self.services[self.services.index(old)] = new
