@@ -41,7 +41,11 @@ def sweep(settings: Settings, now: dt.datetime | None = None) -> dict[str, str]:
         doc = snapshot.to_dict() or {}
         wait = settings.delivery_horizon_s if _published(doc) else settings.stall_s
         if stalled(doc, now, wait):
-            done[snapshot.id] = _end(db, snapshot, doc, settings)
+            try:
+                done[snapshot.id] = _end(db, snapshot, doc, settings)
+            except api_errors.GoogleAPICallError as exc:  # the next tick tries again
+                log.warning(f"sweep: {exc}", extra={"transcription_id": snapshot.id})
+                done[snapshot.id] = "error"
     log.info(f"sweep: {len(done)} stalled", extra={"actions": done})
     return done
 
