@@ -54,7 +54,10 @@ def fail_run(
     ref = db.collection(TRANSCRIPTIONS).document(transcription_id)
     ended = _mark_failed(db, ref, run, reason[:MAX_REASON], by, lost_seq)
     doc = ref.get().to_dict() or {}
-    ours = (doc.get("event") or {}).get("id") == event_id(transcription_id, run)
+    # only an event the watchdog recorded: the store publishes its own (with the exports)
+    ours = bool(doc.get("ended_by")) and (doc.get("event") or {}).get("id") == event_id(
+        transcription_id, run
+    )
     if ended in ("failed", "terminal") and ours and not doc["event"].get("published"):
         _publish(db, ref, transcription_id, run, doc)
     extra = {"transcription_id": transcription_id, "run": f"{run.generation}/{run.attempt}"}

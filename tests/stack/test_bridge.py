@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,10 @@ from typing import Any
 import pytest
 from google.cloud import storage
 
+from functions.core import clients
 from stack.bridge import GAVE_UP, Bridge, RetryPolicy, shown
 from stack.events import header_value, storage_event
+from stack.services import free_port
 
 
 def test_any_object_name_makes_a_valid_header() -> None:
@@ -30,9 +33,28 @@ def test_the_retry_delays_double_up_to_the_cap() -> None:
     assert [policy.delay(n) for n in range(1, 7)] == [1, 2, 4, 8, 10, 10]
 
 
+@pytest.fixture
+def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[storage.Bucket]:
+    """A bucket in a Cloud Storage emulator of this test's own (the session's emulators would
+    leave STORAGE_EMULATOR_HOST set for the tests that follow)."""
+    from gcp_storage_emulator.server import create_server
+
+    port = free_port()
+    emulator = create_server("127.0.0.1", port, in_memory=True)
+    emulator.start()
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "tabscribe-test")
+    clients.storage_client.cache_clear()
+    try:
+        yield clients.storage_client().create_bucket("bridge-test")
+    finally:
+        clients.storage_client.cache_clear()
+        emulator.stop()
+
+
 @pytest.mark.emulator
 def test_a_delivery_that_keeps_failing_is_retried_then_given_up_with_a_log_line(
-    emulators: Any, unique: str, tmp_path: Path
+    bucket: storage.Bucket, tmp_path: Path
 ) -> None:
     posts: list[str] = []
 
@@ -48,7 +70,6 @@ def test_a_delivery_that_keeps_failing_is_retried_then_given_up_with_a_log_line(
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    bucket = storage.Client(project="tabscribe-test").create_bucket(f"bridge-{unique}")
     log = tmp_path / "bridge.log"
     policy = RetryPolicy(attempts=3, max_age_s=60, first_delay_s=0.2, max_delay_s=0.4)
     bridge = Bridge(bucket.name, f"http://127.0.0.1:{server.server_port}/", log, policy)

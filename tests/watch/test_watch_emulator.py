@@ -264,3 +264,13 @@ def test_ending_a_run_twice_publishes_one_event(watch: Watch, unique: str) -> No
     assert ending.fail_run(tid, run, "first", by="test") == "failed"
     assert ending.fail_run(tid, run, "second", by="test") == "terminal"
     assert watch.doc(tid)["reason"] == "first" and len(watch.events_of()) == 1
+
+
+def test_the_store_own_unpublished_event_is_left_to_the_store(watch: Watch, unique: str) -> None:
+    tid = claimed(watch, f"uploads/user-1/{unique}.mp4")
+    store_event = {"id": f"{tid}-{GEN}-1", "type": "completed", "published": False}
+    watch.db.collection(TRANSCRIPTIONS).document(tid).update(
+        {"status": "completed", "event": store_event}  # committed; the store publishes next
+    )
+    assert ending.fail_run(tid, ending.RunRef(GEN, 1), "late", by="test") == "terminal"
+    assert watch.doc(tid)["event"] == store_event and watch.events_of(expect=0) == []
