@@ -2,6 +2,9 @@
 
 - `transcribe_upload`: Cloud Storage `google.cloud.storage.object.v1.finalized` → Gemini → Pub/Sub.
 - `store_transcription`: Pub/Sub `google.cloud.pubsub.topic.v1.messagePublished` → Firestore.
+- `transcribe_redrive`: a re-drive message (the watchdog's sweep) → the same `handle_upload`.
+- `watch_dead_letter`: a dead-lettered results chunk → its run `failed`, naming the chunk.
+- `watch_sweep`: a tick (Cloud Scheduler via Pub/Sub) → stalled transcriptions re-driven or failed.
 
 Each imports its own module lazily, so one function's cold start never pays for the other's
 dependencies (the store never imports google.genai).
@@ -49,3 +52,38 @@ def store_transcription(cloud_event: CloudEvent) -> None:
     from functions.store.handler import handle
 
     handle(cloud_event.data)
+
+
+@functions_framework.cloud_event
+def transcribe_redrive(cloud_event: CloudEvent) -> None:
+    """A stalled upload handed back by the watchdog's sweep → the transcriber, as for a finalize."""
+    _check(cloud_event, MESSAGE_PUBLISHED)
+    from functions.transcribe.handler import handle_upload
+    from functions.watch.redrive import decode
+
+    redrive = decode(cloud_event.data)
+    if redrive is not None:
+        handle_upload(redrive.event_id, redrive.time, redrive.data, get_settings())
+
+
+@functions_framework.cloud_event
+def watch_dead_letter(cloud_event: CloudEvent) -> None:
+    """A results chunk the store gave up on (dead-letter topic) → its run ends `failed`."""
+    _check(cloud_event, MESSAGE_PUBLISHED)
+    from functions.watch.dead_letter import handle
+
+    handle(cloud_event.data)
+
+
+@functions_framework.cloud_event
+def watch_sweep(cloud_event: CloudEvent) -> None:
+    """A scheduler tick → transcriptions stalled in `processing` are re-driven once or failed."""
+    _check(cloud_event, MESSAGE_PUBLISHED)
+    from functions.watch.sweep import sweep
+
+    sweep(get_settings())
+
+
+def _check(cloud_event: CloudEvent, expected: str) -> None:
+    if cloud_event["type"] != expected:
+        raise ValueError(f"this entry point handles {expected}, not {cloud_event['type']}")

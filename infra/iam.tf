@@ -20,7 +20,7 @@ resource "google_service_account" "store" {
 resource "google_service_account" "trigger" {
   project      = var.project_id
   account_id   = "${var.name_prefix}-trigger"
-  display_name = "Tabscribe Eventarc trigger (invokes transcribe)"
+  display_name = "Tabscribe Eventarc triggers (invoke transcribe and the watchdog)"
   depends_on   = [google_project_service.this]
 }
 

@@ -63,6 +63,20 @@ output "source_object" {
   value       = "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.source.name}"
 }
 
+output "watch_functions" {
+  description = "The watchdog's functions: dead letters, the sweep, and the transcriber's re-drive entry point."
+  value = {
+    dead_letter = google_cloudfunctions2_function.watch_dead_letter.name
+    sweep       = google_cloudfunctions2_function.watch_sweep.name
+    redrive     = google_cloudfunctions2_function.transcribe_redrive.name
+  }
+}
+
+output "redrive_topic" {
+  description = "Topic id on which the sweep hands stalled uploads back to the transcriber."
+  value       = google_pubsub_topic.redrive.name
+}
+
 output "service_accounts" {
   description = "Service account per role."
   value = {
@@ -70,6 +84,7 @@ output "service_accounts" {
     store        = google_service_account.store.email
     trigger      = google_service_account.trigger.email
     push_invoker = google_service_account.push_invoker.email
+    watch        = google_service_account.watch.email
     build        = google_service_account.build.email
   }
 }

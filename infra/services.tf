@@ -10,6 +10,7 @@ locals {
       "cloudbuild.googleapis.com",           # builds the function source
       "cloudfunctions.googleapis.com",       # 2nd-gen functions
       "cloudresourcemanager.googleapis.com", # project IAM members (google_project_iam_member)
+      "cloudscheduler.googleapis.com",       # ticks the watchdog's sweep
       "eventarc.googleapis.com",             # the storage trigger of transcribe
       "firebase.googleapis.com",             # the viewer's Firebase project and web app
       "firebasehosting.googleapis.com",      # the viewer's Hosting site

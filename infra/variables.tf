@@ -255,6 +255,30 @@ variable "pubsub_kms_key_name" {
   }
 }
 
+# --- Watchdog ------------------------------------------------------------------------------------
+
+variable "stall_seconds" {
+  type        = number
+  description = "The sweep ends a processing transcription whose lease has expired and that made no progress for this long (TABSCRIBE_STALL_S): re-driven once, then failed. Above the lease (120 s) and the transcribe timeout."
+  default     = 900
+
+  validation {
+    condition     = var.stall_seconds >= 600 && var.stall_seconds <= 86400
+    error_message = "stall_seconds must be between 600 and 86400."
+  }
+}
+
+variable "sweep_schedule" {
+  type        = string
+  description = "Cron schedule (UTC) of the watchdog's sweep; each tick is one cheap query of processing transcriptions."
+  default     = "*/5 * * * *"
+
+  validation {
+    condition     = length(split(" ", var.sweep_schedule)) == 5
+    error_message = "sweep_schedule must be a five-field cron expression such as */5 * * * *."
+  }
+}
+
 # --- Firestore -----------------------------------------------------------------------------------
 
 variable "firestore_database" {

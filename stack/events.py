@@ -38,11 +38,21 @@ def storage_event(
         "ce-id": event_id or uuid.uuid4().hex,
         "ce-source": f"//storage.googleapis.com/projects/_/buckets/{data['bucket']}",
         "ce-type": FINALIZED,
-        "ce-subject": f"objects/{data['name']}",
+        "ce-subject": header_value(f"objects/{data['name']}"),
         "ce-time": _iso(time or dt.datetime.now(dt.UTC)),
         "content-type": "application/json",
     }
     return headers, data
+
+
+def header_value(value: str) -> str:
+    """A CloudEvents attribute as an HTTP header value: percent-encoded UTF-8 for a space, `"`,
+    `%` and anything outside printable ASCII (CloudEvents HTTP binding, 3.1.3.2), so an object
+    name with non-ASCII letters or a newline makes a valid header."""
+    return "".join(
+        c if "!" <= c <= "~" and c not in '"%' else "".join(f"%{b:02X}" for b in c.encode())
+        for c in value
+    )
 
 
 def _iso(value: dt.datetime) -> str:

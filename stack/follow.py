@@ -11,7 +11,7 @@ from typing import Any
 from functions.core import clients
 from functions.core.documents import PAGES, TERMINAL, TRANSCRIPTIONS, transcription_id
 from functions.format.tables import format_timecode
-from stack.bridge import GAVE_UP
+from stack.bridge import GAVE_UP, shown
 from stack.local import BUCKET, PROJECT, TOPICS
 
 START_TIMEOUT_S = 60.0  # from upload to the first sign of the transcription
@@ -87,7 +87,7 @@ def _raise_if_given_up(name: str, tid: str, generation: int | None, logs: Path) 
     """The two ways the local pipeline gives up on this upload: the bridge stops retrying the
     transcriber, or one of its results messages ends in the dead-letter topic (peeked at, then
     released for other readers)."""
-    ours = f"{GAVE_UP} {name}#{'' if generation is None else generation}"
+    ours = f"{GAVE_UP} {shown(name)}#{'' if generation is None else generation}"
     bridge_log = logs / "bridge.log"
     if bridge_log.exists() and ours in bridge_log.read_text():
         raise FollowError(

@@ -2,8 +2,9 @@
 
 Firestore (with the security rules), Pub/Sub and Cloud Storage emulators; the Gemini API stand-in
 (unless real credentials are configured); both functions served by functions-framework; the
-topics, the push subscription to the store function with its dead-letter topic; and the bridge
-that turns every finished upload into the CloudEvent Eventarc would deliver.
+topics, the push subscription to the store function with its dead-letter topic; the bridge
+that turns every finished upload into the CloudEvent Eventarc would deliver; and the watchdog
+(`stack/watch.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ from pathlib import Path
 
 from stack.bridge import Bridge
 from stack.services import Service, free_port, spawn, start_all, stop_all, wait_all
+from stack.watch import (
+    STALL_S,
+    WATCH_FUNCTIONS,
+    WATCH_TOPICS,
+    Scheduler,
+    create_subscriptions,
+    watch_env,
+)
 from stack.web import Viewer, viewer_config
 
 ROOT = Path(__file__).parent.parent
@@ -25,6 +34,7 @@ TOPICS = {
     "results": "tabscribe-results",
     "events": "tabscribe-events",
     "dead": "tabscribe-dead-letter",
+    **WATCH_TOPICS,
 }
 MAX_DELIVERY_ATTEMPTS = 5
 
@@ -41,10 +51,12 @@ def gemini_env() -> dict[str, str]:
 class LocalStack:
     workdir: Path = ROOT / ".local" / "stack"
     token_rate: float = 0.0
+    stall_s: float = STALL_S  # the watchdog's TABSCRIBE_STALL_S
     services: list[Service] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     bridge: Bridge | None = None
     viewer: Viewer | None = None
+    scheduler: Scheduler | None = None
     saved_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -80,6 +92,7 @@ class LocalStack:
         functions = [
             self._start_function("transcribe_upload"),
             self._start_function("store_transcription"),
+            *(self._start_function(target) for target in WATCH_FUNCTIONS),
         ]
         self.services += functions
         wait_all(functions)
@@ -88,6 +101,9 @@ class LocalStack:
         self.bridge.start()
         self.viewer = Viewer(viewer_config(self.env, PROJECT))
         self.viewer.start()
+        topic = f"projects/{PROJECT}/topics/{TOPICS['sweep']}"
+        self.scheduler = Scheduler(topic, self.logs / "scheduler.log")
+        self.scheduler.start()
 
     def _start_standin(self) -> Service:
         port = free_port()
@@ -99,8 +115,17 @@ class LocalStack:
         self.env["TABSCRIBE_GEMINI_BASE_URL"] = f"http://{service.host_port}"
         return service
 
-    def _start_function(self, target: str) -> Service:
-        port = free_port()
+    def restart(self, target: str) -> None:
+        """Start a function again on its port (after a test or a benchmark killed it)."""
+        old = next(s for s in self.services if s.name == target)
+        old.stop()
+        old.log.replace(old.log.with_suffix(".before-restart.log"))  # spawn starts a new log
+        new = self._start_function(target, old.port)
+        wait_all([new])
+        self.services[self.services.index(old)] = new
+
+    def _start_function(self, target: str, port: int | None = None) -> Service:
+        port = port or free_port()
         command = [
             sys.executable,
             "-m",
@@ -115,6 +140,7 @@ class LocalStack:
             **self.env,
             "TABSCRIBE_RESULTS_TOPIC": TOPICS["results"],
             "TABSCRIBE_EVENTS_TOPIC": TOPICS["events"],
+            **watch_env(self.stall_s),
             "PYTHONPATH": str(ROOT),
         }
         return spawn(target, command, self.logs, port, env)
@@ -150,6 +176,7 @@ class LocalStack:
                 },
             }
         )
+        create_subscriptions(subscriber, PROJECT, path, self.url)
         for key in ("dead", "events"):
             subscriber.create_subscription(
                 name=subscriber.subscription_path(PROJECT, f"{TOPICS[key]}-pull"), topic=path[key]
@@ -159,6 +186,8 @@ class LocalStack:
         if self.viewer is not None:
             self.viewer.stop()
             self.viewer = None
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self.bridge is not None:
             self.bridge.stop()
         stop_all(list(reversed(self.services)))

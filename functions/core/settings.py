@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     )
     results_topic: str = "tabscribe-results"
     events_topic: str = "tabscribe-events"
+    redrive_topic: str = Field(
+        default="tabscribe-redrive",
+        description="where the watchdog's sweep re-drives a stalled upload: the transcriber "
+        "takes the storage object's data from it as it does from a finalize event",
+    )
     firestore_database: str = "(default)"
 
     time_budget_s: float = Field(default=480.0, gt=0, le=3600)
@@ -87,6 +92,19 @@ class Settings(BaseSettings):
         "redeliveries together) before it ends failed with the last error",
     )
     max_event_age_s: float = Field(default=3 * 3600.0, gt=0)
+    stall_s: float = Field(
+        default=900.0,
+        ge=10,
+        description="the watchdog's sweep ends a `processing` transcription whose lease has "
+        "expired and whose document has not changed for this long (re-driven once, then failed)",
+    )
+    delivery_horizon_s: float = Field(
+        default=7200.0,
+        ge=10,
+        description="how long Pub/Sub may still be retrying a results chunk before it is "
+        "dead-lettered: the sweep leaves a run whose final chunk is out alone this long (the "
+        "dead-letter consumer ends it first if a chunk is lost)",
+    )
     flush_rows: int = Field(
         default=PAGE_SEGMENTS,
         ge=1,

@@ -13,10 +13,10 @@ from google.cloud import firestore
 
 from functions.core import clients, logs
 from functions.core.documents import PAGES, TRANSCRIPTIONS
+from functions.core.events import build_event
 from functions.core.settings import get_settings
 from functions.store import exports
 from functions.store.accept import results_bucket
-from functions.store.events import CompletionEvent
 from functions.store.ledger import CHANGED, MAX_ATTEMPTS
 from functions.store.state import Run
 
@@ -112,36 +112,3 @@ def write_exports(
 
     with ThreadPoolExecutor(len(bodies)) as pool:  # three round trips at once
         return dict(pool.map(upload, bodies))
-
-
-def build_event(
-    transcription_id: str, doc: dict[str, Any], uris: dict[str, str]
-) -> CompletionEvent:
-    """The CloudEvent of a finished run (docs/events.md); the same for every delivery."""
-    data = {
-        "id": transcription_id,
-        "status": doc.get("status"),
-        "reason": doc.get("reason"),
-        "complete": bool(doc.get("complete")),
-        "owner": doc.get("owner"),
-        "source": doc.get("source"),
-        "run": doc["store"]["run"],
-        "path": f"{TRANSCRIPTIONS}/{transcription_id}",
-        "model": doc.get("model"),
-        "duration_ms": doc.get("duration_ms"),
-        "counts": doc.get("counts"),
-        "speakers": doc.get("speakers") or [],
-        "usage": doc.get("usage"),
-        "cost": doc.get("cost"),
-        "exports": uris,
-    }
-    return CompletionEvent.model_validate(
-        {
-            "id": doc["event"]["id"],
-            "source": f"//tabscribe/{TRANSCRIPTIONS}/{transcription_id}",
-            "type": doc["event"]["type"],
-            "subject": f"{TRANSCRIPTIONS}/{transcription_id}",
-            "time": doc["finished_at"],
-            "data": data,
-        }
-    )

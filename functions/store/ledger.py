@@ -27,6 +27,7 @@ from google.cloud import firestore
 
 from functions.core import logs
 from functions.core.documents import TRANSCRIPTIONS, Status
+from functions.core.events import event_id, event_type
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
 from functions.format.parser import StreamParser
@@ -199,12 +200,3 @@ def _final_fields(
         if (doc or {}).get(name) is None and getattr(chunk, name) is not None:
             fields[name] = getattr(chunk, name)
     return fields
-
-
-def event_id(transcription_id: str, run: Run) -> str:
-    """The same id for every delivery of one run's completion (subscribers dedupe by it)."""
-    return f"{transcription_id}-{run.generation}-{run.attempt}"
-
-
-def event_type(status: Status) -> str:
-    return f"dev.tabscribe.transcription.{status.value}"

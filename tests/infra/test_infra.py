@@ -31,6 +31,13 @@ INFRA = REPO / "infra"
 REF = re.compile(r"^\$\{([A-Za-z0-9_.\-\[\]]+)\}$")
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 FINALIZED = "google.cloud.storage.object.v1.finalized"
+MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
+# The watchdog's functions: entry point, runtime account, topic of its Pub/Sub trigger.
+WATCH_FUNCTIONS = {
+    "transcribe_redrive": ("transcribe_redrive", "transcribe", "redrive"),
+    "watch_dead_letter": ("watch_dead_letter", "watch", "dead_letter"),
+    "watch_sweep": ("watch_sweep", "watch", "sweep"),
+}
 
 Body = dict[str, Any]
 
@@ -116,9 +123,10 @@ def cfg() -> Config:
 
 @pytest.fixture(scope="module")
 def functions(cfg: Config) -> dict[str, Body]:
+    """The two pipeline functions (the watchdog's are checked at the end of this file)."""
     found = cfg.of_type("google_cloudfunctions2_function")
-    assert set(found) == {"transcribe", "store"}
-    return found
+    assert set(found) == {"transcribe", "store"} | set(WATCH_FUNCTIONS)
+    return {name: found[name] for name in ("transcribe", "store")}
 
 
 # --- terraform fmt and checkov -------------------------------------------------------------------
@@ -310,7 +318,14 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     }
     assert grants_of("trigger") == {
         ("roles/run.invoker", "${google_cloudfunctions2_function.transcribe.name}"),
+        ("roles/run.invoker", "${each.value}"),  # the watchdog's three (checked below)
         ("roles/eventarc.eventReceiver", "project"),
+    }
+    assert grants_of("watch") == {
+        ("roles/datastore.user", "project"),
+        ("roles/pubsub.publisher", "${google_pubsub_topic.events.name}"),
+        ("roles/pubsub.publisher", "${google_pubsub_topic.redrive.name}"),
+        ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
     }
     assert grants_of("push_invoker") == {
         ("roles/run.invoker", "${google_cloudfunctions2_function.store.name}"),
@@ -789,3 +804,81 @@ def test_cloudbuild_tests_then_plans_then_applies() -> None:
     assert order == sorted(order), "steps must run tests, init, plan, then apply the saved plan"
     assert re.search(r"^\s+_REGION:", text, re.MULTILINE)
     assert re.search(r"^\s+_TF_STATE_BUCKET:", text, re.MULTILINE)
+
+
+# --- The watchdog (docs/decisions/0009-watchdog.md) ---------------------------------------------
+
+
+def test_watchdog_functions_are_fed_by_pubsub_triggers_under_their_identities(cfg: Config) -> None:
+    main_py = (REPO / "main.py").read_text(encoding="utf-8")
+    for name, (entry_point, account, topic) in WATCH_FUNCTIONS.items():
+        body = cfg.resource("google_cloudfunctions2_function", name)
+        assert block(body, "build_config")["entry_point"] == entry_point
+        assert re.search(rf"^def {entry_point}\b", main_py, re.MULTILINE), entry_point
+        service = block(body, "service_config")
+        assert ref(service["service_account_email"]) == f"google_service_account.{account}.email"
+        assert service["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
+        assert service["min_instance_count"] == 0
+        trigger = block(body, "event_trigger")
+        assert trigger["event_type"] == MESSAGE_PUBLISHED
+        assert ref(trigger["pubsub_topic"]) == f"google_pubsub_topic.{topic}.id"
+        assert ref(trigger["service_account_email"]) == "google_service_account.trigger.email"
+        assert "${time_sleep.service_agents_ready}" in body["depends_on"]
+    invokers = cfg.resource("google_cloud_run_v2_service_iam_member", "watch_invokers_trigger")
+    assert invokers["role"] == "roles/run.invoker" and invokers["name"] == "${each.value}"
+    targets = re.findall(r"google_cloudfunctions2_function\.(\w+)\.name", invokers["for_each"])
+    assert set(targets) == set(WATCH_FUNCTIONS)
+    # the re-drive is retried like a finalize event; a missed sweep tick is not worth retrying
+    retries = {
+        name: block(cfg.resource("google_cloudfunctions2_function", name), "event_trigger")[
+            "retry_policy"
+        ]
+        for name in WATCH_FUNCTIONS
+    }
+    assert retries == {
+        "transcribe_redrive": "RETRY_POLICY_RETRY",
+        "watch_dead_letter": "RETRY_POLICY_RETRY",
+        "watch_sweep": "RETRY_POLICY_DO_NOT_RETRY",
+    }
+
+
+def test_the_scheduler_ticks_the_sweep_topic(cfg: Config) -> None:
+    job = cfg.resource("google_cloud_scheduler_job", "sweep")
+    assert ref(block(job, "pubsub_target")["topic_name"]) == "google_pubsub_topic.sweep.id"
+    assert job["schedule"] == "${var.sweep_schedule}" and cfg.default(job["schedule"])
+    grant = cfg.resource("google_pubsub_topic_iam_member", "sweep_publisher_scheduler_agent")
+    assert (grant["role"], ref(grant["topic"])) == (
+        "roles/pubsub.publisher",
+        "google_pubsub_topic.sweep.name",
+    )
+    assert "google_project_service_identity.scheduler.email" in grant["member"]
+    assert '"cloudscheduler.googleapis.com"' in cfg.all_text()
+
+
+def test_watchdog_environment_starts_its_settings(
+    cfg: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("watch_dead_letter", "watch_sweep"):
+        body = cfg.resource("google_cloudfunctions2_function", name)
+        assert set(env_of(cfg, body)) <= accepted_env_names()
+    env = cfg.locals["watch_env"]
+    assert ref(env["TABSCRIBE_REDRIVE_TOPIC"]) == "google_pubsub_topic.redrive.name"
+    assert env["TABSCRIBE_STALL_S"] == "${tostring(var.stall_seconds)}"
+    # the sweep leaves a published run to Pub/Sub for as long as the store's push may retry it
+    horizon = env["TABSCRIBE_DELIVERY_HORIZON_S"]
+    assert horizon == "${tostring(var.max_delivery_attempts * (600 + var.store_timeout_seconds))}"
+    retry = block(cfg.resource("google_pubsub_subscription", "store_push"), "retry_policy")
+    assert retry["maximum_backoff"] == "600s"
+    stall = cfg.default("${var.stall_seconds}")
+    attempts, timeout = (
+        cfg.default("${var.max_delivery_attempts}"),
+        cfg.default("${var.store_timeout_seconds}"),
+    )
+    for variable in accepted_env_names():
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "my-project")
+    monkeypatch.setenv("TABSCRIBE_STALL_S", str(stall))
+    monkeypatch.setenv("TABSCRIBE_DELIVERY_HORIZON_S", str(attempts * (600 + timeout)))
+    settings = Settings()
+    assert settings.stall_s == stall > 120  # longer than a lease
+    assert settings.delivery_horizon_s == 7200

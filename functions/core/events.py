@@ -1,0 +1,143 @@
+"""The completion event: CloudEvents 1.0, structured JSON mode, on the events topic.
+
+Shared by the store (a run's final chunk) and the watchdog (a run it ends `failed`).
+
+`docs/events.md` documents it for subscribers; `docs/schemas/completion-event.schema.json` is the
+JSON Schema of `CompletionEvent` (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.core import documents
+from functions.core.documents import TRANSCRIPTIONS
+from functions.core.messages import Usage
+
+Status = Literal["completed", "failed", "blocked", "rejected"]
+
+
+class SourceObject(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    bucket: str
+    name: str
+    generation: str | None = None
+    content_type: str | None = None
+    size: int | None = None
+
+
+class RunRef(BaseModel):
+    generation: str
+    attempt: int
+
+
+class Counts(BaseModel):
+    segments: int = Field(ge=0)
+    speakers: int = Field(ge=0)
+    issues: int = Field(ge=0, description="all issues; the document keeps the first 50")
+    pages: int = Field(ge=0)
+
+
+class SpeakerSummary(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    voice: int
+    name: str | None
+    role: str | None
+    segments: int = Field(ge=0)
+    talk_ms: int = Field(ge=0)
+    first_ms: int | None = Field(description="first segment's start; null if the voice is silent")
+
+
+class CompletionData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$", description="transcription id")
+    status: Status
+    reason: str | None = Field(description="why the run did not complete cleanly")
+    complete: bool = Field(description="false when the model output was cut off")
+    owner: str | None = Field(description="uploader uid from uploads/<owner>/…")
+    source: SourceObject | None = Field(description="the Cloud Storage object transcribed")
+    run: RunRef
+    path: str = Field(description="Firestore path of the transcription document")
+    model: str | None
+    duration_ms: int | None
+    counts: Counts
+    speakers: list[SpeakerSummary]
+    usage: Usage | None
+    cost: dict[str, Any] | None
+    exports: dict[str, str] = Field(description="vtt, srt, json: gs:// URIs (empty: none)")
+
+
+class CompletionEvent(BaseModel):
+    """The structured-mode CloudEvent as published (content type application/cloudevents+json)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(description="`{transcription id}-{generation}-{attempt}`: one per run")
+    source: str = Field(pattern=r"^//tabscribe/transcriptions/[0-9a-f]{32}$")
+    type: Literal[
+        "dev.tabscribe.transcription.completed",
+        "dev.tabscribe.transcription.failed",
+        "dev.tabscribe.transcription.blocked",
+        "dev.tabscribe.transcription.rejected",
+    ]
+    subject: str
+    time: datetime = Field(description="when the run finished (the document's finished_at)")
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: CompletionData
+
+
+class RunLike(Protocol):
+    @property
+    def generation(self) -> str: ...
+
+    @property
+    def attempt(self) -> int: ...
+
+
+def event_id(transcription_id: str, run: RunLike) -> str:
+    """The same id for every delivery of one run's completion (subscribers dedupe by it)."""
+    return f"{transcription_id}-{run.generation}-{run.attempt}"
+
+
+def event_type(status: documents.Status) -> str:
+    return f"dev.tabscribe.transcription.{status.value}"
+
+
+def build_event(
+    transcription_id: str, doc: dict[str, Any], uris: dict[str, str]
+) -> CompletionEvent:
+    """The CloudEvent of a finished run (docs/events.md); the same for every delivery."""
+    data = {
+        "id": transcription_id,
+        "status": doc.get("status"),
+        "reason": doc.get("reason"),
+        "complete": bool(doc.get("complete")),
+        "owner": doc.get("owner"),
+        "source": doc.get("source"),
+        "run": doc["store"]["run"],
+        "path": f"{TRANSCRIPTIONS}/{transcription_id}",
+        "model": doc.get("model"),
+        "duration_ms": doc.get("duration_ms"),
+        "counts": doc.get("counts"),
+        "speakers": doc.get("speakers") or [],
+        "usage": doc.get("usage"),
+        "cost": doc.get("cost"),
+        "exports": uris,
+    }
+    return CompletionEvent.model_validate(
+        {
+            "id": doc["event"]["id"],
+            "source": f"//tabscribe/{TRANSCRIPTIONS}/{transcription_id}",
+            "type": doc["event"]["type"],
+            "subject": f"{TRANSCRIPTIONS}/{transcription_id}",
+            "time": doc["finished_at"],
+            "data": data,
+        }
+    )

@@ -1,0 +1,276 @@
+"""The watchdog against the real Firestore, Pub/Sub and Cloud Storage emulators, through its
+functions-framework entry points (and the store's, for a run that really lost a chunk)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from functions_framework import create_app
+from google.cloud import firestore, pubsub_v1, storage
+
+from functions.core.documents import TRANSCRIPTIONS, transcription_id
+from functions.core.events import CompletionEvent
+from functions.core.settings import get_settings
+from functions.watch import dead_letter, ending, sweep
+from tests.store.support import chunks_of, cloud_event, model_output, push_body
+
+pytestmark = pytest.mark.emulator
+PROJECT = "tabscribe-test"
+GEN = "1700000000000001"
+# "now" for the sweep: a minute ahead, so a write made during a test is not yet stalled
+NOW = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60)
+
+
+@dataclass
+class Watch:
+    db: firestore.Client
+    bucket: storage.Bucket
+    subscriber: pubsub_v1.SubscriberClient
+    events: str
+    redrives: str
+
+    def pull(self, subscription: str, expect: int = 1) -> list[Any]:
+        messages: list[Any] = []
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            response = self.subscriber.pull(subscription=subscription, max_messages=10, timeout=2)
+            messages += [m.message for m in response.received_messages]
+            if response.received_messages:
+                self.subscriber.acknowledge(
+                    subscription=subscription,
+                    ack_ids=[m.ack_id for m in response.received_messages],
+                )
+            elif len(messages) >= expect:
+                break
+        return messages
+
+    def events_of(self, expect: int = 1) -> list[CompletionEvent]:
+        return [CompletionEvent.model_validate_json(m.data) for m in self.pull(self.events, expect)]
+
+    def doc(self, tid: str) -> dict[str, Any]:
+        return self.db.collection(TRANSCRIPTIONS).document(tid).get().to_dict() or {}
+
+
+@pytest.fixture
+def watch(
+    firestore_db: firestore.Client, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Watch]:
+    for name, value in {
+        "TABSCRIBE_EVENTS_TOPIC": f"events-{unique}",
+        "TABSCRIBE_REDRIVE_TOPIC": f"redrive-{unique}",
+        "TABSCRIBE_RESULTS_BUCKET": f"results-{unique}",
+        "TABSCRIBE_STALL_S": "600",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    bucket = storage.Client(project=PROJECT).create_bucket(f"uploads-{unique}")
+    storage.Client(project=PROJECT).create_bucket(f"results-{unique}")
+    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+    subscriptions = []
+    for kind in ("events", "redrive"):
+        topic = publisher.create_topic(name=f"projects/{PROJECT}/topics/{kind}-{unique}").name
+        subscriptions.append(
+            subscriber.create_subscription(
+                name=f"projects/{PROJECT}/subscriptions/{kind}-{unique}", topic=topic
+            ).name
+        )
+    yield Watch(firestore_db, bucket, subscriber, *subscriptions)
+    get_settings.cache_clear()
+
+
+def claimed(watch: Watch, name: str, attempt: int = 1, generation: str = GEN, **fields: Any) -> str:
+    """A document as the transcriber leaves it while a run is under way (long ago)."""
+    tid = transcription_id(watch.bucket.name, name)
+    long_ago = NOW - dt.timedelta(days=1)
+    watch.db.collection(TRANSCRIPTIONS).document(tid).set(
+        {
+            "source": {"bucket": watch.bucket.name, "name": name, "generation": generation},
+            "owner": "user-1",
+            "status": "processing",
+            "run": {"generation": generation, "attempt": attempt},
+            "lease": {"holder": "evt#1", "expires_at": long_ago},
+            "updated_at": long_ago,
+            **fields,
+        }
+    )
+    return tid
+
+
+def dead_letter_event(body: dict[str, Any]) -> dict[str, Any]:
+    """The structured CloudEvent of a message on the dead-letter topic."""
+    return {
+        "specversion": "1.0",
+        "id": body["message"]["messageId"],
+        "source": "//pubsub.googleapis.com/projects/tabscribe-test/topics/tabscribe-dead-letter",
+        "type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "datacontenttype": "application/json",
+        "data": body,
+    }
+
+
+def test_a_lost_chunk_fails_its_run_naming_the_chunk_and_publishes_the_event(
+    watch: Watch, unique: str
+) -> None:
+    name = f"uploads/user-1/{unique}.mp4"
+    tid = claimed(watch, name)
+    store = create_app(target="store_transcription", source="main.py").test_client()
+    chunks = chunks_of(model_output(100), tid, GEN, rows=25)  # 0..3 and the final 4
+    for chunk in chunks[:1] + chunks[2:]:  # chunk 1 never makes it: its successors wait
+        store.post(
+            "/", json=cloud_event(chunk), headers={"Content-Type": "application/cloudevents+json"}
+        )
+    assert watch.doc(tid)["status"] == "processing"
+    lost = push_body(chunks[1], message_id="m-1")
+    lost["message"]["attributes"][dead_letter.DELIVERIES] = "5"
+
+    http = create_app(target="watch_dead_letter", source="main.py").test_client()
+    response = http.post(
+        "/", json=dead_letter_event(lost), headers={"Content-Type": "application/cloudevents+json"}
+    )
+    assert response.status_code == 200
+    doc = watch.doc(tid)
+    assert doc["status"] == "failed" and doc["ended_by"] == "dead-letter"
+    assert "results chunk 1 of run" in doc["reason"] and "after 5 deliveries" in doc["reason"]
+    assert doc["event"]["published"] is True
+    [event] = watch.events_of()
+    assert event.type == "dev.tabscribe.transcription.failed" and event.id == f"{tid}-{GEN}-1"
+    assert event.data.status == "failed" and event.data.reason == doc["reason"]
+    assert event.data.counts.segments == 25  # what was stored before the gap
+
+    # a chunk the store holds after all (its delivery failed after the commit) is not lost
+    for stored in (chunks[0], chunks[3]):  # applied, and buffered in `pending`
+        assert dead_letter.handle(push_body(stored)) == "terminal"  # (the run is over anyway)
+    # a redelivery of the dead letter changes nothing and publishes nothing more
+    http.post(
+        "/", json=dead_letter_event(lost), headers={"Content-Type": "application/cloudevents+json"}
+    )
+    assert watch.doc(tid)["reason"] == doc["reason"] and watch.events_of(expect=0) == []
+
+
+def test_a_dead_letter_of_an_older_run_or_a_terminal_document_changes_nothing(
+    watch: Watch, unique: str
+) -> None:
+    tid = claimed(watch, f"uploads/user-1/{unique}.mp4", attempt=2)
+    [old] = chunks_of("", tid, GEN, attempt=1)[:1]
+    assert dead_letter.handle(push_body(old)) == "superseded"
+    assert watch.doc(tid)["status"] == "processing"
+    watch.db.collection(TRANSCRIPTIONS).document(tid).update({"status": "completed"})
+    [current] = chunks_of("", tid, GEN, attempt=2)[:1]
+    assert dead_letter.handle(push_body(current)) == "terminal"
+    assert watch.doc(tid)["status"] == "completed" and watch.events_of(expect=0) == []
+
+
+def test_a_poison_dead_letter_is_logged_in_one_line_and_acknowledged(
+    watch: Watch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = push_body(b'{"not": "a chunk"}')
+    http = create_app(target="watch_dead_letter", source="main.py").test_client()
+    response = http.post(
+        "/", json=dead_letter_event(body), headers={"Content-Type": "application/cloudevents+json"}
+    )
+    assert response.status_code == 200
+    lines = [line for line in capsys.readouterr().out.splitlines() if "dead letter" in line]
+    assert len(lines) == 1 and json.loads(lines[0])["severity"] == "WARNING"
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_sweep_redrives_once_then_fails(watch: Watch, unique: str) -> None:
+    name = f"uploads/user-1/{unique}.mp4"
+    blob = watch.bucket.blob(name)
+    blob.metadata = {"title": "Weekly"}
+    blob.upload_from_string(b"\x00" * 64, content_type="video/mp4")
+    tid = claimed(watch, name, generation=str(blob.generation))
+
+    assert sweep.sweep(get_settings(), NOW) == {tid: "redriven"}
+    doc = watch.doc(tid)
+    assert doc["status"] == "processing" and doc["redriven"]["generation"] == str(blob.generation)
+    [message] = watch.pull(watch.redrives)
+    data = json.loads(message.data)
+    assert (data["bucket"], data["name"], data["generation"]) == (
+        watch.bucket.name,
+        name,
+        str(blob.generation),
+    )
+    assert data["metadata"] == {"title": "Weekly"} and data["contentType"] == "video/mp4"
+
+    assert sweep.sweep(get_settings(), NOW) == {}  # the re-drive wrote: not stalled yet
+    later = NOW + dt.timedelta(days=2)
+    assert sweep.sweep(get_settings(), later) == {tid: "failed"}
+    doc = watch.doc(tid)
+    assert doc["status"] == "failed" and "after one re-drive" in doc["reason"]
+    assert [e.type for e in watch.events_of()] == ["dev.tabscribe.transcription.failed"]
+    assert watch.pull(watch.redrives, expect=0) == []  # re-driven once only
+
+
+def test_the_sweep_fails_what_cannot_be_redriven_and_leaves_live_runs_alone(
+    watch: Watch, unique: str
+) -> None:
+    gone = claimed(watch, f"uploads/user-1/{unique}-gone.mp4")
+    published = claimed(watch, f"uploads/user-1/{unique}-out.mp4", finished_runs={f"g{GEN}a1": NOW})
+    live = claimed(
+        watch,
+        f"uploads/user-1/{unique}-live.mp4",
+        lease={"holder": "evt#2", "expires_at": NOW + dt.timedelta(seconds=30)},
+    )
+    recent = claimed(watch, f"uploads/user-1/{unique}-recent.mp4", updated_at=NOW)
+    retrying = claimed(  # published an hour ago: Pub/Sub may still be retrying its chunks
+        watch,
+        f"uploads/user-1/{unique}-retrying.mp4",
+        finished_runs={f"g{GEN}a1": NOW},
+        updated_at=NOW - dt.timedelta(hours=1),
+    )
+
+    done = sweep.sweep(get_settings(), NOW)
+    assert done == {gone: "failed", published: "failed"}
+    assert "no longer exists" in watch.doc(gone)["reason"]
+    assert "published but never completely stored" in watch.doc(published)["reason"]
+    for untouched in (live, recent, retrying):
+        assert watch.doc(untouched)["status"] == "processing"
+    assert len(watch.events_of(expect=2)) == 2
+
+
+def test_the_sweep_entry_point_takes_a_scheduler_tick(watch: Watch, unique: str) -> None:
+    tid = claimed(watch, f"uploads/user-1/{unique}.mp4")
+    http = create_app(target="watch_sweep", source="main.py").test_client()
+    tick = dead_letter_event(push_body(b"{}", message_id="tick-1"))
+    response = http.post("/", json=tick, headers={"Content-Type": "application/cloudevents+json"})
+    assert response.status_code == 200
+    assert watch.doc(tid)["status"] == "failed"  # (real now: the lease expired long ago)
+
+
+def test_a_dead_letter_of_a_chunk_the_store_holds_fails_nothing(watch: Watch, unique: str) -> None:
+    tid = claimed(watch, f"uploads/user-1/{unique}.mp4")
+    store = create_app(target="store_transcription", source="main.py").test_client()
+    chunks = chunks_of(model_output(100), tid, GEN, rows=25)
+    for chunk in (chunks[0], chunks[2]):  # 0 applied, 2 buffered: 1 is still on its way
+        store.post(
+            "/", json=cloud_event(chunk), headers={"Content-Type": "application/cloudevents+json"}
+        )
+    assert dead_letter.handle(push_body(chunks[0])) == "stored"
+    assert dead_letter.handle(push_body(chunks[2])) == "stored"
+    assert watch.doc(tid)["status"] == "processing" and watch.events_of(expect=0) == []
+    assert dead_letter.handle(push_body(chunks[1])) == "failed"
+
+
+def test_ending_a_run_twice_publishes_one_event(watch: Watch, unique: str) -> None:
+    tid = claimed(watch, f"uploads/user-1/{unique}.mp4")
+    run = ending.RunRef(GEN, 1)
+    assert ending.fail_run(tid, run, "first", by="test") == "failed"
+    assert ending.fail_run(tid, run, "second", by="test") == "terminal"
+    assert watch.doc(tid)["reason"] == "first" and len(watch.events_of()) == 1
+
+
+def test_the_store_own_unpublished_event_is_left_to_the_store(watch: Watch, unique: str) -> None:
+    tid = claimed(watch, f"uploads/user-1/{unique}.mp4")
+    store_event = {"id": f"{tid}-{GEN}-1", "type": "completed", "published": False}
+    watch.db.collection(TRANSCRIPTIONS).document(tid).update(
+        {"status": "completed", "event": store_event}  # committed; the store publishes next
+    )
+    assert ending.fail_run(tid, ending.RunRef(GEN, 1), "late", by="test") == "terminal"
+    assert watch.doc(tid)["event"] == store_event and watch.events_of(expect=0) == []
