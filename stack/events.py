@@ -6,23 +6,19 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from functions.watch.sweep import object_data
+
 FINALIZED = "google.cloud.storage.object.v1.finalized"
 
 
 def object_resource(blob: Any) -> dict[str, Any]:
     """The Cloud Storage object resource of a loaded blob, as the event's data carries it."""
     return {
+        **object_data(blob),
         "kind": "storage#object",
         "id": f"{blob.bucket.name}/{blob.name}/{blob.generation}",
-        "bucket": blob.bucket.name,
-        "name": blob.name,
-        "generation": str(blob.generation),
-        "metageneration": str(blob.metageneration or 1),
-        "contentType": blob.content_type,
-        "size": str(blob.size),
         "md5Hash": blob.md5_hash,
         "crc32c": blob.crc32c,
-        "metadata": blob.metadata or {},
         "timeCreated": _iso(blob.time_created or dt.datetime.now(dt.UTC)),
         "updated": _iso(blob.updated or dt.datetime.now(dt.UTC)),
         "storageClass": blob.storage_class or "STANDARD",

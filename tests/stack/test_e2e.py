@@ -18,6 +18,7 @@ from functions.core.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
 from stack.follow import FollowError, read_segments, upload, wait_for_terminal
 from stack.local import BUCKET, PROJECT, TOPICS, LocalStack
 from tests.paths import ROOT
+from tests.stack.conftest import running_stack
 
 pytestmark = pytest.mark.emulator
 SAMPLES = ROOT / "samples"
@@ -26,16 +27,9 @@ MEDIA = ROOT / "tests" / "data" / "media"
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalStack]:
-    key = os.environ.pop("GEMINI_API_KEY", None)  # always the stand-in here
-    stack = LocalStack(workdir=ROOT / ".local" / "test-e2e")
-    stack.start()
-    groups = {s.name: s.process.pid for s in stack.services}  # each service leads its own group
-    try:
+    with running_stack("test-e2e") as stack:
+        groups = {s.name: s.process.pid for s in stack.services}  # each leads its own group
         yield stack
-    finally:
-        stack.stop()
-        if key is not None:
-            os.environ["GEMINI_API_KEY"] = key
     assert len(groups) >= 6
     deadline = time.monotonic() + 10
     while (alive := [name for name, pid in groups.items() if _group_alive(pid)]) and (

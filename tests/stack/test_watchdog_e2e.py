@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from functions.core.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
 from stack.follow import upload
 from stack.local import BUCKET, LocalStack
 from tests.paths import ROOT
+from tests.stack.conftest import running_stack
 
 pytestmark = pytest.mark.emulator
 SAMPLES = ROOT / "samples"
@@ -27,15 +27,8 @@ LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalStack]:
-    key = os.environ.pop("GEMINI_API_KEY", None)  # always the stand-in here
-    stack = LocalStack(workdir=ROOT / ".local" / "test-watchdog")
-    stack.start()
-    try:
+    with running_stack("test-watchdog") as stack:
         yield stack
-    finally:
-        stack.stop()
-        if key is not None:
-            os.environ["GEMINI_API_KEY"] = key
 
 
 def _ref(name: str) -> firestore.DocumentReference:
