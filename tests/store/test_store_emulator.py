@@ -17,9 +17,9 @@ from functions_framework import create_app
 from google.cloud import firestore, pubsub_v1, storage
 
 from functions.core.documents import TRANSCRIPTIONS
+from functions.core.events import CompletionEvent
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
-from functions.store.events import CompletionEvent
 from functions.transcribe import claims
 from functions.transcribe.claims import Source
 from tests.store.support import (

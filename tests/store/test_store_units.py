@@ -192,7 +192,7 @@ def test_the_store_never_imports_genai() -> None:
 
 def test_committed_event_schema_matches_the_model() -> None:
 
-    from functions.store.events import CompletionEvent
+    from functions.core.events import CompletionEvent
 
     committed = ROOT / "docs" / "schemas" / "completion-event.schema.json"
     assert json.loads(committed.read_text()) == CompletionEvent.model_json_schema()
