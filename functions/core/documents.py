@@ -24,3 +24,8 @@ TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.BLOCKED, Status.RE
 def transcription_id(bucket: str, name: str) -> str:
     """One document per source object path, derived deterministically (never from model output)."""
     return hashlib.sha256(f"{bucket}/{name}".encode()).hexdigest()[:32]
+
+
+def finished_run_key(generation: object, attempt: object) -> str:
+    """A run's key in the document's `finished_runs` map (decision 0002)."""
+    return f"g{generation}a{attempt}"

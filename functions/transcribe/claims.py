@@ -26,7 +26,7 @@ from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
 from functions.core import logs
-from functions.core.documents import TERMINAL, TRANSCRIPTIONS, Status
+from functions.core.documents import TERMINAL, TRANSCRIPTIONS, Status, finished_run_key
 
 log = logs.get_logger("transcribe")
 CLAIM_ATTEMPTS = 10  # a storm of duplicate deliveries contends for one document
@@ -121,7 +121,7 @@ def _decide(
         return None, f"stale event: generation {current_generation} supersedes it"
     if int(source.generation) > current_generation:
         return 1, f"new generation supersedes {current_generation}"
-    finished = _run_key(run.get("generation"), run.get("attempt")) in (
+    finished = finished_run_key(run.get("generation"), run.get("attempt")) in (
         current.get("finished_runs") or {}
     )
     if current.get("status") in TERMINAL or finished:
@@ -193,12 +193,8 @@ def mark_finished(db: firestore.Client, current: Claim) -> None:
     (decision 0002), and a newer run, whose key differs, is never taken for finished.
     """
     ref = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
-    key = _run_key(current.generation, current.attempt)
+    key = finished_run_key(current.generation, current.attempt)
     ref.update({f"finished_runs.{key}": firestore.SERVER_TIMESTAMP})
-
-
-def _run_key(generation: object, attempt: object) -> str:
-    return f"g{generation}a{attempt}"
 
 
 def update_run(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> None:

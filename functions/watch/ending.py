@@ -13,7 +13,7 @@ from typing import Any, Literal
 from google.cloud import firestore
 
 from functions.core import clients, logs
-from functions.core.documents import TERMINAL, TRANSCRIPTIONS, Status
+from functions.core.documents import TERMINAL, TRANSCRIPTIONS, Status, finished_run_key
 from functions.core.events import build_event, event_id, event_type
 from functions.core.settings import get_settings
 
@@ -33,7 +33,7 @@ class RunRef:
     @property
     def key(self) -> str:
         """The run's key in `finished_runs` (decision 0002)."""
-        return f"g{self.generation}a{self.attempt}"
+        return finished_run_key(self.generation, self.attempt)
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> RunRef | None:
