@@ -105,6 +105,16 @@ class Settings(BaseSettings):
         "dead-lettered: the sweep leaves a run whose final chunk is out alone this long (the "
         "dead-letter consumer ends it first if a chunk is lost)",
     )
+    clip_threshold_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="media longer than this is transcribed as parallel clips (decision 0010); "
+        "shorter media is one request",
+    )
+    clip_s: float = Field(default=600.0, ge=60, le=2700, description="nominal clip length")
+    clip_overlap_s: float = Field(
+        default=20.0, ge=0, le=120, description="seconds two consecutive clips share"
+    )
     flush_rows: int = Field(
         default=PAGE_SEGMENTS,
         ge=1,
@@ -146,6 +156,10 @@ class Settings(BaseSettings):
             self.input_prefix
         ):
             raise ValueError("TABSCRIBE_INPUT_PREFIX and TABSCRIBE_OUTPUT_PREFIX must not overlap")
+        if self.clip_overlap_s * 4 > self.clip_s:
+            raise ValueError("TABSCRIBE_CLIP_OVERLAP_S must be at most a quarter of the clip")
+        if self.clip_threshold_s < self.clip_s:
+            raise ValueError("TABSCRIBE_CLIP_THRESHOLD_S must be at least TABSCRIBE_CLIP_S")
         return self
 
 
