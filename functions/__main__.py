@@ -1,11 +1,17 @@
-"""Command line: `python -m functions parse FILE|-`, `… prompt`, `… schema`, `… models`."""
+"""Command line: `python -m functions parse FILE|-`, `… merge START:END:FILE…`, `… prompt`,
+`… schema`, `… models`."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 import sys
+from typing import TextIO
 
+from functions.format.merge import ClipAnswer, merge
+from functions.format.models import ParseResult
 from functions.format.parser import StreamParser
 from functions.transcribe.prompt import build_prompt
 
@@ -17,6 +23,64 @@ def _key_value(text: str) -> tuple[str, str]:
     return key.strip(), value
 
 
+def _clip(text: str) -> tuple[float, float, str]:
+    """`START:END:FILE`: a clip's range in seconds within the whole media, and its output file."""
+    start, _, rest = text.partition(":")
+    end, _, path = rest.partition(":")
+    try:
+        start_s, end_s = float(start), float(end)
+    except ValueError:
+        start_s = end_s = math.nan
+    if not path or not 0 <= start_s < end_s < math.inf:
+        raise argparse.ArgumentTypeError(
+            f"expected START:END:FILE with 0 <= START < END in seconds, got {text!r}"
+        )
+    return start_s, end_s, path
+
+
+def _open(cli: argparse.ArgumentParser, path: str) -> TextIO:
+    """The file at `path` (`-`: standard input); a clear error if it cannot be read."""
+    try:
+        return sys.stdin if path == "-" else open(path, encoding="utf-8")
+    except OSError as exc:
+        cli.error(f"cannot read {path}: {exc.strerror}")
+
+
+def _merge(cli: argparse.ArgumentParser, clips: list[tuple[float, float, str]]) -> str:
+    """The merged transcript of the clips' output files, as JSON: `parse`'s keys plus the clips'
+    reports and `covered_ms`."""
+    answers = []
+    for index, (start_s, end_s, path) in enumerate(clips):
+        parser = StreamParser()
+        with _open(cli, path) as stream:
+            parser.feed(stream.read())
+        result = parser.close()
+        answers.append(
+            ClipAnswer(
+                index=index,
+                start_ms=round(start_s * 1000),
+                end_ms=round(end_s * 1000),
+                segments=result.segments,
+                speakers=result.speakers,
+                complete=result.complete,
+                issues=result.issues,
+            )
+        )
+    try:
+        merged = merge(answers)
+    except ValueError as exc:
+        cli.error(f"the clips are not in order: {exc}")
+    view = ParseResult(
+        segments=merged.segments,
+        speakers=merged.speakers,
+        complete=merged.complete,
+        issues=merged.issues,
+    ).model_dump(mode="json")
+    view["covered_ms"] = merged.covered_ms
+    view["clips"] = [dataclasses.asdict(report) for report in merged.clips]
+    return json.dumps(view, indent=2, ensure_ascii=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     cli = argparse.ArgumentParser(prog="python -m functions", description=__doc__)
     commands = cli.add_subparsers(dest="command", required=True)
@@ -24,6 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     parse = commands.add_parser("parse", help="parse model output; print the result as JSON")
     parse.add_argument("file", help="a file of model output, or - for standard input")
     parse.add_argument("--duration", type=float, help="media duration in seconds")
+
+    merging = commands.add_parser(
+        "merge", help="merge the outputs of a long media's clips; print the result as JSON"
+    )
+    merging.add_argument(
+        "clips",
+        nargs="+",
+        type=_clip,
+        metavar="START:END:FILE",
+        help="a clip's range in seconds within the whole media, and a file of its model output; "
+        "in the order of the clip plan",
+    )
 
     prompt = commands.add_parser("prompt", help="print the prompt sent after the media")
     prompt.add_argument("--duration", type=float, help="media duration in seconds")
@@ -56,13 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "prompt":
         sys.stdout.write(build_prompt(args.duration, not args.audio_only, dict(args.metadata)))
         return 0
+    if args.command == "merge":
+        sys.stdout.write(_merge(merging, args.clips) + "\n")
+        return 0
     duration_ms = None if args.duration is None else round(args.duration * 1000)
     parser = StreamParser(duration_ms)
-    try:
-        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
-    except OSError as exc:
-        cli.error(f"cannot read {args.file}: {exc.strerror}")
-    with stream:
+    with _open(cli, args.file) as stream:
         for line in stream:
             parser.feed(line)
     sys.stdout.write(parser.close().model_dump_json(indent=2) + "\n")
