@@ -9,8 +9,8 @@ parsed alone, with the clip's own voice numbers. `merge` joins them; pure and de
    finish, and earlier voice numbers stay stable.
 2. Relative or absolute timecodes. Per clip, count the rows whose start fits the relative range
    [0, length + 2 s] and those that fit the absolute one [start - 2 s, end + 2 s]: the larger
-   count wins; a tie takes the convention of the last clip that told them apart (relative if
-   none: clip 0 never can). Absolute start = clip start + relative start.
+   count wins, a tie is read relative (clip 0 can never tell). Absolute start = clip start +
+   relative start.
 3. Rows starting more than 2 s outside their clip are dropped (`clip_row_outside`).
 4. Each overlap covered once. Between consecutive clips a and b the cut is the midpoint of their
    overlap (for an a that was cut off: no later than its last row, no earlier than b's start).
@@ -207,14 +207,16 @@ def check_plan(clips: Sequence[ClipAnswer]) -> None:
 
 
 def _place_all(answers: Sequence[ClipAnswer]) -> list[_Clip]:
-    clips: list[_Clip] = []
-    usual: Timecodes = "relative"  # the convention of the last clip whose rows told
-    for answer in answers:
-        relative, absolute = _fits(answer)
-        if relative != absolute:
-            usual = "absolute" if absolute > relative else "relative"
-        clips.append(_place(answer, None if answer.gap is not None else usual))
-    return clips
+    return [_place(answer, _timecodes(answer)) for answer in answers]
+
+
+def _timecodes(answer: ClipAnswer) -> Timecodes | None:
+    """How the clip's rows count time: the reading more of them fit; a tie is read relative.
+    None for a gap."""
+    if answer.gap is not None:
+        return None
+    relative, absolute = _fits(answer)
+    return "absolute" if absolute > relative else "relative"
 
 
 def _fits(answer: ClipAnswer) -> tuple[int, int]:
