@@ -273,14 +273,14 @@ def _pairs(
     """Rows of a and b that are one utterance, one to one, the most similar (then closest) first."""
     left = [i for i, row in enumerate(a_rows) if row.at_ms >= overlap_start - MATCH_WINDOW_MS]
     right = [j for j, row in enumerate(b_rows) if row.at_ms <= overlap_end + MATCH_WINDOW_MS]
-    words = {("a", i): _words(a_rows[i].text) for i in left}
-    words.update({("b", j): _words(b_rows[j].text) for j in right})
+    a_words = {i: _words(a_rows[i].text) for i in left}
+    b_words = {j: _words(b_rows[j].text) for j in right}
     candidates = []
     for i in left:
         for j in right:
             distance = abs(a_rows[i].at_ms - b_rows[j].at_ms)
             if distance <= MATCH_WINDOW_MS:
-                similarity = _similarity(words["a", i], words["b", j])
+                similarity = _similarity(a_words[i], b_words[j])
                 if similarity >= MATCH_SIMILARITY:
                     candidates.append((-similarity, distance, i, j))
     pairs, used_a, used_b = [], set(), set()
