@@ -1,6 +1,8 @@
 """Cloud Functions entry points. Thin by design: check the event, delegate to `functions/`.
 
-- `transcribe_upload`: Cloud Storage `google.cloud.storage.object.v1.finalized` → Gemini → Pub/Sub.
+- `transcribe_upload`: Cloud Storage `google.cloud.storage.object.v1.finalized` → Gemini → Pub/Sub
+  (a long upload: its clips → the clips topic).
+- `transcribe_clip`: Pub/Sub, one clip of a long upload → Gemini → the results topic.
 - `store_transcription`: Pub/Sub `google.cloud.pubsub.topic.v1.messagePublished` → Firestore.
 - `transcribe_redrive`: a re-drive message (the watchdog's sweep) → the same `handle_upload`.
 - `watch_dead_letter`: a dead-lettered results chunk → its run `failed`, naming the chunk.
@@ -40,6 +42,18 @@ def transcribe_upload(cloud_event: CloudEvent) -> None:
         cloud_event.get_data() or {},
         get_settings(),
     )
+
+
+@functions_framework.cloud_event
+def transcribe_clip(cloud_event: CloudEvent) -> None:
+    """A clips-topic message (push subscription) → one clip's Gemini call → the results topic."""
+    _check(cloud_event, MESSAGE_PUBLISHED)
+    from functions.core.envelope import decode
+    from functions.core.messages import ClipTask
+    from functions.transcribe.handler import handle_clip
+
+    task, message = decode(cloud_event.data, ClipTask)
+    handle_clip(message.message_id or cloud_event["id"], task, get_settings())
 
 
 @functions_framework.cloud_event

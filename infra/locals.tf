@@ -8,6 +8,7 @@ locals {
 
   # Short topic ids: the app takes the id, not the projects/.../topics/... path.
   results_topic_id     = "${var.name_prefix}-results"
+  clips_topic_id       = "${var.name_prefix}-clips"
   events_topic_id      = "${var.name_prefix}-events"
   dead_letter_topic_id = "${var.name_prefix}-dead-letter"
 
@@ -30,6 +31,7 @@ locals {
     TABSCRIBE_OUTPUT_PREFIX      = var.output_prefix
     TABSCRIBE_RESULTS_BUCKET     = google_storage_bucket.results.name
     TABSCRIBE_RESULTS_TOPIC      = google_pubsub_topic.results.name
+    TABSCRIBE_CLIPS_TOPIC        = google_pubsub_topic.clips.name
     TABSCRIBE_EVENTS_TOPIC       = google_pubsub_topic.events.name
     TABSCRIBE_FIRESTORE_DATABASE = google_firestore_database.main.name
     TABSCRIBE_LOG_LEVEL          = var.log_level

@@ -89,6 +89,17 @@ variable "gemini_max_concurrent_requests" {
   }
 }
 
+variable "gemini_max_concurrent_clips" {
+  type        = number
+  description = "How many clips of long uploads may call Gemini at once (the clip function's max_instance_count; one request per instance). Counts against the same quota as gemini_max_concurrent_requests."
+  default     = 20
+
+  validation {
+    condition     = var.gemini_max_concurrent_clips >= 1 && var.gemini_max_concurrent_clips <= 200 && floor(var.gemini_max_concurrent_clips) == var.gemini_max_concurrent_clips
+    error_message = "gemini_max_concurrent_clips must be a whole number from 1 to 200."
+  }
+}
+
 # --- Functions -----------------------------------------------------------------------------------
 
 variable "transcribe_timeout_seconds" {

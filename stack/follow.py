@@ -131,7 +131,9 @@ def progress_line(doc: dict[str, Any]) -> str:
     segments = progress.get("segments") or 0
     fraction = progress.get("fraction")
     percent = f", {fraction:.0%} of the media" if fraction is not None else ""
-    return f"{doc.get('status')}: {segments} segments{percent}"
+    clips = progress.get("clips")
+    done = f", clips {progress.get('clips_done') or 0}/{clips} done" if clips else ""
+    return f"{doc.get('status')}: {segments} segments{percent}{done}"
 
 
 def read_segments(tid: str, doc: dict[str, Any]) -> list[dict[str, Any]]:

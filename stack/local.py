@@ -1,8 +1,9 @@
 """The whole pipeline on this machine, with real parts.
 
 Firestore (with the security rules), Pub/Sub and Cloud Storage emulators; the Gemini API stand-in
-(unless real credentials are configured); both functions served by functions-framework; the
-topics, the push subscription to the store function with its dead-letter topic; the bridge
+(unless real credentials are configured); the functions served by functions-framework; the
+topics, the push subscriptions to the store and to the clip transcriber with their dead-letter
+topic; the bridge
 that turns every finished upload into the CloudEvent Eventarc would deliver; and the watchdog
 (`stack/watch.py`).
 """
@@ -32,6 +33,7 @@ BUCKET = "tabscribe-uploads"
 RESULTS_BUCKET = "tabscribe-results"  # as deployed: outputs never land in the watched bucket
 TOPICS = {
     "results": "tabscribe-results",
+    "clips": "tabscribe-clips",
     "events": "tabscribe-events",
     "dead": "tabscribe-dead-letter",
     **WATCH_TOPICS,
@@ -91,6 +93,7 @@ class LocalStack:
             self.services.append(self._start_standin())
         functions = [
             self._start_function("transcribe_upload"),
+            self._start_function("transcribe_clip"),
             self._start_function("store_transcription"),
             *(self._start_function(target) for target in WATCH_FUNCTIONS),
         ]
@@ -139,6 +142,7 @@ class LocalStack:
         env = {
             **self.env,
             "TABSCRIBE_RESULTS_TOPIC": TOPICS["results"],
+            "TABSCRIBE_CLIPS_TOPIC": TOPICS["clips"],
             "TABSCRIBE_EVENTS_TOPIC": TOPICS["events"],
             **watch_env(self.stall_s),
             "PYTHONPATH": str(ROOT),
@@ -160,22 +164,26 @@ class LocalStack:
         path = {key: publisher.topic_path(PROJECT, name) for key, name in TOPICS.items()}
         for topic in path.values():
             publisher.create_topic(name=topic)
-        subscriber.create_subscription(
-            request={
-                "name": subscriber.subscription_path(PROJECT, "store-push"),
-                "topic": path["results"],
-                "push_config": {"push_endpoint": self.url("store_transcription")},
-                "ack_deadline_seconds": 60,
-                "dead_letter_policy": {
-                    "dead_letter_topic": path["dead"],
-                    "max_delivery_attempts": MAX_DELIVERY_ATTEMPTS,
-                },
-                "retry_policy": {
-                    "minimum_backoff": {"seconds": 1},
-                    "maximum_backoff": {"seconds": 10},
-                },
-            }
-        )
+        for name, topic, target, deadline_s in (
+            ("store-push", "results", "store_transcription", 60),
+            ("clips-push", "clips", "transcribe_clip", 600),  # a clip's whole model call
+        ):
+            subscriber.create_subscription(
+                request={
+                    "name": subscriber.subscription_path(PROJECT, name),
+                    "topic": path[topic],
+                    "push_config": {"push_endpoint": self.url(target)},
+                    "ack_deadline_seconds": deadline_s,
+                    "dead_letter_policy": {
+                        "dead_letter_topic": path["dead"],
+                        "max_delivery_attempts": MAX_DELIVERY_ATTEMPTS,
+                    },
+                    "retry_policy": {
+                        "minimum_backoff": {"seconds": 1},
+                        "maximum_backoff": {"seconds": 10},
+                    },
+                }
+            )
         create_subscriptions(subscriber, PROJECT, path, self.url)
         for key in ("dead", "events"):
             subscriber.create_subscription(

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 TRANSCRIPTIONS = "transcriptions"
 PAGES = "pages"
+CLIPS = "clips"  # one document per clip of a long upload's run (decision 0010)
 PAGE_SEGMENTS = 200  # segments per page document (also the transcriber's default chunk size)
 
 
@@ -29,3 +30,8 @@ def transcription_id(bucket: str, name: str) -> str:
 def finished_run_key(generation: object, attempt: object) -> str:
     """A run's key in the document's `finished_runs` map (decision 0002)."""
     return f"g{generation}a{attempt}"
+
+
+def clip_doc_id(generation: object, run_attempt: object, index: int) -> str:
+    """A clip's document under its transcription: its upload run, then its index."""
+    return f"{generation}-{run_attempt}-{index:03d}"

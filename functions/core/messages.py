@@ -29,6 +29,49 @@ class Usage(BaseModel):
     )
 
 
+class ClipTag(BaseModel):
+    """Which clip of a fanned-out run a chunk belongs to, and which claim of that clip."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    index: int = Field(ge=0, le=999)
+    attempt: int = Field(ge=1, description="claim attempt of this clip")
+
+
+class ClipTask(BaseModel):
+    """The clips-topic message: one clip of a long upload to transcribe (decision 0010).
+
+    The upload's run (`generation`, `attempt`) planned it; `plan` is the clip's request plan
+    (its offsets included) and `prompt` the instructions, so the clip handler reads no header.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = 1
+    transcription_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    bucket: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
+    attempt: int = Field(ge=1, description="the upload run that planned the clips")
+    index: int = Field(ge=0, le=999)
+    clips: int = Field(ge=2, le=1000, description="how many clips the run has")
+    start_ms: int = Field(ge=0)
+    end_ms: int = Field(gt=0)
+    content_type: str | None = None
+    size: int | None = None
+    plan: dict[str, Any]
+    prompt: str = Field(max_length=100_000)
+    published_at: datetime | None = None
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            "transcription_id": self.transcription_id,
+            "generation": self.generation,
+            "attempt": str(self.attempt),
+            "clip": str(self.index),
+        }
+
+
 class ResultChunk(BaseModel):
     """Complete lines of model output, `seq`-th of run (`generation`, `attempt`).
 
@@ -45,6 +88,7 @@ class ResultChunk(BaseModel):
     generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
     attempt: int = Field(ge=1, description="claim attempt that produced this run")
     seq: int = Field(ge=0)
+    clip: ClipTag | None = Field(default=None, description="set on the chunks of a clip run")
     final: bool = False
     state: ParserState = Field(default_factory=ParserState)
     text: str | None = Field(default=None, max_length=1_000_000)
@@ -82,4 +126,5 @@ class ResultChunk(BaseModel):
             "attempt": str(self.attempt),
             "seq": str(self.seq),
             "final": str(self.final).lower(),
+            **({"clip": str(self.clip.index)} if self.clip else {}),
         }

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         default="", description="Bucket for claim checks and exports; empty: the upload bucket."
     )
     results_topic: str = "tabscribe-results"
+    clips_topic: str = Field(
+        default="tabscribe-clips",
+        description="where a long upload's run publishes its clips (decision 0010)",
+    )
     events_topic: str = "tabscribe-events"
     redrive_topic: str = Field(
         default="tabscribe-redrive",

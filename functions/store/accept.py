@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from functions.core.envelope import PoisonMessage
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
-from functions.store.envelope import PoisonMessage
 from functions.store.state import Run
 
 
@@ -42,6 +42,13 @@ def check_run(chunk: ResultChunk, claimed: Run) -> None:
             f"run ({run.generation}, {run.attempt}) is newer than the claimed "
             f"({claimed.generation}, {claimed.attempt})"
         )
+
+
+def check_clip(chunk: ResultChunk, doc: dict[str, Any]) -> None:
+    """Refuse a clip chunk of a run that planned no such clip."""
+    count = (doc.get("clips") or {}).get("count") or 0
+    if chunk.clip is not None and chunk.clip.index >= count:
+        raise Refused(f"clip {chunk.clip.index} is not in the run's plan of {count} clips")
 
 
 def check_text_uri(chunk: ResultChunk, doc: dict[str, Any]) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from functions.core import clients, logs
+from functions.core import clients, envelope, logs
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
-from functions.store import accept, envelope, finish, ledger
+from functions.store import accept, clips, finish, ledger, merging
 
 log = logs.get_logger("store")
 _configured = False
@@ -22,7 +22,7 @@ _configured = False
 def handle(data: Any) -> ledger.Recorded:
     """Handle the data of a `messagePublished` CloudEvent (raises `PoisonMessage` if unusable)."""
     _configure_logs()
-    chunk, message = envelope.decode(data)
+    chunk, message = envelope.decode(data, ResultChunk)
     extra = {
         "transcription_id": chunk.transcription_id,
         "generation": chunk.generation,
@@ -32,13 +32,27 @@ def handle(data: Any) -> ledger.Recorded:
         "message_id": message.message_id,
     }
     try:
-        recorded = ledger.record(chunk, _loader(chunk))
+        if chunk.clip is None:
+            recorded = ledger.record(chunk, _loader(chunk))
+        else:
+            recorded = _record_clip(chunk)
     except accept.Refused as exc:
         log.warning(f"chunk refused: {exc}", extra=extra)
         raise
     log.info(f"chunk {recorded.action}", extra=extra | {"applied": recorded.applied})
     if recorded.event_pending:
         recorded.writes += finish.complete(chunk.transcription_id, recorded.run)
+    return recorded
+
+
+def _record_clip(chunk: ResultChunk) -> ledger.Recorded:
+    """Record a clip's chunk on its clip document, then merge the clips into the transcription
+    (throttled while the clip streams, at once when it finishes)."""
+    recorded = clips.record(chunk, _loader(chunk))
+    if recorded.action in ("applied", "duplicate"):
+        merged = merging.merge_run(chunk.transcription_id, recorded.run, force=recorded.finished)
+        recorded.writes += merged.writes
+        recorded.finished, recorded.event_pending = merged.finished, merged.event_pending
     return recorded
 
 

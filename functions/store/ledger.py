@@ -28,7 +28,7 @@ from google.cloud import firestore
 from functions.core import logs
 from functions.core.documents import TRANSCRIPTIONS, Status
 from functions.core.events import event_id, event_type
-from functions.core.messages import ResultChunk
+from functions.core.messages import ResultChunk, Usage
 from functions.core.settings import get_settings
 from functions.format.parser import StreamParser
 from functions.store import accept
@@ -119,7 +119,7 @@ def _record(
 
     duration_ms = doc.get("duration_ms")
     applied, final = [], None
-    for current in _chain(ref, chunk, set(state.cursor.buffered)):
+    for current in chain(ref, chunk, set(state.cursor.buffered)):
         text = load_text(current)
         parser = StreamParser(duration_ms or current.duration_ms, state=current.state)
         rows = parser.feed(text, final=current.final)
@@ -127,7 +127,7 @@ def _record(
         state.cursor.next_seq = current.seq + 1
         applied.append(current.seq)
         if current is not chunk:
-            plan.delete_pending(current.generation, current.attempt, current.seq)
+            plan.delete_pending(current)
             state.cursor.buffered.remove(current.seq)
         if current.final:
             plan.pages(state.finish(duration_ms or current.duration_ms))
@@ -142,13 +142,13 @@ def _record(
 def _drop_beyond_final(plan: WritePlan, state: RunState, final: ResultChunk) -> None:
     """Buffered chunks numbered after the final one belong to no run: delete them."""
     for seq in state.cursor.buffered:
-        plan.delete_pending(final.generation, final.attempt, seq)
+        plan.delete_pending(final, seq)
         extra = {"transcription_id": final.transcription_id, "seq": seq}
         log.warning("buffered chunk after the final chunk dropped", extra=extra)
     state.cursor.buffered = []
 
 
-def _chain(
+def chain(
     ref: firestore.DocumentReference,
     chunk: ResultChunk,
     buffered: set[int],
@@ -161,7 +161,7 @@ def _chain(
         yield current
         if current.final or current.seq + 1 not in buffered:
             return
-        successor = pending_id(current.generation, current.attempt, current.seq + 1)
+        successor = pending_id(current, current.seq + 1)
         snapshot = pending.document(successor).get()
         if not snapshot.exists:
             return
@@ -178,25 +178,57 @@ def _final_fields(
         # prose or a refusal instead of the tables (an empty but whole pair of tables is a
         # silent recording): nothing to show, and a retry at temperature 0 would write the same
         status, reason = Status.FAILED, "the model's answer holds no transcript"
-    usage = chunk.usage.model_dump() if chunk.usage else None
-    model = (doc or {}).get("model") or chunk.model
-    audio_only = (doc or {}).get("has_video") is False
-    fields: dict[str, Any] = {
-        "status": status.value,
-        "reason": reason,
-        "complete": parser.complete,
-        "finish_reason": chunk.finish_reason,
-        "usage": usage,
-        "cost": estimate_cost(model, chunk.usage, audio_only, get_settings().prices),
-        "timings": chunk.timings,
-        "finished_at": firestore.SERVER_TIMESTAMP,
-        "event": {
-            "id": event_id(chunk.transcription_id, state.cursor.run),
-            "type": event_type(status),
-            "published": False,
-        },
-    }
+    fields = terminal_fields(
+        chunk.transcription_id,
+        state.cursor.run,
+        doc or {},
+        Ending(
+            status,
+            reason,
+            parser.complete,
+            chunk.finish_reason,
+            chunk.usage,
+            chunk.timings,
+            (doc or {}).get("model") or chunk.model,
+        ),
+    )
     for name in ("model", "plan", "duration_ms"):
         if (doc or {}).get(name) is None and getattr(chunk, name) is not None:
             fields[name] = getattr(chunk, name)
     return fields
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run ends, as the document records it."""
+
+    status: Status
+    reason: str | None
+    complete: bool
+    finish_reason: str | None
+    usage: Usage | None
+    timings: dict[str, float] | None
+    model: str | None
+
+
+def terminal_fields(
+    transcription_id: str, run: Run, doc: dict[str, Any], ending: Ending
+) -> dict[str, Any]:
+    """The document fields of a finished run: status, accounting, the event to publish."""
+    return {
+        "status": ending.status.value,
+        "reason": ending.reason,
+        "complete": ending.complete,
+        "finish_reason": ending.finish_reason,
+        "usage": ending.usage.model_dump() if ending.usage else None,
+        "cost": estimate_cost(
+            ending.model, ending.usage, doc.get("has_video") is False, get_settings().prices
+        ),
+        "timings": ending.timings,
+        "finished_at": firestore.SERVER_TIMESTAMP,
+        "event": {
+            "id": event_id(transcription_id, run),
+            "type": event_type(ending.status),
+            "published": False,
+        },
+    }

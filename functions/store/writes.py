@@ -14,18 +14,16 @@ from google.cloud import firestore
 
 from functions.core.documents import PAGES, Status
 from functions.core.messages import ResultChunk
-from functions.store.state import Page, Run, RunState
+from functions.store.state import Page, Run, RunState, page_id
 
 PENDING = "pending"
 MAX_PENDING_BYTES = 900_000  # a buffered chunk must fit in one document
 
 
-def pending_id(generation: str, attempt: int, seq: int) -> str:
-    return f"{generation}-{attempt}-{seq:06d}"
-
-
-def _pending_of(chunk: ResultChunk) -> str:
-    return pending_id(chunk.generation, chunk.attempt, chunk.seq)
+def pending_id(chunk: ResultChunk, seq: int | None = None) -> str:
+    """Where chunk `seq` (default: the chunk's own) of the chunk's run waits for its turn."""
+    clip = f"c{chunk.clip.index:03d}-{chunk.clip.attempt}-" if chunk.clip else ""
+    return f"{chunk.generation}-{chunk.attempt}-{clip}{chunk.seq if seq is None else seq:06d}"
 
 
 # Terminal fields of a previous run, cleared when a new run starts.
@@ -79,15 +77,18 @@ class WritePlan:
         body = chunk.model_dump_json()
         if len(body.encode()) > MAX_PENDING_BYTES:
             raise RuntimeError(f"chunk {chunk.seq} arrived early and is too large to buffer")
-        ref = self.ref.collection(PENDING).document(_pending_of(chunk))
+        ref = self.ref.collection(PENDING).document(pending_id(chunk))
         self._writes.append(lambda: self.batch.set(ref, {"chunk": body}))
 
-    def delete_pending(self, generation: str, attempt: int, seq: int) -> None:
-        self._delete(self.ref.collection(PENDING).document(pending_id(generation, attempt, seq)))
+    def delete_pending(self, chunk: ResultChunk, seq: int | None = None) -> None:
+        self._delete(self.ref.collection(PENDING).document(pending_id(chunk, seq)))
 
     def pages(self, pages: list[Page]) -> None:
         for page in pages:
             self._writes.append(lambda page=page: self._write_page(page))  # type: ignore[misc]
+
+    def delete_page(self, index: int) -> None:
+        self._delete(self.ref.collection(PAGES).document(page_id(index)))
 
     def _write_page(self, page: Page) -> None:
         segments = page.segments
@@ -110,7 +111,11 @@ class WritePlan:
         fields = {**self._reset_fields, **state.fields(duration_ms), **final}
         if final.get("status") == Status.COMPLETED.value:
             fields["progress"]["fraction"] = 1.0
-        fields["updated_at"] = firestore.SERVER_TIMESTAMP
+        self.update(fields)
+
+    def update(self, fields: dict[str, Any]) -> None:
+        """Update the plan's document with `fields`, guarded by its update time as read."""
+        fields = {**fields, "updated_at": firestore.SERVER_TIMESTAMP}
         unchanged = self.client.write_option(last_update_time=self.read_at)
         self._writes.append(lambda: self.batch.update(self.ref, fields, option=unchanged))
 

@@ -19,14 +19,21 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
 from functions.core import logs
-from functions.core.documents import TERMINAL, TRANSCRIPTIONS, Status, finished_run_key
+from functions.core.documents import (
+    CLIPS,
+    TERMINAL,
+    TRANSCRIPTIONS,
+    Status,
+    clip_doc_id,
+    finished_run_key,
+)
 
 log = logs.get_logger("transcribe")
 CLAIM_ATTEMPTS = 10  # a storm of duplicate deliveries contends for one document
@@ -52,12 +59,27 @@ class Source:
 
 
 @dataclass(frozen=True)
+class ClipRef:
+    """A clip of the upload run `run_attempt` (decision 0010): its claim lives on its own
+    document, `clips/{generation}-{run_attempt}-{index}`, and the upload run must stay current."""
+
+    run_attempt: int
+    index: int
+
+
+@dataclass(frozen=True)
 class Claim:
     transcription_id: str
     generation: str
-    attempt: int
+    attempt: int  # of the claimed document's run: the upload's, or the clip's
     holder: str
     last_error: str | None = None  # why the previous attempt handed the event back
+    clip: ClipRef | None = None
+
+    @property
+    def run_attempt(self) -> int:
+        """The upload run this claim works for."""
+        return self.clip.run_attempt if self.clip else self.attempt
 
 
 class Superseded(Exception):
@@ -94,7 +116,7 @@ def claim(
     def take(transaction: firestore.Transaction) -> None:
         nonlocal result
         current = ref.get(transaction=transaction).to_dict() or {}
-        attempt, why_not = _decide(current, source, holder, now)
+        attempt, why_not = _decide(current, source.generation, holder, now)
         if attempt is None:
             result = (None, why_not)
             return
@@ -110,16 +132,64 @@ def claim(
     return result
 
 
+def claim_clip(
+    db: firestore.Client,
+    transcription_id: str,
+    generation: str,
+    clip: ClipRef,
+    holder: str,
+    lease_s: float,
+    now: dt.datetime,
+) -> tuple[Claim | None, str]:
+    """Take the claim of one clip of upload run (`generation`, `clip.run_attempt`), with the
+    same lease discipline as an upload's; (None, why not) when that run is no longer current."""
+    parent = db.collection(TRANSCRIPTIONS).document(transcription_id)
+    ref = parent.collection(CLIPS).document(clip_doc_id(generation, clip.run_attempt, clip.index))
+    result: tuple[Claim | None, str] = (None, "")
+
+    @firestore.transactional
+    def take(transaction: firestore.Transaction) -> None:
+        nonlocal result
+        upload = parent.get(transaction=transaction).to_dict() or {}
+        if upload.get("run") != {"generation": generation, "attempt": clip.run_attempt}:
+            result = (None, f"superseded: the transcription's run is now {upload.get('run')}")
+            return
+        if upload.get("status") in TERMINAL:
+            result = (None, f"the transcription is already {upload.get('status')}")
+            return
+        current = ref.get(transaction=transaction).to_dict() or {}
+        attempt, why_not = _decide(current, generation, holder, now)
+        if attempt is None:
+            result = (None, why_not)
+            return
+        expires = now + dt.timedelta(seconds=lease_s)
+        transaction.set(
+            ref,
+            {
+                "run": {"generation": generation, "attempt": attempt},
+                "lease": {"holder": holder, "expires_at": expires},
+                "last_error": None,
+                "updated_at": firestore.SERVER_TIMESTAMP,
+            },
+            merge=True,
+        )
+        last_error = current.get("last_error") if attempt > 1 else None
+        result = (Claim(transcription_id, generation, attempt, holder, last_error, clip), why_not)
+
+    take(db.transaction(max_attempts=CLAIM_ATTEMPTS))
+    return result
+
+
 def _decide(
-    current: dict[str, Any], source: Source, holder: str, now: dt.datetime
+    current: dict[str, Any], generation: str, holder: str, now: dt.datetime
 ) -> tuple[int | None, str]:
     run = current.get("run") or {}
     if not run:
         return 1, "new"
     current_generation = int(run.get("generation", 0))
-    if int(source.generation) < current_generation:
+    if int(generation) < current_generation:
         return None, f"stale event: generation {current_generation} supersedes it"
-    if int(source.generation) > current_generation:
+    if int(generation) > current_generation:
         return 1, f"new generation supersedes {current_generation}"
     finished = finished_run_key(run.get("generation"), run.get("attempt")) in (
         current.get("finished_runs") or {}
@@ -153,13 +223,7 @@ def _claim_fields(
 
 def next_attempt(db: firestore.Client, current: Claim, lease_s: float, now: dt.datetime) -> Claim:
     """A retry inside the same invocation is a new run: bump the attempt, renew the lease."""
-    bumped = Claim(
-        current.transcription_id,
-        current.generation,
-        current.attempt + 1,
-        current.holder,
-        current.last_error,
-    )
+    bumped = replace(current, attempt=current.attempt + 1)
     expires = now + dt.timedelta(seconds=lease_s)
     update_run(db, current, {"run.attempt": bumped.attempt, "lease.expires_at": expires})
     return bumped
@@ -177,12 +241,23 @@ def release(db: firestore.Client, current: Claim, error: str, now: dt.datetime) 
 
 
 def is_current(db: firestore.Client, current: Claim) -> bool:
-    """Whether `current` is still the document's run (one read, no write)."""
-    ref = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
-    run = (ref.get(field_paths=["run"]).to_dict() or {}).get("run") or {}
-    return bool(
-        run.get("generation") == current.generation and run.get("attempt") == current.attempt
+    """Whether `current` is still its documents' run (a read each, no write)."""
+    return all(
+        (ref.get(field_paths=["run"]).to_dict() or {}).get("run") == run
+        for ref, run in _runs(db, current)
     )
+
+
+def _runs(db: firestore.Client, current: Claim) -> list[tuple[Any, dict[str, Any]]]:
+    """The documents whose run `current` must be, and that run: the transcription's (the upload
+    run), and for a clip also the clip's."""
+    parent = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
+    runs = [(parent, {"generation": current.generation, "attempt": current.run_attempt})]
+    if current.clip is not None:
+        clip_id = clip_doc_id(current.generation, current.clip.run_attempt, current.clip.index)
+        clip_run = {"generation": current.generation, "attempt": current.attempt}
+        runs.append((parent.collection(CLIPS).document(clip_id), clip_run))
+    return runs
 
 
 def mark_finished(db: firestore.Client, current: Claim) -> None:
@@ -192,21 +267,23 @@ def mark_finished(db: firestore.Client, current: Claim) -> None:
     the store, which starts writing the same document the moment the final chunk is out
     (decision 0002), and a newer run, whose key differs, is never taken for finished.
     """
-    ref = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
+    ref = _runs(db, current)[-1][0]
     key = finished_run_key(current.generation, current.attempt)
     ref.update({f"finished_runs.{key}": firestore.SERVER_TIMESTAMP})
 
 
 def update_run(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> None:
-    """Update the document if `current` is still its run; raise Superseded if another took over."""
-    ref = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
+    """Update the claim's document (a clip's own, for a clip) if `current` is still its run;
+    raise Superseded if another took over."""
+    runs = _runs(db, current)
 
     @firestore.transactional
     def update(transaction: firestore.Transaction) -> None:
-        run = (ref.get(transaction=transaction).to_dict() or {}).get("run") or {}
-        if run.get("generation") != current.generation or run.get("attempt") != current.attempt:
-            raise Superseded(f"run is now {run}, not ({current.generation}, {current.attempt})")
-        transaction.update(ref, {**fields, "updated_at": firestore.SERVER_TIMESTAMP})
+        for ref, expected in runs:
+            run = (ref.get(transaction=transaction).to_dict() or {}).get("run") or {}
+            if run != expected:
+                raise Superseded(f"run is now {run}, not {expected}")
+        transaction.update(runs[-1][0], {**fields, "updated_at": firestore.SERVER_TIMESTAMP})
 
     update(db.transaction())
 

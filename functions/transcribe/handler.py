@@ -17,13 +17,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.core import clients, logs
 from functions.core.documents import transcription_id
+from functions.core.messages import ClipTask
 from functions.core.settings import Settings
 from functions.format.parser import ParserState
 from functions.transcribe import claims, gemini
 from functions.transcribe.chunks import Chunk, Chunker
-from functions.transcribe.claims import Claim, Source
+from functions.transcribe.claims import Claim, ClipRef, Source
+from functions.transcribe.clips import ClipRange, plan_clips
 from functions.transcribe.media import MediaInfo, MediaRejected, check_size, probe
-from functions.transcribe.plan import Plan, make_plan, parse_overrides, with_declared_duration
+from functions.transcribe.plan import (
+    Overrides,
+    Plan,
+    make_plan,
+    parse_overrides,
+    segment_range,
+    with_declared_duration,
+)
 from functions.transcribe.prompt import build_prompt
 from functions.transcribe.publisher import RunPublisher
 
@@ -31,6 +40,7 @@ log = logs.get_logger("transcribe")
 PROBE_CHUNK_BYTES = 256 * 1024
 MIN_CALL_S = 20.0  # don't start a model call with less time than this left
 MAX_BACKOFF_S = 30.0
+PUBLISH_TIMEOUT_S = 30.0
 LATE_START = 0.25  # a retry started after this share of the budget is retried, not cut off
 
 
@@ -152,35 +162,144 @@ def _owner(name: str, settings: Settings) -> str | None:
 
 
 def _transcribe(run: Run) -> str:
+    settings = run.settings
     try:
-        overrides = parse_overrides(run.obj.metadata, run.settings.allowed_models)
+        overrides = parse_overrides(run.obj.metadata, settings.allowed_models)
         media = with_declared_duration(_probe(run), overrides)
-        settings = run.settings
-        plan = make_plan(media, settings.model, overrides, settings.gemini_mode, settings.location)
+        clips = _clips(media, overrides, settings)
+        plans = [_plan(media, overrides, settings, clip) for clip in clips] or [
+            _plan(media, overrides, settings, None)
+        ]
     except MediaRejected as exc:
         return _finish(run, outcome="rejected", reason=str(exc))
     except api_errors.NotFound:
         return _object_gone(run)
-    db = clients.firestore_client(run.settings.firestore_database)
-    claims.update_run(
-        db,
-        run.claim,
-        {
-            "model": plan.model,
-            "plan": plan.model_dump(),
-            "duration_ms": media.duration_ms,
-            "has_video": media.has_video,
-            "has_audio": media.has_audio,
-            "media": {
-                "container": media.container,
-                "mime_type": media.mime_type,
-                "declared_type": run.obj.content_type,
-                "probe_bytes": media.bytes_read,
-            },
-        },
-    )
+    fields = {"model": plans[0].model, "plan": plans[0].model_dump(), **_media_fields(run, media)}
+    if clips:
+        fields["clips"] = {
+            "count": len(clips),
+            "ranges": [clip.model_dump() for clip in clips],
+            "clip_s": settings.clip_s,
+            "overlap_s": settings.clip_overlap_s,
+        }
+        fields["progress"] = {"segments": 0, "fraction": 0.0, "clips": len(clips), "clips_done": 0}
+    db = clients.firestore_client(settings.firestore_database)
+    claims.update_run(db, run.claim, fields)
+    if clips:
+        return _fan_out(run, media, clips, plans)
     prompt = build_prompt(media.duration_s, media.has_video, run.obj.metadata)
-    return _call_with_retries(run, media, plan, prompt)
+    return _call_with_retries(run, plans[0], prompt, media.duration_ms)
+
+
+def _clips(media: MediaInfo, overrides: Overrides, settings: Settings) -> list[ClipRange]:
+    """The clip plan of the requested range (the whole media, or the uploader's start to end)."""
+    start, end = segment_range(media.duration_s, overrides)
+    if end is None:
+        return []
+    ranges = plan_clips(
+        end - start, settings.clip_s, settings.clip_overlap_s, settings.clip_threshold_s
+    )
+    offset = round(start * 1000)
+    return [
+        clip.model_copy(update={"start_ms": clip.start_ms + offset, "end_ms": clip.end_ms + offset})
+        for clip in ranges
+    ]
+
+
+def _plan(
+    media: MediaInfo, overrides: Overrides, settings: Settings, clip: ClipRange | None
+) -> Plan:
+    if clip is not None:
+        offsets = {"start": f"{clip.start_s:g}", "end": f"{clip.end_s:g}"}
+        overrides = overrides.model_copy(update=offsets)
+    return make_plan(media, settings.model, overrides, settings.gemini_mode, settings.location)
+
+
+def _media_fields(run: Run, media: MediaInfo) -> dict[str, Any]:
+    return {
+        "duration_ms": media.duration_ms,
+        "has_video": media.has_video,
+        "has_audio": media.has_audio,
+        "media": {
+            "container": media.container,
+            "mime_type": media.mime_type,
+            "declared_type": run.obj.content_type,
+            "probe_bytes": media.bytes_read,
+        },
+    }
+
+
+def _fan_out(run: Run, media: MediaInfo, clips: list[ClipRange], plans: list[Plan]) -> str:
+    """A long upload: one message per clip on the clips topic; each clip is its own run."""
+    publisher = clients.publisher()
+    topic = publisher.topic_path(run.settings.project, run.settings.clips_topic)
+    futures = []
+    for clip, plan in zip(clips, plans, strict=True):
+        task = ClipTask(
+            transcription_id=run.claim.transcription_id,
+            bucket=run.obj.bucket,
+            name=run.obj.name,
+            generation=run.obj.generation,
+            attempt=run.claim.attempt,
+            index=clip.index,
+            clips=len(clips),
+            start_ms=clip.start_ms,
+            end_ms=clip.end_ms,
+            content_type=run.obj.content_type,
+            size=run.obj.size,
+            plan=plan.model_dump(),
+            prompt=build_prompt(plan.duration_s, media.has_video, run.obj.metadata),
+            published_at=dt.datetime.now(dt.UTC),
+        )
+        body = task.model_dump_json(exclude_none=True).encode()
+        futures.append(publisher.publish(topic, body, **task.attributes()))
+    for future in futures:
+        future.result(timeout=PUBLISH_TIMEOUT_S)
+    _mark_finished(run)
+    log.info(
+        f"fanned out into {len(clips)} clips",
+        extra={"transcription_id": run.claim.transcription_id, "attempt": run.claim.attempt},
+    )
+    return "fanned out"
+
+
+def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
+    """One clip of a long upload: claimed like an upload, its output streamed to the results
+    topic tagged with the clip. A terminal end (blocked, invalid) is the clip's final chunk: the
+    store records a gap, not a failed transcription."""
+    db = clients.firestore_client(settings.firestore_database)
+    clip = ClipRef(task.attempt, task.index)
+    holder = claims.holder_token(message_id)
+    tid = task.transcription_id
+    try:
+        claim, why = claims.claim_clip(
+            db, tid, task.generation, clip, holder, settings.lease_s, dt.datetime.now(dt.UTC)
+        )
+    except claims.Busy as exc:
+        log.info(f"{exc}; Pub/Sub redelivers later", extra={"transcription_id": tid})
+        raise
+    extra = {"transcription_id": tid, "clip": task.index}
+    if claim is None:
+        log.info(f"clip not claimed: {why}", extra=extra)
+        return "skipped"
+    obj = StorageObject(
+        bucket=task.bucket,
+        name=task.name,
+        generation=task.generation,
+        content_type=task.content_type,
+        size=task.size,
+    )
+    run = Run(settings, obj, claim)
+    if claim.attempt > settings.max_attempts:
+        return _give_up(run)
+    plan = Plan.model_validate(task.plan)
+    with claims.Heartbeat(lambda: _renew(run), settings.heartbeat_s) as heartbeat:
+        run.heartbeat = heartbeat
+        try:
+            return _call_with_retries(run, plan, task.prompt, None)
+        except claims.Superseded as exc:
+            log.info(f"clip superseded: {exc}", extra=extra)
+            return "superseded"
 
 
 def _object_gone(run: Run) -> str:
@@ -222,7 +341,9 @@ def _probe(run: Run) -> MediaInfo:
     return media
 
 
-def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> str:
+def _call_with_retries(run: Run, plan: Plan, prompt: str, duration_ms: int | None) -> str:
+    """Call the model, retrying transient failures inside the budget. `duration_ms`: the
+    media's, for the parser's checks (None for a clip: the merge checks its range)."""
     client = gemini.client(run.settings, plan.location)
     uploaded = None
     delay = 1.0
@@ -236,7 +357,7 @@ def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> s
                     if uploaded is not None
                     else f"gs://{run.obj.bucket}/{run.obj.name}"
                 )
-                return _call(run, client, media, plan, prompt, uri or "")
+                return _call(run, client, plan, prompt, uri or "", duration_ms)
             except gemini.TransientError as exc:
                 pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
                 delay = min(delay * 2, MAX_BACKOFF_S)
@@ -260,7 +381,9 @@ def _call_with_retries(run: Run, media: MediaInfo, plan: Plan, prompt: str) -> s
                     db, run.claim, run.settings.lease_s, dt.datetime.now(dt.UTC)
                 )
             except gemini.TerminalError as exc:
-                return _finish(run, outcome=exc.outcome, reason=exc.reason, plan=plan, media=media)
+                return _finish(
+                    run, outcome=exc.outcome, reason=exc.reason, plan=plan, duration_ms=duration_ms
+                )
     finally:
         if uploaded is not None:
             gemini.delete_file(client, uploaded)
@@ -287,8 +410,7 @@ def _upload(run: Run, client: Any, plan: Plan) -> Any:
     return file
 
 
-def _call(run: Run, client: Any, media: MediaInfo, plan: Plan, prompt: str, uri: str) -> str:
-    duration_ms = media.duration_ms
+def _call(run: Run, client: Any, plan: Plan, prompt: str, uri: str, duration_ms: int | None) -> str:
     chunker = Chunker(run.settings.flush_rows, run.settings.flush_interval_s, duration_ms)
     publisher = RunPublisher(run.settings, run.claim, run.obj.bucket)
     started = time.monotonic()
@@ -356,7 +478,12 @@ def _check_current(run: Run) -> None:
 
 
 def _finish(
-    run: Run, *, outcome: str, reason: str, plan: Plan | None = None, media: MediaInfo | None = None
+    run: Run,
+    *,
+    outcome: str,
+    reason: str,
+    plan: Plan | None = None,
+    duration_ms: int | None = None,
 ) -> str:
     """A run that ends without model output: publish its final (and only) chunk."""
     run.timings["total_s"] = run.elapsed()
@@ -365,7 +492,7 @@ def _finish(
         outcome=outcome,
         reason=reason,
         plan=plan.model_dump() if plan else None,
-        duration_ms=media.duration_ms if media else None,
+        duration_ms=duration_ms,
         timings=run.timings,
     )
     _mark_finished(run)

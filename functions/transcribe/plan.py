@@ -154,6 +154,15 @@ def make_plan(
     )
 
 
+def segment_range(total_s: float | None, overrides: Overrides) -> tuple[float, float | None]:
+    """The requested range in seconds: the uploader's start to end, else the whole media (its end
+    None when the length is unknown); `MediaRejected` for a range that does not fit."""
+    start, end = _offset_s(overrides.start, "start"), _offset_s(overrides.end, "end")
+    duration = _segment_duration(total_s, start, end)
+    begin = start or 0.0
+    return begin, None if duration is None else begin + duration
+
+
 def _served_model(model_id: str) -> Model:
     """The catalog's model (settings and overrides were checked against it already)."""
     refusal = catalog().refusal(model_id, "model")

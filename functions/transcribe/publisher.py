@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from functions.core import clients
-from functions.core.messages import ResultChunk
+from functions.core.messages import ClipTag, ResultChunk
 from functions.core.settings import Settings
 from functions.transcribe.chunks import Chunk
 from functions.transcribe.claims import Claim
@@ -31,11 +31,13 @@ class RunPublisher:
         """Publish one chunk; keyword arguments (outcome, usage, …) make it the final one."""
         if final.get("reason"):  # it may quote uploader metadata or a long error
             final["reason"] = _capped(str(final["reason"]), MAX_REASON_CHARS)
+        clip = self.claim.clip
         message = ResultChunk(
             transcription_id=self.claim.transcription_id,
             generation=self.claim.generation,
-            attempt=self.claim.attempt,
+            attempt=self.claim.run_attempt,
             seq=self.seq,
+            clip=ClipTag(index=clip.index, attempt=self.claim.attempt) if clip else None,
             final=bool(final),
             state=chunk.state,
             text=chunk.text,
@@ -53,9 +55,10 @@ class RunPublisher:
 
     def _park(self, message: ResultChunk) -> str:
         """Claim check: the text goes to an object; the message carries its URI."""
+        clip = f"-c{message.clip.index:03d}-{message.clip.attempt}" if message.clip else ""
         name = (
             f"{self.settings.output_prefix}{message.transcription_id}/chunks/"
-            f"{message.generation}-{message.attempt}-{message.seq:05d}.txt"
+            f"{message.generation}-{message.attempt}{clip}-{message.seq:05d}.txt"
         )
         blob = clients.storage_client().bucket(self.results_bucket).blob(name)
         blob.upload_from_string(message.text or "", content_type="text/plain; charset=utf-8")

@@ -47,15 +47,26 @@ class LostChunk:
     run: ending.RunRef
     seq: int | None
     deliveries: str | None
+    clip: int | None = None  # a clip's chunk, or (without seq) a clip task
 
     @property
     def reason(self) -> str:
-        chunk = f"results chunk {self.seq}" if self.seq is not None else "a results chunk"
         tries = f" after {self.deliveries} deliveries" if self.deliveries else ""
+        run = f"run {self.run.generation}/{self.run.attempt}"
+        if self.clip is not None and self.seq is None:
+            return f"clip {self.clip} of {run} could not be transcribed{tries} (dead-lettered)"
+        chunk = f"results chunk {self.seq}" if self.seq is not None else "a results chunk"
+        if self.clip is not None:
+            chunk += f" of clip {self.clip}"
         return (
-            f"{chunk} of run {self.run.generation}/{self.run.attempt} could not be stored{tries} "
+            f"{chunk} of {run} could not be stored{tries} "
             "(dead-lettered); the transcript is incomplete"
         )
+
+    @property
+    def run_seq(self) -> int | None:
+        """The seq in the run's own numbering (a clip numbers its chunks on its own)."""
+        return self.seq if self.clip is None else None
 
 
 def handle(data: Any) -> str:
@@ -74,7 +85,7 @@ def handle(data: Any) -> str:
         )
         return "unknown"
     return ending.fail_run(
-        lost.transcription_id, lost.run, lost.reason, by="dead-letter", lost_seq=lost.seq
+        lost.transcription_id, lost.run, lost.reason, by="dead-letter", lost_seq=lost.run_seq
     )
 
 
@@ -85,6 +96,7 @@ def lost_chunk(message: Message) -> LostChunk | None:
     try:
         attempt = int(fields.get("attempt") or 0)
         seq = int(fields["seq"]) if fields.get("seq") is not None else None
+        clip = int(fields["clip"]) if fields.get("clip") is not None else None
     except (TypeError, ValueError):
         return None
     if not isinstance(tid, str) or not TRANSCRIPTION_ID.match(tid) or attempt < 1:
@@ -92,7 +104,7 @@ def lost_chunk(message: Message) -> LostChunk | None:
     if not str(generation or "").isdigit():
         return None
     run = ending.RunRef(str(generation), attempt)
-    return LostChunk(tid, run, seq, message.attributes.get(DELIVERIES))
+    return LostChunk(tid, run, seq, message.attributes.get(DELIVERIES), clip)
 
 
 def _body(data: str) -> dict[str, Any]:

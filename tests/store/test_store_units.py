@@ -13,11 +13,12 @@ import srt
 import webvtt
 from functions_framework import create_app
 
+from functions.core import envelope
 from functions.core.catalog import Price, catalog
 from functions.core.messages import ResultChunk, Usage
 from functions.core.settings import catalog_prices, get_settings
 from functions.format.models import Segment, Speaker
-from functions.store import envelope, exports, state
+from functions.store import exports, state
 from functions.store.cost import estimate_cost, price_of
 from tests.paths import ROOT
 from tests.store.support import push_body
@@ -144,12 +145,12 @@ def _chunk(**kw: Any) -> ResultChunk:
 )
 def test_undecodable_messages_are_poison(data: dict[str, Any], match: str) -> None:
     with pytest.raises(envelope.PoisonMessage, match=match):
-        envelope.decode(data)
+        envelope.decode(data, ResultChunk)
 
 
 def test_a_chunk_decodes_from_a_push_body() -> None:
     chunk = _chunk()
-    decoded, message = envelope.decode(push_body(chunk, "42"))
+    decoded, message = envelope.decode(push_body(chunk, "42"), ResultChunk)
     assert decoded == chunk and message.message_id == "42"
 
 

@@ -1,4 +1,4 @@
-"""Decode a Pub/Sub `messagePublished` CloudEvent's data into a `ResultChunk`.
+"""Decode a Pub/Sub `messagePublished` CloudEvent's data into the message model it carries.
 
 Anything that cannot be understood raises `PoisonMessage`: the function answers 500, Pub/Sub
 retries a bounded number of times and then dead-letters it. Nothing is dropped silently.
@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from functions.core.messages import ResultChunk
 
 MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 
@@ -39,8 +37,11 @@ class MessagePublishedData(BaseModel):
     subscription: str | None = None
 
 
-def decode(data: Any) -> tuple[ResultChunk, PubsubMessage]:
-    """The chunk and its envelope; `PoisonMessage` names what is wrong."""
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def decode(data: Any, model: type[Body]) -> tuple[Body, PubsubMessage]:
+    """The message body as `model` and its envelope; `PoisonMessage` names what is wrong."""
     if isinstance(data, bytes | str):
         try:
             envelope = MessagePublishedData.model_validate_json(data)
@@ -56,10 +57,10 @@ def decode(data: Any) -> tuple[ResultChunk, PubsubMessage]:
     except (binascii.Error, ValueError):
         raise PoisonMessage("message data is not valid base64") from None
     try:
-        chunk = ResultChunk.model_validate_json(body)
+        decoded = model.model_validate_json(body)
     except ValidationError as exc:
-        raise PoisonMessage(f"message body is not a ResultChunk: {_first(exc)}") from None
-    return chunk, envelope.message
+        raise PoisonMessage(f"message body is not a {model.__name__}: {_first(exc)}") from None
+    return decoded, envelope.message
 
 
 def _first(exc: ValidationError) -> str:

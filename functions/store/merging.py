@@ -1,0 +1,238 @@
+"""Merge a fanned-out run's clips into the layout apps read: the document, its pages, the live page.
+
+After a clip chunk is recorded on its clip document (`clips`), the clips are merged
+(`functions.format.merge`: absolute times, each overlap once, one voice per person) and the
+result is written the way a single run's is: full pages, the growing `live_page`, speakers with
+statistics, progress. The merged transcript is rebuilt from the clip documents every time, so any
+merge gives the same pages for the same clips; only pages whose content changed are written
+(their hashes are kept in `clips.page_hashes`). The document is written at most about once per
+`MIN_INTERVAL_S` while clips stream (Firestore's guidance for one document); a clip's final chunk
+always merges. When every clip has finished, the run ends like a single run: terminal status,
+usage and cost summed over the clips, the completion event. Decision 0010 explains the choice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from google.cloud import firestore
+
+from functions.core.documents import CLIPS, TRANSCRIPTIONS, Status, clip_doc_id
+from functions.core.messages import Usage
+from functions.core.settings import get_settings
+from functions.format.merge import ClipAnswer, Merged, merge
+from functions.format.models import Issue, Segment, Speaker
+from functions.store.clips import ClipState
+from functions.store.ledger import CHANGED, MAX_ATTEMPTS, Ending, current_run, terminal_fields
+from functions.store.state import Page, Run, RunState
+from functions.store.writes import WritePlan
+
+MIN_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    action: str  # merged, throttled, superseded, finished
+    finished: bool = False
+    event_pending: bool = False
+    writes: int = 0
+
+
+def merge_run(transcription_id: str, run: Run, force: bool) -> MergeResult:
+    """Merge the run's clips into its document unless it was written less than
+    `MIN_INTERVAL_S` ago (`force`: merge anyway, for a clip that just finished)."""
+    from functions.core import clients
+
+    client = clients.firestore_client(get_settings().firestore_database)
+    ref = client.collection(TRANSCRIPTIONS).document(transcription_id)
+    for attempt in range(MAX_ATTEMPTS):
+        snapshot = ref.get()
+        doc = snapshot.to_dict() or {}
+        newest = current_run(doc)
+        if newest is None or newest.key != run.key:
+            return MergeResult("superseded")
+        store = doc.get("store") or {}
+        if store.get("finished") and Run.model_validate(store["run"]) == run:
+            published = bool((doc.get("event") or {}).get("published"))
+            return MergeResult("finished", True, not published)
+        if not force and _written_within(snapshot, MIN_INTERVAL_S):
+            return MergeResult("throttled")
+        try:
+            return _merge(client, ref, snapshot, doc, run)
+        except CHANGED:  # another clip's merge landed first: merge again over its result
+            time.sleep(random.uniform(0, 0.05 * (attempt + 1)))
+    raise RuntimeError("the transcription kept changing; Pub/Sub will redeliver")
+
+
+def _written_within(snapshot: Any, seconds: float) -> bool:
+    written = snapshot.update_time
+    return written is not None and dt.datetime.now(dt.UTC) - written < dt.timedelta(seconds=seconds)
+
+
+def _merge(
+    client: firestore.Client,
+    ref: firestore.DocumentReference,
+    snapshot: Any,
+    doc: dict[str, Any],
+    run: Run,
+) -> MergeResult:
+    clips = _clip_states(client, ref, doc, run)
+    merged = merge([answer for answer, _ in clips])
+    finished = all(state is not None and state.finished for _, state in clips)
+    duration_ms = doc.get("duration_ms")
+    state = RunState.fresh(run)
+    pages = state.add([*merged.segments, *merged.speakers], merged.issues)
+    if finished:
+        pages += state.finish(duration_ms)
+    plan = WritePlan(client, ref, snapshot.update_time, run, doc.get("owner"))
+    hashes = _write_pages(plan, doc, run, pages)
+    fields = {
+        "progress": _progress(state, merged, clips, duration_ms),
+        "clips.page_hashes": hashes,
+    }
+    if finished:
+        fields |= _final_fields(ref.id, run, doc, [s for _, s in clips if s], merged, state)
+    plan.document(state, fields, duration_ms)
+    writes = plan.commit()
+    return MergeResult("merged", finished, finished, writes)
+
+
+def _clip_states(
+    client: firestore.Client, ref: firestore.DocumentReference, doc: dict[str, Any], run: Run
+) -> list[tuple[ClipAnswer, ClipState | None]]:
+    """Each planned clip's answer so far (and its recorded state, once it has one)."""
+    ranges = (doc.get("clips") or {}).get("ranges") or []
+    refs = [
+        ref.collection(CLIPS).document(clip_doc_id(run.generation, run.attempt, r["index"]))
+        for r in ranges
+    ]
+    found = {s.id: s.to_dict() or {} for s in client.get_all(refs)}
+    clips = []
+    for clip_range, clip_ref in zip(ranges, refs, strict=True):
+        clip_doc = found.get(clip_ref.id) or {}
+        stored = clip_doc.get("store")
+        claimed = (clip_doc.get("run") or {}).get("attempt")
+        state = (
+            ClipState.model_validate(stored) if stored and stored["attempt"] == claimed else None
+        )
+        clips.append((_answer(clip_range, state), state))
+    return clips
+
+
+def _answer(clip_range: dict[str, int], state: ClipState | None) -> ClipAnswer:
+    start, end, index = clip_range["start_ms"], clip_range["end_ms"], clip_range["index"]
+    if state is None:
+        return ClipAnswer(index, start, end, [], [], complete=False, finished=False)
+    segments = [Segment(**s) for s in state.segments]
+    gap = None
+    if state.finished and not segments:
+        gap = state.reason or "the model's answer holds no transcript"
+    return ClipAnswer(
+        index,
+        start,
+        end,
+        segments,
+        [Speaker(**s) for s in state.speakers],
+        complete=state.complete and state.outcome == Status.COMPLETED.value,
+        finished=state.finished,
+        gap=gap,
+        issues=[Issue(**issue) for issue in state.issues],
+    )
+
+
+def _write_pages(plan: WritePlan, doc: dict[str, Any], run: Run, pages: list[Page]) -> list[str]:
+    """Write the pages whose content changed since the last merge of this run (all of them,
+    and the old runs' pages deleted, at its first merge); their hashes."""
+    same_run = (doc.get("store") or {}).get("run") == run.model_dump()
+    before = ((doc.get("clips") or {}).get("page_hashes") or []) if same_run else None
+    if before is None:
+        plan.reset()
+    hashes = [_hash(page) for page in pages]
+    plan.pages(
+        [
+            page
+            for page, digest in zip(pages, hashes, strict=True)
+            if before is None or page.index >= len(before) or before[page.index] != digest
+        ]
+    )
+    for index in range(len(pages), len(before or [])):
+        plan.delete_page(index)
+    return hashes
+
+
+def _hash(page: Page) -> str:
+    body = json.dumps(page.segments, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(body).hexdigest()[:16]
+
+
+def _progress(
+    state: RunState,
+    merged: Merged,
+    clips: list[tuple[ClipAnswer, ClipState | None]],
+    duration_ms: int | None,
+) -> dict[str, Any]:
+    """Progress as the share of the media the merged transcript covers, and clips done."""
+    fraction = round(min(merged.covered_ms / duration_ms, 1.0), 4) if duration_ms else None
+    return {
+        "segments": state.cursor.segments,
+        "last_start_ms": state.cursor.last_start_ms,
+        "fraction": fraction,
+        "clips": len(clips),
+        "clips_done": sum(1 for _, s in clips if s is not None and s.finished),
+    }
+
+
+def _final_fields(
+    transcription_id: str,
+    run: Run,
+    doc: dict[str, Any],
+    states: list[ClipState],
+    merged: Merged,
+    state: RunState,
+) -> dict[str, Any]:
+    """The run ends when its last clip does: `completed` with gaps recorded, unless no clip gave
+    a transcript (then the first clip's failure is the run's)."""
+    status, reason = Status.COMPLETED, None
+    if state.cursor.segments == 0:
+        failed = next((s for s in states if s.outcome != Status.COMPLETED.value), None)
+        status = Status(failed.outcome) if failed and failed.outcome else Status.FAILED
+        reason = f"no clip gave a transcript: {failed.reason if failed else 'all were empty'}"
+    finish_reasons = sorted({s.finish_reason or "?" for s in states})
+    slowest = max(((s.timings or {}).get("total_s", 0.0) for s in states), default=0.0)
+    ending = Ending(
+        status,
+        reason,
+        merged.complete,
+        finish_reasons[0] if len(finish_reasons) == 1 else ",".join(finish_reasons),
+        _total_usage(states),
+        {"clips": float(len(states)), "slowest_clip_s": slowest},
+        doc.get("model"),
+    )
+    return terminal_fields(transcription_id, run, doc, ending)
+
+
+def _total_usage(states: list[ClipState]) -> Usage | None:
+    usages = [Usage.model_validate(s.usage) for s in states if s.usage]
+    if not usages:
+        return None
+    modality: dict[str, int] = {}
+    for usage in usages:
+        for name, tokens in usage.prompt_by_modality.items():
+            modality[name] = modality.get(name, 0) + tokens
+    totals = {
+        name: sum(getattr(u, name) for u in usages)
+        for name in (
+            "prompt_tokens",
+            "output_tokens",
+            "thought_tokens",
+            "total_tokens",
+            "cached_tokens",
+        )
+    }
+    return Usage(**totals, prompt_by_modality=modality)
