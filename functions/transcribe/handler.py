@@ -210,8 +210,9 @@ def _plan(
     media: MediaInfo, overrides: Overrides, settings: Settings, clip: ClipRange | None
 ) -> Plan:
     if clip is not None:
-        offsets = {"start": f"{clip.start_s:g}", "end": f"{clip.end_s:g}"}
-        overrides = overrides.model_copy(update=offsets)
+        to_the_end = media.duration_ms is not None and clip.end_ms >= media.duration_ms
+        end = None if to_the_end else f"{clip.end_s:g}"  # no rounding past the end
+        overrides = overrides.model_copy(update={"start": f"{clip.start_s:g}", "end": end})
     return make_plan(media, settings.model, overrides, settings.gemini_mode, settings.location)
 
 

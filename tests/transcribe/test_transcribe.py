@@ -3,119 +3,24 @@ Firestore emulators and the Gemini API stand-in (real google-genai SDK), in both
 
 from __future__ import annotations
 
-import datetime as dt
 import mimetypes
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
-import standin
 from functions.core import clients
 from functions.core.catalog import catalog
-from functions.core.documents import transcription_id
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
 from functions.format.parser import StreamParser
-from functions.transcribe import gemini
-from stack.events import object_resource, storage_event
-from tests.conftest import PROJECT
 from tests.paths import ROOT
+from tests.transcribe.conftest import Stack, media_bytes, transcription_doc
 
 pytestmark = pytest.mark.emulator
 
-MEDIA = ROOT / "tests" / "data" / "media"
 TRAILER = (ROOT / "tests" / "data" / "trailer.tsv.txt").read_text()
-
-
-@pytest.fixture(scope="module")
-def stand_in() -> Iterator[standin.StandIn]:
-    with standin.start(port=0, token_rate=0, chunk_chars=97) as server:
-        yield server
-
-
-@dataclass
-class Stack:
-    mode: str
-    app: Any
-    bucket: Any
-    subscription: str
-    stand_in: standin.StandIn
-
-    def upload(
-        self, local: str, name: str, content_type: str, metadata: dict[str, str] | None = None
-    ) -> Any:
-        blob = self.bucket.blob(name)
-        blob.metadata = metadata
-        blob.upload_from_filename(str(MEDIA / local), content_type=content_type)
-        return self.bucket.get_blob(name)
-
-    def deliver(self, blob: Any, event_id: str | None = None, age_s: float = 0) -> int:
-        time_ = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age_s)
-        headers, body = storage_event(object_resource(blob), event_id, time_)
-        return int(self.app.post("/", headers=headers, json=body).status_code)
-
-    def results(self, expect_final: int = 1, timeout: float = 20.0) -> list[ResultChunk]:
-        """Pull every chunk published until `expect_final` final chunks have arrived."""
-        subscriber = _subscriber()
-        chunks: list[ResultChunk] = []
-        deadline = time.monotonic() + timeout
-        while sum(c.final for c in chunks) < expect_final and time.monotonic() < deadline:
-            response = subscriber.pull(subscription=self.subscription, max_messages=100, timeout=5)
-            if response.received_messages:
-                subscriber.acknowledge(
-                    subscription=self.subscription,
-                    ack_ids=[m.ack_id for m in response.received_messages],
-                )
-            chunks += [
-                ResultChunk.model_validate_json(m.message.data) for m in response.received_messages
-            ]
-        return sorted(chunks, key=lambda c: (c.generation, c.attempt, c.seq))
-
-    def model_calls(self) -> list[dict[str, Any]]:
-        return [c for c in self.stand_in.calls() if c.get("method") != "countTokens"]
-
-
-def _bytes(local: str) -> bytes:
-    return (MEDIA / local).read_bytes()
-
-
-def _subscriber() -> Any:
-    from google.cloud import pubsub_v1
-
-    return pubsub_v1.SubscriberClient()
-
-
-@pytest.fixture(params=["vertex", "developer"])
-def stack(
-    request: pytest.FixtureRequest,
-    emulators: Any,
-    stand_in: standin.StandIn,
-    monkeypatch: pytest.MonkeyPatch,
-    unique: str,
-) -> Stack:
-    bucket = clients.storage_client().create_bucket(f"uploads-{unique}")
-    topic = clients.publisher().create_topic(name=f"projects/{PROJECT}/topics/results-{unique}")
-    subscription = f"projects/{PROJECT}/subscriptions/results-{unique}"
-    _subscriber().create_subscription(name=subscription, topic=topic.name)
-    env = {
-        "TABSCRIBE_GEMINI_MODE": request.param,
-        "GEMINI_API_KEY": "test-key",
-        "TABSCRIBE_GEMINI_BASE_URL": stand_in.url,
-        "TABSCRIBE_RESULTS_TOPIC": f"results-{unique}",
-        "TABSCRIBE_FLUSH_ROWS": "4",
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    gemini._client.cache_clear()
-    stand_in.reset()
-    app = create_app(target="transcribe_upload", source=str(ROOT / "main.py")).test_client()
-    return Stack(request.param, app, bucket, subscription, stand_in)
 
 
 def _text(chunks: list[ResultChunk], attempt: int | None = None) -> str:
@@ -123,15 +28,9 @@ def _text(chunks: list[ResultChunk], attempt: int | None = None) -> str:
     return "".join(c.text or "" for c in chunks if c.attempt == last)
 
 
-def _doc(blob: Any) -> dict[str, Any]:
-    db = clients.firestore_client()
-    tid = transcription_id(blob.bucket.name, blob.name)
-    return db.collection("transcriptions").document(tid).get().to_dict() or {}
-
-
 def test_upload_is_transcribed_and_streamed_in_order(stack: Stack) -> None:
     blob = stack.upload("clip.mp4", "uploads/alice/trailer.mp4", "video/mp4", {"title": "Trailer"})
-    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.mp4"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=media_bytes("clip.mp4"))
     assert stack.deliver(blob) == 200
 
     chunks = stack.results()
@@ -150,7 +49,7 @@ def test_upload_is_transcribed_and_streamed_in_order(stack: Stack) -> None:
         assert call["file_uri"] == f"gs://{blob.bucket.name}/{blob.name}"
     else:
         assert call["file_uri"].startswith("https://") and "/files/" in call["file_uri"]
-    doc = _doc(blob)
+    doc = transcription_doc(blob)
     assert doc["owner"] == "alice" and doc["status"] == "processing"  # the store finishes it
     assert doc["run"] == {"generation": str(blob.generation), "attempt": 1}
     assert list(doc["finished_runs"]) == [f"g{blob.generation}a1"]
@@ -166,7 +65,7 @@ def test_upload_is_transcribed_and_streamed_in_order(stack: Stack) -> None:
 
 def test_duplicate_events_call_the_model_once(stack: Stack) -> None:
     blob = stack.upload("voice.m4a", "uploads/bob/call.m4a", "audio/mp4")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.m4a"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.m4a"))
     assert stack.deliver(blob, event_id="evt-1") == 200
     assert stack.deliver(blob, event_id="evt-1") == 200  # redelivery of the same event
     assert stack.deliver(blob, event_id="evt-2") == 200  # a duplicate with another id
@@ -176,17 +75,17 @@ def test_duplicate_events_call_the_model_once(stack: Stack) -> None:
 
 def test_overwrite_starts_a_new_generation(stack: Stack) -> None:
     first = stack.upload("voice.m4a", "uploads/bob/memo.m4a", "audio/mp4")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.m4a"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.m4a"))
     assert stack.deliver(first) == 200
     second = stack.upload("voice.mp3", "uploads/bob/memo.m4a", "audio/mpeg")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.mp3"))
     assert stack.deliver(second) == 200
     assert stack.deliver(first) == 200  # a late duplicate of the old generation: stale
     finals = [c for c in stack.results(expect_final=2) if c.final]
     assert [f.generation for f in finals] == sorted([str(first.generation), str(second.generation)])
     assert len(stack.model_calls()) == 2
-    assert _doc(second)["run"]["generation"] == str(second.generation)
-    assert _doc(second)["source"]["content_type"] == "audio/mpeg"
+    assert transcription_doc(second)["run"]["generation"] == str(second.generation)
+    assert transcription_doc(second)["source"]["content_type"] == "audio/mpeg"
 
 
 @pytest.mark.parametrize(
@@ -219,12 +118,12 @@ def test_empty_file_and_bad_overrides_are_rejected(stack: Stack) -> None:
 
 def test_the_header_decides_over_a_generic_declared_type(stack: Stack) -> None:
     blob = stack.upload("clip.webm", "uploads/ann/screen", "application/octet-stream")
-    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.webm"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=media_bytes("clip.webm"))
     assert stack.deliver(blob) == 200
     assert stack.results()[-1].outcome == "completed"
     (call,) = stack.model_calls()
     assert call["mime_type"] == "video/webm"  # what Gemini is told comes from the header
-    media = _doc(blob)["media"]
+    media = transcription_doc(blob)["media"]
     assert media["declared_type"] == "application/octet-stream"
     assert media["mime_type"] == "video/webm" and media["container"] == "WebM"
 
@@ -233,14 +132,14 @@ def test_outside_the_input_prefix_is_ignored(stack: Stack) -> None:
     blob = stack.upload("clip.mp4", "results/x/clip.mp4", "video/mp4")
     assert stack.deliver(blob) == 200
     assert stack.results(expect_final=1, timeout=2) == []
-    assert _doc(blob) == {}
+    assert transcription_doc(blob) == {}
 
 
 def test_an_upload_without_an_owner_is_rejected_before_any_model_call(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     blob = stack.upload("voice.mp3", "uploads/orphan.mp3", "audio/mpeg")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.mp3"))
     assert stack.deliver(blob) == 200
     (final,) = stack.results()
     assert final.outcome == "rejected" and "no owner" in (final.reason or "")
@@ -250,7 +149,7 @@ def test_an_upload_without_an_owner_is_rejected_before_any_model_call(
     again = stack.upload("voice.mp3", "uploads/orphan.mp3", "audio/mpeg")
     assert stack.deliver(again) == 200
     assert stack.results()[-1].outcome == "completed" and len(stack.model_calls()) == 1
-    assert _doc(again)["owner"] is None
+    assert transcription_doc(again)["owner"] is None
 
 
 def test_stale_event_is_failed_not_retried(stack: Stack) -> None:
@@ -264,13 +163,16 @@ def test_stale_event_is_failed_not_retried(stack: Stack) -> None:
 def test_overrides_reach_the_request(stack: Stack) -> None:
     metadata = {"model": "gemini-3.1-pro-preview", "media_resolution": "low", "fps": "2"}
     blob = stack.upload("clip.mp4", "uploads/erin/talk.mp4", "video/mp4", metadata)
-    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.mp4"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=media_bytes("clip.mp4"))
     assert stack.deliver(blob) == 200
     assert stack.results()[-1].outcome == "completed"
     (call,) = stack.model_calls()
     config = call["generation_config"]
     assert call["model"] == "gemini-3.1-pro-preview"
-    assert "mediaResolution" not in config and _doc(blob)["plan"]["media_resolution"] == "low"
+    assert (
+        "mediaResolution" not in config
+        and transcription_doc(blob)["plan"]["media_resolution"] == "low"
+    )
     thinking = {k.replace("_", "").lower(): v for k, v in config["thinkingConfig"].items()}
     assert thinking == {"thinkinglevel": "LOW"}  # never a budget beside the level
     assert call["media"][0]["resolution"] == "MEDIA_RESOLUTION_LOW" and call["media"][0]["fps"] == 2
@@ -280,7 +182,7 @@ def test_overrides_reach_the_request(stack: Stack) -> None:
 def test_audio_offsets_go_in_audio_metadata_with_timestamps_on_vertex(stack: Stack) -> None:
     metadata = {"start": "0.5", "end": "2"}
     blob = stack.upload("voice.flac", "uploads/erin/cut.flac", "audio/flac", metadata)
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.flac"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.flac"))
     assert stack.deliver(blob) == 200
     assert stack.results()[-1].outcome == "completed"
     (call,) = stack.model_calls()
@@ -296,7 +198,7 @@ def test_audio_offsets_go_in_audio_metadata_with_timestamps_on_vertex(stack: Sta
 
 def test_usage_carries_per_modality_and_cached_tokens(stack: Stack) -> None:
     blob = stack.upload("clip.mp4", "uploads/lea/usage.mp4", "video/mp4")
-    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=_bytes("clip.mp4"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=media_bytes("clip.mp4"))
     assert stack.deliver(blob) == 200
     usage = stack.results()[-1].usage
     assert usage is not None and usage.cached_tokens == 0
@@ -310,7 +212,7 @@ def test_oversize_chunks_go_by_claim_check(stack: Stack, monkeypatch: pytest.Mon
     monkeypatch.setenv("TABSCRIBE_FLUSH_ROWS", "100")
     get_settings.cache_clear()
     blob = stack.upload("voice.wav", "uploads/fay/long.wav", "audio/wav")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.wav"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.wav"))
     assert stack.deliver(blob) == 200
     chunks = stack.results()
     parked = [c for c in chunks if c.text_uri]
@@ -356,7 +258,7 @@ def test_fault_matrix(
 ) -> None:
     monkeypatch.setattr("functions.transcribe.handler.MAX_BACKOFF_S", 0.05)
     blob = stack.upload("voice.flac", "uploads/gus/fault.flac", "audio/flac")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.flac"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.flac"))
     stack.stand_in.configure(faults=[fault])
     assert stack.deliver(blob) == 200
     chunks = stack.results()
@@ -378,7 +280,7 @@ def test_a_429_waits_as_long_as_its_retry_info_says(
 ) -> None:
     monkeypatch.setattr("functions.transcribe.handler.MAX_BACKOFF_S", 0.05)  # jitter alone: tiny
     blob = stack.upload("voice.flac", "uploads/gus/quota.flac", "audio/flac")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.flac"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.flac"))
     stack.stand_in.configure(faults=[{"status": 429, "times": 1, "retry_delay_s": 1.5}])
     started = time.monotonic()
     assert stack.deliver(blob) == 200
@@ -388,11 +290,11 @@ def test_a_429_waits_as_long_as_its_retry_info_says(
 
 def test_a_per_day_quota_goes_back_to_the_platform_at_once(stack: Stack) -> None:
     blob = stack.upload("voice.flac", "uploads/gus/daily.flac", "audio/flac")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.flac"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.flac"))
     stack.stand_in.configure(faults=[{"status": 429, "times": 1, "quota": "day"}])
     assert stack.deliver(blob, event_id="evt-daily") == 500  # no in-process retry
     assert len(stack.model_calls()) == 1 and stack.results(timeout=2) == []
-    assert "per-day quota" in _doc(blob)["last_error"]
+    assert "per-day quota" in transcription_doc(blob)["last_error"]
     assert stack.deliver(blob, event_id="evt-daily") == 200  # the lease was released
     final = stack.results()[-1]
     assert final.outcome == "completed" and final.attempt == 2
@@ -410,7 +312,7 @@ def _with_budget(
     monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", str(budget_s))
     get_settings.cache_clear()
     blob = stack.upload(local, name, mimetypes.guess_type(local)[0] or "")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes(local))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes(local))
     stack.stand_in.configure(faults=[fault])
     return blob
 
@@ -472,7 +374,7 @@ def test_a_late_attempt_cut_by_the_budget_is_retried_by_the_platform(
 
 def test_fifty_concurrent_deliveries_of_one_event_call_the_model_once(stack: Stack) -> None:
     blob = stack.upload("voice.mp3", "uploads/max/storm.mp3", "audio/mpeg")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.mp3"))
     stack.stand_in.configure(faults=[{"token_rate": 400}])  # about 1 s of streaming
     with ThreadPoolExecutor(max_workers=50) as pool:
         codes = list(pool.map(lambda _: stack.deliver(blob, event_id="evt-storm"), range(50)))
@@ -492,7 +394,7 @@ def test_fifty_concurrent_deliveries_of_one_event_call_the_model_once(stack: Sta
 
 def test_a_live_lease_sends_its_own_event_back_to_the_platform(stack: Stack) -> None:
     blob = stack.upload("voice.mp3", "uploads/max/busy.mp3", "audio/mpeg")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.mp3"))
     stack.stand_in.configure(faults=[{"token_rate": 100}])  # about 4 s of streaming
     with ThreadPoolExecutor(max_workers=1) as pool:
         holder = pool.submit(stack.deliver, blob, "evt-held")
@@ -505,14 +407,14 @@ def test_a_live_lease_sends_its_own_event_back_to_the_platform(stack: Stack) -> 
 
 def test_an_overwritten_run_stops_streaming_at_its_next_flush(stack: Stack) -> None:
     first = stack.upload("voice.mp3", "uploads/max/memo.mp3", "audio/mpeg")
-    stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.mp3"))
+    stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.mp3"))
     stack.stand_in.configure(faults=[{"token_rate": 50, "times": 1}])  # about 8 s
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=1) as pool:
         old_run = pool.submit(stack.deliver, first, "evt-old")
         _wait_for_a_call(stack)
         second = stack.upload("voice.wav", "uploads/max/memo.mp3", "audio/wav")
-        stack.stand_in.register(TRAILER, duration_s=2.5, media=_bytes("voice.wav"))
+        stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.wav"))
         assert stack.deliver(second, event_id="evt-new") == 200
         assert old_run.result() == 200
     assert time.monotonic() - started < 7  # it did not stream to the end

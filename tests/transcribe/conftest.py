@@ -1,0 +1,117 @@
+"""The transcriber's test stack: the Cloud Storage, Pub/Sub and Firestore emulators, the Gemini API
+stand-in (real google-genai SDK), and the function served by functions-framework, in both modes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from functions_framework import create_app
+
+import standin
+from functions.core import clients
+from functions.core.documents import transcription_id
+from functions.core.messages import ResultChunk
+from functions.core.settings import get_settings
+from functions.transcribe import gemini
+from stack.events import object_resource, storage_event
+from tests.conftest import PROJECT
+from tests.paths import ROOT
+
+MEDIA = ROOT / "tests" / "data" / "media"
+
+
+@pytest.fixture(scope="module")
+def stand_in() -> Iterator[standin.StandIn]:
+    with standin.start(port=0, token_rate=0, chunk_chars=97) as server:
+        yield server
+
+
+@dataclass
+class Stack:
+    mode: str
+    app: Any
+    bucket: Any
+    subscription: str
+    stand_in: standin.StandIn
+
+    def upload(
+        self, local: str, name: str, content_type: str, metadata: dict[str, str] | None = None
+    ) -> Any:
+        blob = self.bucket.blob(name)
+        blob.metadata = metadata
+        blob.upload_from_filename(str(MEDIA / local), content_type=content_type)
+        return self.bucket.get_blob(name)
+
+    def deliver(self, blob: Any, event_id: str | None = None, age_s: float = 0) -> int:
+        time_ = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=age_s)
+        headers, body = storage_event(object_resource(blob), event_id, time_)
+        return int(self.app.post("/", headers=headers, json=body).status_code)
+
+    def results(self, expect_final: int = 1, timeout: float = 20.0) -> list[ResultChunk]:
+        """Pull every chunk published until `expect_final` final chunks have arrived."""
+        pubsub = subscriber()
+        chunks: list[ResultChunk] = []
+        deadline = time.monotonic() + timeout
+        while sum(c.final for c in chunks) < expect_final and time.monotonic() < deadline:
+            response = pubsub.pull(subscription=self.subscription, max_messages=100, timeout=5)
+            if response.received_messages:
+                pubsub.acknowledge(
+                    subscription=self.subscription,
+                    ack_ids=[m.ack_id for m in response.received_messages],
+                )
+            chunks += [
+                ResultChunk.model_validate_json(m.message.data) for m in response.received_messages
+            ]
+        return sorted(chunks, key=lambda c: (c.generation, c.attempt, c.seq))
+
+    def model_calls(self) -> list[dict[str, Any]]:
+        return [c for c in self.stand_in.calls() if c.get("method") != "countTokens"]
+
+
+def media_bytes(local: str) -> bytes:
+    return (MEDIA / local).read_bytes()
+
+
+def subscriber() -> Any:
+    from google.cloud import pubsub_v1
+
+    return pubsub_v1.SubscriberClient()
+
+
+@pytest.fixture(params=["vertex", "developer"])
+def stack(
+    request: pytest.FixtureRequest,
+    emulators: Any,
+    stand_in: standin.StandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    unique: str,
+) -> Stack:
+    bucket = clients.storage_client().create_bucket(f"uploads-{unique}")
+    topic = clients.publisher().create_topic(name=f"projects/{PROJECT}/topics/results-{unique}")
+    subscription = f"projects/{PROJECT}/subscriptions/results-{unique}"
+    subscriber().create_subscription(name=subscription, topic=topic.name)
+    env = {
+        "TABSCRIBE_GEMINI_MODE": request.param,
+        "GEMINI_API_KEY": "test-key",
+        "TABSCRIBE_GEMINI_BASE_URL": stand_in.url,
+        "TABSCRIBE_RESULTS_TOPIC": f"results-{unique}",
+        "TABSCRIBE_FLUSH_ROWS": "4",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    gemini._client.cache_clear()
+    stand_in.reset()
+    app = create_app(target="transcribe_upload", source=str(ROOT / "main.py")).test_client()
+    return Stack(request.param, app, bucket, subscription, stand_in)
+
+
+def transcription_doc(blob: Any) -> dict[str, Any]:
+    db = clients.firestore_client()
+    tid = transcription_id(blob.bucket.name, blob.name)
+    return db.collection("transcriptions").document(tid).get().to_dict() or {}

@@ -1,0 +1,165 @@
+"""Long media through the transcriber: the upload's run fans out into clip tasks, and each clip is
+one claimed model call on the same object through offsets (decision 0010). Real emulators, the
+stand-in and the functions served by functions-framework; clips forced short so the bundled
+10-minute keynote becomes six."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from functions_framework import create_app
+
+from functions.core import clients
+from functions.core.messages import ClipTask
+from functions.core.settings import get_settings
+from tests.conftest import PROJECT
+from tests.paths import ROOT
+from tests.store.support import cloud_event
+from tests.transcribe.conftest import Stack, subscriber, transcription_doc
+
+pytestmark = pytest.mark.emulator
+
+KEYNOTE = ROOT / "samples" / "keynote.mp4"  # 10:13.5, authored answer bundled with the stand-in
+
+
+@dataclass
+class Clips:
+    stack: Stack
+    app: Any  # transcribe_clip
+    subscription: str
+
+    def upload_keynote(self) -> Any:
+        blob = self.stack.bucket.blob("uploads/alice/keynote.mp4")
+        blob.upload_from_filename(str(KEYNOTE), content_type="video/mp4")
+        return self.stack.bucket.get_blob(blob.name)
+
+    def tasks(self, expect: int) -> list[ClipTask]:
+        pubsub, found = subscriber(), []
+        for _ in range(10):
+            response = pubsub.pull(subscription=self.subscription, max_messages=100, timeout=5)
+            if response.received_messages:
+                ids = [m.ack_id for m in response.received_messages]
+                pubsub.acknowledge(subscription=self.subscription, ack_ids=ids)
+            found += [
+                ClipTask.model_validate_json(m.message.data) for m in response.received_messages
+            ]
+            if len(found) >= expect:
+                break
+        return sorted(found, key=lambda t: (t.generation, t.index))
+
+    def run(self, task: ClipTask, message_id: str = "1") -> int:
+        body = cloud_event(task, message_id)
+        headers = {"Content-Type": "application/cloudevents+json"}
+        return int(self.app.post("/", json=body, headers=headers).status_code)
+
+    def offsets(self) -> list[tuple[float, float | None]]:
+        media = [call["media"][0] for call in self.stack.model_calls()]
+        return sorted((m["start_s"], m["end_s"]) for m in media)
+
+
+@pytest.fixture
+def clips(stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str) -> Iterator[Clips]:
+    topic = clients.publisher().create_topic(name=f"projects/{PROJECT}/topics/clips-{unique}")
+    subscription = f"projects/{PROJECT}/subscriptions/clips-{unique}"
+    subscriber().create_subscription(name=subscription, topic=topic.name)
+    for name, value in {
+        "TABSCRIBE_CLIPS_TOPIC": f"clips-{unique}",
+        "TABSCRIBE_CLIP_THRESHOLD_S": "120",
+        "TABSCRIBE_CLIP_S": "120",
+        "TABSCRIBE_CLIP_OVERLAP_S": "10",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    app = create_app(target="transcribe_clip", source=str(ROOT / "main.py")).test_client()
+    yield Clips(stack, app, subscription)
+    get_settings.cache_clear()
+
+
+def test_a_long_upload_fans_out_into_overlapping_clips_without_a_model_call(clips: Clips) -> None:
+    blob = clips.upload_keynote()
+    assert clips.stack.deliver(blob, "upload-1") == 200
+    tasks = clips.tasks(expect=6)
+    assert [t.index for t in tasks] == list(range(6)) and all(t.clips == 6 for t in tasks)
+    assert tasks[0].start_ms == 0 and tasks[-1].end_ms == transcription_doc(blob)["duration_ms"]
+    for a, b in itertools.pairwise(tasks):
+        assert a.end_ms - b.start_ms == 10_000  # the overlap
+    lengths = {t.end_ms - t.start_ms for t in tasks}
+    assert max(lengths) - min(lengths) <= 1  # equal clips: the longest is as short as it can be
+    assert all(t.plan["start_s"] == t.start_ms / 1000 for t in tasks)
+    assert clips.stack.model_calls() == []
+    doc = transcription_doc(blob)
+    assert doc["clips"]["count"] == 6 and doc["progress"]["clips"] == 6
+    assert doc["status"] == "processing"
+    assert clips.stack.deliver(blob, "upload-1") == 200  # a duplicate: the run is finished
+    assert clips.tasks(expect=1) == []
+
+
+def test_each_clip_is_one_model_call_on_its_offsets_streamed_with_its_tag(clips: Clips) -> None:
+    blob = clips.upload_keynote()
+    clips.stack.deliver(blob)
+    tasks = clips.tasks(expect=6)
+    with ThreadPoolExecutor(6) as pool:  # in parallel, as the push subscription delivers them
+        assert list(pool.map(clips.run, tasks, [f"m{t.index}" for t in tasks])) == [200] * 6
+    expected = [(t.start_ms / 1000, t.end_ms / 1000) for t in tasks]
+    expected[-1] = (expected[-1][0], None)  # the last clip runs to the end of the media
+    assert clips.offsets() == expected
+    chunks = clips.stack.results(expect_final=6)
+    finals = [c for c in chunks if c.final]
+    assert sorted(c.clip.index for c in finals if c.clip) == list(range(6))
+    assert all(c.outcome == "completed" and c.clip and c.clip.attempt == 1 for c in finals)
+    assert all(c.attempt == 1 for c in chunks)  # the upload run's attempt
+
+
+def test_duplicate_clip_messages_call_the_model_once(clips: Clips) -> None:
+    clips.stack.stand_in.configure(token_rate=2000)  # slow enough for the copies to overlap
+    clips.stack.deliver(clips.upload_keynote())
+    task = clips.tasks(expect=6)[2]
+    ids = [f"copy-{i}" for i in range(8)] + ["copy-0"] * 4  # Pub/Sub duplicates and redeliveries
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(clips.run, [task] * 12, ids))
+    assert set(codes) <= {200, 500}  # 500: a redelivery of the live holder's own message
+    assert len(clips.stack.model_calls()) == 1
+    assert clips.run(task, "later") == 200 and len(clips.stack.model_calls()) == 1
+
+
+def test_an_overwrite_supersedes_every_clip_of_the_old_generation(clips: Clips) -> None:
+    old = clips.upload_keynote()
+    clips.stack.deliver(old)
+    old_tasks = clips.tasks(expect=6)
+    new = clips.upload_keynote()
+    clips.stack.deliver(new)
+    new_tasks = clips.tasks(expect=6)
+    assert {t.generation for t in new_tasks} == {str(new.generation)} != {str(old.generation)}
+    assert [clips.run(t) for t in old_tasks] == [200] * 6
+    assert clips.stack.model_calls() == []  # the old generation's clips are never called
+
+
+def test_a_503_storm_on_a_clip_is_retried_inside_the_budget(clips: Clips) -> None:
+    clips.stack.deliver(clips.upload_keynote())
+    task = clips.tasks(expect=6)[1]
+    clips.stack.stand_in.configure(faults=[{"status": 503, "times": 3}])
+    assert clips.run(task) == 200
+    assert len(clips.stack.model_calls()) == 4  # three 503s, then the answer
+    final = [c for c in clips.stack.results() if c.final]
+    assert final[0].outcome == "completed" and final[0].clip and final[0].clip.attempt == 4
+
+
+def test_a_blocked_clip_ends_with_its_final_chunk_once(clips: Clips) -> None:
+    clips.stack.deliver(clips.upload_keynote())
+    task = clips.tasks(expect=6)[3]
+    clips.stack.stand_in.configure(faults=[{"prompt_block": "PROHIBITED_CONTENT", "times": 1}])
+    assert clips.run(task) == 200 and clips.run(task, "again") == 200
+    finals = [c for c in clips.stack.results() if c.final]
+    assert [(c.outcome, c.clip.index if c.clip else None) for c in finals] == [("blocked", 3)]
+    assert len(clips.stack.model_calls()) == 1
+
+
+def test_an_unreadable_clip_message_is_refused_for_the_dead_letter_topic(clips: Clips) -> None:
+    body = cloud_event(b'{"version": 1}', "poison")
+    headers = {"Content-Type": "application/cloudevents+json"}
+    assert clips.app.post("/", json=body, headers=headers).status_code == 500
