@@ -50,7 +50,11 @@ def _record_clip(chunk: ResultChunk) -> ledger.Recorded:
     (throttled while the clip streams, at once when it finishes)."""
     recorded = clips.record(chunk, _loader(chunk))
     if recorded.action in ("applied", "duplicate"):
-        merged = merging.merge_run(chunk.transcription_id, recorded.run, force=recorded.finished)
+        assert chunk.clip is not None
+        through = max(recorded.applied, default=chunk.seq) + 1
+        merged = merging.merge_run(
+            chunk.transcription_id, recorded.run, chunk.clip, through, force=recorded.finished
+        )
         recorded.writes += merged.writes
         recorded.finished, recorded.event_pending = merged.finished, merged.event_pending
     return recorded

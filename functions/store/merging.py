@@ -24,7 +24,7 @@ from typing import Any
 from google.cloud import firestore
 
 from functions.core.documents import CLIPS, TRANSCRIPTIONS, Status, clip_doc_id
-from functions.core.messages import Usage
+from functions.core.messages import ClipTag, Usage
 from functions.core.settings import get_settings
 from functions.format.merge import ClipAnswer, Merged, merge
 from functions.format.models import Issue, Segment, Speaker
@@ -34,6 +34,7 @@ from functions.store.state import Page, Run, RunState
 from functions.store.writes import WritePlan
 
 MIN_INTERVAL_S = 1.0
+MAX_WAIT_S = 30.0  # then Pub/Sub redelivers the chunk (a document written nonstop by others)
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,20 @@ class MergeResult:
     writes: int = 0
 
 
-def merge_run(transcription_id: str, run: Run, force: bool) -> MergeResult:
-    """Merge the run's clips into its document unless it was written less than
-    `MIN_INTERVAL_S` ago (`force`: merge anyway, for a clip that just finished)."""
+def merge_run(
+    transcription_id: str, run: Run, clip: ClipTag, through: int, force: bool
+) -> MergeResult:
+    """Merge the run's clips into its document once it holds `clip`'s chunks before `through`.
+
+    While the document was written less than `MIN_INTERVAL_S` ago, wait for the interval to
+    pass, then merge unless a merge meanwhile took those chunks in (`clips.merged` records what
+    each merge read). `force`: merge at once (a clip that just finished)."""
     from functions.core import clients
 
     client = clients.firestore_client(get_settings().firestore_database)
     ref = client.collection(TRANSCRIPTIONS).document(transcription_id)
-    for attempt in range(MAX_ATTEMPTS):
+    conflicts, deadline = 0, time.monotonic() + MAX_WAIT_S
+    while True:
         snapshot = ref.get()
         doc = snapshot.to_dict() or {}
         newest = current_run(doc)
@@ -61,18 +68,35 @@ def merge_run(transcription_id: str, run: Run, force: bool) -> MergeResult:
         if store.get("finished") and Run.model_validate(store["run"]) == run:
             published = bool((doc.get("event") or {}).get("published"))
             return MergeResult("finished", True, not published)
-        if not force and _written_within(snapshot, MIN_INTERVAL_S):
-            return MergeResult("throttled")
+        if not force and _merged(doc, run, clip, through):
+            return MergeResult("covered")
+        wait = 0.0 if force else _wait(snapshot)
+        if wait > 0 and time.monotonic() + wait < deadline:
+            time.sleep(wait + random.uniform(0, 0.1))
+            continue
         try:
             return _merge(client, ref, snapshot, doc, run)
         except CHANGED:  # another clip's merge landed first: merge again over its result
-            time.sleep(random.uniform(0, 0.05 * (attempt + 1)))
-    raise RuntimeError("the transcription kept changing; Pub/Sub will redeliver")
+            conflicts += 1
+            if conflicts >= MAX_ATTEMPTS:
+                raise RuntimeError("the transcription kept changing; Pub/Sub redelivers") from None
+            time.sleep(random.uniform(0, 0.05 * conflicts))
 
 
-def _written_within(snapshot: Any, seconds: float) -> bool:
-    written = snapshot.update_time
-    return written is not None and dt.datetime.now(dt.UTC) - written < dt.timedelta(seconds=seconds)
+def _merged(doc: dict[str, Any], run: Run, clip: ClipTag, through: int) -> bool:
+    """Whether the last merge of `run` read `clip`'s chunks before `through`."""
+    if (doc.get("store") or {}).get("run") != run.model_dump():
+        return False
+    merged = ((doc.get("clips") or {}).get("merged") or {}).get(str(clip.index)) or {}
+    return merged.get("attempt") == clip.attempt and merged.get("next_seq", 0) >= through
+
+
+def _wait(snapshot: Any) -> float:
+    """Seconds until the document may be written again."""
+    if snapshot.update_time is None:
+        return 0.0
+    since: float = (dt.datetime.now(dt.UTC) - snapshot.update_time).total_seconds()
+    return max(MIN_INTERVAL_S - since, 0.0)
 
 
 def _merge(
@@ -95,6 +119,11 @@ def _merge(
     fields = {
         "progress": _progress(state, merged, clips, duration_ms),
         "clips.page_hashes": hashes,
+        "clips.merged": {
+            str(answer.index): {"attempt": state.attempt, "next_seq": state.next_seq}
+            for answer, state in clips
+            if state is not None
+        },
     }
     if finished:
         fields |= _final_fields(ref.id, run, doc, [s for _, s in clips if s], merged, state)

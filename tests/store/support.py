@@ -10,7 +10,7 @@ from typing import Any
 from google.cloud import firestore
 
 from functions.core.documents import PAGES, TRANSCRIPTIONS, transcription_id
-from functions.core.messages import ClipTask, ResultChunk, Usage
+from functions.core.messages import ClipTag, ClipTask, ResultChunk, Usage
 from functions.format.tables import render_output
 from functions.transcribe.chunks import Chunker
 
@@ -40,8 +40,10 @@ def chunks_of(
     rows: int = 25,
     outcome: str = "completed",
     duration_ms: int | None = None,
+    clip: ClipTag | None = None,
 ) -> list[ResultChunk]:
-    """The messages the transcriber would publish for `text` (chunks of `rows` rows)."""
+    """The messages the transcriber would publish for `text` (chunks of `rows` rows), of the
+    run or, given `clip`, of that clip of the run."""
     chunker = Chunker(flush_rows=rows, flush_interval_s=float("inf"))
     pieces = [(c.state, c.text) for c in [*chunker.feed(text), chunker.finish()]]
     messages = []
@@ -63,6 +65,7 @@ def chunks_of(
                 generation=generation,
                 attempt=attempt,
                 seq=seq,
+                clip=clip,
                 final=final,
                 state=state,
                 text=piece,
@@ -129,3 +132,21 @@ def all_segments(db: firestore.Client, tid: str) -> list[dict[str, Any]]:
 
 def event_json(data: bytes) -> dict[str, Any]:
     return dict(json.loads(data))
+
+
+def clip_answers(
+    rows: list[tuple[int, int, str]], names: dict[int, str], ranges: list[tuple[int, int]]
+) -> list[str]:
+    """Each clip's answer as a model gives it: the rows starting in the clip, voices numbered by
+    first appearance in the clip, timecodes relative to the clip; named speakers keep names."""
+    answers = []
+    for number, (start, end) in enumerate(ranges):
+        last = number == len(ranges) - 1
+        inside = [r for r in rows if start <= r[0] < end or (last and r[0] == end)]
+        local: dict[int, int] = {}
+        for _, voice, _ in inside:
+            local.setdefault(voice, len(local) + 1)
+        segments = [(at - start, local[voice], text) for at, voice, text in inside]
+        speakers = [(v, names.get(a), None, None, None, None) for a, v in local.items()]
+        answers.append(render_output(segments, speakers))
+    return answers

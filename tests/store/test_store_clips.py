@@ -1,0 +1,171 @@
+"""The store merging a long upload's clips (decision 0010) on the real emulators: each clip's
+chunks on its own document, the merged transcript in the layout apps read, in any order, once."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from google.cloud import firestore
+
+from functions.core.documents import CLIPS, TRANSCRIPTIONS, clip_doc_id
+from functions.core.messages import ClipTag, ResultChunk
+from functions.transcribe.clips import plan_clips
+from tests.store.conftest import Stack, transcriber_doc
+from tests.store.support import all_segments, chunks_of, clip_answers, new_id
+
+pytestmark = pytest.mark.emulator
+GENERATION = "1700000000000001"
+DURATION_S = 270
+RANGES = [(c.start_ms, c.end_ms) for c in plan_clips(DURATION_S, 90, 10, 60)]  # four clips
+WORDS = ("amber", "birch", "cedar", "delta", "ember", "fjord", "garnet", "harbor")
+ROWS = [  # every 3 s; voices 1, 2, 3 in turn; each text its own
+    (n * 3000, n % 3 + 1, f"line {n}: " + " ".join(random.Random(n).choices(WORDS, k=6)))
+    for n in range(DURATION_S // 3)
+]
+NAMES = {1: "Ada Byron", 3: "Cy Twombly"}  # voice 2 is never named: the overlaps tell
+
+
+def fan_out(db: firestore.Client, tid: str, clip_attempts: int = 1) -> None:
+    """What the transcriber writes for a fanned-out run: the plan, and each clip's claim."""
+    transcriber_doc(db, tid, GENERATION, 1)
+    ref = db.collection(TRANSCRIPTIONS).document(tid)
+    ranges = [{"index": i, "start_ms": a, "end_ms": b} for i, (a, b) in enumerate(RANGES)]
+    ref.update({"duration_ms": DURATION_S * 1000, "clips": {"count": 4, "ranges": ranges}})
+    for index in range(len(RANGES)):
+        ref.collection(CLIPS).document(clip_doc_id(GENERATION, 1, index)).set(
+            {"run": {"generation": GENERATION, "attempt": clip_attempts}}
+        )
+
+
+def clip_chunks(tid: str, index: int, attempt: int = 1, **options: Any) -> list[ResultChunk]:
+    text = clip_answers(ROWS, NAMES, RANGES)[index]
+    tag = ClipTag(index=index, attempt=attempt)
+    return chunks_of(text, tid, GENERATION, 1, rows=7, clip=tag, **options)
+
+
+def everything(tid: str) -> list[ResultChunk]:
+    return [chunk for index in range(len(RANGES)) for chunk in clip_chunks(tid, index)]
+
+
+def doc_of(stack: Stack, tid: str) -> dict[str, Any]:
+    return stack.db.collection(TRANSCRIPTIONS).document(tid).get().to_dict() or {}
+
+
+def stored_rows(stack: Stack, tid: str) -> list[tuple[int, int | None, str]]:
+    """What an app shows: the pages, then the live page."""
+    live = (doc_of(stack, tid).get("live_page") or {}).get("segments") or []
+    segments = [*all_segments(stack.db, tid), *live]
+    return [(s["start_ms"], s["voice"], s["text"]) for s in segments]
+
+
+def test_clips_in_any_order_merge_into_the_authored_transcript_once(
+    stack: Stack, unique: str
+) -> None:
+    tid = new_id(unique)
+    fan_out(stack.db, tid)
+    chunks = everything(tid)
+    random.Random(7).shuffle(chunks)  # across clips and within each: early chunks wait
+    assert [stack.deliver(c, message_id=f"m{i}") for i, c in enumerate(chunks)] == [200] * len(
+        chunks
+    )
+    doc = doc_of(stack, tid)
+    assert doc["status"] == "completed" and doc["complete"] is True
+    assert stored_rows(stack, tid) == ROWS  # absolute times, every row once, one voice per person
+    assert [(s["voice"], s["name"]) for s in doc["speakers"]] == [
+        (1, "Ada Byron"),
+        (2, None),
+        (3, "Cy Twombly"),
+    ]
+    assert doc["progress"] | {} == doc["progress"] and doc["progress"]["clips_done"] == 4
+    assert doc["progress"]["fraction"] == 1.0 and doc["live_page"] is None
+    assert doc["usage"]["prompt_tokens"] == 4 * 100_000  # every clip's request counts
+    assert sum(s["segments"] for s in doc["speakers"]) == len(ROWS)
+    assert [e.type for e in stack.pull_events()] == ["dev.tabscribe.transcription.completed"]
+
+
+def test_redelivered_and_duplicated_clip_chunks_give_the_same_transcript(
+    stack: Stack, unique: str
+) -> None:
+    once, twice = new_id(unique + "a"), new_id(unique + "b")
+    for tid in (once, twice):
+        fan_out(stack.db, tid)
+    for chunk in everything(once):
+        assert stack.deliver(chunk) == 200
+    noisy = everything(twice) * 2
+    random.Random(3).shuffle(noisy)
+    for chunk in noisy:
+        assert stack.deliver(chunk) in (200, 500)  # 500: a chunk after its clip's final one
+    assert stored_rows(stack, twice) == stored_rows(stack, once) == ROWS
+    assert doc_of(stack, twice)["speakers"] == doc_of(stack, once)["speakers"]
+    assert len(stack.pull_events(expect=2)) == 2  # one per transcription
+
+
+def test_a_blocked_clip_leaves_a_recorded_gap_not_a_failed_transcription(
+    stack: Stack, unique: str
+) -> None:
+    tid = new_id(unique)
+    fan_out(stack.db, tid)
+    for chunk in everything(tid):
+        if chunk.clip and chunk.clip.index == 2:
+            if chunk.final:  # the clip's only chunk: blocked, no text
+                blocked = chunk.model_copy(update={"seq": 0, "text": "", "outcome": "blocked"})
+                assert stack.deliver(blocked) == 200
+            continue
+        assert stack.deliver(chunk) == 200
+    doc = doc_of(stack, tid)
+    assert doc["status"] == "completed" and doc["complete"] is False
+    assert "clip_gap" in [issue["code"] for issue in doc["issues"]]
+    rows = stored_rows(stack, tid)
+    assert rows and all(not 140_000 <= at < 195_000 for at, _, _ in rows)  # clip 2's own part
+
+
+def test_clip_chunks_nobody_claimed_are_refused_and_old_attempts_superseded(
+    stack: Stack, unique: str
+) -> None:
+    tid = new_id(unique)
+    fan_out(stack.db, tid, clip_attempts=2)
+    first = clip_chunks(tid, 0, attempt=2)[0]
+    unknown_clip = first.model_copy(update={"clip": ClipTag(index=9, attempt=2)})
+    unclaimed_attempt = first.model_copy(update={"clip": ClipTag(index=0, attempt=3)})
+    older_attempt = first.model_copy(update={"clip": ClipTag(index=0, attempt=1)})
+    assert stack.deliver(unknown_clip) == 500
+    assert stack.deliver(unclaimed_attempt) == 500
+    assert stack.deliver(older_attempt) == 200  # superseded: acknowledged, nothing written
+    clip_doc = stack.db.collection(TRANSCRIPTIONS).document(tid).collection(CLIPS)
+    assert "store" not in (clip_doc.document(clip_doc_id(GENERATION, 1, 0)).get().to_dict() or {})
+    assert stack.deliver(first) == 200
+    assert stored_rows(stack, tid)[:2] == ROWS[:2]  # the frontier clip shows while it streams
+
+
+def test_the_document_is_written_about_once_a_second_while_clips_stream(
+    stack: Stack, unique: str
+) -> None:
+    tid = new_id(unique)
+    fan_out(stack.db, tid)
+    ref = stack.db.collection(TRANSCRIPTIONS).document(tid)
+    writes: list[Any] = []
+    seen = threading.Event()
+
+    def on_change(snapshots: list[Any], *_: Any) -> None:
+        writes.extend(s.update_time for s in snapshots)
+        seen.set()
+
+    watch = ref.on_snapshot(on_change)
+    seen.wait(10)
+    streaming = [c for c in everything(tid) if not c.final]
+    by_clip = [[c for c in streaming if c.clip and c.clip.index == i] for i in range(len(RANGES))]
+    started = time.monotonic()
+    with ThreadPoolExecutor(len(by_clip)) as pool:  # the clips stream at once
+        codes = pool.map(lambda chunks: [stack.deliver(c) for c in chunks], by_clip)
+    assert [code for clip in codes for code in clip] == [200] * len(streaming)
+    elapsed = time.monotonic() - started
+    time.sleep(1)  # let the listener catch up
+    watch.unsubscribe()
+    merges = len(set(writes)) - 1  # the first snapshot is the document as it was
+    assert len(streaming) >= 10 and 1 <= merges <= elapsed / 1.0 + 2
+    assert merges < len(streaming)
