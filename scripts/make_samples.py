@@ -22,19 +22,25 @@ from __future__ import annotations
 
 import array
 import hashlib
+import itertools
 import json
 import re
 import subprocess
 import sys
 import tempfile
+import time
 import wave
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from functions.core.settings import Settings  # noqa: E402
 from functions.format.tables import render_output  # noqa: E402
+from functions.transcribe.clips import ClipRange, plan_clips  # noqa: E402
+from functions.transcribe.prompt import timecode_format  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 RESPONSES = ROOT / "standin" / "responses"
@@ -42,12 +48,13 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core
 RATE = 22050  # espeak-ng output rate
 LEAD_S, SAME_GAP_S, TURN_GAP_S, TAIL_S = 0.6, 0.25, 0.5, 1.0
 TITLE_S = 4.5  # how long a lower third stays on screen
+MIN_GAP_S = 1.0  # long samples: the shortest pause between two lines
 
 
 @dataclass(frozen=True)
 class Person:
     voice: int
-    name: str
+    name: str | None  # None: never named (`?` in the speaker table)
     company: str | None
     position: str | None
     role: str
@@ -64,6 +71,8 @@ class Encoding:
     crf: int
     audio_rate: int
     audio_kbps: int
+    opus: bool = False  # Opus (in Ogg, or with VP9 in WebM) instead of AAC (with H.264 in MP4)
+    titles: bool = True  # video: lower thirds (too small to read at a tiny resolution)
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ class Sample:
     encoding: Encoding
     introductions: tuple[tuple[int, int], ...] = ()  # audio: (voice, line that names them)
     slides: tuple[tuple[int, str], ...] = ()  # video: (first line, title shown at the top)
+    length_s: float | None = None  # long samples: the lines spread over this length (`spread`)
+    hidden: int | None = None  # long samples: the unnamed voice kept out of clip overlaps
 
 
 def sentences(voice: int, paragraph: str) -> list[tuple[int, str]]:
@@ -343,6 +354,552 @@ def keynote() -> tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]]
 
 KEYNOTE_LINES, KEYNOTE_SLIDES = keynote()
 
+# --- conference (long video) ----------------------------------------------------------------
+
+ESPEAK_BASES = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-029", "en-us-nyc",
+                "en-gb-x-gbclan", "en-gb-x-gbcwmd")  # fmt: skip
+ESPEAK_VARIANTS = ("m1", "f2", "m3", "f4", "m7", "f1", "m2", "f5", "m4", "f3", "m6", "m5")
+
+
+def crowd(first_voice: int, role: str, people: tuple[tuple[str, str, str], ...]) -> list[Person]:
+    """Named people (name, company, position) with voices spread over espeak-ng's accents,
+    variants and pitches, so that neighbours sound different."""
+    return [
+        Person(
+            first_voice + n, name, company, position, role,
+            f"{ESPEAK_BASES[n % 8]}+{ESPEAK_VARIANTS[(n * 5) % 12]}",
+            25 + (n * 17) % 60, 160 + (n * 7) % 30, f"0x{0x30 + (n * 29) % 80:02x}3040",
+        )
+        for n, (name, company, position) in enumerate(people)
+    ]  # fmt: skip
+
+
+CONFERENCE_PEOPLE = (
+    Person(1, "Helen Marsh", "Open Archives Forum", "Programme Chair", "Chair",
+           "en-gb-x-rp+f2", 60, 170, "0x203040"),
+    Person(2, "Dr. Kofi Mensah", "Riverside University", "Professor of Acoustics", "Speaker",
+           "en-029+m3", 35, 165, "0x233b2a"),
+    Person(3, "Ingrid Holm", "Nordlys Broadcasting", "Head of Archives", "Speaker",
+           "en-gb-scotland+f4", 70, 170, "0x3b2340"),
+    Person(4, "Rafael Duarte", "Sounding Board Labs", "Chief Technology Officer", "Speaker",
+           "en-us+m7", 30, 175, "0x40302a"),
+    Person(5, None, None, None, "Stage manager", "en-us-nyc+m2", 45, 180, "0x101010"),
+    *crowd(6, "Audience member", (
+        ("Priya Nair", "Harbour Daily", "Reporter"),
+        ("Lukas Brandt", "Fjord Robotics", "Engineer"),
+        ("Grace Lin", "City Film Archive", "Archivist"),
+        ("Omar Haddad", "Cedar Records", "Sound Engineer"),
+        ("Yuki Tanaka", "Kestrel Museum", "Curator"),
+        ("Elena Petrova", "Danube Radio", "Producer"),
+        ("Samuel Osei", "Accra Media Lab", "Researcher"),
+        ("Chloe Martin", "Lyon Library", "Librarian"),
+        ("Diego Alvarez", "Pampas Television", "Editor"),
+        ("Hannah Weiss", "Alpine Studios", "Director"),
+        ("Arjun Mehta", "Monsoon Software", "Developer"),
+        ("Fatima Zahra", "Atlas University", "Lecturer"),
+        ("Niall Byrne", "Liffey Podcasts", "Host"),
+        ("Sofia Rossi", "Tiber Press", "Journalist"),
+        ("Mateus Costa", "Lisbon Film School", "Teacher"),
+        ("Aisha Bello", "Niger Delta Archive", "Conservator"),
+        ("Tom Becker", "Rhine Broadcasting", "Engineer"),
+        ("Mei Chen", "Pearl River Studios", "Producer"),
+        ("Jonas Berg", "Baltic Sound", "Technician"),
+        ("Laura Kim", "Han River Media", "Analyst"),
+        ("Pedro Santos", "Amazonia Radio", "Presenter"),
+        ("Ingrid Olsen", "Fjell Archive", "Archivist"),
+        ("Victor Dubois", "Seine Records", "Founder"),
+        ("Nadia Karim", "Nile Institute", "Historian"),
+        ("Ben Carter", "Thames Transcripts", "Manager"),
+        ("Rosa Flores", "Andes Heritage Trust", "Director"),
+    )),
+)  # fmt: skip
+CONFERENCE_HIDDEN = 5  # the stage manager: never named, never inside a clip overlap
+CONFERENCE_HIDDEN_LINES = (
+    "Sorry to interrupt. Could the owner of a blue van by the loading bay please move it?",
+    "Microphone check. One, two. Thank you, carry on.",
+    "Five minutes left for this session, please.",
+    "A quick reminder: lunch is served in the east hall.",
+    "Would the last rows please switch off their phones? Thank you.",
+    "The lift on the left is out of order. Please use the stairs.",
+)
+
+# (speaker voice, talk title, [(topic, claim, example, lesson)])
+CONFERENCE_TALKS = (
+    (
+        2,
+        "Listening to old tape",
+        (
+            (
+                "magnetic tape",
+                "Tape remembers more than we think",
+                "a reel from nineteen sixty two still held a clear interview",
+                "never throw away a reel before you play it",
+            ),
+            (
+                "hiss",
+                "Hiss is not the enemy of speech",
+                "removing all hiss also removed the consonants",
+                "clean gently, and keep the original",
+            ),
+            (
+                "speed",
+                "Old machines ran at the wrong speed",
+                "a mayor's speech sounded like a cartoon until we slowed it down",
+                "measure the speed before you transcribe",
+            ),
+            (
+                "mould",
+                "Mould eats the oxide layer",
+                "we baked a reel for eight hours to save it",
+                "store tape cool and dry",
+            ),
+            (
+                "splices",
+                "Every splice hides a decision",
+                "an editor had cut a whole question from a famous interview",
+                "document every cut you find",
+            ),
+            (
+                "labels",
+                "Labels lie more often than tape does",
+                "a box marked choir held a council meeting",
+                "trust the sound, not the box",
+            ),
+            (
+                "copies",
+                "A copy of a copy loses a little each time",
+                "the fifth generation copy had lost every name",
+                "go back to the oldest copy",
+            ),
+            (
+                "time",
+                "Time is running out for magnetic media",
+                "half of our reels will be unplayable in twenty years",
+                "digitise the rarest tapes first",
+            ),
+        ),
+    ),
+    (
+        3,
+        "Ten thousand hours of radio",
+        (
+            (
+                "scale",
+                "Ten thousand hours is a lot of listening",
+                "one person would need five years to hear it all",
+                "let machines do the first pass",
+            ),
+            (
+                "presenters",
+                "Presenters rarely say their own name",
+                "a host of thirty years named himself only on his last show",
+                "look for names in the credits and the letters",
+            ),
+            (
+                "guests",
+                "Guests are introduced once and then forgotten",
+                "a minister spoke for an hour after a single introduction",
+                "keep the evidence of every introduction",
+            ),
+            (
+                "music",
+                "Music is most of the archive",
+                "our speech detector counted songs as conversation",
+                "separate music before you transcribe",
+            ),
+            (
+                "phone calls",
+                "Listeners on the phone are the hardest audio",
+                "callers in the seventies sound like they are underwater",
+                "accept lower accuracy for callers",
+            ),
+            (
+                "dialects",
+                "Our archive speaks nine dialects",
+                "the system wrote a fishing village's words as nonsense",
+                "train on your own voices",
+            ),
+            (
+                "privacy",
+                "Old broadcasts name private people",
+                "a caller from nineteen eighty asked us to remove her name",
+                "have a clear takedown process",
+            ),
+            (
+                "access",
+                "Nobody can search what nobody can find",
+                "our first public search had twelve users a day",
+                "put the transcripts next to the sound",
+            ),
+        ),
+    ),
+    (
+        4,
+        "Search that listens",
+        (
+            (
+                "queries",
+                "People search for who said it, not for words",
+                "most queries named a person and a topic",
+                "index speakers as well as words",
+            ),
+            (
+                "voices",
+                "The same voice must keep the same number",
+                "one host became three speakers in a long recording",
+                "match voices across the whole file",
+            ),
+            (
+                "long files",
+                "Long files must be cut into pieces",
+                "a ten hour hearing did not fit in one request",
+                "let the pieces overlap a little",
+            ),
+            (
+                "overlaps",
+                "Overlaps let you stitch the pieces together",
+                "the same sentence appears at the end of one piece and the start of the next",
+                "use the overlap to match the voices",
+            ),
+            (
+                "silence",
+                "Some voices never speak in an overlap",
+                "a stage manager spoke three times, always in the middle of a piece",
+                "keep such voices apart rather than guess",
+            ),
+            (
+                "names",
+                "A name found once applies everywhere",
+                "the chair named a speaker at the start, and the name followed her all day",
+                "carry names through the matched voices",
+            ),
+            (
+                "speed",
+                "Users want the first page in seconds",
+                "parallel pieces turned forty minutes into three",
+                "work on the pieces at the same time",
+            ),
+            (
+                "trust",
+                "Every result needs its evidence",
+                "editors clicked the evidence link more than any other button",
+                "show where each name came from",
+            ),
+        ),
+    ),
+)
+CONFERENCE_QUESTIONS = (  # (question, first answer, second answer), asked in turn by the audience
+    (
+        "How do you decide which tapes to save first?",
+        "We look at how rare the recording is.",
+        "And at how fast the tape is falling apart.",
+    ),
+    (
+        "Do you ever restore a voice that is completely lost?",
+        "No. We only recover what is still on the tape.",
+        "Inventing speech would break trust.",
+    ),
+    (
+        "What equipment do you need to start?",
+        "A good tape machine, a clean room, and patience.",
+        "The software is the easy part.",
+    ),
+    (
+        "Can students help with this work?",
+        "Yes, and they are wonderful at it.",
+        "Half of our team started as students.",
+    ),
+    (
+        "How long does one reel take?",
+        "About three hours, from cleaning to a checked transcript.",
+        "Badly damaged reels take days.",
+    ),
+    (
+        "Do you share your recordings with other archives?",
+        "Always, when the rights allow it.",
+        "Sharing is how tapes survive.",
+    ),
+    (
+        "What was your most surprising find?",
+        "A lost radio play from nineteen fifty five.",
+        "The author's family cried when they heard it.",
+    ),
+    (
+        "How do you handle presenters who never say their name?",
+        "We search the programme listings of the time.",
+        "When we find nothing, the name stays unknown.",
+    ),
+    (
+        "Is music a problem for the transcription?",
+        "It was, until we separated it first.",
+        "Now the speech system only hears speech.",
+    ),
+    (
+        "What accuracy do you get on phone callers?",
+        "About eighty percent on old calls.",
+        "Good enough to search, not to quote.",
+    ),
+    (
+        "How do you treat dialect words?",
+        "We keep the speaker's own words.",
+        "A glossary explains them to readers.",
+    ),
+    (
+        "Who decides what is private?",
+        "A small panel, with a lawyer on it.",
+        "We remove names when people ask us to.",
+    ),
+    (
+        "How many people use the public search now?",
+        "About four thousand a day.",
+        "Teachers are our biggest group.",
+    ),
+    (
+        "Would you do anything differently?",
+        "I would start with the search, not the scanning.",
+        "Users tell you what matters.",
+    ),
+    (
+        "How do you keep voice numbers consistent?",
+        "We match voices in the overlaps between pieces.",
+        "Then we renumber them for the whole file.",
+    ),
+    (
+        "What if a voice never appears in an overlap?",
+        "Then we keep it as its own voice.",
+        "Guessing would merge two people.",
+    ),
+    (
+        "How big should the overlap be?",
+        "Twenty seconds works well for us.",
+        "Long enough for a sentence or two.",
+    ),
+    (
+        "Does cutting a file cost more money?",
+        "A little, because the overlaps are counted twice.",
+        "About three percent more.",
+    ),
+    (
+        "How fast is the first page?",
+        "Usually under a minute.",
+        "The first piece is often back first.",
+    ),
+    (
+        "Do names ever go wrong?",
+        "Rarely, and only when the evidence was wrong.",
+        "That is why we show the evidence.",
+    ),
+    (
+        "Can the system work live?",
+        "Not yet for names.",
+        "Live voices get numbers first, names later.",
+    ),
+    (
+        "What will you build next?",
+        "Search across many archives at once.",
+        "One question, every archive.",
+    ),
+    (
+        "Will the panel share their slides?",
+        "Yes, all three talks will be online tonight.",
+        "With the transcripts, of course.",
+    ),
+    (
+        "What should a small archive do tomorrow?",
+        "Count your tapes and check their condition.",
+        "Then call one of us.",
+    ),
+    (
+        "Is there funding for this work?",
+        "Some, from foundations and universities.",
+        "Never enough, but it is growing.",
+    ),
+    (
+        "What is the one thing we should remember?",
+        "Keep the evidence.",
+        "Everything else can be fixed later.",
+    ),
+)
+
+
+def conference() -> tuple[tuple[int, str], ...]:
+    """The session: the chair opens, three talks each with questions, a panel, the close; the
+    stage manager's interjections are placed by the timeline (`spread`)."""
+    lines: list[tuple[int, str]] = sentences(
+        1,
+        """Good morning and welcome to the Open Archives
+        Forum. I'm Helen Marsh, and I chair the programme this year. We have three talks this
+        morning, questions after each one, and a panel at the end. Please say your name when you
+        ask a question.""",
+    )
+    audience = iter(range(6, 6 + len(CONFERENCE_QUESTIONS)))
+    questions = iter(CONFERENCE_QUESTIONS)
+    people = {p.voice: p for p in CONFERENCE_PEOPLE}
+    for n, (voice, title, points) in enumerate(CONFERENCE_TALKS):
+        speaker = people[voice]
+        lines.append((1, f"Our {ORDINALS[n]} speaker is {speaker.name}, {speaker.position} at "
+                         f"{speaker.company}. The talk is called {title}."))  # fmt: skip
+        lines.append((voice, f"Thank you, Helen. Good morning, everyone. I'm {speaker.name}."))
+        for k, (topic, claim, example, lesson) in enumerate(points):
+            lines += [(voice, f"Point {ORDINALS[k]}: {topic}."), (voice, f"{claim}.")]
+            lines += [(voice, f"For example, {example}."), (voice, f"The lesson: {lesson}.")]
+        lines.append((voice, "That is all from me. Thank you for listening."))
+        lines.append((1, "Thank you. We have time for some questions."))
+        lines += qa_round(people, voice, audience, questions, 7)
+    lines.append((1, "Let me invite all three speakers back for the panel."))
+    lines += qa_round(people, 0, audience, questions, len(CONFERENCE_QUESTIONS) - 21)
+    lines += sentences(
+        1,
+        """That brings our morning to a close. Thank you to our speakers, and
+        to all of you for your questions. Lunch is served in the east hall.""",
+    )
+    return tuple(lines) + tuple((CONFERENCE_HIDDEN, text) for text in CONFERENCE_HIDDEN_LINES)
+
+
+def qa_round(
+    people: dict[int, Person],
+    speaker: int,
+    audience: Iterator[int],
+    questions: Iterator[tuple[str, str, str]],
+    count: int,
+) -> list[tuple[int, str]]:
+    """`count` audience members each give their name and ask; `speaker` answers (0: the three
+    speakers of the panel in turn)."""
+    lines = []
+    for k in range(count):
+        asker = people[next(audience)]
+        question, answer, more = next(questions)
+        who = speaker or (2, 3, 4)[k % 3]
+        lines += [(1, "Yes, the person in the middle." if k % 2 else "Over there, on the left.")]
+        lines += [(asker.voice, f"Hello, I'm {asker.name}, {asker.position} at {asker.company}.")]
+        lines += [(asker.voice, question), (who, answer), (who, more)]
+    return lines
+
+
+# --- radio marathon (long audio) ------------------------------------------------------------
+
+RADIO_PEOPLE = (
+    Person(1, "Maggie Doyle", "Harbour FM", "Presenter", "Host", "en-gb+f2", 65, 170, ""),
+    Person(2, "Ben Achebe", "Harbour FM", "Presenter", "Co-host", "en-us+m3", 40, 170, ""),
+    Person(3, "Oliver Grant", "Harbour FM", "Newsreader", "Newsreader",
+           "en-gb-x-rp+m7", 30, 160, ""),
+    Person(4, None, None, None, "Station announcer", "en-us-nyc+m1", 50, 175, ""),
+    *crowd(5, "Caller", (
+        ("Sofia Marquez", "Westbridge General Hospital", "Nurse"),
+        ("Dev Patel", "Patel's Bakery", "Baker"),
+        ("Ruth Adams", "Eastfield Primary School", "Teacher"),
+        ("Karl Jensen", "Jensen Boatyard", "Boat Builder"),
+        ("Amina Yusuf", "Harbour Council", "Planning Officer"),
+        ("George Walsh", "Walsh and Sons", "Plumber"),
+        ("Li Wei", "Quayside Clinic", "Dentist"),
+        ("Helga Brandt", "Northpoint Library", "Librarian"),
+        ("Marcus Reid", "Harbour Fire Station", "Firefighter"),
+        ("Olivia Turner", "Turner Florists", "Florist"),
+        ("Jamal Hassan", "City Buses", "Driver"),
+        ("Erin Murphy", "Seaview Care Home", "Care Worker"),
+        ("Paolo Ricci", "Ricci's Cafe", "Owner"),
+        ("Hana Novak", "Harbour University", "Student"),
+        ("Frank Osei", "Dockside Garage", "Mechanic"),
+        ("Ivy Chen", "Lantern Theatre", "Actor"),
+        ("Sean O'Brien", "Harbour Rowing Club", "Coach"),
+        ("Maria Lopez", "Sunrise Pharmacy", "Pharmacist"),
+        ("Tariq Aziz", "Aziz Electrics", "Electrician"),
+        ("Nora Lindqvist", "Harbour Orchestra", "Violinist"),
+        ("Peter Kowalski", "Kowalski Builders", "Builder"),
+        ("Grace Mwangi", "Harbour Food Bank", "Volunteer"),
+        ("Luca Moretti", "Moretti Ice Cream", "Owner"),
+        ("Anna Schmidt", "Harbour Vets", "Vet"),
+        ("Rahul Singh", "Harbour Cricket Club", "Captain"),
+        ("Claire Dubois", "French Lessons at Home", "Tutor"),
+        ("Kwame Mensah", "Harbour Post Office", "Postman"),
+        ("Julia Novak", "Bright Smile Nursery", "Manager"),
+        ("Henry Clarke", "Harbour Pier Trust", "Chairman"),
+        ("Yara Haddad", "Harbour Dance School", "Dancer"),
+    )),
+)  # fmt: skip
+RADIO_HIDDEN = 4  # the station announcer: never named, never inside a clip overlap
+RADIO_HIDDEN_LINES = (
+    "You're listening to Harbour FM, ninety eight point four. The night appeal continues.",
+    "Harbour FM. Your station, all night long.",
+    "This is Harbour FM. Lines are open, and every pound helps.",
+    "Harbour FM, ninety eight point four. Stay with us.",
+    "You're listening to the Harbour FM night appeal.",
+    "Harbour FM. Music, news and the night appeal.",
+    "This is Harbour FM. The phones are open until six.",
+)
+RADIO_SONGS = (  # (song, artist): played between the talk (silence in the file)
+    ("Blue Harbour", "The Tidewaters"), ("Night Shift", "Marla Jones"),
+    ("Lighthouse", "Northern Lines"), ("Paper Boats", "Ada and the Anchors"),
+    ("Slow Tide", "The Quayside Band"), ("Gulls", "Finn Carver"),
+    ("Moonlit Pier", "Sunday Harbour"), ("Rope and Sail", "The Deckhands"),
+    ("Fog Horn Blues", "Lily Marsh"), ("Last Ferry", "The Crossings"),
+    ("Salt Air", "Jonah Reed"), ("Harbour Lights", "The Moorings"),
+    ("Morning Catch", "Tess Grey"), ("Anchor Down", "The Boatmen"),
+    ("Sea Glass", "Iris Vale"), ("Coming Home", "The Harbour Choir"),
+)  # fmt: skip
+RADIO_NEWS = (  # three bulletins of three headlines
+    ("The council has approved a new footbridge over the river.",
+     "Fishing boats stayed in port today because of high winds.",
+     "The harbour museum will open late on Fridays this summer."),
+    ("Firefighters rescued a dog from the old quarry this evening.",
+     "The city buses will run all night during the festival.",
+     "Harbour United won their match three goals to one."),
+    ("Volunteers planted two hundred trees along the coast road.",
+     "The ferry timetable changes from Monday.",
+     "Tomorrow will be dry, with sunshine by the afternoon."),
+)  # fmt: skip
+RADIO_REASONS = (
+    "the food bank helped my neighbour last winter",
+    "my mum spent a month at the hospice",
+    "the night shelter kept my cousin safe",
+    "our street does a collection every year",
+    "I listen to you every night on my shift",
+    "the children at school asked me to",
+)
+
+
+def radio() -> tuple[tuple[int, str], ...]:
+    """Three hours of the night appeal: an opening, then per hour news, callers who give their
+    names and pledge, songs (silence in the file) and the running total; the station announcer's
+    idents are placed by the timeline (`spread`)."""
+    lines: list[tuple[int, str]] = [
+        (1, "Good evening, this is the Harbour FM night appeal. I'm Maggie Doyle."),
+        (2, "And I'm Ben Achebe. We're here until six in the morning, raising money for the "
+            "harbour food bank and the night shelter."),
+    ]  # fmt: skip
+    people = {p.voice: p for p in RADIO_PEOPLE}
+    callers = iter(range(5, len(RADIO_PEOPLE) + 1))
+    songs = itertools.cycle(RADIO_SONGS)
+    total = 0
+    for hour in range(3):
+        host = 1 + hour % 2
+        lines.append((host, "Time for the news. Here's Oliver Grant."))
+        lines.append((3, "Thank you. This is Oliver Grant with the Harbour FM news."))
+        lines += [(3, headline) for headline in RADIO_NEWS[hour]]
+        lines.append((3, "That's the news. Back to the night appeal."))
+        for call in range(10):
+            caller = people[next(callers)]
+            amount = 10 * (1 + (hour * 10 + call) * 7 % 10)
+            total += amount
+            host = 1 + (hour + call) % 2
+            lines += [
+                (host, "We have a caller on line one. Hello, you're on Harbour FM."),
+                (caller.voice, f"Hi, I'm {caller.name}. I'm a {caller.position.lower()} at "
+                               f"{caller.company}."),  # type: ignore[union-attr]
+                (caller.voice, f"I'd like to pledge {amount} pounds, because "
+                               f"{RADIO_REASONS[(hour + call) % len(RADIO_REASONS)]}."),
+                (host, f"Thank you, {caller.name.split()[0]}. That takes us to {total:,} pounds."),  # type: ignore[union-attr]
+            ]  # fmt: skip
+            song, artist = next(songs)
+            lines.append((3 - host, f"Here's {song} by {artist}."))
+            lines.append((3 - host, f"That was {song}. The phones are still ringing."))
+    lines += [
+        (1, f"We've reached {total:,} pounds. Thank you, everyone who called."),
+        (2, "Stay with us. The night appeal goes on until six."),
+    ]
+    return tuple(lines) + tuple((RADIO_HIDDEN, text) for text in RADIO_HIDDEN_LINES)
+
+
 SAMPLES_BY_NAME = {
     s.name: s
     for s in (
@@ -371,6 +928,30 @@ SAMPLES_BY_NAME = {
             KEYNOTE_LINES,
             Encoding("160x90", fps=2, crf=32, audio_rate=16000, audio_kbps=16),
             slides=KEYNOTE_SLIDES,
+        ),
+        Sample(
+            "conference",
+            "conference.webm",
+            "Hundred-minute conference session: a chair, three talks with questions from 26 named "
+            "audience members, a panel, and an unnamed stage manager (synthetic speech).",
+            CONFERENCE_PEOPLE,
+            conference(),
+            Encoding(
+                "64x36", fps=1, crf=50, audio_rate=16000, audio_kbps=6, opus=True, titles=False
+            ),
+            length_s=6000.0,
+            hidden=CONFERENCE_HIDDEN,
+        ),
+        Sample(
+            "radio",
+            "radio.ogg",
+            "Three-hour radio night appeal: two hosts, a newsreader, 30 named callers, songs "
+            "(silence) and an unnamed station announcer (synthetic speech).",
+            RADIO_PEOPLE,
+            radio(),
+            Encoding(None, fps=0, crf=0, audio_rate=16000, audio_kbps=6, opus=True),
+            length_s=10800.0,
+            hidden=RADIO_HIDDEN,
         ),
     )
 }
@@ -404,24 +985,135 @@ def synthesise(person: Person, text: str, path: Path) -> array.array[int]:
     return samples[max(0, loud[0] - margin) : loud[-1] + margin] if loud else samples
 
 
-def mix(sample: Sample, work: Path) -> tuple[list[int], float]:
-    """Write work/mix.wav; return each line's start (ms) and the track length (s)."""
+def mix(sample: Sample, work: Path) -> tuple[list[int], list[int], float]:
+    """Write work/mix.wav; return each line's start and end (ms) and the track length (s)."""
     people = {p.voice: p for p in sample.people}
-    track = array.array("h", bytes(int(LEAD_S * RATE) * 2))
-    starts = []
-    previous = None
-    for index, (voice, text) in enumerate(sample.lines):
-        if previous is not None:
-            gap = SAME_GAP_S if voice == previous else TURN_GAP_S
-            track.extend(array.array("h", bytes(int(gap * RATE) * 2)))
-        starts.append(len(track) * 1000 // RATE)
-        track.extend(synthesise(people[voice], text, work / f"line{index}.wav"))
-        previous = voice
-    track.extend(array.array("h", bytes(int(TAIL_S * RATE) * 2)))
+    clips = [
+        synthesise(people[voice], text, work / f"line{index}.wav")
+        for index, (voice, text) in enumerate(sample.lines)
+    ]
+    lengths = [len(clip) for clip in clips]
+    offsets, total = spread(sample, lengths) if sample.length_s else in_turn(sample, lengths)
     with wave.open(str(work / "mix.wav"), "wb") as w:
         w.setparams((1, 2, RATE, 0, "NONE", "not compressed"))
-        w.writeframes(track.tobytes())
-    return starts, len(track) / RATE
+        written = 0
+        for offset, clip in sorted(zip(offsets, clips, strict=True), key=lambda pair: pair[0]):
+            write_silence(w, offset - written)
+            w.writeframes(clip.tobytes())
+            written = offset + len(clip)
+        write_silence(w, total - written)
+    starts = [offset * 1000 // RATE for offset in offsets]
+    ends = [(offset + n) * 1000 // RATE for offset, n in zip(offsets, lengths, strict=True)]
+    return starts, ends, total / RATE
+
+
+def write_silence(w: wave.Wave_write, frames: int) -> None:
+    for chunk in range(0, frames, RATE * 60):
+        w.writeframes(bytes(min(RATE * 60, frames - chunk) * 2))
+
+
+def in_turn(sample: Sample, lengths: list[int]) -> tuple[list[int], int]:
+    """Lines one after the other (0.6 s lead-in, short pauses, 1 s at the end): (offsets in
+    frames, total frames)."""
+    position = int(LEAD_S * RATE)
+    offsets = []
+    previous = None
+    for (voice, _), length in zip(sample.lines, lengths, strict=True):
+        if previous is not None:
+            position += int((SAME_GAP_S if voice == previous else TURN_GAP_S) * RATE)
+        offsets.append(position)
+        position += length
+        previous = voice
+    return offsets, position + int(TAIL_S * RATE)
+
+
+def default_clips(duration_s: float) -> list[ClipRange]:
+    """The clip plan of the product's default settings."""
+    fields = Settings.model_fields
+    return plan_clips(
+        duration_s,
+        fields["clip_s"].default,
+        fields["clip_overlap_s"].default,
+        fields["clip_threshold_s"].default,
+    )
+
+
+def overlaps_of(clips: list[ClipRange]) -> list[tuple[float, float]]:
+    """(start, end) seconds that two consecutive clips share."""
+    return [(later.start_s, earlier.end_s) for earlier, later in itertools.pairwise(clips)]
+
+
+def spread(sample: Sample, lengths: list[int]) -> tuple[list[int], int]:
+    """A long sample's timeline: the hidden voice's lines in the middle of clips spread over the
+    plan; the others in order with varied pauses that fill `length_s`, one starting inside each
+    clip overlap so that voices can be matched across clips. (offsets, total) in frames."""
+    assert sample.length_s is not None
+    seconds = [n / RATE for n in lengths]
+    clips = default_clips(sample.length_s)
+    hidden = [i for i, (voice, _) in enumerate(sample.lines) if voice == sample.hidden]
+    starts = [0.0] * len(sample.lines)
+    for k, i in enumerate(hidden):  # clips 1 … last, evenly; a little off the middle
+        clip = clips[1 + k * (len(clips) - 2) // max(1, len(hidden) - 1)]
+        starts[i] = (clip.start_s + clip.end_s) / 2 + (k * 37) % 60 - 30
+    reserved = sorted((starts[i], starts[i] + seconds[i]) for i in hidden)
+    pending = overlaps_of(clips)  # overlaps no line starts in yet
+    flow = [i for i in range(len(sample.lines)) if i not in hidden]
+    speech_left, end = sum(seconds[i] for i in flow), LEAD_S - MIN_GAP_S
+    for k, i in enumerate(flow):
+        room = sample.length_s - TAIL_S - end - speech_left
+        room -= sum(b - a + 2 * MIN_GAP_S for a, b in reserved if a > end)
+        left = len(flow) - k
+        varied = room / left * (0.5 + (k * 7) % 11 / 10)  # 0.5 to 1.5 times the mean pause
+        start = end + max(MIN_GAP_S, min(varied, room - MIN_GAP_S * (left - 1)))
+        if pending and start >= pending[0][1] - 3:  # it would pass an overlap: start inside it
+            start = max(end + MIN_GAP_S, pending[0][0] + 1)
+        for a, b in reserved:  # keep clear of the hidden voice
+            if start < b + MIN_GAP_S and start + seconds[i] + MIN_GAP_S > a:
+                start = b + MIN_GAP_S
+        if pending and pending[0][0] <= start < pending[0][1]:
+            pending.pop(0)
+        starts[i], end = start, start + seconds[i]
+        speech_left -= seconds[i]
+    assert end < sample.length_s - TAIL_S / 2, f"{sample.name}: the lines do not fit"
+    return [round(t * RATE) for t in starts], round(sample.length_s * RATE)
+
+
+def check_clips(
+    sample: Sample, starts: list[int], ends: list[int], evidence: dict[int, int], duration_s: float
+) -> list[int]:
+    """Assert the hard case and its counterparts under the default clip plan of the encoded
+    length: the hidden voice never starts or runs within a clip overlap and speaks in several
+    clips; someone else starts inside every overlap; every named person's evidence lies in a
+    clip where they speak. Returns the clips the hidden voice speaks in."""
+    clips = default_clips(duration_s)
+    overlaps = [(a * 1000, b * 1000) for a, b in overlaps_of(clips)]
+
+    def clips_of(ms: int) -> set[int]:
+        return {c.index for c in clips if c.start_ms <= ms < c.end_ms}
+
+    spans = list(zip(starts, ends, (voice for voice, _ in sample.lines), strict=True))
+    hidden = [(start, end) for start, end, voice in spans if voice == sample.hidden]
+    for start, end in hidden:
+        assert all(end <= a or start >= b for a, b in overlaps), f"hidden voice at {start} ms"
+    hidden_clips = sorted(set().union(*(clips_of(start) for start, _ in hidden)))
+    assert len(hidden_clips) >= 3, hidden_clips
+    for a, b in overlaps:
+        assert any(a <= start < b and v != sample.hidden for start, _, v in spans), (a, b)
+    for voice, line in evidence.items():
+        speaking = set().union(*(clips_of(start) for start, _, v in spans if v == voice))
+        assert clips_of(starts[line]) & speaking, f"voice {voice} is named outside its clips"
+    return hidden_clips
+
+
+def named_first(
+    people: tuple[Person, ...], lines: tuple[tuple[int, str], ...]
+) -> tuple[tuple[int, int], ...]:
+    """(voice, first line that says the person's name): spoken evidence."""
+    return tuple(
+        (p.voice, next(i for i, (_, text) in enumerate(lines) if p.name in text))
+        for p in people
+        if p.name
+    )
 
 
 # --- video ----------------------------------------------------------------------------------
@@ -457,14 +1149,14 @@ def video_filters(sample: Sample, starts: list[int], length: float, work: Path) 
     for n, ((line, title), end) in enumerate(zip(sample.slides, bounds, strict=True)):
         begin = 0.0 if n == 0 else starts[line] / 1000
         filters.append(text(f"slide{n}.txt", title, "h/9", "(w-tw)/2", "h/20", begin, end))
-    for person in sample.people:
+    for person in sample.people if sample.encoding.titles else ():
         first = next(i for i, (voice, _) in enumerate(sample.lines) if voice == person.voice)
         begin, end = starts[first] / 1000, starts[first] / 1000 + TITLE_S
         details = ", ".join(x for x in (person.position, person.company) if x)
         filters += [
             f"drawbox=x=0:y=ih*0.68:w=iw:h=ih*0.26:color=black@0.7:t=fill"
             f":enable='between(t,{begin:.3f},{end:.3f})'",
-            text(f"name{person.voice}.txt", person.name, "h/11", "w/25", "h*0.7", begin, end),
+            text(f"name{person.voice}.txt", person.name or "", "h/11", "w/25", "h*0.7", begin, end),
             text(f"role{person.voice}.txt", details, "h/16", "w/25", "h*0.82", begin, end),
         ]
     return ",\n".join(filters)
@@ -475,8 +1167,16 @@ def video_filters(sample: Sample, starts: list[int], length: float, work: Path) 
 
 def encode(sample: Sample, starts: list[int], length: float, work: Path, out: Path) -> None:
     enc = sample.encoding
-    audio = ["-c:a", "aac", "-b:a", f"{enc.audio_kbps}k", "-ac", "1", "-ar", str(enc.audio_rate)]
-    common = ["-fflags", "+bitexact", "-map_metadata", "-1", "-movflags", "+faststart"]
+    audio = ["-b:a", f"{enc.audio_kbps}k", "-ac", "1", "-ar", str(enc.audio_rate)]
+    common = ["-fflags", "+bitexact", "-map_metadata", "-1"]
+    if enc.opus:  # speech codec mode, long frames: silence costs the least that way
+        audio = ["-c:a", "libopus", *audio, "-application", "voip", "-frame_duration", "120"]
+        video = ["-c:v", "libvpx-vp9", "-b:v", "0", "-crf", str(enc.crf), "-threads", "1"]
+    else:
+        audio = ["-c:a", "aac", *audio]
+        video = ["-c:v", "libx264", "-preset", "veryslow", "-crf", str(enc.crf), "-tune"]
+        video += ["stillimage", "-pix_fmt", "yuv420p"]
+        common += ["-movflags", "+faststart"]
     command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"]
     if enc.size is None:
         command += ["-i", str(work / "mix.wav"), *audio, *common, str(out)]
@@ -487,8 +1187,7 @@ def encode(sample: Sample, starts: list[int], length: float, work: Path, out: Pa
         source = f"color=c=black:s={enc.size}:r={enc.fps}:d={length:.3f}"
         command += ["-f", "lavfi", "-i", source, "-i", str(work / "mix.wav")]
         command += ["-filter_complex_script", str(work / "graph.txt"), "-map", "[v]", "-map", "1:a"]
-        command += ["-c:v", "libx264", "-preset", "veryslow", "-crf", str(enc.crf), "-tune"]
-        command += ["stillimage", "-pix_fmt", "yuv420p", "-g", str(enc.fps * 10)]
+        command += [*video, "-g", str(enc.fps * 10)]
         command += ["-flags:v", "+bitexact", *audio, "-flags:a", "+bitexact", "-shortest"]
         command += [*common, str(out)]
     subprocess.run(command, check=True)
@@ -504,26 +1203,37 @@ def make(sample: Sample) -> dict[str, object]:
     out = SAMPLES / sample.file
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        starts, length = mix(sample, work)
+        starts, ends, length = mix(sample, work)
+        order = sorted(range(len(starts)), key=starts.__getitem__)  # long samples: by time
+        lines = tuple(sample.lines[i] for i in order)
+        introductions = named_first(sample.people, lines) if sample.length_s else ()
+        sample = replace(sample, lines=lines, introductions=sample.introductions + introductions)
+        starts, ends = [starts[i] for i in order], [ends[i] for i in order]
         encode(sample, starts, length, work, out)
     evidence = {}
     for person in sample.people:
         first = next(i for i, (voice, _) in enumerate(sample.lines) if voice == person.voice)
         evidence[person.voice] = first  # the lower third appears when they first talk
     evidence.update(dict(sample.introductions))
+    duration = duration_of(out)
+    if sample.hidden is not None:
+        del evidence[sample.hidden]
+        hidden_clips = check_clips(sample, starts, ends, evidence, duration)
+        print(f"{sample.name}: the unnamed voice {sample.hidden} speaks in clips {hidden_clips}")
     text = render_output(
         [(start, voice, line) for start, (voice, line) in zip(starts, sample.lines, strict=True)],
         [
-            (p.voice, p.name, p.company, p.position, p.role, starts[evidence[p.voice]])
+            (p.voice, p.name, p.company, p.position, p.role, _evidence_ms(evidence, starts, p))
             for p in sample.people
         ],
+        with_hours=timecode_format(duration) == "H:MM:SS",
     )
     response = {
         "name": sample.name,
         "description": sample.description + " See docs/samples.md.",
         "media": f"../samples/{sample.file}",
         "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
-        "duration_s": duration_of(out),
+        "duration_s": duration,
         "has_video": sample.encoding.size is not None,
         "text": text,
     }
@@ -532,13 +1242,19 @@ def make(sample: Sample) -> dict[str, object]:
     return response
 
 
+def _evidence_ms(evidence: dict[int, int], starts: list[int], person: Person) -> int | None:
+    return starts[evidence[person.voice]] if person.voice in evidence else None
+
+
 def main(names: list[str]) -> None:
     SAMPLES.mkdir(exist_ok=True)
     for name in names or list(SAMPLES_BY_NAME):
+        began = time.monotonic()
         response = make(SAMPLES_BY_NAME[name])
         size = (SAMPLES / SAMPLES_BY_NAME[name].file).stat().st_size
         lines = len(SAMPLES_BY_NAME[name].lines)
-        print(f"{name}: {response['duration_s']} s, {size:,} bytes, {lines} segments")
+        took = time.monotonic() - began
+        print(f"{name}: {response['duration_s']} s, {size:,} bytes, {lines} segments, {took:.0f} s")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from standin.clips import CLIP_TIMECODES
 from standin.registry import BUNDLED_DIR
 from standin.server import start
 from standin.state import NOTICE
@@ -37,6 +38,24 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="files.get calls that answer PROCESSING before ACTIVE",
     )
+    parser.add_argument(
+        "--realistic-pace",
+        action="store_true",
+        help="answer at a real model's pace: first token after a delay that grows with the input "
+        "tokens, then 150 output tokens per second (docs/standin.md)",
+    )
+    parser.add_argument(
+        "--pace-scale",
+        type=float,
+        default=1.0,
+        help="divide every answer delay by this (10: ten times faster, same ratios)",
+    )
+    parser.add_argument(
+        "--clip-timecodes",
+        choices=CLIP_TIMECODES,
+        default="relative",
+        help="timecodes of clip answers (requests with offsets): relative to the clip start",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log")
     args = parser.parse_args(argv)
     stand_in = start(
@@ -47,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         token_rate=args.token_rate,
         chunk_chars=args.chunk_chars,
         processing_polls=args.processing_polls,
+        realistic_pace=args.realistic_pace,
+        pace_scale=args.pace_scale,
+        clip_timecodes=args.clip_timecodes,
     )
     known = len(stand_in.state.registry.summaries())
     print(

@@ -6,6 +6,7 @@ import threading
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from standin.clips import CLIP_TIMECODES
 from standin.errors import TRANSIENT_MESSAGES, ApiError
 
 SAFETY_CATEGORIES = (
@@ -34,6 +35,7 @@ class Fault:
     malformed: bool = False  # prose instead of the tables
     first_byte_delay_s: float = 0.0  # delay before the response starts
     token_rate: float | None = None  # output tokens per second for this call (0 = no delay)
+    clip_timecodes: str | None = None  # this call's clip timecodes: "relative" or "absolute"
     quota: str = "minute"  # a 429's QuotaFailure: "minute" (input tokens) or "day" (requests)
     retry_delay_s: float | None = 38.0  # a 429's RetryInfo.retryDelay; None: no RetryInfo
     times: int | None = None  # how many model calls this applies to; None = every call
@@ -61,9 +63,16 @@ def fault_from_dict(data: dict[str, Any]) -> Fault:
         raise ValueError(f"quota must be one of {sorted(QUOTAS)}")
     if fault.retry_delay_s is not None and fault.retry_delay_s < 0:
         raise ValueError("retry_delay_s must be >= 0 (or null for no RetryInfo)")
+    if fault.clip_timecodes is not None:
+        check_clip_timecodes(fault.clip_timecodes)
     if fault.times is not None and fault.times < 1:
         raise ValueError("times must be at least 1 (or null for every call)")
     return fault
+
+
+def check_clip_timecodes(value: str) -> None:
+    if value not in CLIP_TIMECODES:
+        raise ValueError(f"clip_timecodes must be one of {list(CLIP_TIMECODES)}")
 
 
 # quota: (quotaMetric, quotaId, quotaValue) as the Developer API names them

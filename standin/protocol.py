@@ -75,6 +75,11 @@ class Media:
     resolution: str | None = None  # per-part media resolution (Gemini 3)
     offsets_in: str | None = None  # "video_metadata" or "audio_metadata": where offsets came
 
+    def bounds(self, duration_s: float) -> tuple[float, float]:
+        """(start, end) seconds of the media this part covers, within the media's length."""
+        end = duration_s if self.end_s is None else min(self.end_s, duration_s)
+        return self.start_s, max(self.start_s, end)
+
     def view(self) -> dict[str, Any]:
         """What the part asked for, as the call log records it."""
         return {
@@ -299,7 +304,8 @@ def estimate_usage(request: ModelRequest, duration_s: float, has_video: bool) ->
     text = math.ceil(request.prompt_chars / 4)
     audio = video = 0
     for media in request.media:
-        seconds = _clip(duration_s, media)
+        start, end = media.bounds(duration_s)
+        seconds = end - start
         audio += round(seconds * model.audio_tokens_per_s)
         if has_video and (media.mime_type or "video/").startswith("video/"):
             resolution = media.resolution or request.generation_config.get("mediaResolution")
@@ -309,11 +315,6 @@ def estimate_usage(request: ModelRequest, duration_s: float, has_video: bool) ->
     details += [{"modality": "VIDEO", "tokenCount": video}] if video else []
     details += [{"modality": "AUDIO", "tokenCount": audio}] if audio else []
     return Usage(text + audio + video, details, thoughts_tokens(request.generation_config))
-
-
-def _clip(duration_s: float, media: Media) -> float:
-    end = duration_s if media.end_s is None else min(media.end_s, duration_s)
-    return max(0.0, end - media.start_s)
 
 
 _LEVEL_THOUGHTS = {"MINIMAL": 64, "LOW": 256, "MEDIUM": 512, "HIGH": 1024}

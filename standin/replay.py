@@ -10,8 +10,8 @@ from typing import Any
 
 from standin.errors import ApiError, invalid
 from standin.faults import SAFETY_CATEGORIES, Fault, injected_error
+from standin.pacing import Pace
 from standin.protocol import JSON, MAX_INPUT_TOKENS, ModelRequest, Usage, text_tokens
-from standin.registry import Entry
 
 MALFORMED_TEXT = (
     "Sure! Here is a summary of the recording instead of the tables you asked for.\n\n"
@@ -37,18 +37,18 @@ class Plan:
     garbled: bool = False  # end with a data line that is not JSON (an SSE line the SDK rejects)
 
 
-@dataclass(frozen=True)
-class Pace:
-    """How the text is sent: tokens per second, characters per chunk, where the signature goes."""
-
-    rate: float
-    chunk_chars: int
-    signature_part: bool = False  # Gemini 3: a trailing empty-text part carries the signature
-
-
 def plan_response(
-    request: ModelRequest, entry: Entry, usage: Usage, fault: Fault, pace: Pace
+    request: ModelRequest, answer: str, usage: Usage, fault: Fault, pace: Pace
 ) -> Plan:
+    """The events answering `request` with the text `answer`, as paced and as faults make it."""
+    plan = _plan(request, answer, usage, fault, pace)
+    if plan.events:  # the first byte waits for the model's first token
+        delay, event = plan.events[0]
+        plan.events[0] = (delay + pace.first_token_s / pace.scale, event)
+    return plan
+
+
+def _plan(request: ModelRequest, answer: str, usage: Usage, fault: Fault, pace: Pace) -> Plan:
     if usage.prompt > MAX_INPUT_TOKENS:
         raise invalid(
             f"The input token count ({usage.prompt}) exceeds the maximum number of tokens "
@@ -59,7 +59,7 @@ def plan_response(
         body = {"promptFeedback": {"blockReason": fault.prompt_block}, **envelope}
         body["usageMetadata"] = usage.metadata(None)
         return Plan([(0.0, body)], usage=body["usageMetadata"])
-    text = MALFORMED_TEXT if fault.malformed else entry.text
+    text = MALFORMED_TEXT if fault.malformed else answer
     cut, finish, error = _cut(text, fault, request, usage.thoughts)
     sent = text[:cut]
     plan = Plan(finish=finish, error=error, chars=len(sent))
@@ -72,8 +72,8 @@ def plan_response(
         parts = ([thought] if thought and first else []) + [{"text": piece}]
         if signature and first and not pace.signature_part:
             parts[-1]["thoughtSignature"] = signature
-        delay = len(piece) / 4 / pace.rate if pace.rate > 0 else 0.0
-        plan.events.append((delay, _chunk(envelope, parts, usage.metadata(None))))
+        chunk = _chunk(envelope, parts, usage.metadata(None))
+        plan.events.append((pace.chunk_delay(len(piece)), chunk))
     if error is not None:
         plan.events.append((0.0, error.body()))
         return plan

@@ -20,9 +20,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from functions.core.catalog import Mode, Model
+from standin.clips import clip_text
 from standin.errors import ApiError, invalid
 from standin.faults import Fault, fault_from_dict, injected_error
 from standin.files import FileRecord
+from standin.pacing import pace_of
 from standin.protocol import (
     FILE_URI,
     JSON,
@@ -33,7 +35,7 @@ from standin.protocol import (
     parse_request,
 )
 from standin.registry import BUNDLED_DIR, Entry, entry_from_dict
-from standin.replay import Pace, Plan, merge, plan_response
+from standin.replay import Plan, merge, plan_response
 from standin.rules import Where, check_mime, served_model
 from standin.state import Config, State
 
@@ -166,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
         stream = method == "streamGenerateContent"
         fault = self.fault_for_call()
         call["faults"] = fault.applied()
-        time.sleep(fault.first_byte_delay_s)
+        time.sleep(fault.first_byte_delay_s / self.state.config.pace_scale)
         if fault.status is not None:
             raise injected_error(fault.status, fault, model.id, where.location)
         request = parse_request(self.json_body(), mode, model, stream)
@@ -176,10 +178,10 @@ class Handler(BaseHTTPRequestHandler):
         call["media"] = [media.view() for media in request.media]
         entry = self.resolve_media(request, call)
         config = self.state.config
-        rate = config.token_rate if fault.token_rate is None else fault.token_rate
-        pace = Pace(rate, config.chunk_chars, config.signature_part)
         usage = estimate_usage(request, entry.duration_s, entry.has_video)
-        plan = plan_response(request, entry, usage, fault, pace)
+        timecodes = fault.clip_timecodes or config.clip_timecodes
+        answer = answer_for(entry, request.media[0], timecodes, call)
+        plan = plan_response(request, answer, usage, fault, pace_of(config, fault, usage))
         call.update(finish_reason=plan.finish, chars_sent=plan.chars, usage=plan.usage)
         self.send_plan(plan, stream and self.query.get("alt") == "sse", stream)
         call["status"] = plan.error.code if plan.error else 200
@@ -344,6 +346,15 @@ class Handler(BaseHTTPRequestHandler):
         elif name not in ("calls", "faults", "config", "responses", "files", "info"):
             raise ApiError(404, f"Unknown control endpoint /_standin/{name}")
         self.send_json(200, control_view(state, name))
+
+
+def answer_for(entry: Entry, media: Media, timecodes: str, call: dict[str, Any]) -> str:
+    """The authored text, or only its clip when the media part has offsets (logged as `clip`)."""
+    if media.offsets_in is None:
+        return entry.text
+    start_s, end_s = media.bounds(entry.duration_s)
+    call["clip"] = {"start_s": start_s, "end_s": end_s, "timecodes": timecodes}
+    return clip_text(entry.text, start_s, end_s, timecodes)
 
 
 def _method(path_method: str) -> str:

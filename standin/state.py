@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from standin.faults import FaultQueue, fault_from_dict
+from standin.faults import FaultQueue, check_clip_timecodes, fault_from_dict
 from standin.files import FileStore
 from standin.registry import BUNDLED_DIR, Registry
 
@@ -28,6 +28,9 @@ class Config:
     file_processing_fails: bool = False  # processing ends in FAILED instead of ACTIVE
     today: str | None = None  # ISO date the catalog's shutdown dates are read against (None: now)
     signature_part: bool = False  # Gemini 3: thoughtSignature in its own empty-text part
+    clip_timecodes: str = "relative"  # clip answers: "relative" to the clip start or "absolute"
+    realistic_pace: bool = False  # first token after a real model's delay, then its output rate
+    pace_scale: float = 1.0  # every answer delay divided by this (10: ten times faster)
 
     def date(self) -> dt.date | None:
         return None if self.today is None else dt.date.fromisoformat(self.today)
@@ -42,6 +45,9 @@ def config_with(config: Config, changes: dict[str, Any]) -> Config:
     updated.date()  # a malformed date is a ValueError here, not on the next call
     if updated.token_rate < 0 or updated.chunk_chars < 1 or updated.processing_polls < 0:
         raise ValueError("token_rate >= 0, chunk_chars >= 1 and processing_polls >= 0 please")
+    if updated.pace_scale <= 0:
+        raise ValueError("pace_scale must be > 0")
+    check_clip_timecodes(updated.clip_timecodes)
     return updated
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from pathlib import Path
 
 import pytest
 
-from functions.format.parser import parse_text
+from functions.core.catalog import catalog
+from functions.core.settings import Settings
+from functions.format.models import ParseResult
+from functions.format.parser import end_times, parse_text
+from functions.transcribe.clips import ClipRange, plan_clips
 from functions.transcribe.media import probe
 from standin.registry import BUNDLED_DIR, Registry
 from tests.paths import ROOT
@@ -18,7 +23,11 @@ EXPECTED = {
     "interview": ("video/mp4", True, 14, 2),
     "podcast": ("audio/mp4", False, 10, 3),
     "keynote": ("video/mp4", True, 218, 5),
+    "conference": ("video/webm", True, 252, 31),
+    "radio": ("audio/ogg", False, 209, 34),
 }
+LONG = {"conference": 6000, "radio": 10800}  # seconds, about
+UNNAMED = {"conference": "Stage manager", "radio": "Station announcer"}  # role of the `?` voice
 
 
 def load(name: str) -> tuple[dict[str, object], Path]:
@@ -38,8 +47,10 @@ def test_response_parses_completely(name: str) -> None:
     assert result.issues == []
     assert len(result.segments) == segments
     assert len(result.speakers) == speakers
-    assert all(s.name and s.company and s.position and s.role for s in result.speakers)
-    assert all(s.evidence_ms is not None for s in result.speakers)
+    named = [s for s in result.speakers if s.role != UNNAMED.get(name)]
+    assert len(named) == speakers - (name in UNNAMED)
+    assert all(s.name and s.company and s.position and s.role for s in named)
+    assert all(s.evidence_ms is not None for s in named)
     assert all(0 <= s.start_ms < duration_ms for s in result.segments)
     starts = [s.start_ms for s in result.segments]
     assert starts == sorted(starts)
@@ -58,6 +69,8 @@ def test_media_matches_response(name: str) -> None:
     assert abs(info.duration_s - float(response["duration_s"])) <= 0.5  # type: ignore[arg-type]
     assert (info.has_video, info.has_audio) == (has_video, True)
     assert info.mime_type == content_type
+    assert all(catalog().mime_type(content_type, mode) for mode in ("developer", "vertex"))
+    assert info.bytes_read <= 128 * 1024  # the header, not the whole file
     entry = Registry().by_sha256(str(response["sha256"]))
     assert entry is not None and entry.name == name
 
@@ -66,3 +79,59 @@ def test_keynote_is_long() -> None:
     response, media = load("keynote")
     assert 600 <= float(response["duration_s"]) <= 660  # type: ignore[arg-type]
     assert media.stat().st_size < 2_000_000
+
+
+def default_clips(duration_s: float) -> list[ClipRange]:
+    fields = Settings.model_fields
+    return plan_clips(
+        duration_s,
+        fields["clip_s"].default,
+        fields["clip_overlap_s"].default,
+        fields["clip_threshold_s"].default,
+    )
+
+
+def long_sample(name: str) -> tuple[ParseResult, list[ClipRange], int]:
+    """The parsed response, the default clip plan of its duration, and its unnamed voice."""
+    response, media = load(name)
+    duration_s = float(response["duration_s"])  # type: ignore[arg-type]
+    assert abs(duration_s - LONG[name]) < 60
+    assert media.stat().st_size < 4_000_000
+    result = parse_text(str(response["text"]), round(duration_s * 1000))
+    (unnamed,) = [s for s in result.speakers if s.name is None]
+    assert unnamed.role == UNNAMED[name] and unnamed.evidence_ms is None
+    return result, default_clips(duration_s), unnamed.voice
+
+
+def clips_of(clips: list[ClipRange], ms: int) -> set[int]:
+    return {c.index for c in clips if c.start_ms <= ms < c.end_ms}
+
+
+@pytest.mark.parametrize("name", LONG)
+def test_the_unnamed_voice_recurs_but_never_inside_an_overlap(name: str) -> None:
+    """The hard case of clip merging: a voice that no clip names and no overlap can match. Its
+    rows end, at the latest, where the next row starts."""
+    result, clips, unnamed = long_sample(name)
+    assert len(clips) >= 10
+    overlaps = [(later.start_ms, earlier.end_ms) for earlier, later in itertools.pairwise(clips)]
+    ends = end_times([s.start_ms for s in result.segments], clips[-1].end_ms)
+    spans = [(s.start_ms, end) for s, end in zip(result.segments, ends, strict=True)]
+    rows = [span for span, s in zip(spans, result.segments, strict=True) if s.voice == unnamed]
+    for start, end in rows:
+        assert end is not None
+        assert all(end <= a or start >= b for a, b in overlaps), start
+    assert len(set().union(*(clips_of(clips, start) for start, _ in rows))) >= 5
+
+
+@pytest.mark.parametrize("name", LONG)
+def test_others_speak_in_every_overlap_and_are_named_where_they_speak(name: str) -> None:
+    result, clips, unnamed = long_sample(name)
+    for earlier, later in itertools.pairwise(clips):
+        inside = [s for s in result.segments if later.start_ms <= s.start_ms < earlier.end_ms]
+        assert inside and all(s.voice != unnamed for s in inside)
+    for speaker in result.speakers:
+        if speaker.evidence_ms is not None:
+            speaking = set().union(
+                *(clips_of(clips, s.start_ms) for s in result.segments if s.voice == speaker.voice)
+            )
+            assert clips_of(clips, speaker.evidence_ms) & speaking, speaker.name

@@ -347,8 +347,9 @@ def test_audio_metadata_offsets_clip_the_counted_audio(
     stand_in: standin.StandIn, mode: Mode
 ) -> None:
     part = clip("audio/mp3")
-    part.audio_metadata = types.AudioMetadata(start_offset="2s", end_offset="6.5s")
-    chunks = accepted(stand_in, mode, MODEL, part)
+    part.audio_metadata = types.AudioMetadata(start_offset="0.5s", end_offset="5s")
+    text, chunks = stream(client(mode, stand_in.url), part)
+    assert "00:00\t1\tHello from the clip." in text  # the clip's answer: 00:01 is 0.5 s in
     usage = chunks[-1].usage_metadata
     assert usage and usage.prompt_token_count == round(4.5 * 32) + 3
     part.audio_metadata = types.AudioMetadata(start_offset="6s", end_offset="2s")

@@ -1,0 +1,204 @@
+"""Clip answers (media parts with offsets) and the realistic pace, through the real SDK."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import time
+
+import pytest
+from google.genai import types
+
+import standin
+from functions.format.parser import parse_text
+from functions.format.tables import render_output
+from standin.faults import Fault, fault_from_dict
+from standin.pacing import OUTPUT_TOKENS_PER_S, first_token_s, pace_of
+from standin.protocol import Usage
+from standin.registry import BUNDLED_DIR
+from standin.state import Config, config_with
+from tests.standin.sdk import developer, http, stream, upload_active, vertex
+
+KEYNOTE = json.loads((BUNDLED_DIR / "keynote.json").read_text("utf-8"))
+PODCAST = json.loads((BUNDLED_DIR / "podcast.json").read_text("utf-8"))
+KEYNOTE_URI = "gs://tabscribe-test/uploads/alice/keynote.mp4"
+PODCAST_URI = "gs://tabscribe-test/uploads/alice/podcast.m4a"
+LONG_URI = "gs://tabscribe-test/uploads/alice/long.mp4"
+# Past the hour: rows at 59:50, 1:00:50 and 1:01:40; the second speaker is named at 1:00:50.
+LONG_TEXT = render_output(
+    [(3_590_000, 1, "Just before the hour."), (3_650_000, 2, "I'm Ada."), (3_700_000, 1, "Hi.")],
+    [
+        (1, "Bo Lund", "Radio", "Host", "Host", 10_000),
+        (2, "Ada Moss", "Lab", "Guest", "Guest", 3_650_000),
+    ],
+    with_hours=True,
+)
+
+
+@pytest.fixture
+def clips(stand_in: standin.StandIn) -> standin.StandIn:
+    stand_in.register(
+        KEYNOTE["text"], duration_s=KEYNOTE["duration_s"], has_video=True, uri=KEYNOTE_URI
+    )
+    stand_in.register(PODCAST["text"], duration_s=PODCAST["duration_s"], uri=PODCAST_URI)
+    stand_in.register(LONG_TEXT, duration_s=4000, has_video=True, uri=LONG_URI)
+    return stand_in
+
+
+def video_clip(uri: str, start: str | None, end: str | None) -> types.Part:
+    part = types.Part.from_uri(file_uri=uri, mime_type="video/mp4")
+    part.video_metadata = types.VideoMetadata(start_offset=start, end_offset=end)
+    return part
+
+
+def test_a_clip_has_only_its_rows_renumbered_and_relative(clips: standin.StandIn) -> None:
+    text, chunks = stream(vertex(clips.url), video_clip(KEYNOTE_URI, "550s", "600s"))
+    got = parse_text(text)
+    assert got.complete and got.issues == []
+    whole = parse_text(KEYNOTE["text"])
+    expected = [s for s in whole.segments if 550_000 <= s.start_ms < 600_000]
+    assert 3 <= len(expected) < len(whole.segments)
+    assert [s.text for s in got.segments] == [s.text for s in expected]
+    assert [s.start_ms for s in got.segments] == [s.start_ms - 550_000 for s in expected]
+    order: dict[int, int] = {}  # authored voice -> clip voice, by first appearance
+    for row in expected:
+        assert row.voice is not None
+        order.setdefault(row.voice, len(order) + 1)
+    assert [s.voice for s in got.segments] == [order[s.voice] for s in expected]  # type: ignore[index]
+    assert sorted(s.voice for s in got.speakers) == list(range(1, len(order) + 1))
+    usage = chunks[-1].usage_metadata
+    assert usage and usage.candidates_token_count == math.ceil(len(text) / 4)
+    assert usage.prompt_token_count == 50 * 70 + 50 * 32 + 3  # 50 s of video at 1 fps
+
+
+def test_speakers_are_named_only_with_evidence_in_the_clip(clips: standin.StandIn) -> None:
+    text, _ = stream(vertex(clips.url), video_clip(KEYNOTE_URI, "550s", "600s"))
+    by_name = {s.name: s for s in parse_text(text).speakers}
+    assert set(by_name) == {None, "Priya Nair", "Lukas Brandt", "Grace Lin"}  # Q&A names: 561 s…
+    assert by_name["Priya Nair"].evidence_ms == 11_000  # 561 s, relative to the clip
+    unnamed = by_name[None]  # the keynote speaker and the chair were introduced before 550 s
+    assert (unnamed.company, unnamed.position, unnamed.evidence_ms) == (None, None, None)
+    assert len(parse_text(text).speakers) == 5
+    opening, _ = stream(vertex(clips.url), video_clip(KEYNOTE_URI, None, "60s"))
+    named = {s.name: s.evidence_ms for s in parse_text(opening).speakers}
+    assert named == {"Tom Reyes": 0, "Dr. Amara Okafor": 18_000}  # the audience is not listed
+
+
+def test_absolute_timecodes_when_injected_per_request_or_configured(
+    clips: standin.StandIn,
+) -> None:
+    part = video_clip(LONG_URI, "3580s", "3720s")
+    relative, _ = stream(vertex(clips.url), part)
+    assert "00:10\t1\tJust before the hour." in relative and "01:10\t2\tI'm Ada." in relative
+    assert "\n2\tAda Moss\tLab\tGuest\tGuest\t01:10\n" in relative
+    assert "\n1\t?\t?\t?\tHost\t?\n" in relative  # the host's evidence is at 00:10 of the media
+    header = {"X-Standin-Fault": json.dumps({"clip_timecodes": "absolute"})}
+    options = types.HttpOptions(headers=header)
+    absolute, _ = stream(vertex(clips.url), part, http_options=options)
+    assert "0:59:50\t1\tJust before the hour." in absolute and "1:01:40\t1\tHi." in absolute
+    assert "\n2\tAda Moss\tLab\tGuest\tGuest\t1:00:50\n" in absolute
+    assert clips.calls()[-1]["clip"] == {"start_s": 3580, "end_s": 3720, "timecodes": "absolute"}
+    clips.configure(clip_timecodes="absolute")
+    assert stream(vertex(clips.url), part)[0] == absolute
+    early, _ = stream(vertex(clips.url), video_clip(LONG_URI, "3500s", "3599s"))
+    assert "59:50\t1\tJust before the hour." in early and "0:59:50" not in early  # MM:SS
+
+
+def test_audio_metadata_offsets_clip_audio(clips: standin.StandIn) -> None:
+    part = types.Part.from_uri(file_uri=PODCAST_URI, mime_type="audio/mp4")
+    part.audio_metadata = types.AudioMetadata(start_offset="10s", end_offset="20s")
+    text, chunks = stream(vertex(clips.url), part)
+    got = parse_text(text)
+    whole = parse_text(PODCAST["text"])
+    expected = [s.text for s in whole.segments if 10_000 <= s.start_ms < 20_000]
+    assert [s.text for s in got.segments] == expected and expected
+    assert got.segments[0].voice == 1
+    usage = chunks[-1].usage_metadata
+    assert usage and usage.prompt_token_count == 10 * 32 + 3
+    call = clips.calls()[-1]
+    assert call["media"][0]["offsets_in"] == "audio_metadata"
+    assert call["clip"] == {"start_s": 10, "end_s": 20, "timecodes": "relative"}
+
+
+def test_no_offsets_is_the_whole_authored_answer(clips: standin.StandIn) -> None:
+    part = types.Part.from_uri(file_uri=KEYNOTE_URI, mime_type="video/mp4")
+    text, _ = stream(vertex(clips.url), part)
+    assert text == KEYNOTE["text"]
+    assert "clip" not in clips.calls()[-1]
+    start_only, _ = stream(vertex(clips.url), video_clip(KEYNOTE_URI, "600s", None))
+    assert parse_text(start_only).segments[-1].text == parse_text(KEYNOTE["text"]).segments[-1].text
+
+
+def test_bad_clip_timecodes_are_refused(clips: standin.StandIn) -> None:
+    with pytest.raises(ValueError, match="clip_timecodes"):
+        clips.configure(clip_timecodes="sideways")
+    with pytest.raises(ValueError, match="clip_timecodes"):
+        fault_from_dict({"clip_timecodes": "sideways"})
+    with pytest.raises(ValueError, match="pace_scale"):
+        clips.configure(pace_scale=0)
+
+
+# -- pace -----------------------------------------------------------------------------------------
+
+
+def test_first_token_waits_longer_for_more_input() -> None:
+    short, long = Usage(16_917, [], 0), Usage(546_590, [], 0)
+    assert first_token_s(short) < first_token_s(long)
+    assert first_token_s(Usage(1_000, [], 0)) < first_token_s(Usage(1_000, [], 1_024))  # thinking
+
+
+def test_realistic_pace_reproduces_seed_001() -> None:
+    """Seed 001: the 1 h 40 min keynote took 4-8 minutes in one request; the trailer seconds."""
+
+    def total_s(prompt: int, output: int) -> float:
+        return first_token_s(Usage(prompt, [], 0)) + output / OUTPUT_TOKENS_PER_S
+
+    assert 4 * 60 <= total_s(546_590, 45_398) <= 8 * 60
+    assert total_s(16_917, 989) <= 15
+
+
+def test_pace_settings_and_scale() -> None:
+    usage = Usage(100_000, [], 0)
+    off = pace_of(Config(token_rate=50), Fault(), usage)
+    assert (off.rate, off.first_token_s) == (50, 0.0)
+    realistic = pace_of(
+        config_with(Config(), {"realistic_pace": True, "pace_scale": 10}), Fault(), usage
+    )
+    assert (realistic.rate, realistic.first_token_s) == (OUTPUT_TOKENS_PER_S, first_token_s(usage))
+    assert realistic.chunk_delay(600) == pytest.approx(600 / 4 / OUTPUT_TOKENS_PER_S / 10)
+    assert pace_of(Config(realistic_pace=True), Fault(token_rate=7), usage).rate == 7
+
+
+def test_realistic_first_byte_grows_with_the_input(stand_in: standin.StandIn) -> None:
+    """With the pace 20 times faster: 2.1 s of a 10 s clip's first token is about 0.1 s, and
+    11.6 s of 3,000 s of audio (96,000 tokens) about 0.6 s."""
+    stand_in.configure(realistic_pace=True, pace_scale=20)
+    stand_in.register(PODCAST["text"], duration_s=3000, uri=PODCAST_URI)
+    long_part = types.Part.from_uri(file_uri=PODCAST_URI, mime_type="audio/mp4")
+    short_part = types.Part.from_uri(file_uri=KEYNOTE_URI, mime_type="video/mp4")
+    stand_in.register(KEYNOTE["text"], duration_s=10, has_video=True, uri=KEYNOTE_URI)
+
+    client = vertex(stand_in.url)
+
+    def first_byte_s(part: types.Part) -> float:
+        began = time.monotonic()
+        chunks = client.models.generate_content_stream(
+            model="gemini-3-flash-preview", contents=[part, "Transcribe."]
+        )
+        next(iter(chunks))
+        return time.monotonic() - began
+
+    short, long = first_byte_s(short_part), first_byte_s(long_part)
+    assert short + 0.3 < long
+    assert http(stand_in.url + "/_standin/config")["pace_scale"] == 20
+
+
+def test_developer_clip_of_an_uploaded_file_is_clipped_too(clips: standin.StandIn) -> None:
+    clips.register(LONG_TEXT, duration_s=4000, has_video=False, media=b"long audio bytes")
+    client = developer(clips.url)
+    uploaded = upload_active(client, io.BytesIO(b"long audio bytes"), "audio/ogg")
+    part = types.Part.from_uri(file_uri=uploaded.uri or "", mime_type="audio/ogg")
+    part.audio_metadata = types.AudioMetadata(start_offset="3640s")
+    text, _ = stream(client, part)
+    assert [s.text for s in parse_text(text).segments] == ["I'm Ada.", "Hi."]
