@@ -1,9 +1,9 @@
 """The clip plan: media longer than a threshold becomes clips with overlap, one request each.
 
 Every clip is a request on the same object through offsets (no re-encoding, no copies). The K
-clips are of equal length, so the longest, which sets the wall time of the fan-out, is as short
-as the settings allow; consecutive clips share `overlap_s` seconds, which the merge
-(`functions.format.merge`) cuts so each moment is transcribed once.
+clips are of equal length (to the whole second), so the longest, which sets the wall time of the
+fan-out, is as short as the settings allow; consecutive clips share `overlap_s` seconds, which
+the merge (`functions.format.merge`) cuts so each moment is transcribed once.
 docs/decisions/0010-long-media-clips.md argues the defaults.
 """
 
@@ -44,7 +44,8 @@ def plan_clips(
     total_ms = round(duration_s * 1000)
     clips = []
     for index in range(count):
-        start = round(index * (length - overlap_s) * 1000)
-        end = total_ms if index == count - 1 else round(start + length * 1000)
-        clips.append(ClipRange(index=index, start_ms=start, end_ms=end))
+        # whole seconds: a clip's timecodes (MM:SS) relative to its start then land exactly
+        start = math.floor(index * (length - overlap_s)) * 1000
+        end = total_ms if index == count - 1 else start + math.ceil(length) * 1000
+        clips.append(ClipRange(index=index, start_ms=start, end_ms=min(end, total_ms)))
     return clips
