@@ -9,9 +9,11 @@ INFRA_VENV  := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | sha1sum | cut -c1-12)
 # The web viewer's npm packages, from package-lock.json exactly (npm ci).
 WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha1sum | cut -c1-12)
+# The local stack's Firebase Authentication emulator (firebase-tools), from stack/auth's lock.
+AUTH_STAMP := stack/auth/node_modules/.installed-$(shell cat stack/auth/package-lock.json | sha1sum | cut -c1-12)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: venv infra-venv web web-deps chromium lint format test bench demo up down standin clean
+.PHONY: venv infra-venv web web-deps auth-deps chromium lint format test bench demo up down standin clean
 
 venv: $(STAMP)
 
@@ -35,6 +37,13 @@ $(WEB_STAMP): web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+auth-deps: $(AUTH_STAMP)
+
+$(AUTH_STAMP): stack/auth/package-lock.json
+	@command -v npm >/dev/null || ($(APT_GET) update -q && $(APT_GET) install -y -q nodejs npm)
+	cd stack/auth && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 web: web-deps  ## bundle the viewer into web/dist (about 1 s)
 	cd web && npm run --silent build
 
@@ -54,19 +63,19 @@ format: venv web-deps
 	$(BIN)/ruff check --fix .
 	cd web && npx prettier --write --log-level=warn .
 
-test: lint infra-venv web chromium
+test: lint infra-venv web auth-deps chromium
 	$(BIN)/python -m pytest
 
-bench: venv web chromium
+bench: venv web auth-deps chromium
 	$(BIN)/python -m bench
 
 standin: venv  ## the offline Gemini API stand-in on 127.0.0.1:8089 (docs/standin.md)
 	$(BIN)/python -m standin --host 127.0.0.1 --port 8089
 
-demo: venv web  ## the whole local pipeline on a bundled sample (FILE=path; KEEP=1 keeps it up)
+demo: venv web auth-deps  ## the whole local pipeline on a bundled sample (FILE=path; KEEP=1 keeps it up)
 	$(BIN)/python -m stack demo $(FILE) $(if $(KEEP),--keep)
 
-up: venv web  ## the local stack and the viewer, left running, with samples for two users
+up: venv web auth-deps  ## the local stack and the viewer, left running, with samples for two users
 	$(BIN)/python -m stack up
 	$(BIN)/python -m stack samples
 
@@ -74,4 +83,4 @@ down: venv
 	$(BIN)/python -m stack down
 
 clean:
-	rm -rf $(VENV) $(INFRA_VENV) web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(INFRA_VENV) web/node_modules stack/auth/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

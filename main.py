@@ -7,6 +7,7 @@
 - `transcribe_redrive`: a re-drive message (the watchdog's sweep) → the same `handle_upload`.
 - `watch_dead_letter`: a dead-lettered results chunk → its run `failed`, naming the chunk.
 - `watch_sweep`: a tick (Cloud Scheduler via Pub/Sub) → stalled transcriptions re-driven or failed.
+- `upload_url`: HTTP, a signed-in app user → a signed URL to upload media under their own uid.
 
 Each imports its own module lazily, so one function's cold start never pays for the other's
 dependencies (the store never imports google.genai).
@@ -15,9 +16,11 @@ dependencies (the store never imports google.genai).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import functions_framework
 from cloudevents.http import CloudEvent
+from flask import Request
 
 from functions.core import logs
 from functions.core.settings import get_settings
@@ -96,6 +99,14 @@ def watch_sweep(cloud_event: CloudEvent) -> None:
     from functions.watch.sweep import sweep
 
     sweep(get_settings())
+
+
+@functions_framework.http
+def upload_url(request: Request) -> Any:
+    """A Firebase ID token and a file's description → a V4 signed PUT URL under the caller's uid."""
+    from functions.uploads.handler import handle
+
+    return handle(request, get_settings())
 
 
 def _check(cloud_event: CloudEvent, expected: str) -> None:

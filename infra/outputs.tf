@@ -99,6 +99,11 @@ output "gemini_api_key_secret" {
   value       = local.developer_mode ? google_secret_manager_secret.gemini_api_key[0].secret_id : null
 }
 
+output "upload_url" {
+  description = "The upload function's URL (POST a Firebase ID token and a file's description)."
+  value       = google_cloudfunctions2_function.uploads.url
+}
+
 output "viewer_url" {
   description = "The web viewer (deployed by cloudbuild.yaml's viewer steps)."
   value       = google_firebase_hosting_site.viewer.default_url
@@ -113,6 +118,7 @@ output "viewer_config" {
   description = "The viewer's config.json: the Firebase web config and the Firestore database."
   value = jsonencode({
     database = var.firestore_database
+    uploads  = google_cloudfunctions2_function.uploads.url
     firebase = {
       apiKey     = data.google_firebase_web_app_config.viewer.api_key
       authDomain = data.google_firebase_web_app_config.viewer.auth_domain

@@ -17,6 +17,7 @@ locals {
       "firebaserules.googleapis.com",        # Firestore security rules release
       "firestore.googleapis.com",            # transcriptions and pages
       "iam.googleapis.com",                  # service accounts
+      "iamcredentials.googleapis.com",       # signBlob: the upload function signs URLs without a key
       "identitytoolkit.googleapis.com",      # Firebase Authentication (the viewer's sign-in)
       "pubsub.googleapis.com",               # results / events / dead-letter topics
       "run.googleapis.com",                  # 2nd-gen functions run as Cloud Run services

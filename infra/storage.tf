@@ -61,6 +61,15 @@ resource "google_storage_bucket" "uploads" {
     log_object_prefix = "uploads-bucket/"
   }
 
+  # Browsers PUT to the upload function's signed URLs from the viewer (uploads.tf): the preflight
+  # must allow the signed headers. The signature, not CORS, decides what is written.
+  cors {
+    origin          = local.upload_origins
+    method          = ["PUT"]
+    response_header = local.upload_signed_headers
+    max_age_seconds = 3600
+  }
+
   # An overwrite starts a new transcription; the old media version is only kept for a short while.
   lifecycle_rule {
     condition {

@@ -146,6 +146,28 @@ variable "store_memory" {
   }
 }
 
+variable "upload_max_instances" {
+  type        = number
+  description = "Upper bound on instances of the upload function (it answers in milliseconds)."
+  default     = 5
+
+  validation {
+    condition     = var.upload_max_instances >= 1 && var.upload_max_instances <= 100 && floor(var.upload_max_instances) == var.upload_max_instances
+    error_message = "upload_max_instances must be a whole number from 1 to 100."
+  }
+}
+
+variable "upload_extra_origins" {
+  type        = list(string)
+  description = "Browser origins allowed to upload besides the viewer's own site (https://<site>.web.app and .firebaseapp.com), e.g. a custom domain."
+  default     = []
+
+  validation {
+    condition     = alltrue([for origin in var.upload_extra_origins : can(regex("^https://[^/]+$", origin))])
+    error_message = "upload_extra_origins must be https origins without a path."
+  }
+}
+
 variable "store_max_instances" {
   type        = number
   description = "Upper bound on store instances; push deliveries above it are throttled and retried by Pub/Sub."

@@ -1,15 +1,16 @@
 """The whole pipeline on this machine, with real parts.
 
-Firestore (with the security rules), Pub/Sub and Cloud Storage emulators; the Gemini API stand-in
-(unless real credentials are configured); the functions served by functions-framework; the
-topics, the push subscriptions to the store and to the clip transcriber with their dead-letter
-topic; the bridge
-that turns every finished upload into the CloudEvent Eventarc would deliver; and the watchdog
-(`stack/watch.py`).
+Firestore (with the security rules), Pub/Sub, Cloud Storage and Firebase Authentication emulators;
+the Gemini API stand-in (unless real credentials are configured); the functions served by
+functions-framework; the topics, the push subscriptions to the store and to the clip transcriber
+with their dead-letter topic; the bridge that turns every finished upload into the CloudEvent
+Eventarc would deliver; the watchdog (`stack/watch.py`); and the upload function with the
+signed-URL gateway in front of the storage emulator (`stack/signed.py`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from stack.bridge import Bridge
 from stack.services import Service, free_port, spawn, start_all, stop_all, wait_all
+from stack.signed import Gateway, write_signing_key
 from stack.watch import (
     STALL_S,
     WATCH_FUNCTIONS,
@@ -39,6 +41,7 @@ TOPICS = {
     **WATCH_TOPICS,
 }
 MAX_DELIVERY_ATTEMPTS = 5
+UPLOAD_TARGET = "upload_url"  # the one HTTP function
 
 
 def gemini_env() -> dict[str, str]:
@@ -58,6 +61,8 @@ class LocalStack:
     env: dict[str, str] = field(default_factory=dict)
     bridge: Bridge | None = None
     viewer: Viewer | None = None
+    gateway: Gateway | None = None
+    upload_env: dict[str, str] = field(default_factory=dict)
     scheduler: Scheduler | None = None
     saved_env: dict[str, str] = field(default_factory=dict)
 
@@ -78,7 +83,7 @@ class LocalStack:
             raise
 
     def _start(self) -> None:
-        self.services = start_all(self.logs, PROJECT, rules=ROOT / "firestore.rules")
+        self.services = start_all(self.logs, PROJECT, rules=ROOT / "firestore.rules", auth=True)
         self.env = {
             "GOOGLE_CLOUD_PROJECT": PROJECT,
             "TABSCRIBE_RESULTS_BUCKET": RESULTS_BUCKET,
@@ -91,18 +96,21 @@ class LocalStack:
         _forget_clients()
         if not self.real_gemini:
             self.services.append(self._start_standin())
+        upload_port = free_port()
+        self.viewer = Viewer(viewer_config(self.env, PROJECT, f"http://127.0.0.1:{upload_port}/"))
+        self._start_gateway()
         functions = [
             self._start_function("transcribe_upload"),
             self._start_function("transcribe_clip"),
             self._start_function("store_transcription"),
             *(self._start_function(target) for target in WATCH_FUNCTIONS),
+            self._start_function(UPLOAD_TARGET, upload_port),
         ]
         self.services += functions
         wait_all(functions)
         self._create_resources()
         self.bridge = Bridge(BUCKET, self.url("transcribe_upload"), self.logs / "bridge.log")
         self.bridge.start()
-        self.viewer = Viewer(viewer_config(self.env, PROJECT))
         self.viewer.start()
         topic = f"projects/{PROJECT}/topics/{TOPICS['sweep']}"
         self.scheduler = Scheduler(topic, self.logs / "scheduler.log")
@@ -117,6 +125,19 @@ class LocalStack:
         wait_all([service])
         self.env["TABSCRIBE_GEMINI_BASE_URL"] = f"http://{service.host_port}"
         return service
+
+    def _start_gateway(self) -> None:
+        """The signing key, and Cloud Storage's signed-URL endpoint in front of the emulator."""
+        assert self.viewer is not None
+        key_file = self.workdir / "signing-key.json"
+        self.gateway = Gateway(write_signing_key(key_file, PROJECT), (self.viewer.origin,))
+        self.gateway.start()
+        self.upload_env = {
+            "TABSCRIBE_UPLOAD_BUCKET": BUCKET,
+            "TABSCRIBE_UPLOAD_ORIGINS": json.dumps([self.viewer.origin]),
+            "TABSCRIBE_SIGNED_URL_ENDPOINT": self.gateway.url,
+            "TABSCRIBE_SIGNING_KEY_FILE": str(key_file),
+        }
 
     def restart(self, target: str) -> None:
         """Start a function again on its port (after a test or a benchmark killed it)."""
@@ -134,7 +155,7 @@ class LocalStack:
             "-m",
             "functions_framework",
             f"--target={target}",
-            "--signature-type=cloudevent",
+            f"--signature-type={'http' if target == UPLOAD_TARGET else 'cloudevent'}",
             f"--source={ROOT / 'main.py'}",
             "--host=127.0.0.1",
             f"--port={port}",
@@ -145,6 +166,7 @@ class LocalStack:
             "TABSCRIBE_CLIPS_TOPIC": TOPICS["clips"],
             "TABSCRIBE_EVENTS_TOPIC": TOPICS["events"],
             **watch_env(self.stall_s),
+            **(self.upload_env if target == UPLOAD_TARGET else {}),
             "PYTHONPATH": str(ROOT),
         }
         return spawn(target, command, self.logs, port, env)
@@ -194,6 +216,9 @@ class LocalStack:
         if self.viewer is not None:
             self.viewer.stop()
             self.viewer = None
+        if self.gateway is not None:
+            self.gateway.stop()
+            self.gateway = None
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.bridge is not None:

@@ -1,5 +1,6 @@
 """Start and stop local services as child processes: the Firestore, Pub/Sub and Cloud Storage
-emulators, and (for the local stack) the functions and the Gemini stand-in.
+emulators, the Firebase Authentication emulator, and (for the local stack) the functions and the
+Gemini stand-in.
 
 Each runs in its own process group on a free loopback port, logs to a file, and is ready when its
 HTTP endpoint answers. A failure names the service and the path of its log.
@@ -149,15 +150,33 @@ def start_storage(log_dir: Path) -> Service:
     return service
 
 
+AUTH_SERVER = Path(__file__).parent / "auth" / "serve.cjs"
+
+
+def start_auth(log_dir: Path, project: str) -> Service:
+    """Firebase Authentication's emulator (firebase-tools, pinned in stack/auth; `npm ci` there)."""
+    node = shutil.which("node")
+    if not node or not (AUTH_SERVER.parent / "node_modules" / "firebase-tools").is_dir():
+        raise ServiceError("the Auth emulator needs Node.js and `npm ci` in stack/auth (make up)")
+    port = free_port()
+    service = spawn("auth", [node, str(AUTH_SERVER), project, str(port)], log_dir, port)
+    service.env = {"FIREBASE_AUTH_EMULATOR_HOST": service.host_port}
+    return service
+
+
 READY_PATHS = {"storage": "/storage/v1/b"}  # others answer on /
 
 
-def start_all(log_dir: Path, project: str, rules: Path | None = None) -> list[Service]:
-    """Start the three emulators at once and wait until every one answers (or stop them all)."""
+def start_all(
+    log_dir: Path, project: str, rules: Path | None = None, auth: bool = False
+) -> list[Service]:
+    """Start the emulators at once and wait until every one answers (or stop them all): Firestore,
+    Pub/Sub, Cloud Storage, and with `auth` Firebase Authentication."""
     emulators = [
         start_firestore(log_dir, rules),
         start_pubsub(log_dir, project),
         start_storage(log_dir),
+        *([start_auth(log_dir, project)] if auth else []),
     ]
     wait_all(emulators)
     return emulators

@@ -74,16 +74,23 @@ class Viewer:
             self._server.shutdown()
         self._server.server_close()
 
+    @property
+    def origin(self) -> str:
+        return f"http://{HOST}:{self._server.server_address[1]}"
+
     def url(self, uid: str | None = None, fragment: str = "") -> str:
-        port = self._server.server_address[1]
         query = f"?{urllib.parse.urlencode({'uid': uid})}" if uid else ""
-        return f"http://{HOST}:{port}/{query}{'#' + fragment if fragment else ''}"
+        return f"{self.origin}/{query}{'#' + fragment if fragment else ''}"
 
 
-def viewer_config(env: dict[str, str], project: str) -> dict[str, str]:
-    """What the browser needs: the emulators' addresses (as the stack's clients use them)."""
-    return {
+def viewer_config(env: dict[str, str], project: str, uploads: str = "") -> dict[str, str]:
+    """What the browser needs: the emulators' addresses (as the stack's clients use them), and
+    the upload function's URL when there is one."""
+    config = {
         "project": project,
         "emulator": env["FIRESTORE_EMULATOR_HOST"],
         "storage": env["STORAGE_EMULATOR_HOST"],
+        "auth": env.get("FIREBASE_AUTH_EMULATOR_HOST", ""),
+        "uploads": uploads,
     }
+    return {key: value for key, value in config.items() if value}

@@ -95,6 +95,10 @@ class Catalog(BaseModel):
         name = self.mime_aliases.get(mode, {}).get(mime, mime)
         return name if name in self.mime_types[mode] else None
 
+    def accepted(self, mime: str) -> bool:
+        """Does either API take `mime` (the upload function's check, before any mode is known)?"""
+        return any(self.mime_type(mime, mode) for mode in self.mime_types)
+
     def refusal(self, model_id: str, setting: str, today: dt.date | None = None) -> str | None:
         """Why `model_id` cannot be used (naming `setting`), or None when it can."""
         model = self.get(model_id)

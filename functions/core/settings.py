@@ -82,6 +82,25 @@ class Settings(BaseSettings):
     )
     firestore_database: str = "(default)"
 
+    upload_bucket: str = Field(
+        default="", description="the bucket the upload function signs URLs for (uploads only)"
+    )
+    upload_origins: tuple[str, ...] = Field(
+        default=(),
+        description="origins allowed to call the upload function from a browser (CORS; JSON "
+        "list, e.g. the viewer's)",
+    )
+    signed_url_endpoint: str = Field(
+        default="https://storage.googleapis.com",
+        description="where signed URLs point: Cloud Storage; locally the stack's signed-URL "
+        "gateway in front of the storage emulator",
+    )
+    signing_key_file: str = Field(
+        default="",
+        description="local only: a service-account key file to sign upload URLs with; empty "
+        "(deployed): sign through the IAM Credentials API as the function's own account",
+    )
+
     time_budget_s: float = Field(default=480.0, gt=0, le=3600)
     lease_s: float = Field(
         default=120.0,

@@ -16,8 +16,9 @@ import mutagen
 from mutagen import aac, aiff, asf, flac, mp3, mp4, oggopus, oggvorbis, wave
 from mutagen.mp4._atom import Atoms
 
+from functions.core.media import MAX_MEDIA_BYTES
+
 HEADER_BYTES = 64
-MAX_MEDIA_BYTES = 2 * 1024**3  # Files API and Vertex gs:// input limit
 
 
 class MediaRejected(ValueError):

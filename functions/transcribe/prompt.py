@@ -9,18 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from functions.core.media import CONTEXT_LIMITS
 from functions.format.tables import COLUMNS, Table
 
 ONE_HOUR_S = 3600.0
 
-# Uploader context accepted from object metadata, and the cap on each value (characters).
-CONTEXT_LIMITS: dict[str, int] = {
-    "title": 200,
-    "description": 2000,
-    "speakers": 1000,
-    "glossary": 2000,
-    "language": 40,
-}
 _CONTEXT_LABELS = {
     "title": "Title",
     "description": "Description",

@@ -123,9 +123,10 @@ def cfg() -> Config:
 
 @pytest.fixture(scope="module")
 def functions(cfg: Config) -> dict[str, Body]:
-    """The two pipeline functions (the watchdog's are checked at the end of this file)."""
+    """The two pipeline functions (the watchdog's are checked at the end of this file, the upload
+    function's in test_infra_uploads.py)."""
     found = cfg.of_type("google_cloudfunctions2_function")
-    assert set(found) == {"transcribe", "store"} | set(WATCH_FUNCTIONS)
+    assert set(found) == {"transcribe", "store", "uploads"} | set(WATCH_FUNCTIONS)
     return {name: found[name] for name in ("transcribe", "store")}
 
 

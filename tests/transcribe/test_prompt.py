@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functions.core.media import CONTEXT_LIMITS
 from functions.format.parser import parse_text
-from functions.transcribe.prompt import CONTEXT_LIMITS, build_prompt, clean_context, timecode_format
+from functions.transcribe.prompt import build_prompt, clean_context, timecode_format
 
 
 def test_transcript_task_comes_before_speakers_with_canonical_headers() -> None:

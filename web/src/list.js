@@ -3,11 +3,12 @@ import { collection, onSnapshot, orderBy, query, where } from "firebase/firestor
 import { h, mount } from "./dom.js";
 import { fileName, percent, timecode } from "./format.js";
 import { countQuery, reportError } from "./reads.js";
+import { uploadForm } from "./upload.js";
 
 export function showList(session, root) {
   const heading = h("h1", {}, "My transcriptions");
   const body = h("div", {}, "Loading…");
-  mount(root, heading, body);
+  mount(root, heading, uploadForm(session), body);
   const mine = query(
     collection(session.db, "transcriptions"),
     where("owner", "==", session.uid),
@@ -25,7 +26,7 @@ export function showList(session, root) {
 }
 
 function emptyState() {
-  return h("p", {}, "Nothing yet. Upload media under uploads/<your uid>/ to see it here.");
+  return h("p", {}, "Nothing yet. Upload media to see its transcription here.");
 }
 
 function alert(text) {

@@ -1,5 +1,6 @@
-// Who reads, and from where. Locally: the Firestore emulator with a mock user token for the uid in
-// the URL (?uid=alice). In production: Firebase Authentication with Google sign-in.
+// Who reads, and from where. Locally: the uid in the URL (?uid=alice), signed in to the Auth
+// emulator as that test account (or, without one, a mock user token for the Firestore emulator).
+// In production: Firebase Authentication with Google sign-in.
 import { initializeApp } from "firebase/app";
 import { connectFirestoreEmulator, getFirestore } from "firebase/firestore";
 import { h, mount } from "./dom.js";
@@ -10,13 +11,13 @@ export async function loadConfig(search = location.search) {
   const response = await fetch("config.json", { cache: "no-store" });
   const config = response.ok ? await response.json() : {};
   const params = new URLSearchParams(search);
-  for (const key of ["emulator", "storage", "uid", "project"]) {
+  for (const key of ["emulator", "storage", "auth", "uploads", "uid", "project"]) {
     if (params.get(key)) config[key] = params.get(key);
   }
   return config;
 }
 
-// Resolves to {db, uid, config} once someone is signed in (or renders the sign-in screen).
+// Resolves to {db, uid, config, signOut, idToken} once someone is signed in (or renders the sign-in screen).
 export async function openSession(config, root) {
   if (config.emulator) return emulatorSession(config, root);
   if (config.firebase) return firebaseSession(config, root);
@@ -24,7 +25,7 @@ export async function openSession(config, root) {
   return new Promise(() => {});
 }
 
-function emulatorSession(config, root) {
+async function emulatorSession(config, root) {
   if (!config.uid) {
     mount(root, uidForm());
     return new Promise(() => {});
@@ -33,11 +34,30 @@ function emulatorSession(config, root) {
   const app = initializeApp({ projectId, apiKey: "local-emulator" });
   const db = getFirestore(app);
   const [host, port] = config.emulator.split(":");
-  // An unsigned token the emulator accepts: the rules see request.auth.uid == uid.
-  connectFirestoreEmulator(db, host, Number(port), {
-    mockUserToken: { sub: config.uid, user_id: config.uid },
-  });
-  return { db, uid: config.uid, config, signOut: null };
+  if (!config.auth) {
+    // An unsigned token the emulator accepts: the rules see request.auth.uid == uid.
+    connectFirestoreEmulator(db, host, Number(port), {
+      mockUserToken: { sub: config.uid, user_id: config.uid },
+    });
+    return { db, uid: config.uid, config, signOut: null, idToken: null };
+  }
+  // The Auth emulator: a test account for the uid in the URL, signed in with an unsigned custom
+  // token (the emulator accepts them); Firestore and the upload function get its ID token.
+  connectFirestoreEmulator(db, host, Number(port));
+  const auth = await import("firebase/auth");
+  const instance = auth.getAuth(app);
+  auth.connectAuthEmulator(instance, `http://${config.auth}`, { disableWarnings: true });
+  const { user } = await auth.signInWithCustomToken(instance, customToken(config.uid));
+  return { db, uid: user.uid, config, signOut: null, idToken: () => user.getIdToken() };
+}
+
+function customToken(uid) {
+  const part = (data) =>
+    btoa(JSON.stringify(data)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  const now = Math.floor(Date.now() / 1000);
+  const audience =
+    "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit";
+  return `${part({ alg: "none", typ: "JWT" })}.${part({ uid, iat: now, exp: now + 3600, aud: audience })}.`;
 }
 
 function uidForm() {
@@ -69,6 +89,7 @@ async function firebaseSession(config, root) {
     uid: user.uid,
     config,
     signOut: () => auth.signOut(instance).then(() => location.reload()),
+    idToken: () => user.getIdToken(),
   };
 }
 

@@ -1,0 +1,68 @@
+"""The HTTP exchange: CORS for the viewer, POST only, a verified caller, a checked ask, a URL.
+
+Answers are JSON: 200 {url, method, headers, bucket, object, transcription, expires}; 400 a request
+the function does not sign; 401 no or an invalid ID token; 405 another method. Every error is
+{"error": reason}.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import flask
+
+from functions.core.documents import transcription_id
+from functions.core.settings import Settings
+from functions.uploads import ask as asking
+from functions.uploads import tokens
+from functions.uploads.signing import sign_upload
+
+log = logging.getLogger(__name__)
+Answer = tuple[dict[str, Any], int, dict[str, str]]
+
+
+def handle(request: flask.Request, settings: Settings) -> Answer | tuple[str, int, dict[str, str]]:
+    cors = _cors(request.headers.get("Origin"), settings.upload_origins)
+    if request.method == "OPTIONS":
+        return "", 204, {**cors, "Access-Control-Max-Age": "3600"}
+    if request.method != "POST":
+        return {"error": "POST a JSON body"}, 405, {**cors, "Allow": "POST, OPTIONS"}
+    try:
+        uid = tokens.verified_uid(
+            tokens.bearer(request.headers.get("Authorization")), settings.project
+        )
+        ask = asking.parse(request.get_json(silent=True))
+    except tokens.Unauthorized as exc:
+        log.info("upload refused: %s", exc)
+        return {"error": str(exc)}, 401, {**cors, "WWW-Authenticate": "Bearer"}
+    except asking.BadRequest as exc:
+        return {"error": str(exc)}, 400, cors
+    return _grant(settings, uid, ask), 200, cors
+
+
+def _grant(settings: Settings, uid: str, ask: asking.Ask) -> dict[str, Any]:
+    name = ask.object_name(settings.input_prefix, uid)
+    signed = sign_upload(settings, name, ask)
+    log.info("upload URL for %s (%s, %d bytes)", name, ask.content_type, ask.size)
+    return {
+        "url": signed.url,
+        "method": "PUT",
+        "headers": signed.headers,
+        "bucket": settings.upload_bucket,
+        "object": name,
+        "transcription": transcription_id(settings.upload_bucket, name),
+        "expires": signed.expires.isoformat(),
+    }
+
+
+def _cors(origin: str | None, allowed: tuple[str, ...]) -> dict[str, str]:
+    """CORS headers for an allowed origin; none for any other (the browser then refuses)."""
+    if not origin or origin not in allowed:
+        return {"Vary": "Origin"}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type",
+        "Vary": "Origin",
+    }

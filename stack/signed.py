@@ -1,0 +1,195 @@
+"""Signed upload URLs on the local stack: the key the upload function signs with, and the gateway
+that plays Cloud Storage's part for them.
+
+The storage emulator accepts a PUT to `/<bucket>/<object>` but ignores every signature, signed
+header and `x-goog-meta-*` header, and answers no CORS preflight. So the stack puts this gateway
+in front of it, as the bridge stands in for Eventarc: it checks a V4 signature as Cloud Storage
+does (the canonical request rebuilt from what arrived, RSA-SHA256 against the stack's public key,
+expiry, `x-goog-content-length-range`), answers CORS for the viewer's origin, and stores the body
+in the emulator with the signed content type and custom metadata. Nothing else passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import urllib.parse
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from stack.services import HOST, free_port
+
+SIGNER_EMAIL = "upload-url@tabscribe-local.iam.gserviceaccount.com"
+META = "x-goog-meta-"
+
+
+class SignatureRefused(Exception):
+    """Why Cloud Storage would refuse this request (HTTP 403, or 400 for the length)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def write_signing_key(path: Path, project: str) -> rsa.RSAPublicKey:
+    """A fresh RSA key as a service-account key file (for the upload function); its public half."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    info = {
+        "type": "service_account",
+        "project_id": project,
+        "private_key_id": "local",
+        "private_key": pem.decode(),
+        "client_email": SIGNER_EMAIL,
+        "client_id": "0",
+        "token_uri": "https://oauth2.googleapis.com/token",  # never called: it only signs
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(info))
+    path.chmod(0o600)
+    return key.public_key()
+
+
+def check_signature(
+    method: str,
+    target: str,
+    headers: Mapping[str, str],
+    key: rsa.RSAPublicKey,
+    now: dt.datetime | None = None,
+) -> dict[str, str]:
+    """The signed headers (lowercase names) of a V4-signed request, or SignatureRefused.
+    `target` is the request line's path and query, as sent."""
+    path, _, query = target.partition("?")
+    params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    signature = params.pop("X-Goog-Signature", "")
+    if params.get("X-Goog-Algorithm") != "GOOG4-RSA-SHA256" or not signature:
+        raise SignatureRefused(403, "not a V4-signed URL")
+    if not params.get("X-Goog-Credential", "").startswith(f"{SIGNER_EMAIL}/"):
+        raise SignatureRefused(403, "signed by another account")
+    _check_time(params, now or dt.datetime.now(dt.UTC))
+    lower = {name.lower(): value for name, value in headers.items()}
+    names = params.get("X-Goog-SignedHeaders", "").split(";")
+    if "host" not in names or any(name not in lower for name in names):
+        raise SignatureRefused(403, f"a signed header is missing: {names}")
+    signed = {name: " ".join(lower[name].split()) for name in names}
+    canonical = "\n".join(
+        [
+            method,
+            path,
+            "&".join(sorted(f"{_quote(k)}={_quote(v)}" for k, v in params.items())),
+            "".join(f"{name}:{signed[name]}\n" for name in sorted(signed)),
+            ";".join(sorted(signed)),
+            "UNSIGNED-PAYLOAD",
+        ]
+    )
+    scope = params["X-Goog-Credential"].split("/", 1)[1]
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    to_sign = f"GOOG4-RSA-SHA256\n{params['X-Goog-Date']}\n{scope}\n{digest}"
+    try:
+        key.verify(bytes.fromhex(signature), to_sign.encode(), padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        raise SignatureRefused(403, "SignatureDoesNotMatch") from None
+    return signed
+
+
+def check_length(signed: Mapping[str, str], length: int) -> None:
+    if "x-goog-content-length-range" not in signed:
+        return
+    low, high = (int(n) for n in signed["x-goog-content-length-range"].split(","))
+    if not low <= length <= high:
+        raise SignatureRefused(400, f"EntityTooLarge or too small: {length} not in {low}-{high}")
+
+
+def _check_time(params: Mapping[str, str], now: dt.datetime) -> None:
+    try:
+        start = dt.datetime.strptime(params["X-Goog-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        expires = int(params["X-Goog-Expires"])
+    except (KeyError, ValueError):
+        raise SignatureRefused(403, "no valid X-Goog-Date / X-Goog-Expires") from None
+    if now > start + dt.timedelta(seconds=expires):
+        raise SignatureRefused(400, "ExpiredToken: the signed URL has expired")
+
+
+def _quote(text: str) -> str:
+    return urllib.parse.quote(text, safe="~")
+
+
+class Gateway:
+    """Cloud Storage's signed-URL endpoint for PUT, in front of the storage emulator."""
+
+    def __init__(self, key: rsa.RSAPublicKey, origins: tuple[str, ...]) -> None:
+        handler = type("Handler", (_Handler,), {"key": key, "origins": origins})
+        self._server = ThreadingHTTPServer((HOST, free_port()), handler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="signed-url-gateway", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self._server.server_address[1]}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    key: rsa.RSAPublicKey
+    origins: tuple[str, ...] = ()
+
+    def do_OPTIONS(self) -> None:
+        """A CORS preflight, answered as the bucket's CORS configuration would."""
+        self._answer(204, b"", preflight=True)
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            signed = check_signature("PUT", self.path, dict(self.headers.items()), self.key)
+            check_length(signed, len(body))
+        except SignatureRefused as exc:
+            self._answer(exc.status, str(exc).encode())
+            return
+        _store(urllib.parse.unquote(self.path.split("?")[0]), body, signed)
+        self._answer(200, b"")
+
+    def _answer(self, status: int, body: bytes, preflight: bool = False) -> None:
+        self.send_response(status)
+        origin = self.headers.get("Origin")
+        if origin in self.origins:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            if preflight:
+                self.send_header("Access-Control-Allow-Methods", "PUT")
+                requested = self.headers.get("Access-Control-Request-Headers") or ""
+                self.send_header("Access-Control-Allow-Headers", requested)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _store(path: str, body: bytes, signed: Mapping[str, str]) -> None:
+    """The object into the storage emulator, with the signed content type and metadata."""
+    from functions.core import clients
+
+    bucket, name = path.lstrip("/").split("/", 1)
+    blob = clients.storage_client().bucket(bucket).blob(name)
+    blob.metadata = {k[len(META) :]: v for k, v in signed.items() if k.startswith(META)} or None
+    blob.upload_from_string(body, content_type=signed.get("content-type"))

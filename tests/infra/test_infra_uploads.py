@@ -1,0 +1,113 @@
+"""Offline checks of the upload function's Terraform (infra/uploads.tf, read from the HCL): its
+own identity and grants, signing through IAM, a public endpoint that checks tokens itself, the
+environment its Settings start with, and an uploads bucket nobody else can write."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from functions.core.media import CONTEXT_LIMITS
+from functions.core.settings import Settings
+from functions.uploads.ask import parse
+from functions.uploads.signing import signed_headers
+from tests.infra.test_infra import INFRA, Config, accepted_env_names, block, env_of, ref
+
+ACCOUNT = "${google_service_account.uploads.member}"
+
+
+@pytest.fixture(scope="module")
+def cfg() -> Config:
+    return Config(INFRA)
+
+
+def test_the_upload_function_runs_as_its_own_account_from_main_py(cfg: Config) -> None:
+    body = cfg.resource("google_cloudfunctions2_function", "uploads")
+    assert block(body, "build_config")["entry_point"] == "upload_url"
+    service = block(body, "service_config")
+    assert ref(service["service_account_email"]) == "google_service_account.uploads.email"
+    assert service["ingress_settings"] == "ALLOW_ALL" and service["min_instance_count"] == 0
+    assert "${time_sleep.service_agents_ready}" in body["depends_on"]
+    assert "def upload_url(" in (INFRA.parent / "main.py").read_text(encoding="utf-8")
+
+
+def test_its_grants_create_objects_and_sign_as_itself_only(cfg: Config) -> None:
+    grants = {
+        (rtype, name): body
+        for (rtype, name), body in cfg.resources.items()
+        if rtype.endswith("_iam_member") and body.get("member") == ACCOUNT
+    }
+    assert {(body["role"], rtype) for (rtype, _), body in grants.items()} == {
+        ("roles/storage.objectCreator", "google_storage_bucket_iam_member"),
+        ("roles/iam.serviceAccountTokenCreator", "google_service_account_iam_member"),
+    }
+    creator = cfg.resource("google_storage_bucket_iam_member", "uploads_object_creator")
+    assert ref(creator["bucket"]) == "google_storage_bucket.uploads.name"
+    signer = cfg.resource("google_service_account_iam_member", "uploads_token_creator_self")
+    assert ref(signer["service_account_id"]) == "google_service_account.uploads.name"
+    assert '"iamcredentials.googleapis.com"' in cfg.all_text()
+
+
+def test_anyone_may_call_it_and_nothing_else_is_public(cfg: Config) -> None:
+    public = [
+        (rtype, name)
+        for (rtype, name), body in cfg.resources.items()
+        if body.get("member") in {"allUsers", "allAuthenticatedUsers"}
+    ]
+    assert public == [("google_cloud_run_v2_service_iam_member", "uploads_public_invoker")]
+    invoker = cfg.resource("google_cloud_run_v2_service_iam_member", "uploads_public_invoker")
+    assert invoker["role"] == "roles/run.invoker"
+    assert ref(invoker["name"]) == "google_cloudfunctions2_function.uploads.name"
+
+
+def test_only_the_upload_function_writes_the_uploads_bucket(cfg: Config) -> None:
+    """End users hold no grant on it: they write only through URLs this account signed."""
+    on_uploads = {
+        body["member"]: body["role"]
+        for (rtype, _), body in cfg.resources.items()
+        if rtype == "google_storage_bucket_iam_member"
+        and body["bucket"] == "${google_storage_bucket.uploads.name}"
+    }
+    writers = {m for m, role in on_uploads.items() if role != "roles/storage.objectViewer"}
+    assert writers == {ACCOUNT}
+    bucket = cfg.resource("google_storage_bucket", "uploads")
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["public_access_prevention"] == "enforced"
+
+
+def test_the_bucket_s_cors_admits_every_header_the_function_signs(cfg: Config) -> None:
+    cors = block(cfg.resource("google_storage_bucket", "uploads"), "cors")
+    assert cors["method"] == ["PUT"] and cors["origin"] == "${local.upload_origins}"
+    allowed = {h.lower() for h in cfg.locals["upload_signed_headers"]}
+    everything = parse(
+        {
+            "name": "a.mp4",
+            "content_type": "video/mp4",
+            "size": 1,
+            "metadata": dict.fromkeys(CONTEXT_LIMITS, "x"),
+        }
+    )
+    assert {h.lower() for h in signed_headers(everything)} == allowed
+
+
+def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = env_of(cfg, cfg.resource("google_cloudfunctions2_function", "uploads"))
+    assert set(env) <= accepted_env_names()
+    assert ref(env["TABSCRIBE_UPLOAD_BUCKET"]) == "google_storage_bucket.uploads.name"
+    assert env["TABSCRIBE_UPLOAD_ORIGINS"] == "${jsonencode(local.upload_origins)}"
+    for variable in accepted_env_names():
+        monkeypatch.delenv(variable, raising=False)
+    origins = ["https://p-viewer.web.app", "https://p-viewer.firebaseapp.com"]
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "my-project")
+    monkeypatch.setenv("TABSCRIBE_UPLOAD_BUCKET", "my-project-tabscribe-uploads")
+    monkeypatch.setenv("TABSCRIBE_UPLOAD_ORIGINS", json.dumps(origins))
+    settings = Settings()
+    assert settings.upload_origins == tuple(origins)
+    assert settings.signing_key_file == ""  # deployed: IAM signBlob, never a key
+    assert settings.signed_url_endpoint == "https://storage.googleapis.com"
+
+
+def test_the_viewer_learns_the_function_s_url(cfg: Config) -> None:
+    outputs = cfg.text["outputs.tf"]
+    assert "uploads  = google_cloudfunctions2_function.uploads.url" in outputs

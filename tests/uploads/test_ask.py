@@ -1,0 +1,83 @@
+"""What a caller may ask for: media types of the catalog, sizes up to the transcriber's limit, a
+file name that can only ever be a suffix, and the uploader context the transcriber reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from functions.core.media import CONTEXT_LIMITS, MAX_MEDIA_BYTES
+from functions.uploads.ask import BadRequest, parse
+
+GOOD = {"name": "talk.mp4", "content_type": "video/mp4", "size": 1234}
+
+
+def ask(**changes: Any) -> Any:
+    return parse({**GOOD, **changes})
+
+
+def test_a_media_upload_is_described_by_name_type_size_and_context() -> None:
+    result = ask(metadata={"title": "Q3 review", "speakers": "Ada Lovelace"})
+    assert (result.file_name, result.content_type, result.size) == ("talk.mp4", "video/mp4", 1234)
+    assert result.metadata == {"title": "Q3 review", "speakers": "Ada Lovelace"}
+
+
+def test_the_object_is_under_the_caller_s_uid_with_a_fresh_unique_name() -> None:
+    result = ask(name="../../bob/evil.mp4")
+    first, second = (result.object_name("uploads/", "alice") for _ in range(2))
+    assert first.startswith("uploads/alice/") and first.endswith("-evil.mp4")
+    assert first.count("/") == 2 and first != second
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("C:\\Users\\me\\Interview 1.m4a", "Interview_1.m4a"),
+        ("réunion été.webm", "réunion_été.webm"),
+        ("a<b>c;d.mp3", "a_b_c_d.mp3"),
+        ("..hidden.mp4", "hidden.mp4"),
+    ],
+)
+def test_file_names_are_sanitised(name: str, safe: str) -> None:
+    assert ask(name=name).file_name == safe
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"content_type": "text/html"},
+        {"content_type": "application/pdf"},
+        {"content_type": "image/png"},
+        {"content_type": None},
+        {"size": 0},
+        {"size": -1},
+        {"size": MAX_MEDIA_BYTES + 1},
+        {"size": "12"},
+        {"size": True},
+        {"name": "../.."},
+        {"name": None},
+        {"metadata": {"owner": "bob"}},
+        {"metadata": {"model": "gemini-2.5-pro"}},
+        {"metadata": {"title": "x" * (CONTEXT_LIMITS["title"] + 1)}},
+        {"metadata": {"title": "line\nbreak"}},
+        {"metadata": {"speakers": "José"}},
+        {"metadata": "title=x"},
+    ],
+)
+def test_what_the_function_does_not_sign_is_a_bad_request(changes: dict[str, Any]) -> None:
+    with pytest.raises(BadRequest):
+        ask(**changes)
+
+
+def test_catalog_types_of_either_api_are_accepted() -> None:
+    for mime in ("video/mp4", "audio/mp4", "video/quicktime", "video/mov", "audio/webm"):
+        assert ask(content_type=mime).content_type == mime
+    assert ask(content_type="Video/MP4 ").content_type == "video/mp4"
+    assert ask(size=MAX_MEDIA_BYTES).size == MAX_MEDIA_BYTES
+
+
+def test_the_body_must_be_an_object() -> None:
+    for body in (None, [], "x"):
+        with pytest.raises(BadRequest):
+            parse(body)

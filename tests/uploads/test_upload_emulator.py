@@ -1,0 +1,171 @@
+"""The upload function through functions-framework, with the Firebase Auth emulator's real ID
+tokens, and the upload itself through the signed URL into the Cloud Storage emulator (via the
+stack's signed-URL gateway, which checks the signature as Cloud Storage does)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from functions_framework import create_app
+
+from functions.core import clients
+from functions.core.documents import transcription_id
+from functions.core.settings import get_settings
+from stack.accounts import id_token, unsigned_jwt
+from stack.services import Service, start_auth, wait_all
+from stack.signed import Gateway, write_signing_key
+from tests.conftest import LOG_DIR, PROJECT
+from tests.paths import ROOT
+
+pytestmark = pytest.mark.emulator
+ORIGIN = "http://127.0.0.1:8000"
+MEDIA = (ROOT / "tests" / "data" / "media" / "voice.m4a").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def auth() -> Iterator[Service]:
+    service = start_auth(LOG_DIR, PROJECT)
+    wait_all([service])
+    yield service
+    service.stop()
+
+
+@dataclass
+class Uploads:
+    app: Any
+    bucket: Any
+    auth_host: str
+
+    def ask(self, token: str | None, body: Any = None, method: str = "POST") -> Any:
+        headers = {"Origin": ORIGIN}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.app.open("/", method=method, headers=headers, json=body)
+
+    def token(self, uid: str) -> str:
+        return id_token(self.auth_host, uid)
+
+
+@pytest.fixture
+def uploads(
+    emulators: Any, auth: Service, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, unique: str
+) -> Iterator[Uploads]:
+    bucket = clients.storage_client().create_bucket(f"uploads-{unique}")
+    gateway = Gateway(write_signing_key(tmp_path / "key.json", PROJECT), (ORIGIN,))
+    gateway.start()
+    env = {
+        **auth.env,
+        "TABSCRIBE_UPLOAD_BUCKET": bucket.name,
+        "TABSCRIBE_UPLOAD_ORIGINS": json.dumps([ORIGIN]),
+        "TABSCRIBE_SIGNED_URL_ENDPOINT": gateway.url,
+        "TABSCRIBE_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    app = create_app(target="upload_url", source=str(ROOT / "main.py")).test_client()
+    yield Uploads(app, bucket, auth.host_port)
+    gateway.stop()
+    get_settings.cache_clear()
+
+
+def put(grant: dict[str, Any], body: bytes, **header_changes: str) -> int:
+    headers = {**grant["headers"], **header_changes, "Origin": ORIGIN}
+    request = urllib.request.Request(grant["url"], body, headers, method="PUT")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+MEDIA_ASK = {
+    "name": "voice.m4a",
+    "content_type": "audio/mp4",
+    "size": len(MEDIA),
+    "metadata": {"title": "Two voices", "speakers": "Ada Lovelace"},
+}
+
+
+def test_a_signed_in_user_uploads_under_their_own_uid(uploads: Uploads) -> None:
+    response = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, "owner": "bob", "uid": "bob"})
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    grant = response.get_json()
+    name = grant["object"]
+    assert name.startswith("uploads/alice/") and name.endswith("-voice.m4a")
+    assert grant["transcription"] == transcription_id(uploads.bucket.name, name)
+    assert grant["method"] == "PUT" and grant["bucket"] == uploads.bucket.name
+
+    assert put(grant, MEDIA) == 200
+    blob = uploads.bucket.get_blob(name)
+    assert blob.download_as_bytes() == MEDIA and blob.content_type == "audio/mp4"
+    assert blob.metadata == {"title": "Two voices", "speakers": "Ada Lovelace"}
+
+
+def test_a_name_naming_another_user_stays_under_the_caller(uploads: Uploads) -> None:
+    for name in ("../bob/x.m4a", "uploads/bob/x.m4a", "bob/x.m4a"):
+        grant = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, "name": name}).get_json()
+        assert grant["object"].startswith("uploads/alice/"), grant
+        assert "/bob" not in grant["object"]
+
+
+def test_the_signed_url_admits_only_what_was_signed(uploads: Uploads) -> None:
+    grant = uploads.ask(uploads.token("alice"), MEDIA_ASK).get_json()
+    assert put(grant, MEDIA, **{"Content-Type": "text/html"}) == 403
+    assert put(grant, MEDIA, **{"x-goog-meta-title": "changed"}) == 403
+    assert put(grant, MEDIA + b"more") == 400  # outside the signed length range
+    other = {**grant, "url": grant["url"].replace("/uploads/alice/", "/uploads/bob/")}
+    assert put(other, MEDIA) == 403
+    assert not list(uploads.bucket.list_blobs())
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        None,
+        "",
+        "garbage",
+        unsigned_jwt({"sub": "alice", "aud": "another-project", "exp": time.time() + 600}),
+        unsigned_jwt(
+            {
+                "sub": "alice",
+                "aud": PROJECT,
+                "iss": f"https://securetoken.google.com/{PROJECT}",
+                "exp": time.time() - 600,
+            }
+        ),
+    ],
+)
+def test_no_or_an_invalid_token_is_401(uploads: Uploads, token: str | None) -> None:
+    response = uploads.ask(token, MEDIA_ASK)
+    assert response.status_code == 401
+    assert response.get_json()["error"] and response.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"content_type": "text/html"}, {"size": 0}, {"size": 3 * 1024**3}, {"name": "/"}],
+)
+def test_bad_content_type_size_or_name_is_400(uploads: Uploads, change: dict[str, Any]) -> None:
+    response = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, **change})
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_methods_and_cors(uploads: Uploads) -> None:
+    assert uploads.ask(uploads.token("alice"), method="GET").status_code == 405
+    preflight = uploads.app.options(
+        "/", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    stranger = uploads.app.options("/", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in stranger.headers
