@@ -29,11 +29,12 @@ from functions.core.settings import get_settings
 from functions.format.merge import ClipAnswer, Merged, merge
 from functions.format.models import Issue, Segment, Speaker
 from functions.store.clips import ClipState
-from functions.store.ledger import CHANGED, MAX_ATTEMPTS, Ending, current_run, terminal_fields
+from functions.store.ledger import CHANGED, Ending, current_run, terminal_fields
 from functions.store.state import Page, Run, RunState
 from functions.store.writes import WritePlan
 
 MIN_INTERVAL_S = 1.0
+MAX_CONFLICTS = 40  # K clips finishing together all merge at once: each waits its turn
 MAX_WAIT_S = 30.0  # then Pub/Sub redelivers the chunk (a document written nonstop by others)
 
 
@@ -78,9 +79,9 @@ def merge_run(
             return _merge(client, ref, snapshot, doc, run)
         except CHANGED:  # another clip's merge landed first: merge again over its result
             conflicts += 1
-            if conflicts >= MAX_ATTEMPTS:
+            if conflicts >= MAX_CONFLICTS:
                 raise RuntimeError("the transcription kept changing; Pub/Sub redelivers") from None
-            time.sleep(random.uniform(0, 0.05 * conflicts))
+            time.sleep(random.uniform(0, 0.1 * min(conflicts, 10)))
 
 
 def _merged(doc: dict[str, Any], run: Run, clip: ClipTag, through: int) -> bool:
