@@ -126,7 +126,7 @@ def functions(cfg: Config) -> dict[str, Body]:
     """The two pipeline functions (the watchdog's are checked at the end of this file, the upload
     function's in test_infra_uploads.py)."""
     found = cfg.of_type("google_cloudfunctions2_function")
-    assert set(found) == {"transcribe", "store", "uploads"} | set(WATCH_FUNCTIONS)
+    assert set(found) == {"transcribe", "store", "clip", "uploads"} | set(WATCH_FUNCTIONS)
     return {name: found[name] for name in ("transcribe", "store")}
 
 
@@ -305,6 +305,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
         ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
         ("roles/pubsub.publisher", "${google_pubsub_topic.results.name}"),
+        ("roles/pubsub.publisher", "${google_pubsub_topic.clips.name}"),
         ("roles/datastore.user", "project"),
         ("roles/aiplatform.user", "project"),
         (
@@ -330,6 +331,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     }
     assert grants_of("push_invoker") == {
         ("roles/run.invoker", "${google_cloudfunctions2_function.store.name}"),
+        ("roles/run.invoker", "${google_cloudfunctions2_function.clip.name}"),
     }
     # Mode-specific grants exist only in their mode.
     assert cfg.resource("google_project_iam_member", "transcribe_aiplatform_user")["count"] == (
@@ -448,6 +450,7 @@ def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str,
         "TABSCRIBE_OUTPUT_PREFIX",
         "TABSCRIBE_RESULTS_BUCKET",
         "TABSCRIBE_RESULTS_TOPIC",
+        "TABSCRIBE_CLIPS_TOPIC",
         "TABSCRIBE_EVENTS_TOPIC",
         "TABSCRIBE_FIRESTORE_DATABASE",
         "TABSCRIBE_LOG_LEVEL",
@@ -469,6 +472,7 @@ def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str,
     env = cfg.locals["common_env"]
     assert ref(env["TABSCRIBE_RESULTS_TOPIC"]) == "google_pubsub_topic.results.name"
     assert ref(env["TABSCRIBE_EVENTS_TOPIC"]) == "google_pubsub_topic.events.name"
+    assert ref(env["TABSCRIBE_CLIPS_TOPIC"]) == "google_pubsub_topic.clips.name"
 
 
 def resolve(cfg: Config, value: Any, variables: dict[str, Any]) -> str:
@@ -543,6 +547,26 @@ def test_api_key_only_from_secret_manager_in_developer_mode(
     assert "TABSCRIBE_GEMINI_API_KEY" not in cfg.all_text()
 
 
+def test_the_clip_function_is_the_transcriber_on_the_clips_topic(
+    cfg: Config, functions: dict[str, Body]
+) -> None:
+    """transcribe_clip: the transcriber's code, identity, environment and timeout (decision 0010);
+    its own instance cap; fed by its push subscription (checked with the store's above)."""
+    clip = cfg.resource("google_cloudfunctions2_function", "clip")
+    service, transcribe = (
+        block(clip, "service_config"),
+        block(functions["transcribe"], "service_config"),
+    )
+    assert block(clip, "build_config")["entry_point"] == "transcribe_clip"
+    assert re.search(r"^def transcribe_clip\b", (REPO / "main.py").read_text(), re.MULTILINE)
+    for key in ("service_account_email", "timeout_seconds", "available_memory", "ingress_settings"):
+        assert service[key] == transcribe[key], key
+    assert env_of(cfg, clip) == env_of(cfg, functions["transcribe"])
+    assert service["max_instance_count"] == "${var.gemini_max_concurrent_clips}"
+    assert service["max_instance_request_concurrency"] == 1 and service["min_instance_count"] == 0
+    assert "event_trigger" not in clip
+
+
 def test_time_budget_is_below_the_timeout(cfg: Config, functions: dict[str, Body]) -> None:
     body = functions["transcribe"]
     timeout = block(body, "service_config")["timeout_seconds"]
@@ -560,21 +584,29 @@ def test_time_budget_is_below_the_timeout(cfg: Config, functions: dict[str, Body
 # --- Pub/Sub ------------------------------------------------------------------------------------
 
 
-def test_push_subscription_to_store_with_oidc_retry_and_dead_letter(cfg: Config) -> None:
-    sub = cfg.resource("google_pubsub_subscription", "store_push")
-    assert ref(sub["topic"]) == "google_pubsub_topic.results.id"
+PUSH_SUBSCRIPTIONS = [  # (subscription, its topic, the function it pushes to)
+    ("store_push", "results", "store"),
+    ("clip_push", "clips", "clip"),
+]
+
+
+@pytest.mark.parametrize(("name", "topic", "function"), PUSH_SUBSCRIPTIONS)
+def test_push_subscriptions_with_oidc_retry_and_dead_letter(
+    cfg: Config, name: str, topic: str, function: str
+) -> None:
+    sub = cfg.resource("google_pubsub_subscription", name)
+    assert ref(sub["topic"]) == f"google_pubsub_topic.{topic}.id"
     push = block(sub, "push_config")
-    assert (
-        ref(push["push_endpoint"]) == "google_cloudfunctions2_function.store.service_config[0].uri"
-    )
+    uri = f"google_cloudfunctions2_function.{function}.service_config[0].uri"
+    assert ref(push["push_endpoint"]) == uri
     oidc = block(push, "oidc_token")
     assert ref(oidc["service_account_email"]) == "google_service_account.push_invoker.email"
-    assert ref(oidc["audience"]) == "google_cloudfunctions2_function.store.service_config[0].uri"
+    assert ref(oidc["audience"]) == uri
 
     assert 10 <= cfg.default(sub["ack_deadline_seconds"]) <= 600
     assert (
         sub["ack_deadline_seconds"]
-        == block(cfg.resource("google_cloudfunctions2_function", "store"), "service_config")[
+        == block(cfg.resource("google_cloudfunctions2_function", function), "service_config")[
             "timeout_seconds"
         ]
     ), "the ack deadline is the push timeout: keep it equal to the function's"
@@ -586,22 +618,24 @@ def test_push_subscription_to_store_with_oidc_retry_and_dead_letter(cfg: Config)
     assert 5 <= cfg.default(dead_letter["max_delivery_attempts"]) <= 100
     assert block(sub, "expiration_policy")["ttl"] == ""
 
-    invoker = cfg.resource("google_cloud_run_v2_service_iam_member", "store_invoker_push")
+    invoker = cfg.resource("google_cloud_run_v2_service_iam_member", f"{function}_invoker_push")
     assert invoker["role"] == "roles/run.invoker"
     assert invoker["member"] == "${google_service_account.push_invoker.member}"
+    assert ref(invoker["name"]) == f"google_cloudfunctions2_function.{function}.name"
 
 
-def test_pubsub_agent_can_dead_letter(cfg: Config) -> None:
+@pytest.mark.parametrize("name", [name for name, _, _ in PUSH_SUBSCRIPTIONS])
+def test_pubsub_agent_can_dead_letter(cfg: Config, name: str) -> None:
     agent = "${google_project_service_identity.pubsub.email}"
     publisher = cfg.resource("google_pubsub_topic_iam_member", "dead_letter_publisher_pubsub_agent")
     assert publisher["role"] == "roles/pubsub.publisher"
     assert ref(publisher["topic"]) == "google_pubsub_topic.dead_letter.name"
     assert agent in publisher["member"]
     subscriber = cfg.resource(
-        "google_pubsub_subscription_iam_member", "store_push_subscriber_pubsub_agent"
+        "google_pubsub_subscription_iam_member", f"{name}_subscriber_pubsub_agent"
     )
     assert subscriber["role"] == "roles/pubsub.subscriber"
-    assert ref(subscriber["subscription"]) == "google_pubsub_subscription.store_push.name"
+    assert ref(subscriber["subscription"]) == f"google_pubsub_subscription.{name}.name"
     assert agent in subscriber["member"]
 
 
