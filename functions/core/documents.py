@@ -35,3 +35,9 @@ def finished_run_key(generation: object, attempt: object) -> str:
 def clip_doc_id(generation: object, run_attempt: object, index: int) -> str:
     """A clip's document under its transcription: its upload run, then its index."""
     return f"{generation}-{run_attempt}-{index:03d}"
+
+
+def clip_path(transcription_id: str, generation: object, run_attempt: object, index: int) -> str:
+    """The path of clip `index` of upload run (`generation`, `run_attempt`) (decision 0010)."""
+    name = clip_doc_id(generation, run_attempt, index)
+    return f"{TRANSCRIPTIONS}/{transcription_id}/{CLIPS}/{name}"

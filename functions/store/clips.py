@@ -19,13 +19,21 @@ from typing import Any
 from google.cloud import firestore
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.core.documents import CLIPS, TRANSCRIPTIONS, clip_doc_id
+from functions.core.documents import TRANSCRIPTIONS, clip_path
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
 from functions.format.models import Issue, Segment, Speaker
 from functions.format.parser import StreamParser
 from functions.store import accept
-from functions.store.ledger import CHANGED, MAX_ATTEMPTS, Recorded, TextLoader, chain, current_run
+from functions.store.ledger import (
+    CHANGED,
+    MAX_ATTEMPTS,
+    Recorded,
+    TextLoader,
+    chain,
+    current_run,
+    drop_beyond_final,
+)
 from functions.store.state import MAX_ISSUES, MAX_SPEAKERS, Run, stored_segment
 from functions.store.writes import WritePlan
 
@@ -81,9 +89,8 @@ class ClipState(BaseModel):
 
 def clip_ref(client: firestore.Client, chunk: ResultChunk) -> firestore.DocumentReference:
     assert chunk.clip is not None
-    parent = client.collection(TRANSCRIPTIONS).document(chunk.transcription_id)
-    name = clip_doc_id(chunk.generation, chunk.attempt, chunk.clip.index)
-    ref: firestore.DocumentReference = parent.collection(CLIPS).document(name)
+    path = clip_path(chunk.transcription_id, chunk.generation, chunk.attempt, chunk.clip.index)
+    ref: firestore.DocumentReference = client.document(path)
     return ref
 
 
@@ -149,8 +156,7 @@ def _record(client: firestore.Client, chunk: ResultChunk, load_text: TextLoader)
             state.buffered.remove(current.seq)
         if current.final:
             state.finish(current, parser)
-            for seq in state.buffered:  # numbered after the final chunk: they belong to no run
-                plan.delete_pending(current, seq)
+            drop_beyond_final(plan, current, state.buffered)
             state.buffered = []
             break
     plan.update({"store": state.model_dump()})

@@ -131,7 +131,8 @@ def _record(
             state.cursor.buffered.remove(current.seq)
         if current.final:
             plan.pages(state.finish(duration_ms or current.duration_ms))
-            _drop_beyond_final(plan, state, current)
+            drop_beyond_final(plan, current, state.cursor.buffered)
+            state.cursor.buffered = []
             final = _final_fields(current, parser, doc, state)
             break
     plan.document(state, final or {}, duration_ms or (final or {}).get("duration_ms"))
@@ -139,13 +140,12 @@ def _record(
     return Recorded("applied", run, applied, final is not None, final is not None, writes)
 
 
-def _drop_beyond_final(plan: WritePlan, state: RunState, final: ResultChunk) -> None:
+def drop_beyond_final(plan: WritePlan, final: ResultChunk, buffered: list[int]) -> None:
     """Buffered chunks numbered after the final one belong to no run: delete them."""
-    for seq in state.cursor.buffered:
+    for seq in buffered:
         plan.delete_pending(final, seq)
         extra = {"transcription_id": final.transcription_id, "seq": seq}
         log.warning("buffered chunk after the final chunk dropped", extra=extra)
-    state.cursor.buffered = []
 
 
 def chain(

@@ -23,7 +23,7 @@ from typing import Any
 
 from google.cloud import firestore
 
-from functions.core.documents import CLIPS, TRANSCRIPTIONS, Status, clip_doc_id
+from functions.core.documents import TRANSCRIPTIONS, Status, clip_path
 from functions.core.messages import ClipTag, Usage
 from functions.core.settings import get_settings
 from functions.format.merge import ClipAnswer, Merged, merge
@@ -139,8 +139,7 @@ def _clip_states(
     """Each planned clip's answer so far (and its recorded state, once it has one)."""
     ranges = (doc.get("clips") or {}).get("ranges") or []
     refs = [
-        ref.collection(CLIPS).document(clip_doc_id(run.generation, run.attempt, r["index"]))
-        for r in ranges
+        client.document(clip_path(ref.id, run.generation, run.attempt, r["index"])) for r in ranges
     ]
     found = {s.id: s.to_dict() or {} for s in client.get_all(refs)}
     clips = []

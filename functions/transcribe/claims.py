@@ -27,11 +27,10 @@ from google.cloud import firestore
 
 from functions.core import logs
 from functions.core.documents import (
-    CLIPS,
     TERMINAL,
     TRANSCRIPTIONS,
     Status,
-    clip_doc_id,
+    clip_path,
     finished_run_key,
 )
 
@@ -144,7 +143,7 @@ def claim_clip(
     """Take the claim of one clip of upload run (`generation`, `clip.run_attempt`), with the
     same lease discipline as an upload's; (None, why not) when that run is no longer current."""
     parent = db.collection(TRANSCRIPTIONS).document(transcription_id)
-    ref = parent.collection(CLIPS).document(clip_doc_id(generation, clip.run_attempt, clip.index))
+    ref = db.document(clip_path(transcription_id, generation, clip.run_attempt, clip.index))
     result: tuple[Claim | None, str] = (None, "")
 
     @firestore.transactional
@@ -254,9 +253,10 @@ def _runs(db: firestore.Client, current: Claim) -> list[tuple[Any, dict[str, Any
     parent = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
     runs = [(parent, {"generation": current.generation, "attempt": current.run_attempt})]
     if current.clip is not None:
-        clip_id = clip_doc_id(current.generation, current.clip.run_attempt, current.clip.index)
+        clip = current.clip
+        path = clip_path(current.transcription_id, current.generation, clip.run_attempt, clip.index)
         clip_run = {"generation": current.generation, "attempt": current.attempt}
-        runs.append((parent.collection(CLIPS).document(clip_id), clip_run))
+        runs.append((db.document(path), clip_run))
     return runs
 
 
