@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from functions.core.documents import transcription_id
-from functions.format.models import ParseResult, Speaker
+from functions.format.models import ParseResult
 from functions.format.parser import parse_text
 from stack.follow import put, read_segments, wait_for_terminal
 from stack.local import BUCKET, LocalStack
@@ -47,8 +47,27 @@ def authored(response: str) -> list[tuple[int, str]]:
     return [(s.start_ms, s.text) for s in answer(response).segments]
 
 
-def speakers(response: str) -> list[Speaker]:
-    return answer(response).speakers
+def findable_names(response: str, ranges: list[dict[str, int]]) -> set[str]:
+    """The authored names a clip can give: a model names a speaker in a clip where the evidence
+    is and the speaker talks (the stand-in answers so)."""
+    authored = answer(response)
+
+    def in_clip(at_ms: int, clip: dict[str, int]) -> bool:
+        return clip["start_ms"] <= at_ms < clip["end_ms"]
+
+    return {
+        s.name
+        for s in authored.speakers
+        if s.name
+        and s.evidence_ms is not None
+        and any(
+            in_clip(s.evidence_ms, clip)
+            and any(
+                in_clip(row.start_ms, clip) for row in authored.segments if row.voice == s.voice
+            )
+            for clip in ranges
+        )
+    }
 
 
 def transcribe(local: LocalStack, path: Path) -> tuple[dict, list[dict]]:  # type: ignore[type-arg]
@@ -70,4 +89,4 @@ def test_long_media_completes_with_every_authored_row_once_in_order(
     assert [(s["start_ms"], s["text"]) for s in segments] == authored(response)
     assert doc["progress"]["fraction"] == 1.0 and doc["usage"]["prompt_tokens"] > 0
     named = {s["name"] for s in doc["speakers"] if s["name"]}
-    assert named == {s.name for s in speakers(response) if s.name}  # every authored name found
+    assert named == findable_names(response, doc["clips"]["ranges"])

@@ -87,9 +87,9 @@ def test_a_long_upload_fans_out_into_overlapping_clips_without_a_model_call(clip
     assert [t.index for t in tasks] == list(range(6)) and all(t.clips == 6 for t in tasks)
     assert tasks[0].start_ms == 0 and tasks[-1].end_ms == transcription_doc(blob)["duration_ms"]
     for a, b in itertools.pairwise(tasks):
-        assert a.end_ms - b.start_ms == 10_000  # the overlap
+        assert 10_000 <= a.end_ms - b.start_ms <= 11_000  # the overlap, on whole seconds
     lengths = {t.end_ms - t.start_ms for t in tasks}
-    assert max(lengths) - min(lengths) <= 1  # equal clips: the longest is as short as it can be
+    assert max(lengths) - min(lengths) <= 1_000  # equal clips to the whole second
     assert all(t.plan["start_s"] == t.start_ms / 1000 for t in tasks)
     assert clips.stack.model_calls() == []
     doc = transcription_doc(blob)
