@@ -160,7 +160,8 @@ def _answer(clip_range: dict[str, int], state: ClipState | None) -> ClipAnswer:
         return ClipAnswer(index, start, end, [], [], complete=False, finished=False)
     segments = [Segment(**s) for s in state.segments]
     gap = None
-    if state.finished and not segments:
+    silent = state.outcome == Status.COMPLETED.value and state.complete  # two whole, empty tables
+    if state.finished and not segments and not silent:
         gap = state.reason or "the model's answer holds no transcript"
     return ClipAnswer(
         index,

@@ -14,6 +14,7 @@ from google.cloud import firestore
 
 from functions.core.documents import CLIPS, TRANSCRIPTIONS, clip_doc_id
 from functions.core.messages import ClipTag, ResultChunk
+from functions.format.tables import render_output
 from functions.transcribe.clips import plan_clips
 from tests.store.conftest import Stack, transcriber_doc
 from tests.store.support import all_segments, chunks_of, clip_answers, new_id
@@ -122,6 +123,17 @@ def test_a_blocked_clip_leaves_a_recorded_gap_not_a_failed_transcription(
     assert "clip_gap" in [issue["code"] for issue in doc["issues"]]
     rows = stored_rows(stack, tid)
     assert rows and all(not 140_000 <= at < 195_000 for at, _, _ in rows)  # clip 2's own part
+
+
+def test_a_silent_clip_is_transcribed_not_a_gap(stack: Stack, unique: str) -> None:
+    tid = new_id(unique)
+    fan_out(stack.db, tid)
+    silence = chunks_of(render_output([], []), tid, GENERATION, 1, clip=ClipTag(index=2, attempt=1))
+    for chunk in [c for c in everything(tid) if c.clip and c.clip.index != 2] + silence:
+        assert stack.deliver(chunk) == 200
+    doc = doc_of(stack, tid)
+    assert doc["status"] == "completed" and doc["complete"] is True  # like a silent recording
+    assert "clip_gap" not in [issue["code"] for issue in doc["issues"]]
 
 
 def test_clip_chunks_nobody_claimed_are_refused_and_old_attempts_superseded(
