@@ -40,7 +40,7 @@ MAX_WAIT_S = 30.0  # then Pub/Sub redelivers the chunk (a document written nonst
 
 @dataclass(frozen=True)
 class MergeResult:
-    action: str  # merged, throttled, superseded, finished
+    action: str  # merged, covered (a later merge read the chunks), superseded, finished
     finished: bool = False
     event_pending: bool = False
     writes: int = 0
@@ -66,7 +66,7 @@ def merge_run(
         if newest is None or newest.key != run.key:
             return MergeResult("superseded")
         store = doc.get("store") or {}
-        if store.get("finished") and Run.model_validate(store["run"]) == run:
+        if store.get("finished") and _merged_before(doc, run):
             published = bool((doc.get("event") or {}).get("published"))
             return MergeResult("finished", True, not published)
         if not force and _merged(doc, run, clip, through):
@@ -86,10 +86,15 @@ def merge_run(
 
 def _merged(doc: dict[str, Any], run: Run, clip: ClipTag, through: int) -> bool:
     """Whether the last merge of `run` read `clip`'s chunks before `through`."""
-    if (doc.get("store") or {}).get("run") != run.model_dump():
+    if not _merged_before(doc, run):
         return False
     merged = ((doc.get("clips") or {}).get("merged") or {}).get(str(clip.index)) or {}
     return merged.get("attempt") == clip.attempt and merged.get("next_seq", 0) >= through
+
+
+def _merged_before(doc: dict[str, Any], run: Run) -> bool:
+    """Whether the document holds a merge of `run` (else its first merge resets it)."""
+    return (doc.get("store") or {}).get("run") == run.model_dump()
 
 
 def _wait(snapshot: Any) -> float:
@@ -121,9 +126,9 @@ def _merge(
         "progress": _progress(state, merged, clips, duration_ms),
         "clips.page_hashes": hashes,
         "clips.merged": {
-            str(answer.index): {"attempt": state.attempt, "next_seq": state.next_seq}
-            for answer, state in clips
-            if state is not None
+            str(answer.index): {"attempt": recorded.attempt, "next_seq": recorded.next_seq}
+            for answer, recorded in clips
+            if recorded is not None
         },
     }
     if finished:
@@ -179,8 +184,9 @@ def _answer(clip_range: dict[str, int], state: ClipState | None) -> ClipAnswer:
 def _write_pages(plan: WritePlan, doc: dict[str, Any], run: Run, pages: list[Page]) -> list[str]:
     """Write the pages whose content changed since the last merge of this run (all of them,
     and the old runs' pages deleted, at its first merge); their hashes."""
-    same_run = (doc.get("store") or {}).get("run") == run.model_dump()
-    before = ((doc.get("clips") or {}).get("page_hashes") or []) if same_run else None
+    before = (
+        ((doc.get("clips") or {}).get("page_hashes") or []) if _merged_before(doc, run) else None
+    )
     if before is None:
         plan.reset()
     hashes = [_hash(page) for page in pages]
