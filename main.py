@@ -2,7 +2,8 @@
 
 - `transcribe_upload`: Cloud Storage `google.cloud.storage.object.v1.finalized` → Gemini → Pub/Sub
   (a long upload: its clips → the clips topic).
-- `transcribe_clip`: Pub/Sub, one clip of a long upload → Gemini → the results topic.
+- `transcribe_clip`: Pub/Sub, one clip of a long upload (or its voices pass) → Gemini → the
+  results topic.
 - `store_transcription`: Pub/Sub `google.cloud.pubsub.topic.v1.messagePublished` → Firestore.
 - `transcribe_redrive`: a re-drive message (the watchdog's sweep) → the same `handle_upload`.
 - `watch_dead_letter`: a dead-lettered results chunk → its run `failed`, naming the chunk.
@@ -49,14 +50,19 @@ def transcribe_upload(cloud_event: CloudEvent) -> None:
 
 @functions_framework.cloud_event
 def transcribe_clip(cloud_event: CloudEvent) -> None:
-    """A clips-topic message (push subscription) → one clip's Gemini call → the results topic."""
+    """A clips-topic message (push subscription) → one clip's Gemini call, or a long upload's
+    voices pass (attribute `task=voices`) → the results topic."""
     _check(cloud_event, MESSAGE_PUBLISHED)
-    from functions.core.envelope import decode
-    from functions.core.messages import ClipTask
-    from functions.transcribe.handler import handle_clip
+    from functions.core.envelope import body_of, message_of
+    from functions.core.messages import ClipTask, VoicesTask
+    from functions.transcribe.handler import handle_clip, handle_voices
 
-    task, message = decode(cloud_event.data, ClipTask)
-    handle_clip(message.message_id or cloud_event["id"], task, get_settings())
+    message = message_of(cloud_event.data)
+    message_id = message.message_id or cloud_event["id"]
+    if message.attributes.get("task") == "voices":
+        handle_voices(message_id, body_of(message, VoicesTask), get_settings())
+    else:
+        handle_clip(message_id, body_of(message, ClipTask), get_settings())
 
 
 @functions_framework.cloud_event

@@ -74,6 +74,7 @@ class Media:
     end_s: float | None = None
     resolution: str | None = None  # per-part media resolution (Gemini 3)
     offsets_in: str | None = None  # "video_metadata" or "audio_metadata": where offsets came
+    label: str | None = None  # the text part just before this one, if any
 
     def bounds(self, duration_s: float) -> tuple[float, float]:
         """(start, end) seconds of the media this part covers, within the media's length."""
@@ -100,6 +101,7 @@ class ModelRequest:
     media: list[Media]
     prompt_chars: int
     generation_config: JSON = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)  # per part in order: its text, or ''
     location: str = "global"  # Vertex: the location in the path (quota details name it)
 
 
@@ -129,10 +131,13 @@ def parse_request(body: JSON, mode: Mode, model: Model, stream: bool) -> ModelRe
 def _add_part(request: ModelRequest, part: Any) -> None:
     if not isinstance(part, dict):
         raise invalid("Invalid JSON payload received. Part must be an object.")
-    request.prompt_chars += len(str(part.get("text", "")))
+    text = part.get("text")
+    request.prompt_chars += len(str(text or ""))
     found = _media_of(part, request.mode, request.model)
     if found:
+        found.label = request.texts[-1] if request.texts and request.texts[-1] else None
         request.media.append(found)
+    request.texts.append("" if found or text is None else str(text))
 
 
 def _text_chars(content: Any) -> int:

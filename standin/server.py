@@ -38,6 +38,7 @@ from standin.registry import BUNDLED_DIR, Entry, entry_from_dict
 from standin.replay import Plan, merge, plan_response
 from standin.rules import Where, check_mime, served_model
 from standin.state import Config, State
+from standin.voices import is_voices_pass, voices_text
 
 VERSION = r"(v1|v1beta|v1alpha)"
 UNKNOWN_MEDIA = (
@@ -180,7 +181,7 @@ class Handler(BaseHTTPRequestHandler):
         config = self.state.config
         usage = estimate_usage(request, entry.duration_s, entry.has_video)
         timecodes = fault.clip_timecodes or config.clip_timecodes
-        answer = answer_for(entry, request.media[0], timecodes, call)
+        answer = answer_for(entry, request, timecodes, call)
         plan = plan_response(request, answer, usage, fault, pace_of(config, fault, usage))
         call.update(finish_reason=plan.finish, chars_sent=plan.chars, usage=plan.usage)
         self.send_plan(plan, stream and self.query.get("alt") == "sse", stream)
@@ -348,8 +349,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(200, control_view(state, name))
 
 
-def answer_for(entry: Entry, media: Media, timecodes: str, call: dict[str, Any]) -> str:
-    """The authored text, or only its clip when the media part has offsets (logged as `clip`)."""
+def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[str, Any]) -> str:
+    """The authored text, or only its clip when the media part has offsets (logged as `clip`),
+    or the voices pass's table when the request asks for it (logged as `voices`)."""
+    if is_voices_pass(request):
+        call["voices"] = len(request.media)
+        return voices_text(entry.text, request.media)
+    media = request.media[0]
     if media.offsets_in is None:
         return entry.text
     start_s, end_s = media.bounds(entry.duration_s)

@@ -42,25 +42,30 @@ Body = TypeVar("Body", bound=BaseModel)
 
 def decode(data: Any, model: type[Body]) -> tuple[Body, PubsubMessage]:
     """The message body as `model` and its envelope; `PoisonMessage` names what is wrong."""
-    if isinstance(data, bytes | str):
-        try:
-            envelope = MessagePublishedData.model_validate_json(data)
-        except ValidationError as exc:
-            raise PoisonMessage(f"bad Pub/Sub envelope: {_first(exc)}") from None
-    else:
-        try:
-            envelope = MessagePublishedData.model_validate(data)
-        except ValidationError as exc:
-            raise PoisonMessage(f"bad Pub/Sub envelope: {_first(exc)}") from None
+    message = message_of(data)
+    return body_of(message, model), message
+
+
+def message_of(data: Any) -> PubsubMessage:
+    """The Pub/Sub message of a `messagePublished` event's data (its attributes say what the
+    body is, where one topic carries more than one kind)."""
     try:
-        body = base64.b64decode(envelope.message.data, validate=True)
+        if isinstance(data, bytes | str):
+            return MessagePublishedData.model_validate_json(data).message
+        return MessagePublishedData.model_validate(data).message
+    except ValidationError as exc:
+        raise PoisonMessage(f"bad Pub/Sub envelope: {_first(exc)}") from None
+
+
+def body_of(message: PubsubMessage, model: type[Body]) -> Body:
+    try:
+        body = base64.b64decode(message.data, validate=True)
     except (binascii.Error, ValueError):
         raise PoisonMessage("message data is not valid base64") from None
     try:
-        decoded = model.model_validate_json(body)
+        return model.model_validate_json(body)
     except ValidationError as exc:
         raise PoisonMessage(f"message body is not a {model.__name__}: {_first(exc)}") from None
-    return decoded, envelope.message
 
 
 def _first(exc: ValidationError) -> str:

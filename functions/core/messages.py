@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.format.parser import ParserState
+from functions.format.voices import MAX_SNIPPETS, Snippet
 
 Outcome = Literal["completed", "failed", "blocked", "rejected"]
 
@@ -69,6 +70,37 @@ class ClipTask(BaseModel):
             "generation": self.generation,
             "attempt": str(self.attempt),
             "clip": str(self.index),
+        }
+
+
+class VoicesTask(BaseModel):
+    """The clips-topic message (attribute `task=voices`) that asks the voices pass of a long
+    upload's run (decision 0010): which of the merged transcript's voices, each heard in its
+    `snippets` entry, are one person. Sent by the store once every clip has finished; claimed
+    and answered as clip `clips`, the one after the last, on the results topic."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = 1
+    transcription_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    bucket: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
+    attempt: int = Field(ge=1, description="the upload run whose clips were merged")
+    clips: int = Field(ge=2, le=1000, description="how many clips the run has")
+    content_type: str | None = None
+    size: int | None = None
+    plan: dict[str, Any] = Field(description="the first clip's plan; offsets are per snippet")
+    snippets: list[Snippet] = Field(min_length=2, max_length=MAX_SNIPPETS)
+    published_at: datetime | None = None
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            "transcription_id": self.transcription_id,
+            "generation": self.generation,
+            "attempt": str(self.attempt),
+            "clip": str(self.clips),
+            "task": "voices",
         }
 
 

@@ -138,6 +138,13 @@ class Settings(BaseSettings):
     clip_overlap_s: float = Field(
         default=20.0, ge=0, le=120, description="seconds two consecutive clips share"
     )
+    voice_snippet_s: float = Field(
+        default=8.0,
+        ge=0,
+        le=30,
+        description="the voices pass hears each voice of a clipped transcript this long, to join "
+        "voices the merge could not (decision 0010); 0: no voices pass",
+    )
     flush_rows: int = Field(
         default=PAGE_SEGMENTS,
         ge=1,

@@ -22,7 +22,12 @@ parsed alone, with the clip's own voice numbers. `merge` joins them; pure and de
    pairs of the overlap with the previous clip vote for (person, voice), assigned one to one, most
    votes first, or else (b) it has the person's name (case and spaces aside). Otherwise it is a
    new person; an unnamed one that spoke in no checkable overlap (a gap before its clip, or the
-   previous clip cut off earlier) is flagged `voice_unconfirmed` when earlier persons exist.
+   previous clip cut off earlier) is unconfirmed when earlier persons exist.
+5b. `same_person`: the voices pass's answer (`functions.format.voices`), groups of voice numbers
+   (as a merge of the same clips without it numbers them) that are one person: each group
+   becomes the person of its lowest number, unless two of its persons carry different names
+   (`voices_join_refused`). The pass heard every voice, so none stays unconfirmed; without an
+   answer (None), unconfirmed persons are flagged `voice_unconfirmed`.
 6. Voices are numbered 1, 2, 3… by first speech in the merged rows, then persons listed in a
    speaker table who never speak in them, in clip order. Rows with no voice keep none.
 7. A person's fields are the first known value in clip order; evidence timecodes are made
@@ -105,6 +110,7 @@ class Merged:
     issues: list[Issue]
     clips: list[ClipReport]  # one per merged clip
     covered_ms: int  # the transcript covers the media from 0 up to here
+    unconfirmed: list[int] = field(default_factory=list)  # voices flagged `voice_unconfirmed`
 
 
 class _Row(NamedTuple):
@@ -151,9 +157,11 @@ class _Seam:
     checked_until: int  # b's voices speaking up to here could be matched with a's
 
 
-def merge(clips: Sequence[ClipAnswer]) -> Merged:
-    """The clips' answers as one transcript (the module's rules). Raises ValueError if the clips
-    are not a plan (`check_plan`)."""
+def merge(
+    clips: Sequence[ClipAnswer], same_person: Sequence[Sequence[int]] | None = None
+) -> Merged:
+    """The clips' answers as one transcript (the module's rules); `same_person`: rule 5b.
+    Raises ValueError if the clips are not a plan (`check_plan`)."""
     ordered = sorted(clips, key=lambda clip: clip.index)
     check_plan(ordered)
     merged_count = next((n + 1 for n, c in enumerate(ordered) if not c.settled), len(ordered))
@@ -172,6 +180,11 @@ def merge(clips: Sequence[ClipAnswer]) -> Merged:
             issues += _assign_voices(clip, placed[n - 1] if n else None, before, people)
     kept = sorted(((r, clip) for clip in placed for r in clip.kept_rows), key=lambda k: k[0].at_ms)
     numbers = _numbers([clip.person_of(row) for row, clip in kept], people)
+    if same_person is not None:
+        issues += _join(people, placed, numbers, same_person)
+        numbers = _numbers([clip.person_of(row) for row, clip in kept], people)
+        people.unconfirmed.clear()
+    issues += [people.unconfirmed[p] for p in numbers if p in people.unconfirmed]
     ranges = [_keep_range(c, seams[n - 1] if n else None, seams[n]) for n, c in enumerate(placed)]
     return Merged(
         segments=_segments(kept, numbers),
@@ -180,6 +193,7 @@ def merge(clips: Sequence[ClipAnswer]) -> Merged:
         issues=issues,
         clips=[_report(clip, numbers, keep) for clip, keep in zip(placed, ranges, strict=True)],
         covered_ms=_covered(placed, ranges),
+        unconfirmed=sorted(numbers[p] for p in people.unconfirmed if p in numbers),
     )
 
 
@@ -328,6 +342,7 @@ class _People:
     def __init__(self) -> None:
         self.rows: list[list[Speaker]] = []
         self._named: dict[str, int] = {}
+        self.unconfirmed: dict[int, Issue] = {}  # person → why it may be an earlier one
 
     def new(self) -> int:
         self.rows.append([])
@@ -390,9 +405,35 @@ def _assign_voices(
                     f"clip {index}: voice {voice} spoke in no overlap with an earlier clip and "
                     "has no name; counted as a new person"
                 )
-                issues.append(Issue(code="voice_unconfirmed", message=message))
+                people.unconfirmed[person] = Issue(code="voice_unconfirmed", message=message)
         clip.voices[voice] = person
         issues += people.add(person, speaker, index)
+    return issues
+
+
+def _join(
+    people: _People, clips: list[_Clip], numbers: dict[int, int], groups: Sequence[Sequence[int]]
+) -> list[Issue]:
+    """Rule 5b: each group of voice numbers becomes the person of its lowest number."""
+    person_of = {number: person for person, number in numbers.items()}
+    alias: dict[int, int] = {}
+    issues = []
+    for group in groups:
+        persons = [person_of[number] for number in sorted(group) if number in person_of]
+        for person in persons[1:]:
+            keep, other = people.name(persons[0]), people.name(person)
+            if keep and other and _name_key(keep) != _name_key(other):
+                message = (
+                    f"voices {numbers[persons[0]]} ({keep}) and {numbers[person]} ({other}) were "
+                    "answered as one person; kept apart, their names differ"
+                )
+                issues.append(Issue(code="voices_join_refused", message=message))
+                continue
+            people.rows[persons[0]] += people.rows[person]
+            people.rows[person] = []
+            alias[person] = persons[0]
+    for clip in clips:
+        clip.voices = {voice: alias.get(person, person) for voice, person in clip.voices.items()}
     return issues
 
 

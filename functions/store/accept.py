@@ -45,9 +45,10 @@ def check_run(chunk: ResultChunk, claimed: Run) -> None:
 
 
 def check_clip(chunk: ResultChunk, doc: dict[str, Any]) -> None:
-    """Refuse a clip chunk of a run that planned no such clip."""
+    """Refuse a clip chunk of a run that planned no such clip (clip `count`, the one after the
+    last, is the voices pass)."""
     count = (doc.get("clips") or {}).get("count") or 0
-    if chunk.clip is not None and chunk.clip.index >= count:
+    if chunk.clip is not None and chunk.clip.index > count:
         raise Refused(f"clip {chunk.clip.index} is not in the run's plan of {count} clips")
 
 

@@ -7,7 +7,8 @@ streaming at once do not contend for one document (`merging` then writes that on
 The rules are the ledger's (decision 0003, 0008), applied to the clip: only chunks of the
 transcription's current run and of the clip's claimed attempt are accepted; an older attempt
 is superseded; a newer one, or a chunk after the clip's final one, is refused; early chunks wait
-in the clip's `pending` collection.
+in the clip's `pending` collection. The voices pass (clip `count`, after the last) is recorded
+the same way; its answer is kept raw for the merge.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from functions.store.state import MAX_ISSUES, MAX_SPEAKERS, Run, stored_segment
 from functions.store.writes import WritePlan
 
 MAX_CLIP_BYTES = 800_000  # the clip's rows must fit its document (1 MiB)
+MAX_ANSWER_CHARS = 20_000  # the voices pass's answer: a row per voice
 
 
 class ClipState(BaseModel):
@@ -61,6 +63,14 @@ class ClipState(BaseModel):
     finish_reason: str | None = None
     usage: dict[str, Any] | None = None
     timings: dict[str, float] | None = None
+    answer: str | None = None  # the voices pass's raw answer (it has no transcript rows)
+
+    def feed(self, text: str, parser: StreamParser, final: bool, voices: bool) -> None:
+        """Take a chunk's text: parsed rows, or for the voices pass the raw answer."""
+        if voices:
+            self.answer = ((self.answer or "") + text)[:MAX_ANSWER_CHARS]
+        else:
+            self.add(parser.feed(text, final=final), parser.issues)
 
     def add(self, rows: list[Segment | Speaker], issues: list[Issue]) -> None:
         for row in rows:
@@ -146,9 +156,10 @@ def _record(client: firestore.Client, chunk: ResultChunk, load_text: TextLoader)
         plan.update({"store": state.model_dump()})
         return Recorded("buffered", run, writes=plan.commit())
     applied = []
+    voices = chunk.clip.index == (doc.get("clips") or {}).get("count")
     for current in chain(ref, chunk, set(state.buffered)):
         parser = StreamParser(None, state=current.state)
-        state.add(parser.feed(load_text(current), final=current.final), parser.issues)
+        state.feed(load_text(current), parser, current.final, voices)
         state.next_seq = current.seq + 1
         applied.append(current.seq)
         if current is not chunk:

@@ -7,8 +7,10 @@ statistics, progress. The merged transcript is rebuilt from the clip documents e
 merge gives the same pages for the same clips; only pages whose content changed are written
 (their hashes are kept in `clips.page_hashes`). The document is written at most about once per
 `MIN_INTERVAL_S` while clips stream (Firestore's guidance for one document); a clip's final chunk
-always merges. When every clip has finished, the run ends like a single run: terminal status,
-usage and cost summed over the clips, the completion event. Decision 0010 explains the choice.
+always merges. When every clip has finished with voices the merge could not confirm, the store
+asks the voices pass (`voices`) and the run ends when its answer is merged; otherwise at once.
+The run ends like a single run: terminal status, usage and cost summed over the clips and the
+voices pass, the completion event. Decision 0010 explains the choice.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from functions.core.messages import ClipTag, Usage
 from functions.core.settings import get_settings
 from functions.format.merge import ClipAnswer, Merged, merge
 from functions.format.models import Issue, Segment, Speaker
+from functions.store import voices
 from functions.store.clips import ClipState
 from functions.store.ledger import CHANGED, Ending, current_run, terminal_fields
 from functions.store.state import Page, Run, RunState
@@ -40,7 +43,8 @@ MAX_WAIT_S = 30.0  # then Pub/Sub redelivers the chunk (a document written nonst
 
 @dataclass(frozen=True)
 class MergeResult:
-    action: str  # merged, covered (a later merge read the chunks), superseded, finished
+    action: str  # merged, covered (a later merge read the chunks), superseded, finished,
+    # voices asked (every clip merged; the voices pass asked)
     finished: bool = False
     event_pending: bool = False
     writes: int = 0
@@ -112,9 +116,14 @@ def _merge(
     doc: dict[str, Any],
     run: Run,
 ) -> MergeResult:
-    clips = _clip_states(client, ref, doc, run)
-    merged = merge([answer for answer, _ in clips])
-    finished = all(state is not None and state.finished for _, state in clips)
+    clips, pass_state = _clip_states(client, ref, doc, run)
+    answers = [answer for answer, _ in clips]
+    merged = merge(answers)
+    done = all(state is not None and state.finished for _, state in clips)
+    asked = voices.to_ask(merged) if done else []
+    if asked and pass_state is not None and pass_state.finished:
+        merged, asked = voices.apply(answers, merged, pass_state), []
+    finished = done and not asked
     duration_ms = doc.get("duration_ms")
     state = RunState.fresh(run)
     pages = state.add([*merged.segments, *merged.speakers], merged.issues)
@@ -131,32 +140,38 @@ def _merge(
             if recorded is not None
         },
     }
+    if asked:
+        fields["clips.voices"] = {"asked": len(asked), "unconfirmed": merged.unconfirmed}
     if finished:
-        fields |= _final_fields(ref.id, run, doc, [s for _, s in clips if s], merged, state)
+        states = [s for _, s in clips if s]
+        fields |= _final_fields(ref.id, run, doc, states, pass_state, merged, state)
     plan.document(state, fields, duration_ms)
     writes = plan.commit()
+    if asked:
+        voices.ask(ref.id, doc, run, asked)
+        return MergeResult("voices asked", writes=writes)
     return MergeResult("merged", finished, finished, writes)
 
 
 def _clip_states(
     client: firestore.Client, ref: firestore.DocumentReference, doc: dict[str, Any], run: Run
-) -> list[tuple[ClipAnswer, ClipState | None]]:
-    """Each planned clip's answer so far (and its recorded state, once it has one)."""
+) -> tuple[list[tuple[ClipAnswer, ClipState | None]], ClipState | None]:
+    """Each planned clip's answer so far (and its recorded state, once it has one), and the
+    voices pass's recorded state, if any."""
     ranges = (doc.get("clips") or {}).get("ranges") or []
-    refs = [
-        client.document(clip_path(ref.id, run.generation, run.attempt, r["index"])) for r in ranges
-    ]
+    indexes = [r["index"] for r in ranges] + [len(ranges)]  # the voices pass comes last
+    refs = [client.document(clip_path(ref.id, run.generation, run.attempt, i)) for i in indexes]
     found = {s.id: s.to_dict() or {} for s in client.get_all(refs)}
-    clips = []
-    for clip_range, clip_ref in zip(ranges, refs, strict=True):
-        clip_doc = found.get(clip_ref.id) or {}
-        stored = clip_doc.get("store")
-        claimed = (clip_doc.get("run") or {}).get("attempt")
-        state = (
-            ClipState.model_validate(stored) if stored and stored["attempt"] == claimed else None
-        )
-        clips.append((_answer(clip_range, state), state))
-    return clips
+    states = [_recorded(found.get(clip_ref.id) or {}) for clip_ref in refs]
+    clips = [(_answer(r, state), state) for r, state in zip(ranges, states, strict=False)]
+    return clips, states[-1]
+
+
+def _recorded(clip_doc: dict[str, Any]) -> ClipState | None:
+    """The clip's recorded state of its claimed attempt (None before its first chunk)."""
+    stored = clip_doc.get("store")
+    claimed = (clip_doc.get("run") or {}).get("attempt")
+    return ClipState.model_validate(stored) if stored and stored["attempt"] == claimed else None
 
 
 def _answer(clip_range: dict[str, int], state: ClipState | None) -> ClipAnswer:
@@ -229,11 +244,13 @@ def _final_fields(
     run: Run,
     doc: dict[str, Any],
     states: list[ClipState],
+    pass_state: ClipState | None,
     merged: Merged,
     state: RunState,
 ) -> dict[str, Any]:
-    """The run ends when its last clip does: `completed` with gaps recorded, unless no clip gave
-    a transcript (then the first clip's failure is the run's)."""
+    """The run ends when its last clip (or the voices pass) does: `completed` with gaps
+    recorded, unless no clip gave a transcript (then the first clip's failure is the run's).
+    Usage adds up every request: the clips and the voices pass."""
     status, reason = Status.COMPLETED, None
     if state.cursor.segments == 0:
         failed = next((s for s in states if s.outcome != Status.COMPLETED.value), None)
@@ -246,7 +263,7 @@ def _final_fields(
         reason,
         merged.complete,
         finish_reasons[0] if len(finish_reasons) == 1 else ",".join(finish_reasons),
-        _total_usage(states),
+        _total_usage([*states, *([pass_state] if pass_state else [])]),
         {"clips": float(len(states)), "slowest_clip_s": slowest},
         doc.get("model"),
     )

@@ -11,7 +11,7 @@ import io
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -30,6 +30,7 @@ SERVER_GRACE_S = 60  # the server's deadline trails the client's by this much
 BLOCKED_FINISH = frozenset(
     {"SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "RECITATION", "IMAGE_SAFETY"}
 )
+Clip = tuple[str, float, float]  # a label, then the media from start to end seconds
 _RESOLUTIONS = {
     "low": types.MediaResolution.MEDIA_RESOLUTION_LOW,
     "medium": types.MediaResolution.MEDIA_RESOLUTION_MEDIUM,
@@ -174,11 +175,22 @@ def generation_config(plan: Plan, mode: str) -> types.GenerateContentConfig:
     )
 
 
+def parts(uri: str, plan: Plan, prompt: str, clips: Sequence[Clip] = ()) -> list[types.Part]:
+    """The request: the media, then the instructions; with `clips`, each clip's label and the
+    media at the clip's offsets (several parts on the same object), then the instructions."""
+    if not clips:
+        return [media_part(uri, plan), types.Part(text=prompt)]
+    request = []
+    for label, start_s, end_s in clips:
+        at = plan.model_copy(update={"start_s": start_s, "end_s": end_s})
+        request += [types.Part(text=label), media_part(uri, at)]
+    return [*request, types.Part(text=prompt)]
+
+
 def stream(
     gemini: genai.Client,
     plan: Plan,
-    part: types.Part,
-    prompt: str,
+    parts: list[types.Part],
     on_text: Callable[[str], None],
     result: StreamResult,
     timeout_s: float,
@@ -186,7 +198,7 @@ def stream(
     """One streamed call: hands every piece of answer text to `on_text` and records in `result`
     how it ended (finish or block reason, usage), even when `on_text` raises. `timeout_s` bounds
     the wait for each response byte (a stalled stream is a transport error: transient)."""
-    contents = [types.Content(role="user", parts=[part, types.Part(text=prompt)])]
+    contents = [types.Content(role="user", parts=parts)]
     config = generation_config(plan, "vertex" if gemini.vertexai else "developer")
     config.http_options = types.HttpOptions(
         timeout=max(1000, int(timeout_s * 1000)),

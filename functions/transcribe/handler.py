@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.core import clients, logs
 from functions.core.documents import transcription_id
-from functions.core.messages import ClipTask
+from functions.core.messages import ClipTask, VoicesTask
 from functions.core.settings import Settings
 from functions.format.parser import ParserState
 from functions.transcribe import claims, gemini
@@ -33,7 +34,7 @@ from functions.transcribe.plan import (
     segment_range,
     with_declared_duration,
 )
-from functions.transcribe.prompt import build_prompt
+from functions.transcribe.prompt import build_prompt, build_voices_prompt, voice_label
 from functions.transcribe.publisher import RunPublisher
 
 log = logs.get_logger("transcribe")
@@ -268,8 +269,42 @@ def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
     """One clip of a long upload: claimed like an upload, its output streamed to the results
     topic tagged with the clip. A terminal end (blocked, invalid) is the clip's final chunk: the
     store records a gap, not a failed transcription."""
+    plan = Plan.model_validate(task.plan)
+    return _clip_run(
+        message_id,
+        task,
+        task.index,
+        settings,
+        lambda run: _call_with_retries(run, plan, task.prompt),
+    )
+
+
+def handle_voices(message_id: str, task: VoicesTask, settings: Settings) -> str:
+    """The voices pass of a long upload (decision 0010): each voice's snippet as a part on the
+    object at its offsets, one question, the answer streamed as clip `task.clips`."""
+    plan = Plan.model_validate(task.plan).model_copy(update={"start_s": None, "end_s": None})
+    clips = [(voice_label(s), s.start_ms / 1000, s.end_ms / 1000) for s in task.snippets]
+    prompt = build_voices_prompt(plan.has_video)
+    return _clip_run(
+        message_id,
+        task,
+        task.clips,
+        settings,
+        lambda run: _call_with_retries(run, plan, prompt, clips=clips),
+    )
+
+
+def _clip_run(
+    message_id: str,
+    task: ClipTask | VoicesTask,
+    index: int,
+    settings: Settings,
+    work: Callable[[Run], str],
+) -> str:
+    """Claim clip `index` of the task's upload run with the upload's lease discipline, then do
+    the work under a heartbeat; a newer run supersedes it."""
     db = clients.firestore_client(settings.firestore_database)
-    clip = ClipRef(task.attempt, task.index)
+    clip = ClipRef(task.attempt, index)
     holder = claims.holder_token(message_id)
     tid = task.transcription_id
     try:
@@ -279,7 +314,7 @@ def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
     except claims.Busy as exc:
         log.info(f"{exc}; Pub/Sub redelivers later", extra={"transcription_id": tid})
         raise
-    extra = {"transcription_id": tid, "clip": task.index}
+    extra = {"transcription_id": tid, "clip": index}
     if claim is None:
         log.info(f"clip not claimed: {why}", extra=extra)
         return "skipped"
@@ -293,11 +328,10 @@ def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
     run = Run(settings, obj, claim)
     if claim.attempt > settings.max_attempts:
         return _give_up(run)
-    plan = Plan.model_validate(task.plan)
     with claims.Heartbeat(lambda: _renew(run), settings.heartbeat_s) as heartbeat:
         run.heartbeat = heartbeat
         try:
-            return _call_with_retries(run, plan, task.prompt, None)
+            return work(run)
         except claims.Superseded as exc:
             log.info(f"clip superseded: {exc}", extra=extra)
             return "superseded"
@@ -342,9 +376,16 @@ def _probe(run: Run) -> MediaInfo:
     return media
 
 
-def _call_with_retries(run: Run, plan: Plan, prompt: str, duration_ms: int | None) -> str:
+def _call_with_retries(
+    run: Run,
+    plan: Plan,
+    prompt: str,
+    duration_ms: int | None = None,
+    clips: Sequence[gemini.Clip] = (),
+) -> str:
     """Call the model, retrying transient failures inside the budget. `duration_ms`: the
-    media's, for the parser's checks (None for a clip: the merge checks its range)."""
+    media's, for the parser's checks (None for a clip: the merge checks its range); `clips`:
+    parts of the media to send instead of the whole (`gemini.parts`)."""
     client = gemini.client(run.settings, plan.location)
     uploaded = None
     delay = 1.0
@@ -358,7 +399,8 @@ def _call_with_retries(run: Run, plan: Plan, prompt: str, duration_ms: int | Non
                     if uploaded is not None
                     else f"gs://{run.obj.bucket}/{run.obj.name}"
                 )
-                return _call(run, client, plan, prompt, uri or "", duration_ms)
+                parts = gemini.parts(uri or "", plan, prompt, clips)
+                return _call(run, client, plan, parts, duration_ms)
             except gemini.TransientError as exc:
                 pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
                 delay = min(delay * 2, MAX_BACKOFF_S)
@@ -411,7 +453,7 @@ def _upload(run: Run, client: Any, plan: Plan) -> Any:
     return file
 
 
-def _call(run: Run, client: Any, plan: Plan, prompt: str, uri: str, duration_ms: int | None) -> str:
+def _call(run: Run, client: Any, plan: Plan, parts: list[Any], duration_ms: int | None) -> str:
     chunker = Chunker(run.settings.flush_rows, run.settings.flush_interval_s, duration_ms)
     publisher = RunPublisher(run.settings, run.claim, run.obj.bucket)
     started = time.monotonic()
@@ -427,10 +469,9 @@ def _call(run: Run, client: Any, plan: Plan, prompt: str, uri: str, duration_ms:
         if time.monotonic() > run.deadline and result.finish_reason is None:
             raise BudgetSpent()
 
-    part = gemini.media_part(uri, plan)
     result = gemini.StreamResult()
     try:
-        gemini.stream(client, plan, part, prompt, on_text, result, run.deadline - started)
+        gemini.stream(client, plan, parts, on_text, result, run.deadline - started)
         outcome, reason = gemini.outcome(result)
     except OutputCapped:
         result.finish_reason = "OUTPUT_CAP"

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 
 from functions.core.media import CONTEXT_LIMITS
 from functions.format.tables import COLUMNS, Table
+from functions.format.voices import TAG as VOICES_TAG
+from functions.format.voices import Snippet
 
 ONE_HOUR_S = 3600.0
 
@@ -95,3 +97,27 @@ def build_prompt(
             "</CONTEXT>",
         ]
     return "\n".join(parts) + "\n"
+
+
+def voice_label(snippet: Snippet) -> str:
+    """The text before a voice's snippet: its number, and the words it says there."""
+    name = f" (named {snippet.name})" if snippet.name else ""
+    return f'Voice {snippet.voice}{name}, saying "{snippet.text}":'
+
+
+def build_voices_prompt(has_video: bool) -> str:
+    """The instructions after the snippets of the voices pass (functions/format/voices.py)."""
+    media = "video" if has_video else "audio"
+    lines = [
+        f"Each {media} clip above is one voice of a long transcript, labelled with its voice"
+        " number and the words it says in the clip. Different numbers may belong to the same"
+        " person: the transcript was made in parts, and a voice could not always be matched"
+        " across parts.",
+        "- Listen to each clip and decide which voices are the same person, by the sound of the"
+        " voice (and the face, if one is visible). Names, if given, are reliable.",
+        f"- Output a tab-separated table inside <{VOICES_TAG}></{VOICES_TAG}> with the header row"
+        " `voice\tperson` and one row per voice: `person` is the lowest voice number of the same"
+        " person (the voice's own number if no other voice is that person).",
+        "- Output only the table.",
+    ]
+    return "\n".join(lines) + "\n"

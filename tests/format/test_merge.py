@@ -488,3 +488,29 @@ def test_clips_of_an_authored_transcript_merge_back_to_it(
     if every_voice_checkable(rows, named, members):
         assert len(authored_of) == len({a for a, _ in pairs if a is not None})  # nor one split
     assert [s.voice for s in merged.speakers] == list(range(1, len(merged.speakers) + 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(transcripts())
+def test_the_voices_pass_answer_joins_every_split_person(
+    transcript: tuple[int, list[tuple[int, int | None]], set[int], tuple[int, int]],
+) -> None:
+    """Rule 5b: told which merged voices are one person (here, the authored truth), the merge
+    gives exactly one voice per authored person and flags none as unconfirmed."""
+    duration_s, rows, named, lengths = transcript
+    answers, _ = clip_outputs(duration_s, rows, named, lengths)
+    split = merge(answers)
+    persons: dict[int, set[int]] = {}
+    for (_, voice), segment in zip(rows, split.segments, strict=True):
+        if voice is not None and segment.voice is not None:
+            persons.setdefault(voice, set()).add(segment.voice)
+    groups = [sorted(group) for group in persons.values() if len(group) > 1]
+    joined = merge(answers, same_person=groups)
+    assert [s.text for s in joined.segments] == [s.text for s in split.segments]
+    pairs = {(voice, s.voice) for (_, voice), s in zip(rows, joined.segments, strict=True)}
+    speaking = {a for a, _ in pairs if a is not None}
+    assert (
+        len({m for _, m in pairs if m is not None}) == len(speaking) == len(pairs - {(None, None)})
+    )
+    assert "voice_unconfirmed" not in codes(joined) and joined.unconfirmed == []
+    assert [s.voice for s in joined.speakers] == list(range(1, len(joined.speakers) + 1))

@@ -1,5 +1,6 @@
 """The store's test stack: the function served by functions-framework against the Firestore,
-Pub/Sub and Cloud Storage emulators, with a results bucket and an events subscription of its own."""
+Pub/Sub and Cloud Storage emulators, with a results bucket, and events and clips subscriptions
+of its own (the store asks a long upload's voices pass on the clips topic)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Stack:
     bucket: storage.Bucket
     subscriber: pubsub_v1.SubscriberClient
     events: str  # pull subscription on the events topic
+    clips: str  # pull subscription on the clips topic
 
     def deliver(self, chunk: ResultChunk, raw: bool = False, message_id: str = "1") -> int:
         if raw:
@@ -61,6 +63,14 @@ class Stack:
                 break
         return events
 
+    def pull_tasks(self) -> list[pubsub_v1.types.PubsubMessage]:
+        """The messages on the clips topic so far (acknowledged)."""
+        response = self.subscriber.pull(subscription=self.clips, max_messages=10, timeout=5)
+        if response.received_messages:
+            ack_ids = [m.ack_id for m in response.received_messages]
+            self.subscriber.acknowledge(subscription=self.clips, ack_ids=ack_ids)
+        return [m.message for m in response.received_messages]
+
 
 @pytest.fixture(scope="module")
 def http(emulators: Any) -> Any:
@@ -73,14 +83,19 @@ def stack(
 ) -> Iterator[Stack]:
     monkeypatch.setenv("TABSCRIBE_RESULTS_BUCKET", f"results-{unique}")
     monkeypatch.setenv("TABSCRIBE_EVENTS_TOPIC", f"events-{unique}")
+    monkeypatch.setenv("TABSCRIBE_CLIPS_TOPIC", f"clips-{unique}")
     get_settings.cache_clear()
     bucket = storage.Client(project=PROJECT).create_bucket(f"results-{unique}")
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
-    topic = publisher.create_topic(name=f"projects/{PROJECT}/topics/events-{unique}").name
-    events = subscriber.create_subscription(
-        name=f"projects/{PROJECT}/subscriptions/events-{unique}", topic=topic
-    ).name
-    yield Stack(firestore_db, http, bucket, subscriber, events)
+    subscriptions = []
+    for name in ("events", "clips"):
+        topic = publisher.create_topic(name=f"projects/{PROJECT}/topics/{name}-{unique}").name
+        subscriptions.append(
+            subscriber.create_subscription(
+                name=f"projects/{PROJECT}/subscriptions/{name}-{unique}", topic=topic
+            ).name
+        )
+    yield Stack(firestore_db, http, bucket, subscriber, *subscriptions)
     get_settings.cache_clear()
 
 

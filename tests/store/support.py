@@ -10,7 +10,7 @@ from typing import Any
 from google.cloud import firestore
 
 from functions.core.documents import PAGES, TRANSCRIPTIONS, transcription_id
-from functions.core.messages import ClipTag, ClipTask, ResultChunk, Usage
+from functions.core.messages import ClipTag, ClipTask, ResultChunk, Usage, VoicesTask
 from functions.format.tables import render_output
 from functions.transcribe.chunks import Chunker
 
@@ -79,7 +79,9 @@ def new_id(unique: str) -> str:
     return transcription_id("bucket", f"uploads/user/{unique}.mp4")
 
 
-def push_body(chunk: ResultChunk | ClipTask | bytes, message_id: str = "1") -> dict[str, Any]:
+def push_body(
+    chunk: ResultChunk | ClipTask | VoicesTask | bytes, message_id: str = "1"
+) -> dict[str, Any]:
     """The raw body a Pub/Sub push subscription posts."""
     data = chunk if isinstance(chunk, bytes) else chunk.model_dump_json().encode()
     attributes = {} if isinstance(chunk, bytes) else chunk.attributes()
@@ -94,7 +96,9 @@ def push_body(chunk: ResultChunk | ClipTask | bytes, message_id: str = "1") -> d
     }
 
 
-def cloud_event(chunk: ResultChunk | ClipTask | bytes, message_id: str = "1") -> dict[str, Any]:
+def cloud_event(
+    chunk: ResultChunk | ClipTask | VoicesTask | bytes, message_id: str = "1"
+) -> dict[str, Any]:
     """A structured-mode CloudEvent as Eventarc delivers a Pub/Sub message."""
     return {
         "specversion": "1.0",

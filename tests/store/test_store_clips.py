@@ -13,7 +13,8 @@ import pytest
 from google.cloud import firestore
 
 from functions.core.documents import CLIPS, TRANSCRIPTIONS, clip_doc_id
-from functions.core.messages import ClipTag, ResultChunk
+from functions.core.messages import ClipTag, ResultChunk, VoicesTask
+from functions.core.settings import get_settings
 from functions.format.tables import render_output
 from functions.transcribe.clips import plan_clips
 from tests.store.conftest import Stack, transcriber_doc
@@ -106,10 +107,8 @@ def test_redelivered_and_duplicated_clip_chunks_give_the_same_transcript(
     assert len(stack.pull_events(expect=2)) == 2  # one per transcription
 
 
-def test_a_blocked_clip_leaves_a_recorded_gap_not_a_failed_transcription(
-    stack: Stack, unique: str
-) -> None:
-    tid = new_id(unique)
+def deliver_with_clip_2_blocked(stack: Stack, tid: str) -> None:
+    """Every clip's chunks, clip 2 blocked: the voices of clip 3 can be checked by no overlap."""
     fan_out(stack.db, tid)
     for chunk in everything(tid):
         if chunk.clip and chunk.clip.index == 2:
@@ -118,6 +117,15 @@ def test_a_blocked_clip_leaves_a_recorded_gap_not_a_failed_transcription(
                 assert stack.deliver(blocked) == 200
             continue
         assert stack.deliver(chunk) == 200
+
+
+def test_a_blocked_clip_leaves_a_recorded_gap_not_a_failed_transcription(
+    stack: Stack, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TABSCRIBE_VOICE_SNIPPET_S", "0")  # no voices pass: the run ends at once
+    get_settings.cache_clear()
+    tid = new_id(unique)
+    deliver_with_clip_2_blocked(stack, tid)
     doc = doc_of(stack, tid)
     assert doc["status"] == "completed" and doc["complete"] is False
     assert "clip_gap" in [issue["code"] for issue in doc["issues"]]
@@ -181,3 +189,72 @@ def test_the_document_is_written_about_once_a_second_while_clips_stream(
     merges = len(set(writes)) - 1  # the first snapshot is the document as it was
     assert len(streaming) >= 10 and 1 <= merges <= elapsed / 1.0 + 2
     assert merges < len(streaming)
+
+
+def voices_answer(tid: str, task: VoicesTask, outcome: str = "completed") -> list[ResultChunk]:
+    """The voices pass's answer as the transcriber publishes it (clip `count`): each snippet's
+    voice joined with the lowest one heard from the same authored voice."""
+    stack_doc_claim = ClipTag(index=task.clips, attempt=1)
+    truth = {
+        s.voice: next(v for at, v, _ in reversed(ROWS) if at <= s.start_ms) for s in task.snippets
+    }
+    lowest: dict[int, int] = {}
+    for voice in sorted(truth):
+        lowest.setdefault(truth[voice], voice)
+    table = "".join(f"{v}\t{lowest[truth[v]]}\n" for v in sorted(truth))
+    text = f"<SAME_PERSON>\nvoice\tperson\n{table}</SAME_PERSON>\n"
+    return chunks_of(text, tid, GENERATION, 1, clip=stack_doc_claim, outcome=outcome)
+
+
+def claim_voices_pass(stack: Stack, tid: str) -> None:
+    ref = stack.db.collection(TRANSCRIPTIONS).document(tid)
+    ref.collection(CLIPS).document(clip_doc_id(GENERATION, 1, len(RANGES))).set(
+        {"run": {"generation": GENERATION, "attempt": 1}}
+    )
+
+
+def test_unconfirmed_voices_ask_the_voices_pass_and_its_answer_joins_them(
+    stack: Stack, unique: str
+) -> None:
+    tid = new_id(unique)
+    deliver_with_clip_2_blocked(stack, tid)
+    doc = doc_of(stack, tid)
+    assert doc["status"] == "processing"  # every clip merged; the voices pass asked
+    assert (
+        doc["clips"]["voices"]["unconfirmed"]
+        and len({v for _, v, _ in stored_rows(stack, tid)}) > 3
+    )
+    [message] = stack.pull_tasks()
+    assert message.attributes["task"] == "voices"
+    task = VoicesTask.model_validate_json(message.data)
+    assert (task.clips, task.attempt) == (len(RANGES), 1)
+    assert {s.voice for s in task.snippets} == {v for _, v, _ in stored_rows(stack, tid)}
+    assert all(s.end_ms - s.start_ms <= 8_000 for s in task.snippets)
+    claim_voices_pass(stack, tid)
+    for chunk in voices_answer(tid, task):
+        assert stack.deliver(chunk) == 200
+    doc = doc_of(stack, tid)
+    assert doc["status"] == "completed" and doc["complete"] is False  # clip 2 is a gap
+    codes = [issue["code"] for issue in doc["issues"]]
+    assert "voice_unconfirmed" not in codes and "clip_gap" in codes
+    rows = stored_rows(stack, tid)
+    assert {v for _, v, _ in rows} == {1, 2, 3}
+    authored = {at: v for at, v, _ in ROWS}
+    assert len({(authored[at], v) for at, v, _ in rows}) == 3  # one voice per person
+    assert doc["usage"]["prompt_tokens"] == 100_000 * 5  # four clips (one blocked), the pass
+    assert len(stack.pull_events()) == 1
+
+
+def test_a_failed_voices_pass_completes_with_the_voices_apart(stack: Stack, unique: str) -> None:
+    tid = new_id(unique)
+    deliver_with_clip_2_blocked(stack, tid)
+    [message] = stack.pull_tasks()
+    claim_voices_pass(stack, tid)
+    task = VoicesTask.model_validate_json(message.data)
+    for chunk in voices_answer(tid, task, outcome="blocked"):
+        assert stack.deliver(chunk) == 200
+    doc = doc_of(stack, tid)
+    assert doc["status"] == "completed"
+    codes = [issue["code"] for issue in doc["issues"]]
+    assert "voices_pass_failed" in codes and "voice_unconfirmed" in codes
+    assert len({v for _, v, _ in stored_rows(stack, tid)}) > 3

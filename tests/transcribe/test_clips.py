@@ -6,6 +6,7 @@ stand-in and the functions served by functions-framework; clips forced short so 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,8 +16,12 @@ import pytest
 from functions_framework import create_app
 
 from functions.core import clients
-from functions.core.messages import ClipTask
+from functions.core.documents import transcription_id
+from functions.core.messages import ClipTask, VoicesTask
 from functions.core.settings import get_settings
+from functions.format.models import ParseResult
+from functions.format.parser import parse_text
+from functions.format.voices import Snippet, parse_answer
 from tests.conftest import PROJECT
 from tests.paths import ROOT
 from tests.store.support import cloud_event
@@ -52,7 +57,7 @@ class Clips:
                 break
         return sorted(found, key=lambda t: (t.generation, t.index))
 
-    def run(self, task: ClipTask, message_id: str = "1") -> int:
+    def run(self, task: ClipTask | VoicesTask, message_id: str = "1") -> int:
         body = cloud_event(task, message_id)
         headers = {"Content-Type": "application/cloudevents+json"}
         return int(self.app.post("/", json=body, headers=headers).status_code)
@@ -163,3 +168,57 @@ def test_an_unreadable_clip_message_is_refused_for_the_dead_letter_topic(clips: 
     body = cloud_event(b'{"version": 1}', "poison")
     headers = {"Content-Type": "application/cloudevents+json"}
     assert clips.app.post("/", json=body, headers=headers).status_code == 500
+
+
+def keynote_answer() -> ParseResult:
+    return parse_text(
+        json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text())["text"]
+    )
+
+
+def keynote_voices() -> list[Snippet]:
+    """One snippet per authored row of the first two minutes, each labelled a voice of its own
+    (as a merge that could not tell them apart would number them)."""
+    authored = keynote_answer()
+    rows = [s for s in authored.segments if s.start_ms < 120_000 and s.voice is not None]
+    return [
+        Snippet(voice=n, start_ms=row.start_ms, end_ms=row.start_ms + 4_000, text=row.text[:100])
+        for n, row in enumerate(rows[:12], 1)
+    ]
+
+
+def test_the_voices_pass_is_one_call_on_the_snippets_answered_as_the_clip_after_the_last(
+    clips: Clips,
+) -> None:
+    blob = clips.upload_keynote()
+    clips.stack.deliver(blob)
+    plan = clips.tasks(expect=6)[0].plan
+    snippets = keynote_voices()
+    task = VoicesTask(
+        transcription_id=transcription_id(blob.bucket.name, blob.name),
+        bucket=blob.bucket.name,
+        name=blob.name,
+        generation=str(blob.generation),
+        attempt=1,
+        clips=6,
+        content_type="video/mp4",
+        size=blob.size,
+        plan=plan,
+        snippets=snippets,
+    )
+    assert clips.run(task, "voices-1") == 200 and clips.run(task, "voices-2") == 200
+    [call] = clips.stack.model_calls()  # the duplicate never calls the model
+    assert [(m["start_s"], m["end_s"]) for m in call["media"]] == [
+        (s.start_ms / 1000, s.end_ms / 1000) for s in snippets
+    ]
+    chunks = clips.stack.results()
+    [final] = [c for c in chunks if c.final]
+    assert final.outcome == "completed" and final.clip and final.clip.index == 6
+    answer = "".join(c.text or "" for c in sorted(chunks, key=lambda c: c.seq))
+    groups, issues = parse_answer(answer, {s.voice for s in snippets})
+    authored = keynote_answer()
+    voice_at = {s.start_ms: s.voice for s in authored.segments}
+    truth = {s.voice: voice_at[s.start_ms] for s in snippets}
+    assert issues == [] and groups
+    assert all(len({truth[v] for v in group}) == 1 for group in groups)
+    assert sum(len(g) - 1 for g in groups) == len(snippets) - len(set(truth.values()))
