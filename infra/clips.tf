@@ -116,6 +116,14 @@ resource "google_pubsub_topic_iam_member" "transcribe_clips_publisher" {
   member  = google_service_account.transcribe.member
 }
 
+# The store asks a long upload's voices pass, once its clips are merged (decision 0010).
+resource "google_pubsub_topic_iam_member" "store_clips_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.clips.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.store.member
+}
+
 # The push subscription's OIDC identity invokes the clip function (and nothing else new).
 resource "google_cloud_run_v2_service_iam_member" "clip_invoker_push" {
   project  = var.project_id

@@ -29,7 +29,7 @@ from functions.format.models import Issue, Segment
 from functions.format.tables import parse_voice
 
 TAG = "SAME_PERSON"
-MAX_SNIPPETS = 100  # one per voice: MAX_VOICE_ID bounds them
+MAX_SNIPPETS = 200  # one per voice; before the pass, many short clips can give over 100
 SNIPPET_TEXT_CHARS = 160  # the words shown next to the snippet, to anchor it
 _TABLE = re.compile(rf"<\s*{TAG}\s*>(.*?)(?:<\s*/\s*{TAG}\s*>|$)", re.IGNORECASE | re.DOTALL)
 _CELLS = re.compile(r"\t|\s{2,}|,|\|")

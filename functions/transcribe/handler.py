@@ -282,7 +282,9 @@ def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
 def handle_voices(message_id: str, task: VoicesTask, settings: Settings) -> str:
     """The voices pass of a long upload (decision 0010): each voice's snippet as a part on the
     object at its offsets, one question, the answer streamed as clip `task.clips`."""
-    plan = Plan.model_validate(task.plan).model_copy(update={"start_s": None, "end_s": None})
+    # a voice and a face need no text-sharp frames: low resolution is a quarter of the tokens
+    whole = {"start_s": None, "end_s": None, "media_resolution": "low"}
+    plan = Plan.model_validate(task.plan).model_copy(update=whole)
     clips = [(voice_label(s), s.start_ms / 1000, s.end_ms / 1000) for s in task.snippets]
     prompt = build_voices_prompt(plan.has_video)
     return _clip_run(

@@ -1,8 +1,8 @@
 """Long media on the whole local stack (decision 0010): the upload fans out into clips, each
 transcribed by `transcribe_clip` through the push subscription, merged by the store into the
 layout apps read. Clips are forced short (2 minutes, 10 s overlap) so the bundled keynote is
-clipped too. Voices are not compared: a voice that never speaks in an overlap and is unnamed in
-a later clip is still split (decision 0010, left open)."""
+clipped too; voices the overlaps and names cannot join are joined by the voices pass, so each
+authored voice is one voice of the merged transcript."""
 
 from __future__ import annotations
 
@@ -90,3 +90,8 @@ def test_long_media_completes_with_every_authored_row_once_in_order(
     assert doc["progress"]["fraction"] == 1.0 and doc["usage"]["prompt_tokens"] > 0
     named = {s["name"] for s in doc["speakers"] if s["name"]}
     assert named == findable_names(response, doc["clips"]["ranges"])
+    people = {
+        (row.voice, s["voice"]) for row, s in zip(answer(response).segments, segments, strict=True)
+    }
+    assert len(people) == len({a for a, _ in people}) == len({m for _, m in people})  # one each
+    assert "voice_unconfirmed" not in {issue["code"] for issue in doc["issues"]}
