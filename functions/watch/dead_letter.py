@@ -1,4 +1,5 @@
-"""A results chunk the store gave up on (the dead-letter topic) ends its run `failed`.
+"""A results chunk the store gave up on (the dead-letter topic) ends its run `failed`; a clip's
+task or chunk ends only its clip (`clips`: a gap, and the transcription completes).
 
 Without it, the chunks after a lost one wait in `pending` forever and the document stays
 `processing`. The dead-lettered message is the original one: the chunk's attributes (or, failing
@@ -18,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.core import logs
-from functions.watch import ending
+from functions.watch import clips, ending
 
 log = logs.get_logger("watch")
 DELIVERIES = "CloudPubSubDeadLetterSourceDeliveryCount"  # set by Pub/Sub on a dead letter
@@ -52,21 +53,16 @@ class LostChunk:
     @property
     def reason(self) -> str:
         tries = f" after {self.deliveries} deliveries" if self.deliveries else ""
-        run = f"run {self.run.generation}/{self.run.attempt}"
         if self.clip is not None and self.seq is None:
-            return f"clip {self.clip} of {run} could not be transcribed{tries} (dead-lettered)"
-        chunk = f"results chunk {self.seq}" if self.seq is not None else "a results chunk"
+            return f"its task could not be transcribed{tries} (dead-lettered)"
         if self.clip is not None:
-            chunk += f" of clip {self.clip}"
+            return f"its results chunk {self.seq} could not be stored{tries} (dead-lettered)"
+        run = f"run {self.run.generation}/{self.run.attempt}"
+        chunk = f"results chunk {self.seq}" if self.seq is not None else "a results chunk"
         return (
             f"{chunk} of {run} could not be stored{tries} "
             "(dead-lettered); the transcript is incomplete"
         )
-
-    @property
-    def run_seq(self) -> int | None:
-        """The seq in the run's own numbering (a clip numbers its chunks on its own)."""
-        return self.seq if self.clip is None else None
 
 
 def handle(data: Any) -> str:
@@ -84,8 +80,10 @@ def handle(data: Any) -> str:
             extra={"message_id": message.message_id, "attributes": message.attributes},
         )
         return "unknown"
+    if lost.clip is not None:
+        return clips.end_clip(lost.transcription_id, lost.run, lost.clip, lost.reason)
     return ending.fail_run(
-        lost.transcription_id, lost.run, lost.reason, by="dead-letter", lost_seq=lost.run_seq
+        lost.transcription_id, lost.run, lost.reason, by="dead-letter", lost_seq=lost.seq
     )
 
 
