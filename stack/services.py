@@ -51,6 +51,12 @@ class Service:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
 
+    def kill(self) -> None:
+        """End the process group at once, as a crash would: no request in flight finishes."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
 
 def free_port() -> int:
     """A loopback port that is free now and that the OS will not hand to anyone asking for "any

@@ -38,7 +38,12 @@ class Fault:
     clip_timecodes: str | None = None  # this call's clip timecodes: "relative" or "absolute"
     quota: str = "minute"  # a 429's QuotaFailure: "minute" (input tokens) or "day" (requests)
     retry_delay_s: float | None = 38.0  # a 429's RetryInfo.retryDelay; None: no RetryInfo
+    clip_start_s: float | None = None  # only calls whose media starts here (a clip); None: any
     times: int | None = None  # how many model calls this applies to; None = every call
+
+    def applies_to(self, start_s: float) -> bool:
+        """Whether a call whose media part starts at `start_s` (0 without offsets) takes it."""
+        return self.clip_start_s is None or self.clip_start_s == start_s
 
     def applied(self) -> dict[str, Any]:
         defaults = Fault()
@@ -65,6 +70,8 @@ def fault_from_dict(data: dict[str, Any]) -> Fault:
         raise ValueError("retry_delay_s must be >= 0 (or null for no RetryInfo)")
     if fault.clip_timecodes is not None:
         check_clip_timecodes(fault.clip_timecodes)
+    if fault.clip_start_s is not None and fault.clip_start_s < 0:
+        raise ValueError("clip_start_s must be >= 0 (or null for any call)")
     if fault.times is not None and fault.times < 1:
         raise ValueError("times must be at least 1 (or null for every call)")
     return fault
@@ -126,7 +133,8 @@ def quota_details(fault: Fault, model: str, location: str) -> list[dict[str, Any
 
 
 class FaultQueue:
-    """Configured faults in order; each model call takes the head and uses up one of its `times`."""
+    """Configured faults in order; each model call takes the first one that applies to it (the
+    head, unless faults for other clips come first) and uses up one of its `times`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -136,16 +144,17 @@ class FaultQueue:
         with self._lock:
             self._queue = [[f, f.times] for f in faults]
 
-    def take(self) -> Fault:
+    def take(self, start_s: float = 0.0) -> Fault:
+        """The fault of a call whose media part starts at `start_s` (no fault: `Fault()`)."""
         with self._lock:
-            if not self._queue:
+            found = next((e for e in self._queue if e[0].applies_to(start_s)), None)
+            if found is None:
                 return Fault()
-            head = self._queue[0]
-            if head[1] is not None:
-                head[1] -= 1
-                if head[1] <= 0:
-                    self._queue.pop(0)
-            return head[0]  # type: ignore[no-any-return]
+            if found[1] is not None:
+                found[1] -= 1
+                if found[1] <= 0:
+                    self._queue.remove(found)
+            return found[0]  # type: ignore[no-any-return]
 
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:

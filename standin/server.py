@@ -167,16 +167,16 @@ class Handler(BaseHTTPRequestHandler):
         self, mode: Mode, where: Where, model: Model, method: str, call: dict[str, Any]
     ) -> None:
         stream = method == "streamGenerateContent"
-        fault = self.fault_for_call()
-        call["faults"] = fault.applied()
-        time.sleep(fault.first_byte_delay_s / self.state.config.pace_scale)
-        if fault.status is not None:
-            raise injected_error(fault.status, fault, model.id, where.location)
         request = parse_request(self.json_body(), mode, model, stream)
         request.location = where.location
         call["generation_config"] = request.generation_config
         call["prompt_chars"] = request.prompt_chars
         call["media"] = [media.view() for media in request.media]
+        fault = self.fault_for_call(request.media[0].start_s if request.media else 0.0)
+        call["faults"] = fault.applied()
+        time.sleep(fault.first_byte_delay_s / self.state.config.pace_scale)
+        if fault.status is not None:
+            raise injected_error(fault.status, fault, model.id, where.location)
         entry = self.resolve_media(request, call)
         config = self.state.config
         usage = estimate_usage(request, entry.duration_s, entry.has_video)
@@ -196,14 +196,16 @@ class Handler(BaseHTTPRequestHandler):
         body = {"totalTokens": usage.prompt, "promptTokensDetails": usage.details}
         self.send_json(200, body)
 
-    def fault_for_call(self) -> Fault:
+    def fault_for_call(self, start_s: float) -> Fault:
+        """The request's own fault (header), else the queue's first that applies to a call
+        whose media starts at `start_s`."""
         header = self.headers.get(FAULT_HEADER)
         if header:
             try:
                 return fault_from_dict(json.loads(header))
             except (ValueError, TypeError) as exc:
                 raise invalid(f"Bad {FAULT_HEADER} header: {exc}") from None
-        return self.state.faults.take()
+        return self.state.faults.take(start_s)
 
     def resolve_media(self, request: ModelRequest, call: dict[str, Any]) -> Entry:
         if not request.media:

@@ -8,7 +8,7 @@ import math
 import time
 
 import pytest
-from google.genai import types
+from google.genai import errors, types
 
 import standin
 from functions.format.parser import parse_text
@@ -128,6 +128,35 @@ def test_no_offsets_is_the_whole_authored_answer(clips: standin.StandIn) -> None
     assert "clip" not in clips.calls()[-1]
     start_only, _ = stream(vertex(clips.url), video_clip(KEYNOTE_URI, "600s", None))
     assert parse_text(start_only).segments[-1].text == parse_text(KEYNOTE["text"]).segments[-1].text
+
+
+def test_a_fault_for_one_clip_passes_other_calls_by(clips: standin.StandIn) -> None:
+    clips.configure(
+        faults=[
+            {"status": 503, "times": 2, "clip_start_s": 100},
+            {"prompt_block": "PROHIBITED_CONTENT", "clip_start_s": 0, "times": 1},
+            {"malformed": True, "times": 1},
+        ]
+    )
+    client = vertex(clips.url)
+    assert "<TRANSCRIPT>" not in stream(client, video_clip(KEYNOTE_URI, "200s", "300s"))[0]
+    assert stream(client, video_clip(KEYNOTE_URI, "0s", "100s"))[1][0].text is None  # blocked
+    for _ in range(2):
+        with pytest.raises(errors.ServerError):
+            stream(client, video_clip(KEYNOTE_URI, "100s", "200s"))
+    assert "<TRANSCRIPT>" in stream(client, video_clip(KEYNOTE_URI, "100s", "200s"))[0]
+    assert "<TRANSCRIPT>" in stream(client, video_clip(KEYNOTE_URI, "0s", "100s"))[0]
+    assert [(c["media"][0]["start_s"], c["status"], c["faults"]) for c in clips.calls()] == [
+        (200, 200, {"malformed": True}),
+        (0, 200, {"prompt_block": "PROHIBITED_CONTENT", "clip_start_s": 0}),
+        (100, 503, {"status": 503, "clip_start_s": 100}),
+        (100, 503, {"status": 503, "clip_start_s": 100}),
+        (100, 200, {}),
+        (0, 200, {}),
+    ]
+    assert http(clips.url + "/_standin/faults")["faults"] == []
+    with pytest.raises(ValueError, match="clip_start_s"):
+        fault_from_dict({"status": 503, "clip_start_s": -1})
 
 
 def test_bad_clip_timecodes_are_refused(clips: standin.StandIn) -> None:
