@@ -186,13 +186,11 @@ def _run() -> list[Metric]:
     stack = LocalStack(workdir=ROOT / ".local" / "bench-long")
     with _environ(FUNCTION_ENV):
         stack.start()
-    pushes = [
-        Push(PROJECT, subscription, stack.url(target), concurrency)
-        for subscription, target, concurrency in PUSHES
-    ]
+    pushes: list[Push] = []
     try:
-        for push in pushes:
-            push.start()
+        for subscription, target, concurrency in PUSHES:
+            pushes.append(Push(PROJECT, subscription, stack.url(target), concurrency))
+            pushes[-1].start()
         url = stack.env["TABSCRIBE_GEMINI_BASE_URL"]
         _pace(url, realistic=False)
         follow(SAMPLE, "bench-warm-1")  # every function's first call (imports, clients)
@@ -207,9 +205,11 @@ def _run() -> list[Metric]:
         _pace(url, realistic=True)
         single = follow(SAMPLE, "bench-single")
     finally:
-        for push in pushes:
-            push.stop()
-        stack.stop()
+        try:
+            for push in pushes:
+                push.stop()
+        finally:
+            stack.stop()
     return metrics(single, clips, low, zero)
 
 
