@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from bench import coldstart, format_size, parse_throughput, pipeline, store_throughput, viewer
+from bench import (
+    coldstart,
+    format_size,
+    long,
+    parse_throughput,
+    pipeline,
+    store_throughput,
+    viewer,
+)
 from bench.report import RESULTS, print_table, write_results
 
-SCRIPTS = [format_size, parse_throughput, store_throughput, pipeline, coldstart, viewer]
+SCRIPTS = [format_size, parse_throughput, store_throughput, pipeline, coldstart, viewer, long]
 
 
 def main() -> int:

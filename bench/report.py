@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,19 @@ def write_results(metrics: list[Metric]) -> None:
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
 
 
+def merge_results(metrics: list[Metric]) -> None:
+    """Put `metrics` into bench/results.json, keeping every other key (and the machine block of
+    the last full run) as it is."""
+    document = json.loads(RESULTS.read_text())
+    document["metrics"].update({m.key: m.value for m in metrics})
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+
+
 def main(run: Callable[[], list[Metric]]) -> None:
-    """Run one benchmark script on its own: print its table (results.json is left alone)."""
-    print_table(run())
+    """Run one benchmark script on its own: print its table; with `--merge`, also put its keys
+    into bench/results.json (otherwise left alone)."""
+    metrics = run()
+    print_table(metrics)
+    if "--merge" in sys.argv[1:]:
+        merge_results(metrics)
+        print(f"\nmerged into: {RESULTS}")

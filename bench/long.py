@@ -1,0 +1,328 @@
+"""Long media: the bundled 100-minute sample in one request against clips, at a model's pace.
+
+The whole local stack (as `bench/pipeline.py`) transcribes `samples/conference.webm` (6,000 s,
+252 authored rows) with the stand-in at its realistic pace (docs/standin.md, "Pacing": first
+token after 2 s + prompt tokens / 10,000 per s + thought tokens / 150 per s, then 150 output
+tokens per s) with `pace_scale` 2 (`PACE_SCALE`: every delay halved) so the run stays under two
+minutes. Times are the measured wall time multiplied by 2: real-time seconds at the model's pace.
+The pipeline's own work (upload, fan-out, Pub/Sub, Firestore) is not slowed down by the scale,
+so it is doubled too: the times err on the slow side by about the pipeline's share, which
+`long.clips_zero_pace_s` measures (the same clips with a model answering at once, wall time).
+
+One run, side by side (the machine is noisy): two warm-up uploads with a model answering at once,
+then, paced, the sample as clips (the default plan: `TABSCRIBE_CLIP_THRESHOLD_S` 900,
+`TABSCRIBE_CLIP_S` 600, `TABSCRIBE_CLIP_OVERLAP_S` 20: 11 clips of 564 s), the same clips at the
+one request's media resolution (metadata `media_resolution=low`), then the transcriber restarted
+with `TABSCRIBE_CLIP_THRESHOLD_S=100000` (settings reach the functions through the environment
+they start in) and the sample forced into one request. The time budget
+(`TABSCRIBE_TIME_BUDGET_S`, 480 s) is wall time and left as it is: the one request takes about
+46 s here, and its real-time figure, about 92 s, is inside the budget too.
+
+Push delivery as deployed (`bench/push.py`): the Pub/Sub emulator pushes two messages at a time
+per subscription, which would run the 11 clips in six waves; here clip tasks are delivered up to
+20 at once and results chunks up to 10, and each function serves up to 24 requests at once
+(functions-framework's `THREADS`; its default, 4 per core, is 8 on this machine).
+
+- `long.single_s`, `long.clips_s`: upload → `completed` (real-time s); `long.clips_ratio`.
+- `long.ttfs_s`: upload → the first segment on the document, clips (real-time s).
+- `long.overlap_input_share`: (clips' prompt tokens - the one request's) ÷ the one request's,
+  from the `usage` on the documents (summed over the clips by the store).
+- `long.doc_writes_per_s`: the most writes to the transcription document within one whole second
+  of commit time, counted by a Firestore listener (which sees every write on the emulator), from
+  the store's first merge to `completed`. Wall time: what Firestore sees, not scaled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.push import Push
+from bench.report import Metric, main
+from functions.core import clients
+from functions.core.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
+from stack.follow import put
+from stack.local import BUCKET, PROJECT, ROOT, LocalStack
+
+SAMPLE = ROOT / "samples" / "conference.webm"
+AUTHORED_ROWS = 252  # standin/responses/conference.json: every run must give all of them
+WARM_UP = ROOT / "samples" / "interview.mp4"
+PACE_SCALE = 2.0
+SINGLE_ENV = {"TABSCRIBE_CLIP_THRESHOLD_S": "100000"}  # above the sample's 6,000 s: one request
+TIMEOUT_S = 300.0
+# Push delivery as deployed (bench/push.py): clips 20 at once (gemini_max_concurrent_clips), the
+# store 10 (store_max_instances); gunicorn threads enough for them (functions-framework's default
+# is 4 per core, 8 here).
+PUSHES = [("clips-push", "transcribe_clip", 20), ("store-push", "store_transcription", 10)]
+FUNCTION_ENV = {"THREADS": "24"}
+
+
+@dataclass
+class Followed:
+    """One upload seen through a Firestore listener on its transcription document."""
+
+    started: float
+    first_segment: float | None = None
+    completed: float | None = None
+    doc: dict[str, Any] = field(default_factory=dict)
+    # (commit time, written by a merge of the store) of every version the listener saw
+    versions: list[tuple[dt.datetime, bool]] = field(default_factory=list)
+
+    def streaming_writes(self) -> list[dt.datetime]:
+        """Commit times of the store's merges, the first to the terminal one: the writes while
+        the clips stream (the transcriber's own, before the clips start, are not counted)."""
+        return sorted({at for at, merged in self.versions if merged})
+
+    def max_writes_per_s(self) -> int:
+        """The most writes within one whole second of commit time while segments stream."""
+        per_second = Counter(math.floor(at.timestamp()) for at in self.streaming_writes())
+        return max(per_second.values(), default=0)
+
+    def max_writes_sliding_s(self) -> int:
+        """The most writes within any 1-second span (a stricter reading of the same figure)."""
+        times = [at.timestamp() for at in self.streaming_writes()]
+        return max(
+            (sum(1 for t in times[i:] if t - s < 1.0) for i, s in enumerate(times)), default=0
+        )
+
+
+def _pace(stand_in_url: str, realistic: bool) -> None:
+    """The stand-in at a model's pace (scaled), or answering at once (warm-ups)."""
+    body = {"realistic_pace": realistic, "pace_scale": PACE_SCALE if realistic else 1.0}
+    request = urllib.request.Request(
+        f"{stand_in_url}/_standin/config",
+        json.dumps(body).encode(),
+        {"content-type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def follow(path: Path, owner: str, metadata: dict[str, str] | None = None) -> Followed:
+    """Upload `path` for `owner` and follow its document to `completed` through a listener."""
+    name = f"uploads/{owner}/{path.name}"
+    ref = (
+        clients.firestore_client()
+        .collection(TRANSCRIPTIONS)
+        .document(transcription_id(BUCKET, name))
+    )
+    done = threading.Event()
+    followed = Followed(started=0.0)
+
+    def on_change(snapshots: list[Any], *_: Any) -> None:
+        now = time.monotonic()
+        for snapshot in snapshots:
+            if not snapshot.exists or not followed.started or followed.completed is not None:
+                continue  # before the upload, or after the terminal write (the event's mark)
+            doc = snapshot.to_dict() or {}
+            segments = (doc.get("progress") or {}).get("segments") or 0
+            merged = bool((doc.get("clips") or {}).get("merged"))
+            followed.versions.append((snapshot.update_time, merged))
+            if segments and followed.first_segment is None:
+                followed.first_segment = now
+            if doc.get("status") in TERMINAL:
+                followed.completed, followed.doc = now, doc
+                done.set()
+
+    watch = ref.on_snapshot(on_change)
+    try:
+        followed.started = time.monotonic()
+        put(path, owner, metadata or {})
+        if not done.wait(TIMEOUT_S):
+            raise TimeoutError(f"{name} not terminal in {TIMEOUT_S:.0f} s")
+    finally:
+        watch.unsubscribe()  # type: ignore[no-untyped-call]
+    doc = followed.doc
+    if doc.get("status") != "completed":
+        raise RuntimeError(f"{name}: {doc.get('status')}: {doc.get('reason')}")
+    rows = (doc.get("progress") or {}).get("segments")
+    if path == SAMPLE and (rows != AUTHORED_ROWS or not doc.get("complete")):
+        raise RuntimeError(f"{name}: {rows} segments, complete={doc.get('complete')}: not timed")
+    return followed
+
+
+def _seconds(followed: Followed, at: float | None) -> float:
+    assert at is not None
+    return at - followed.started
+
+
+@contextmanager
+def _environ(changes: dict[str, str]) -> Iterator[None]:
+    """`changes` in this process's environment (which the stack's functions inherit when they
+    start), then those names as they were; the rest of the environment is left as it is then."""
+    before = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run() -> list[Metric]:
+    before = dict(os.environ)
+    try:
+        return _run()
+    finally:  # the stack's stop restores the environment it started in, FUNCTION_ENV included
+        os.environ.clear()
+        os.environ.update(before)
+
+
+def _run() -> list[Metric]:
+    stack = LocalStack(workdir=ROOT / ".local" / "bench-long")
+    with _environ(FUNCTION_ENV):
+        stack.start()
+    pushes: list[Push] = []
+    try:
+        for subscription, target, concurrency in PUSHES:
+            pushes.append(Push(PROJECT, subscription, stack.url(target), concurrency))
+            pushes[-1].start()
+        url = stack.env["TABSCRIBE_GEMINI_BASE_URL"]
+        _pace(url, realistic=False)
+        follow(SAMPLE, "bench-warm-1")  # every function's first call (imports, clients)
+        zero = follow(SAMPLE, "bench-zero")
+        _pace(url, realistic=True)
+        clips = follow(SAMPLE, "bench-clips")
+        low = follow(SAMPLE, "bench-clips-low", {"media_resolution": "low"})
+        with _environ(SINGLE_ENV):  # the transcriber reads its settings from its environment
+            stack.restart("transcribe_upload")
+        _pace(url, realistic=False)
+        follow(WARM_UP, "bench-warm-2")
+        _pace(url, realistic=True)
+        single = follow(SAMPLE, "bench-single")
+    finally:
+        try:
+            for push in pushes:
+                push.stop()
+        finally:
+            stack.stop()
+    return metrics(single, clips, low, zero)
+
+
+def _prompt(followed: Followed, modality: str | None = None) -> int:
+    usage = followed.doc["usage"]
+    if modality is None:
+        return int(usage["prompt_tokens"])
+    return int((usage.get("prompt_by_modality") or {}).get(modality) or 0)
+
+
+def _share(more: int, base: int) -> float:
+    return round((more - base) / base, 4)
+
+
+def metrics(single: Followed, clips: Followed, low: Followed, zero: Followed) -> list[Metric]:
+    single_s = _seconds(single, single.completed) * PACE_SCALE
+    clips_s = _seconds(clips, clips.completed) * PACE_SCALE
+    low_s = _seconds(low, low.completed) * PACE_SCALE
+    count = (clips.doc.get("clips") or {}).get("count") or 0
+    scale = f"wall x {PACE_SCALE:g}"
+    return [
+        Metric(
+            "long.single_s", round(single_s, 1), "s", f"one request: upload → completed, {scale}"
+        ),
+        Metric(
+            "long.clips_s", round(clips_s, 1), "s", f"{count} clips: upload → completed, {scale}"
+        ),
+        Metric(
+            "long.clips_ratio", round(clips_s / single_s, 3), "x", "clips ÷ one request", "<= 0.25"
+        ),
+        Metric(
+            "long.ttfs_s",
+            round(_seconds(clips, clips.first_segment) * PACE_SCALE, 1),
+            "s",
+            f"clips: upload → first segment on the document, {scale}",
+            "<= 10",
+        ),
+        Metric(
+            "long.overlap_input_share",
+            _share(_prompt(clips), _prompt(single)),
+            "x",
+            "extra prompt tokens of the clips ÷ the one request's",
+            "<= 0.12",
+        ),
+        Metric(
+            "long.doc_writes_per_s",
+            clips.max_writes_per_s(),
+            "writes",
+            "most writes to the document in one whole second while clips stream (wall)",
+            "<= 1",
+        ),
+        Metric("long.doc_writes_sliding", clips.max_writes_sliding_s(), "writes", "… in any 1 s"),
+        Metric(
+            "long.doc_writes",
+            len(clips.streaming_writes()),
+            "writes",
+            "writes to the document, the store's first merge to completed",
+        ),
+        Metric("long.clips", count, "clips", "clips of the default plan"),
+        Metric("long.single_input_tokens", _prompt(single), "tokens", "one request: prompt"),
+        Metric("long.clips_input_tokens", _prompt(clips), "tokens", "clips: prompt, summed"),
+        Metric(
+            "long.single_output_tokens",
+            single.doc["usage"]["output_tokens"],
+            "tokens",
+            "one request: output",
+        ),
+        Metric(
+            "long.clips_output_tokens",
+            clips.doc["usage"]["output_tokens"],
+            "tokens",
+            "clips: output, summed",
+        ),
+        Metric(
+            "long.overlap_audio_share",
+            _share(_prompt(clips, "AUDIO"), _prompt(single, "AUDIO")),
+            "x",
+            "extra audio tokens of the clips (the overlap alone: audio is 32 tokens/s at any "
+            "resolution)",
+        ),
+        Metric(
+            "long.single_ttfs_s",
+            round(_seconds(single, single.first_segment) * PACE_SCALE, 1),
+            "s",
+            f"one request: upload → first segment, {scale}",
+        ),
+        Metric(
+            "long.clips_low_s",
+            round(low_s, 1),
+            "s",
+            f"clips at low media resolution (as the one request): upload → completed, {scale}",
+        ),
+        Metric("long.clips_low_ratio", round(low_s / single_s, 3), "x", "… ÷ one request"),
+        Metric(
+            "long.ttfs_low_s",
+            round(_seconds(low, low.first_segment) * PACE_SCALE, 1),
+            "s",
+            f"… upload → first segment, {scale}",
+        ),
+        Metric(
+            "long.overlap_input_share_low",
+            _share(_prompt(low), _prompt(single)),
+            "x",
+            "… extra prompt tokens ÷ the one request's",
+        ),
+        Metric(
+            "long.clips_zero_pace_s",
+            round(_seconds(zero, zero.completed), 2),
+            "s",
+            "clips with a model answering at once: the pipeline's own time (wall, not scaled)",
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    main(run)
