@@ -47,14 +47,12 @@ def handle(data: Any) -> ledger.Recorded:
 
 def _record_clip(chunk: ResultChunk) -> ledger.Recorded:
     """Record a clip's chunk on its clip document, then merge the clips into the transcription
-    (throttled while the clip streams, at once when it finishes)."""
+    (at most about once a second, unless a later merge took the chunk in)."""
     recorded = clips.record(chunk, _loader(chunk))
     if recorded.action in ("applied", "duplicate"):
         assert chunk.clip is not None
         through = max(recorded.applied, default=chunk.seq) + 1
-        merged = merging.merge_run(
-            chunk.transcription_id, recorded.run, chunk.clip, through, force=recorded.finished
-        )
+        merged = merging.merge_run(chunk.transcription_id, recorded.run, chunk.clip, through)
         recorded.writes += merged.writes
         recorded.finished, recorded.event_pending = merged.finished, merged.event_pending
     return recorded

@@ -6,11 +6,11 @@ result is written the way a single run's is: full pages, the growing `live_page`
 statistics, progress. The merged transcript is rebuilt from the clip documents every time, so any
 merge gives the same pages for the same clips; only pages whose content changed are written
 (their hashes are kept in `clips.page_hashes`). The document is written at most about once per
-`MIN_INTERVAL_S` while clips stream (Firestore's guidance for one document); a clip's final chunk
-always merges. When every clip has finished with voices the merge could not confirm, the store
-asks the voices pass (`voices`) and the run ends when its answer is merged; otherwise at once.
-The run ends like a single run: terminal status, usage and cost summed over the clips and the
-voices pass, the completion event. Decision 0010 explains the choice.
+`MIN_INTERVAL_S` while clips stream (Firestore's guidance for one document), final chunks
+included. The merge that reads every clip's final chunk ends the run, unless voices remain that
+the merge could not confirm: then it asks the voices pass (`voices`), and the merge of its answer
+ends the run. The run ends like a single run: terminal status, usage and cost summed over the
+clips and the voices pass, the completion event. Decision 0010 explains the choice.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from functions.store.state import Page, Run, RunState
 from functions.store.writes import WritePlan
 
 MIN_INTERVAL_S = 1.0
-MAX_CONFLICTS = 40  # K clips finishing together all merge at once: each waits its turn
+MAX_CONFLICTS = 40  # K clips finishing together: each merge waits its turn
 MAX_WAIT_S = 30.0  # then Pub/Sub redelivers the chunk (a document written nonstop by others)
 
 
@@ -50,14 +50,13 @@ class MergeResult:
     writes: int = 0
 
 
-def merge_run(
-    transcription_id: str, run: Run, clip: ClipTag, through: int, force: bool
-) -> MergeResult:
+def merge_run(transcription_id: str, run: Run, clip: ClipTag, through: int) -> MergeResult:
     """Merge the run's clips into its document once it holds `clip`'s chunks before `through`.
 
     While the document was written less than `MIN_INTERVAL_S` ago, wait for the interval to
     pass, then merge unless a merge meanwhile took those chunks in (`clips.merged` records what
-    each merge read). `force`: merge at once (a clip that just finished)."""
+    each merge read). A clip's final chunk waits too: clips of equal length finish together, and
+    their final merges would otherwise land a fraction of a second apart."""
     from functions.core import clients
 
     client = clients.firestore_client(get_settings().firestore_database)
@@ -73,9 +72,9 @@ def merge_run(
         if store.get("finished") and _merged_before(doc, run):
             published = bool((doc.get("event") or {}).get("published"))
             return MergeResult("finished", True, not published)
-        if not force and _merged(doc, run, clip, through):
+        if _merged(doc, run, clip, through):
             return MergeResult("covered")
-        wait = 0.0 if force else _wait(snapshot)
+        wait = _wait(snapshot)
         if wait > 0 and time.monotonic() + wait < deadline:
             time.sleep(wait + random.uniform(0, 0.1))
             continue

@@ -210,11 +210,18 @@ def _clips(media: MediaInfo, overrides: Overrides, settings: Settings) -> list[C
 def _plan(
     media: MediaInfo, overrides: Overrides, settings: Settings, clip: ClipRange | None
 ) -> Plan:
+    """The request plan of the whole range, or of one clip of it (at the whole range's media
+    resolution: clipping changes neither what the model sees nor the cost per second)."""
+    whole_s = None
     if clip is not None:
+        start, end = segment_range(media.duration_s, overrides)
+        whole_s = None if end is None else end - start
         to_the_end = media.duration_ms is not None and clip.end_ms >= media.duration_ms
-        end = None if to_the_end else f"{clip.end_s:g}"  # no rounding past the end
-        overrides = overrides.model_copy(update={"start": f"{clip.start_s:g}", "end": end})
-    return make_plan(media, settings.model, overrides, settings.gemini_mode, settings.location)
+        clip_end = None if to_the_end else f"{clip.end_s:g}"  # no rounding past the end
+        overrides = overrides.model_copy(update={"start": f"{clip.start_s:g}", "end": clip_end})
+    return make_plan(
+        media, settings.model, overrides, settings.gemini_mode, settings.location, whole_s
+    )
 
 
 def _media_fields(run: Run, media: MediaInfo) -> dict[str, Any]:

@@ -106,25 +106,30 @@ def parse_overrides(metadata: Mapping[str, str], allowed_models: tuple[str, ...]
 
 
 def make_plan(
-    media: MediaInfo, model_id: str, overrides: Overrides, mode: Mode, location: str
+    media: MediaInfo,
+    model_id: str,
+    overrides: Overrides,
+    mode: Mode,
+    location: str,
+    resolution_of_s: float | None = None,
 ) -> Plan:
-    """Plan the request, or reject media that this model and API cannot take in one request."""
+    """Plan the request, or reject media that this model and API cannot take in one request.
+    `resolution_of_s`: the length that decides the media resolution (a clip's is the whole
+    range's, so clipping changes neither what the model sees nor the cost per second)."""
     model = _served_model(overrides.model or model_id)
     mime_type = _mime_type(media.mime_type, mode)
     start, end = _offset_s(overrides.start, "start"), _offset_s(overrides.end, "end")
     duration = _segment_duration(media.duration_s, start, end)
-    resolution = overrides.media_resolution or _resolution_for(model, duration)
+    sized = resolution_of_s if resolution_of_s is not None else duration
+    resolution = overrides.media_resolution or _resolution_for(
+        model, sized, media.has_video, overrides.fps
+    )
+    window = catalog().context_window
     estimate = None
     if duration is not None:
         estimate = estimate_input_tokens(
             model, duration, media.has_video, resolution, overrides.fps
         )
-        window = catalog().context_window
-        if estimate > window and overrides.media_resolution is None and resolution != "low":
-            resolution = "low"
-            estimate = estimate_input_tokens(
-                model, duration, media.has_video, resolution, overrides.fps
-            )
         if estimate > window:
             raise MediaRejected(
                 f"media too long for one request: about {estimate:,} input tokens, the model's "
@@ -192,10 +197,15 @@ def _segment_duration(total: float | None, start: float | None, end: float | Non
     return (end if end is not None else total) - (start or 0.0)
 
 
-def _resolution_for(model: Model, duration_s: float | None) -> Resolution:
-    """Gemini 3: high (280 tokens a frame, reads on-screen names) wherever the context window
-    allows, else low (70; medium costs the same); `make_plan` falls back to low when high does
-    not fit. Gemini 2.x (seed 001): medium (258) below five minutes, low (66) above."""
+def _resolution_for(
+    model: Model, duration_s: float | None, has_video: bool, fps: float | None
+) -> Resolution:
+    """Gemini 3: high (280 tokens a frame, reads on-screen names) where the context window
+    allows it for `duration_s`, else low (70; medium costs the same). Gemini 2.x (seed 001):
+    medium (258) below five minutes, low (66) above."""
     if model.generation == 3:
-        return "high"
+        if duration_s is None:
+            return "high"
+        at_high = estimate_input_tokens(model, duration_s, has_video, "high", fps)
+        return "high" if at_high <= catalog().context_window else "low"
     return "medium" if duration_s is None or duration_s < LOW_RESOLUTION_FROM_S else "low"

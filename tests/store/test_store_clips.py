@@ -3,6 +3,7 @@ chunks on its own document, the merged transcript in the layout apps read, in an
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
@@ -189,6 +190,37 @@ def test_the_document_is_written_about_once_a_second_while_clips_stream(
     merges = len(set(writes)) - 1  # the first snapshot is the document as it was
     assert len(streaming) >= 10 and 1 <= merges <= elapsed / 1.0 + 2
     assert merges < len(streaming)
+
+
+def test_clips_finishing_together_do_not_burst_writes(stack: Stack, unique: str) -> None:
+    """Equal clips finish within a second of each other: their final merges wait their turn."""
+    tid = new_id(unique)
+    fan_out(stack.db, tid)
+    chunks = everything(tid)
+    for chunk in chunks:
+        if not chunk.final:
+            assert stack.deliver(chunk) == 200
+    ref = stack.db.collection(TRANSCRIPTIONS).document(tid)
+    writes: list[Any] = []
+    seen = threading.Event()
+
+    def on_change(snapshots: list[Any], *_: Any) -> None:
+        writes.extend(s.update_time for s in snapshots)
+        seen.set()
+
+    watch = ref.on_snapshot(on_change)
+    seen.wait(10)
+    finals = [c for c in chunks if c.final]
+    with ThreadPoolExecutor(len(finals)) as pool:
+        assert list(pool.map(stack.deliver, finals)) == [200] * len(finals)
+    time.sleep(1)
+    watch.unsubscribe()
+    assert doc_of(stack, tid)["status"] == "completed"
+    times = sorted(set(writes))
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    # merges a second apart, the last one ending the run; then the completion event's mark
+    assert doc_of(stack, tid)["event"]["published"] is True
+    assert len(gaps) >= 2 and min(gaps[:-1]) >= 0.9, gaps
 
 
 def voices_answer(tid: str, task: VoicesTask, outcome: str = "completed") -> list[ResultChunk]:

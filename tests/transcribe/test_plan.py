@@ -84,6 +84,18 @@ def test_gemini_3_falls_back_to_low_resolution_where_high_does_not_fit() -> None
     assert got.estimated_input_tokens == 7200 * 70 + 7200 * 32 + 1000
 
 
+def test_a_clip_is_read_at_the_resolution_of_its_whole_range() -> None:
+    """Clipping changes the speed, not what the model sees: a 10-minute clip of 100 minutes is
+    read at low, as the whole would be, and one of 30 minutes at high."""
+    clip = Overrides(start="600", end="1200")
+    long_clip = make_plan(media(6000), DEFAULT, clip, "vertex", "global", resolution_of_s=6000)
+    assert long_clip.media_resolution == "low" and long_clip.duration_s == 600
+    assert long_clip.estimated_input_tokens == 600 * 70 + 600 * 32 + 1000
+    short_clip = make_plan(media(1800), DEFAULT, clip, "vertex", "global", resolution_of_s=1800)
+    assert short_clip.media_resolution == "high"
+    assert plan(media(6000), overrides=clip).media_resolution == "high"  # alone, it would fit
+
+
 def test_vertex_location_comes_from_the_catalog() -> None:
     assert plan(media(60)).location == "global"  # the 3.x previews are served only there
     assert plan(media(60), mode="developer").location is None

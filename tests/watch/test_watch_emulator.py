@@ -14,8 +14,9 @@ import pytest
 from functions_framework import create_app
 from google.cloud import firestore, pubsub_v1, storage
 
-from functions.core.documents import TRANSCRIPTIONS, transcription_id
+from functions.core.documents import CLIPS, TRANSCRIPTIONS, clip_doc_id, transcription_id
 from functions.core.events import CompletionEvent
+from functions.core.messages import ClipTag, ResultChunk
 from functions.core.settings import get_settings
 from functions.watch import dead_letter, ending, sweep
 from tests.store.support import chunks_of, cloud_event, model_output, push_body
@@ -34,6 +35,7 @@ class Watch:
     subscriber: pubsub_v1.SubscriberClient
     events: str
     redrives: str
+    results: str
 
     def pull(self, subscription: str, expect: int = 1) -> list[Any]:
         messages: list[Any] = []
@@ -64,6 +66,7 @@ def watch(
     for name, value in {
         "TABSCRIBE_EVENTS_TOPIC": f"events-{unique}",
         "TABSCRIBE_REDRIVE_TOPIC": f"redrive-{unique}",
+        "TABSCRIBE_RESULTS_TOPIC": f"results-{unique}",
         "TABSCRIBE_RESULTS_BUCKET": f"results-{unique}",
         "TABSCRIBE_STALL_S": "600",
     }.items():
@@ -73,7 +76,7 @@ def watch(
     storage.Client(project=PROJECT).create_bucket(f"results-{unique}")
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     subscriptions = []
-    for kind in ("events", "redrive"):
+    for kind in ("events", "redrive", "results"):
         topic = publisher.create_topic(name=f"projects/{PROJECT}/topics/{kind}-{unique}").name
         subscriptions.append(
             subscriber.create_subscription(
@@ -274,3 +277,42 @@ def test_the_store_own_unpublished_event_is_left_to_the_store(watch: Watch, uniq
     )
     assert ending.fail_run(tid, ending.RunRef(GEN, 1), "late", by="test") == "terminal"
     assert watch.doc(tid)["event"] == store_event and watch.events_of(expect=0) == []
+
+
+def test_a_dead_lettered_clip_task_ends_only_its_clip(watch: Watch, unique: str) -> None:
+    """Its final chunk goes to the store as the transcriber would send it (`failed`, no text):
+    under a claim made for it if it never had one, at the seq the store expects next."""
+    tid = claimed(watch, f"uploads/user-1/{unique}.webm", clips={"count": 4})
+    clip_docs = watch.db.collection(TRANSCRIPTIONS).document(tid).collection(CLIPS)
+    clip_docs.document(clip_doc_id(GEN, 1, 3)).set(
+        {"run": {"generation": GEN, "attempt": 2}, "store": {"attempt": 2, "next_seq": 3}}
+    )
+    for index, message_id in ((2, "t-2"), (3, "t-3")):
+        task = {"transcription_id": tid, "generation": GEN, "attempt": "1", "clip": str(index)}
+        body = push_body(json.dumps({"index": index}).encode(), message_id=message_id)
+        body["message"]["attributes"] = {**task, dead_letter.DELIVERIES: "5"}
+        assert dead_letter.handle(body) == "ended"
+    chunks = sorted(
+        (ResultChunk.model_validate_json(m.data) for m in watch.pull(watch.results, expect=2)),
+        key=lambda c: c.clip.index if c.clip else -1,
+    )
+    assert [(c.clip, c.seq, c.final, c.outcome, c.text) for c in chunks] == [
+        (ClipTag(index=2, attempt=1), 0, True, "failed", ""),
+        (ClipTag(index=3, attempt=2), 3, True, "failed", ""),
+    ]
+    assert "could not be transcribed after 5 deliveries" in (chunks[0].reason or "")
+    assert clip_docs.document(clip_doc_id(GEN, 1, 2)).get().to_dict() == {
+        "run": {"generation": GEN, "attempt": 1}
+    }
+    assert watch.doc(tid)["status"] == "processing"  # the store completes it, with the gap
+
+
+def test_a_dead_lettered_clip_of_a_superseded_run_publishes_nothing(
+    watch: Watch, unique: str
+) -> None:
+    tid = claimed(watch, f"uploads/user-1/{unique}.webm", attempt=2, clips={"count": 4})
+    attributes = {"transcription_id": tid, "generation": GEN, "attempt": "1", "clip": "0"}
+    body = push_body(b"{}", message_id="old")
+    body["message"]["attributes"] = attributes
+    assert dead_letter.handle(body) == "superseded"
+    assert watch.pull(watch.results, expect=0) == []
