@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from functions.core.settings import Settings  # noqa: E402
 from functions.format.tables import render_output  # noqa: E402
-from functions.transcribe.clips import ClipRange, plan_clips  # noqa: E402
+from functions.transcribe.clips import ClipRange, plan_for  # noqa: E402
 from functions.transcribe.prompt import timecode_format  # noqa: E402
 
 SAMPLES = ROOT / "samples"
@@ -1029,13 +1029,7 @@ def in_turn(sample: Sample, lengths: list[int]) -> tuple[list[int], int]:
 
 def default_clips(duration_s: float) -> list[ClipRange]:
     """The clip plan of the product's default settings."""
-    fields = Settings.model_fields
-    return plan_clips(
-        duration_s,
-        fields["clip_s"].default,
-        fields["clip_overlap_s"].default,
-        fields["clip_threshold_s"].default,
-    )
+    return plan_for(duration_s, Settings.model_construct())
 
 
 def overlaps_of(clips: list[ClipRange]) -> list[tuple[float, float]]:

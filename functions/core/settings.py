@@ -138,6 +138,13 @@ class Settings(BaseSettings):
     clip_overlap_s: float = Field(
         default=20.0, ge=0, le=120, description="seconds two consecutive clips share"
     )
+    clip_first_s: float = Field(
+        default=120.0,
+        ge=0,
+        le=2700,
+        description="the first clip's length, short so the first rows show within seconds "
+        "(decision 0010); 0: every clip of equal length",
+    )
     voice_snippet_s: float = Field(
         default=8.0,
         ge=0,
@@ -188,6 +195,8 @@ class Settings(BaseSettings):
             raise ValueError("TABSCRIBE_INPUT_PREFIX and TABSCRIBE_OUTPUT_PREFIX must not overlap")
         if self.clip_overlap_s * 4 > self.clip_s:
             raise ValueError("TABSCRIBE_CLIP_OVERLAP_S must be at most a quarter of the clip")
+        if 0 < self.clip_first_s < 2 * self.clip_overlap_s:
+            raise ValueError("TABSCRIBE_CLIP_FIRST_S must be 0 or at least twice the overlap")
         if self.clip_threshold_s < self.clip_s:
             raise ValueError("TABSCRIBE_CLIP_THRESHOLD_S must be at least TABSCRIBE_CLIP_S")
         return self

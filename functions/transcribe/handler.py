@@ -24,7 +24,7 @@ from functions.format.parser import ParserState
 from functions.transcribe import claims, gemini
 from functions.transcribe.chunks import Chunk, Chunker
 from functions.transcribe.claims import Claim, ClipRef, Source
-from functions.transcribe.clips import ClipRange, plan_clips
+from functions.transcribe.clips import ClipRange, plan_for
 from functions.transcribe.media import MediaInfo, MediaRejected, check_size, probe
 from functions.transcribe.plan import (
     Overrides,
@@ -197,9 +197,7 @@ def _clips(media: MediaInfo, overrides: Overrides, settings: Settings) -> list[C
     start, end = segment_range(media.duration_s, overrides)
     if end is None:
         return []
-    ranges = plan_clips(
-        end - start, settings.clip_s, settings.clip_overlap_s, settings.clip_threshold_s
-    )
+    ranges = plan_for(end - start, settings)
     offset = round(start * 1000)
     return [
         clip.model_copy(update={"start_ms": clip.start_ms + offset, "end_ms": clip.end_ms + offset})

@@ -2,7 +2,7 @@
 transcribed by `transcribe_clip` through the push subscription, merged by the store into the
 layout apps read. On one stack clips are forced short (2 minutes, 10 s overlap) so the bundled
 keynote is clipped too; on another the default plan (600 s clips, 20 s overlap, above 900 s) cuts
-the 3-hour radio night into 19. Voices the overlaps and names cannot join are joined by the
+the 3-hour radio night into 20. Voices the overlaps and names cannot join are joined by the
 voices pass, so each authored voice is one voice of the merged transcript."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def test_long_media_completes_with_every_authored_row_once_in_order(
 def test_three_hours_of_radio_in_the_default_plan_complete_with_every_row_once_in_order(
     local: LocalStack,
 ) -> None:
-    check_long_media(local, "radio.ogg", "radio", 19)
+    check_long_media(local, "radio.ogg", "radio", 20)
 
 
 def check_long_media(local: LocalStack, sample: str, response: str, clips: int) -> None:

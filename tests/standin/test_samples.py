@@ -13,7 +13,7 @@ from functions.core.catalog import catalog
 from functions.core.settings import Settings
 from functions.format.models import ParseResult
 from functions.format.parser import end_times, parse_text
-from functions.transcribe.clips import ClipRange, plan_clips
+from functions.transcribe.clips import ClipRange, plan_for
 from functions.transcribe.media import probe
 from standin.registry import BUNDLED_DIR, Registry
 from tests.paths import ROOT
@@ -82,13 +82,7 @@ def test_keynote_is_long() -> None:
 
 
 def default_clips(duration_s: float) -> list[ClipRange]:
-    fields = Settings.model_fields
-    return plan_clips(
-        duration_s,
-        fields["clip_s"].default,
-        fields["clip_overlap_s"].default,
-        fields["clip_threshold_s"].default,
-    )
+    return plan_for(duration_s, Settings.model_construct())
 
 
 def long_sample(name: str) -> tuple[ParseResult, list[ClipRange], int]:
