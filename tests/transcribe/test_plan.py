@@ -3,9 +3,14 @@ budget, thinking, location and MIME name per mode, and token fit."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from functions.core.catalog import Mode, catalog
+from functions.core.settings import Settings, SettingsError, get_settings
+from functions.format.merge import ClipAnswer, check_plan
+from functions.transcribe.clips import plan_clips, plan_for
 from functions.transcribe.media import MediaInfo, MediaRejected
 from functions.transcribe.plan import (
     Overrides,
@@ -190,3 +195,36 @@ def test_a_declared_duration_fills_in_for_a_header_without_one() -> None:
 def test_an_invalid_declared_duration_is_rejected(value: str) -> None:
     with pytest.raises(MediaRejected, match="duration"):
         with_declared_duration(media(60), parse_overrides({"duration": value}, ALLOWED))
+
+
+@pytest.mark.parametrize("duration_s", [901.5, 6000.008, 10800.0, 30000.0])
+def test_the_clip_plan_starts_short_then_cuts_equal_overlapping_clips(duration_s: float) -> None:
+    clips = plan_for(duration_s, Settings.model_construct())
+    assert (clips[0].start_ms, clips[0].end_ms) == (0, 120_000)  # the first rows come early
+    assert clips[-1].end_ms == round(duration_s * 1000)
+    check_plan([ClipAnswer(c.index, c.start_ms, c.end_ms, [], []) for c in clips])
+    for a, b in itertools.pairwise(clips):
+        assert 20_000 <= a.end_ms - b.start_ms <= 21_000 and b.start_ms % 1000 == 0
+    lengths = [c.end_ms - c.start_ms for c in clips[1:]]
+    assert max(lengths) - min(lengths) <= 1_000 and max(lengths) <= 600_000
+
+
+def test_short_media_is_one_request_and_a_long_first_clip_is_an_equal_one() -> None:
+    assert plan_clips(900, 600, 20, 900, 120) == []
+    assert plan_clips(None, 600, 20, 900, 120) == []
+    equal = plan_clips(6000, 600, 20, 900, 0)
+    assert plan_clips(6000, 600, 20, 900, 590) == equal  # no shorter than the equal clips
+    assert len({c.end_ms - c.start_ms for c in equal[:-1]}) == 1
+
+
+def test_a_first_clip_shorter_than_twice_the_overlap_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "p")
+    monkeypatch.setenv("TABSCRIBE_CLIP_FIRST_S", "30")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SettingsError, match="TABSCRIBE_CLIP_FIRST_S"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()
