@@ -74,6 +74,7 @@ class Followed:
 
     started: float
     first_segment: float | None = None
+    voices_asked: float | None = None  # every clip merged, the voices pass asked
     completed: float | None = None
     doc: dict[str, Any] = field(default_factory=dict)
     # (commit time, written by a merge of the store) of every version the listener saw
@@ -131,6 +132,9 @@ def follow(path: Path, owner: str, metadata: dict[str, str] | None = None) -> Fo
             followed.versions.append((snapshot.update_time, merged))
             if segments and followed.first_segment is None:
                 followed.first_segment = now
+            asked = ((doc.get("clips") or {}).get("voices") or {}).get("asked")
+            if asked and followed.voices_asked is None:
+                followed.voices_asked = now
             if doc.get("status") in TERMINAL:
                 followed.completed, followed.doc = now, doc
                 done.set()
@@ -197,6 +201,7 @@ def _run() -> list[Metric]:
         zero = follow(SAMPLE, "bench-zero")
         _pace(url, realistic=True)
         clips = follow(SAMPLE, "bench-clips")
+        voices = _voices_prompt(clips)  # read while the emulators run
         with _environ(SINGLE_ENV):  # the transcriber reads its settings from its environment
             stack.restart("transcribe_upload")
         _pace(url, realistic=False)
@@ -209,7 +214,7 @@ def _run() -> list[Metric]:
                 push.stop()
         finally:
             stack.stop()
-    return metrics(single, clips, zero)
+    return metrics(single, clips, zero, voices)
 
 
 def _prompt(followed: Followed, modality: str | None = None) -> int:
@@ -233,11 +238,10 @@ def _voices_prompt(followed: Followed) -> int:
     return int(((recorded or {}).get("usage") or {}).get("prompt_tokens") or 0)
 
 
-def metrics(single: Followed, clips: Followed, zero: Followed) -> list[Metric]:
+def metrics(single: Followed, clips: Followed, zero: Followed, voices: int) -> list[Metric]:
     single_s = _seconds(single, single.completed) * PACE_SCALE
     clips_s = _seconds(clips, clips.completed) * PACE_SCALE
     count = (clips.doc.get("clips") or {}).get("count") or 0
-    voices = _voices_prompt(clips)
     scale = f"wall x {PACE_SCALE:g}"
     return [
         Metric(
@@ -299,11 +303,16 @@ def metrics(single: Followed, clips: Followed, zero: Followed) -> list[Metric]:
             "clips: output, summed",
         ),
         Metric(
-            "long.overlap_audio_share",
-            _share(_prompt(clips, "AUDIO"), _prompt(single, "AUDIO")),
-            "x",
-            "extra audio tokens of the clips (the overlap alone: audio is 32 tokens/s at any "
-            "resolution)",
+            "long.clips_merged_s",
+            round(_seconds(clips, clips.voices_asked or clips.completed) * PACE_SCALE, 1),
+            "s",
+            "clips: upload → every clip merged (the voices pass asked)",
+        ),
+        Metric(
+            "long.voices_pass_s",
+            round((clips.completed or 0) - (clips.voices_asked or clips.completed or 0), 1),
+            "s",
+            "clips: the voices pass asked → completed",
         ),
         Metric(
             "long.single_ttfs_s",

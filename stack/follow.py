@@ -133,6 +133,9 @@ def progress_line(doc: dict[str, Any]) -> str:
     percent = f", {fraction:.0%} of the media" if fraction is not None else ""
     clips = progress.get("clips")
     done = f", clips {progress.get('clips_done') or 0}/{clips} done" if clips else ""
+    asked = ((doc.get("clips") or {}).get("voices") or {}).get("asked")
+    if asked and doc.get("status") == "processing":
+        done += f"; matching {asked} voices"
     return f"{doc.get('status')}: {segments} segments{percent}{done}"
 
 

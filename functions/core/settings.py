@@ -146,7 +146,7 @@ class Settings(BaseSettings):
         "(decision 0010); 0: every clip of equal length",
     )
     voice_snippet_s: float = Field(
-        default=8.0,
+        default=6.0,
         ge=0,
         le=30,
         description="the voices pass hears each voice of a clipped transcript this long, to join "

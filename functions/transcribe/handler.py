@@ -43,6 +43,7 @@ MIN_CALL_S = 20.0  # don't start a model call with less time than this left
 MAX_BACKOFF_S = 30.0
 PUBLISH_TIMEOUT_S = 30.0
 LATE_START = 0.25  # a retry started after this share of the budget is retried, not cut off
+VOICES_FPS = 0.5  # the voices pass's snippets: a face every two seconds
 
 
 class StorageObject(BaseModel):
@@ -287,9 +288,10 @@ def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
 def handle_voices(message_id: str, task: VoicesTask, settings: Settings) -> str:
     """The voices pass of a long upload (decision 0010): each voice's snippet as a part on the
     object at its offsets, one question, the answer streamed as clip `task.clips`."""
-    # a voice and a face need no text-sharp frames: low resolution is a quarter of the tokens
-    whole = {"start_s": None, "end_s": None, "media_resolution": "low"}
-    plan = Plan.model_validate(task.plan).model_copy(update=whole)
+    plan = Plan.model_validate(task.plan)
+    # a voice and a face need neither sharp nor frequent frames: a quarter, then half the tokens
+    seen = {"media_resolution": "low", "fps": VOICES_FPS if plan.has_video else None}
+    plan = plan.model_copy(update={"start_s": None, "end_s": None, **seen})
     clips = [(voice_label(s), s.start_ms / 1000, s.end_ms / 1000) for s in task.snippets]
     prompt = build_voices_prompt(plan.has_video)
     return _clip_run(

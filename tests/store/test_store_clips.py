@@ -261,7 +261,7 @@ def test_unconfirmed_voices_ask_the_voices_pass_and_its_answer_joins_them(
     task = VoicesTask.model_validate_json(message.data)
     assert (task.clips, task.attempt) == (len(RANGES), 1)
     assert {s.voice for s in task.snippets} == {v for _, v, _ in stored_rows(stack, tid)}
-    assert all(s.end_ms - s.start_ms <= 8_000 for s in task.snippets)
+    assert all(s.end_ms - s.start_ms <= 6_000 for s in task.snippets)
     claim_voices_pass(stack, tid)
     for chunk in voices_answer(tid, task):
         assert stack.deliver(chunk) == 200

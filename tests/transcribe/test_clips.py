@@ -208,7 +208,7 @@ def test_the_voices_pass_is_one_call_on_the_snippets_answered_as_the_clip_after_
     )
     assert clips.run(task, "voices-1") == 200 and clips.run(task, "voices-2") == 200
     [call] = clips.stack.model_calls()  # the duplicate never calls the model
-    assert {m["resolution"] for m in call["media"]} == {"MEDIA_RESOLUTION_LOW"}
+    assert {(m["resolution"], m["fps"]) for m in call["media"]} == {("MEDIA_RESOLUTION_LOW", 0.5)}
     assert [(m["start_s"], m["end_s"]) for m in call["media"]] == [
         (s.start_ms / 1000, s.end_ms / 1000) for s in snippets
     ]
