@@ -1,9 +1,10 @@
 """Long media on the whole local stack (decision 0010): the upload fans out into clips, each
 transcribed by `transcribe_clip` through the push subscription, merged by the store into the
 layout apps read. On one stack clips are forced short (2 minutes, 10 s overlap) so the bundled
-keynote is clipped too; on another the default plan (600 s clips, 20 s overlap, above 900 s) cuts
-the 3-hour radio night into 20. Voices the overlaps and names cannot join are joined by the
-voices pass, so each authored voice is one voice of the merged transcript."""
+keynote is clipped too; on another the default plan (a 120 s first clip, then 600 s clips, 20 s
+overlap, above 900 s) cuts the 100-minute conference into 12 and the 3-hour radio night into 20.
+Voices the overlaps and names cannot join are joined by the voices pass, so each authored voice
+is one voice of the merged transcript."""
 
 from __future__ import annotations
 
@@ -50,10 +51,14 @@ def test_long_media_completes_with_every_authored_row_once_in_order(
 
 
 @pytest.mark.parametrize("local", ["default"], indirect=True)
-def test_three_hours_of_radio_in_the_default_plan_complete_with_every_row_once_in_order(
-    local: LocalStack,
+@pytest.mark.parametrize(
+    ("sample", "response", "clips"),
+    [("conference.webm", "conference", 12), ("radio.ogg", "radio", 20)],
+)
+def test_the_long_samples_in_the_default_plan_complete_with_every_row_once_in_order(
+    local: LocalStack, sample: str, response: str, clips: int
 ) -> None:
-    check_long_media(local, "radio.ogg", "radio", 20)
+    check_long_media(local, sample, response, clips)
 
 
 def check_long_media(local: LocalStack, sample: str, response: str, clips: int) -> None:
