@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from functions.format.models import Issue
 from functions.format.parser import ParserState
 from functions.format.voices import MAX_SNIPPETS, Snippet
 
@@ -136,6 +137,9 @@ class ResultChunk(BaseModel):
     plan: dict[str, Any] | None = None
     duration_ms: int | None = Field(default=None, ge=0)
     timings: dict[str, float] | None = None
+    issues: list[Issue] | None = Field(
+        default=None, max_length=10, description="what the transcriber found in the stream"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ResultChunk:

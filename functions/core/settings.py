@@ -159,6 +159,14 @@ class Settings(BaseSettings):
         "segment once (a full page) instead of rewriting the growing page",
     )
     flush_interval_s: float = Field(default=2.0, gt=0)
+    loop_repeats: int = Field(
+        default=12,
+        ge=0,
+        le=1000,
+        description="the same transcript row this many times in a row (or a phrase four times as "
+        "often in one line) is a repetition loop: the stream stops, the repeats are dropped "
+        "(functions/format/repetition.py); 0: no guard",
+    )
     max_message_bytes: int = Field(default=256_000, ge=1024, le=500_000)
     max_output_chars: int = Field(default=2_000_000, ge=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -65,12 +65,13 @@ class ClipState(BaseModel):
     timings: dict[str, float] | None = None
     answer: str | None = None  # the voices pass's raw answer (it has no transcript rows)
 
-    def feed(self, text: str, parser: StreamParser, final: bool, voices: bool) -> None:
+    def feed(self, chunk: ResultChunk, text: str, parser: StreamParser, voices: bool) -> None:
         """Take a chunk's text: parsed rows, or for the voices pass the raw answer."""
         if voices:
             self.answer = ((self.answer or "") + text)[:MAX_ANSWER_CHARS]
         else:
-            self.add(parser.feed(text, final=final), parser.issues)
+            rows = parser.feed(text, final=chunk.final)
+            self.add(rows, [*parser.issues, *(chunk.issues or [])])
 
     def add(self, rows: list[Segment | Speaker], issues: list[Issue]) -> None:
         for row in rows:
@@ -159,7 +160,7 @@ def _record(client: firestore.Client, chunk: ResultChunk, load_text: TextLoader)
     voices = chunk.clip.index == (doc.get("clips") or {}).get("count")
     for current in chain(ref, chunk, set(state.buffered)):
         parser = StreamParser(None, state=current.state)
-        state.feed(load_text(current), parser, current.final, voices)
+        state.feed(current, load_text(current), parser, voices)
         state.next_seq = current.seq + 1
         applied.append(current.seq)
         if current is not chunk:

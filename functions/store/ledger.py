@@ -123,7 +123,7 @@ def _record(
         text = load_text(current)
         parser = StreamParser(duration_ms or current.duration_ms, state=current.state)
         rows = parser.feed(text, final=current.final)
-        plan.pages(state.add(rows, parser.issues))
+        plan.pages(state.add(rows, [*parser.issues, *(current.issues or [])]))
         state.cursor.next_seq = current.seq + 1
         applied.append(current.seq)
         if current is not chunk:

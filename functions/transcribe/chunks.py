@@ -4,6 +4,12 @@ A chunk is due every `flush_rows` rows, or after `flush_interval_s` seconds with
 (a slow stream still shows progress; the first rows appear within the interval). Fewer, larger
 chunks mean fewer Firestore writes in the store. The last piece, which may end mid-row, goes out
 with `finish()`.
+
+The repetition guard (`functions.format.repetition`, `loop_repeats` > 0) watches the rows: a row
+that repeats the one before is held back, not published, until a different row comes; when the
+same row comes `loop_repeats` times in a row, or one line ends in a phrase loop, `feed` drops
+the repeats and raises `RepetitionLoop` so the caller stops the stream. Nothing published is
+ever dropped.
 """
 
 from __future__ import annotations
@@ -12,7 +18,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from functions.format.models import Issue, Segment
 from functions.format.parser import ParserState, StreamParser
+from functions.format.repetition import RowRun, looping_phrase
+from functions.format.tables import format_timecode
+
+PHRASE_CHECK_CHARS = 400  # an unfinished line is checked for a phrase loop every this many chars
+PHRASE_WINDOW_CHARS = 6000  # … over its last this many characters
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,23 @@ class Chunk:
     rows: int
 
 
+@dataclass(frozen=True)
+class _Line:
+    state: ParserState  # the parser's, before the line
+    text: str
+    rows: int
+
+
+class RepetitionLoop(Exception):
+    """The model is writing the same thing over and over: stop reading. `issue` says what was
+    dropped; the repeats were never published; `due`: the chunks that came due before it."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+        self.due: list[Chunk] = []
+
+
 class Chunker:
     def __init__(
         self,
@@ -29,46 +58,109 @@ class Chunker:
         flush_interval_s: float,
         duration_ms: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        loop_repeats: int = 0,
     ) -> None:
         self.parser = StreamParser(duration_ms)
         self.flush_rows, self.flush_interval_s, self.clock = flush_rows, flush_interval_s, clock
+        self.loop_repeats = loop_repeats
         self.chars = 0
         self._partial = ""
-        self._lines: list[str] = []
-        self._state = self.parser.state()
-        self._rows = 0
+        self._checked = 0  # length of the unfinished line at its last phrase check
+        self._lines: list[_Line] = []
+        self._held: int | None = None  # lines from here wait: a run of repeated rows
+        self._run = RowRun()
         self._last_flush = clock()
 
     def feed(self, text: str) -> list[Chunk]:
-        """Take streamed text; return the chunks now due."""
+        """Take streamed text; return the chunks now due (raises `RepetitionLoop`)."""
         self.chars += len(text)
         self._partial += text
-        if "\n" not in text:
-            return []
-        *lines, self._partial = self._partial.split("\n")
-        due = []
-        for line in lines:
-            if not self._lines:
-                self._state = self.parser.state()
-            self._rows += len(self.parser.feed(line + "\n"))
-            self._lines.append(line + "\n")
-            if self._rows >= self.flush_rows:
-                due.append(self._take())
-        if self._rows and self.clock() - self._last_flush >= self.flush_interval_s:
-            due.append(self._take())
+        due: list[Chunk] = []
+        try:
+            if "\n" in text:
+                *lines, self._partial = self._partial.split("\n")
+                self._checked = 0
+                for line in lines:
+                    self._add(line + "\n")
+                    if self._ready() >= self.flush_rows:
+                        due.append(self._take())
+                if self._ready() and self.clock() - self._last_flush >= self.flush_interval_s:
+                    due.append(self._take())
+            self._check_phrase()
+        except RepetitionLoop as loop:
+            loop.due = due
+            raise
         return due
 
     def finish(self) -> Chunk:
         """The rest of the text, the unfinished last line included; the parser is closed."""
-        if not self._lines:
-            self._state = self.parser.state()
-        self._rows += len(self.parser.feed(self._partial, final=True))
-        self._lines.append(self._partial)
-        self._partial = ""
+        state = self.parser.state()
+        rows = self.parser.feed(self._partial, final=True)
+        self._lines.append(_Line(state, self._partial, len(rows)))
+        self._partial, self._held = "", None
         return self._take()
 
+    def _add(self, line: str) -> None:
+        state = self.parser.state()
+        rows = self.parser.feed(line)
+        self._lines.append(_Line(state, line, len(rows)))
+        for row in rows:
+            if isinstance(row, Segment) and self.loop_repeats:
+                self._watch(row)
+
+    def _watch(self, row: Segment) -> None:
+        repeats = self._run.see(row)
+        if repeats == 1:
+            self._held = None
+        elif repeats == 2:
+            self._held = len(self._lines) - 1
+        if repeats < self.loop_repeats:
+            return
+        assert self._held is not None
+        del self._lines[self._held :]
+        self._held, self._partial = None, ""
+        at = _clock(self._run.first_ms)
+        raise RepetitionLoop(
+            Issue(
+                code="repetition_loop",
+                message=(
+                    f"the row at {at} ({row.text[:60]!r}) came {repeats} times in a row, up to "
+                    f"{_clock(row.start_ms)}: the model was looping; the repeats were dropped and "
+                    "the stream stopped"
+                ),
+            )
+        )
+
+    def _check_phrase(self) -> None:
+        """A phrase loop inside the unfinished line: keep its first repeats, stop."""
+        if not self.loop_repeats or len(self._partial) - self._checked < PHRASE_CHECK_CHARS:
+            return
+        self._checked = len(self._partial)
+        words_end = max(self._partial.rfind(" "), 0)  # the last word may still be growing
+        start = max(words_end - PHRASE_WINDOW_CHARS, 0)
+        end = looping_phrase(self._partial[start:words_end], self.loop_repeats)
+        if end is None:
+            return
+        self._partial = self._partial[: start + end] + "\n"  # a whole row: the store keeps it
+        message = (
+            f"a line ending {self._partial[-61:-1]!r} repeated one phrase over and over: the "
+            "model was looping; the repeats were dropped and the stream stopped"
+        )
+        raise RepetitionLoop(Issue(code="repetition_loop", message=message))
+
+    def _ready(self) -> int:
+        """Rows that may go out now (the held ones wait)."""
+        return sum(line.rows for line in self._lines[: self._held])
+
     def _take(self) -> Chunk:
-        chunk = Chunk(self._state, "".join(self._lines), self._rows)
-        self._lines, self._rows = [], 0
+        upto = len(self._lines) if self._held is None else self._held
+        taken, self._lines = self._lines[:upto], self._lines[upto:]
+        if self._held is not None:
+            self._held = 0
+        state = taken[0].state if taken else self.parser.state()
         self._last_flush = self.clock()
-        return chunk
+        return Chunk(state, "".join(line.text for line in taken), sum(line.rows for line in taken))
+
+
+def _clock(ms: int) -> str:
+    return format_timecode(ms, with_hours=ms >= 3_600_000)

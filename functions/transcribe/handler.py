@@ -22,7 +22,7 @@ from functions.core.messages import ClipTask, VoicesTask
 from functions.core.settings import Settings
 from functions.format.parser import ParserState
 from functions.transcribe import claims, gemini
-from functions.transcribe.chunks import Chunk, Chunker
+from functions.transcribe.chunks import Chunk, Chunker, RepetitionLoop
 from functions.transcribe.claims import Claim, ClipRef, Source
 from functions.transcribe.clips import ClipRange, plan_for
 from functions.transcribe.media import MediaInfo, MediaRejected, check_size, probe
@@ -463,25 +463,41 @@ def _upload(run: Run, client: Any, plan: Plan) -> Any:
 
 
 def _call(run: Run, client: Any, plan: Plan, parts: list[Any], duration_ms: int | None) -> str:
-    chunker = Chunker(run.settings.flush_rows, run.settings.flush_interval_s, duration_ms)
+    settings = run.settings
+    chunker = Chunker(
+        settings.flush_rows,
+        settings.flush_interval_s,
+        duration_ms,
+        loop_repeats=settings.loop_repeats,
+    )
     publisher = RunPublisher(run.settings, run.claim, run.obj.bucket)
     started = time.monotonic()
 
     def on_text(text: str) -> None:
         if "first_text_s" not in run.timings:
             run.timings["first_text_s"] = round(time.monotonic() - started, 3)
-        for chunk in chunker.feed(text):
+        try:
+            chunks, loop = chunker.feed(text), None
+        except RepetitionLoop as caught:
+            chunks, loop = caught.due, caught
+        for chunk in chunks:
             _check_current(run)  # a superseded run stops streaming: nobody reads it
             publisher.publish(chunk)
+        if loop is not None:
+            raise loop
         if chunker.chars > run.settings.max_output_chars:
             raise OutputCapped()
         if time.monotonic() > run.deadline and result.finish_reason is None:
             raise BudgetSpent()
 
     result = gemini.StreamResult()
+    issues = []
     try:
         gemini.stream(client, plan, parts, on_text, result, run.deadline - started)
         outcome, reason = gemini.outcome(result)
+    except RepetitionLoop as loop:
+        result.finish_reason, issues = "REPETITION_LOOP", [loop.issue]
+        outcome, reason = "completed", f"{loop}; cut off"
     except OutputCapped:
         result.finish_reason = "OUTPUT_CAP"
         cap = run.settings.max_output_chars
@@ -509,6 +525,7 @@ def _call(run: Run, client: Any, plan: Plan, parts: list[Any], duration_ms: int 
         plan=plan.model_dump(),
         duration_ms=duration_ms,
         timings=run.timings,
+        issues=issues or None,
     )
     _mark_finished(run)
     log.info(

@@ -16,6 +16,7 @@ from google.cloud import firestore, pubsub_v1, storage
 from functions.core.documents import TRANSCRIPTIONS
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
+from functions.format.models import Issue
 from functions.transcribe import claims
 from functions.transcribe.claims import Source
 from tests.store.conftest import PROJECT, Stack, transcriber_doc
@@ -476,3 +477,21 @@ def test_without_a_results_bucket_a_claim_check_is_read_from_the_upload_bucket_o
     for chunk in chunks[2:]:
         assert stack.deliver(chunk) == 200
     assert len(all_segments(stack.db, tid)) == 20
+
+
+def test_the_transcriber_s_own_issues_on_the_final_chunk_are_recorded(
+    stack: Stack, unique: str
+) -> None:
+    tid = new_id(unique)
+    transcriber_doc(stack.db, tid, "1700000000000001", 1)
+    text = model_output(30, voices=2)
+    cut = text[: text.index("\n01:00") + 1]  # the stream stopped by the guard, mid-transcript
+    chunks = chunks_of(cut, tid, rows=10)
+    loop = Issue(code="repetition_loop", message="the row at 00:58 came 12 times in a row")
+    final = chunks[-1].model_copy(update={"issues": [loop], "finish_reason": "REPETITION_LOOP"})
+    for chunk in [*chunks[:-1], final]:
+        assert stack.deliver(chunk) == 200
+    doc = snapshot(stack.db, tid)["doc"]
+    assert doc["status"] == "completed" and doc["complete"] is False
+    assert doc["finish_reason"] == "REPETITION_LOOP"
+    assert {"code": "repetition_loop", "message": loop.message, "line": None} in doc["issues"]

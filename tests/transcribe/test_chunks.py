@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functions.format.models import Segment
 from functions.format.parser import StreamParser, parse_text
-from functions.transcribe.chunks import Chunker
+from functions.transcribe.chunks import Chunker, RepetitionLoop
 from tests.paths import DATA
 
 TRAILER = (DATA / "trailer.tsv.txt").read_text()
@@ -56,3 +56,61 @@ def test_unfinished_last_row_goes_out_with_finish() -> None:
     parser.feed(chunks[-1].text, final=True)
     assert parser.complete is False
     assert "truncated_row" in {i.code for i in parser.issues}
+
+
+def _transcript(rows: list[str]) -> str:
+    return "<TRANSCRIPT>\nstart\tvoice\ttext\n" + "".join(rows)
+
+
+def _line(n: int) -> str:
+    return f"{n // 60:02d}:{n % 60:02d}\t{n % 3 + 1}\tline number {n} says something new\n"
+
+
+def _published(chunker: Chunker, text: str, piece: int = 40) -> tuple[list, RepetitionLoop | None]:
+    """Feed `text` as a stream; the chunks published (those due before a loop included) and the
+    loop, if the guard stopped the stream."""
+    out = []
+    for i in range(0, len(text), piece):
+        try:
+            out += chunker.feed(text[i : i + piece])
+        except RepetitionLoop as loop:
+            return [*out, *loop.due, chunker.finish()], loop
+    return [*out, chunker.finish()], None
+
+
+def test_a_looping_stream_stops_and_no_repeat_is_ever_published() -> None:
+    rows = [_line(n) for n in range(1, 51)] + [_line(50)] * 500  # row 50, then a loop of it
+    chunker = Chunker(7, 5.0, clock=lambda: 0.0, loop_repeats=12)
+    chunks, loop = _published(chunker, _transcript(rows))
+    assert loop is not None and loop.issue.code == "repetition_loop"
+    assert "00:50" in loop.issue.message and "12 times" in loop.issue.message
+    assert chunker.chars < len(_transcript(rows[:70]))  # stopped within a few rows of the 12th
+    text = "".join(c.text for c in chunks)
+    assert text.count("line number 50 ") == 1 and text.endswith(_line(50))
+    assert parse_text(text).segments[-1].start_ms == 50_000
+
+
+def test_a_short_chant_is_held_back_then_published_whole() -> None:
+    chant = "00:30\t0\tWe will win!\n"
+    rows = [_line(n) for n in range(1, 20)] + [chant] * 5 + [_line(n) for n in range(40, 60)]
+    chunker = Chunker(3, 5.0, clock=lambda: 0.0, loop_repeats=12)
+    chunks, loop = _published(chunker, _transcript(rows))
+    assert loop is None
+    assert "".join(c.text for c in chunks) == _transcript(rows)
+    held = [c for c in chunks if "We will win" in c.text]
+    assert len(held) == 1 and held[0].text.count("We will win") == 5  # one chunk, after the run
+
+
+def test_a_phrase_loop_in_an_unfinished_line_keeps_its_start() -> None:
+    looping = "01:00\t2\tand then " + "again and " * 2000
+    chunker = Chunker(5, 5.0, clock=lambda: 0.0, loop_repeats=12)
+    chunks, loop = _published(chunker, _transcript([_line(1), looping]), piece=100)
+    assert loop is not None and chunker.chars < 12 * 4 * 10 + 2000
+    last = parse_text("".join(c.text for c in chunks)).segments[-1]
+    assert last.text.startswith("and then again and") and last.text.count("again") == 12
+
+
+def test_without_the_guard_a_loop_streams_through() -> None:
+    rows = [_line(1)] + [_line(2)] * 30
+    chunks, loop = _published(Chunker(7, 5.0, clock=lambda: 0.0), _transcript(rows))
+    assert loop is None and "".join(c.text for c in chunks) == _transcript(rows)
