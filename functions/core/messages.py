@@ -40,12 +40,9 @@ class ClipTag(BaseModel):
     attempt: int = Field(ge=1, description="claim attempt of this clip")
 
 
-class ClipTask(BaseModel):
-    """The clips-topic message: one clip of a long upload to transcribe (decision 0010).
-
-    The upload's run (`generation`, `attempt`) planned it; `plan` is the clip's request plan
-    (its offsets included) and `prompt` the instructions, so the clip handler reads no header.
-    """
+class _ClipRunTask(BaseModel):
+    """What every clips-topic message names: the transcription, the object generation and the
+    upload run whose clips it belongs to, and the request plan."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,54 +52,48 @@ class ClipTask(BaseModel):
     name: str = Field(min_length=1)
     generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
     attempt: int = Field(ge=1, description="the upload run that planned the clips")
-    index: int = Field(ge=0, le=999)
     clips: int = Field(ge=2, le=1000, description="how many clips the run has")
-    start_ms: int = Field(ge=0)
-    end_ms: int = Field(gt=0)
     content_type: str | None = None
     size: int | None = None
     plan: dict[str, Any]
-    prompt: str = Field(max_length=100_000)
     published_at: datetime | None = None
 
-    def attributes(self) -> dict[str, str]:
+    def _attributes(self, clip: int) -> dict[str, str]:
         return {
             "transcription_id": self.transcription_id,
             "generation": self.generation,
             "attempt": str(self.attempt),
-            "clip": str(self.index),
+            "clip": str(clip),
         }
 
 
-class VoicesTask(BaseModel):
+class ClipTask(_ClipRunTask):
+    """The clips-topic message: one clip of a long upload to transcribe (decision 0010).
+
+    The upload's run (`generation`, `attempt`) planned it; `plan` is the clip's request plan
+    (its offsets included) and `prompt` the instructions, so the clip handler reads no header.
+    """
+
+    index: int = Field(ge=0, le=999)
+    start_ms: int = Field(ge=0)
+    end_ms: int = Field(gt=0)
+    prompt: str = Field(max_length=100_000)
+
+    def attributes(self) -> dict[str, str]:
+        return self._attributes(self.index)
+
+
+class VoicesTask(_ClipRunTask):
     """The clips-topic message (attribute `task=voices`) that asks the voices pass of a long
     upload's run (decision 0010): which of the merged transcript's voices, each heard in its
     `snippets` entry, are one person. Sent by the store once every clip has finished; claimed
-    and answered as clip `clips`, the one after the last, on the results topic."""
+    and answered as clip `clips`, the one after the last, on the results topic. `plan` is the
+    first clip's; the offsets are the snippets'."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: Literal[1] = 1
-    transcription_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    bucket: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
-    attempt: int = Field(ge=1, description="the upload run whose clips were merged")
-    clips: int = Field(ge=2, le=1000, description="how many clips the run has")
-    content_type: str | None = None
-    size: int | None = None
-    plan: dict[str, Any] = Field(description="the first clip's plan; offsets are per snippet")
     snippets: list[Snippet] = Field(min_length=2, max_length=MAX_SNIPPETS)
-    published_at: datetime | None = None
 
     def attributes(self) -> dict[str, str]:
-        return {
-            "transcription_id": self.transcription_id,
-            "generation": self.generation,
-            "attempt": str(self.attempt),
-            "clip": str(self.clips),
-            "task": "voices",
-        }
+        return {**self._attributes(self.clips), "task": "voices"}
 
 
 class ResultChunk(BaseModel):

@@ -7,7 +7,9 @@ import itertools
 import random
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -163,12 +165,10 @@ def test_clip_chunks_nobody_claimed_are_refused_and_old_attempts_superseded(
     assert stored_rows(stack, tid)[:2] == ROWS[:2]  # the frontier clip shows while it streams
 
 
-def test_the_document_is_written_about_once_a_second_while_clips_stream(
-    stack: Stack, unique: str
-) -> None:
-    tid = new_id(unique)
-    fan_out(stack.db, tid)
-    ref = stack.db.collection(TRANSCRIPTIONS).document(tid)
+@contextmanager
+def document_writes(stack: Stack, tid: str) -> Iterator[list[Any]]:
+    """The commit times of the transcription document's versions while the block runs (the
+    first: the document as it was), seen by a listener."""
     writes: list[Any] = []
     seen = threading.Event()
 
@@ -176,45 +176,45 @@ def test_the_document_is_written_about_once_a_second_while_clips_stream(
         writes.extend(s.update_time for s in snapshots)
         seen.set()
 
-    watch = ref.on_snapshot(on_change)
+    watch = stack.db.collection(TRANSCRIPTIONS).document(tid).on_snapshot(on_change)
     seen.wait(10)
+    try:
+        yield writes
+        time.sleep(1)  # let the listener catch up
+    finally:
+        watch.unsubscribe()
+
+
+def test_the_document_is_written_about_once_a_second_while_clips_stream(
+    stack: Stack, unique: str
+) -> None:
+    tid = new_id(unique)
+    fan_out(stack.db, tid)
+    with document_writes(stack, tid) as writes:
+        merges = stream_clips(stack, tid)
+    assert merges[0] >= 10 and 1 <= len(set(writes)) - 1 <= merges[1] / 1.0 + 2
+    assert len(set(writes)) - 1 < merges[0]
+
+
+def stream_clips(stack: Stack, tid: str) -> tuple[int, float]:
+    """Every clip's chunks but the final ones, the clips at once: (chunks, seconds taken)."""
     streaming = [c for c in everything(tid) if not c.final]
     by_clip = [[c for c in streaming if c.clip and c.clip.index == i] for i in range(len(RANGES))]
     started = time.monotonic()
     with ThreadPoolExecutor(len(by_clip)) as pool:  # the clips stream at once
         codes = pool.map(lambda chunks: [stack.deliver(c) for c in chunks], by_clip)
     assert [code for clip in codes for code in clip] == [200] * len(streaming)
-    elapsed = time.monotonic() - started
-    time.sleep(1)  # let the listener catch up
-    watch.unsubscribe()
-    merges = len(set(writes)) - 1  # the first snapshot is the document as it was
-    assert len(streaming) >= 10 and 1 <= merges <= elapsed / 1.0 + 2
-    assert merges < len(streaming)
+    return len(streaming), time.monotonic() - started
 
 
 def test_clips_finishing_together_do_not_burst_writes(stack: Stack, unique: str) -> None:
     """Equal clips finish within a second of each other: their final merges wait their turn."""
     tid = new_id(unique)
     fan_out(stack.db, tid)
-    chunks = everything(tid)
-    for chunk in chunks:
-        if not chunk.final:
-            assert stack.deliver(chunk) == 200
-    ref = stack.db.collection(TRANSCRIPTIONS).document(tid)
-    writes: list[Any] = []
-    seen = threading.Event()
-
-    def on_change(snapshots: list[Any], *_: Any) -> None:
-        writes.extend(s.update_time for s in snapshots)
-        seen.set()
-
-    watch = ref.on_snapshot(on_change)
-    seen.wait(10)
-    finals = [c for c in chunks if c.final]
-    with ThreadPoolExecutor(len(finals)) as pool:
+    stream_clips(stack, tid)
+    finals = [c for c in everything(tid) if c.final]
+    with document_writes(stack, tid) as writes, ThreadPoolExecutor(len(finals)) as pool:
         assert list(pool.map(stack.deliver, finals)) == [200] * len(finals)
-    time.sleep(1)
-    watch.unsubscribe()
     assert doc_of(stack, tid)["status"] == "completed"
     times = sorted(set(writes))
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
