@@ -18,6 +18,7 @@ SAFETY_CATEGORIES = (
 PROMPT_BLOCK_REASONS = frozenset(
     {"SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT", "IMAGE_SAFETY"}
 )
+ROW_COUNTS = ("max_tokens_at_row", "loop_from_row", "loop_rows", "timecodes_past_end")  # 1, 2, …
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class Fault:
     error_after_chars: int | None = None  # stream an {"error"} event after N characters
     error_status: int = 503  # HTTP-style code of that mid-stream error
     max_tokens_after_chars: int | None = None  # finishReason MAX_TOKENS after N characters
+    max_tokens_at_row: int | None = None  # finishReason MAX_TOKENS right after row N's line
+    loop_from_row: int | None = None  # row N's line again and again to the output limit
+    loop_rows: int | None = None  # with loop_from_row: N repeats, then the rest of the answer
+    timecodes_past_end: int | None = None  # the last N rows start past the media's (clip's) end
     safety_after_chars: int | None = None  # finishReason SAFETY after N characters
     drop_after_chars: int | None = None  # close the stream after N characters, no finishReason
     garbled_after_chars: int | None = None  # then a data line that is not JSON, then close
@@ -72,6 +77,12 @@ def fault_from_dict(data: dict[str, Any]) -> Fault:
         check_clip_timecodes(fault.clip_timecodes)
     if fault.clip_start_s is not None and fault.clip_start_s < 0:
         raise ValueError("clip_start_s must be >= 0 (or null for any call)")
+    for name in ROW_COUNTS:
+        value = getattr(fault, name)
+        if value is not None and (type(value) is not int or value < 1):
+            raise ValueError(f"{name} must be a whole number >= 1 (or null)")
+    if fault.loop_rows is not None and fault.loop_from_row is None:
+        raise ValueError("loop_rows needs loop_from_row (the row that loops)")
     if fault.times is not None and fault.times < 1:
         raise ValueError("times must be at least 1 (or null for every call)")
     return fault

@@ -337,4 +337,9 @@ def thoughts_tokens(config: JSON) -> int:
 
 
 def text_tokens(text: str) -> int:
-    return math.ceil(len(text) / 4)
+    return chars_tokens(len(text))
+
+
+def chars_tokens(chars: int) -> int:
+    """Output tokens of `chars` characters of text (4 characters ≈ 1 token)."""
+    return math.ceil(chars / 4)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from standin.cutoff import loop_text, row_end
 from standin.errors import ApiError, invalid
 from standin.faults import SAFETY_CATEGORIES, Fault, injected_error
 from standin.pacing import Pace
@@ -35,6 +36,7 @@ class Plan:
     chars: int = 0
     usage: JSON = field(default_factory=dict)
     garbled: bool = False  # end with a data line that is not JSON (an SSE line the SDK rejects)
+    cutoff: JSON = field(default_factory=dict)  # the rows a loop / cut-at-row fault took
 
 
 def plan_response(
@@ -60,9 +62,18 @@ def _plan(request: ModelRequest, answer: str, usage: Usage, fault: Fault, pace: 
         body["usageMetadata"] = usage.metadata(None)
         return Plan([(0.0, body)], usage=body["usageMetadata"])
     text = MALFORMED_TEXT if fault.malformed else answer
-    cut, finish, error = _cut(text, fault, request, usage.thoughts)
+    limit = output_chars(request, usage.thoughts)
+    cutoff: JSON = {}
+    if fault.loop_from_row is not None:
+        text, cutoff["loop_row"] = loop_text(text, fault.loop_from_row, limit, fault.loop_rows)
+    after_row = None  # characters up to the end of the row a MAX_TOKENS cut follows
+    if fault.max_tokens_at_row is not None:
+        found = row_end(text, fault.max_tokens_at_row)
+        after_row, cutoff["max_tokens_at_row"] = found or (None, None)
+    max_tokens_at = (fault.max_tokens_after_chars, after_row, limit)
+    cut, finish, error = _cut(text, fault, request, max_tokens_at)
     sent = text[:cut]
-    plan = Plan(finish=finish, error=error, chars=len(sent))
+    plan = Plan(finish=finish, error=error, chars=len(sent), cutoff=cutoff)
     thought = _thought_part(request, usage)
     signature = _signature() if request.model.generation >= 3 else None
     size = max(1, pace.chunk_chars)
@@ -107,19 +118,20 @@ def _envelope(request: ModelRequest) -> JSON:
     return envelope
 
 
+def output_chars(request: ModelRequest, thoughts: int) -> int:
+    """The most text an answer can have: the request's maxOutputTokens, else the model's max
+    output, less the thinking tokens (which count against it), 4 characters a token."""
+    limit = request.generation_config.get("maxOutputTokens") or request.model.max_output_tokens
+    return max(0, int(limit) - thoughts) * 4
+
+
 def _cut(
-    text: str, fault: Fault, request: ModelRequest, thoughts: int
+    text: str, fault: Fault, request: ModelRequest, max_tokens_at: tuple[int | None, ...]
 ) -> tuple[int, str | None, ApiError | None]:
     """Where the text stops and why: (characters sent, finishReason, mid-stream error); neither
-    a finishReason nor an error means the connection just closes."""
-    cuts: list[tuple[int, str]] = []
-    if fault.max_tokens_after_chars is not None and fault.max_tokens_after_chars < len(text):
-        cuts.append((fault.max_tokens_after_chars, "MAX_TOKENS"))
-    max_out = request.generation_config.get("maxOutputTokens")
-    if max_out is not None:
-        visible_chars = max(0, int(max_out) - thoughts) * 4
-        if visible_chars < len(text):
-            cuts.append((visible_chars, "MAX_TOKENS"))
+    a finishReason nor an error means the connection just closes. `max_tokens_at`: where
+    MAX_TOKENS would cut (an injected point, the end of a row, the output limit)."""
+    cuts = [(at, "MAX_TOKENS") for at in max_tokens_at if at is not None and at < len(text)]
     if fault.safety_after_chars is not None:
         cuts.append((min(fault.safety_after_chars, len(text)), "SAFETY"))
     if fault.error_after_chars is not None:
@@ -171,6 +183,13 @@ def _safety_ratings() -> list[JSON]:
     ratings: list[JSON] = [{"category": c, "probability": "NEGLIGIBLE"} for c in SAFETY_CATEGORIES]
     ratings[1] = {"category": SAFETY_CATEGORIES[1], "probability": "HIGH", "blocked": True}
     return ratings
+
+
+def answer_chars(event: JSON) -> int:
+    """Characters of answer text in one event (a thought summary is not the answer)."""
+    candidates = event.get("candidates") or [{}]
+    parts = candidates[0].get("content", {}).get("parts", [])
+    return sum(len(part.get("text", "")) for part in parts if not part.get("thought"))
 
 
 def merge(plan: Plan) -> JSON:

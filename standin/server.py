@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from functions.core.catalog import Mode, Model
 from standin.clips import clip_text
+from standin.cutoff import past_end_text
 from standin.errors import ApiError, invalid
 from standin.faults import Fault, fault_from_dict, injected_error
 from standin.files import FileRecord
@@ -30,12 +31,13 @@ from standin.protocol import (
     JSON,
     Media,
     ModelRequest,
+    chars_tokens,
     estimate_usage,
     parse_json_body,
     parse_request,
 )
 from standin.registry import BUNDLED_DIR, Entry, entry_from_dict
-from standin.replay import Plan, merge, plan_response
+from standin.replay import Plan, answer_chars, merge, plan_response
 from standin.rules import Where, check_mime, served_model
 from standin.state import Config, State
 from standin.voices import is_voices_pass, voices_text
@@ -182,9 +184,17 @@ class Handler(BaseHTTPRequestHandler):
         usage = estimate_usage(request, entry.duration_s, entry.has_video)
         timecodes = fault.clip_timecodes or config.clip_timecodes
         answer = answer_for(entry, request, timecodes, call)
+        cutoff: dict[str, Any] = {}
+        if fault.timecodes_past_end is not None and not fault.malformed:
+            end_ms = answer_end_ms(entry, request.media[0], timecodes)
+            answer, moved = past_end_text(answer, fault.timecodes_past_end, end_ms)
+            cutoff["past_end_rows"] = moved
         plan = plan_response(request, answer, usage, fault, pace_of(config, fault, usage))
-        call.update(finish_reason=plan.finish, chars_sent=plan.chars, usage=plan.usage)
-        self.send_plan(plan, stream and self.query.get("alt") == "sse", stream)
+        if cutoff or plan.cutoff:
+            call["cutoff"] = {**cutoff, **plan.cutoff}
+        call.update(finish_reason=plan.finish, usage=plan.usage)
+        call.update(chars_planned=plan.chars, tokens_planned=chars_tokens(plan.chars))
+        self.send_plan(plan, stream and self.query.get("alt") == "sse", stream, call)
         call["status"] = plan.error.code if plan.error else 200
 
     def count_tokens(self, mode: Mode, model: Model, call: dict[str, Any]) -> None:
@@ -239,7 +249,10 @@ class Handler(BaseHTTPRequestHandler):
         check_mime(record.mime_type, mode)
         return record.sha256, media.mime_type or record.mime_type
 
-    def send_plan(self, plan: Plan, sse: bool, stream: bool) -> None:
+    def send_plan(self, plan: Plan, sse: bool, stream: bool, call: dict[str, Any]) -> None:
+        """Send the response; the call log counts the answer's characters as they are written
+        (`chars_sent`, `tokens_sent`), so a client that hangs up leaves what it was sent."""
+        _count_sent(call, 0)
         if not sse:
             for delay, _ in plan.events:
                 time.sleep(delay)
@@ -247,6 +260,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_json(200, [event for _, event in plan.events])
             else:
                 self.send_json(200, merge(plan))
+            _count_sent(call, plan.chars)
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -257,6 +271,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(delay)
             self.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
             self.wfile.flush()
+            _count_sent(call, call["chars_sent"] + answer_chars(event))
         if plan.garbled:
             self.wfile.write(b'data: {"candidates": [{"content": \n\n')
             self.wfile.flush()
@@ -363,6 +378,19 @@ def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[s
     start_s, end_s = media.bounds(entry.duration_s)
     call["clip"] = {"start_s": start_s, "end_s": end_s, "timecodes": timecodes}
     return clip_text(entry.text, start_s, end_s, timecodes)
+
+
+def answer_end_ms(entry: Entry, media: Media, timecodes: str) -> int:
+    """Where the answer's timecodes end: the media's length, or the clip's end in the clip's
+    timecodes (relative to its start, or media time when `absolute`)."""
+    if media.offsets_in is None:
+        return round(entry.duration_s * 1000)
+    start_s, end_s = media.bounds(entry.duration_s)
+    return round(end_s * 1000) - (0 if timecodes == "absolute" else round(start_s * 1000))
+
+
+def _count_sent(call: dict[str, Any], chars: int) -> None:
+    call.update(chars_sent=chars, tokens_sent=chars_tokens(chars))
 
 
 def _method(path_method: str) -> str:
