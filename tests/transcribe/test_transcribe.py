@@ -14,8 +14,9 @@ from functions.core import clients
 from functions.core.catalog import catalog
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
-from functions.format.parser import StreamParser
+from functions.format.parser import StreamParser, parse_text
 from tests.paths import ROOT
+from tests.store.support import model_output
 from tests.transcribe.conftest import Stack, media_bytes, transcription_doc
 
 pytestmark = pytest.mark.emulator
@@ -464,3 +465,29 @@ def _wait_for_a_call(stack: Stack, timeout: float = 10) -> None:
         assert time.monotonic() < deadline, "the model was never called"
         time.sleep(0.05)
     time.sleep(0.5)  # the stream has started and a first chunk is out
+
+
+def test_a_repetition_loop_is_stopped_and_its_repeats_never_published(stack: Stack) -> None:
+    """The stand-in repeats row 50 to the output limit (65,536 tokens, minutes at a model's
+    pace); the guard stops the stream within a dozen repeats and drops them."""
+    authored = model_output(80, voices=3)
+    blob = stack.upload("voice.mp3", "uploads/jo/loop.mp3", "audio/mpeg")
+    stack.stand_in.register(authored, duration_s=330, media=media_bytes("voice.mp3"))
+    stack.stand_in.configure(faults=[{"loop_from_row": 50, "token_rate": 2000, "times": 1}])
+    started = time.monotonic()
+    assert stack.deliver(blob) == 200
+    assert time.monotonic() - started < 10  # the loop alone would stream for half a minute
+    chunks = stack.results()
+    final = chunks[-1]
+    assert final.finish_reason == "REPETITION_LOOP" and final.outcome == "completed"
+    assert [issue.code for issue in final.issues or []] == ["repetition_loop"]
+    rows = parse_text(_text(chunks)).segments
+    expected = parse_text(authored).segments[:50]
+    assert [(r.start_ms, r.text) for r in rows] == [(r.start_ms, r.text) for r in expected]
+    (call,) = stack.model_calls()
+    assert call["tokens_planned"] >= 65_000
+    deadline = time.monotonic() + 10
+    while call.get("error") != "client disconnected" and time.monotonic() < deadline:
+        time.sleep(0.2)  # the stand-in sees the hang-up at its next write
+        (call,) = stack.model_calls()
+    assert call["error"] == "client disconnected" and call["tokens_sent"] < 5_000
