@@ -6,6 +6,7 @@ import sys
 
 from bench import (
     coldstart,
+    cutoff,
     format_size,
     long,
     parse_throughput,
@@ -15,7 +16,16 @@ from bench import (
 )
 from bench.report import RESULTS, print_table, write_results
 
-SCRIPTS = [format_size, parse_throughput, store_throughput, pipeline, coldstart, viewer, long]
+SCRIPTS = [
+    format_size,
+    parse_throughput,
+    store_throughput,
+    pipeline,
+    coldstart,
+    viewer,
+    long,
+    cutoff,
+]
 
 
 def main() -> int:

@@ -98,16 +98,21 @@ class Followed:
         )
 
 
-def _pace(stand_in_url: str, realistic: bool) -> None:
-    """The stand-in at a model's pace (scaled), or answering at once (warm-ups)."""
-    body = {"realistic_pace": realistic, "pace_scale": PACE_SCALE if realistic else 1.0}
+def standin(stand_in_url: str, name: str, body: dict[str, Any]) -> None:
+    """POST to the stand-in's control API (`/_standin/config`, `/_standin/faults`, …)."""
     request = urllib.request.Request(
-        f"{stand_in_url}/_standin/config",
+        f"{stand_in_url}/_standin/{name}",
         json.dumps(body).encode(),
         {"content-type": "application/json"},
         method="POST",
     )
     urllib.request.urlopen(request, timeout=10).close()
+
+
+def _pace(stand_in_url: str, realistic: bool) -> None:
+    """The stand-in at a model's pace (scaled), or answering at once (warm-ups)."""
+    scale = PACE_SCALE if realistic else 1.0
+    standin(stand_in_url, "config", {"realistic_pace": realistic, "pace_scale": scale})
 
 
 def follow(path: Path, owner: str, metadata: dict[str, str] | None = None) -> Followed:
@@ -162,7 +167,7 @@ def _seconds(followed: Followed, at: float | None) -> float:
 
 
 @contextmanager
-def _environ(changes: dict[str, str]) -> Iterator[None]:
+def environ(changes: dict[str, str]) -> Iterator[None]:
     """`changes` in this process's environment (which the stack's functions inherit when they
     start), then those names as they were; the rest of the environment is left as it is then."""
     before = {name: os.environ.get(name) for name in changes}
@@ -188,7 +193,7 @@ def run() -> list[Metric]:
 
 def _run() -> list[Metric]:
     stack = LocalStack(workdir=ROOT / ".local" / "bench-long")
-    with _environ(FUNCTION_ENV):
+    with environ(FUNCTION_ENV):
         stack.start()
     pushes: list[Push] = []
     try:
@@ -202,7 +207,7 @@ def _run() -> list[Metric]:
         _pace(url, realistic=True)
         clips = follow(SAMPLE, "bench-clips")
         voices = _voices_prompt(clips)  # read while the emulators run
-        with _environ(SINGLE_ENV):  # the transcriber reads its settings from its environment
+        with environ(SINGLE_ENV):  # the transcriber reads its settings from its environment
             stack.restart("transcribe_upload")
         _pace(url, realistic=False)
         follow(WARM_UP, "bench-warm-2")
