@@ -109,8 +109,8 @@ class WritePlan:
         """The document's update, guarded: it fails if anyone wrote the document since our read
         (the store only ever updates a document the transcriber's claim created)."""
         fields = {**self._reset_fields, **state.fields(duration_ms), **final}
-        if final.get("status") == Status.COMPLETED.value:
-            fields["progress"]["fraction"] = 1.0
+        if final.get("status") == Status.COMPLETED.value and final.get("complete"):
+            fields["progress"]["fraction"] = 1.0  # a cut-off run keeps the share it covered
         self.update(fields)
 
     def update(self, fields: dict[str, Any]) -> None:

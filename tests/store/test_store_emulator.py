@@ -495,3 +495,15 @@ def test_the_transcriber_s_own_issues_on_the_final_chunk_are_recorded(
     assert doc["status"] == "completed" and doc["complete"] is False
     assert doc["finish_reason"] == "REPETITION_LOOP"
     assert {"code": "repetition_loop", "message": loop.message, "line": None} in doc["issues"]
+
+
+def test_a_cut_off_run_reports_the_share_of_the_media_it_covered(stack: Stack, unique: str) -> None:
+    tid = new_id(unique)
+    transcriber_doc(stack.db, tid, "1700000000000001", 1)  # 400 s of media
+    text = model_output(100, voices=2)
+    cut = text[: text.index("\n03:20") + 1]  # MAX_TOKENS after the row at 03:16
+    for chunk in chunks_of(cut, tid, rows=10):
+        assert stack.deliver(chunk) == 200
+    doc = snapshot(stack.db, tid)["doc"]
+    assert doc["status"] == "completed" and doc["complete"] is False
+    assert doc["progress"]["fraction"] == pytest.approx(196 / 400)
