@@ -139,17 +139,17 @@ def _merge(
             if recorded is not None
         },
     }
-    if asked:
+    if asked and not (doc.get("clips") or {}).get("voices"):
+        # asked before the document says so: if the write fails, the next merge asks again
+        # (a duplicate task is claimed once); once it says so, nobody asks twice
+        voices.ask(ref.id, doc, run, asked)
         fields["clips.voices"] = {"asked": len(asked), "unconfirmed": merged.unconfirmed}
     if finished:
         states = [s for _, s in clips if s]
         fields |= _final_fields(ref.id, run, doc, states, pass_state, merged, state)
     plan.document(state, fields, duration_ms)
     writes = plan.commit()
-    if asked:
-        voices.ask(ref.id, doc, run, asked)
-        return MergeResult("voices asked", writes=writes)
-    return MergeResult("merged", finished, finished, writes)
+    return MergeResult("voices asked" if asked else "merged", finished, finished, writes)
 
 
 def _clip_states(

@@ -1,9 +1,9 @@
 """The voices pass of a merged run (decision 0010): asked once every clip has finished with
 voices the merge could not confirm, applied when its answer (clip `count`) is recorded.
 
-The store asks (it alone knows when the last clip is merged); the transcriber answers, as it
-answers clips. Asking again is harmless: the pass is claimed like a clip, so a duplicate task
-never calls the model twice.
+The store asks (it alone knows when the last clip is merged) once, before it records the ask
+on the document; the transcriber answers, as it answers clips. A task asked twice (the record
+failed) is harmless: the pass is claimed like a clip, so the model is called once.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def to_ask(merged: Merged) -> list[Snippet]:
 
 
 def ask(transcription_id: str, doc: dict[str, Any], run: Run, asked: list[Snippet]) -> None:
-    """Publish the voices pass's task on the clips topic (raises if it cannot: redelivery of
-    the chunk that finished the clips asks again)."""
+    """Publish the voices pass's task on the clips topic (raises if it cannot: the redelivery
+    of the chunk that finished the clips asks again)."""
     source, settings = doc.get("source") or {}, get_settings()
     task = VoicesTask(
         transcription_id=transcription_id,
