@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from functions.format.models import Issue, Segment, Speaker
-from functions.format.tables import format_timecode
+from functions.format.tables import clock
 
 EDGE_TOLERANCE_MS = 2_000  # a row may start this far outside its clip (rounding, drift)
 MATCH_WINDOW_MS = 3_000  # one utterance's starts in two clips differ by at most this
@@ -261,7 +261,7 @@ def _absolute_evidence(speaker: Speaker, offset: int) -> Speaker:
     if speaker.evidence_ms is None or not offset:
         return speaker
     at = speaker.evidence_ms + offset
-    return speaker.model_copy(update={"evidence_ms": at, "evidence": _clock(at)})
+    return speaker.model_copy(update={"evidence_ms": at, "evidence": clock(at)})
 
 
 # -- the overlaps: pairs and cuts --------------------------------------------------------------
@@ -505,7 +505,7 @@ def _clip_issues(clip: _Clip, following: ClipAnswer | None) -> list[Issue]:
         message = (
             f"{prefix}: {len(clip.outside)} row(s) starting outside the clip "
             f"({_span(answer.start_ms, answer.end_ms)}) dropped, the first at "
-            f"{_clock(max(clip.outside[0], 0))}"
+            f"{clock(max(clip.outside[0], 0))}"
         )
         issues.append(Issue(code="clip_row_outside", message=message))
     if answer.cut_off:
@@ -543,9 +543,4 @@ def _covered(clips: list[_Clip], ranges: list[tuple[int, int]]) -> int:
 
 
 def _span(start_ms: int, end_ms: int) -> str:
-    return f"{_clock(start_ms)} to {_clock(end_ms)}"
-
-
-def _clock(ms: int) -> str:
-    """`MM:SS`, or `H:MM:SS` from an hour on."""
-    return format_timecode(ms, with_hours=ms >= 3_600_000)
+    return f"{clock(start_ms)} to {clock(end_ms)}"

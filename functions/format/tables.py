@@ -134,6 +134,11 @@ def format_timecode(ms: int, with_hours: bool = False) -> str:
     return f"{minutes:02d}:{seconds:02d}"
 
 
+def clock(ms: int) -> str:
+    """A moment named in a message: `MM:SS`, or `H:MM:SS` from an hour on."""
+    return format_timecode(ms, with_hours=ms >= 3_600_000)
+
+
 def parse_voice(value: str) -> int | None:
     """The number of `1`, `V1`, `voice 1`, `Speaker 1`, `speaker_2`, `#3`; None if there is none."""
     if value.isdecimal() and len(value) <= 4:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functions.format.models import Issue, Segment
 from functions.format.parser import ParserState, StreamParser
 from functions.format.repetition import RowRun, looping_phrase
-from functions.format.tables import format_timecode
+from functions.format.tables import clock
 
 PHRASE_CHECK_CHARS = 400  # an unfinished line is checked for a phrase loop every this many chars
 PHRASE_WINDOW_CHARS = 6000  # … over its last this many characters
@@ -30,13 +30,6 @@ PHRASE_WINDOW_CHARS = 6000  # … over its last this many characters
 @dataclass(frozen=True)
 class Chunk:
     state: ParserState
-    text: str
-    rows: int
-
-
-@dataclass(frozen=True)
-class _Line:
-    state: ParserState  # the parser's, before the line
     text: str
     rows: int
 
@@ -66,8 +59,11 @@ class Chunker:
         self.chars = 0
         self._partial = ""
         self._checked = 0  # length of the unfinished line at its last phrase check
-        self._lines: list[_Line] = []
+        self._lines: list[str] = []
+        self._state = self.parser.state()  # before the first line of `_lines`
+        self._rows = 0  # rows in `_lines`
         self._held: int | None = None  # lines from here wait: a run of repeated rows
+        self._held_rows = 0  # … holding this many rows
         self._run = RowRun()
         self._last_flush = clock()
 
@@ -94,39 +90,42 @@ class Chunker:
 
     def finish(self) -> Chunk:
         """The rest of the text, the unfinished last line included; the parser is closed."""
-        state = self.parser.state()
-        rows = self.parser.feed(self._partial, final=True)
-        self._lines.append(_Line(state, self._partial, len(rows)))
-        self._partial, self._held = "", None
+        self._held, self._held_rows = None, 0
+        self._add(self._partial, final=True)
+        self._partial = ""
         return self._take()
 
-    def _add(self, line: str) -> None:
-        state = self.parser.state()
-        rows = self.parser.feed(line)
-        self._lines.append(_Line(state, line, len(rows)))
+    def _add(self, line: str, final: bool = False) -> None:
+        if not self._lines:
+            self._state = self.parser.state()
+        rows = self.parser.feed(line, final=final)
+        self._lines.append(line)
+        self._rows += len(rows)
+        if self._held is not None:
+            self._held_rows += len(rows)
         for row in rows:
-            if isinstance(row, Segment) and self.loop_repeats:
-                self._watch(row)
+            if isinstance(row, Segment) and self.loop_repeats and not final:
+                self._watch(row, len(rows))
 
-    def _watch(self, row: Segment) -> None:
+    def _watch(self, row: Segment, line_rows: int) -> None:
         repeats = self._run.see(row)
         if repeats == 1:
-            self._held = None
+            self._held, self._held_rows = None, 0
         elif repeats == 2:
-            self._held = len(self._lines) - 1
+            self._held, self._held_rows = len(self._lines) - 1, line_rows
         if repeats < self.loop_repeats:
             return
         assert self._held is not None
         del self._lines[self._held :]
-        self._held, self._partial = None, ""
-        at = _clock(self._run.first_ms)
+        self._rows -= self._held_rows
+        self._held, self._held_rows, self._partial = None, 0, ""
         raise RepetitionLoop(
             Issue(
                 code="repetition_loop",
                 message=(
-                    f"the row at {at} ({row.text[:60]!r}) came {repeats} times in a row, up to "
-                    f"{_clock(row.start_ms)}: the model was looping; the repeats were dropped and "
-                    "the stream stopped"
+                    f"the row at {clock(self._run.first_ms)} ({row.text[:60]!r}) came {repeats} "
+                    f"times in a row, up to {clock(row.start_ms)}: the model was looping; the "
+                    "repeats were dropped and the stream stopped"
                 ),
             )
         )
@@ -150,17 +149,22 @@ class Chunker:
 
     def _ready(self) -> int:
         """Rows that may go out now (the held ones wait)."""
-        return sum(line.rows for line in self._lines[: self._held])
+        return self._rows - self._held_rows
 
     def _take(self) -> Chunk:
-        upto = len(self._lines) if self._held is None else self._held
-        taken, self._lines = self._lines[:upto], self._lines[upto:]
-        if self._held is not None:
-            self._held = 0
-        state = taken[0].state if taken else self.parser.state()
+        """The lines before the held ones (all of them if none is held)."""
+        if self._held is None:
+            chunk = Chunk(self._state, "".join(self._lines), self._rows)
+            self._lines, self._rows = [], 0
+        else:
+            taken, self._lines = self._lines[: self._held], self._lines[self._held :]
+            chunk = Chunk(self._state, "".join(taken), self._rows - self._held_rows)
+            self._state, self._rows, self._held = self._state_after(chunk), self._held_rows, 0
         self._last_flush = self.clock()
-        return Chunk(state, "".join(line.text for line in taken), sum(line.rows for line in taken))
+        return chunk
 
-
-def _clock(ms: int) -> str:
-    return format_timecode(ms, with_hours=ms >= 3_600_000)
+    def _state_after(self, chunk: Chunk) -> ParserState:
+        """The parser's state after `chunk` (replayed: only when a run of repeats is held back)."""
+        replay = StreamParser(state=chunk.state)
+        replay.feed(chunk.text)
+        return replay.state()
