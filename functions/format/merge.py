@@ -225,19 +225,23 @@ def _place_all(answers: Sequence[ClipAnswer]) -> list[_Clip]:
 
 
 def _timecodes(answer: ClipAnswer) -> Timecodes | None:
-    """How the clip's rows count time: the reading more of them fit; a tie is read relative.
-    None for a gap."""
+    """How the clip's rows count time (`reading`). None for a gap."""
     if answer.gap is not None:
         return None
-    relative, absolute = _fits(answer)
+    return reading([s.start_ms for s in answer.segments], answer.start_ms, answer.end_ms)
+
+
+def reading(starts: Sequence[int], start_ms: int, end_ms: int) -> Timecodes:
+    """How the rows of a part [start_ms, end_ms] of the media count time: the reading more of
+    them fit, relative to the part's start or absolute; a tie is read relative."""
+    relative, absolute = fits(starts, start_ms, end_ms)
     return "absolute" if absolute > relative else "relative"
 
 
-def _fits(answer: ClipAnswer) -> tuple[int, int]:
-    """How many rows fit the clip as relative timecodes, and how many as absolute ones."""
-    length, tolerance = answer.end_ms - answer.start_ms, EDGE_TOLERANCE_MS
-    low, high = answer.start_ms - tolerance, answer.end_ms + tolerance
-    starts = [segment.start_ms for segment in answer.segments]
+def fits(starts: Sequence[int], start_ms: int, end_ms: int) -> tuple[int, int]:
+    """How many starts fit the part as relative timecodes, and how many as absolute ones."""
+    length, tolerance = end_ms - start_ms, EDGE_TOLERANCE_MS
+    low, high = start_ms - tolerance, end_ms + tolerance
     return sum(s <= length + tolerance for s in starts), sum(low <= s <= high for s in starts)
 
 
@@ -287,16 +291,14 @@ def _pairs(
     """Rows of a and b that are one utterance, one to one, the most similar (then closest) first."""
     left = [i for i, row in enumerate(a_rows) if row.at_ms >= overlap_start - MATCH_WINDOW_MS]
     right = [j for j, row in enumerate(b_rows) if row.at_ms <= overlap_end + MATCH_WINDOW_MS]
-    a_words = {i: _words(a_rows[i].text) for i in left}
-    b_words = {j: _words(b_rows[j].text) for j in right}
+    a_words = {i: words(a_rows[i].text) for i in left}
+    b_words = {j: words(b_rows[j].text) for j in right}
     candidates = []
     for i in left:
         for j in right:
-            distance = abs(a_rows[i].at_ms - b_rows[j].at_ms)
-            if distance <= MATCH_WINDOW_MS:
-                similarity = _similarity(a_words[i], b_words[j])
-                if similarity >= MATCH_SIMILARITY:
-                    candidates.append((-similarity, distance, i, j))
+            match = utterance_match(a_rows[i].at_ms, a_words[i], b_rows[j].at_ms, b_words[j])
+            if match is not None:
+                candidates.append((*match, i, j))
     pairs, used_a, used_b = [], set(), set()
     for _, _, i, j in sorted(candidates):
         if i not in used_a and j not in used_b:
@@ -306,11 +308,23 @@ def _pairs(
     return pairs
 
 
-def _words(text: str) -> list[str]:
+def utterance_match(
+    a_ms: int, a_words: list[str], b_ms: int, b_words: list[str]
+) -> tuple[float, int] | None:
+    """(-similarity, distance) of two rows that are one utterance (rule 4), else None: a sort
+    key, the best match first."""
+    distance = abs(a_ms - b_ms)
+    if distance > MATCH_WINDOW_MS:
+        return None
+    alike = similarity(a_words, b_words)
+    return (-alike, distance) if alike >= MATCH_SIMILARITY else None
+
+
+def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
-def _similarity(a: list[str], b: list[str]) -> float:
+def similarity(a: list[str], b: list[str]) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 

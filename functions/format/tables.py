@@ -186,18 +186,35 @@ def render_output(
 ) -> str:
     """Write the compact format, as the model is asked to: segments (start_ms, voice, text) and
     speakers (voice, name, company, position, role, evidence_ms); None is written `?`."""
+    lines = [open_tag(Table.TRANSCRIPT)]
+    lines += [segment_line(*segment, with_hours) for segment in segments]
+    lines += [f"</{Table.TRANSCRIPT.value}>", open_tag(Table.SPEAKERS)]
+    lines += [speaker_line(*speaker, with_hours) for speaker in speakers]
+    lines.append(f"</{Table.SPEAKERS.value}>")
+    return "\n".join(lines) + "\n"
 
+
+def open_tag(table: Table) -> str:
+    """A table's opening tag and its header row (two lines, no newline at the end)."""
+    return f"<{table.value}>\n" + "\t".join(COLUMNS[table])
+
+
+def segment_line(start_ms: int, voice: int | None, text: str, with_hours: bool = False) -> str:
+    voice_cell = "?" if voice is None else str(voice)
+    return f"{format_timecode(start_ms, with_hours)}\t{voice_cell}\t{escape_text(text)}"
+
+
+def speaker_line(
+    voice: int,
+    name: str | None,
+    company: str | None,
+    position: str | None,
+    role: str | None,
+    evidence_ms: int | None,
+    with_hours: bool = False,
+) -> str:
     def cell(value: str | None) -> str:
         return "?" if value is None else escape_text(value) or "?"
 
-    lines = [f"<{Table.TRANSCRIPT.value}>", "\t".join(COLUMNS[Table.TRANSCRIPT])]
-    for start_ms, voice, text in segments:
-        voice_cell = "?" if voice is None else str(voice)
-        lines.append(f"{format_timecode(start_ms, with_hours)}\t{voice_cell}\t{escape_text(text)}")
-    lines += [f"</{Table.TRANSCRIPT.value}>", f"<{Table.SPEAKERS.value}>"]
-    lines.append("\t".join(COLUMNS[Table.SPEAKERS]))
-    for voice, *fields, evidence_ms in speakers:
-        evidence = "?" if evidence_ms is None else format_timecode(evidence_ms, with_hours)
-        lines.append("\t".join([str(voice), *(cell(f) for f in fields), evidence]))
-    lines.append(f"</{Table.SPEAKERS.value}>")
-    return "\n".join(lines) + "\n"
+    evidence = "?" if evidence_ms is None else format_timecode(evidence_ms, with_hours)
+    return "\t".join([str(voice), *(cell(f) for f in (name, company, position, role)), evidence])

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from functions.core.media import CONTEXT_LIMITS
 from functions.format.models import Segment
-from functions.format.tables import COLUMNS, Table, escape_text, format_timecode
+from functions.format.tables import COLUMNS, Table, format_timecode, segment_line
 from functions.format.voices import TAG as VOICES_TAG
 from functions.format.voices import Snippet
 
@@ -141,8 +141,7 @@ def build_continuation_prompt(
     `media_start_ms`, a little before the last row, at `point_ms`."""
     rows, size = [], 0
     for row in reversed(earlier):
-        voice = "?" if row.voice is None else str(row.voice)
-        line = f"{format_timecode(row.start_ms, with_hours)}\t{voice}\t{escape_text(row.text)}"
+        line = segment_line(row.start_ms, row.voice, row.text, with_hours)
         size += len(line) + 1
         if size > MAX_EARLIER_CHARS:
             break
