@@ -2,8 +2,8 @@
 
 - `transcribe_upload`: Cloud Storage `google.cloud.storage.object.v1.finalized` → Gemini → Pub/Sub
   (a long upload: its clips → the clips topic).
-- `transcribe_clip`: Pub/Sub, one clip of a long upload (or its voices pass) → Gemini → the
-  results topic.
+- `transcribe_clip`: Pub/Sub, one clip of a long upload (or its voices pass, or the continuation
+  of a cut-off run) → Gemini → the results topic.
 - `store_transcription`: Pub/Sub `google.cloud.pubsub.topic.v1.messagePublished` → Firestore.
 - `transcribe_redrive`: a re-drive message (the watchdog's sweep) → the same `handle_upload`.
 - `watch_dead_letter`: a dead-lettered results chunk → its run `failed`, naming the chunk.
@@ -50,17 +50,22 @@ def transcribe_upload(cloud_event: CloudEvent) -> None:
 
 @functions_framework.cloud_event
 def transcribe_clip(cloud_event: CloudEvent) -> None:
-    """A clips-topic message (push subscription) → one clip's Gemini call, or a long upload's
-    voices pass (attribute `task=voices`) → the results topic."""
+    """A clips-topic message (push subscription) → one clip's Gemini call, a long upload's
+    voices pass (attribute `task=voices`) or a cut-off run's continuation (`task=continue`) →
+    the results topic."""
     _check(cloud_event, MESSAGE_PUBLISHED)
     from functions.core.envelope import body_of, message_of
-    from functions.core.messages import ClipTask, VoicesTask
+    from functions.core.messages import ClipTask, ContinueTask, VoicesTask
+    from functions.transcribe.continuation import handle_continuation
     from functions.transcribe.handler import handle_clip, handle_voices
 
     message = message_of(cloud_event.data)
     message_id = message.message_id or cloud_event["id"]
-    if message.attributes.get("task") == "voices":
+    task = message.attributes.get("task")
+    if task == "voices":
         handle_voices(message_id, body_of(message, VoicesTask), get_settings())
+    elif task == "continue":
+        handle_continuation(message_id, body_of(message, ContinueTask), get_settings())
     else:
         handle_clip(message_id, body_of(message, ClipTask), get_settings())
 

@@ -6,6 +6,7 @@ Validated with pydantic on both sides; `docs/messages.md` documents it and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.format.models import Issue
 from functions.format.parser import ParserState
+from functions.format.splice import Cut
 from functions.format.voices import MAX_SNIPPETS, Snippet
 
 Outcome = Literal["completed", "failed", "blocked", "rejected"]
@@ -29,6 +31,20 @@ class Usage(BaseModel):
     prompt_by_modality: dict[str, int] = Field(
         default_factory=dict, description="prompt tokens per modality: TEXT, VIDEO, AUDIO, …"
     )
+
+    @classmethod
+    def total(cls, usages: Iterable[Usage | None]) -> Usage | None:
+        """Every request's usage added up (None when none reported any)."""
+        known = [usage for usage in usages if usage is not None]
+        if not known:
+            return None
+        modality: dict[str, int] = {}
+        for usage in known:
+            for name, tokens in usage.prompt_by_modality.items():
+                modality[name] = modality.get(name, 0) + tokens
+        counts = ("prompt_tokens", "output_tokens", "thought_tokens", "total_tokens")
+        totals = {name: sum(getattr(u, name) for u in known) for name in (*counts, "cached_tokens")}
+        return cls(**totals, prompt_by_modality=modality)
 
 
 class ClipTag(BaseModel):
@@ -94,6 +110,54 @@ class VoicesTask(_ClipRunTask):
 
     def attributes(self) -> dict[str, str]:
         return {**self._attributes(self.clips), "task": "voices"}
+
+
+class ContinueTask(BaseModel):
+    """The clips-topic message (attribute `task=continue`) that goes on with a cut-off run
+    (decision 0013): a single run, or clip `clip` of a long upload. The run's transcriber hands
+    its lease over to the task's `handover` token and publishes this; the continuation claims
+    the lease, asks for the rest of the range from a little before `cut.point_ms` and publishes
+    its rows as the same run, from chunk `seq` on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = 1
+    transcription_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    bucket: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
+    attempt: int = Field(ge=1, description="the run's attempt (a clip's: its clip attempt)")
+    clip: ClipTag | None = Field(default=None, description="the clip, for a clip run")
+    upload_attempt: int = Field(ge=1, description="the upload run (the attempt, for a single run)")
+    content_type: str | None = None
+    size: int | None = None
+    plan: dict[str, Any] = Field(description="the run's request plan")
+    prompt: str = Field(max_length=100_000, description="the run's own instructions")
+    duration_ms: int | None = Field(default=None, ge=0, description="the media's, single runs")
+    number: int = Field(ge=1, description="1 for the run's first continuation")
+    stalls: int = Field(default=0, ge=0, description="continuations in a row with no progress")
+    seq: int = Field(ge=1, description="the run's next chunk")
+    cut: Cut
+    why: str = Field(max_length=1000, description="why the output stopped")
+    usage: Usage | None = Field(default=None, description="every request of the run so far")
+    issues: list[Issue] = Field(default_factory=list, max_length=10)
+    published_at: datetime | None = None
+
+    @property
+    def handover(self) -> str:
+        """The lease's holder between the hand-over and the continuation's claim."""
+        clip = f"-{self.clip.index}" if self.clip else ""
+        run = f"{self.transcription_id}-{self.generation}-{self.upload_attempt}{clip}"
+        return f"continue-{run}-{self.attempt}-{self.number}"
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            "transcription_id": self.transcription_id,
+            "generation": self.generation,
+            "attempt": str(self.upload_attempt),
+            **({"clip": str(self.clip.index)} if self.clip else {}),
+            "task": "continue",
+        }
 
 
 class ResultChunk(BaseModel):

@@ -167,6 +167,27 @@ class Settings(BaseSettings):
         "often in one line) is a repetition loop: the stream stops, the repeats are dropped "
         "(functions/format/repetition.py); 0: no guard",
     )
+    continuations: int = Field(
+        default=8,
+        ge=0,
+        le=50,
+        description="a cut-off run (output limit, time budget, repetition loop) goes on in at "
+        "most this many follow-up requests (decision 0013); 0: it ends incomplete",
+    )
+    continuation_stalls: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="…and stops, the rest recorded as a gap, after this many in a row that "
+        "transcribed nothing new",
+    )
+    continuation_overlap_s: float = Field(
+        default=20.0,
+        ge=0,
+        le=120,
+        description="a continuation's media starts this long before the last row, to match "
+        "the voices",
+    )
     max_message_bytes: int = Field(default=256_000, ge=1024, le=500_000)
     max_output_chars: int = Field(default=2_000_000, ge=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

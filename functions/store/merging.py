@@ -270,21 +270,4 @@ def _final_fields(
 
 
 def _total_usage(states: list[ClipState]) -> Usage | None:
-    usages = [Usage.model_validate(s.usage) for s in states if s.usage]
-    if not usages:
-        return None
-    modality: dict[str, int] = {}
-    for usage in usages:
-        for name, tokens in usage.prompt_by_modality.items():
-            modality[name] = modality.get(name, 0) + tokens
-    totals = {
-        name: sum(getattr(u, name) for u in usages)
-        for name in (
-            "prompt_tokens",
-            "output_tokens",
-            "thought_tokens",
-            "total_tokens",
-            "cached_tokens",
-        )
-    }
-    return Usage(**totals, prompt_by_modality=modality)
+    return Usage.total(Usage.model_validate(s.usage) for s in states if s.usage)

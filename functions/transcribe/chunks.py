@@ -95,6 +95,12 @@ class Chunker:
         self._partial = ""
         return self._take()
 
+    def cut(self) -> Chunk:
+        """The complete lines not yet taken (held repeats too): the output was cut off and a
+        continuation writes its unfinished last line again."""
+        self._held, self._held_rows, self._partial = None, 0, ""
+        return self._take()
+
     def _add(self, line: str, final: bool = False) -> None:
         if not self._lines:
             self._state = self.parser.state()

@@ -147,7 +147,10 @@ def build_continuation_prompt(
             break
         rows.append(line)
     voices = sorted({row.voice for row in earlier if row.voice is not None})
-    start, point = format_timecode(media_start_ms, with_hours), format_timecode(point_ms, with_hours)
+    start, point = (
+        format_timecode(media_start_ms, with_hours),
+        format_timecode(point_ms, with_hours),
+    )
     lines = [
         "",
         "**Continuation**",

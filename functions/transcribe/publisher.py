@@ -22,8 +22,8 @@ def _capped(text: str, limit: int) -> str:
 class RunPublisher:
     """Numbers a run's chunks and publishes each before the next (`future.result` with timeout)."""
 
-    def __init__(self, settings: Settings, claim: Claim, bucket: str) -> None:
-        self.settings, self.claim, self.seq = settings, claim, 0
+    def __init__(self, settings: Settings, claim: Claim, bucket: str, seq: int = 0) -> None:
+        self.settings, self.claim, self.seq = settings, claim, seq
         self.results_bucket = settings.results_bucket or bucket
         self.topic = clients.publisher().topic_path(settings.project, settings.results_topic)
 

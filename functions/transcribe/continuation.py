@@ -1,0 +1,166 @@
+"""A cut-off run goes on in a continuation (decision 0013): what one invocation publishes of the
+run's output, where the run stands when it is cut, and the task that goes on from there.
+
+The run's first request publishes the model's own lines; a continuation publishes its answer
+spliced onto them (`functions.format.splice`). Either way `Stream` keeps the rows it published,
+so a cut knows its continuation point, the run's voices and the rows the next prompt shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from functions.core.messages import ContinueTask
+from functions.core.settings import Settings
+from functions.format.merge import EDGE_TOLERANCE_MS, reading
+from functions.format.models import Issue, Segment
+from functions.format.parser import ParserState, StreamParser
+from functions.format.splice import Cut, Splice, Writer
+from functions.format.tables import clock
+from functions.transcribe.chunks import Chunk
+from functions.transcribe.plan import Plan
+from functions.transcribe.prompt import MAX_EARLIER_CHARS, build_continuation_prompt
+
+CUT_REASONS = frozenset({"MAX_TOKENS", "OUTPUT_CAP", "TIME_BUDGET", "REPETITION_LOOP"})
+CONTINUED = "continued"
+
+
+def run_range(plan: Plan) -> tuple[int, int] | None:
+    """The part of the media a run transcribes (media time), None when its length is unknown."""
+    if plan.duration_s is None:
+        return None
+    start = round((plan.start_s or 0) * 1000)
+    return start, start + round(plan.duration_s * 1000)
+
+
+class Stream:
+    """What this invocation publishes of a run's output (`task`: as its continuation)."""
+
+    def __init__(self, plan: Plan, task: ContinueTask | None) -> None:
+        self.plan, self.task = plan, task
+        self.range = (task.cut.start_ms, task.cut.end_ms) if task else run_range(plan)
+        self.rows: list[Segment] = []  # published in this invocation, the run's timecodes
+        self.state = task.cut.state if task else ParserState()  # after the last published line
+        self.splice: Splice | None = None
+        self.writer: Writer | None = None
+        if task is not None:
+            self.splice = Splice(task.cut, round((plan.start_s or 0) * 1000))
+            self.writer = Writer(task.cut.state, plan.timecode_format == "H:MM:SS")
+
+    def publishable(self, chunk: Chunk, final: bool = False) -> Chunk | None:
+        """The chunk to publish for the model's `chunk` (None: nothing to publish yet)."""
+        if self.splice is None or self.writer is None:
+            self._record(chunk, final)
+            return chunk
+        rows = StreamParser(state=chunk.state).feed(chunk.text, final=final)
+        state, text = self.writer.write(self.splice.feed(rows))
+        if final:
+            _, rest = self.writer.write(self.splice.finish())
+            text += rest
+        out = Chunk(state, text, 0)
+        self._record(out, final)
+        return out if text or final else None
+
+    def close(self) -> Chunk:
+        """A continuation's whole output ends: the tables closed (empty for a first request)."""
+        if self.writer is None:
+            return Chunk(self.state, "", 0)
+        state, text = self.writer.close()
+        return Chunk(state, text, 0)
+
+    def _record(self, chunk: Chunk, final: bool) -> None:
+        parser = StreamParser(state=chunk.state)
+        self.rows += [row for row in parser.feed(chunk.text, final=final) if type(row) is Segment]
+        if not final:
+            self.state = parser.state()
+
+    # -- a cut ----------------------------------------------------------------------------
+
+    def cut(self) -> Cut | None:
+        """Where the run stands now (None: its range is unknown, it cannot go on)."""
+        if self.range is None:
+            return None
+        start, end = self.range
+        before = self.task.cut if self.task else None
+        offset = before.offset_ms if before else self._offset(start, end)
+        rows = [*(before.rows if before else []), *_media_time(self.rows, offset)]
+        fitting = [r.start_ms for r in rows if start - EDGE_TOLERANCE_MS <= r.start_ms <= end]
+        point = max([before.point_ms if before else start, *fitting])
+        voices = {*(before.voices if before else []), *(r.voice for r in rows)} - {None}
+        return Cut(
+            start_ms=start,
+            end_ms=end,
+            offset_ms=offset,
+            point_ms=point,
+            rows=_latest(rows),
+            voices=sorted(v for v in voices if v is not None),
+            state=self.state,
+        )
+
+    def _offset(self, start: int, end: int) -> int:
+        """A first request's timecodes: relative to its range or absolute (merge rule 2)."""
+        return start if reading([r.start_ms for r in self.rows], start, end) == "relative" else 0
+
+    def issues(self) -> list[Issue]:
+        return self.splice.issues if self.splice else []
+
+
+def _media_time(rows: Sequence[Segment], offset: int) -> list[Segment]:
+    return [row.model_copy(update={"start_ms": row.start_ms + offset}) for row in rows]
+
+
+def _latest(rows: list[Segment]) -> list[Segment]:
+    """The last rows that fit the next prompt's data block."""
+    size, n = 0, len(rows)
+    while n and size + len(rows[n - 1].text) + 16 <= MAX_EARLIER_CHARS:
+        n -= 1
+        size += len(rows[n].text) + 16
+    return rows[n:]
+
+
+def progressed(cut: Cut, before: Cut | None) -> bool:
+    """Whether the run got further than its last cut: a later point, or its transcript closed."""
+    if before is None:
+        return True
+    return cut.point_ms > before.point_ms or cut.transcript_closed > before.transcript_closed
+
+
+def within_limits(
+    settings: Settings, task: ContinueTask, previous: ContinueTask | None
+) -> ContinueTask | None:
+    """`task`, its stalls counted, or None when the run must stop: `continuations` made, or
+    `continuation_stalls` in a row that got no further."""
+    before = previous.cut if previous else None
+    stalls = 0 if progressed(task.cut, before) else (previous.stalls if previous else 0) + 1
+    if task.number > settings.continuations or stalls >= settings.continuation_stalls:
+        return None
+    return task.model_copy(update={"stalls": stalls})
+
+
+def stopped_issue(cut: Cut, task: ContinueTask | None, settings: Settings, why: str) -> Issue:
+    """Why the run ends with the rest of its range missing."""
+    made = task.number if task else 0
+    message = (
+        f"the output was cut off ({why}); {clock(cut.point_ms)} to {clock(cut.end_ms)} may be "
+        f"missing: {made} continuation(s) made (at most {settings.continuations}; it stops "
+        f"after {settings.continuation_stalls} in a row that get no further)"
+    )
+    return Issue(code="continuation_stopped", message=message[:2000])
+
+
+def continuation_prompt(task: ContinueTask, plan: Plan) -> str:
+    media_start = round((plan.start_s or 0) * 1000)
+    hours = plan.timecode_format == "H:MM:SS"
+    cut = task.cut
+    return build_continuation_prompt(task.prompt, media_start, cut.point_ms, cut.rows, hours)
+
+
+def continuation_plan(task: ContinueTask, settings: Settings) -> Plan:
+    """The run's plan with its media from a little before the continuation point."""
+    plan = Plan.model_validate(task.plan)
+    cut = task.cut
+    start_ms = max(cut.start_ms, cut.point_ms - round(settings.continuation_overlap_s * 1000))
+    start_ms -= start_ms % 1000  # whole seconds, as clips: `MM:SS` timecodes land exactly
+    return plan.model_copy(
+        update={"start_s": start_ms / 1000, "duration_s": (cut.end_ms - start_ms) / 1000}
+    )
