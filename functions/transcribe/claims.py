@@ -36,6 +36,7 @@ from functions.core.documents import (
 
 log = logs.get_logger("transcribe")
 CLAIM_ATTEMPTS = 10  # a storm of duplicate deliveries contends for one document
+PENDING = "#pending"  # a handed-over lease's holder suffix, until its continuation claims it
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,57 @@ def heartbeat(db: firestore.Client, current: Claim, lease_s: float, now: dt.date
     """Renew the lease of a run that is still working (raises Superseded if it is no longer
     the document's run)."""
     update_run(db, current, {"lease.expires_at": now + dt.timedelta(seconds=lease_s)})
+
+
+def hand_over(
+    db: firestore.Client, current: Claim, token: str, lease_s: float, now: dt.datetime
+) -> None:
+    """Hand the run's lease to its continuation (decision 0013): held for `token`, which
+    `claim_handover` takes, for `lease_s`; 0 when a delivery of it hands back for a retry."""
+    expires = now + dt.timedelta(seconds=lease_s)
+    update_run(db, current, {"lease.holder": f"{token}{PENDING}", "lease.expires_at": expires})
+
+
+def claim_handover(
+    db: firestore.Client, run: Claim, token: str, lease_s: float, now: dt.datetime
+) -> tuple[Claim | None, str]:
+    """Take the lease `hand_over` held for `token` (`run.holder` is this invocation's, made
+    with `holder_token(token)`). While another delivery of the token works, `Busy`; when it
+    died (its lease expired), the run starts over: the claim comes back with the next attempt.
+    (None, why not) when the run is no longer the document's, finished, or held by another."""
+    runs = _runs(db, run)
+    result: tuple[Claim | None, str] = (None, "")
+
+    @firestore.transactional
+    def take(transaction: firestore.Transaction) -> None:
+        nonlocal result
+        docs = [ref.get(transaction=transaction).to_dict() or {} for ref, _ in runs]
+        for doc, (_, expected) in zip(docs, runs, strict=True):
+            if doc.get("run") != expected:
+                result = (None, f"superseded: the run is now {doc.get('run')}")
+                return
+        if docs[0].get("status") in TERMINAL:
+            result = (None, f"the transcription is already {docs[0].get('status')}")
+            return
+        current = docs[-1]
+        attempt: int | None = run.attempt
+        why = "handed over"
+        if (current.get("lease") or {}).get("holder") != f"{token}{PENDING}":
+            attempt, why = _decide(current, run.generation, run.holder, now)
+        if attempt is None:
+            result = (None, why)
+            return
+        fields: dict[str, Any] = {
+            "lease": {"holder": run.holder, "expires_at": now + dt.timedelta(seconds=lease_s)},
+            "updated_at": firestore.SERVER_TIMESTAMP,
+        }
+        if attempt != run.attempt:
+            fields |= {"run": {"generation": run.generation, "attempt": attempt}, "last_error": None}
+        transaction.update(runs[-1][0], fields)
+        result = (replace(run, attempt=attempt), why)
+
+    take(db.transaction(max_attempts=CLAIM_ATTEMPTS))
+    return result
 
 
 def release(db: firestore.Client, current: Claim, error: str, now: dt.datetime) -> None:
