@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from functions.core.catalog import Mode, Model
 from standin.clips import clip_text
+from standin.continuation import continuation_text, earlier_rows, is_continuation
 from standin.cutoff import past_end_text
 from standin.errors import ApiError, invalid
 from standin.faults import Fault, fault_from_dict, injected_error
@@ -368,7 +369,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[str, Any]) -> str:
     """The authored text, or only its clip when the media part has offsets (logged as `clip`),
-    or the voices pass's table when the request asks for it (logged as `voices`)."""
+    or the voices pass's table when the request asks for it (logged as `voices`), or the clip
+    numbered after the `<EARLIER>` rows of a continuation (logged as `continuation`)."""
     if is_voices_pass(request):
         call["voices"] = len(request.media)
         return voices_text(entry.text, request.media)
@@ -376,6 +378,15 @@ def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[s
     if media.offsets_in is None:
         return entry.text
     start_s, end_s = media.bounds(entry.duration_s)
+    if is_continuation(request):
+        earlier = earlier_rows(request.texts)
+        call["continuation"] = {
+            "start_s": start_s,
+            "end_s": end_s,
+            "timecodes": timecodes,
+            "earlier_rows": len(earlier),
+        }
+        return continuation_text(entry.text, start_s, end_s, earlier, timecodes)
     call["clip"] = {"start_s": start_s, "end_s": end_s, "timecodes": timecodes}
     return clip_text(entry.text, start_s, end_s, timecodes)
 
