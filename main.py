@@ -56,8 +56,7 @@ def transcribe_clip(cloud_event: CloudEvent) -> None:
     _check(cloud_event, MESSAGE_PUBLISHED)
     from functions.core.envelope import body_of, message_of
     from functions.core.messages import ClipTask, ContinueTask, VoicesTask
-    from functions.transcribe.continuation import handle_continuation
-    from functions.transcribe.handler import handle_clip, handle_voices
+    from functions.transcribe.handler import handle_clip, handle_continuation, handle_voices
 
     message = message_of(cloud_event.data)
     message_id = message.message_id or cloud_event["id"]

@@ -278,7 +278,10 @@ def claim_handover(
             "updated_at": firestore.SERVER_TIMESTAMP,
         }
         if attempt != run.attempt:
-            fields |= {"run": {"generation": run.generation, "attempt": attempt}, "last_error": None}
+            fields |= {
+                "run": {"generation": run.generation, "attempt": attempt},
+                "last_error": None,
+            }
         transaction.update(runs[-1][0], fields)
         result = (replace(run, attempt=attempt), why)
 

@@ -21,7 +21,10 @@ from functions.transcribe.chunks import Chunk
 from functions.transcribe.plan import Plan
 from functions.transcribe.prompt import MAX_EARLIER_CHARS, build_continuation_prompt
 
-CUT_REASONS = frozenset({"MAX_TOKENS", "OUTPUT_CAP", "TIME_BUDGET", "REPETITION_LOOP"})
+# how a cut-off output ends (INTERRUPTED: a continuation's stream failed after it published rows)
+CUT_REASONS = frozenset(
+    {"MAX_TOKENS", "OUTPUT_CAP", "TIME_BUDGET", "REPETITION_LOOP", "INTERRUPTED"}
+)
 CONTINUED = "continued"
 
 
@@ -61,12 +64,13 @@ class Stream:
         self._record(out, final)
         return out if text or final else None
 
-    def close(self) -> Chunk:
-        """A continuation's whole output ends: the tables closed (empty for a first request)."""
+    def closed(self, final: Chunk | None) -> Chunk | None:
+        """A continuation's `final` chunk with the tables closed: the model ended its answer
+        whole, so the run's output is whole too."""
         if self.writer is None:
-            return Chunk(self.state, "", 0)
+            return final
         state, text = self.writer.close()
-        return Chunk(state, text, 0)
+        return Chunk(state, text, 0) if final is None else Chunk(final.state, final.text + text, 0)
 
     def _record(self, chunk: Chunk, final: bool) -> None:
         parser = StreamParser(state=chunk.state)

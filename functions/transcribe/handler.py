@@ -18,13 +18,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.core import clients, logs
 from functions.core.documents import transcription_id
-from functions.core.messages import ClipTask, VoicesTask
+from functions.core.messages import ClipTag, ClipTask, ContinueTask, Usage, VoicesTask
 from functions.core.settings import Settings
+from functions.format.models import Issue
 from functions.format.parser import ParserState
 from functions.transcribe import claims, gemini
 from functions.transcribe.chunks import Chunk, Chunker, RepetitionLoop
 from functions.transcribe.claims import Claim, ClipRef, Source
 from functions.transcribe.clips import ClipRange, plan_for
+from functions.transcribe.continuation import (
+    CONTINUED,
+    CUT_REASONS,
+    Stream,
+    continuation_plan,
+    continuation_prompt,
+    stopped_issue,
+    within_limits,
+)
 from functions.transcribe.media import MediaInfo, MediaRejected, check_size, probe
 from functions.transcribe.plan import (
     Overrides,
@@ -303,6 +313,51 @@ def handle_voices(message_id: str, task: VoicesTask, settings: Settings) -> str:
     )
 
 
+def handle_continuation(message_id: str, task: ContinueTask, settings: Settings) -> str:
+    """Go on with a cut-off run (decision 0013): take the lease its invocation handed over, ask
+    for the rest of its range, publish the answer spliced onto the run's rows as the same run.
+    When a delivery of this task died while it worked, the run starts over with its next
+    attempt (what it published cannot be continued safely)."""
+    db = clients.firestore_client(settings.firestore_database)
+    clip = ClipRef(task.upload_attempt, task.clip.index) if task.clip else None
+    holder = claims.holder_token(task.handover)
+    ask = Claim(task.transcription_id, task.generation, task.attempt, holder, clip=clip)
+    extra = {"transcription_id": task.transcription_id, "continuation": task.number}
+    try:
+        claim, why = claims.claim_handover(
+            db, ask, task.handover, settings.lease_s, dt.datetime.now(dt.UTC)
+        )
+    except claims.Busy as exc:
+        log.info(f"{exc}; Pub/Sub redelivers later", extra=extra)
+        raise
+    if claim is None:
+        log.info(f"continuation not claimed: {why}", extra=extra)
+        return "skipped"
+    obj = StorageObject(
+        bucket=task.bucket,
+        name=task.name,
+        generation=task.generation,
+        content_type=task.content_type,
+        size=task.size,
+    )
+    run = Run(settings, obj, claim)
+    if claim.attempt > settings.max_attempts:
+        return _give_up(run)
+    with claims.Heartbeat(lambda: _renew(run), settings.heartbeat_s) as heartbeat:
+        run.heartbeat = heartbeat
+        try:
+            if claim.attempt != task.attempt:
+                log.warning(f"continuation: {why}; the run starts over", extra=extra)
+                plan = Plan.model_validate(task.plan)
+                return _call_with_retries(run, plan, task.prompt, task.duration_ms)
+            plan = continuation_plan(task, settings)
+            prompt = continuation_prompt(task, plan)
+            return _call_with_retries(run, plan, prompt, task.duration_ms, task=task)
+        except claims.Superseded as exc:
+            log.info(f"continuation superseded: {exc}", extra=extra)
+            return "superseded"
+
+
 def _clip_run(
     message_id: str,
     task: ClipTask | VoicesTask,
@@ -391,10 +446,12 @@ def _call_with_retries(
     prompt: str,
     duration_ms: int | None = None,
     clips: Sequence[gemini.Clip] = (),
+    task: ContinueTask | None = None,
 ) -> str:
     """Call the model, retrying transient failures inside the budget. `duration_ms`: the
     media's, for the parser's checks (None for a clip: the merge checks its range); `clips`:
-    parts of the media to send instead of the whole (`gemini.parts`)."""
+    parts of the media to send instead of the whole (`gemini.parts`); `task`: this request
+    continues a cut-off run (a retry keeps the run's attempt: its rows stay)."""
     client = gemini.client(run.settings, plan.location)
     uploaded = None
     delay = 1.0
@@ -409,7 +466,7 @@ def _call_with_retries(
                     else f"gs://{run.obj.bucket}/{run.obj.name}"
                 )
                 parts = gemini.parts(uri or "", plan, prompt, clips)
-                return _call(run, client, plan, parts, duration_ms)
+                return _call(run, client, plan, (parts, prompt), duration_ms, task)
             except gemini.TransientError as exc:
                 pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
                 delay = min(delay * 2, MAX_BACKOFF_S)
@@ -417,7 +474,7 @@ def _call_with_retries(
                     run.claim = replace(run.claim, last_error=str(exc))
                     return _give_up(run)
                 if not exc.in_process or time.monotonic() + pause + MIN_CALL_S > run.deadline:
-                    _hand_back(run, exc)
+                    _hand_back(run, exc, task)
                     raise
                 log.warning(
                     f"transient failure; retrying in {pause:.1f} s: {exc}",
@@ -428,10 +485,11 @@ def _call_with_retries(
                 )
                 time.sleep(pause)
                 run.retries += 1
-                db = clients.firestore_client(run.settings.firestore_database)
-                run.claim = claims.next_attempt(
-                    db, run.claim, run.settings.lease_s, dt.datetime.now(dt.UTC)
-                )
+                if task is None:  # a new run: the store drops what the failed stream published
+                    db = clients.firestore_client(run.settings.firestore_database)
+                    run.claim = claims.next_attempt(
+                        db, run.claim, run.settings.lease_s, dt.datetime.now(dt.UTC)
+                    )
             except gemini.TerminalError as exc:
                 return _finish(
                     run, outcome=exc.outcome, reason=exc.reason, plan=plan, duration_ms=duration_ms
@@ -441,15 +499,20 @@ def _call_with_retries(
             gemini.delete_file(client, uploaded)
 
 
-def _hand_back(run: Run, exc: Exception) -> None:
-    """Raise for a platform retry with the lease released, so the retry takes over at once."""
+def _hand_back(run: Run, exc: Exception, task: ContinueTask | None = None) -> None:
+    """Raise for a platform retry with the lease released, so the retry takes over at once (a
+    continuation's, handed over to the retry of its task)."""
     log.warning(
         f"transient failure; the platform retries: {exc}",
         extra={"transcription_id": run.claim.transcription_id},
     )
     try:
         db = clients.firestore_client(run.settings.firestore_database)
-        claims.release(db, run.claim, str(exc), dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        if task is None:
+            claims.release(db, run.claim, str(exc), now)
+        else:
+            claims.hand_over(db, run.claim, task.handover, 0, now)
     except api_errors.GoogleAPICallError as error:  # the lease then expires by itself
         log.warning(f"could not release the lease: {error}")
 
@@ -462,16 +525,32 @@ def _upload(run: Run, client: Any, plan: Plan) -> Any:
     return file
 
 
-def _call(run: Run, client: Any, plan: Plan, parts: list[Any], duration_ms: int | None) -> str:
+def _call(
+    run: Run,
+    client: Any,
+    plan: Plan,
+    request: tuple[list[Any], str],
+    duration_ms: int | None,
+    task: ContinueTask | None = None,
+) -> str:
+    """One streamed request (`request`: its parts and its prompt); `task`: it continues a run.
+    A cut-off output goes on in a continuation while the limits allow (decision 0013)."""
     settings = run.settings
+    parts, prompt = request
     chunker = Chunker(
         settings.flush_rows,
         settings.flush_interval_s,
-        duration_ms,
+        None if task else duration_ms,  # a continuation's own timecodes: the splice checks them
         loop_repeats=settings.loop_repeats,
     )
-    publisher = RunPublisher(run.settings, run.claim, run.obj.bucket)
+    stream = Stream(plan, task)
+    publisher = RunPublisher(settings, run.claim, run.obj.bucket, task.seq if task else 0)
     started = time.monotonic()
+
+    def publish(chunk: Chunk) -> None:
+        out = stream.publishable(chunk)
+        if out is not None:
+            publisher.publish(out)
 
     def on_text(text: str) -> None:
         if "first_text_s" not in run.timings:
@@ -482,16 +561,16 @@ def _call(run: Run, client: Any, plan: Plan, parts: list[Any], duration_ms: int 
             chunks, loop = caught.due, caught
         for chunk in chunks:
             _check_current(run)  # a superseded run stops streaming: nobody reads it
-            publisher.publish(chunk)
+            publish(chunk)
         if loop is not None:
             raise loop
-        if chunker.chars > run.settings.max_output_chars:
+        if chunker.chars > settings.max_output_chars:
             raise OutputCapped()
         if time.monotonic() > run.deadline and result.finish_reason is None:
             raise BudgetSpent()
 
     result = gemini.StreamResult()
-    issues = []
+    issues: list[Issue] = []
     try:
         gemini.stream(client, plan, parts, on_text, result, run.deadline - started)
         outcome, reason = gemini.outcome(result)
@@ -500,32 +579,54 @@ def _call(run: Run, client: Any, plan: Plan, parts: list[Any], duration_ms: int 
         outcome, reason = "completed", f"{loop}; cut off"
     except OutputCapped:
         result.finish_reason = "OUTPUT_CAP"
-        cap = run.settings.max_output_chars
+        cap = settings.max_output_chars
         outcome, reason = "completed", f"the output passed the {cap:,}-character cap; cut off"
     except BudgetSpent:
-        if run.retries and started - run.started > run.settings.time_budget_s * LATE_START:
+        late = run.retries and started - run.started > settings.time_budget_s * LATE_START
+        if late and not settings.continuations:
             # earlier attempts spent the budget: a platform retry gets all of it
             raise gemini.TransientError("the time budget ran out on a late retry") from None
-        # the call had (nearly) the whole budget: a retry would run out the same way
+        # a continuation goes on in a new invocation, with the whole budget
         result.finish_reason = "TIME_BUDGET"
-        budget = run.settings.time_budget_s
+        budget = settings.time_budget_s
         outcome, reason = "completed", f"the {budget:g} s time budget ran out; cut off"
+    except gemini.TransientError as exc:
+        if task is None or publisher.seq == task.seq:
+            raise  # nothing of it published: retried
+        result.finish_reason = "INTERRUPTED"  # its rows are the run's: go on from them
+        outcome, reason = "completed", f"{exc}; cut off"
     except gemini.TerminalError as exc:
         outcome, reason = exc.outcome, exc.reason
+        if task is not None:  # the run keeps what it has
+            message = f"continuation {task.number} failed: {reason}"
+            outcome, issues = "completed", [Issue(code="continuation_failed", message=message)]
     run.timings["model_s"] = round(time.monotonic() - started, 3)
-    final = chunker.finish()
+    usage = Usage.total([task.usage if task else None, _usage(result)])
+    issues = [*(task.issues if task else []), *issues]
+    cut = result.finish_reason in CUT_REASONS and not chunker.parser.complete
+    if cut:
+        publish(chunker.cut())
+        why = reason or str(result.finish_reason)
+        handed = _go_on(run, plan, prompt, (stream, publisher.seq), task, why, usage, issues)
+        if handed is None:
+            return CONTINUED
+        issues.append(handed)
+    whole = chunker.parser.complete  # before `finish`: the model closed both tables
+    final = stream.publishable(chunker.finish(), final=True)
+    if task is not None and whole:
+        final = stream.closed(final)
     run.timings["total_s"] = run.elapsed()
     publisher.publish(
-        final,
+        final or Chunk(stream.state, "", 0),
         outcome=outcome,
         reason=reason,
         finish_reason=result.finish_reason,
-        usage=result.usage or None,
+        usage=usage,
         model=result.model_version or plan.model,
-        plan=plan.model_dump(),
+        plan=Plan.model_validate(task.plan).model_dump() if task else plan.model_dump(),
         duration_ms=duration_ms,
-        timings=run.timings,
-        issues=issues or None,
+        timings=run.timings | ({"continuations": float(task.number)} if task else {}),
+        issues=issues[:10] or None,
     )
     _mark_finished(run)
     log.info(
@@ -537,6 +638,66 @@ def _call(run: Run, client: Any, plan: Plan, parts: list[Any], duration_ms: int 
         },
     )
     return outcome
+
+
+def _usage(result: gemini.StreamResult) -> Usage | None:
+    return Usage.model_validate(result.usage) if result.usage else None
+
+
+def _go_on(
+    run: Run,
+    plan: Plan,
+    prompt: str,
+    published: tuple[Stream, int],
+    task: ContinueTask | None,
+    why: str,
+    usage: Usage | None,
+    issues: list[Issue],
+) -> Issue | None:
+    """Hand the cut-off run over to its continuation: None once it is, else why the run stops
+    (the limits, or a range of unknown length)."""
+    stream, seq = published
+    cut = stream.cut()
+    settings = run.settings
+    if cut is None or not settings.continuations:
+        return Issue(code="continuation_stopped", message=f"the output was cut off ({why})")
+    claim = run.claim
+    following = ContinueTask(
+        transcription_id=claim.transcription_id,
+        bucket=run.obj.bucket,
+        name=run.obj.name,
+        generation=claim.generation,
+        attempt=claim.attempt,
+        clip=ClipTag(index=claim.clip.index, attempt=claim.attempt) if claim.clip else None,
+        upload_attempt=claim.run_attempt,
+        content_type=run.obj.content_type,
+        size=run.obj.size,
+        plan=task.plan if task else plan.model_dump(),
+        prompt=task.prompt if task else prompt,
+        duration_ms=task.duration_ms if task else None,
+        number=task.number + 1 if task else 1,
+        stalls=0,
+        seq=seq,
+        cut=cut,
+        why=why[:1000],
+        usage=usage,
+        issues=issues[:10],
+        published_at=dt.datetime.now(dt.UTC),
+    )
+    checked = within_limits(settings, following, task)
+    if checked is None:
+        return stopped_issue(cut, task, settings, why)
+    db = clients.firestore_client(settings.firestore_database)
+    claims.hand_over(db, claim, checked.handover, settings.lease_s, dt.datetime.now(dt.UTC))
+    publisher = clients.publisher()
+    topic = publisher.topic_path(settings.project, settings.clips_topic)
+    body = checked.model_dump_json(exclude_none=True).encode()
+    publisher.publish(topic, body, **checked.attributes()).result(timeout=PUBLISH_TIMEOUT_S)
+    log.info(
+        f"cut off ({why}); continuation {checked.number} from {cut.point_ms} ms",
+        extra={"transcription_id": claim.transcription_id, "seq": seq},
+    )
+    return None
 
 
 def _check_current(run: Run) -> None:
