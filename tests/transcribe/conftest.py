@@ -101,6 +101,7 @@ def stack(
         "TABSCRIBE_GEMINI_BASE_URL": stand_in.url,
         "TABSCRIBE_RESULTS_TOPIC": f"results-{unique}",
         "TABSCRIBE_FLUSH_ROWS": "4",
+        "TABSCRIBE_CONTINUATIONS": "0",  # one request per run; test_continuation.py turns it on
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
