@@ -108,7 +108,8 @@ resource "google_pubsub_subscription" "clip_push" {
   ]
 }
 
-# The transcriber publishes a long upload's clips (this topic only).
+# The transcriber publishes a long upload's clips and the continuations of cut-off runs
+# (decisions 0010, 0013; this topic only).
 resource "google_pubsub_topic_iam_member" "transcribe_clips_publisher" {
   project = var.project_id
   topic   = google_pubsub_topic.clips.name

@@ -125,7 +125,7 @@ def test_a_duplicate_event_and_an_overwrite(local: LocalStack) -> None:
     [
         ({"status": 429, "times": 1}, "completed", "STOP", True),
         ({"error_after_chars": 400, "error_status": 503, "times": 1}, "completed", "STOP", True),
-        ({"max_tokens_after_chars": 600, "times": 1}, "completed", "MAX_TOKENS", False),
+        ({"max_tokens_after_chars": 600, "times": 1}, "completed", "STOP", True),  # continued
         ({"safety_after_chars": 200, "times": 1}, "blocked", None, None),
         ({"malformed": True, "times": 1}, "failed", "STOP", False),
     ],
@@ -151,6 +151,45 @@ def test_faults_end_in_the_right_status(
     if "malformed" in fault:
         assert "holds no transcript" in doc["reason"] and doc["counts"]["segments"] == 0
         assert any(issue["code"] == "no_tables" for issue in doc["issues"])
+
+
+KEYNOTE_TEXT = json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text())["text"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "issues"),
+    [
+        ({"max_tokens_at_row": 109, "times": 1}, []),  # halfway
+        ({"loop_from_row": 50, "times": 1}, ["repetition_loop"]),
+    ],
+)
+def test_a_cut_off_keynote_continues_to_the_authored_transcript(
+    local: LocalStack, fault: dict[str, Any], issues: list[str]
+) -> None:
+    """Issue 16's end-to-end cases: the run continues in a second request (on the clips push
+    subscription) and the document holds every authored row once, the speakers named."""
+    from functions.format.parser import parse_text
+
+    _standin(local, "faults", [fault])
+    before = len(_standin(local, "calls")["calls"])
+    name = upload(SAMPLES / "keynote.mp4", "erin-" + next(iter(fault)), {})
+    doc = _wait(name, timeout=120)
+    assert (
+        doc["status"] == "completed" and doc["complete"] is True and doc["finish_reason"] == "STOP"
+    )
+    authored = parse_text(KEYNOTE_TEXT)
+    segments = read_segments(transcription_id(BUCKET, name), doc)
+    assert [(s["start_ms"], s["voice"], s["text"]) for s in segments] == [
+        (s.start_ms, s.voice, s.text) for s in authored.segments
+    ]
+    assert {s["voice"]: s["name"] for s in doc["speakers"]} == {
+        s.voice: s.name for s in authored.speakers
+    }
+    assert [issue["code"] for issue in doc["issues"]] == issues
+    assert doc["timings"]["continuations"] == 1 and doc["progress"]["fraction"] > 0.95
+    calls = [c for c in _standin(local, "calls")["calls"][before:] if c["method"] != "countTokens"]
+    assert len(calls) == 2
+    assert doc["usage"]["output_tokens"] == sum(c["usage"]["candidatesTokenCount"] for c in calls)
 
 
 def test_non_media_is_rejected(local: LocalStack) -> None:
