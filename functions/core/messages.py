@@ -56,9 +56,8 @@ class ClipTag(BaseModel):
     attempt: int = Field(ge=1, description="claim attempt of this clip")
 
 
-class _ClipRunTask(BaseModel):
-    """What every clips-topic message names: the transcription, the object generation and the
-    upload run whose clips it belongs to, and the request plan."""
+class ObjectTask(BaseModel):
+    """What every clips-topic message names: the transcription and the object generation."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -67,12 +66,18 @@ class _ClipRunTask(BaseModel):
     bucket: str = Field(min_length=1)
     name: str = Field(min_length=1)
     generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
-    attempt: int = Field(ge=1, description="the upload run that planned the clips")
-    clips: int = Field(ge=2, le=1000, description="how many clips the run has")
     content_type: str | None = None
     size: int | None = None
-    plan: dict[str, Any]
     published_at: datetime | None = None
+
+
+class _ClipRunTask(ObjectTask):
+    """…and, for a clip or the voices pass, the upload run whose clips it belongs to, and the
+    request plan."""
+
+    attempt: int = Field(ge=1, description="the upload run that planned the clips")
+    clips: int = Field(ge=2, le=1000, description="how many clips the run has")
+    plan: dict[str, Any]
 
     def _attributes(self, clip: int) -> dict[str, str]:
         return {
@@ -112,25 +117,16 @@ class VoicesTask(_ClipRunTask):
         return {**self._attributes(self.clips), "task": "voices"}
 
 
-class ContinueTask(BaseModel):
+class ContinueTask(ObjectTask):
     """The clips-topic message (attribute `task=continue`) that goes on with a cut-off run
     (decision 0013): a single run, or clip `clip` of a long upload. The run's transcriber hands
     its lease over to the task's `handover` token and publishes this; the continuation claims
     the lease, asks for the rest of the range from a little before `cut.point_ms` and publishes
     its rows as the same run, from chunk `seq` on."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: Literal[1] = 1
-    transcription_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    bucket: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
     attempt: int = Field(ge=1, description="the run's attempt (a clip's: its clip attempt)")
     clip: ClipTag | None = Field(default=None, description="the clip, for a clip run")
     upload_attempt: int = Field(ge=1, description="the upload run (the attempt, for a single run)")
-    content_type: str | None = None
-    size: int | None = None
     plan: dict[str, Any] = Field(description="the run's request plan")
     prompt: str = Field(max_length=100_000, description="the run's own instructions")
     duration_ms: int | None = Field(default=None, ge=0, description="the media's, single runs")
@@ -141,7 +137,6 @@ class ContinueTask(BaseModel):
     why: str = Field(max_length=1000, description="why the output stopped")
     usage: Usage | None = Field(default=None, description="every request of the run so far")
     issues: list[Issue] = Field(default_factory=list, max_length=10)
-    published_at: datetime | None = None
 
     @property
     def handover(self) -> str:

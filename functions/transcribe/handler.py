@@ -18,7 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.core import clients, logs
 from functions.core.documents import transcription_id
-from functions.core.messages import ClipTag, ClipTask, ContinueTask, Usage, VoicesTask
+from functions.core.messages import (
+    ClipTag,
+    ClipTask,
+    ContinueTask,
+    ObjectTask,
+    Usage,
+    VoicesTask,
+)
 from functions.core.settings import Settings
 from functions.format.models import Issue
 from functions.format.parser import ParserState
@@ -333,29 +340,17 @@ def handle_continuation(message_id: str, task: ContinueTask, settings: Settings)
     if claim is None:
         log.info(f"continuation not claimed: {why}", extra=extra)
         return "skipped"
-    obj = StorageObject(
-        bucket=task.bucket,
-        name=task.name,
-        generation=task.generation,
-        content_type=task.content_type,
-        size=task.size,
-    )
-    run = Run(settings, obj, claim)
-    if claim.attempt > settings.max_attempts:
-        return _give_up(run)
-    with claims.Heartbeat(lambda: _renew(run), settings.heartbeat_s) as heartbeat:
-        run.heartbeat = heartbeat
-        try:
-            if claim.attempt != task.attempt:
-                log.warning(f"continuation: {why}; the run starts over", extra=extra)
-                plan = Plan.model_validate(task.plan)
-                return _call_with_retries(run, plan, task.prompt, task.duration_ms)
-            plan = continuation_plan(task, settings)
-            prompt = continuation_prompt(task, plan)
-            return _call_with_retries(run, plan, prompt, task.duration_ms, task=task)
-        except claims.Superseded as exc:
-            log.info(f"continuation superseded: {exc}", extra=extra)
-            return "superseded"
+
+    def work(run: Run) -> str:
+        if run.claim.attempt != task.attempt:
+            log.warning(f"continuation: {why}; the run starts over", extra=extra)
+            plan = Plan.model_validate(task.plan)
+            return _call_with_retries(run, plan, task.prompt, task.duration_ms)
+        plan = continuation_plan(task, settings)
+        prompt = continuation_prompt(task, plan)
+        return _call_with_retries(run, plan, prompt, task.duration_ms, task=task)
+
+    return _under_lease(claim, task, settings, work, extra)
 
 
 def _clip_run(
@@ -382,6 +377,17 @@ def _clip_run(
     if claim is None:
         log.info(f"clip not claimed: {why}", extra=extra)
         return "skipped"
+    return _under_lease(claim, task, settings, work, extra)
+
+
+def _under_lease(
+    claim: Claim,
+    task: ObjectTask,
+    settings: Settings,
+    work: Callable[[Run], str],
+    extra: dict[str, Any],
+) -> str:
+    """Do a claimed clips-topic task's work under a heartbeat; a newer run supersedes it."""
     obj = StorageObject(
         bucket=task.bucket,
         name=task.name,
@@ -397,7 +403,7 @@ def _clip_run(
         try:
             return work(run)
         except claims.Superseded as exc:
-            log.info(f"clip superseded: {exc}", extra=extra)
+            log.info(f"superseded: {exc}", extra=extra)
             return "superseded"
 
 

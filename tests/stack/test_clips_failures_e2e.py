@@ -120,6 +120,20 @@ def test_a_503_storm_on_one_clip_is_retried_and_the_transcript_completes(
     assert not [i for i in doc.get("issues") or [] if i["code"].startswith("clip_")]
 
 
+def test_a_clip_cut_by_max_tokens_continues_and_the_transcript_completes(
+    local: LocalStack,
+) -> None:
+    cut = keynote_clips()[2]  # its first call stops after 10 rows; its continuation goes on
+    standin(local, "faults", [{"max_tokens_at_row": 10, "times": 1, "clip_start_s": cut.start_s}])
+    doc, segments = finish(local, put(KEYNOTE, "cut", {}))
+    assert doc["status"] == "completed" and doc["complete"] is True, doc.get("reason")
+    assert rows(segments) == authored("keynote")
+    continuations = [c for c in model_calls(local) if "continuation" in c]
+    assert len(continuations) == 1
+    assert cut.start_s < continuations[0]["continuation"]["start_s"] < cut.end_s
+    assert not [i for i in doc.get("issues") or [] if i["code"].startswith("clip_")]
+
+
 def test_a_blocked_clip_is_a_gap_and_the_transcription_completes_incomplete(
     local: LocalStack,
 ) -> None:
