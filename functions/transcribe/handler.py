@@ -555,7 +555,7 @@ def _call(
 
     def publish(chunk: Chunk) -> None:
         out = stream.publishable(chunk)
-        if out is not None:
+        if out is not None and out.text:
             publisher.publish(out)
 
     def on_text(text: str) -> None:
@@ -610,10 +610,11 @@ def _call(
     usage = Usage.total([task.usage if task else None, _usage(result)])
     issues = [*(task.issues if task else []), *issues]
     cut = result.finish_reason in CUT_REASONS and not chunker.parser.complete
-    if cut:
+    if cut and settings.continuations:
         publish(chunker.cut())
         why = reason or str(result.finish_reason)
-        handed = _go_on(run, plan, prompt, (stream, publisher.seq), task, why, usage, issues)
+        asked = (plan, prompt, duration_ms)
+        handed = _go_on(run, asked, (stream, publisher.seq), task, why, usage, issues)
         if handed is None:
             return CONTINUED
         issues.append(handed)
@@ -652,8 +653,7 @@ def _usage(result: gemini.StreamResult) -> Usage | None:
 
 def _go_on(
     run: Run,
-    plan: Plan,
-    prompt: str,
+    request: tuple[Plan, str, int | None],
     published: tuple[Stream, int],
     task: ContinueTask | None,
     why: str,
@@ -662,10 +662,10 @@ def _go_on(
 ) -> Issue | None:
     """Hand the cut-off run over to its continuation: None once it is, else why the run stops
     (the limits, or a range of unknown length)."""
-    stream, seq = published
+    (plan, prompt, duration_ms), (stream, seq) = request, published
     cut = stream.cut()
     settings = run.settings
-    if cut is None or not settings.continuations:
+    if cut is None:  # a media of unknown length
         return Issue(code="continuation_stopped", message=f"the output was cut off ({why})")
     claim = run.claim
     following = ContinueTask(
@@ -680,7 +680,7 @@ def _go_on(
         size=run.obj.size,
         plan=task.plan if task else plan.model_dump(),
         prompt=task.prompt if task else prompt,
-        duration_ms=task.duration_ms if task else None,
+        duration_ms=task.duration_ms if task else duration_ms,
         number=task.number + 1 if task else 1,
         stalls=0,
         seq=seq,
