@@ -641,7 +641,7 @@ def _call(
         extra={
             "transcription_id": run.claim.transcription_id,
             "finish_reason": result.finish_reason,
-            "usage": result.usage,
+            "usage": usage.model_dump() if usage else None,  # every request of the run
         },
     )
     return outcome
