@@ -49,10 +49,16 @@ class LostChunk:
     seq: int | None
     deliveries: str | None
     clip: int | None = None  # a clip's chunk, or (without seq) a clip task
+    task: str | None = None  # a clips-topic message's kind: `continue`, `voices` or none
 
     @property
     def reason(self) -> str:
         tries = f" after {self.deliveries} deliveries" if self.deliveries else ""
+        if self.task == "continue":
+            return (
+                f"the continuation of its cut-off output could not be run{tries} "
+                "(dead-lettered); the transcript stops where the output was cut off"
+            )
         if self.clip is not None and self.seq is None:
             return f"its task could not be transcribed{tries} (dead-lettered)"
         if self.clip is not None:
@@ -102,7 +108,8 @@ def lost_chunk(message: Message) -> LostChunk | None:
     if not str(generation or "").isdigit():
         return None
     run = ending.RunRef(str(generation), attempt)
-    return LostChunk(tid, run, seq, message.attributes.get(DELIVERIES), clip)
+    deliveries, task = message.attributes.get(DELIVERIES), message.attributes.get("task")
+    return LostChunk(tid, run, seq, deliveries, clip, task)
 
 
 def _body(data: str) -> dict[str, Any]:

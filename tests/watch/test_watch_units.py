@@ -27,6 +27,13 @@ def test_a_dead_letter_names_its_run_by_attributes_or_else_by_body() -> None:
     assert lost is not None and (lost.run.generation, lost.seq) == ("18", 0)
 
 
+def test_a_dead_lettered_continuation_says_so() -> None:
+    attributes = {"transcription_id": TID, "generation": "17", "attempt": "1", "task": "continue"}
+    lost = dead_letter.lost_chunk(message(b"{}", **attributes))
+    assert lost is not None and lost.seq is None and lost.clip is None
+    assert lost.reason.startswith("the continuation of its cut-off output could not be run")
+
+
 def test_a_dead_letter_that_names_no_valid_run_is_none() -> None:
     assert dead_letter.lost_chunk(message(b'{"not": "a chunk"}')) is None
     assert dead_letter.lost_chunk(message(b"x", transcription_id=TID, generation="17")) is None
