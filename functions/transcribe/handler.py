@@ -472,7 +472,8 @@ def _call_with_retries(
                     else f"gs://{run.obj.bucket}/{run.obj.name}"
                 )
                 parts = gemini.parts(uri or "", plan, prompt, clips)
-                return _call(run, client, plan, (parts, prompt), duration_ms, task)
+                goes_on = not clips  # the voices pass's table is not a transcript to continue
+                return _call(run, client, plan, (parts, prompt), duration_ms, task, goes_on)
             except gemini.TransientError as exc:
                 pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
                 delay = min(delay * 2, MAX_BACKOFF_S)
@@ -538,9 +539,11 @@ def _call(
     request: tuple[list[Any], str],
     duration_ms: int | None,
     task: ContinueTask | None = None,
+    goes_on: bool = True,
 ) -> str:
     """One streamed request (`request`: its parts and its prompt); `task`: it continues a run.
-    A cut-off output goes on in a continuation while the limits allow (decision 0013)."""
+    A cut-off output goes on in a continuation while the limits allow (decision 0013), unless
+    `goes_on` is false."""
     settings = run.settings
     parts, prompt = request
     chunker = Chunker(
@@ -610,7 +613,7 @@ def _call(
     usage = Usage.total([task.usage if task else None, _usage(result)])
     issues = [*(task.issues if task else []), *issues]
     cut = result.finish_reason in CUT_REASONS and not chunker.parser.complete
-    if cut and settings.continuations:
+    if cut and goes_on and settings.continuations:
         publish(chunker.cut())
         why = reason or str(result.finish_reason)
         asked = (plan, prompt, duration_ms)
