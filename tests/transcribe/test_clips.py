@@ -223,3 +223,29 @@ def test_the_voices_pass_is_one_call_on_the_snippets_answered_as_the_clip_after_
     assert issues == [] and groups
     assert all(len({truth[v] for v in group}) == 1 for group in groups)
     assert sum(len(g) - 1 for g in groups) == len(snippets) - len(set(truth.values()))
+
+
+def test_a_cut_off_voices_pass_is_not_continued(
+    clips: Clips, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its table is not a transcript: a cut ends it as it is (the merge then keeps the voices)."""
+    monkeypatch.setenv("TABSCRIBE_CONTINUATIONS", "3")
+    get_settings.cache_clear()
+    blob = clips.upload_keynote()
+    clips.stack.deliver(blob)
+    plan = clips.tasks(expect=6)[0].plan
+    task = VoicesTask(
+        transcription_id=transcription_id(blob.bucket.name, blob.name),
+        bucket=blob.bucket.name,
+        name=blob.name,
+        generation=str(blob.generation),
+        attempt=1,
+        clips=6,
+        plan=plan,
+        snippets=keynote_voices(),
+    )
+    clips.stack.stand_in.configure(faults=[{"max_tokens_after_chars": 30}])
+    assert clips.run(task, "voices-cut") == 200
+    [final] = [c for c in clips.stack.results() if c.final]
+    assert final.finish_reason == "MAX_TOKENS" and final.clip and final.clip.index == 6
+    assert clips.tasks(expect=1) == []  # no continuation task on the clips topic
