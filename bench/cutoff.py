@@ -37,14 +37,13 @@ transcriber and the clip transcriber's continuation have had their first call), 
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import time
 import urllib.request
 from typing import Any
 
-from bench.long import FUNCTION_ENV, Followed, environ, follow, standin
+from bench.long import FUNCTION_ENV, Followed, environ, environ_kept, follow, standin
 from bench.report import Metric, main
 from stack.local import ROOT, LocalStack
 
@@ -94,12 +93,7 @@ def _transcribed(stand_in_url: str, owner: str, cut: bool) -> Followed:
 
 
 def run() -> list[Metric]:
-    before = dict(os.environ)
-    try:
-        return _run()
-    finally:  # the stack's stop restores the environment it started in, FUNCTION_ENV included
-        os.environ.clear()
-        os.environ.update(before)
+    return environ_kept(_run)
 
 
 def _run() -> list[Metric]:

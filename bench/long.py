@@ -42,7 +42,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,10 +183,16 @@ def environ(changes: dict[str, str]) -> Iterator[None]:
 
 
 def run() -> list[Metric]:
+    return environ_kept(_run)
+
+
+def environ_kept(work: Callable[[], list[Metric]]) -> list[Metric]:
+    """`work()`, then the environment as it was (a stack's stop restores the environment it
+    started in, FUNCTION_ENV included)."""
     before = dict(os.environ)
     try:
-        return _run()
-    finally:  # the stack's stop restores the environment it started in, FUNCTION_ENV included
+        return work()
+    finally:
         os.environ.clear()
         os.environ.update(before)
 

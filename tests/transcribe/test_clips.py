@@ -187,14 +187,9 @@ def keynote_voices() -> list[Snippet]:
     ]
 
 
-def test_the_voices_pass_is_one_call_on_the_snippets_answered_as_the_clip_after_the_last(
-    clips: Clips,
-) -> None:
-    blob = clips.upload_keynote()
-    clips.stack.deliver(blob)
-    plan = clips.tasks(expect=6)[0].plan
-    snippets = keynote_voices()
-    task = VoicesTask(
+def voices_task(blob: Any, plan: dict[str, Any], snippets: list[Snippet]) -> VoicesTask:
+    """The voices pass of the keynote's six clips, as the store would ask it."""
+    return VoicesTask(
         transcription_id=transcription_id(blob.bucket.name, blob.name),
         bucket=blob.bucket.name,
         name=blob.name,
@@ -206,6 +201,15 @@ def test_the_voices_pass_is_one_call_on_the_snippets_answered_as_the_clip_after_
         plan=plan,
         snippets=snippets,
     )
+
+
+def test_the_voices_pass_is_one_call_on_the_snippets_answered_as_the_clip_after_the_last(
+    clips: Clips,
+) -> None:
+    blob = clips.upload_keynote()
+    clips.stack.deliver(blob)
+    snippets = keynote_voices()
+    task = voices_task(blob, clips.tasks(expect=6)[0].plan, snippets)
     assert clips.run(task, "voices-1") == 200 and clips.run(task, "voices-2") == 200
     [call] = clips.stack.model_calls()  # the duplicate never calls the model
     assert {(m["resolution"], m["fps"]) for m in call["media"]} == {("MEDIA_RESOLUTION_LOW", 0.5)}
@@ -233,17 +237,7 @@ def test_a_cut_off_voices_pass_is_not_continued(
     get_settings.cache_clear()
     blob = clips.upload_keynote()
     clips.stack.deliver(blob)
-    plan = clips.tasks(expect=6)[0].plan
-    task = VoicesTask(
-        transcription_id=transcription_id(blob.bucket.name, blob.name),
-        bucket=blob.bucket.name,
-        name=blob.name,
-        generation=str(blob.generation),
-        attempt=1,
-        clips=6,
-        plan=plan,
-        snippets=keynote_voices(),
-    )
+    task = voices_task(blob, clips.tasks(expect=6)[0].plan, keynote_voices())
     clips.stack.stand_in.configure(faults=[{"max_tokens_after_chars": 30}])
     assert clips.run(task, "voices-cut") == 200
     [final] = [c for c in clips.stack.results() if c.final]

@@ -19,25 +19,31 @@ NOW = dt.datetime.now(dt.UTC)
 TOKEN = "continue-run-1-1"
 
 
-def claimed_run(emulators: Any, unique: str) -> tuple[Any, claims.Claim]:
+def handed_over(emulators: Any, unique: str) -> tuple[Any, claims.Claim]:
+    """A claimed run whose invocation handed its lease over to TOKEN."""
     db = clients.firestore_client()
     source = claims.Source("bucket", f"uploads/jo/{unique}.mp4", "17", "video/mp4", 10, "jo")
-    tid = f"{unique:0<32}"
-    claim, _ = claims.claim(db, tid, source, "evt-1", 600, NOW)
+    claim, _ = claims.claim(db, f"{unique:0<32}", source, "evt-1", 600, NOW)
     assert claim is not None and claim.attempt == 1
+    claims.hand_over(db, claim, TOKEN, 600, NOW)
     return db, claim
+
+
+def take(db: Any, run: claims.Claim, lease_s: float = 600, now: dt.datetime = NOW) -> Any:
+    """A delivery of the continuation task (a holder of its own) asks for the lease."""
+    return claims.claim_handover(
+        db, replace(run, holder=claims.holder_token(TOKEN)), TOKEN, lease_s, now
+    )
 
 
 def test_the_continuation_takes_the_handed_over_lease_with_the_runs_attempt(
     emulators: Any, unique: str
 ) -> None:
-    db, run = claimed_run(emulators, unique)
-    claims.hand_over(db, run, TOKEN, 600, NOW)
-    mine = replace(run, holder=claims.holder_token(TOKEN))
-    taken, why = claims.claim_handover(db, mine, TOKEN, 600, NOW)
+    db, run = handed_over(emulators, unique)
+    taken, why = take(db, run)
     assert taken is not None and taken.attempt == 1 and why == "handed over"
     with pytest.raises(claims.Busy):  # the same task delivered again while it works
-        claims.claim_handover(db, replace(run, holder=claims.holder_token(TOKEN)), TOKEN, 600, NOW)
+        take(db, run)
     stranger, why = claims.claim_handover(db, replace(run, holder="evt-2#x"), "other", 600, NOW)
     assert stranger is None and "in flight" in why
 
@@ -45,28 +51,18 @@ def test_the_continuation_takes_the_handed_over_lease_with_the_runs_attempt(
 def test_a_delivery_after_the_continuation_died_starts_the_run_over(
     emulators: Any, unique: str
 ) -> None:
-    db, run = claimed_run(emulators, unique)
-    claims.hand_over(db, run, TOKEN, 600, NOW)
-    dead = replace(run, holder=claims.holder_token(TOKEN))
-    assert claims.claim_handover(db, dead, TOKEN, 1, NOW)[0] is not None  # a 1 s lease, then dies
-    later = NOW + dt.timedelta(seconds=5)
-    again, _ = claims.claim_handover(
-        db, replace(run, holder=claims.holder_token(TOKEN)), TOKEN, 600, later
-    )
+    db, run = handed_over(emulators, unique)
+    assert take(db, run, lease_s=1)[0] is not None  # a 1 s lease, then it dies
+    again, _ = take(db, run, now=NOW + dt.timedelta(seconds=5))
     assert again is not None and again.attempt == 2
     doc = db.collection(TRANSCRIPTIONS).document(run.transcription_id).get().to_dict() or {}
     assert doc["run"] == {"generation": "17", "attempt": 2}
 
 
 def test_a_finished_run_is_not_continued_twice(emulators: Any, unique: str) -> None:
-    db, run = claimed_run(emulators, unique)
-    claims.hand_over(db, run, TOKEN, 600, NOW)
-    mine = replace(run, holder=claims.holder_token(TOKEN))
-    taken, _ = claims.claim_handover(db, mine, TOKEN, 600, NOW)
+    db, run = handed_over(emulators, unique)
+    taken, _ = take(db, run)
     assert taken is not None
     claims.mark_finished(db, taken)
-    late = NOW + dt.timedelta(seconds=900)
-    duplicate, why = claims.claim_handover(
-        db, replace(run, holder=claims.holder_token(TOKEN)), TOKEN, 600, late
-    )
+    duplicate, why = take(db, run, now=NOW + dt.timedelta(seconds=900))
     assert duplicate is None and "duplicate" in why
