@@ -43,7 +43,8 @@ import time
 import urllib.request
 from typing import Any
 
-from bench.long import FUNCTION_ENV, Followed, environ, environ_kept, follow, standin
+from bench.control import standin
+from bench.long import FUNCTION_ENV, Followed, environ, environ_kept, follow
 from bench.report import Metric, main
 from stack.local import ROOT, LocalStack
 

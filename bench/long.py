@@ -35,12 +35,10 @@ per subscription, which would run the 11 clips in six waves; here clip tasks are
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import os
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.control import standin
 from bench.push import Push
 from bench.report import Metric, main
 from functions.core import clients
@@ -96,17 +95,6 @@ class Followed:
         return max(
             (sum(1 for t in times[i:] if t - s < 1.0) for i, s in enumerate(times)), default=0
         )
-
-
-def standin(stand_in_url: str, name: str, body: dict[str, Any]) -> None:
-    """POST to the stand-in's control API (`/_standin/config`, `/_standin/faults`, …)."""
-    request = urllib.request.Request(
-        f"{stand_in_url}/_standin/{name}",
-        json.dumps(body).encode(),
-        {"content-type": "application/json"},
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=10).close()
 
 
 def _pace(stand_in_url: str, realistic: bool) -> None:

@@ -9,15 +9,14 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 import tempfile
 import time
-import urllib.request
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench.control import standin
 from bench.corpus import talk
 from bench.report import Metric, main
 from functions.core import clients
@@ -88,13 +87,7 @@ def register_response(
         "has_video": False,
         "name": name,
     }
-    request = urllib.request.Request(
-        f"{stand_in_url}/_standin/responses",
-        json.dumps(body).encode(),
-        {"content-type": "application/json"},
-        method="POST",
-    )
-    urllib.request.urlopen(request, timeout=30).close()
+    standin(stand_in_url, "responses", body, timeout_s=30)
 
 
 def _ttfs(stack: LocalStack) -> tuple[float, float]:

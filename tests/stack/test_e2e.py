@@ -19,6 +19,7 @@ from stack.follow import FollowError, read_segments, upload, wait_for_terminal
 from stack.local import BUCKET, PROJECT, TOPICS, LocalStack
 from tests.paths import ROOT
 from tests.stack.conftest import running_stack
+from tests.stack.long_media import standin
 
 pytestmark = pytest.mark.emulator
 SAMPLES = ROOT / "samples"
@@ -47,16 +48,8 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _standin(local: LocalStack, path: str, body: Any = None) -> Any:
-    url = f"{local.env['TABSCRIBE_GEMINI_BASE_URL']}/_standin/{path}"
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data, {"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"null")
-
-
 def _calls(local: LocalStack, name: str) -> int:
-    media_calls = _standin(local, "calls")["calls"]
+    media_calls = standin(local, "calls")["calls"]
     return sum(1 for c in media_calls if c.get("method") != "countTokens" and name in str(c))
 
 
@@ -137,7 +130,7 @@ def test_faults_end_in_the_right_status(
     finish_reason: str | None,
     complete: bool | None,
 ) -> None:
-    _standin(local, "faults", [fault])
+    standin(local, "faults", [fault])
     owner = "dan-" + "-".join(str(v) for v in fault.values())  # a new object per case
     name = upload(SAMPLES / "interview.mp4", owner, {})
     doc = _wait(name)
@@ -170,8 +163,8 @@ def test_a_cut_off_keynote_continues_to_the_authored_transcript(
     subscription) and the document holds every authored row once, the speakers named."""
     from functions.format.parser import parse_text
 
-    _standin(local, "faults", [fault])
-    before = len(_standin(local, "calls")["calls"])
+    standin(local, "faults", [fault])
+    before = len(standin(local, "calls")["calls"])
     name = upload(SAMPLES / "keynote.mp4", "erin-" + next(iter(fault)), {})
     doc = _wait(name, timeout=120)
     assert (
@@ -187,7 +180,7 @@ def test_a_cut_off_keynote_continues_to_the_authored_transcript(
     }
     assert [issue["code"] for issue in doc["issues"]] == issues
     assert doc["timings"]["continuations"] == 1 and doc["progress"]["fraction"] > 0.95
-    calls = [c for c in _standin(local, "calls")["calls"][before:] if c["method"] != "countTokens"]
+    calls = [c for c in standin(local, "calls")["calls"][before:] if c["method"] != "countTokens"]
     assert len(calls) == 2  # usage: what each request reported (a stream the guard closed, none)
     reported = [c["usage"]["candidatesTokenCount"] for c in calls if not c.get("error")]
     assert len(reported) == 2 - len(issues)
