@@ -77,7 +77,6 @@ class Splice:
     def __init__(self, cut: Cut, media_start_ms: int) -> None:
         self.cut, self.media_start_ms = cut, media_start_ms
         self.offset: int | None = None if media_start_ms else 0  # answer time + offset = media
-        self.issues: list[Issue] = []
         self._held: list[Row] = []  # before the reading is known
         self._kept: list[Row] = []  # waiting for the voices
         self._tail = [(row, words(row.text)) for row in cut.rows]
@@ -94,11 +93,15 @@ class Splice:
 
     def finish(self) -> list[Row]:
         """The answer ended: every row still waiting."""
-        rows = self._release(final=True)
-        if self._outside:
-            message = f"{self._outside} continuation row(s) outside the run's range dropped"
-            self.issues.append(Issue(code="continuation_row_outside", message=message))
-        return rows
+        return self._release(final=True)
+
+    @property
+    def issues(self) -> list[Issue]:
+        """What the splice dropped so far (rule 2)."""
+        if not self._outside:
+            return []
+        message = f"{self._outside} continuation row(s) outside the run's range dropped"
+        return [Issue(code="continuation_row_outside", message=message)]
 
     # -- the reading -----------------------------------------------------------------------
 

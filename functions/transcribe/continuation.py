@@ -28,55 +28,63 @@ CUT_REASONS = frozenset(
 CONTINUED = "continued"
 
 
+def media_start_ms(plan: Plan) -> int:
+    """Where the request's media part starts in the media."""
+    return round((plan.start_s or 0) * 1000)
+
+
 def run_range(plan: Plan) -> tuple[int, int] | None:
     """The part of the media a run transcribes (media time), None when its length is unknown."""
     if plan.duration_s is None:
         return None
-    start = round((plan.start_s or 0) * 1000)
+    start = media_start_ms(plan)
     return start, start + round(plan.duration_s * 1000)
+
+
+def with_hours(plan: Plan) -> bool:
+    return plan.timecode_format == "H:MM:SS"
 
 
 class Stream:
     """What this invocation publishes of a run's output (`task`: as its continuation)."""
 
     def __init__(self, plan: Plan, task: ContinueTask | None) -> None:
-        self.plan, self.task = plan, task
+        self.task = task
         self.range = (task.cut.start_ms, task.cut.end_ms) if task else run_range(plan)
         self.rows: list[Segment] = []  # published in this invocation, the run's timecodes
         self.state = task.cut.state if task else ParserState()  # after the last published line
         self.splice: Splice | None = None
         self.writer: Writer | None = None
         if task is not None:
-            self.splice = Splice(task.cut, round((plan.start_s or 0) * 1000))
-            self.writer = Writer(task.cut.state, plan.timecode_format == "H:MM:SS")
+            self.splice = Splice(task.cut, media_start_ms(plan))
+            self.writer = Writer(task.cut.state, with_hours(plan))
 
-    def publishable(self, chunk: Chunk, final: bool = False) -> Chunk | None:
-        """The chunk to publish for the model's `chunk` (None: nothing to publish yet)."""
+    def publishable(self, chunk: Chunk) -> Chunk:
+        """The chunk to publish for the model's `chunk` (its text may be empty: nothing yet)."""
         if self.splice is None or self.writer is None:
-            self._record(chunk, final)
+            self._record(chunk)
             return chunk
-        rows = StreamParser(state=chunk.state).feed(chunk.text, final=final)
+        rows = StreamParser(state=chunk.state).feed(chunk.text)
+        out = Chunk(*self.writer.write(self.splice.feed(rows)), 0)
+        self._record(out)
+        return out
+
+    def final(self, chunk: Chunk, whole: bool) -> Chunk:
+        """The run's final chunk for the model's last `chunk`; `whole`: the model ended its
+        answer with both tables closed, so a continuation closes the run's tables too."""
+        if self.splice is None or self.writer is None:
+            return chunk
+        rows = StreamParser(state=chunk.state).feed(chunk.text, final=True)
         state, text = self.writer.write(self.splice.feed(rows))
-        if final:
-            _, rest = self.writer.write(self.splice.finish())
-            text += rest
-        out = Chunk(state, text, 0)
-        self._record(out, final)
-        return out if text or final else None
+        text += self.writer.write(self.splice.finish())[1]
+        if whole:
+            text += self.writer.close()[1]
+        return Chunk(state, text, 0)
 
-    def closed(self, final: Chunk | None) -> Chunk | None:
-        """A continuation's `final` chunk with the tables closed: the model ended its answer
-        whole, so the run's output is whole too."""
-        if self.writer is None:
-            return final
-        state, text = self.writer.close()
-        return Chunk(state, text, 0) if final is None else Chunk(final.state, final.text + text, 0)
-
-    def _record(self, chunk: Chunk, final: bool) -> None:
+    def _record(self, chunk: Chunk) -> None:
         parser = StreamParser(state=chunk.state)
-        self.rows += [row for row in parser.feed(chunk.text, final=final) if type(row) is Segment]
-        if not final:
-            self.state = parser.state()
+        self.rows += [row for row in parser.feed(chunk.text) if type(row) is Segment]
+        self.state = parser.state()
 
     # -- a cut ----------------------------------------------------------------------------
 
@@ -90,14 +98,17 @@ class Stream:
         rows = [*(before.rows if before else []), *_media_time(self.rows, offset)]
         fitting = [r.start_ms for r in rows if start - EDGE_TOLERANCE_MS <= r.start_ms <= end]
         point = max([before.point_ms if before else start, *fitting])
-        voices = {*(before.voices if before else []), *(r.voice for r in rows)} - {None}
+        voices = {
+            *(before.voices if before else []),
+            *(r.voice for r in rows if r.voice is not None),
+        }
         return Cut(
             start_ms=start,
             end_ms=end,
             offset_ms=offset,
             point_ms=point,
             rows=_latest(rows),
-            voices=sorted(v for v in voices if v is not None),
+            voices=sorted(voices),
             state=self.state,
         )
 
@@ -153,10 +164,10 @@ def stopped_issue(cut: Cut, task: ContinueTask | None, settings: Settings, why: 
 
 
 def continuation_prompt(task: ContinueTask, plan: Plan) -> str:
-    media_start = round((plan.start_s or 0) * 1000)
-    hours = plan.timecode_format == "H:MM:SS"
     cut = task.cut
-    return build_continuation_prompt(task.prompt, media_start, cut.point_ms, cut.rows, hours)
+    return build_continuation_prompt(
+        task.prompt, media_start_ms(plan), cut.point_ms, cut.rows, with_hours(plan)
+    )
 
 
 def continuation_plan(task: ContinueTask, settings: Settings) -> Plan:

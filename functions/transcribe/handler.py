@@ -558,7 +558,7 @@ def _call(
 
     def publish(chunk: Chunk) -> None:
         out = stream.publishable(chunk)
-        if out is not None and out.text:
+        if out.text:
             publisher.publish(out)
 
     def on_text(text: str) -> None:
@@ -592,7 +592,7 @@ def _call(
         outcome, reason = "completed", f"the output passed the {cap:,}-character cap; cut off"
     except BudgetSpent:
         late = run.retries and started - run.started > settings.time_budget_s * LATE_START
-        if late and not settings.continuations:
+        if late and not (goes_on and settings.continuations):
             # earlier attempts spent the budget: a platform retry gets all of it
             raise gemini.TransientError("the time budget ran out on a late retry") from None
         # a continuation goes on in a new invocation, with the whole budget
@@ -617,23 +617,23 @@ def _call(
         publish(chunker.cut())
         why = reason or str(result.finish_reason)
         asked = (plan, prompt, duration_ms)
-        handed = _go_on(run, asked, (stream, publisher.seq), task, why, usage, issues)
+        found = [*issues, *stream.issues()]
+        handed = _go_on(run, asked, (stream, publisher.seq), task, why, usage, found)
         if handed is None:
             return CONTINUED
         issues.append(handed)
     whole = chunker.parser.complete  # before `finish`: the model closed both tables
-    final = stream.publishable(chunker.finish(), final=True)
-    if task is not None and whole:
-        final = stream.closed(final)
+    final = stream.final(chunker.finish(), whole)
+    issues += stream.issues()
     run.timings["total_s"] = run.elapsed()
     publisher.publish(
-        final or Chunk(stream.state, "", 0),
+        final,
         outcome=outcome,
         reason=reason,
         finish_reason=result.finish_reason,
         usage=usage,
         model=result.model_version or plan.model,
-        plan=Plan.model_validate(task.plan).model_dump() if task else plan.model_dump(),
+        plan=task.plan if task else plan.model_dump(),
         duration_ms=duration_ms,
         timings=run.timings | ({"continuations": float(task.number)} if task else {}),
         issues=issues[:10] or None,

@@ -170,9 +170,14 @@ def test_a_continuation_that_gets_no_further_stops_with_the_gap_recorded(
 
 
 def test_rows_past_the_end_never_move_the_continuation_point(continuing: Continuing) -> None:
-    """The rule for rows past the end: kept, with an issue (the parser's `past_media_end`); the
-    point stays at the last row that fits."""
-    fault = {"max_tokens_at_row": 218, "timecodes_past_end": 3, "times": 1}
-    blob = continuing.upload([fault])
-    _, tasks = continuing.follow(blob)
+    """The rule for rows past the end: a run's are kept, with an issue (the parser's
+    `past_media_end`), and the point stays at the last row that fits; a continuation's, outside
+    the run's range, are dropped with an issue on the final chunk."""
+    past_end = {"timecodes_past_end": 3, "times": 1}
+    blob = continuing.upload([{"max_tokens_at_row": 218, **past_end}, past_end])
+    chunks, tasks = continuing.follow(blob)
     assert tasks[0].cut.point_ms == ROWS[214].start_ms  # not the 3 rows past the end
+    segments, _, _ = read_run(chunks)
+    assert [s.text for s in segments] == [s.text for s in ROWS]  # the last 3 once: the run's
+    codes = [issue.code for issue in chunks[-1].issues or []]
+    assert codes == ["continuation_row_outside"]
