@@ -146,6 +146,7 @@ def test_a_stream_cut_by_the_time_budget_continues_in_a_new_invocation(
     continuing: Continuing, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", "3")
+    monkeypatch.setenv("TABSCRIBE_FLUSH_ROWS", "50")  # the continuation's rows in a few chunks
     get_settings.cache_clear()
     blob = continuing.upload([{"token_rate": 500, "times": 1}])  # about 7 s for the answer
     chunks, tasks = continuing.follow(blob)
