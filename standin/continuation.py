@@ -17,10 +17,10 @@ from functions.format.tables import (
     unquote,
 )
 from functions.transcribe.prompt import EARLIER_TAG, timecode_format
+from standin.clips import SpeakerRow
 from standin.protocol import ModelRequest
 
 EarlierRow = tuple[int, int | None, str]  # start_ms (media time), voice (None: `?`), text
-SpeakerRow = tuple[int, str | None, str | None, str | None, str | None, int | None]
 NEAR_MS = 2_000  # an EARLIER row is the authored row of the same text starting this close
 
 _OPEN, _CLOSE = f"<{EARLIER_TAG}>", f"</{EARLIER_TAG}>"
