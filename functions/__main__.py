@@ -1,5 +1,5 @@
 """Command line: `python -m functions parse FILE|-`, `… merge START:END:FILE…`, `… prompt`,
-`… schema`, `… models`."""
+`… schema`, `… models`, `… live-check`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import dataclasses
 import json
 import math
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from functions.format.merge import ClipAnswer, merge
@@ -116,7 +117,20 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("schema", help="print the JSON Schema of the results-topic message")
     commands.add_parser("models", help="print the model catalog as JSON (the default marked)")
 
+    live = commands.add_parser(
+        "live-check",
+        help="send each kind of request to the Gemini service configured (a key or Vertex "
+        "credentials), under a spending cap; compare its models with the catalog",
+    )
+    live.add_argument("--sample", type=Path, help="the media to send (default: the interview)")
+    live.add_argument(
+        "--max-usd", type=float, default=0.05, help="refuse to send if it could cost more"
+    )
+    live.add_argument("--record", type=Path, metavar="DIR", help="save each answer as JSON")
+
     args = cli.parse_args(argv)
+    if args.command == "live-check":
+        return _live_check(args)
     if getattr(args, "duration", None) is not None and args.duration < 0:
         cli.error("--duration must be >= 0")
     if args.command == "schema":
@@ -142,6 +156,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.feed(line)
     sys.stdout.write(parser.close().model_dump_json(indent=2) + "\n")
     return 0
+
+
+def _live_check(args: argparse.Namespace) -> int:
+    from functions.core.settings import get_settings
+    from functions.transcribe import live_check
+
+    sample = args.sample or live_check.SAMPLE
+    return live_check.run(get_settings(), sample, args.max_usd, args.record)
 
 
 if __name__ == "__main__":

@@ -172,10 +172,19 @@ def continuation_prompt(task: ContinueTask, plan: Plan) -> str:
 
 def continuation_plan(task: ContinueTask, settings: Settings) -> Plan:
     """The run's plan with its media from a little before the continuation point."""
-    plan = Plan.model_validate(task.plan)
     cut = task.cut
-    start_ms = max(cut.start_ms, cut.point_ms - round(settings.continuation_overlap_s * 1000))
-    start_ms -= start_ms % 1000  # whole seconds, as clips: `MM:SS` timecodes land exactly
-    return plan.model_copy(
-        update={"start_s": start_ms / 1000, "duration_s": (cut.end_ms - start_ms) / 1000}
+    return resume_at(
+        Plan.model_validate(task.plan),
+        cut.start_ms,
+        cut.point_ms,
+        cut.end_ms,
+        settings.continuation_overlap_s,
     )
+
+
+def resume_at(plan: Plan, start_ms: int, point_ms: int, end_ms: int, overlap_s: float) -> Plan:
+    """`plan` for its range (`start_ms` to `end_ms`, media time) from `overlap_s` before
+    `point_ms`, in whole seconds (as clips: `MM:SS` timecodes land exactly)."""
+    begin = max(start_ms, point_ms - round(overlap_s * 1000))
+    begin -= begin % 1000
+    return plan.model_copy(update={"start_s": begin / 1000, "duration_s": (end_ms - begin) / 1000})
