@@ -13,7 +13,7 @@ WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha
 AUTH_STAMP := stack/auth/node_modules/.installed-$(shell cat stack/auth/package-lock.json | sha1sum | cut -c1-12)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: venv infra-venv web web-deps auth-deps chromium lint format test bench demo up down standin clean
+.PHONY: venv infra-venv web web-deps auth-deps chromium lint format test bench demo up down standin live-check clean
 
 venv: $(STAMP)
 
@@ -71,6 +71,9 @@ bench: venv web auth-deps chromium
 
 standin: venv  ## the offline Gemini API stand-in on 127.0.0.1:8089 (docs/standin.md)
 	$(BIN)/python -m standin --host 127.0.0.1 --port 8089
+
+live-check: venv  ## real Gemini (GEMINI_API_KEY, or Vertex): each request kind once, at most US$0.05
+	$(BIN)/python -m functions live-check
 
 demo: venv web auth-deps  ## the whole local pipeline on a bundled sample (FILE=path; KEEP=1 keeps it up)
 	$(BIN)/python -m stack demo $(FILE) $(if $(KEEP),--keep)

@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -159,11 +160,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _live_check(args: argparse.Namespace) -> int:
-    from functions.core.settings import get_settings
+    from functions.core.settings import SettingsError, get_settings
     from functions.transcribe import live_check
 
-    sample = args.sample or live_check.SAMPLE
-    return live_check.run(get_settings(), sample, args.max_usd, args.record)
+    if os.environ.get("GEMINI_API_KEY"):
+        os.environ.setdefault("TABSCRIBE_GEMINI_MODE", "developer")  # a key: its API
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"live-check: {exc}\n(or set GEMINI_API_KEY to check the Gemini API)\n")
+        return 2
+    missing = live_check.missing_credentials(settings)
+    if missing:
+        sys.stderr.write(f"live-check: {missing}\n")
+        return 2
+    return live_check.run(settings, args.sample or live_check.SAMPLE, args.max_usd, args.record)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,18 @@ class Answer:
         return self.status == "200" and self.finish_reason in {"STOP", "MAX_TOKENS"}
 
 
+def missing_credentials(settings: Settings) -> str | None:
+    """What the settings lack to reach a Gemini service, in words; None when nothing."""
+    if settings.gemini_mode == "developer" and not settings.gemini_api_key:
+        return "set GEMINI_API_KEY (https://aistudio.google.com/apikey) to check the Gemini API"
+    if settings.gemini_mode == "vertex" and not (settings.project and settings.results_bucket):
+        return (
+            "Vertex AI mode needs GOOGLE_CLOUD_PROJECT, application-default credentials and "
+            "TABSCRIBE_RESULTS_BUCKET (the sample is copied there); or set GEMINI_API_KEY"
+        )
+    return None
+
+
 def capped(plan: Plan) -> Plan:
     return plan.model_copy(update={"max_output_tokens": min(plan.max_output_tokens, OUTPUT_CAP)})
 
@@ -268,8 +280,6 @@ def _media_uri(
         return file.uri or "", file
     from functions.core import clients
 
-    if not settings.results_bucket:
-        raise SystemExit("live-check in Vertex mode needs TABSCRIBE_RESULTS_BUCKET (a bucket)")
     blob = (
         clients.storage_client()
         .bucket(settings.results_bucket)
