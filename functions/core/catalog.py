@@ -139,10 +139,12 @@ def limit_refusal(model: Model, mode: Mode, parts: Sequence[MediaPart]) -> str |
                 f"video part {n + 1} covers {part.seconds:g} s of video {sound} audio; "
                 f"{model.id} takes at most {most_s:g} s per video on {api}"
             )
-    audio_s = sum(p.seconds or 0 for p in audio)
+    audio_s = sum(p.seconds or 0.0 for p in audio)
     if audio_s > limits.audio_s:
-        most = limits.audio_s
-        return f"the prompt holds {audio_s:g} s of audio; {model.id} takes at most {most:g} s"
+        return (
+            f"the prompt holds {audio_s:g} s of audio; {model.id} takes at most "
+            f"{limits.audio_s:g} s"
+        )
     return None
 
 

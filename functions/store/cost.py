@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from functions.core.catalog import Price, price_on
 from functions.core.messages import Usage
 
-Prices = dict[str, Sequence[Price]]
+Prices = Mapping[str, Sequence[Price]]
 
 
 def price_of(model: str | None, prices: Prices, day: dt.date) -> tuple[str, Price] | None:

@@ -20,7 +20,7 @@ import httpx2
 from google import genai
 from google.genai import errors, types
 
-from functions.core.catalog import MediaPart, catalog, limit_refusal
+from functions.core.catalog import MediaPart, Mode, catalog, limit_refusal
 from functions.core.settings import Settings
 from functions.transcribe.plan import Plan
 
@@ -199,7 +199,7 @@ def stream(
     """One streamed call: hands every piece of answer text to `on_text` and records in `result`
     how it ended (finish or block reason, usage), even when `on_text` raises. `timeout_s` bounds
     the wait for each response byte (a stalled stream is a transport error: transient)."""
-    mode = "vertex" if gemini.vertexai else "developer"
+    mode: Mode = "vertex" if gemini.vertexai else "developer"
     model = catalog().get(plan.model)
     refusal = model and limit_refusal(model, mode, media_parts(plan, parts))
     if refusal:  # the service would refuse it: never sent
@@ -236,9 +236,9 @@ def media_parts(plan: Plan, parts: Sequence[types.Part]) -> list[MediaPart]:
         meta = part.video_metadata or part.audio_metadata
         start = _seconds(meta.start_offset if meta else None) or 0.0
         end = _seconds(meta.end_offset if meta else None) or media_end
-        kind = "video" if (part.file_data.mime_type or "").startswith("video/") else "audio"
+        video = (part.file_data.mime_type or "").startswith("video/")
         seconds = None if end is None else end - start
-        found.append(MediaPart(kind, seconds, plan.has_audio))
+        found.append(MediaPart("video" if video else "audio", seconds, plan.has_audio))
     return found
 
 
