@@ -59,11 +59,11 @@ variable "gemini_mode" {
 variable "gemini_model" {
   type        = string
   description = "Gemini model id (TABSCRIBE_MODEL); object metadata may still override it per upload within the allowed values."
-  default     = "gemini-3-flash-preview"
+  default     = "gemini-3.8-flash"
 
   validation {
     condition     = can(regex("^gemini-[a-z0-9.-]+$", var.gemini_model))
-    error_message = "gemini_model must be a Gemini model id such as gemini-2.5-flash or gemini-3-flash-preview."
+    error_message = "gemini_model must be a Gemini model id such as gemini-3.8-flash or gemini-3-flash-preview."
   }
 }
 

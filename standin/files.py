@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from functions.core.catalog import catalog
 from standin.errors import ApiError, invalid
 
-MAX_FILE_BYTES = 2 * 1024**3
+MAX_FILE_BYTES = catalog().object_bytes["developer"]  # the Files API's "2GB" a file
 FILE_ID = re.compile(r"^[a-z0-9-]{1,40}$")
 PUBLIC_HOST = "https://generativelanguage.googleapis.com"  # File.uri as the real API writes it
 

@@ -1,11 +1,14 @@
 """What the service refuses for a given model, read from the shared model catalog
-(functions/core/models.toml), so the stand-in and the product cannot disagree about a model."""
+(functions/core/models.toml), so the stand-in and the product cannot disagree about a model. The
+catalog is data; the counting here is the stand-in's own (it shares no logic with the product's
+pre-call check)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from functions.core.catalog import Mode, Model, Resolution, catalog
 from standin.errors import ApiError, invalid
@@ -139,6 +142,62 @@ def _check_budget(model: Model, budget: int) -> None:
     raise invalid(
         f"The thinking budget {budget} is invalid. Please choose a value between {low} and {high}."
     )
+
+
+def check_part_counts(model: Model, kinds: Sequence[Literal["video", "audio"]]) -> None:
+    """At most `videos_per_prompt` video parts and `audio_per_prompt` audio parts (several
+    parts on one object count as several files), in the service's words."""
+    limits = model.limits
+    for kind, most in (("video", limits.videos_per_prompt), ("audio", limits.audio_per_prompt)):
+        count = sum(1 for k in kinds if k == kind)
+        if count > most:
+            raise invalid(
+                f"Unable to submit request because it has {count} {kind} files but the model "
+                f"only supports up to {most}."
+            )
+
+
+def check_lengths(model: Model, spans: Sequence[tuple[Literal["video", "audio"], float]]) -> None:
+    """Each video part within the video length per prompt (the with-audio figure: the stand-in
+    takes every video to have sound), all audio together within `audio_s`."""
+    limits = model.limits
+    for kind, seconds in spans:
+        if kind == "video" and seconds > limits.video_s_with_audio:
+            raise invalid(
+                f"Unable to submit request because it has a video of {seconds:g} seconds but "
+                f"the model only supports videos up to {limits.video_s_with_audio:g} seconds."
+            )
+    audio_s = sum(seconds for kind, seconds in spans if kind == "audio")
+    if audio_s > limits.audio_s:
+        raise invalid(
+            f"Unable to submit request because it has {audio_s:g} seconds of audio but the "
+            f"model only supports up to {limits.audio_s:g} seconds."
+        )
+
+
+def model_list(today: dt.date | None, page_size: int, page_token: str) -> dict[str, Any]:
+    """GET /{version}/models: the served catalog models in the Developer API's list format,
+    `page_size` a page (the token: the next index)."""
+    served = [m for m in catalog().models.values() if not m.shut_down(today)]
+    start = int(page_token) if page_token.isdigit() else 0
+    page = served[start : start + page_size]
+    body: dict[str, Any] = {"models": [_listed(m) for m in page]}
+    if start + page_size < len(served):
+        body["nextPageToken"] = str(start + page_size)
+    return body
+
+
+def _listed(model: Model) -> dict[str, Any]:
+    words = model.id.removeprefix("gemini-").split("-")
+    return {
+        "name": f"models/{model.id}",
+        "version": "001",
+        "displayName": " ".join(["Gemini", *(w.capitalize() for w in words)]),
+        "inputTokenLimit": catalog().context_window,
+        "outputTokenLimit": model.max_output_tokens,
+        "supportedGenerationMethods": ["generateContent", "countTokens"],
+        "thinking": True,
+    }
 
 
 def frame_tokens(model: Model, level: Any) -> int:

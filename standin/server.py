@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from functions.core.catalog import Mode, Model
@@ -39,7 +39,14 @@ from standin.protocol import (
 )
 from standin.registry import BUNDLED_DIR, Entry, entry_from_dict
 from standin.replay import Plan, answer_chars, merge, plan_response
-from standin.rules import Where, check_mime, served_model
+from standin.rules import (
+    Where,
+    check_lengths,
+    check_mime,
+    check_part_counts,
+    model_list,
+    served_model,
+)
 from standin.state import Config, State
 from standin.voices import is_voices_pass, voices_text
 
@@ -175,12 +182,16 @@ class Handler(BaseHTTPRequestHandler):
         call["generation_config"] = request.generation_config
         call["prompt_chars"] = request.prompt_chars
         call["media"] = [media.view() for media in request.media]
+        kinds = [self.kind_of(media) for media in request.media]
+        check_part_counts(model, kinds)
+        check_lengths(model, spans(request.media, kinds, None))  # the offsets asked for
         fault = self.fault_for_call(request.media[0].start_s if request.media else 0.0)
         call["faults"] = fault.applied()
         time.sleep(fault.first_byte_delay_s / self.state.config.pace_scale)
         if fault.status is not None:
             raise injected_error(fault.status, fault, model.id, where.location)
         entry = self.resolve_media(request, call)
+        check_lengths(model, spans(request.media, kinds, entry.duration_s))  # to the media's end
         config = self.state.config
         usage = estimate_usage(request, entry.duration_s, entry.has_video)
         timecodes = fault.clip_timecodes or config.clip_timecodes
@@ -231,6 +242,14 @@ class Handler(BaseHTTPRequestHandler):
             raise invalid(UNKNOWN_MEDIA.format(what=what))
         call["matched"] = entry.name or entry.sha256
         return entry
+
+    def kind_of(self, media: Media) -> Literal["video", "audio"]:
+        """Video or audio, by the part's MIME type, else by its uploaded file's."""
+        mime = media.mime_type
+        match = FILE_URI.match(media.uri) if mime is None else None
+        if match:
+            mime = self.state.files.peek(match.group(1)).mime_type
+        return "video" if (mime or "").startswith("video/") else "audio"
 
     def media_identity(self, media: Media, mode: Mode) -> tuple[str | None, str | None]:
         """(sha256 of the bytes if they can be known, MIME type) of a media part."""
@@ -340,6 +359,15 @@ class Handler(BaseHTTPRequestHandler):
         self.state.files.delete(file_id)
         self.send_json(200, {})
 
+    def list_models(self, version: str) -> None:
+        """models.list (Developer API): the catalog's served models, a page at a time."""
+        self.require_api_key()
+        size = int(self.query.get("pageSize") or 50)
+        if not 0 < size <= 1000:
+            raise invalid(f"Invalid page_size: {size} (1 to 1000).")
+        body = model_list(self.state.config.date(), size, self.query.get("pageToken") or "")
+        self.send_json(200, body)
+
     def list_files(self, version: str) -> None:
         self.require_api_key()
         self.send_json(200, {"files": [f.as_json(version) for f in self.state.files.all()]})
@@ -398,6 +426,19 @@ def answer_end_ms(entry: Entry, media: Media, timecodes: str) -> int:
         return round(entry.duration_s * 1000)
     start_s, end_s = media.bounds(entry.duration_s)
     return round(end_s * 1000) - (0 if timecodes == "absolute" else round(start_s * 1000))
+
+
+def spans(
+    media: list[Media], kinds: list[Literal["video", "audio"]], duration_s: float | None
+) -> list[tuple[Literal["video", "audio"], float]]:
+    """(kind, seconds) of each part whose length is known: its offsets, or to the media's end
+    when `duration_s` is known."""
+    found = []
+    for part, kind in zip(media, kinds, strict=True):
+        end = part.end_s if part.end_s is not None else duration_s
+        if end is not None:
+            found.append((kind, end - part.start_s))
+    return found
 
 
 def _count_sent(call: dict[str, Any], chars: int) -> None:
@@ -473,6 +514,7 @@ ROUTES: list[tuple[str, str, Action]] = [
         Handler.vertex_model,
     ),
     ("POST", rf"/upload/{VERSION}/files", Handler.upload),
+    ("GET", rf"/{VERSION}/models", Handler.list_models),
     ("GET", rf"/{VERSION}/files", Handler.list_files),
     ("GET", rf"/{VERSION}/files/([^/:]+)", Handler.get_file),
     ("DELETE", rf"/{VERSION}/files/([^/:]+)", Handler.delete_file),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-MAX_MEDIA_BYTES = 2 * 1024**3  # Files API and Vertex gs:// input limit
+from functions.core.catalog import catalog
+
+# The smaller of the two modes' object limits (the catalog's `object_bytes`: Vertex reads gs://
+# objects up to 2 GiB - 500 KiB, the Files API takes 2 GB), so an upload fits either mode.
+MAX_MEDIA_BYTES = min(catalog().object_bytes.values())
 
 # Uploader context accepted from object metadata, and the cap on each value (characters).
 CONTEXT_LIMITS: dict[str, int] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from functions.core.catalog import Price, catalog
@@ -22,9 +22,10 @@ class SettingsError(RuntimeError):
     """Raised at start-up when the environment does not describe a usable configuration."""
 
 
-def catalog_prices() -> dict[str, Price]:
-    """The catalog's list prices by model ID (matched as the longest prefix of a model name)."""
-    return {m.id: m.price for m in catalog().models.values() if m.price is not None}
+def catalog_prices() -> dict[str, tuple[Price, ...]]:
+    """The catalog's list prices by model ID (matched as the longest prefix of a model name),
+    each model's with their effective dates."""
+    return {m.id: m.prices for m in catalog().models.values() if m.prices}
 
 
 class Settings(BaseSettings):
@@ -134,7 +135,11 @@ class Settings(BaseSettings):
         description="media longer than this is transcribed as parallel clips (decision 0010); "
         "shorter media is one request",
     )
-    clip_s: float = Field(default=600.0, ge=60, le=2700, description="nominal clip length")
+    clip_s: float = Field(
+        default=600.0,
+        ge=60,
+        description="nominal clip length; at most the model catalog's video length per prompt",
+    )
     clip_overlap_s: float = Field(
         default=20.0, ge=0, le=120, description="seconds two consecutive clips share"
     )
@@ -191,11 +196,18 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=256_000, ge=1024, le=500_000)
     max_output_chars: int = Field(default=2_000_000, ge=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    prices: dict[str, Price] = Field(
+    prices: dict[str, tuple[Price, ...]] = Field(
         default_factory=catalog_prices,
-        description="USD per million tokens by model-name prefix, for the cost estimate "
-        "(default: the catalog's list prices).",
+        description="USD per million tokens by model-name prefix, for the cost estimate: one "
+        "price, or a list with `effective` dates (default: the catalog's list prices).",
     )
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _one_price_or_a_list(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        return {k: [v] if isinstance(v, dict) else v for k, v in value.items()}
 
     @property
     def heartbeat_s(self) -> float:
@@ -228,6 +240,19 @@ class Settings(BaseSettings):
             raise ValueError("TABSCRIBE_CLIP_FIRST_S must be 0 or at least twice the overlap")
         if self.clip_threshold_s < self.clip_s:
             raise ValueError("TABSCRIBE_CLIP_THRESHOLD_S must be at least TABSCRIBE_CLIP_S")
+        return self
+
+    @model_validator(mode="after")
+    def _check_clip_limit(self) -> Settings:
+        """A clip is one prompt: no longer than any usable model takes a video with audio."""
+        models = [catalog().get(m) for m in {self.model, *self.allowed_models}]
+        limits = [(m.limits.video_s_with_audio, m.id) for m in models if m is not None]
+        if limits and self.clip_s > min(limits)[0]:
+            most_s, model = min(limits)
+            raise ValueError(
+                f"TABSCRIBE_CLIP_S ({self.clip_s:g} s) is longer than {model} takes in one "
+                f"prompt ({most_s:g} s of video with audio, the model catalog's limit)"
+            )
         return self
 
 

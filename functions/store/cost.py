@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from functions.core.catalog import Price
+from functions.core.catalog import Price, price_on
 from functions.core.messages import Usage
 
+Prices = Mapping[str, Sequence[Price]]
 
-def price_of(model: str | None, prices: dict[str, Price]) -> tuple[str, Price] | None:
-    """The price of the longest model-name prefix in the table (`gemini-2.5-flash-lite` before
-    `gemini-2.5-flash`), or None for an unknown model."""
+
+def price_of(model: str | None, prices: Prices, day: dt.date) -> tuple[str, Price] | None:
+    """The price in force on `day` of the longest model-name prefix in the table
+    (`gemini-2.5-flash-lite` before `gemini-2.5-flash`), or None for an unknown model."""
     if not model:
         return None
     name = model.removeprefix("models/")
@@ -18,15 +22,21 @@ def price_of(model: str | None, prices: dict[str, Price]) -> tuple[str, Price] |
     if not matches:
         return None
     prefix = max(matches, key=len)
-    return prefix, prices[prefix]
+    price = price_on(prices[prefix], day)
+    return None if price is None else (prefix, price)
 
 
 def estimate_cost(
-    model: str | None, usage: Usage | None, audio_only: bool, prices: dict[str, Price]
+    model: str | None,
+    usage: Usage | None,
+    audio_only: bool,
+    prices: Prices,
+    day: dt.date | None = None,
 ) -> dict[str, Any] | None:
-    """USD estimate: prompt tokens at the input rate (the audio rate for audio-only media),
-    output and thinking tokens at the output rate. None without usage or a known price."""
-    found = price_of(model, prices)
+    """USD estimate at the prices in force on `day` (default: today, UTC; the run ends now):
+    prompt tokens at the input rate (the audio rate for audio-only media), output and thinking
+    tokens at the output rate. None without usage or a known price."""
+    found = price_of(model, prices, day or dt.datetime.now(dt.UTC).date())
     if usage is None or found is None:
         return None
     prefix, price = found

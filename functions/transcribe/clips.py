@@ -4,7 +4,8 @@ Every clip is a request on the same object through offsets (no re-encoding, no c
 clip is short (`first_s`), so the first rows show within seconds of the upload; the others are
 of equal length (to the whole second), so the longest, which sets the wall time of the fan-out,
 is as short as the settings allow; consecutive clips share `overlap_s` seconds, which the merge
-(`functions.format.merge`) cuts so each moment is transcribed once.
+(`functions.format.merge`) cuts so each moment is transcribed once. Media longer than the model
+takes in one prompt (the catalog's `limits`) becomes clips whatever the threshold says.
 docs/decisions/0010-long-media-clips.md argues the defaults.
 """
 
@@ -56,13 +57,17 @@ def plan_clips(
     return [ClipRange(index=n, start_ms=start, end_ms=end) for n, (start, end) in enumerate(spans)]
 
 
-def plan_for(duration_s: float | None, settings: Settings) -> list[ClipRange]:
-    """The clip plan the settings make for media of `duration_s`."""
+def plan_for(
+    duration_s: float | None, settings: Settings, most_s: float = math.inf
+) -> list[ClipRange]:
+    """The clip plan the settings make for media of `duration_s`; `most_s`: the longest media
+    the model takes in one prompt (`Limits.media_s`), which caps the threshold (the settings
+    keep `clip_s` within it)."""
     return plan_clips(
         duration_s,
         settings.clip_s,
         settings.clip_overlap_s,
-        settings.clip_threshold_s,
+        min(settings.clip_threshold_s, most_s),
         settings.clip_first_s,
     )
 

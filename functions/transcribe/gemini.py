@@ -20,6 +20,7 @@ import httpx2
 from google import genai
 from google.genai import errors, types
 
+from functions.core.catalog import MediaPart, Mode, catalog, limit_refusal
 from functions.core.settings import Settings
 from functions.transcribe.plan import Plan
 
@@ -144,7 +145,7 @@ def media_part(uri: str, plan: Plan) -> types.Part:
     elif not plan.has_video and offsets:
         audio = types.AudioMetadata(**offsets)
     resolution = None
-    if plan.has_video and plan.generation == 3:
+    if plan.has_video and plan.generation >= 3:
         level = types.PartMediaResolutionLevel(_RESOLUTIONS[plan.media_resolution].value)
         resolution = types.PartMediaResolution(level=level)
     return types.Part(
@@ -198,8 +199,13 @@ def stream(
     """One streamed call: hands every piece of answer text to `on_text` and records in `result`
     how it ended (finish or block reason, usage), even when `on_text` raises. `timeout_s` bounds
     the wait for each response byte (a stalled stream is a transport error: transient)."""
+    mode: Mode = "vertex" if gemini.vertexai else "developer"
+    model = catalog().get(plan.model)
+    refusal = model and limit_refusal(model, mode, media_parts(plan, parts))
+    if refusal:  # the service would refuse it: never sent
+        raise TerminalError("failed", f"request not sent: {refusal}")
     contents = [types.Content(role="user", parts=parts)]
-    config = generation_config(plan, "vertex" if gemini.vertexai else "developer")
+    config = generation_config(plan, mode)
     config.http_options = types.HttpOptions(
         timeout=max(1000, int(timeout_s * 1000)),
         # The SDK would also ask the server to stop at `timeout_s`; a later server deadline lets
@@ -217,6 +223,27 @@ def stream(
         raise classify(exc) from exc
     except (errors.UnknownApiResponseError, *TRANSPORT_ERRORS) as exc:
         raise classify(exc) from exc
+
+
+def media_parts(plan: Plan, parts: Sequence[types.Part]) -> list[MediaPart]:
+    """The request's media parts as the limits count them: kind, and the seconds each covers
+    (its offsets, else to the end of the plan's range; None when the length is unknown)."""
+    media_end = None if plan.duration_s is None else (plan.start_s or 0) + plan.duration_s
+    found = []
+    for part in parts:
+        if part.file_data is None:
+            continue
+        meta = part.video_metadata or part.audio_metadata
+        start = _seconds(meta.start_offset if meta else None) or 0.0
+        end = _seconds(meta.end_offset if meta else None) or media_end
+        video = (part.file_data.mime_type or "").startswith("video/")
+        seconds = None if end is None else end - start
+        found.append(MediaPart("video" if video else "audio", seconds, plan.has_audio))
+    return found
+
+
+def _seconds(offset: str | None) -> float | None:
+    return None if offset is None else float(offset.removesuffix("s"))
 
 
 def _not_served(plan: Plan, exc: errors.APIError) -> str:

@@ -7,6 +7,7 @@ chunk); raising means "retry me": only transient failures that outlast the time 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from google.api_core import exceptions as api_errors
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.core import clients, logs
+from functions.core.catalog import catalog
 from functions.core.documents import transcription_id
 from functions.core.messages import (
     ClipTag,
@@ -211,11 +213,14 @@ def _transcribe(run: Run) -> str:
 
 
 def _clips(media: MediaInfo, overrides: Overrides, settings: Settings) -> list[ClipRange]:
-    """The clip plan of the requested range (the whole media, or the uploader's start to end)."""
+    """The clip plan of the requested range (the whole media, or the uploader's start to end):
+    clips past the threshold, or past what the model takes in one prompt."""
     start, end = segment_range(media.duration_s, overrides)
     if end is None:
         return []
-    ranges = plan_for(end - start, settings)
+    model = catalog().get(overrides.model or settings.model)
+    most_s = model.limits.media_s(media.has_video, media.has_audio) if model else math.inf
+    ranges = plan_for(end - start, settings, most_s)
     offset = round(start * 1000)
     return [
         clip.model_copy(update={"start_ms": clip.start_ms + offset, "end_ms": clip.end_ms + offset})

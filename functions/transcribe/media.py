@@ -117,7 +117,10 @@ def check_size(size: int | None) -> None:
     if not size:
         raise MediaRejected("the file is empty")
     if size > MAX_MEDIA_BYTES:
-        raise MediaRejected(f"the file is {size:,} bytes; the limit is {MAX_MEDIA_BYTES:,} (2 GiB)")
+        raise MediaRejected(
+            f"the file is {size:,} bytes; the limit is {MAX_MEDIA_BYTES:,} (2 GiB - 500 KiB, "
+            "what Vertex AI reads from Cloud Storage)"
+        )
 
 
 class CountingReader(io.RawIOBase):

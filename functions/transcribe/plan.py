@@ -31,10 +31,11 @@ class Plan(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str
-    generation: int = Field(description="model generation: 2 (2.x) or 3")
+    generation: int = Field(description="model generation: 2 (2.x), 3 or 4")
     location: str | None = Field(default=None, description="Vertex AI location (Vertex mode)")
     mime_type: str = Field(description="the media's MIME type as the API in use names it")
     has_video: bool
+    has_audio: bool = True
     duration_s: float | None = Field(description="of the requested segment")
     start_s: float | None = None
     end_s: float | None = None
@@ -143,6 +144,7 @@ def make_plan(
         location=model.vertex_location(location) if mode == "vertex" else None,
         mime_type=mime_type,
         has_video=media.has_video,
+        has_audio=media.has_audio,
         duration_s=duration,
         start_s=start,
         end_s=end,
@@ -200,10 +202,10 @@ def _segment_duration(total: float | None, start: float | None, end: float | Non
 def _resolution_for(
     model: Model, duration_s: float | None, has_video: bool, fps: float | None
 ) -> Resolution:
-    """Gemini 3: high (280 tokens a frame, reads on-screen names) where the context window
+    """Gemini 3 and later: high (280 tokens a frame, reads on-screen names) where the context window
     allows it for `duration_s`, else low (70; medium costs the same). Gemini 2.x (seed 001):
     medium (258) below five minutes, low (66) above."""
-    if model.generation == 3:
+    if model.generation >= 3:
         if duration_s is None:
             return "high"
         at_high = estimate_input_tokens(model, duration_s, has_video, "high", fps)

@@ -67,7 +67,9 @@ def _content_type(value: Any) -> str:
 
 def _size(value: Any) -> int:
     if type(value) is not int or not 0 < value <= MAX_MEDIA_BYTES:
-        raise BadRequest(f"size: bytes between 1 and {MAX_MEDIA_BYTES:,} (2 GiB), not {value!r}")
+        raise BadRequest(
+            f"size: bytes between 1 and {MAX_MEDIA_BYTES:,} (2 GiB - 500 KiB), not {value!r}"
+        )
     return value
 
 

@@ -427,9 +427,16 @@ def test_input_over_the_context_window_is_rejected(stand_in: standin.StandIn) ->
     stand_in.register(
         CLIP_TEXT, duration_s=4 * 3600, has_video=True, uri="gs://tabscribe-test/long.mp4"
     )
-    part = types.Part.from_uri(file_uri="gs://tabscribe-test/long.mp4", mime_type="video/mp4")
+    parts: list[Any] = []
+    for n in range(4):  # each within the video length per prompt, together over the window
+        part = types.Part.from_uri(file_uri="gs://tabscribe-test/long.mp4", mime_type="video/mp4")
+        part.video_metadata = types.VideoMetadata(
+            start_offset=f"{n * 2700}s", end_offset=f"{(n + 1) * 2700}s"
+        )
+        parts.append(part)
+    sdk = vertex(stand_in.url)  # kept: a dropped client is closed
     with pytest.raises(errors.ClientError) as error:
-        stream(vertex(stand_in.url), part)
+        list(sdk.models.generate_content_stream(model=MODEL, contents=[*parts, "Transcribe."]))
     assert error.value.code == 400 and "input token count" in str(error.value.message)
 
 

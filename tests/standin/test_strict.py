@@ -13,6 +13,7 @@ from functions.core.catalog import Model, catalog
 from tests.standin.sdk import (
     CLIP,
     CLIP_TEXT,
+    GS_URI,
     MODEL,
     MODES,
     PREFERRED_LOCATION,
@@ -20,12 +21,15 @@ from tests.standin.sdk import (
     before_shutdown,
     client,
     location_of,
+    raw,
     stream,
     vertex,
 )
 
 OLD = "gemini-2.5-flash"  # shut down; served again by setting the stand-in's date before it
 PRO = "gemini-3.1-pro-preview"
+LONG = "gs://tabscribe-test/uploads/alice/long.mp4"
+PREVIEW = "gemini-3-flash-preview"  # served at Vertex location global only; takes MINIMAL
 
 
 def clip(mime: str = "video/mp4", resolution: str | None = None) -> types.Part:
@@ -98,22 +102,22 @@ def test_a_model_is_served_until_its_catalog_shutdown_date(
 def test_vertex_refuses_a_location_the_model_is_not_served_in(
     stand_in: standin.StandIn, method: str
 ) -> None:
-    assert catalog().get(MODEL).vertex_locations == ("global",)  # type: ignore[union-attr]
+    assert catalog().get(PREVIEW).vertex_locations == ("global",)  # type: ignore[union-attr]
     unserved = vertex(stand_in.url, PREFERRED_LOCATION)  # kept: a dropped client is closed
     call = getattr(unserved.models, method)
     with pytest.raises(errors.ClientError) as error:
-        call(model=MODEL, contents=[clip(), "Transcribe."])
-    name = f"projects/p/locations/{PREFERRED_LOCATION}/publishers/google/models/{MODEL}"
+        call(model=PREVIEW, contents=[clip(), "Transcribe."])
+    name = f"projects/p/locations/{PREFERRED_LOCATION}/publishers/google/models/{PREVIEW}"
     assert error.value.code == 404 and f"Publisher Model `{name}` was not found" in str(
         error.value.message
     )
     served = vertex(stand_in.url, "global")
-    counted = served.models.count_tokens(model=MODEL, contents=[clip()])
+    counted = served.models.count_tokens(model=PREVIEW, contents=[clip()])
     assert counted.total_tokens == 10 * 70 + 10 * 32
 
 
 def test_the_developer_api_has_no_location_to_refuse(stand_in: standin.StandIn) -> None:
-    accepted(stand_in, "developer", MODEL, clip())  # the model Vertex serves at global only
+    accepted(stand_in, "developer", PREVIEW, clip())  # the model Vertex serves at global only
     assert "location" not in stand_in.calls()[-1]
 
 
@@ -122,6 +126,7 @@ def test_the_developer_api_has_no_location_to_refuse(stand_in: standin.StandIn) 
 LEVEL = types.ThinkingConfig
 REFUSALS = [
     (PRO, clip(), {"thinking_config": LEVEL(thinking_level="MINIMAL")}, "Thinking level MINIMAL"),
+    ("gemini-3.8-flash", clip(), {"thinking_config": LEVEL(thinking_level="MINIMAL")}, "MINIMAL"),
     (OLD, clip(), {"thinking_config": LEVEL(thinking_level="LOW")}, "Thinking level is not"),
     (OLD, clip(), {"thinking_config": LEVEL(thinking_budget=24_577)}, "between 0 and 24576"),
     (OLD, clip(), {"thinking_config": LEVEL(thinking_budget=-2)}, "between 0 and 24576"),
@@ -146,7 +151,8 @@ REFUSALS = [
 ]
 ACCEPTANCES = [
     (PRO, clip(), {"thinking_config": LEVEL(thinking_level="LOW")}),
-    (MODEL, clip(), {"thinking_config": LEVEL(thinking_level="MINIMAL")}),
+    (PREVIEW, clip(), {"thinking_config": LEVEL(thinking_level="MINIMAL")}),
+    ("gemini-3.8-flash", clip(), {"thinking_config": LEVEL(thinking_level="LOW")}),
     (OLD, clip(), {"thinking_config": LEVEL(thinking_budget=24_576)}),
     (OLD, clip(), {"thinking_config": LEVEL(thinking_budget=-1)}),  # dynamic
     (OLD, clip(), {"thinking_config": LEVEL(thinking_budget=0)}),  # off
@@ -380,3 +386,105 @@ def test_gemini_2_parts_carry_no_signature(stand_in: standin.StandIn, mode: Mode
     chunks = accepted(stand_in, mode, OLD, clip())
     parts = [p for c in chunks for p in c.candidates[0].content.parts]  # type: ignore[index,union-attr]
     assert parts and not any(p.thought_signature for p in parts)
+
+
+# -- per-prompt limits (the catalog's `limits`, counted by the stand-in's own code) --------------
+
+
+def parts_of(count: int, mime: str = "video/mp4", start_s: int = 0) -> list[Any]:
+    """`count` parts on the registered clip's object, each at its own offsets."""
+    found: list[Any] = []
+    for n in range(count):
+        part = types.Part.from_uri(file_uri=GS_URI, mime_type=mime)
+        offsets = {"start_offset": f"{start_s + n}s", "end_offset": f"{start_s + n + 1}s"}
+        if mime.startswith("video/"):
+            part.video_metadata = types.VideoMetadata(**offsets)
+        else:
+            part.audio_metadata = types.AudioMetadata(**offsets)
+        found += [f"Clip {n + 1}:", part]
+    return [*found, "Transcribe."]
+
+
+def send(stand_in: standin.StandIn, contents: list[Any], model: str = MODEL) -> Any:
+    sdk = vertex(stand_in.url, location_of(model))  # kept: a dropped client is closed
+    return sdk.models.generate_content(model=model, contents=contents)
+
+
+def test_eleven_video_parts_are_refused_with_the_services_words(
+    stand_in: standin.StandIn,
+) -> None:
+    limit = catalog().models[MODEL].limits.videos_per_prompt
+    assert send(stand_in, parts_of(limit)).text  # ten: accepted
+    with pytest.raises(errors.ClientError) as error:
+        send(stand_in, parts_of(limit + 1))
+    assert (error.value.code, error.value.status) == (400, "INVALID_ARGUMENT")
+    assert error.value.message == (
+        "Unable to submit request because it has 11 video files but the model only supports "
+        "up to 10."
+    )
+    assert stand_in.calls()[-1]["status"] == 400
+
+
+def test_two_audio_files_are_refused(stand_in: standin.StandIn) -> None:
+    with pytest.raises(errors.ClientError) as error:
+        send(stand_in, parts_of(2, "audio/mp4"))
+    assert (error.value.code, error.value.status) == (400, "INVALID_ARGUMENT")
+    assert error.value.message == (
+        "Unable to submit request because it has 2 audio files but the model only supports up to 1."
+    )
+
+
+def test_a_video_part_longer_than_the_prompt_takes_is_refused(stand_in: standin.StandIn) -> None:
+    most = catalog().models[MODEL].limits.video_s_with_audio
+    part = types.Part.from_uri(file_uri=GS_URI, mime_type="video/mp4")
+    part.video_metadata = types.VideoMetadata(start_offset="0s", end_offset=f"{most:g}s")
+    assert send(stand_in, [part, "Transcribe."]).text  # exactly the limit: accepted
+    part.video_metadata = types.VideoMetadata(start_offset="0s", end_offset=f"{most + 1:g}s")
+    with pytest.raises(errors.ClientError) as error:
+        send(stand_in, [part, "Transcribe."])
+    assert (error.value.code, error.value.status) == (400, "INVALID_ARGUMENT")
+    assert f"only supports videos up to {most:g} seconds" in str(error.value.message)
+
+
+def test_a_whole_video_longer_than_the_prompt_takes_is_refused(stand_in: standin.StandIn) -> None:
+    """No offsets: the whole media's length, which the stand-in knows once it matched it."""
+    stand_in.register(CLIP_TEXT, duration_s=3000, has_video=True, media=b"long" * 50, uri=LONG)
+    with pytest.raises(errors.ClientError) as error:
+        send(stand_in, [types.Part.from_uri(file_uri=LONG, mime_type="video/mp4"), "Go."])
+    assert error.value.code == 400 and "a video of 3000 seconds" in str(error.value.message)
+
+
+def test_the_files_api_refuses_a_file_over_its_size_limit(stand_in: standin.StandIn) -> None:
+    limit = catalog().object_bytes["developer"]
+    status, _, body = raw(
+        stand_in.url + "/upload/v1beta/files",
+        headers={
+            "x-goog-api-key": "x",
+            "X-Goog-Upload-Protocol": "resumable",
+            "X-Goog-Upload-Command": "start",
+            "X-Goog-Upload-Header-Content-Length": str(limit + 1),
+            "X-Goog-Upload-Header-Content-Type": "video/mp4",
+            "Content-Type": "application/json",
+        },
+        body=b"{}",
+    )
+    assert status == 400 and b"INVALID_ARGUMENT" in body
+
+
+def test_models_list_answers_the_served_catalog_models(stand_in: standin.StandIn) -> None:
+    sdk = client("developer", stand_in.url)
+    listed = {m.name: m for m in sdk.models.list(config={"page_size": 3})}  # pages through all
+    served = {f"models/{m}" for m in catalog().served()}
+    assert set(listed) == served
+    assert "models/gemini-2.5-flash" not in listed and "models/gemini-3-pro-preview" not in listed
+    default = listed[f"models/{MODEL}"]
+    assert default.display_name == "Gemini 3.8 Flash"
+    assert default.input_token_limit == catalog().context_window
+    assert default.output_token_limit == catalog().models[MODEL].max_output_tokens
+    assert "generateContent" in (default.supported_actions or [])
+
+
+def test_the_default_model_is_ga_and_served(stand_in: standin.StandIn) -> None:
+    assert catalog().models[MODEL].stage == "ga"
+    for mode in MODES:
+        accepted(stand_in, mode, MODEL, clip())

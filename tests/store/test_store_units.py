@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 from datetime import timedelta
@@ -68,9 +69,10 @@ def test_statistics_speakers_and_capped_issues() -> None:
 
 
 def test_cost_uses_the_longest_model_prefix_and_audio_rate() -> None:
-    prices = {**catalog_prices(), "gemini-3": Price(input=9, input_audio=9, output=9)}
-    assert price_of("gemini-3-flash-preview-001", prices)[0] == "gemini-3-flash-preview"  # type: ignore[index]
-    assert price_of("gemini-3.5-flash", prices)[0] == "gemini-3"  # type: ignore[index]
+    prices = {**catalog_prices(), "gemini-3": (Price(input=9, input_audio=9, output=9),)}
+    today = dt.date.today()
+    assert price_of("gemini-3-flash-preview-001", prices, today)[0] == "gemini-3-flash-preview"  # type: ignore[index]
+    assert price_of("gemini-3.50-flash", prices, today)[0] == "gemini-3"  # type: ignore[index]
     usage = Usage(prompt_tokens=1_000_000, output_tokens=100_000, thought_tokens=100_000)
     listed = catalog().get("gemini-3-flash-preview")
     assert listed is not None and listed.price is not None
@@ -81,8 +83,18 @@ def test_cost_uses_the_longest_model_prefix_and_audio_rate() -> None:
 
 
 def test_default_prices_are_the_catalogs() -> None:
-    priced = {m.id for m in catalog().models.values() if m.price is not None}
-    assert set(catalog_prices()) == priced and "gemini-3-flash-preview" in priced
+    priced = {m.id for m in catalog().models.values() if m.prices}
+    assert set(catalog_prices()) == priced and catalog().default in priced
+
+
+def test_cost_takes_the_price_in_force_on_the_day() -> None:
+    """3.8 Flash: $0.75/$3.75 through 2026-12-31, then $1.50/$7.50 (catalog, unverified)."""
+    usage = Usage(prompt_tokens=1_000_000, output_tokens=1_000_000, thought_tokens=0)
+    prices = catalog_prices()
+    december = estimate_cost("gemini-3.8-flash", usage, False, prices, dt.date(2026, 12, 31))
+    january = estimate_cost("gemini-3.8-flash", usage, False, prices, dt.date(2027, 1, 1))
+    assert december is not None and december["total"] == pytest.approx(0.75 + 3.75)
+    assert january is not None and january["total"] == pytest.approx(1.50 + 7.50)
 
 
 def test_prices_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,7 +104,7 @@ def test_prices_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
     )
     get_settings.cache_clear()
     try:
-        assert get_settings().prices["gemini-9"].output == 3
+        assert get_settings().prices["gemini-9"][0].output == 3
     finally:
         get_settings.cache_clear()
 

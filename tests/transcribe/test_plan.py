@@ -6,10 +6,12 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from google.genai import types
 
 from functions.core.catalog import Mode, catalog
 from functions.core.settings import Settings, SettingsError, get_settings
 from functions.format.merge import ClipAnswer, check_plan
+from functions.transcribe import gemini
 from functions.transcribe.clips import plan_clips, plan_for
 from functions.transcribe.media import MediaInfo, MediaRejected
 from functions.transcribe.plan import (
@@ -228,3 +230,58 @@ def test_a_first_clip_shorter_than_twice_the_overlap_is_refused(
             get_settings()
     finally:
         get_settings.cache_clear()
+
+
+def test_media_past_the_models_prompt_length_becomes_clips_whatever_the_threshold() -> None:
+    settings = Settings.model_construct(clip_threshold_s=20_000.0)  # a one-request setting
+    limits = catalog().models[DEFAULT].limits
+    assert plan_for(2_700, settings, limits.media_s(True)) == []  # at the limit: one request
+    clips = plan_for(6_000, settings, limits.media_s(True))
+    assert clips and max(c.end_ms - c.start_ms for c in clips) <= 600_000
+    assert plan_for(3_600, settings, limits.media_s(True, has_audio=False)) == []
+    assert plan_for(6_000, settings, limits.media_s(False)) == []  # audio: 8.4 h a prompt
+
+
+def sent_parts(plan_: Plan, count: int) -> list[types.Part]:
+    clips = [(f"Voice {n + 1}:", n * 10.0, n * 10.0 + 6) for n in range(count)]
+    return gemini.parts("gs://b/o.mp4", plan_, "Who is who?", clips)
+
+
+class NoCalls:
+    """A client that fails the test if a request is made."""
+
+    vertexai = True
+
+    @property
+    def models(self) -> object:
+        raise AssertionError("a request over a limit was sent")
+
+
+def refusal(planned: Plan, parts: list[types.Part]) -> str:
+    """The reason `gemini.stream` refuses the request with, having made no call."""
+    with pytest.raises(gemini.TerminalError) as refused:
+        gemini.stream(NoCalls(), planned, parts, print, gemini.StreamResult(), 5)  # type: ignore[arg-type]
+    assert refused.value.outcome == "failed"
+    return refused.value.reason
+
+
+def test_a_request_over_a_limit_is_refused_before_any_call() -> None:
+    planned = plan(media(6_000))
+    assert "11 video files but the model only supports up to 10" in refusal(
+        planned, sent_parts(planned, 11)
+    )
+    whole = plan(media(2_800))  # one part over the video length with sound
+    assert "takes at most 2700 s per video on Vertex AI" in refusal(
+        whole, gemini.parts("gs://b/o.mp4", whole, "Go.")
+    )
+    audio = plan(media(600, video=False))
+    two = gemini.parts("gs://b/o.mp3", audio, "Go.", [("A", 0.0, 5.0), ("B", 5.0, 9.0)])
+    assert [p.kind for p in gemini.media_parts(audio, two)] == ["audio", "audio"]
+    assert "2 audio files" in refusal(audio, two)
+
+
+def test_the_media_parts_count_what_each_part_covers() -> None:
+    planned = plan(media(6_000))
+    assert [p.seconds for p in gemini.media_parts(planned, sent_parts(planned, 3))] == [6.0] * 3
+    clip = planned.model_copy(update={"start_s": 100.0, "end_s": None, "duration_s": 500.0})
+    assert gemini.media_parts(clip, gemini.parts("u", clip, "Go."))[0].seconds == 500.0
