@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import av
 from google.api_core import exceptions as api_errors
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,7 +31,7 @@ from functions.core.settings import Settings
 from functions.format.models import Issue
 from functions.format.parser import ParserState
 from functions.format.voices import Slot, duration_s, slots
-from functions.transcribe import claims, gemini, reel
+from functions.transcribe import claims, gemini
 from functions.transcribe.chunks import Chunk, Chunker, RepetitionLoop
 from functions.transcribe.claims import Claim, ClipRef, Source
 from functions.transcribe.clips import ClipRange, plan_for
@@ -314,12 +313,14 @@ def handle_voices(message_id: str, task: VoicesTask, settings: Settings) -> str:
 
 
 def _voices(run: Run, plan: Plan, task: VoicesTask) -> str:
+    from functions.transcribe.reel import Unreadable  # PyAV: loaded by the voices pass only
+
     placed = slots(task.snippets)
     try:
         reel = _cut_reel(run, placed, plan.has_video)
     except api_errors.NotFound:
         return _object_gone(run)
-    except av.FFmpegError as exc:
+    except Unreadable as exc:
         return _finish(run, outcome="failed", reason=f"could not cut the voices reel: {exc}")
     # a voice and a face need neither sharp nor frequent frames: a quarter, then half the tokens
     seen = {"media_resolution": "low", "fps": VOICES_FPS if reel.has_video else None}
@@ -355,6 +356,8 @@ class Sent:
 
 def _cut_reel(run: Run, placed: list[Slot], with_video: bool) -> Sent:
     """Cut the reel from the source's ranges and write it under the output prefix."""
+    from functions.transcribe import reel
+
     started = time.monotonic()
     out = io.BytesIO()
     with _blob(run).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:

@@ -41,10 +41,20 @@ VIDEO = Kind("webm", "video/webm", "webm")
 AUDIO = Kind("ogg", "audio/ogg", "ogg")
 
 
+class Unreadable(Exception):
+    """PyAV could not read the media or write the reel."""
+
+
 def cut(source: IO[bytes], placed: Sequence[Slot], with_video: bool, out: IO[bytes]) -> Kind:
     """Write the reel of `placed` from `source` (a seekable reader) to `out`: video when
-    `with_video` and the source has a picture, else audio only. Raises av.FFmpegError on media
-    it cannot read."""
+    `with_video` and the source has a picture, else audio only."""
+    try:
+        return _cut(source, placed, with_video, out)
+    except av.FFmpegError as exc:
+        raise Unreadable(str(exc)) from exc
+
+
+def _cut(source: IO[bytes], placed: Sequence[Slot], with_video: bool, out: IO[bytes]) -> Kind:
     with av.open(source, "r") as src:
         audio_in = src.streams.audio[0] if src.streams.audio else None
         video_in = src.streams.video[0] if with_video and src.streams.video else None

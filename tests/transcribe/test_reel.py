@@ -104,3 +104,10 @@ def test_an_audio_reel_of_long_audio_is_audio_only(bucket: Any) -> None:
     out.seek(0)
     voice, gap = pcm_peaks(out, [(0.5, 5.5), (6.1, 6.9)])
     assert voice > 1000 > 10 > gap  # the snippet's sound, then the silence between two (Opus: ±1)
+
+
+def test_media_it_cannot_read_is_unreadable() -> None:
+    placed = slots([Snippet(voice=1, start_ms=0, end_ms=1_000, text="words")])
+    with (ROOT / "tests" / "data" / "media" / "notes.txt").open("rb") as source:
+        with pytest.raises(reel.Unreadable):
+            reel.cut(source, placed, True, io.BytesIO())
