@@ -58,6 +58,8 @@ def _cut(source: IO[bytes], placed: Sequence[Slot], with_video: bool, out: IO[by
     with av.open(source, "r") as src:
         audio_in = src.streams.audio[0] if src.streams.audio else None
         video_in = src.streams.video[0] if with_video and src.streams.video else None
+        if audio_in is None and video_in is None:
+            raise Unreadable("the media has no sound to cut a reel from")
         kind = VIDEO if video_in is not None else AUDIO
         with av.open(out, "w", format=kind.container) as dst:
             writer = _Writer(dst, video_in)
