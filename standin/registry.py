@@ -76,6 +76,10 @@ class Registry:
         with self._lock:
             return next((e for e in self._entries if uri in e.uris), None)
 
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            return list(self._entries)
+
     def summaries(self) -> list[dict[str, Any]]:
         with self._lock:
             return [e.summary() for e in self._entries]

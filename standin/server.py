@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
@@ -48,7 +48,7 @@ from standin.rules import (
     served_model,
 )
 from standin.state import Config, State
-from standin.voices import is_voices_pass, voices_text
+from standin.voices import is_voices_pass, listing, recording, reel_s, voices_text
 
 VERSION = r"(v1|v1beta|v1alpha)"
 UNKNOWN_MEDIA = (
@@ -235,6 +235,10 @@ class Handler(BaseHTTPRequestHandler):
         identities = [self.media_identity(m, request.mode) for m in request.media]  # checks all
         media, (sha, mime) = request.media[0], identities[0]  # the first one is replayed
         call.update(mime_type=mime, file_uri=media.uri or None, sha256=sha)
+        if is_voices_pass(request):
+            reel = self.reel_entry(request, mime)
+            call["matched"] = reel.name or reel.sha256
+            return reel
         entry = self.state.registry.by_uri(media.uri) if media.kind == "gcs" else None
         entry = entry or (self.state.registry.by_sha256(sha) if sha else None)
         if entry is None:
@@ -250,6 +254,17 @@ class Handler(BaseHTTPRequestHandler):
         if match:
             mime = self.state.files.peek(match.group(1)).mime_type
         return "video" if (mime or "").startswith("video/") else "audio"
+
+    def reel_entry(self, request: ModelRequest, mime: str | None) -> Entry:
+        """The voices pass's reel, heard as the snippets of a registered recording: that
+        recording's authored rows, at the reel's length and kind."""
+        listed = listing(request)
+        found = recording(self.state.registry.entries(), listed)
+        if found is None:
+            what = "a reel whose snippets are from no registered recording"
+            raise invalid(UNKNOWN_MEDIA.format(what=what))
+        has_video = found.has_video and (mime or "").startswith("video/")
+        return replace(found, duration_s=reel_s(listed), has_video=has_video)
 
     def media_identity(self, media: Media, mode: Mode) -> tuple[str | None, str | None]:
         """(sha256 of the bytes if they can be known, MIME type) of a media part."""
@@ -400,8 +415,9 @@ def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[s
     or the voices pass's table when the request asks for it (logged as `voices`), or the clip
     numbered after the `<EARLIER>` rows of a continuation (logged as `continuation`)."""
     if is_voices_pass(request):
-        call["voices"] = len(request.media)
-        return voices_text(entry.text, request.media)
+        listed = listing(request)
+        call["voices"] = len(listed)
+        return voices_text(entry.text, listed)
     media = request.media[0]
     if media.offsets_in is None:
         return entry.text

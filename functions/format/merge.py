@@ -20,7 +20,8 @@ parsed alone, with the clip's own voice numbers. `merge` joins them; pure and de
    Other rows are kept by their own start: a keeps those before the cut, b the rest.
 5. One voice per person, assigned clip by clip. A clip's voice is an earlier person when (a) the
    pairs of the overlap with the previous clip vote for (person, voice), assigned one to one, most
-   votes first, or else (b) it has the person's name (case and spaces aside). Otherwise it is a
+   votes first, or else (b) it has the person's name (`functions.format.names.same_name`: case,
+   punctuation, titles, initials and legal suffixes aside). Otherwise it is a
    new person; an unnamed one that spoke in no checkable overlap (a gap before its clip, or the
    previous clip cut off earlier) is unconfirmed when earlier persons exist.
 5b. `same_person`: the voices pass's answer (`functions.format.voices`), groups of voice numbers
@@ -53,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from functions.format.models import Issue, Segment, Speaker
+from functions.format.names import same_name
 from functions.format.tables import clock
 
 EDGE_TOLERANCE_MS = 2_000  # a row may start this far outside its clip (rounding, drift)
@@ -355,7 +357,7 @@ class _People:
 
     def __init__(self) -> None:
         self.rows: list[list[Speaker]] = []
-        self._named: dict[str, int] = {}
+        self._named: list[tuple[str, int]] = []  # each name as first given, and its person
         self.unconfirmed: dict[int, Issue] = {}  # person → why it may be an earlier one
 
     def new(self) -> int:
@@ -363,7 +365,9 @@ class _People:
         return len(self.rows) - 1
 
     def named(self, name: str | None) -> int | None:
-        return None if name is None else self._named.get(_name_key(name))
+        if name is None:
+            return None
+        return next((person for known, person in self._named if same_name(known, name)), None)
 
     def name(self, person: int) -> str | None:
         return next((row.name for row in self.rows[person] if row.name is not None), None)
@@ -381,19 +385,15 @@ class _People:
         if speaker.name is None:
             return []
         if known is None:
-            self._named.setdefault(_name_key(speaker.name), person)
+            self._named.append((speaker.name, person))
             return []
-        if _name_key(known) == _name_key(speaker.name):
+        if same_name(known, speaker.name):
             return []
         message = (
             f"clip {clip_index}: voice {speaker.voice} is named {speaker.name!r} but the overlap "
             f"matches it with {known!r}; {known!r} kept"
         )
         return [Issue(code="speaker_name_conflict", message=message)]
-
-
-def _name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 def _assign_voices(
@@ -436,7 +436,7 @@ def _join(
         persons = [person_of[number] for number in sorted(group) if number in person_of]
         for person in persons[1:]:
             keep, other = people.name(persons[0]), people.name(person)
-            if keep and other and _name_key(keep) != _name_key(other):
+            if keep and other and not same_name(keep, other):
                 message = (
                     f"voices {numbers[persons[0]]} ({keep}) and {numbers[person]} ({other}) were "
                     "answered as one person; kept apart, their names differ"

@@ -3,8 +3,9 @@
 The merge joins a clip's voices with earlier ones by the overlap's words and by names; a voice
 that speaks in no overlap and has no name is counted as a new person, unconfirmed (merge rule 5).
 When every clip has finished and such voices remain, one more request asks the model: each voice
-of the merged transcript is heard in one short snippet (its longest row, a part on the same
-object at its own offsets), and the model answers which voices are the same person:
+of the merged transcript is heard in one short snippet (its longest row), the snippets cut into
+one short media, a reel (decision 0014), listed with their places in it (`slots`), and the model
+answers which voices are the same person:
 
     <SAME_PERSON>
     voice	person
@@ -12,15 +13,18 @@ object at its own offsets), and the model answers which voices are the same pers
     7	1
     </SAME_PERSON>
 
-`person` is the lowest voice number of that person. `snippets` picks the snippets, `parse_answer`
+`person` is the lowest voice number of that person. `snippets` picks the snippets, `slots` places
+them in the reel, `parse_answer`
 reads the answer (tolerant like the transcript's parser: other text, headers, `V7`, spaces);
 `functions.format.merge.merge(…, same_person=…)` applies it. Pure.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +33,7 @@ from functions.format.models import Issue, Segment
 from functions.format.tables import parse_voice
 
 TAG = "SAME_PERSON"
+GAP_S = 1  # seconds of silence (and black) between two snippets of the reel
 MAX_SNIPPETS = 200  # one per voice; before the pass, many short clips can give over 100
 SNIPPET_TEXT_CHARS = 160  # the words shown next to the snippet, to anchor it
 _TABLE = re.compile(rf"<\s*{TAG}\s*>(.*?)(?:<\s*/\s*{TAG}\s*>|$)", re.IGNORECASE | re.DOTALL)
@@ -69,6 +74,35 @@ def snippets(merged: Merged, length_ms: int) -> list[Snippet]:
         )
         for voice, (span, segment) in sorted(longest.items())
     ][:MAX_SNIPPETS]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a snippet is heard in the reel: from `start_s` to `end_s` (whole seconds)."""
+
+    snippet: Snippet
+    start_s: int
+    end_s: int
+
+    @property
+    def length_s(self) -> int:
+        return self.end_s - self.start_s
+
+
+def slots(chosen: Sequence[Snippet], gap_s: int = GAP_S) -> list[Slot]:
+    """Each snippet's place in the reel: in order, each rounded up to whole seconds (the reel
+    holds that much of the recording from the snippet's start), `gap_s` between two."""
+    placed, at = [], 0
+    for snippet in chosen:
+        length = max(1, math.ceil((snippet.end_ms - snippet.start_ms) / 1000))
+        placed.append(Slot(snippet, at, at + length))
+        at += length + gap_s
+    return placed
+
+
+def duration_s(placed: Sequence[Slot]) -> int:
+    """The reel's length: to the end of its last snippet."""
+    return placed[-1].end_s if placed else 0
 
 
 def parse_answer(text: str, voices: Collection[int]) -> tuple[list[list[int]] | None, list[Issue]]:

@@ -31,7 +31,6 @@ SERVER_GRACE_S = 60  # the server's deadline trails the client's by this much
 BLOCKED_FINISH = frozenset(
     {"SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "RECITATION", "IMAGE_SAFETY"}
 )
-Clip = tuple[str, float, float]  # a label, then the media from start to end seconds
 _RESOLUTIONS = {
     "low": types.MediaResolution.MEDIA_RESOLUTION_LOW,
     "medium": types.MediaResolution.MEDIA_RESOLUTION_MEDIUM,
@@ -176,16 +175,9 @@ def generation_config(plan: Plan, mode: str) -> types.GenerateContentConfig:
     )
 
 
-def parts(uri: str, plan: Plan, prompt: str, clips: Sequence[Clip] = ()) -> list[types.Part]:
-    """The request: the media, then the instructions; with `clips`, each clip's label and the
-    media at the clip's offsets (several parts on the same object), then the instructions."""
-    if not clips:
-        return [media_part(uri, plan), types.Part(text=prompt)]
-    request = []
-    for label, start_s, end_s in clips:
-        at = plan.model_copy(update={"start_s": start_s, "end_s": end_s})
-        request += [types.Part(text=label), media_part(uri, at)]
-    return [*request, types.Part(text=prompt)]
+def parts(uri: str, plan: Plan, prompt: str) -> list[types.Part]:
+    """The request: the media, then the instructions."""
+    return [media_part(uri, plan), types.Part(text=prompt)]
 
 
 def stream(

@@ -7,10 +7,11 @@ chunk); raising means "retry me": only transient failures that outlast the time 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,6 +32,7 @@ from functions.core.messages import (
 from functions.core.settings import Settings
 from functions.format.models import Issue
 from functions.format.parser import ParserState
+from functions.format.voices import Slot, duration_s, slots
 from functions.transcribe import claims, gemini
 from functions.transcribe.chunks import Chunk, Chunker, RepetitionLoop
 from functions.transcribe.claims import Claim, ClipRef, Source
@@ -53,7 +55,7 @@ from functions.transcribe.plan import (
     segment_range,
     with_declared_duration,
 )
-from functions.transcribe.prompt import build_prompt, build_voices_prompt, voice_label
+from functions.transcribe.prompt import build_prompt, build_voices_prompt
 from functions.transcribe.publisher import RunPublisher
 
 log = logs.get_logger("transcribe")
@@ -308,21 +310,74 @@ def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
 
 
 def handle_voices(message_id: str, task: VoicesTask, settings: Settings) -> str:
-    """The voices pass of a long upload (decision 0010): each voice's snippet as a part on the
-    object at its offsets, one question, the answer streamed as clip `task.clips`."""
+    """The voices pass of a long upload (decisions 0010, 0014): the snippets cut into a reel,
+    sent as the one media part with their listing and one question, the answer streamed as clip
+    `task.clips`."""
     plan = Plan.model_validate(task.plan)
+    return _clip_run(message_id, task, task.clips, settings, lambda run: _voices(run, plan, task))
+
+
+def _voices(run: Run, plan: Plan, task: VoicesTask) -> str:
+    from functions.transcribe.reel import Unreadable  # PyAV: loaded by the voices pass only
+
+    placed = slots(task.snippets)
+    try:
+        reel = _cut_reel(run, placed, plan.has_video)
+    except api_errors.NotFound:
+        return _object_gone(run)
+    except Unreadable as exc:
+        return _finish(run, outcome="failed", reason=f"could not cut the voices reel: {exc}")
     # a voice and a face need neither sharp nor frequent frames: a quarter, then half the tokens
-    seen = {"media_resolution": "low", "fps": VOICES_FPS if plan.has_video else None}
-    plan = plan.model_copy(update={"start_s": None, "end_s": None, **seen})
-    clips = [(voice_label(s), s.start_ms / 1000, s.end_ms / 1000) for s in task.snippets]
-    prompt = build_voices_prompt(plan.has_video)
-    return _clip_run(
-        message_id,
-        task,
-        task.clips,
-        settings,
-        lambda run: _call_with_retries(run, plan, prompt, clips=clips),
+    seen = {"media_resolution": "low", "fps": VOICES_FPS if reel.has_video else None}
+    plan = plan.model_copy(
+        update={
+            "start_s": None,
+            "end_s": None,
+            "mime_type": reel.mime_type,
+            "has_video": reel.has_video,
+            **seen,
+        }
     )
+    prompt = build_voices_prompt(reel.has_video, placed)
+    return _call_with_retries(run, plan, prompt, sent=reel)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """An object the request sends instead of the run's source (the voices pass's reel)."""
+
+    bucket: str
+    name: str
+    mime_type: str
+    has_video: bool
+
+    @property
+    def uri(self) -> str:
+        return f"gs://{self.bucket}/{self.name}"
+
+    def blob(self) -> Any:
+        return clients.storage_client().bucket(self.bucket).blob(self.name)
+
+
+def _cut_reel(run: Run, placed: list[Slot], with_video: bool) -> Sent:
+    """Cut the reel from the source's ranges and write it under the output prefix."""
+    from functions.transcribe import reel
+
+    started = time.monotonic()
+    out = io.BytesIO()
+    with _blob(run).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
+        kind = reel.cut(reader, placed, with_video, out)
+    settings, claim = run.settings, run.claim
+    name = f"{settings.output_prefix}{claim.transcription_id}/voices-{claim.attempt}"
+    name += f".{kind.extension}"
+    sent = Sent(settings.results_bucket or run.obj.bucket, name, kind.mime_type, kind is reel.VIDEO)
+    sent.blob().upload_from_string(out.getvalue(), content_type=kind.mime_type)
+    run.timings["reel_s"] = round(time.monotonic() - started, 3)
+    log.info(
+        f"voices reel of {len(placed)} snippets, {duration_s(placed)} s, {out.tell():,} bytes",
+        extra={"transcription_id": claim.transcription_id, "reel": sent.uri},
+    )
+    return sent
 
 
 def handle_continuation(message_id: str, task: ContinueTask, settings: Settings) -> str:
@@ -456,13 +511,14 @@ def _call_with_retries(
     plan: Plan,
     prompt: str,
     duration_ms: int | None = None,
-    clips: Sequence[gemini.Clip] = (),
     task: ContinueTask | None = None,
+    sent: Sent | None = None,
 ) -> str:
     """Call the model, retrying transient failures inside the budget. `duration_ms`: the
-    media's, for the parser's checks (None for a clip: the merge checks its range); `clips`:
-    parts of the media to send instead of the whole (`gemini.parts`); `task`: this request
-    continues a cut-off run (a retry keeps the run's attempt: its rows stay)."""
+    media's, for the parser's checks (None for a clip: the merge checks its range); `task`: this
+    request continues a cut-off run (a retry keeps the run's attempt: its rows stay); `sent`:
+    the object to send instead of the run's source (the voices pass's reel, whose answer is a
+    table, not a transcript to continue)."""
     client = gemini.client(run.settings, plan.location)
     uploaded = None
     delay = 1.0
@@ -470,14 +526,16 @@ def _call_with_retries(
         while True:
             try:
                 if run.settings.gemini_mode == "developer" and uploaded is None:
-                    uploaded = _upload(run, client, plan)
+                    uploaded = _upload(run, client, plan, sent)
                 uri = (
                     uploaded.uri
                     if uploaded is not None
+                    else sent.uri
+                    if sent is not None
                     else f"gs://{run.obj.bucket}/{run.obj.name}"
                 )
-                parts = gemini.parts(uri or "", plan, prompt, clips)
-                goes_on = not clips  # the voices pass's table is not a transcript to continue
+                parts = gemini.parts(uri or "", plan, prompt)
+                goes_on = sent is None
                 return _call(run, client, plan, (parts, prompt), duration_ms, task, goes_on)
             except gemini.TransientError as exc:
                 pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
@@ -529,10 +587,12 @@ def _hand_back(run: Run, exc: Exception, task: ContinueTask | None = None) -> No
         log.warning(f"could not release the lease: {error}")
 
 
-def _upload(run: Run, client: Any, plan: Plan) -> Any:
+def _upload(run: Run, client: Any, plan: Plan, sent: Sent | None = None) -> Any:
+    """Developer API: the run's source (or `sent`) into the Files API."""
     started = time.monotonic()
-    with _blob(run).open("rb", chunk_size=8 * 1024 * 1024) as reader:
-        file = gemini.upload(client, reader, plan.mime_type, run.obj.name, run.deadline)
+    blob, name = (_blob(run), run.obj.name) if sent is None else (sent.blob(), sent.name)
+    with blob.open("rb", chunk_size=8 * 1024 * 1024) as reader:
+        file = gemini.upload(client, reader, plan.mime_type, name, run.deadline)
     run.timings["upload_s"] = round(time.monotonic() - started, 3)
     return file
 

@@ -4,7 +4,7 @@ how the answer is read, and how the merge applies it."""
 from __future__ import annotations
 
 from functions.format.merge import merge
-from functions.format.voices import Snippet, parse_answer, snippets
+from functions.format.voices import Snippet, duration_s, parse_answer, slots, snippets
 from tests.format.test_merge import HOST, clip, codes, who
 
 # Two clips, the second's voices never in the overlap: both unconfirmed (4 voices for 2 people).
@@ -56,3 +56,19 @@ def test_a_named_person_takes_in_an_unnamed_voice_with_its_fields() -> None:
     merged = merge([first, second], same_person=[[1, 2]])
     assert [s.voice for s in merged.segments] == [1, 1]
     assert [(s.voice, s.name, s.company) for s in merged.speakers] == [(1, "Ada", "Acme")]
+
+
+def test_the_reel_places_each_snippet_on_whole_seconds_a_second_apart() -> None:
+    asked = [
+        Snippet(voice=1, start_ms=1_000, end_ms=7_000, text="six seconds"),
+        Snippet(voice=2, start_ms=10_000, end_ms=14_200, text="four and a bit"),
+        Snippet(voice=3, start_ms=70_000, end_ms=70_300, text="short"),
+    ]
+    placed = slots(asked)
+    assert [(s.snippet.voice, s.start_s, s.end_s) for s in placed] == [
+        (1, 0, 6),
+        (2, 7, 12),
+        (3, 13, 14),
+    ]
+    assert duration_s(placed) == 14 and duration_s([]) == 0
+    assert [(s.start_s, s.end_s) for s in slots(asked, gap_s=0)] == [(0, 6), (6, 11), (11, 12)]

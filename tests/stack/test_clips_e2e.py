@@ -15,7 +15,15 @@ import pytest
 from stack.follow import put
 from stack.local import LocalStack
 from tests.stack.conftest import running_stack
-from tests.stack.long_media import SAMPLES, answer, authored, findable_names, finish, rows
+from tests.stack.long_media import (
+    SAMPLES,
+    answer,
+    authored,
+    findable_names,
+    finish,
+    model_calls,
+    rows,
+)
 
 pytestmark = pytest.mark.emulator
 CLIP_SETTINGS = ("TABSCRIBE_CLIP_THRESHOLD_S", "TABSCRIBE_CLIP_S", "TABSCRIBE_CLIP_OVERLAP_S")
@@ -74,3 +82,7 @@ def check_long_media(local: LocalStack, sample: str, response: str, clips: int) 
     }
     assert len(people) == len({a for a, _ in people}) == len({m for _, m in people})  # one each
     assert "voice_unconfirmed" not in {issue["code"] for issue in doc["issues"]}
+    calls = model_calls(local)  # every request one media part: a clip, or the voices pass's reel
+    assert {len(call["media"]) for call in calls} == {1}
+    asked = (doc["clips"].get("voices") or {}).get("asked")
+    assert not asked or any(call.get("voices") == asked for call in calls)

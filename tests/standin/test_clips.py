@@ -6,19 +6,23 @@ import io
 import json
 import math
 import time
+from typing import Any
 
 import pytest
 from google.genai import errors, types
 
 import standin
+from functions.core.catalog import catalog
 from functions.format.parser import parse_text
 from functions.format.tables import render_output
+from functions.format.voices import Snippet, parse_answer, slots
+from functions.transcribe.prompt import build_voices_prompt
 from standin.faults import Fault, fault_from_dict
 from standin.pacing import OUTPUT_TOKENS_PER_S, first_token_s, pace_of
 from standin.protocol import Usage
 from standin.registry import BUNDLED_DIR
 from standin.state import Config, config_with
-from tests.standin.sdk import developer, http, stream, upload_active, vertex
+from tests.standin.sdk import MODEL, developer, http, stream, upload_active, vertex
 
 KEYNOTE = json.loads((BUNDLED_DIR / "keynote.json").read_text("utf-8"))
 PODCAST = json.loads((BUNDLED_DIR / "podcast.json").read_text("utf-8"))
@@ -231,3 +235,65 @@ def test_developer_clip_of_an_uploaded_file_is_clipped_too(clips: standin.StandI
     part.audio_metadata = types.AudioMetadata(start_offset="3640s")
     text, _ = stream(client, part)
     assert [s.text for s in parse_text(text).segments] == ["I'm Ada.", "Hi."]
+
+
+def keynote_reel() -> tuple[list[Snippet], str]:
+    """Six snippets of the keynote's authored rows, each numbered a voice of its own, and the
+    voices pass's instructions listing them in a reel (as the transcriber asks)."""
+    rows = [s for s in parse_text(KEYNOTE["text"]).segments if s.voice is not None][:6]
+    snippets = [
+        Snippet(voice=n, start_ms=r.start_ms, end_ms=r.start_ms + 4_500, text=r.text[:100])
+        for n, r in enumerate(rows, 1)
+    ]
+    return snippets, build_voices_prompt(True, slots(snippets))
+
+
+def test_the_voices_pass_hears_one_reel_through_its_listing(clips: standin.StandIn) -> None:
+    client = vertex(clips.url)  # kept: a client closes when collected
+    snippets, prompt = keynote_reel()
+    reel = types.Part.from_uri(
+        file_uri="gs://tabscribe-test/results/t/voices-1.webm", mime_type="video/webm"
+    )
+    reel.video_metadata = types.VideoMetadata(fps=0.5)
+    answer = client.models.generate_content(model=MODEL, contents=[reel, prompt])
+    groups, issues = parse_answer(answer.text or "", {s.voice for s in snippets})
+    authored = {r.start_ms: r.voice for r in parse_text(KEYNOTE["text"]).segments}
+    truth = {s.voice: authored[s.start_ms] for s in snippets}
+    assert issues == [] and groups is not None
+    assert all(len({truth[v] for v in group}) == 1 for group in groups)
+    assert sum(len(g) - 1 for g in groups) == len(snippets) - len(set(truth.values())) > 0
+    [call] = clips.calls()
+    assert call["voices"] == 6 and len(call["media"]) == 1
+    reel_s = slots(snippets)[-1].end_s  # 6 slots of 5 s, 1 s apart: 35 s
+    model = catalog().get(MODEL)
+    assert model is not None and reel_s == 35
+    audio = {d["modality"]: d["tokenCount"] for d in call["usage"]["promptTokensDetails"]}
+    assert audio["AUDIO"] == round(reel_s * model.audio_tokens_per_s)
+
+
+def test_labelled_parts_on_the_recording_are_no_voices_pass(clips: standin.StandIn) -> None:
+    """The old form, a part per voice: not answered as the voices pass."""
+    client = vertex(clips.url)  # kept: a client closes when collected
+    snippets, prompt = keynote_reel()
+    parts: list[Any] = []
+    for snippet in snippets:
+        start, end = f"{snippet.start_ms / 1000:g}s", f"{snippet.end_ms / 1000:g}s"
+        parts += [f"Voice {snippet.voice}:", video_clip(KEYNOTE_URI, start, end)]
+    answer = client.models.generate_content(model=MODEL, contents=[*parts, prompt])
+    assert "<SAME_PERSON>" not in (answer.text or "")
+    assert "voices" not in clips.calls()[0]
+
+
+def test_a_reel_of_no_registered_recording_is_refused(clips: standin.StandIn) -> None:
+    client = vertex(clips.url)  # kept: a client closes when collected
+    snippets = [
+        Snippet(voice=n, start_ms=n * 10_000, end_ms=n * 10_000 + 4_000, text="Words nobody said")
+        for n in (1, 2)
+    ]
+    reel = types.Part.from_uri(
+        file_uri="gs://tabscribe-test/results/t/voices-1.ogg", mime_type="audio/ogg"
+    )
+    prompt = build_voices_prompt(False, slots(snippets))
+    with pytest.raises(errors.ClientError) as caught:
+        client.models.generate_content(model=MODEL, contents=[reel, prompt])
+    assert caught.value.code == 400 and "no registered recording" in str(caught.value.message)

@@ -5,6 +5,7 @@ stand-in and the functions served by functions-framework; clips forced short so 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import Iterator
@@ -203,7 +204,7 @@ def voices_task(blob: Any, plan: dict[str, Any], snippets: list[Snippet]) -> Voi
     )
 
 
-def test_the_voices_pass_is_one_call_on_the_snippets_answered_as_the_clip_after_the_last(
+def test_the_voices_pass_is_one_call_on_a_reel_answered_as_the_clip_after_the_last(
     clips: Clips,
 ) -> None:
     blob = clips.upload_keynote()
@@ -212,10 +213,17 @@ def test_the_voices_pass_is_one_call_on_the_snippets_answered_as_the_clip_after_
     task = voices_task(blob, clips.tasks(expect=6)[0].plan, snippets)
     assert clips.run(task, "voices-1") == 200 and clips.run(task, "voices-2") == 200
     [call] = clips.stack.model_calls()  # the duplicate never calls the model
-    assert {(m["resolution"], m["fps"]) for m in call["media"]} == {("MEDIA_RESOLUTION_LOW", 0.5)}
-    assert [(m["start_s"], m["end_s"]) for m in call["media"]] == [
-        (s.start_ms / 1000, s.end_ms / 1000) for s in snippets
-    ]
+    [media] = call["media"]  # one media part: the reel, whole, at low resolution
+    assert (media["resolution"], media["fps"], media["offsets_in"]) == (
+        "MEDIA_RESOLUTION_LOW",
+        0.5,
+        None,
+    )
+    reel = clips.stack.bucket.get_blob(f"results/{task.transcription_id}/voices-1.webm")
+    assert reel is not None and reel.content_type == "video/webm"
+    assert call["sha256"] == hashlib.sha256(reel.download_as_bytes()).hexdigest()  # it is sent
+    assert media["mime_type"] == "video/webm" and call["voices"] == len(snippets)
+    assert reel.size < blob.size / 4  # small: a few seconds a voice, low resolution
     chunks = clips.stack.results()
     [final] = [c for c in chunks if c.final]
     assert final.outcome == "completed" and final.clip and final.clip.index == 6
