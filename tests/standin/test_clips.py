@@ -238,3 +238,11 @@ def test_developer_clip_of_an_uploaded_file_is_clipped_too(clips: standin.StandI
     part.audio_metadata = types.AudioMetadata(start_offset="3640s")
     text, _ = stream(client, part)
     assert [s.text for s in parse_text(text).segments] == ["I'm Ada.", "Hi."]
+
+
+def test_a_text_registration_is_replayed_as_it_is_for_a_clip_too(clips: standin.StandIn) -> None:
+    opaque = "<TRANSCRIPT>\n00:01\t1\tNot rows: the stand-in replays this.\n"
+    uri = "gs://tabscribe-test/uploads/alice/opaque.mp4"
+    clips.register(opaque, duration_s=100, has_video=True, uri=uri)
+    assert stream(vertex(clips.url), video_clip(uri, "50s", "60s"))[0] == opaque
+    assert "clip" not in clips.calls()[-1]
