@@ -50,9 +50,10 @@ def _earlier_row(line: str) -> EarlierRow | None:
     start_ms = read_timecode(cells[0])
     if start_ms is None or len(cells) < 3:
         return None
-    voice = _VOICE.fullmatch(cells[1].strip())
+    number = _VOICE.fullmatch(cells[1].strip())
+    voice = None if number is None else int(number.group(1))
     text = read_cell(cells[2]).strip()
-    return (start_ms, voice and int(voice.group(1)), text) if text else None
+    return (start_ms, voice, text) if text else None
 
 
 def continuation_text(
