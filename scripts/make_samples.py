@@ -8,8 +8,9 @@ its own pitch and speed) and dialogue lines. Every line is synthesised with espe
 are laid on a timeline with short pauses (so each line's start is known exactly), mixed into one
 track and encoded with ffmpeg; videos get a background per speaker and a lower-third name title
 (ffmpeg drawtext) when a speaker first talks. The script then writes
-standin/responses/<sample>.json: the transcript and speaker tables the model would answer
-(functions.format.tables.render_output), the media's SHA-256 and its duration (ffprobe).
+standin/responses/<sample>.json: the transcript rows and the speakers the model would answer
+(starts to the second, as MM:SS timecodes give them), the media's SHA-256 and its duration
+(ffprobe); the stand-in writes them out in the compact format itself.
 
 Deterministic: the same script and tools give the same text. Media bytes can differ between
 ffmpeg or espeak-ng versions; the response is always written from the file just produced, so the
@@ -38,9 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from functions.core.settings import Settings  # noqa: E402
-from functions.format.tables import render_output  # noqa: E402
 from functions.transcribe.clips import ClipRange, plan_for  # noqa: E402
-from functions.transcribe.prompt import timecode_format  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 RESPONSES = ROOT / "standin" / "responses"
@@ -1214,14 +1213,21 @@ def make(sample: Sample) -> dict[str, object]:
         del evidence[sample.hidden]
         hidden_clips = check_clips(sample, starts, ends, evidence, duration)
         print(f"{sample.name}: the unnamed voice {sample.hidden} speaks in clips {hidden_clips}")
-    text = render_output(
-        [(start, voice, line) for start, (voice, line) in zip(starts, sample.lines, strict=True)],
-        [
-            (p.voice, p.name, p.company, p.position, p.role, _evidence_ms(evidence, starts, p))
-            for p in sample.people
-        ],
-        with_hours=timecode_format(duration) == "H:MM:SS",
-    )
+    rows = [
+        {"start_ms": _second(start), "voice": voice, "text": line}
+        for start, (voice, line) in zip(starts, sample.lines, strict=True)
+    ]
+    speakers = [
+        {
+            "voice": p.voice,
+            "name": p.name,
+            "company": p.company,
+            "position": p.position,
+            "role": p.role,
+            "evidence_ms": _evidence_ms(evidence, starts, p),
+        }
+        for p in sample.people
+    ]
     response = {
         "name": sample.name,
         "description": sample.description + " See docs/samples.md.",
@@ -1229,15 +1235,33 @@ def make(sample: Sample) -> dict[str, object]:
         "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
         "duration_s": duration,
         "has_video": sample.encoding.size is not None,
-        "text": text,
+        "rows": rows,
+        "speakers": speakers,
     }
     path = RESPONSES / f"{sample.name}.json"
-    path.write_text(json.dumps(response, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    path.write_text(response_json(response), "utf-8")
     return response
 
 
+def _second(ms: int) -> int:
+    """A start as an `MM:SS` timecode gives it: rounded down to the second."""
+    return ms // 1000 * 1000
+
+
 def _evidence_ms(evidence: dict[int, int], starts: list[int], person: Person) -> int | None:
-    return starts[evidence[person.voice]] if person.voice in evidence else None
+    return _second(starts[evidence[person.voice]]) if person.voice in evidence else None
+
+
+def response_json(response: dict[str, object]) -> str:
+    """Two-space JSON, one row (or speaker) a line."""
+    fields = []
+    for key, value in response.items():
+        if isinstance(value, list):
+            items = ",\n".join("    " + json.dumps(item, ensure_ascii=False) for item in value)
+            fields.append(f"  {json.dumps(key)}: [\n{items}\n  ]")
+        else:
+            fields.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
 def main(names: list[str]) -> None:

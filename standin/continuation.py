@@ -5,24 +5,20 @@ instruction would write them (docs/standin.md, "Continuations")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from functions.format.models import Segment, Speaker
-from functions.format.parser import parse_text
-from functions.format.tables import (
-    parse_timecode,
-    parse_voice,
-    render_output,
-    unescape_entities,
-    unquote,
-)
-from functions.transcribe.prompt import EARLIER_TAG, timecode_format
-from standin.clips import SpeakerRow
+from standin.authored import Authored, Row, Speaker
+from standin.clips import clip_rows, shifted
 from standin.protocol import ModelRequest
+from standin.writer import read_cell, read_timecode, write
 
 EarlierRow = tuple[int, int | None, str]  # start_ms (media time), voice (None: `?`), text
 NEAR_MS = 2_000  # an EARLIER row is the authored row of the same text starting this close
 
+EARLIER_TAG = "EARLIER"  # the continuation's data block, as the product's prompt names it
+_VOICE = re.compile(r"\D{0,12}?(\d{1,4})")  # `3`, `V3`, `voice 3`; `?`: none
 _OPEN, _CLOSE = f"<{EARLIER_TAG}>", f"</{EARLIER_TAG}>"
 
 
@@ -51,15 +47,17 @@ def earlier_rows(texts: Iterable[str]) -> list[EarlierRow]:
 
 def _earlier_row(line: str) -> EarlierRow | None:
     cells = line.split("\t", 2)
-    start_ms = parse_timecode(cells[0].strip())
+    start_ms = read_timecode(cells[0])
     if start_ms is None or len(cells) < 3:
         return None
-    text = unescape_entities(unquote(cells[2].strip())[0])[0].strip()
-    return (start_ms, parse_voice(cells[1].strip()), text) if text else None
+    number = _VOICE.fullmatch(cells[1].strip())
+    voice = None if number is None else int(number.group(1))
+    text = read_cell(cells[2]).strip()
+    return (start_ms, voice, text) if text else None
 
 
 def continuation_text(
-    authored: str,
+    authored: Authored,
     start_s: float,
     end_s: float,
     earlier: Sequence[EarlierRow],
@@ -70,26 +68,22 @@ def continuation_text(
     is free, else by the next number above all used; the speakers of the answer and of EARLIER,
     named as authored, with evidence only when it lies in the clip."""
     start_ms, end_ms = round(start_s * 1000), round(end_s * 1000)
-    result = parse_text(authored)
-    known = earlier_voices(result.segments, earlier)
-    rows = [s for s in result.segments if start_ms <= s.start_ms < end_ms]
+    known = earlier_voices(authored.rows, earlier)
+    rows = clip_rows(authored.rows, start_ms, end_ms)
     used = [voice for _, voice, _ in earlier if voice is not None]
     numbers = answer_numbers([r.voice for r in rows], known, set(used))
     shift_ms = 0 if timecodes == "absolute" else start_ms
-    segments = [
-        (r.start_ms - shift_ms, None if r.voice is None else numbers[r.voice], r.text) for r in rows
-    ]
+    answer = [shifted(row, numbers, shift_ms) for row in rows]
     who = _speaking_as(numbers, known, used)
-    speakers = _speakers(result.speakers, who, (start_ms, end_ms), shift_ms)
-    with_hours = timecode_format((end_ms - shift_ms) / 1000) == "H:MM:SS"
-    return render_output(segments, speakers, with_hours)
+    speakers = _speakers(authored.speakers, who, (start_ms, end_ms), shift_ms)
+    return write(answer, speakers, end_ms - shift_ms)
 
 
-def earlier_voices(authored: Sequence[Segment], earlier: Iterable[EarlierRow]) -> dict[int, int]:
+def earlier_voices(authored: Sequence[Row], earlier: Iterable[EarlierRow]) -> dict[int, int]:
     """Authored voice → the voice ID the EARLIER rows give it (the latest row's, if they
     differ): each EARLIER row is the authored row with the same text (the one starting within
     `NEAR_MS` when several have it)."""
-    by_text: dict[str, list[Segment]] = {}
+    by_text: dict[str, list[Row]] = {}
     for row in authored:
         by_text.setdefault(_words(row.text), []).append(row)
     known: dict[int, int] = {}
@@ -100,7 +94,7 @@ def earlier_voices(authored: Sequence[Segment], earlier: Iterable[EarlierRow]) -
     return known
 
 
-def _same_row(candidates: list[Segment], start_ms: int) -> Segment | None:
+def _same_row(candidates: list[Row], start_ms: int) -> Row | None:
     if len(candidates) == 1:
         return candidates[0]
     near = [c for c in candidates if abs(c.start_ms - start_ms) <= NEAR_MS]
@@ -146,7 +140,7 @@ def _speakers(
     who: dict[int, int | None],
     clip_ms: tuple[int, int],
     shift_ms: int,
-) -> list[SpeakerRow]:
+) -> list[Speaker]:
     """One row per answer ID, in order: the authored speaker it stands for, if any."""
     by_voice: dict[int | None, Speaker] = {s.voice: s for s in authored}
     return [
@@ -157,12 +151,12 @@ def _speakers(
 
 def _speaker_row(
     number: int, speaker: Speaker | None, clip_ms: tuple[int, int], shift_ms: int
-) -> SpeakerRow:
+) -> Speaker:
     """The authored speaker under its answer ID; evidence only when it lies in the clip."""
     if speaker is None:
-        return (number, None, None, None, None, None)
+        return Speaker(number)
     evidence = speaker.evidence_ms
     if evidence is not None and not clip_ms[0] <= evidence < clip_ms[1]:
         evidence = None
-    shifted = None if evidence is None else evidence - shift_ms
-    return (number, speaker.name, speaker.company, speaker.position, speaker.role, shifted)
+    moved = None if evidence is None else evidence - shift_ms
+    return replace(speaker, voice=number, evidence_ms=moved)

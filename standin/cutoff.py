@@ -1,17 +1,19 @@
 """Cut-off answers a fault can make of the answer's text (docs/standin.md, "Faults"): a repetition
 loop on one transcript row, start timecodes past the media's end, a MAX_TOKENS finish right after
-a row. Pure functions; a transcript row is a line the product's parser reads as one, counted from
-1 in the answer served (for a clip, the clip's rows)."""
+a row. Pure functions; a transcript row is a line of the transcript table whose start cell is a
+timecode (`RowLine`), counted from 1 in the answer served (for a clip, the clip's rows)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from functions.format.models import Segment
-from functions.format.parser import StreamParser
-from functions.format.tables import format_timecode
+from standin.writer import TRANSCRIPT, timecode
 
 PAST_END_STEP_MS = 30_000  # the rows past the end start at end + 30 s, + 60 s, …
+
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z_]+)\s*>")  # a line that is a table's tag
+_START = re.compile(r"\[?(?:\d{1,3}:)?\d{1,3}:\d{2}(?:[.,]\d{1,3})?\]?")  # a start cell
 
 
 @dataclass(frozen=True)
@@ -21,25 +23,51 @@ class RowLine:
     start: int  # offset of the line's first character
     end: int  # offset just past its last character (its newline excluded)
     delimiter: str
-    start_cell: int | None  # index of the `start` column among the cells (None: no such column)
+    start_cell: int  # index of the `start` cell among the line's cells split at the delimiter
+
+
+@dataclass(frozen=True)
+class _Layout:
+    delimiter: str
+    start_cell: int
 
 
 def transcript_rows(text: str, limit: int | None = None) -> list[RowLine]:
-    """The transcript rows' lines of `text`, in order (only the first `limit` when given)."""
-    parser = StreamParser()
+    """The transcript rows' lines of `text`, in order (only the first `limit` when given): in a
+    block opened by a `<TRANSCRIPT>` line (any case), the lines whose start cell is a timecode;
+    the block's header, if any, gives the delimiter (tab, `|` or `,`) and the start column."""
     found: list[RowLine] = []
+    layout: _Layout | None = None
+    in_transcript = False
     position = 0
     while position < len(text) and (limit is None or len(found) < limit):
-        newline = text.find("\n", position)
-        end = len(text) if newline < 0 else newline
-        rows = parser.feed(text[position : end + 1], final=newline < 0)
-        if any(isinstance(row, Segment) for row in rows):
-            state = parser.state()
-            columns = state.columns or ()
-            start_cell = columns.index("start") if "start" in columns else None
-            found.append(RowLine(position, end, state.delimiter, start_cell))
+        end = text.find("\n", position)
+        end = len(text) if end < 0 else end
+        line = text[position:end]
+        tag = _TAG.fullmatch(line.strip())
+        if tag:
+            in_transcript = not tag.group(1) and tag.group(2).upper().startswith(TRANSCRIPT)
+            layout = None
+        elif in_transcript:
+            layout = layout or _header(line)
+            if _is_row(line, layout):
+                found.append(RowLine(position, end, layout.delimiter, layout.start_cell))
         position = end + 1
     return found
+
+
+def _header(line: str) -> _Layout:
+    """The layout a block's first line gives: its delimiter and `start` column (a row instead of
+    a header: tab-separated, start first)."""
+    delimiter = next((d for d in ("\t", "|", ",") if d in line), "\t")
+    cells = [cell.strip().lower() for cell in line.split(delimiter)]
+    return _Layout(delimiter, cells.index("start") if "start" in cells else 0)
+
+
+def _is_row(line: str, layout: _Layout) -> bool:
+    cells = line.split(layout.delimiter)
+    start = cells[layout.start_cell].strip() if layout.start_cell < len(cells) else ""
+    return _START.fullmatch(start) is not None
 
 
 def loop_text(
@@ -91,11 +119,9 @@ def past_end_text(text: str, count: int, end_ms: int) -> tuple[str, list[int]]:
 
 def _with_start(line: str, row: RowLine, start_ms: int) -> str:
     """The row's line with its start cell set to `start_ms`, in the cell's own convention."""
-    index = row.start_cell or 0
     cells = line.split(row.delimiter)
-    if row.delimiter != "\t" and line.strip().startswith(row.delimiter):
-        index += 1  # `| 00:01 | 1 | Hi |`: an empty cell before the first
-    old = cells[index].strip()
-    new = format_timecode(start_ms, with_hours=old.count(":") == 2)
-    cells[index] = cells[index].replace(old, new, 1) if old else new
+    old = cells[row.start_cell].strip()
+    cells[row.start_cell] = cells[row.start_cell].replace(
+        old, timecode(start_ms, old.count(":") == 2), 1
+    )
     return row.delimiter.join(cells)

@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from standin.authored import Authored, Row, authored_from_json
+from standin.writer import write
+
 BUNDLED_DIR = Path(__file__).parent / "responses"
 
 
@@ -17,13 +20,20 @@ class Entry:
     sha256: str
     duration_s: float
     has_video: bool
-    text: str
+    text: str  # the whole media's answer: the authored rows written out, or the registered text
+    authored: Authored | None = None  # None: a `text` registration, replayed as it is
     uris: tuple[str, ...] = field(default=())
     name: str = ""
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return () if self.authored is None else self.authored.rows
 
     def summary(self) -> dict[str, Any]:
         info = asdict(self)
         info["text_chars"] = len(info.pop("text"))
+        authored = info.pop("authored")
+        info["rows"] = None if authored is None else len(authored["rows"])
         return info
 
 
@@ -36,16 +46,33 @@ def entry_from_dict(data: dict[str, Any], name: str = "") -> Entry:
     uris = tuple(str(u) for u in data.get("uris") or ([data["uri"]] if data.get("uri") else []))
     if not sha and not uris:
         raise ValueError("a response needs `sha256` (or the media bytes) or a gs:// `uri`")
-    if not isinstance(data.get("text"), str):
-        raise ValueError("a response needs `text` (the compact model output to replay)")
+    duration_s = float(data.get("duration_s", 60.0))
+    authored, text = _answer(data, duration_s)
     return Entry(
         sha256=sha,
-        duration_s=float(data.get("duration_s", 60.0)),
+        duration_s=duration_s,
         has_video=bool(data.get("has_video", False)),
-        text=data["text"],
+        text=text,
+        authored=authored,
         uris=uris,
         name=str(data.get("name") or name),
     )
+
+
+def _answer(data: dict[str, Any], duration_s: float) -> tuple[Authored | None, str]:
+    """(the authored rows and speakers, the whole media's answer): from `rows` and `speakers`,
+    or an opaque `text` (no rows: every request gets it as it is)."""
+    has_rows, has_text = data.get("rows") is not None, data.get("text") is not None
+    if has_rows == has_text:
+        raise ValueError(
+            "a response needs `rows` (and `speakers`) or `text` (compact model output to replay)"
+        )
+    if has_text:
+        if not isinstance(data["text"], str):
+            raise ValueError("`text` must be a string")
+        return None, data["text"]
+    authored = authored_from_json(data["rows"], data.get("speakers"))
+    return authored, write(authored.rows, authored.speakers, round(duration_s * 1000))
 
 
 class Registry:

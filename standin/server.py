@@ -411,15 +411,16 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[str, Any]) -> str:
-    """The authored text, or only its clip when the media part has offsets (logged as `clip`),
+    """The authored answer, or only its clip when the media part has offsets (logged as `clip`),
     or the voices pass's table when the request asks for it (logged as `voices`), or the clip
-    numbered after the `<EARLIER>` rows of a continuation (logged as `continuation`)."""
+    numbered after the `<EARLIER>` rows of a continuation (logged as `continuation`). A `text`
+    registration is replayed as it is."""
     if is_voices_pass(request):
         listed = listing(request)
         call["voices"] = len(listed)
-        return voices_text(entry.text, listed)
+        return voices_text(entry, listed)
     media = request.media[0]
-    if media.offsets_in is None:
+    if media.offsets_in is None or entry.authored is None:
         return entry.text
     start_s, end_s = media.bounds(entry.duration_s)
     if is_continuation(request):
@@ -430,9 +431,9 @@ def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[s
             "timecodes": timecodes,
             "earlier_rows": len(earlier),
         }
-        return continuation_text(entry.text, start_s, end_s, earlier, timecodes)
+        return continuation_text(entry.authored, start_s, end_s, earlier, timecodes)
     call["clip"] = {"start_s": start_s, "end_s": end_s, "timecodes": timecodes}
-    return clip_text(entry.text, start_s, end_s, timecodes)
+    return clip_text(entry.authored, start_s, end_s, timecodes)
 
 
 def answer_end_ms(entry: Entry, media: Media, timecodes: str) -> int:
@@ -574,17 +575,23 @@ class StandIn:
 
     def register(
         self,
-        text: str,
+        text: str | None = None,
         duration_s: float = 60.0,
         has_video: bool = False,
         sha256: str | None = None,
         media: bytes | None = None,
         uri: str | None = None,
         name: str = "",
+        rows: list[dict[str, Any]] | None = None,
+        speakers: list[dict[str, Any]] | None = None,
     ) -> Entry:
+        """An answer for the media: authored `rows` and `speakers` (as in responses/*.json), or
+        a `text` replayed as it is."""
         entry = entry_from_dict(
             {
                 "text": text,
+                "rows": rows,
+                "speakers": speakers,
                 "duration_s": duration_s,
                 "has_video": has_video,
                 "sha256": sha256,

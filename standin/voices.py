@@ -14,8 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from functions.format.models import Segment
-from functions.format.parser import parse_text
+from standin.authored import Row
 from standin.protocol import ModelRequest
 from standin.registry import Entry
 
@@ -60,7 +59,7 @@ def is_voices_pass(request: ModelRequest) -> bool:
 def recording(entries: Sequence[Entry], listed: Sequence[Listed]) -> Entry | None:
     """The registered recording the snippets were cut from: the one whose authored rows say the
     most snippets' words at their times (at least half of them)."""
-    scored = [(sum(_heard(rows, s) is not None for s in listed), e) for e, rows in _rows(entries)]
+    scored = [(sum(_heard(e.rows, s) is not None for s in listed), e) for e in entries]
     best = max(scored, key=lambda found: found[0], default=(0, None))
     return best[1] if best[0] * 2 >= len(listed) > 0 else None
 
@@ -70,10 +69,10 @@ def reel_s(listed: Sequence[Listed]) -> float:
     return float(max((s.reel_end_s for s in listed), default=0))
 
 
-def voices_text(authored: str, listed: Sequence[Listed]) -> str:
-    """The table: each listed voice and the lowest voice heard from the same authored voice."""
-    rows = parse_text(authored).segments
-    heard = {s.voice: _voice(_heard(rows, s)) for s in listed}  # voice → authored voice
+def voices_text(entry: Entry, listed: Sequence[Listed]) -> str:
+    """The table: each listed voice and the lowest voice heard from the same authored voice
+    (a recording registered as text has no rows: every voice its own person)."""
+    heard = {s.voice: _voice(_heard(entry.rows, s)) for s in listed}  # voice → authored voice
     lowest: dict[int | None, int] = {}
     for voice in sorted(heard):
         lowest.setdefault(heard[voice], voice)
@@ -84,11 +83,7 @@ def voices_text(authored: str, listed: Sequence[Listed]) -> str:
     return "\n".join([f"<{ANSWER_TAG}>", "voice\tperson", *lines, f"</{ANSWER_TAG}>"]) + "\n"
 
 
-def _rows(entries: Sequence[Entry]) -> list[tuple[Entry, list[Segment]]]:
-    return [(entry, parse_text(entry.text).segments) for entry in entries]
-
-
-def _heard(rows: list[Segment], snippet: Listed) -> Segment | None:
+def _heard(rows: Sequence[Row], snippet: Listed) -> Row | None:
     """The authored row the snippet starts in, if it says the snippet's first words."""
     at = bisect.bisect_right([r.start_ms for r in rows], snippet.start_ms + ROUNDING_MS) - 1
     if at < 0:
@@ -98,7 +93,7 @@ def _heard(rows: list[Segment], snippet: Listed) -> Segment | None:
     return rows[at] if words and said == words else None
 
 
-def _voice(row: Segment | None) -> int | None:
+def _voice(row: Row | None) -> int | None:
     return row.voice if row is not None else None
 
 

@@ -11,18 +11,19 @@ from typing import Any
 
 from functions.core import clients
 from functions.core.documents import transcription_id
-from functions.format.models import ParseResult
-from functions.format.parser import parse_text
 from stack.follow import MIME_TYPES, read_segments, wait_for_terminal
 from stack.local import BUCKET, LocalStack
+from standin.authored import Authored, authored_from_json
 from tests.paths import ROOT
 
 SAMPLES = ROOT / "samples"
 RESPONSES = ROOT / "standin" / "responses"
 
 
-def answer(response: str) -> ParseResult:
-    return parse_text(json.loads((RESPONSES / f"{response}.json").read_text())["text"])
+def answer(response: str) -> Authored:
+    """The authored rows and speakers of a bundled response (the stand-in answers from them)."""
+    data = json.loads((RESPONSES / f"{response}.json").read_text())
+    return authored_from_json(data["rows"], data["speakers"])
 
 
 def duration_s(response: str) -> float:
@@ -30,7 +31,7 @@ def duration_s(response: str) -> float:
 
 
 def authored(response: str) -> list[tuple[int, str]]:
-    return [(s.start_ms, s.text) for s in answer(response).segments]
+    return [(row.start_ms, row.text) for row in answer(response).rows]
 
 
 def rows(segments: list[dict[str, Any]]) -> list[tuple[int, str]]:
@@ -52,9 +53,7 @@ def findable_names(response: str, ranges: list[dict[str, int]]) -> set[str]:
         and s.evidence_ms is not None
         and any(
             in_clip(s.evidence_ms, clip)
-            and any(
-                in_clip(row.start_ms, clip) for row in authored.segments if row.voice == s.voice
-            )
+            and any(in_clip(row.start_ms, clip) for row in authored.rows if row.voice == s.voice)
             for clip in ranges
         )
     }

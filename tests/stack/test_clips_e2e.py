@@ -78,7 +78,7 @@ def check_long_media(local: LocalStack, sample: str, response: str, clips: int) 
     named = {s["name"] for s in doc["speakers"] if s["name"]}
     assert named == findable_names(response, doc["clips"]["ranges"])
     people = {
-        (row.voice, s["voice"]) for row, s in zip(answer(response).segments, segments, strict=True)
+        (row.voice, s["voice"]) for row, s in zip(answer(response).rows, segments, strict=True)
     }
     assert len(people) == len({a for a, _ in people}) == len({m for _, m in people})  # one each
     assert "voice_unconfirmed" not in {issue["code"] for issue in doc["issues"]}

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 import standin
-from tests.standin.sdk import CLIP, CLIP_TEXT, GS_URI
+from tests.standin.sdk import CLIP, CLIP_ANSWER, GS_URI
 
 
 @pytest.fixture(scope="module")
@@ -17,5 +17,7 @@ def server() -> Iterator[standin.StandIn]:
 @pytest.fixture
 def stand_in(server: standin.StandIn) -> standin.StandIn:
     server.reset()
-    server.register(CLIP_TEXT, duration_s=10, has_video=True, media=CLIP, uri=GS_URI, name="clip")
+    server.register(
+        **CLIP_ANSWER, duration_s=10, has_video=True, media=CLIP, uri=GS_URI, name="clip"
+    )
     return server

@@ -16,12 +16,45 @@ from google.genai import types
 
 import standin
 from functions.core.catalog import catalog
-from standin.registry import BUNDLED_DIR
+from standin.registry import BUNDLED_DIR, entry_from_dict
+
+SpeakerTuple = tuple[int, str | None, str | None, str | None, str | None, int | None]
+
+
+def bundled(name: str) -> dict[str, Any]:
+    """A bundled response (standin/responses/NAME.json) as its JSON."""
+    data: dict[str, Any] = json.loads((BUNDLED_DIR / f"{name}.json").read_text("utf-8"))
+    return data
+
+
+def authored_json(
+    rows: list[tuple[int, int | None, str]], speakers: list[SpeakerTuple]
+) -> dict[str, Any]:
+    """`rows` and `speakers` as a response's JSON has them, from tuples."""
+    keys = ("voice", "name", "company", "position", "role", "evidence_ms")
+    return {
+        "rows": [{"start_ms": s, "voice": v, "text": t} for s, v, t in rows],
+        "speakers": [dict(zip(keys, speaker, strict=True)) for speaker in speakers],
+    }
+
+
+def answer_of(data: dict[str, Any]) -> dict[str, Any]:
+    """The answer of a response's JSON: its `rows` and `speakers` (to register or write)."""
+    return {"rows": data["rows"], "speakers": data["speakers"]}
+
 
 SAMPLE = Path(standin.__file__).parent / "samples" / "trailer-silent.wav"
-SAMPLE_TEXT = json.loads((BUNDLED_DIR / "trailer.json").read_text())["text"]
+SAMPLE_TEXT = entry_from_dict(
+    bundled("trailer")
+).text  # the whole trailer, as the stand-in writes it
 CLIP = b"\x00\x00\x00\x18ftypmp42 stand-in test clip " * 40  # bytes only; never decoded
-CLIP_TEXT = "<TRANSCRIPT>\nstart\tvoice\ttext\n00:01\t1\tHello from the clip.\n</TRANSCRIPT>\n"
+CLIP_ANSWER = authored_json(
+    [(1000, 1, "Hello from the clip.")], [(1, None, None, None, None, None)]
+)
+CLIP_TEXT = (  # the clip's whole answer, as the stand-in writes CLIP_ANSWER
+    "<TRANSCRIPT>\nstart\tvoice\ttext\n00:01\t1\tHello from the clip.\n</TRANSCRIPT>\n"
+    "<SPEAKERS>\nvoice\tname\tcompany\tposition\trole\tevidence\n1\t?\t?\t?\t?\t?\n</SPEAKERS>\n"
+)
 GS_URI = "gs://tabscribe-test/uploads/alice/clip.mp4"
 FAST_RETRY = types.HttpRetryOptions(attempts=3, initial_delay=0.01, max_delay=0.02, jitter=0)
 MODEL = catalog().default

@@ -14,39 +14,47 @@ from google.genai import errors, types
 import standin
 from functions.core.catalog import catalog
 from functions.format.parser import parse_text
-from functions.format.tables import render_output
 from functions.format.voices import Snippet, parse_answer, slots
 from functions.transcribe.prompt import build_voices_prompt
 from standin.faults import Fault, fault_from_dict
 from standin.pacing import OUTPUT_TOKENS_PER_S, first_token_s, pace_of
 from standin.protocol import Usage
-from standin.registry import BUNDLED_DIR
 from standin.state import Config, config_with
-from tests.standin.sdk import MODEL, developer, http, stream, upload_active, vertex
+from tests.standin.sdk import (
+    MODEL,
+    answer_of,
+    authored_json,
+    bundled,
+    developer,
+    http,
+    stream,
+    upload_active,
+    vertex,
+)
 
-KEYNOTE = json.loads((BUNDLED_DIR / "keynote.json").read_text("utf-8"))
-PODCAST = json.loads((BUNDLED_DIR / "podcast.json").read_text("utf-8"))
+KEYNOTE = bundled("keynote")
+PODCAST = bundled("podcast")
+KEYNOTE_ROWS = KEYNOTE["rows"]
 KEYNOTE_URI = "gs://tabscribe-test/uploads/alice/keynote.mp4"
 PODCAST_URI = "gs://tabscribe-test/uploads/alice/podcast.m4a"
 LONG_URI = "gs://tabscribe-test/uploads/alice/long.mp4"
 # Past the hour: rows at 59:50, 1:00:50 and 1:01:40; the second speaker is named at 1:00:50.
-LONG_TEXT = render_output(
+LONG = authored_json(
     [(3_590_000, 1, "Just before the hour."), (3_650_000, 2, "I'm Ada."), (3_700_000, 1, "Hi.")],
     [
         (1, "Bo Lund", "Radio", "Host", "Host", 10_000),
         (2, "Ada Moss", "Lab", "Guest", "Guest", 3_650_000),
     ],
-    with_hours=True,
 )
 
 
 @pytest.fixture
 def clips(stand_in: standin.StandIn) -> standin.StandIn:
     stand_in.register(
-        KEYNOTE["text"], duration_s=KEYNOTE["duration_s"], has_video=True, uri=KEYNOTE_URI
+        **answer_of(KEYNOTE), duration_s=KEYNOTE["duration_s"], has_video=True, uri=KEYNOTE_URI
     )
-    stand_in.register(PODCAST["text"], duration_s=PODCAST["duration_s"], uri=PODCAST_URI)
-    stand_in.register(LONG_TEXT, duration_s=4000, has_video=True, uri=LONG_URI)
+    stand_in.register(**answer_of(PODCAST), duration_s=PODCAST["duration_s"], uri=PODCAST_URI)
+    stand_in.register(**LONG, duration_s=4000, has_video=True, uri=LONG_URI)
     return stand_in
 
 
@@ -60,16 +68,15 @@ def test_a_clip_has_only_its_rows_renumbered_and_relative(clips: standin.StandIn
     text, chunks = stream(vertex(clips.url), video_clip(KEYNOTE_URI, "550s", "600s"))
     got = parse_text(text)
     assert got.complete and got.issues == []
-    whole = parse_text(KEYNOTE["text"])
-    expected = [s for s in whole.segments if 550_000 <= s.start_ms < 600_000]
-    assert 3 <= len(expected) < len(whole.segments)
-    assert [s.text for s in got.segments] == [s.text for s in expected]
-    assert [s.start_ms for s in got.segments] == [s.start_ms - 550_000 for s in expected]
+    expected = [r for r in KEYNOTE_ROWS if 550_000 <= r["start_ms"] < 600_000]
+    assert 3 <= len(expected) < len(KEYNOTE_ROWS)
+    assert [s.text for s in got.segments] == [r["text"] for r in expected]
+    assert [s.start_ms for s in got.segments] == [r["start_ms"] - 550_000 for r in expected]
     order: dict[int, int] = {}  # authored voice -> clip voice, by first appearance
     for row in expected:
-        assert row.voice is not None
-        order.setdefault(row.voice, len(order) + 1)
-    assert [s.voice for s in got.segments] == [order[s.voice] for s in expected]  # type: ignore[index]
+        assert row["voice"] is not None
+        order.setdefault(row["voice"], len(order) + 1)
+    assert [s.voice for s in got.segments] == [order[r["voice"]] for r in expected]
     assert sorted(s.voice for s in got.speakers) == list(range(1, len(order) + 1))
     usage = chunks[-1].usage_metadata
     assert usage and usage.candidates_token_count == math.ceil(len(text) / 4)
@@ -114,8 +121,7 @@ def test_audio_metadata_offsets_clip_audio(clips: standin.StandIn) -> None:
     part.audio_metadata = types.AudioMetadata(start_offset="10s", end_offset="20s")
     text, chunks = stream(vertex(clips.url), part)
     got = parse_text(text)
-    whole = parse_text(PODCAST["text"])
-    expected = [s.text for s in whole.segments if 10_000 <= s.start_ms < 20_000]
+    expected = [r["text"] for r in PODCAST["rows"] if 10_000 <= r["start_ms"] < 20_000]
     assert [s.text for s in got.segments] == expected and expected
     assert got.segments[0].voice == 1
     usage = chunks[-1].usage_metadata
@@ -128,10 +134,12 @@ def test_audio_metadata_offsets_clip_audio(clips: standin.StandIn) -> None:
 def test_no_offsets_is_the_whole_authored_answer(clips: standin.StandIn) -> None:
     part = types.Part.from_uri(file_uri=KEYNOTE_URI, mime_type="video/mp4")
     text, _ = stream(vertex(clips.url), part)
-    assert text == KEYNOTE["text"]
+    assert [(s.start_ms, s.voice, s.text) for s in parse_text(text).segments] == [
+        (r["start_ms"], r["voice"], r["text"]) for r in KEYNOTE_ROWS
+    ]
     assert "clip" not in clips.calls()[-1]
     start_only, _ = stream(vertex(clips.url), video_clip(KEYNOTE_URI, "600s", None))
-    assert parse_text(start_only).segments[-1].text == parse_text(KEYNOTE["text"]).segments[-1].text
+    assert parse_text(start_only).segments[-1].text == KEYNOTE_ROWS[-1]["text"]
 
 
 def test_a_fault_for_one_clip_passes_other_calls_by(clips: standin.StandIn) -> None:
@@ -207,10 +215,10 @@ def test_realistic_first_byte_grows_with_the_input(stand_in: standin.StandIn) ->
     """With the pace 20 times faster: 2.1 s of a 10 s clip's first token is about 0.1 s, and
     11.6 s of 3,000 s of audio (96,000 tokens) about 0.6 s."""
     stand_in.configure(realistic_pace=True, pace_scale=20)
-    stand_in.register(PODCAST["text"], duration_s=3000, uri=PODCAST_URI)
+    stand_in.register(**answer_of(PODCAST), duration_s=3000, uri=PODCAST_URI)
     long_part = types.Part.from_uri(file_uri=PODCAST_URI, mime_type="audio/mp4")
     short_part = types.Part.from_uri(file_uri=KEYNOTE_URI, mime_type="video/mp4")
-    stand_in.register(KEYNOTE["text"], duration_s=10, has_video=True, uri=KEYNOTE_URI)
+    stand_in.register(**answer_of(KEYNOTE), duration_s=10, has_video=True, uri=KEYNOTE_URI)
 
     client = vertex(stand_in.url)
 
@@ -228,7 +236,7 @@ def test_realistic_first_byte_grows_with_the_input(stand_in: standin.StandIn) ->
 
 
 def test_developer_clip_of_an_uploaded_file_is_clipped_too(clips: standin.StandIn) -> None:
-    clips.register(LONG_TEXT, duration_s=4000, has_video=False, media=b"long audio bytes")
+    clips.register(**LONG, duration_s=4000, has_video=False, media=b"long audio bytes")
     client = developer(clips.url)
     uploaded = upload_active(client, io.BytesIO(b"long audio bytes"), "audio/ogg")
     part = types.Part.from_uri(file_uri=uploaded.uri or "", mime_type="audio/ogg")
@@ -240,9 +248,9 @@ def test_developer_clip_of_an_uploaded_file_is_clipped_too(clips: standin.StandI
 def keynote_reel() -> tuple[list[Snippet], str]:
     """Six snippets of the keynote's authored rows, each numbered a voice of its own, and the
     voices pass's instructions listing them in a reel (as the transcriber asks)."""
-    rows = [s for s in parse_text(KEYNOTE["text"]).segments if s.voice is not None][:6]
+    rows = [r for r in KEYNOTE_ROWS if r["voice"] is not None][:6]
     snippets = [
-        Snippet(voice=n, start_ms=r.start_ms, end_ms=r.start_ms + 4_500, text=r.text[:100])
+        Snippet(voice=n, start_ms=r["start_ms"], end_ms=r["start_ms"] + 4_500, text=r["text"][:100])
         for n, r in enumerate(rows, 1)
     ]
     return snippets, build_voices_prompt(True, slots(snippets))
@@ -257,7 +265,7 @@ def test_the_voices_pass_hears_one_reel_through_its_listing(clips: standin.Stand
     reel.video_metadata = types.VideoMetadata(fps=0.5)
     answer = client.models.generate_content(model=MODEL, contents=[reel, prompt])
     groups, issues = parse_answer(answer.text or "", {s.voice for s in snippets})
-    authored = {r.start_ms: r.voice for r in parse_text(KEYNOTE["text"]).segments}
+    authored = {r["start_ms"]: r["voice"] for r in KEYNOTE_ROWS}
     truth = {s.voice: authored[s.start_ms] for s in snippets}
     assert issues == [] and groups is not None
     assert all(len({truth[v] for v in group}) == 1 for group in groups)
@@ -297,3 +305,11 @@ def test_a_reel_of_no_registered_recording_is_refused(clips: standin.StandIn) ->
     with pytest.raises(errors.ClientError) as caught:
         client.models.generate_content(model=MODEL, contents=[reel, prompt])
     assert caught.value.code == 400 and "no registered recording" in str(caught.value.message)
+
+
+def test_a_text_registration_is_replayed_as_it_is_for_a_clip_too(clips: standin.StandIn) -> None:
+    opaque = "<TRANSCRIPT>\n00:01\t1\tNot rows: the stand-in replays this.\n"
+    uri = "gs://tabscribe-test/uploads/alice/opaque.mp4"
+    clips.register(opaque, duration_s=100, has_video=True, uri=uri)
+    assert stream(vertex(clips.url), video_clip(uri, "50s", "60s"))[0] == opaque
+    assert "clip" not in clips.calls()[-1]

@@ -13,8 +13,9 @@ import standin
 from functions.core.catalog import catalog
 from functions.format.models import Segment
 from functions.format.parser import parse_text
-from functions.format.tables import render_output
-from functions.transcribe.prompt import build_continuation_prompt, build_prompt
+from functions.transcribe.prompt import EARLIER_TAG, build_continuation_prompt, build_prompt
+from standin import continuation
+from standin.authored import authored_from_json
 from standin.clips import clip_text
 from standin.continuation import (
     answer_numbers,
@@ -24,10 +25,9 @@ from standin.continuation import (
     is_continuation,
 )
 from standin.protocol import Media, ModelRequest
-from standin.registry import BUNDLED_DIR
-from tests.standin.sdk import MODEL, vertex
+from tests.standin.sdk import MODEL, answer_of, authored_json, bundled, vertex
 
-AUTHORED = render_output(
+AUTHORED_JSON = authored_json(
     [
         (0, 1, "Welcome, I'm Tom."),
         (10_000, 2, "Thanks, Tom."),
@@ -44,15 +44,21 @@ AUTHORED = render_output(
         (4, None, None, None, "Stage manager", None),
     ],
 )
-LONG = render_output(  # rows at 59:50, 1:00:50 and 1:01:40
-    [(3_590_000, 1, "Just before the hour."), (3_650_000, 2, "I'm Ada."), (3_700_000, 1, "Hi.")],
-    [
-        (1, "Bo Lund", "Radio", "Host", "Host", 10_000),
-        (2, "Ada Moss", "Lab", "Guest", "Guest", None),
-    ],
-    with_hours=True,
+AUTHORED = authored_from_json(**AUTHORED_JSON)
+LONG = authored_from_json(  # rows at 59:50, 1:00:50 and 1:01:40
+    **authored_json(
+        [
+            (3_590_000, 1, "Just before the hour."),
+            (3_650_000, 2, "I'm Ada."),
+            (3_700_000, 1, "Hi."),
+        ],
+        [
+            (1, "Bo Lund", "Radio", "Host", "Host", 10_000),
+            (2, "Ada Moss", "Lab", "Guest", "Guest", None),
+        ],
+    )
 )
-CONFERENCE = json.loads((BUNDLED_DIR / "conference.json").read_text("utf-8"))
+CONFERENCE = bundled("conference")
 CONFERENCE_URI = "gs://tabscribe-test/uploads/alice/conference.mp4"
 
 
@@ -75,7 +81,7 @@ def test_a_voice_of_earlier_keeps_its_id_and_others_keep_theirs_when_free() -> N
 
 
 def test_a_whole_media_run_keeps_the_authored_ids() -> None:
-    earlier = [(s.start_ms, s.voice, s.text) for s in parse_text(AUTHORED).segments[:4]]
+    earlier = [(r.start_ms, r.voice, r.text) for r in AUTHORED.rows[:4]]
     assert voices(continuation_text(AUTHORED, 28, 70, earlier)) == [3, 2, 3, 4]
 
 
@@ -87,7 +93,7 @@ def test_an_authored_id_used_in_earlier_becomes_the_next_above_every_used() -> N
 
 
 def test_the_same_text_is_the_row_within_two_seconds() -> None:
-    rows = parse_text(AUTHORED).segments
+    rows = AUTHORED.rows
     assert earlier_voices(rows, [(51_000, 6, "Thanks.")]) == {3: 6}  # the 50 s row, not 40 s
     assert earlier_voices(rows, [(45_000, 6, "Thanks.")]) == {}  # neither is near
     assert earlier_voices(rows, [(99_000, 6, " I'm  Priya. ")]) == {3: 6}  # one row has it
@@ -139,6 +145,14 @@ def test_earlier_rows_read_back_what_the_prompt_wrote() -> None:
     ]
 
 
+def test_the_stand_in_names_the_tag_the_products_prompt_uses() -> None:
+    """The `<EARLIER>` block is protocol: the stand-in has its own name for its tag."""
+    assert continuation.EARLIER_TAG == EARLIER_TAG
+    prompt = build_continuation_prompt(build_prompt(), 5_000, 9_000, earlier_segments(), False)
+    assert f"\n<{continuation.EARLIER_TAG}>\n" in prompt
+    assert f"\n</{continuation.EARLIER_TAG}>\n" in prompt
+
+
 def test_earlier_rows_are_read_leniently() -> None:
     block = "<EARLIER>\nstart\tvoice\ttext\nnot a row\n00:05\t2\tHi.\n\n01:00\tV3\t&amp; so\n"
     assert earlier_rows([block]) == [(5_000, 2, "Hi."), (60_000, 3, "& so")]  # no end tag
@@ -176,13 +190,17 @@ CUT_MS, START_S, END_S = 1_915_000, 1905, 3000
 @pytest.fixture
 def conference(stand_in: standin.StandIn) -> standin.StandIn:
     stand_in.register(
-        CONFERENCE["text"], CONFERENCE["duration_s"], has_video=True, uri=CONFERENCE_URI
+        **answer_of(CONFERENCE),
+        duration_s=CONFERENCE["duration_s"],
+        has_video=True,
+        uri=CONFERENCE_URI,
     )
     return stand_in
 
 
 def continuation_prompt() -> str:
-    clip = parse_text(clip_text(CONFERENCE["text"], 1600, END_S, "absolute")).segments
+    conference = authored_from_json(**answer_of(CONFERENCE))
+    clip = parse_text(clip_text(conference, 1600, END_S, "absolute")).segments
     earlier = [row for row in clip if row.start_ms <= CUT_MS]
     base = build_prompt(CONFERENCE["duration_s"], has_video=True)
     return build_continuation_prompt(base, START_S * 1000, CUT_MS, earlier, with_hours=True)

@@ -13,23 +13,29 @@ from google.genai import types
 import standin
 from functions.core.catalog import catalog
 from functions.format.parser import parse_text
-from functions.format.tables import render_output
 from standin.cutoff import past_end_text, transcript_rows
 from standin.faults import fault_from_dict
-from standin.registry import BUNDLED_DIR
-from tests.standin.sdk import GS_URI, MODEL, SAMPLE_TEXT, stream, vertex
+from tests.standin.sdk import (
+    GS_URI,
+    MODEL,
+    SAMPLE_TEXT,
+    answer_of,
+    authored_json,
+    bundled,
+    stream,
+    vertex,
+)
 
 TRAILER_URI = "gs://tabscribe-test/uploads/alice/trailer.wav"
-KEYNOTE = json.loads((BUNDLED_DIR / "keynote.json").read_text("utf-8"))
+KEYNOTE = bundled("keynote")
 KEYNOTE_URI = "gs://tabscribe-test/uploads/alice/keynote.mp4"
 LONG_URI = "gs://tabscribe-test/uploads/alice/long.mp4"
-LONG_TEXT = render_output(  # rows at 59:50, 1:00:50 and 1:01:40 of 4,000 s
+LONG = authored_json(  # rows at 59:50, 1:00:50 and 1:01:40 of 4,000 s
     [(3_590_000, 1, "Just before the hour."), (3_650_000, 2, "I'm Ada."), (3_700_000, 1, "Hi.")],
     [
         (1, "Bo Lund", "Radio", "Host", "Host", 10_000),
         (2, "Ada Moss", "Lab", "Guest", "Guest", None),
     ],
-    with_hours=True,
 )
 TRAILER_LINES = SAMPLE_TEXT.split("\n")  # <TRANSCRIPT>, the header, then the 13 rows
 EMPTY_CLIP = ("5s", "10s")  # of the registered 10 s clip (GS_URI): its one row is at 00:01
@@ -39,9 +45,9 @@ EMPTY_CLIP = ("5s", "10s")  # of the registered 10 s clip (GS_URI): its one row 
 def media(stand_in: standin.StandIn) -> standin.StandIn:
     stand_in.register(SAMPLE_TEXT, duration_s=59, uri=TRAILER_URI)
     stand_in.register(
-        KEYNOTE["text"], duration_s=KEYNOTE["duration_s"], has_video=True, uri=KEYNOTE_URI
+        **answer_of(KEYNOTE), duration_s=KEYNOTE["duration_s"], has_video=True, uri=KEYNOTE_URI
     )
-    stand_in.register(LONG_TEXT, duration_s=4000, has_video=True, uri=LONG_URI)
+    stand_in.register(**LONG, duration_s=4000, has_video=True, uri=LONG_URI)
     return stand_in
 
 

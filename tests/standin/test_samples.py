@@ -15,7 +15,7 @@ from functions.format.models import ParseResult
 from functions.format.parser import end_times, parse_text
 from functions.transcribe.clips import ClipRange, plan_for
 from functions.transcribe.media import probe
-from standin.registry import BUNDLED_DIR, Registry
+from standin.registry import BUNDLED_DIR, Registry, entry_from_dict
 from tests.paths import ROOT
 
 # name: (content type, has_video, segments, speakers)
@@ -37,12 +37,17 @@ def load(name: str) -> tuple[dict[str, object], Path]:
     return response, media
 
 
+def served(response: dict[str, object]) -> str:
+    """The whole media's answer the stand-in serves for the response: its rows written out."""
+    return entry_from_dict(response).text
+
+
 @pytest.mark.parametrize("name", EXPECTED)
 def test_response_parses_completely(name: str) -> None:
     response, _ = load(name)
     _, _, segments, speakers = EXPECTED[name]
     duration_ms = round(float(response["duration_s"]) * 1000)  # type: ignore[arg-type]
-    result = parse_text(str(response["text"]), duration_ms)
+    result = parse_text(served(response), duration_ms)
     assert result.complete
     assert result.issues == []
     assert len(result.segments) == segments
@@ -91,7 +96,7 @@ def long_sample(name: str) -> tuple[ParseResult, list[ClipRange], int]:
     duration_s = float(response["duration_s"])  # type: ignore[arg-type]
     assert abs(duration_s - LONG[name]) < 60
     assert media.stat().st_size < 4_000_000
-    result = parse_text(str(response["text"]), round(duration_s * 1000))
+    result = parse_text(served(response), round(duration_s * 1000))
     (unnamed,) = [s for s in result.speakers if s.name is None]
     assert unnamed.role == UNNAMED[name] and unnamed.evidence_ms is None
     return result, default_clips(duration_s), unnamed.voice

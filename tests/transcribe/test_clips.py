@@ -20,9 +20,8 @@ from functions.core import clients
 from functions.core.documents import transcription_id
 from functions.core.messages import ClipTask, VoicesTask
 from functions.core.settings import get_settings
-from functions.format.models import ParseResult
-from functions.format.parser import parse_text
 from functions.format.voices import Snippet, parse_answer
+from standin.authored import Authored, authored_from_json
 from tests.conftest import PROJECT
 from tests.paths import ROOT
 from tests.store.support import cloud_event
@@ -171,17 +170,16 @@ def test_an_unreadable_clip_message_is_refused_for_the_dead_letter_topic(clips: 
     assert clips.app.post("/", json=body, headers=headers).status_code == 500
 
 
-def keynote_answer() -> ParseResult:
-    return parse_text(
-        json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text())["text"]
-    )
+def keynote_answer() -> Authored:
+    data = json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text())
+    return authored_from_json(data["rows"], data["speakers"])
 
 
 def keynote_voices() -> list[Snippet]:
     """One snippet per authored row of the first two minutes, each labelled a voice of its own
     (as a merge that could not tell them apart would number them)."""
     authored = keynote_answer()
-    rows = [s for s in authored.segments if s.start_ms < 120_000 and s.voice is not None]
+    rows = [s for s in authored.rows if s.start_ms < 120_000 and s.voice is not None]
     return [
         Snippet(voice=n, start_ms=row.start_ms, end_ms=row.start_ms + 4_000, text=row.text[:100])
         for n, row in enumerate(rows[:12], 1)
@@ -230,7 +228,7 @@ def test_the_voices_pass_is_one_call_on_a_reel_answered_as_the_clip_after_the_la
     answer = "".join(c.text or "" for c in sorted(chunks, key=lambda c: c.seq))
     groups, issues = parse_answer(answer, {s.voice for s in snippets})
     authored = keynote_answer()
-    voice_at = {s.start_ms: s.voice for s in authored.segments}
+    voice_at = {s.start_ms: s.voice for s in authored.rows}
     truth = {s.voice: voice_at[s.start_ms] for s in snippets}
     assert issues == [] and groups
     assert all(len({truth[v] for v in group}) == 1 for group in groups)

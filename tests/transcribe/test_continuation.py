@@ -7,7 +7,7 @@ functions-framework; the run's chunks are read as the store reads them, each fro
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,9 @@ from functions.core import clients
 from functions.core.messages import ContinueTask, ResultChunk
 from functions.core.settings import get_settings
 from functions.format.models import Segment, Speaker
-from functions.format.parser import StreamParser, parse_text
+from functions.format.parser import StreamParser
+from standin.authored import Row, authored_from_json
+from standin.authored import Speaker as AuthoredSpeaker
 from tests.conftest import PROJECT
 from tests.paths import ROOT
 from tests.store.support import cloud_event
@@ -27,8 +29,9 @@ from tests.transcribe.conftest import Stack, subscriber
 pytestmark = pytest.mark.emulator
 
 KEYNOTE = ROOT / "samples" / "keynote.mp4"  # 10:13.5, one request, 218 authored rows
-AUTHORED = json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text())["text"]
-ROWS = parse_text(AUTHORED).segments
+KEYNOTE_ANSWER = json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text())
+AUTHORED = authored_from_json(KEYNOTE_ANSWER["rows"], KEYNOTE_ANSWER["speakers"])
+ROWS = AUTHORED.rows
 
 
 @dataclass
@@ -98,18 +101,18 @@ def read_run(chunks: list[ResultChunk]) -> tuple[list[Segment], list[Speaker], b
     return segments, speakers, complete
 
 
-def rows(segments: list[Segment]) -> list[tuple[int, int | None, str]]:
+def rows(segments: Sequence[Segment | Row]) -> list[tuple[int, int | None, str]]:
     return [(s.start_ms, s.voice, s.text) for s in segments]
 
 
-def who(speakers: list[Speaker]) -> list[tuple[Any, ...]]:
+def who(speakers: Sequence[Speaker | AuthoredSpeaker]) -> list[tuple[Any, ...]]:
     return sorted((s.voice, s.name, s.company, s.position, s.role) for s in speakers)
 
 
 def check_whole(chunks: list[ResultChunk]) -> ResultChunk:
     segments, speakers, complete = read_run(chunks)
     assert rows(segments) == rows(ROWS)  # every row, once
-    assert who(speakers) == who(parse_text(AUTHORED).speakers)  # names survive the cut
+    assert who(speakers) == who(AUTHORED.speakers)  # names survive the cut
     assert complete
     final = chunks[-1]
     assert final.final and final.outcome == "completed" and final.finish_reason == "STOP"

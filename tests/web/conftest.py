@@ -126,6 +126,5 @@ def standin(local: LocalStack) -> Iterator[Callable[[str, Any], Any]]:
 
 def authored_speakers(sample: str) -> list[str]:
     """The speaker names the stand-in's authored answer for `sample` gives (docs/samples.md)."""
-    text = json.loads((ROOT / "standin" / "responses" / f"{sample}.json").read_text())["text"]
-    table = text.split("<SPEAKERS>")[1].split("</SPEAKERS>")[0].strip().splitlines()
-    return [row.split("\t")[1] for row in table[1:]]
+    response = json.loads((ROOT / "standin" / "responses" / f"{sample}.json").read_text())
+    return [speaker["name"] or "?" for speaker in response["speakers"]]

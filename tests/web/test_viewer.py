@@ -201,10 +201,9 @@ def keynote_without(voice: int) -> dict[str, Any]:
     """The keynote's authored answer with one speaker left out of the speaker table: that voice
     still speaks, unidentified (a placeholder)."""
     response = json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text())
-    lines = response["text"].splitlines()
-    response["text"] = "\n".join(
-        line for line in lines if not (line.startswith(f"{voice}\t") and "Audience" in line)
-    )
+    response["speakers"] = [
+        s for s in response["speakers"] if not (s["voice"] == voice and "Audience" in s["role"])
+    ]
     return response
 
 
