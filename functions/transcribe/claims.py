@@ -1,6 +1,8 @@
 """At most one model call per object generation: a claim with a lease on `transcriptions/{id}`.
 
-Cloud Storage events arrive at least once. A claim is taken in a Firestore transaction:
+Cloud Storage events arrive at least once. An upload's claim is taken in a Firestore transaction
+(a clip's, the voices pass's and a continuation's, and every lease update, by compare-and-set on
+their own document: `_compare_and_set`):
 - no document, or an older generation on it: claim attempt 1 (a new generation supersedes);
 - a newer generation on it: this event is stale, skip;
 - the same generation, finished (its final chunk published) or terminal: a duplicate, skip;
