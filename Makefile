@@ -63,9 +63,10 @@ format: venv web-deps
 	$(BIN)/ruff check --fix .
 	cd web && npx prettier --write --log-level=warn .
 
-# The quick tier: lint, types, import contracts and every test that needs no emulator (under 2 min).
+# The quick tier: lint, types, import contracts and every test that needs no emulator (under 2 min;
+# two pytest workers: 22 s instead of 33 s for its tests on 2 cores).
 check: lint infra-venv web
-	$(BIN)/python -m pytest -m "not emulator" -q
+	$(BIN)/python -m pytest -m "not emulator" -q -n 2
 
 test: lint infra-venv web auth-deps chromium
 	$(BIN)/python -m pytest
