@@ -13,7 +13,7 @@ WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha
 AUTH_STAMP := stack/auth/node_modules/.installed-$(shell cat stack/auth/package-lock.json | sha1sum | cut -c1-12)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: venv infra-venv web web-deps auth-deps chromium lint format test bench demo up down standin live-check clean
+.PHONY: venv infra-venv web web-deps auth-deps chromium lint format check test bench demo up down standin live-check clean
 
 venv: $(STAMP)
 
@@ -62,6 +62,11 @@ format: venv web-deps
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 	cd web && npx prettier --write --log-level=warn .
+
+# The quick tier: lint, types, import contracts and every test that needs no emulator (under 2 min;
+# two pytest workers: 22 s instead of 33 s for its tests on 2 cores).
+check: lint infra-venv web
+	$(BIN)/python -m pytest -m "not emulator" -q -n 2
 
 test: lint infra-venv web auth-deps chromium
 	$(BIN)/python -m pytest

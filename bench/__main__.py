@@ -14,7 +14,7 @@ from bench import (
     store_throughput,
     viewer,
 )
-from bench.report import RESULTS, print_table, write_results
+from bench.report import RESULTS, environment_kept, print_table, write_results
 
 SCRIPTS = [
     format_size,
@@ -32,7 +32,7 @@ def main() -> int:
     metrics = []
     for script in SCRIPTS:
         print(f"running {script.__name__} …", file=sys.stderr, flush=True)
-        metrics += script.run()
+        metrics += environment_kept(script.run)
     print_table(metrics)
     write_results(metrics)
     print(f"\nwritten: {RESULTS}")

@@ -16,3 +16,9 @@ def standin(stand_in_url: str, name: str, body: dict[str, Any], timeout_s: float
         method="POST",
     )
     urllib.request.urlopen(request, timeout=timeout_s).close()
+
+
+def calls(stand_in_url: str, timeout_s: float = 30) -> list[dict[str, Any]]:
+    """The stand-in's log of model calls (`GET /_standin/calls`)."""
+    with urllib.request.urlopen(f"{stand_in_url}/_standin/calls", timeout=timeout_s) as answer:
+        return list(json.load(answer)["calls"])

@@ -44,7 +44,7 @@ import urllib.request
 from typing import Any
 
 from bench.control import standin
-from bench.long import FUNCTION_ENV, Followed, environ, environ_kept, follow
+from bench.long import FUNCTION_ENV, Followed, follow
 from bench.report import Metric, main
 from stack.local import ROOT, LocalStack
 
@@ -94,13 +94,8 @@ def _transcribed(stand_in_url: str, owner: str, cut: bool) -> Followed:
 
 
 def run() -> list[Metric]:
-    return environ_kept(_run)
-
-
-def _run() -> list[Metric]:
-    stack = LocalStack(workdir=ROOT / ".local" / "bench-cutoff")
-    with environ(FUNCTION_ENV):
-        stack.start()
+    stack = LocalStack(workdir=ROOT / ".local" / "bench-cutoff", function_env=FUNCTION_ENV)
+    stack.start()
     try:
         url = stack.env["TABSCRIBE_GEMINI_BASE_URL"]
         standin(url, "config", {"realistic_pace": False, "pace_scale": 1.0})
@@ -111,8 +106,7 @@ def _run() -> list[Metric]:
             wholes.append(_transcribed(url, f"bench-whole-{i}", cut=False))
             cuts.append(_transcribed(url, f"bench-cut-{i}", cut=True))
         guarded, guarded_call = _looping(url, "bench-guard")
-        with environ(NO_GUARD):
-            stack.restart("transcribe_upload")
+        stack.restart("transcribe_upload", NO_GUARD)
         unguarded, unguarded_call = _looping(url, "bench-no-guard")
     finally:
         stack.stop()

@@ -13,8 +13,9 @@ then, paced, the sample as clips (the default plan: `TABSCRIBE_CLIP_THRESHOLD_S`
 `TABSCRIBE_CLIP_S` 600, `TABSCRIBE_CLIP_OVERLAP_S` 20, `TABSCRIBE_CLIP_FIRST_S` 120: a 2-minute
 first clip and 11 of about 555 s; then the voices pass), then the transcriber restarted
 with `TABSCRIBE_CLIP_THRESHOLD_S=100000` (settings reach the functions through the environment
-they start in) and the sample forced into one request. The time budget
-(`TABSCRIBE_TIME_BUDGET_S`, 480 s) is left as it is: the one request takes about 92 s.
+they start in: `LocalStack.function_env`, never this process's) and the sample forced into one
+request. The time budget (`TABSCRIBE_TIME_BUDGET_S`, 480 s) is left as it is: the one request
+takes about 92 s.
 
 Push delivery as deployed (`bench/push.py`): the Pub/Sub emulator pushes two messages at a time
 per subscription, which would run the 11 clips in six waves; here clip tasks are delivered up to
@@ -26,7 +27,8 @@ per subscription, which would run the 11 clips in six waves; here clip tasks are
 - `long.overlap_input_share`: (clips' prompt tokens - the one request's) ÷ the one request's,
   from the `usage` on the documents (summed over the clips by the store), the voices pass's
   tokens (its clip document's `store.usage`) taken out; `long.voices_input_share`: the voices
-  pass's prompt tokens ÷ the one request's.
+  pass's prompt tokens ÷ the one request's; `long.voices_calls`: its model calls, counted in the
+  stand-in's call log (`GET /_standin/calls`, the calls it marks `voices`).
 - `long.doc_writes_per_s`: the most writes to the transcription document within one whole second
   of commit time, counted by a Firestore listener (which sees every write on the emulator), from
   the store's first merge to `completed`. Wall time: what Firestore sees, not scaled.
@@ -36,17 +38,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.control import standin
+from bench.control import calls, standin
 from bench.push import Push
 from bench.report import Metric, main
 from functions.core import clients
@@ -154,41 +153,9 @@ def _seconds(followed: Followed, at: float | None) -> float:
     return at - followed.started
 
 
-@contextmanager
-def environ(changes: dict[str, str]) -> Iterator[None]:
-    """`changes` in this process's environment (which the stack's functions inherit when they
-    start), then those names as they were; the rest of the environment is left as it is then."""
-    before = {name: os.environ.get(name) for name in changes}
-    os.environ.update(changes)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def run() -> list[Metric]:
-    return environ_kept(_run)
-
-
-def environ_kept(work: Callable[[], list[Metric]]) -> list[Metric]:
-    """`work()`, then the environment as it was (a stack's stop restores the environment it
-    started in, FUNCTION_ENV included)."""
-    before = dict(os.environ)
-    try:
-        return work()
-    finally:
-        os.environ.clear()
-        os.environ.update(before)
-
-
-def _run() -> list[Metric]:
-    stack = LocalStack(workdir=ROOT / ".local" / "bench-long")
-    with environ(FUNCTION_ENV):
-        stack.start()
+    stack = LocalStack(workdir=ROOT / ".local" / "bench-long", function_env=FUNCTION_ENV)
+    stack.start()
     pushes: list[Push] = []
     try:
         for subscription, target, concurrency in PUSHES:
@@ -199,10 +166,10 @@ def _run() -> list[Metric]:
         follow(SAMPLE, "bench-warm-1")  # every function's first call (imports, clients)
         zero = follow(SAMPLE, "bench-zero")
         _pace(url, realistic=True)
+        before = len(calls(url))
         clips = follow(SAMPLE, "bench-clips")
-        voices = _voices_prompt(clips)  # read while the emulators run
-        with environ(SINGLE_ENV):  # the transcriber reads its settings from its environment
-            stack.restart("transcribe_upload")
+        voices = Voices(_voices_prompt(clips), _voices_calls(calls(url)[before:]))
+        stack.restart("transcribe_upload", SINGLE_ENV)  # its settings come from its environment
         _pace(url, realistic=False)
         follow(WARM_UP, "bench-warm-2")
         _pace(url, realistic=True)
@@ -214,6 +181,19 @@ def _run() -> list[Metric]:
         finally:
             stack.stop()
     return metrics(single, clips, zero, voices)
+
+
+@dataclass(frozen=True)
+class Voices:
+    """The clips arm's voices pass: its prompt tokens and its model calls."""
+
+    prompt_tokens: int
+    calls: int
+
+
+def _voices_calls(logged: list[dict[str, Any]]) -> int:
+    """The voices pass's model calls in the stand-in's call log (it marks them `voices`)."""
+    return sum(1 for call in logged if "voices" in call)
 
 
 def _prompt(followed: Followed, modality: str | None = None) -> int:
@@ -237,10 +217,12 @@ def _voices_prompt(followed: Followed) -> int:
     return int(((recorded or {}).get("usage") or {}).get("prompt_tokens") or 0)
 
 
-def metrics(single: Followed, clips: Followed, zero: Followed, voices: int) -> list[Metric]:
+def metrics(single: Followed, clips: Followed, zero: Followed, voices: Voices) -> list[Metric]:
     single_s = _seconds(single, single.completed) * PACE_SCALE
     clips_s = _seconds(clips, clips.completed) * PACE_SCALE
     count = (clips.doc.get("clips") or {}).get("count") or 0
+    if not count:  # a setting of another stack reached this one (the clips arm is the point)
+        raise RuntimeError("the clips arm ran as one request: no clip plan on the document")
     scale = f"wall x {PACE_SCALE:g}"
     return [
         Metric(
@@ -261,16 +243,22 @@ def metrics(single: Followed, clips: Followed, zero: Followed, voices: int) -> l
         ),
         Metric(
             "long.overlap_input_share",
-            _share(_prompt(clips) - voices, _prompt(single)),
+            _share(_prompt(clips) - voices.prompt_tokens, _prompt(single)),
             "x",
             "extra prompt tokens of the clips ÷ the one request's",
             "<= 0.12",
         ),
         Metric(
             "long.voices_input_share",
-            round(voices / _prompt(single), 4),
+            round(voices.prompt_tokens / _prompt(single), 4),
             "x",
             "the voices pass's prompt tokens ÷ the one request's",
+        ),
+        Metric(
+            "long.voices_calls",
+            voices.calls,
+            "calls",
+            "the voices pass's model calls (the stand-in's call log)",
         ),
         Metric(
             "long.doc_writes_per_s",

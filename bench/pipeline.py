@@ -19,7 +19,6 @@ from pathlib import Path
 
 from bench.control import standin
 from bench.corpus import talk
-from bench.long import environ
 from bench.report import Metric, main
 from functions.core import clients
 from functions.core.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
@@ -123,9 +122,10 @@ def run() -> list[Metric]:
         concurrent = time.monotonic() - started
     finally:
         stack.stop()
-    streaming = LocalStack(workdir=ROOT / ".local" / "bench-stream", token_rate=150.0)
-    with environ(ONE_REQUEST):
-        streaming.start()
+    streaming = LocalStack(
+        workdir=ROOT / ".local" / "bench-stream", token_rate=150.0, function_env=ONE_REQUEST
+    )
+    streaming.start()
     try:
         first, done = _ttfs(streaming)
     finally:

@@ -63,6 +63,19 @@ def merge_results(metrics: list[Metric]) -> None:
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
 
 
+def environment_kept(run: Callable[[], list[Metric]]) -> list[Metric]:
+    """`run()`, then this process's environment as it was, so no benchmark's settings reach the
+    next one's stack (`make bench` runs them all in one process); a change left behind is named."""
+    before = dict(os.environ)
+    try:
+        return run()
+    finally:
+        if left := sorted(k for k in {*before, *os.environ} if before.get(k) != os.environ.get(k)):
+            print(f"environment restored after the benchmark: {', '.join(left)}", file=sys.stderr)
+            os.environ.clear()
+            os.environ.update(before)
+
+
 def main(run: Callable[[], list[Metric]]) -> None:
     """Run one benchmark script on its own: print its table; with `--merge`, also put its keys
     into bench/results.json (otherwise left alone)."""

@@ -64,7 +64,10 @@ class LocalStack:
     gateway: Gateway | None = None
     upload_env: dict[str, str] = field(default_factory=dict)
     scheduler: Scheduler | None = None
-    saved_env: dict[str, str] = field(default_factory=dict)
+    # settings for this stack's functions only (TABSCRIBE_*, THREADS): this process's
+    # environment never holds them, so they end with the stack
+    function_env: dict[str, str] = field(default_factory=dict)
+    saved_env: dict[str, str | None] = field(default_factory=dict)  # the names start set, before
 
     @property
     def logs(self) -> Path:
@@ -91,9 +94,7 @@ class LocalStack:
         }
         for service in self.services:
             self.env.update(service.env)
-        self.saved_env = dict(os.environ)
-        os.environ.update(self.env)  # this process's clients talk to this stack's emulators
-        _forget_clients()
+        self._enter_environment()
         if not self.real_gemini:
             self.services.append(self._start_standin())
         upload_port = free_port()
@@ -115,6 +116,12 @@ class LocalStack:
         topic = f"projects/{PROJECT}/topics/{TOPICS['sweep']}"
         self.scheduler = Scheduler(topic, self.logs / "scheduler.log")
         self.scheduler.start()
+
+    def _enter_environment(self) -> None:
+        """This process's clients talk to this stack's emulators; `stop` puts back those names."""
+        self.saved_env = {name: os.environ.get(name) for name in self.env}
+        os.environ.update(self.env)
+        _forget_clients()
 
     def _start_standin(self) -> Service:
         port = free_port()
@@ -139,16 +146,19 @@ class LocalStack:
             "TABSCRIBE_SIGNING_KEY_FILE": str(key_file),
         }
 
-    def restart(self, target: str) -> None:
-        """Start a function again on its port (after a test or a benchmark killed it)."""
+    def restart(self, target: str, function_env: dict[str, str] | None = None) -> None:
+        """Start a function again on its port (after a test or a benchmark killed it), with
+        `function_env` over the stack's own settings."""
         old = next(s for s in self.services if s.name == target)
         old.stop()
         old.log.replace(old.log.with_suffix(".before-restart.log"))  # spawn starts a new log
-        new = self._start_function(target, old.port)
+        new = self._start_function(target, old.port, function_env)
         wait_all([new])
         self.services[self.services.index(old)] = new
 
-    def _start_function(self, target: str, port: int | None = None) -> Service:
+    def _start_function(
+        self, target: str, port: int | None = None, function_env: dict[str, str] | None = None
+    ) -> Service:
         port = port or free_port()
         command = [
             sys.executable,
@@ -168,6 +178,8 @@ class LocalStack:
             **watch_env(self.stall_s),
             **(self.upload_env if target == UPLOAD_TARGET else {}),
             "PYTHONPATH": str(ROOT),
+            **self.function_env,
+            **(function_env or {}),
         }
         return spawn(target, command, self.logs, port, env)
 
@@ -225,9 +237,13 @@ class LocalStack:
             self.bridge.stop()
         stop_all(list(reversed(self.services)))
         self.services = []
-        if self.saved_env:
-            os.environ.clear()
-            os.environ.update(self.saved_env)
+        if self.saved_env:  # the names start set, as they were; the rest as it is now
+            for name, value in self.saved_env.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            self.saved_env = {}
             _forget_clients()
 
 
