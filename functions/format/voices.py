@@ -109,6 +109,13 @@ def parse_answer(text: str, voices: Collection[int]) -> tuple[list[list[int]] | 
     """The groups of two or more `voices` the answer says are one person, each sorted (None:
     the answer has no table), and issues for what was ignored (unknown voices, a voice given
     twice)."""
+    persons, issues = answered(text, voices)
+    return (None if persons is None else _components(persons)), issues
+
+
+def answered(text: str, voices: Collection[int]) -> tuple[dict[int, int] | None, list[Issue]]:
+    """Each of `voices` the answer's table gives, with the person it says it is (None: the
+    answer has no table), and issues for the rows ignored."""
     match = _TABLE.search(text)
     if match is None:
         return None, [Issue(code="voices_unanswered", message=f"no <{TAG}> table in the answer")]
@@ -127,7 +134,7 @@ def parse_answer(text: str, voices: Collection[int]) -> tuple[list[list[int]] | 
             issues.append(_ignored(f"voice {voice} is given twice; the first answer kept"))
         else:
             persons[voice] = person
-    return _components(persons), issues
+    return persons, issues
 
 
 def _components(pairs: dict[int, int]) -> list[list[int]]:

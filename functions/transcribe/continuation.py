@@ -18,7 +18,7 @@ from functions.format.parser import ParserState, StreamParser
 from functions.format.splice import Cut, Splice, Writer
 from functions.format.tables import clock
 from functions.transcribe.chunks import Chunk
-from functions.transcribe.plan import Plan
+from functions.transcribe.plan import Plan, reestimated
 from functions.transcribe.prompt import MAX_EARLIER_CHARS, build_continuation_prompt
 
 # how a cut-off output ends (INTERRUPTED: a continuation's stream failed after it published rows)
@@ -187,4 +187,5 @@ def resume_at(plan: Plan, start_ms: int, point_ms: int, end_ms: int, overlap_s: 
     `point_ms`, in whole seconds (as clips: `MM:SS` timecodes land exactly)."""
     begin = max(start_ms, point_ms - round(overlap_s * 1000))
     begin -= begin % 1000
-    return plan.model_copy(update={"start_s": begin / 1000, "duration_s": (end_ms - begin) / 1000})
+    resumed = {"start_s": begin / 1000, "duration_s": (end_ms - begin) / 1000}
+    return reestimated(plan.model_copy(update=resumed))

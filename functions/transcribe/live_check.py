@@ -4,47 +4,62 @@ serves, compares them with the catalog, then sends each kind of request Tabscrib
 single run, a clip, a continuation and a voices pass — on a bundled sample, built by the same
 code the transcriber uses, under a hard spending cap. One row per request; any refusal verbatim.
 
-Exit status 0 when every request was accepted and finished, 1 otherwise (2: nothing was sent).
+Exit status 0 when every request was accepted and finished, 1 otherwise, 2 when nothing was
+sent (no credentials, or the requests could cost more than the cap).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from google.genai import errors
 
-from functions.core.catalog import catalog
+from functions.core.catalog import catalog, price_on
 from functions.core.settings import Settings
-from functions.format.models import Segment
-from functions.format.parser import StreamParser
+from functions.format.merge import Merged
+from functions.format.models import Segment, Speaker
+from functions.format.parser import parse_text
+from functions.format.voices import Slot, answered, duration_s, slots, snippets
 from functions.transcribe import gemini
 from functions.transcribe.continuation import resume_at
 from functions.transcribe.media import MediaInfo, probe
-from functions.transcribe.plan import Overrides, Plan, make_plan
-from functions.transcribe.prompt import build_continuation_prompt, build_prompt
+from functions.transcribe.plan import Overrides, Plan, make_plan, voices_plan
+from functions.transcribe.prompt import (
+    build_continuation_prompt,
+    build_prompt,
+    build_voices_prompt,
+)
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "interview.mp4"
-OUTPUT_CAP = 2_048  # output tokens per request, thinking included: the cost ceiling's bound
 MAX_USD = 0.05
+OUTPUT_CAP = 640  # output tokens per request, thinking included: bounds the cost
+CLIP_S = 10  # the clip: this much from the middle of the sample
+CONTINUE_AT = 0.8  # the continuation: cut at the row nearest this share of the sample
+MAX_VOICES = 4  # the voices pass's reel: at most this many snippets
+SNIPPET_MS = 6_000
+EARLIER_TOKENS = OUTPUT_CAP  # the continuation's data block: rows of an answer of at most this
 REQUEST_TIMEOUT_S = 180.0
-EARLIER_TOKENS = OUTPUT_CAP  # a continuation shows rows of the single run's answer: at most this
 
 
 @dataclass(frozen=True)
 class Ask:
-    """One request: its kind, plan and prompt, and (voices pass) the parts to send instead."""
+    """One request: its kind, plan and prompt; `media`: a URI to send instead of the sample's."""
 
     kind: str
     plan: Plan
     prompt: str
     extra_input_tokens: int = 0  # prompt data the plan's estimate does not count
+    media: str | None = None
+    voices: tuple[int, ...] = ()  # the voices pass: the voices asked about
 
 
 @dataclass
@@ -59,7 +74,6 @@ class Answer:
     speakers: int = 0
     refusal: str | None = None
     text: str = ""
-    segments: list[Segment] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -78,49 +92,37 @@ def missing_credentials(settings: Settings) -> str | None:
     return None
 
 
+# -- the requests, built as the transcriber builds them ------------------------------------
+
+
 def capped(plan: Plan) -> Plan:
     return plan.model_copy(update={"max_output_tokens": min(plan.max_output_tokens, OUTPUT_CAP)})
 
 
-def ceiling_usd(asks: Sequence[Ask], audio_only: bool) -> float | None:
-    """The most the requests can cost at the catalog's list prices (None: a model without one)."""
-    total = 0.0
-    for ask in asks:
-        price = (catalog().get(ask.plan.model) or _missing(ask.plan.model)).price
-        if price is None:
-            return None
-        rate = price.input_audio if audio_only else price.input
-        tokens_in = (ask.plan.estimated_input_tokens or 0) + ask.extra_input_tokens
-        total += (tokens_in * rate + ask.plan.max_output_tokens * price.output) / 1e6
-    return total
-
-
-def _missing(model_id: str) -> Any:
-    raise SystemExit(f"live-check: {model_id!r} is not in the model catalog")
-
-
 def single_ask(media: MediaInfo, settings: Settings) -> Ask:
-    plan = make_plan(media, settings.model, Overrides(), settings.gemini_mode, settings.location)
+    """The whole sample at low resolution (the uploader's `media_resolution` override)."""
+    low = Overrides(media_resolution="low")
+    plan = make_plan(media, settings.model, low, settings.gemini_mode, settings.location)
     return Ask("single", capped(plan), build_prompt(plan.duration_s, media.has_video, {}))
 
 
 def clip_ask(media: MediaInfo, settings: Settings) -> Ask:
-    """The first half, at the whole media's resolution, as the transcriber plans a clip."""
+    """`CLIP_S` from the middle, at the whole sample's resolution, as a long upload's clip."""
     whole = media.duration_s or 0.0
-    clip = Overrides(start="0", end=f"{whole / 2:.0f}")
-    plan = make_plan(
-        media, settings.model, clip, settings.gemini_mode, settings.location, resolution_of_s=whole
-    )
+    start = max(0, round(whole / 2) - CLIP_S // 2)
+    clip = Overrides(start=str(start), end=str(start + CLIP_S))
+    mode, location = settings.gemini_mode, settings.location
+    plan = make_plan(media, settings.model, clip, mode, location, resolution_of_s=whole)
     return Ask("clip", capped(plan), build_prompt(plan.duration_s, media.has_video, {}))
 
 
 def continuation_ask(single: Ask, earlier: Sequence[Segment], settings: Settings) -> Ask:
-    """A continuation of the single run cut at its middle row: the rest of the media, and the
-    rows before the cut in the prompt's data block."""
+    """The single run cut at its row nearest `CONTINUE_AT` of the sample: the rest of the media,
+    and the rows before the cut in the prompt's data block."""
     whole_ms = round((single.plan.duration_s or 0) * 1000)
-    point = (
-        min(earlier, key=lambda row: abs(row.start_ms - whole_ms // 2)).start_ms if earlier else 0
-    )
+    target = whole_ms * CONTINUE_AT
+    nearest = min(earlier, key=lambda row: abs(row.start_ms - target), default=None)
+    point = nearest.start_ms if nearest else round(target)
     plan = resume_at(single.plan, 0, point, whole_ms, settings.continuation_overlap_s)
     before = [row for row in earlier if row.start_ms <= point]
     with_hours = plan.timecode_format == "H:MM:SS"
@@ -130,42 +132,89 @@ def continuation_ask(single: Ask, earlier: Sequence[Segment], settings: Settings
     return Ask("continuation", plan, prompt, extra_input_tokens=EARLIER_TOKENS)
 
 
+def voices_slots(
+    segments: Sequence[Segment], speakers: Sequence[Speaker], end_ms: int
+) -> list[Slot]:
+    """The voices pass's snippets of the single run's answer, as the store picks them."""
+    merged = Merged(list(segments), list(speakers), True, [], [], end_ms)
+    return slots(snippets(merged, SNIPPET_MS)[:MAX_VOICES])
+
+
+def voices_ask(
+    single: Ask, placed: Sequence[Slot], mime_type: str, has_video: bool, uri: str
+) -> Ask:
+    plan = voices_plan(single.plan, mime_type, has_video, duration_s(placed))
+    prompt = build_voices_prompt(has_video, placed)
+    asked = tuple(slot.snippet.voice for slot in placed)
+    return Ask("voices", capped(plan), prompt, media=uri, voices=asked)
+
+
+def planned_voices(single: Ask) -> Ask:
+    """The largest voices pass the check can send, for the cost ceiling before it is cut."""
+    most = [
+        Segment(start_ms=n * SNIPPET_MS * 2, end_ms=(n * 2 + 1) * SNIPPET_MS, voice=n + 1, text="…")
+        for n in range(MAX_VOICES)
+    ]
+    has_video = single.plan.has_video
+    return voices_ask(single, voices_slots(most, [], 0), single.plan.mime_type, has_video, "")
+
+
+def ceiling_usd(asks: Sequence[Ask], audio_only: bool, day: dt.date | None = None) -> float | None:
+    """The most the requests can cost at the list prices in force on `day` (today), or None
+    when a model has no list price."""
+    total = 0.0
+    for ask in asks:
+        model = catalog().get(ask.plan.model)
+        price = price_on(model.prices, day or dt.date.today()) if model else None
+        if price is None:
+            return None
+        rate = price.input_audio if audio_only else price.input
+        tokens_in = (ask.plan.estimated_input_tokens or 0) + ask.extra_input_tokens
+        total += (tokens_in * rate + ask.plan.max_output_tokens * price.output) / 1e6
+    return total
+
+
+# -- sending --------------------------------------------------------------------------------
+
+
 def send(client: Any, uri: str, ask: Ask) -> Answer:
     """One streamed request, as the transcriber sends it; the outcome, never an exception."""
     answer, chunks = Answer(ask.kind), list[str]()
     result = gemini.StreamResult()
     started = time.monotonic()
     try:
-        parts = gemini.parts(uri, ask.plan, ask.prompt)
+        parts = gemini.parts(ask.media or uri, ask.plan, ask.prompt)
         gemini.stream(client, ask.plan, parts, chunks.append, result, REQUEST_TIMEOUT_S)
         answer.status = "200"
     except (gemini.TerminalError, gemini.TransientError) as exc:
         cause = exc.__cause__
-        answer.status = str(cause.code) if isinstance(cause, errors.APIError) else "error"
+        answer.status = str(cause.code) if isinstance(cause, errors.APIError) else "refused"
         answer.refusal = str(exc)
     answer.seconds = round(time.monotonic() - started, 1)
     answer.finish_reason = result.block_reason or result.finish_reason
     answer.prompt_tokens = result.usage.get("prompt_tokens")
     answer.output_tokens = result.usage.get("output_tokens")
     answer.text = "".join(chunks)
-    parsed = StreamParser().feed(answer.text, final=True)
-    answer.segments = [row for row in parsed if type(row) is Segment]
-    answer.rows, answer.speakers = len(answer.segments), len(parsed) - len(answer.segments)
+    if ask.voices:  # the voices table: a row per voice, the persons they make
+        persons = answered(answer.text, ask.voices)[0] or {}
+        answer.rows, answer.speakers = len(persons), len(set(persons.values()))
+    else:
+        parsed = parse_text(answer.text)
+        answer.rows, answer.speakers = len(parsed.segments), len(parsed.speakers)
     return answer
 
 
 def compare_models(listed: Sequence[str], settings: Settings) -> tuple[list[str], bool]:
-    """Lines on the catalog against the models the service lists; False: the default is not
-    served (nothing else can work)."""
+    """Lines on the catalog against the models the service lists; False: the model in use is
+    not listed."""
     served = set(listed)
-    known = set(catalog().models)
     lines = [f"the service lists {len(served)} models"]
     ok = settings.model in served
     lines.append(f"model {settings.model}: " + ("served" if ok else "NOT SERVED by this service"))
     gone = sorted(set(settings.allowed_models) - served)
     if gone:
         lines.append("allowed by the settings but not listed (gone?): " + ", ".join(gone))
-    new = sorted(m for m in served - known if m.startswith("gemini-"))
+    new = sorted(m for m in served - set(catalog().models) if m.startswith("gemini-"))
     if new:
         lines.append("listed but not in the catalog: " + ", ".join(new))
     return lines, ok
@@ -176,7 +225,7 @@ def listed_models(client: Any) -> list[str]:
     return [str(m.name).rsplit("/", 1)[-1] for m in client.models.list(config=config)]
 
 
-COLUMNS = (("kind", 13), ("status", 7), ("finish", 11), ("tokens in/out", 14), ("s", 6))
+COLUMNS = (("kind", 13), ("status", 8), ("finish", 11), ("tokens in/out", 14), ("s", 6))
 HEADER = "".join(f"{name:<{width}}" for name, width in COLUMNS) + "rows  speakers"
 
 
@@ -207,6 +256,74 @@ def record(directory: Path, sample: Path, media: MediaInfo, ask: Ask, answer: An
     path.write_text(json.dumps(entry, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+class Check:
+    """One live check: the client, the sample and what was sent (uploads deleted at the end)."""
+
+    def __init__(self, settings: Settings, sample: Path, record_dir: Path | None, out: TextIO):
+        self.settings, self.sample, self.record_dir, self.out = settings, sample, record_dir, out
+        with sample.open("rb") as reader:
+            self.media = probe(reader, None, sample.stat().st_size)
+        self.single = single_ask(self.media, settings)
+        self.client = gemini.client(settings, self.single.plan.location)
+        self.uploaded: list[Any] = []
+        self.answers: list[Answer] = []
+
+    def say(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+    def models_ok(self) -> bool:
+        try:
+            lines, ok = compare_models(listed_models(self.client), self.settings)
+        except errors.APIError as exc:
+            lines, ok = [f"listing the models failed: {exc}"], False
+        for line in lines:
+            self.say(f"  {line}")
+        return ok
+
+    def put(self, data: bytes, name: str, mime_type: str) -> str:
+        """The bytes where the service reads media: the Files API (Developer), Cloud Storage
+        under the output prefix (Vertex)."""
+        if self.settings.gemini_mode == "developer":
+            deadline = time.monotonic() + REQUEST_TIMEOUT_S
+            file = gemini.upload(self.client, io.BytesIO(data), mime_type, name, deadline)
+            self.uploaded.append(file)
+            return file.uri or ""
+        from functions.core import clients
+
+        bucket = clients.storage_client().bucket(self.settings.results_bucket)
+        blob = bucket.blob(f"{self.settings.output_prefix}live-check/{name}")
+        blob.upload_from_string(data, content_type=mime_type)
+        return f"gs://{bucket.name}/{blob.name}"
+
+    def ask(self, uri: str, ask: Ask) -> Answer:
+        answer = send(self.client, uri, ask)
+        self.say(row(answer))
+        if self.record_dir is not None:
+            record(self.record_dir, self.sample, self.media, ask, answer)
+        self.answers.append(answer)
+        return answer
+
+    def voices(self, single: Answer) -> Ask | None:
+        """The voices pass of the single run's answer: its reel cut, put and asked about (None:
+        the answer has no voice to ask about)."""
+        from functions.transcribe import reel  # PyAV: as in the transcriber, loaded here only
+
+        whole_ms = round((self.media.duration_s or 0) * 1000)
+        parsed = parse_text(single.text, whole_ms)
+        placed = voices_slots(parsed.segments, parsed.speakers, whole_ms)
+        if not placed:
+            return None
+        out = io.BytesIO()
+        with self.sample.open("rb") as source:
+            kind = reel.cut(source, placed, self.media.has_video, out)
+        uri = self.put(out.getvalue(), f"voices.{kind.extension}", kind.mime_type)
+        return voices_ask(self.single, placed, kind.mime_type, kind is reel.VIDEO, uri)
+
+    def close(self) -> None:
+        for file in self.uploaded:
+            gemini.delete_file(self.client, file)
+
+
 def run(
     settings: Settings,
     sample: Path = SAMPLE,
@@ -214,76 +331,35 @@ def run(
     record_dir: Path | None = None,
     out: TextIO = sys.stdout,
 ) -> int:
-    say: Callable[[str], None] = lambda line: print(line, file=out, flush=True)  # noqa: E731
-    mode = settings.gemini_mode
-    where = settings.gemini_base_url or ("Vertex AI" if mode == "vertex" else "Gemini API")
-    say(f"live-check: {mode} mode, {where}, model {settings.model}")
-    with sample.open("rb") as reader:
-        media = probe(reader, None, sample.stat().st_size)
-    single = single_ask(media, settings)
-    client = gemini.client(settings, single.plan.location)
-    try:
-        lines, models_ok = compare_models(listed_models(client), settings)
-    except errors.APIError as exc:
-        lines, models_ok = [f"listing the models failed: {exc}"], False
-    for line in lines:
-        say(f"  {line}")
-    planned = [single, clip_ask(media, settings), continuation_ask(single, [], settings)]
+    check = Check(settings, sample, record_dir, out)
+    where = settings.gemini_base_url or ("Vertex AI" if settings.gemini_mode == "vertex" else "")
+    check.say(f"live-check: {settings.gemini_mode} mode {where}, model {settings.model}")
+    models_ok = check.models_ok()
+    single, media = check.single, check.media
+    clip = clip_ask(media, settings)
+    planned = [single, clip, continuation_ask(single, [], settings), planned_voices(single)]
     ceiling = ceiling_usd(planned, not media.has_video)
     if ceiling is None or ceiling > max_usd:
         shown = "unknown (no list price)" if ceiling is None else f"US${ceiling:.4f}"
-        say(f"the requests could cost {shown}, over the cap of US${max_usd:g}: nothing sent")
+        check.say(f"the requests could cost {shown}, over the cap of US${max_usd:g}: nothing sent")
         return 2
-    say(f"{len(planned)} requests on {sample.name}; at most US${ceiling:.4f} (cap US${max_usd:g})")
-    uri, uploaded = _media_uri(client, settings, sample, media, single.plan)
-    answers: list[Answer] = []
-    say(HEADER)
-    try:
-        for ask in planned[:2]:
-            answers.append(_checked(client, uri, ask, sample, media, record_dir, say))
-        follow = continuation_ask(single, answers[0].segments, settings)
-        answers.append(_checked(client, uri, follow, sample, media, record_dir, say))
-    finally:
-        if uploaded is not None:
-            gemini.delete_file(client, uploaded)
-    bad = [a.kind for a in answers if not a.accepted] + ([] if models_ok else ["models"])
-    say("every check passed" if not bad else f"failed: {', '.join(bad)}")
-    return 1 if bad else 0
-
-
-def _checked(
-    client: Any,
-    uri: str,
-    ask: Ask,
-    sample: Path,
-    media: MediaInfo,
-    record_dir: Path | None,
-    say: Callable[[str], None],
-) -> Answer:
-    answer = send(client, uri, ask)
-    say(row(answer))
-    if record_dir is not None:
-        record(record_dir, sample, media, ask, answer)
-    return answer
-
-
-def _media_uri(
-    client: Any, settings: Settings, sample: Path, media: MediaInfo, plan: Plan
-) -> tuple[str, Any]:
-    """Developer mode: the sample uploaded once to the Files API (deleted at the end); Vertex:
-    the sample's copy in Cloud Storage (`TABSCRIBE_RESULTS_BUCKET`)."""
-    if settings.gemini_mode == "developer":
-        with sample.open("rb") as reader:
-            file = gemini.upload(
-                client, reader, plan.mime_type, sample.name, time.monotonic() + 120
-            )
-        return file.uri or "", file
-    from functions.core import clients
-
-    blob = (
-        clients.storage_client()
-        .bucket(settings.results_bucket)
-        .blob(f"{settings.output_prefix}live-check/{sample.name}")
+    check.say(
+        f"{len(planned)} requests on {sample.name}: at most US${ceiling:.4f} (cap {max_usd:g})"
     )
-    blob.upload_from_filename(str(sample), content_type=media.mime_type)
-    return f"gs://{settings.results_bucket}/{blob.name}", None
+    check.say(HEADER)
+    try:
+        uri = check.put(sample.read_bytes(), sample.name, single.plan.mime_type)
+        first = check.ask(uri, single)
+        check.ask(uri, clip)
+        check.ask(uri, continuation_ask(single, parse_text(first.text).segments, settings))
+        voices = check.voices(first)
+        if voices is None:
+            check.answers.append(Answer("voices", refusal="no voice in the single run's answer"))
+            check.say(row(check.answers[-1]))
+        else:
+            check.ask(uri, voices)
+    finally:
+        check.close()
+    bad = [a.kind for a in check.answers if not a.accepted] + ([] if models_ok else ["models"])
+    check.say("every check passed" if not bad else f"failed: {', '.join(bad)}")
+    return 1 if bad else 0

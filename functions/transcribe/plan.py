@@ -22,6 +22,7 @@ from functions.transcribe.prompt import timecode_format
 
 PROMPT_TOKENS = 1_000  # instructions and context, generously
 LOW_RESOLUTION_FROM_S = 5 * 60  # Gemini 2.x, seed 001: medium below five minutes, low above
+VOICES_FPS = 0.5  # the voices pass's reel: a face every two seconds
 Resolution = Literal["low", "medium", "high"]
 
 
@@ -159,6 +160,33 @@ def make_plan(
         thinking_level=model.plan_thinking_level,
         estimated_input_tokens=estimate,
     )
+
+
+def voices_plan(plan: Plan, mime_type: str, has_video: bool, reel_s: float) -> Plan:
+    """The run's plan for the voices pass's reel (decision 0014): the whole reel, at low
+    resolution and a frame every two seconds (a voice and a face need neither sharp nor
+    frequent frames: a quarter, then half the tokens), its own length and estimate."""
+    reel = {
+        "start_s": None,
+        "end_s": None,
+        "duration_s": float(reel_s),
+        "mime_type": mime_type,
+        "has_video": has_video,
+        "media_resolution": "low",
+        "fps": VOICES_FPS if has_video else None,
+    }
+    return reestimated(plan.model_copy(update=reel))
+
+
+def reestimated(plan: Plan) -> Plan:
+    """`plan` with the input-token estimate of its own range, resolution and frame rate."""
+    if plan.duration_s is None:
+        return plan.model_copy(update={"estimated_input_tokens": None})
+    model = _served_model(plan.model)
+    estimate = estimate_input_tokens(
+        model, plan.duration_s, plan.has_video, plan.media_resolution, plan.fps
+    )
+    return plan.model_copy(update={"estimated_input_tokens": estimate})
 
 
 def segment_range(total_s: float | None, overrides: Overrides) -> tuple[float, float | None]:

@@ -3,6 +3,7 @@ runs: every request kind accepted, and a refusal makes it fail, printed verbatim
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 
@@ -13,7 +14,8 @@ from functions.core.catalog import catalog
 from functions.core.settings import Settings
 from functions.transcribe import live_check
 
-KINDS = ("single", "clip", "continuation")
+KINDS = ("single", "clip", "continuation", "voices")
+MODEL_METHODS = {"generateContent", "streamGenerateContent"}
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +48,14 @@ def test_every_request_kind_is_accepted(stand_in: standin.StandIn) -> None:
         assert cells[1:3] == ["200", "STOP"], (kind, cells)
         assert int(cells[5]) > 0, f"{kind}: no rows parsed"
     assert set(rows(printed)) == set(KINDS)
-    calls = [c for c in stand_in.calls() if "generateContent" in str(c.get("method"))]
-    assert len(calls) == len(KINDS)
-    uploads = [c for c in stand_in.calls() if c.get("method") == "upload"]
-    assert len(uploads) <= 1, "the sample is uploaded once"
+    calls = [c for c in stand_in.calls() if c.get("method") in MODEL_METHODS]
+    assert [len(c["media"]) for c in calls] == [1, 1, 1, 1]  # one media part each
+    single, clip, continuation, voices = (c["media"][0] for c in calls)
+    assert single["start_s"] == 0 and single["end_s"] is None  # the whole sample
+    assert clip["end_s"] - clip["start_s"] == live_check.CLIP_S
+    assert continuation["start_s"] > 0 and continuation["end_s"] is None
+    assert voices["mime_type"] == "video/webm" and voices["fps"] == 0.5  # the reel
+    assert stand_in.state.files.all() == [], "every upload is deleted at the end"
 
 
 def test_a_refused_request_fails_the_check(stand_in: standin.StandIn) -> None:
@@ -68,19 +74,38 @@ def test_nothing_is_sent_over_the_cap(stand_in: standin.StandIn) -> None:
     out = io.StringIO()
     assert live_check.run(developer(stand_in), max_usd=0.0001, out=out) == 2
     assert "nothing sent" in out.getvalue()
-    assert not [c for c in stand_in.calls() if "generateContent" in str(c.get("method"))]
+    assert not [c for c in stand_in.calls() if c.get("method") in MODEL_METHODS]
 
 
-def test_the_ceiling_counts_every_request_at_list_prices() -> None:
+def test_the_ceiling_stays_under_the_cap_at_every_list_price_of_the_default() -> None:
+    """Today's and every dated price of the default model: the check never costs more."""
     settings = Settings(gemini_mode="developer", gemini_api_key="x")
     with live_check.SAMPLE.open("rb") as reader:
         media = live_check.probe(reader, None, live_check.SAMPLE.stat().st_size)
     single = live_check.single_ask(media, settings)
-    price = catalog().get(single.plan.model).price  # type: ignore[union-attr]
+    asks = [
+        single,
+        live_check.clip_ask(media, settings),
+        live_check.continuation_ask(single, [], settings),
+        live_check.planned_voices(single),
+    ]
+    assert all(
+        a.plan.max_output_tokens == live_check.OUTPUT_CAP for a in asks if a.kind != "continuation"
+    )
+    default = catalog().get(catalog().default)
+    assert default is not None and default.prices
+    days = [p.effective or dt.date.today() for p in default.prices]
+    for day in days:
+        ceiling = live_check.ceiling_usd(asks, audio_only=not media.has_video, day=day)
+        assert ceiling is not None and 0 < ceiling <= live_check.MAX_USD, (day, ceiling)
+    price = default.price
     assert price is not None
-    expected = (
-        (single.plan.estimated_input_tokens or 0) * price.input
-        + live_check.OUTPUT_CAP * price.output
-    ) / 1e6
-    assert live_check.ceiling_usd([single], audio_only=False) == pytest.approx(expected)
-    assert single.plan.max_output_tokens == live_check.OUTPUT_CAP
+    by_hand = (
+        sum(
+            ((a.plan.estimated_input_tokens or 0) + a.extra_input_tokens) * price.input
+            + a.plan.max_output_tokens * price.output
+            for a in asks
+        )
+        / 1e6
+    )
+    assert live_check.ceiling_usd(asks, audio_only=False) == pytest.approx(by_hand)

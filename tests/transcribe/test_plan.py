@@ -242,9 +242,16 @@ def test_media_past_the_models_prompt_length_becomes_clips_whatever_the_threshol
     assert plan_for(6_000, settings, limits.media_s(False)) == []  # audio: 8.4 h a prompt
 
 
-def sent_parts(plan_: Plan, count: int) -> list[types.Part]:
-    clips = [(f"Voice {n + 1}:", n * 10.0, n * 10.0 + 6) for n in range(count)]
-    return gemini.parts("gs://b/o.mp4", plan_, "Who is who?", clips)
+def sent_parts(
+    plan_: Plan, count: int, uri: str = "gs://b/o.mp4", length_s: float = 6
+) -> list[types.Part]:
+    """`count` parts on one object (as the voices pass sent them before its reel), each
+    `length_s` long, then the instructions."""
+    parts = []
+    for n in range(count):
+        at = plan_.model_copy(update={"start_s": n * 10.0, "end_s": n * 10.0 + length_s})
+        parts.append(gemini.media_part(uri, at))
+    return [*parts, types.Part(text="Who is who?")]
 
 
 class NoCalls:
@@ -275,7 +282,7 @@ def test_a_request_over_a_limit_is_refused_before_any_call() -> None:
         whole, gemini.parts("gs://b/o.mp4", whole, "Go.")
     )
     audio = plan(media(600, video=False))
-    two = gemini.parts("gs://b/o.mp3", audio, "Go.", [("A", 0.0, 5.0), ("B", 5.0, 9.0)])
+    two = sent_parts(audio, 2, "gs://b/o.mp3", 4)
     assert [p.kind for p in gemini.media_parts(audio, two)] == ["audio", "audio"]
     assert "2 audio files" in refusal(audio, two)
 
