@@ -41,9 +41,10 @@ from standin.registry import BUNDLED_DIR, Entry, entry_from_dict
 from standin.replay import Plan, answer_chars, merge, plan_response
 from standin.rules import Where, check_mime, served_model
 from standin.state import Config, State
+from standin.versions import check_fields, version_pattern
 from standin.voices import is_voices_pass, voices_text
 
-VERSION = r"(v1|v1beta|v1alpha)"
+VERSION = version_pattern("developer")  # the Files API is the Developer API's
 UNKNOWN_MEDIA = (
     "This is the offline Gemini API stand-in, not Gemini: it only knows the bundled sample media "
     "(and responses registered with it), and {what} is not one of them. To transcribe real media, "
@@ -149,12 +150,15 @@ class Handler(BaseHTTPRequestHandler):
         self.model_call("vertex", where, model, method)
 
     def model_call(self, mode: Mode, where: Where, model_id: str, method: str) -> None:
-        call = self.state.new_call(mode=mode, model=model_id, method=method, status=None)
+        call = self.state.new_call(
+            mode=mode, version=where.version, model=model_id, method=method, status=None
+        )
         call["server_timeout"] = self.headers.get("X-Server-Timeout")  # the client's deadline ask
         if mode == "vertex":
             call["location"] = where.location
         try:
             model = served_model(model_id, mode, where, self.state.config.date())
+            check_fields(mode, where.version, self.json_body())
             if method == "countTokens":
                 self.count_tokens(mode, model, call)
                 return
@@ -468,8 +472,8 @@ ROUTES: list[tuple[str, str, Action]] = [
     ),
     (
         "POST",
-        r"/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/"
-        r"([^/:]+):(generateContent|streamGenerateContent|countTokens)",
+        rf"/{version_pattern('vertex')}/projects/([^/]+)/locations/([^/]+)/publishers/google/"
+        r"models/([^/:]+):(generateContent|streamGenerateContent|countTokens)",
         Handler.vertex_model,
     ),
     ("POST", rf"/upload/{VERSION}/files", Handler.upload),

@@ -31,6 +31,11 @@ BLOCKED_FINISH = frozenset(
     {"SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "RECITATION", "IMAGE_SAFETY"}
 )
 Clip = tuple[str, float, float]  # a label, then the media from start to end seconds
+# The API version each mode's requests go to, chosen rather than left to the SDK's default
+# (decision 0015; google-genai 3.4.0 sends the Developer API to `v1`). Developer: per-part
+# `media_resolution` (Gemini 3) is documented on `v1beta`. Vertex: `audioMetadata` (the offsets
+# of an audio-only clip) is in the `v1beta1` reference only; the rest is on both.
+API_VERSIONS = {"developer": "v1beta", "vertex": "v1beta1"}
 _RESOLUTIONS = {
     "low": types.MediaResolution.MEDIA_RESOLUTION_LOW,
     "medium": types.MediaResolution.MEDIA_RESOLUTION_MEDIUM,
@@ -79,7 +84,7 @@ def client(settings: Settings, location: str | None = None) -> genai.Client:
 @cache
 def _client(mode: str, api_key: str, base_url: str, project: str, location: str) -> genai.Client:
     """A local base URL (the stand-in) gets a placeholder token instead of real credentials."""
-    options = types.HttpOptions(base_url=base_url or None)
+    options = types.HttpOptions(base_url=base_url or None, api_version=API_VERSIONS[mode])
     if mode == "developer":
         return genai.Client(api_key=api_key, http_options=options)
     credentials = None
