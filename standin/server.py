@@ -424,7 +424,7 @@ def control_view(state: State, name: str) -> Any:
     if name == "responses":
         return {"responses": state.registry.summaries()}
     if name == "files":
-        return {"files": [_file_view(f) for f in state.files.all()]}
+        return {"files": [_file_view(f) for f in state.files.all()], "uploads": state.files.uploads}
     return state.info()
 
 

@@ -22,6 +22,7 @@ from functions.core.messages import (
     ClipTag,
     ClipTask,
     ContinueTask,
+    MediaFile,
     ObjectTask,
     Usage,
     VoicesTask,
@@ -95,6 +96,7 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
     retries: int = 0  # model calls retried in this invocation
     heartbeat: claims.Heartbeat | None = None
+    media_file: MediaFile | None = None  # Developer API: the Files API copy requests send
 
     @property
     def deadline(self) -> float:
@@ -194,6 +196,15 @@ def _transcribe(run: Run) -> str:
     except api_errors.NotFound:
         return _object_gone(run)
     fields = {"model": plans[0].model, "plan": plans[0].model_dump(), **_media_fields(run, media)}
+    if clips and settings.gemini_mode == "developer":  # one upload for every clip (decision 0016)
+        try:
+            _media_uri(run, gemini.client(settings, plans[0].location), plans[0])
+        except gemini.TransientError as exc:
+            _hand_back(run, exc)
+            raise
+        except gemini.TerminalError as exc:
+            return _finish(run, outcome=exc.outcome, reason=exc.reason)
+        fields["media_file"] = run.media_file.model_dump(mode="json") if run.media_file else None
     if clips:
         fields["clips"] = {
             "count": len(clips),
@@ -272,6 +283,7 @@ def _fan_out(run: Run, media: MediaInfo, clips: list[ClipRange], plans: list[Pla
             end_ms=clip.end_ms,
             content_type=run.obj.content_type,
             size=run.obj.size,
+            media_file=run.media_file,
             plan=plan.model_dump(),
             prompt=build_prompt(plan.duration_s, media.has_video, run.obj.metadata),
             published_at=dt.datetime.now(dt.UTC),
@@ -395,7 +407,7 @@ def _under_lease(
         content_type=task.content_type,
         size=task.size,
     )
-    run = Run(settings, obj, claim)
+    run = Run(settings, obj, claim, media_file=task.media_file)
     if claim.attempt > settings.max_attempts:
         return _give_up(run)
     with claims.Heartbeat(lambda: _renew(run), settings.heartbeat_s) as heartbeat:
@@ -420,16 +432,16 @@ def _object_gone(run: Run) -> str:
     return _finish(run, outcome="failed", reason="the object was deleted before it could be read")
 
 
-def _blob(run: Run) -> Any:
-    """The event's object generation (reads fail with NotFound once it is overwritten)."""
-    bucket = clients.storage_client().bucket(run.obj.bucket)
-    return bucket.blob(run.obj.name, generation=int(run.obj.generation))
+def _blob(obj: StorageObject) -> Any:
+    """The object's generation (reads fail with NotFound once it is overwritten)."""
+    bucket = clients.storage_client().bucket(obj.bucket)
+    return bucket.blob(obj.name, generation=int(obj.generation))
 
 
 def _probe(run: Run) -> MediaInfo:
     started = time.monotonic()
     check_size(run.obj.size)  # before any read: empty and oversize files are rejected at once
-    with _blob(run).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
+    with _blob(run.obj).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
         media = probe(reader, run.obj.content_type, run.obj.size)
     run.timings["probe_s"] = round(time.monotonic() - started, 3)
     log.info(
@@ -453,57 +465,70 @@ def _call_with_retries(
     duration_ms: int | None = None,
     clips: Sequence[gemini.Clip] = (),
     task: ContinueTask | None = None,
+    sends: StorageObject | None = None,
 ) -> str:
     """Call the model, retrying transient failures inside the budget. `duration_ms`: the
     media's, for the parser's checks (None for a clip: the merge checks its range); `clips`:
     parts of the media to send instead of the whole (`gemini.parts`); `task`: this request
-    continues a cut-off run (a retry keeps the run's attempt: its rows stay)."""
+    continues a cut-off run (a retry keeps the run's attempt: its rows stay); `sends`: the
+    object the request sends, when not the run's own (`_media_uri`). A single run's Files API
+    copy is deleted once the run ends (decision 0016)."""
     client = gemini.client(run.settings, plan.location)
-    uploaded = None
-    delay = 1.0
     try:
-        while True:
-            try:
-                if run.settings.gemini_mode == "developer" and uploaded is None:
-                    uploaded = _upload(run, client, plan)
-                uri = (
-                    uploaded.uri
-                    if uploaded is not None
-                    else f"gs://{run.obj.bucket}/{run.obj.name}"
+        outcome = _retrying(run, client, plan, prompt, duration_ms, clips, task, sends)
+    except Exception as exc:
+        if task is None or not isinstance(exc, gemini.TransientError):
+            _release(run, client)  # a retry of this run comes without the file: it uploads
+        raise
+    if outcome != CONTINUED:
+        _release(run, client)
+    return outcome
+
+
+def _retrying(
+    run: Run,
+    client: Any,
+    plan: Plan,
+    prompt: str,
+    duration_ms: int | None,
+    clips: Sequence[gemini.Clip],
+    task: ContinueTask | None,
+    sends: StorageObject | None,
+) -> str:
+    delay = 1.0
+    while True:
+        try:
+            uri = _media_uri(run, client, plan, sends)
+            parts = gemini.parts(uri, plan, prompt, clips)
+            goes_on = not clips  # the voices pass's table is not a transcript to continue
+            return _call(run, client, plan, (parts, prompt), duration_ms, task, goes_on)
+        except gemini.TransientError as exc:
+            pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
+            delay = min(delay * 2, MAX_BACKOFF_S)
+            if run.claim.attempt >= run.settings.max_attempts:
+                run.claim = replace(run.claim, last_error=str(exc))
+                return _give_up(run)
+            if not exc.in_process or time.monotonic() + pause + MIN_CALL_S > run.deadline:
+                _hand_back(run, exc, task)
+                raise
+            log.warning(
+                f"transient failure; retrying in {pause:.1f} s: {exc}",
+                extra={
+                    "transcription_id": run.claim.transcription_id,
+                    "attempt": run.claim.attempt,
+                },
+            )
+            time.sleep(pause)
+            run.retries += 1
+            if task is None:  # a new run: the store drops what the failed stream published
+                db = clients.firestore_client(run.settings.firestore_database)
+                run.claim = claims.next_attempt(
+                    db, run.claim, run.settings.lease_s, dt.datetime.now(dt.UTC)
                 )
-                parts = gemini.parts(uri or "", plan, prompt, clips)
-                goes_on = not clips  # the voices pass's table is not a transcript to continue
-                return _call(run, client, plan, (parts, prompt), duration_ms, task, goes_on)
-            except gemini.TransientError as exc:
-                pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
-                delay = min(delay * 2, MAX_BACKOFF_S)
-                if run.claim.attempt >= run.settings.max_attempts:
-                    run.claim = replace(run.claim, last_error=str(exc))
-                    return _give_up(run)
-                if not exc.in_process or time.monotonic() + pause + MIN_CALL_S > run.deadline:
-                    _hand_back(run, exc, task)
-                    raise
-                log.warning(
-                    f"transient failure; retrying in {pause:.1f} s: {exc}",
-                    extra={
-                        "transcription_id": run.claim.transcription_id,
-                        "attempt": run.claim.attempt,
-                    },
-                )
-                time.sleep(pause)
-                run.retries += 1
-                if task is None:  # a new run: the store drops what the failed stream published
-                    db = clients.firestore_client(run.settings.firestore_database)
-                    run.claim = claims.next_attempt(
-                        db, run.claim, run.settings.lease_s, dt.datetime.now(dt.UTC)
-                    )
-            except gemini.TerminalError as exc:
-                return _finish(
-                    run, outcome=exc.outcome, reason=exc.reason, plan=plan, duration_ms=duration_ms
-                )
-    finally:
-        if uploaded is not None:
-            gemini.delete_file(client, uploaded)
+        except gemini.TerminalError as exc:
+            return _finish(
+                run, outcome=exc.outcome, reason=exc.reason, plan=plan, duration_ms=duration_ms
+            )
 
 
 def _hand_back(run: Run, exc: Exception, task: ContinueTask | None = None) -> None:
@@ -524,12 +549,47 @@ def _hand_back(run: Run, exc: Exception, task: ContinueTask | None = None) -> No
         log.warning(f"could not release the lease: {error}")
 
 
-def _upload(run: Run, client: Any, plan: Plan) -> Any:
+def _media_uri(run: Run, client: Any, plan: Plan, sends: StorageObject | None = None) -> str:
+    """What the request names its media by: the object it sends (`sends`, else the run's own) as
+    gs:// on Vertex; on the Developer API that object's Files API copy, `run.media_file` while it
+    is usable for this request, else a new upload that becomes `run.media_file` (decision 0016)."""
+    obj = sends or run.obj
+    if run.settings.gemini_mode != "developer":
+        return f"gs://{obj.bucket}/{obj.name}"
+    file = run.media_file
+    if file is None or not _usable(client, file, obj, run.settings.time_budget_s):
+        file = run.media_file = _upload(run, client, plan, obj)
+    return file.uri
+
+
+def _usable(client: Any, file: MediaFile, obj: StorageObject, budget_s: float) -> bool:
+    """`file` holds `obj`, outlives a whole request budget, and the Files API still has it
+    ACTIVE (not deleted, expired or FAILED)."""
+    lasts = file.expires_at > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=budget_s)
+    return file.source == _source(obj) and lasts and gemini.is_active(client, file.name)
+
+
+def _upload(run: Run, client: Any, plan: Plan, obj: StorageObject) -> MediaFile:
     started = time.monotonic()
-    with _blob(run).open("rb", chunk_size=8 * 1024 * 1024) as reader:
-        file = gemini.upload(client, reader, plan.mime_type, run.obj.name, run.deadline)
+    with _blob(obj).open("rb", chunk_size=8 * 1024 * 1024) as reader:
+        file = gemini.upload(client, reader, plan.mime_type, obj.name, run.deadline)
     run.timings["upload_s"] = round(time.monotonic() - started, 3)
-    return file
+    expires = file.expiration_time or dt.datetime.now(dt.UTC) + gemini.FILE_LIFETIME
+    return MediaFile(
+        name=file.name or "", uri=file.uri or "", expires_at=expires, source=_source(obj)
+    )
+
+
+def _source(obj: StorageObject) -> str:
+    return f"gs://{obj.bucket}/{obj.name}#{obj.generation}"
+
+
+def _release(run: Run, client: Any) -> None:
+    """A single run's end: its Files API copy goes (a clip's is the fanned-out run's, shared
+    with the other clips: it expires by itself)."""
+    if run.media_file is not None and run.claim.clip is None:
+        gemini.delete_file(client, run.media_file.name)
+        run.media_file = None
 
 
 def _call(
@@ -681,6 +741,7 @@ def _go_on(
         upload_attempt=claim.run_attempt,
         content_type=run.obj.content_type,
         size=run.obj.size,
+        media_file=run.media_file,
         plan=task.plan if task else plan.model_dump(),
         prompt=task.prompt if task else prompt,
         duration_ms=task.duration_ms if task else duration_ms,
