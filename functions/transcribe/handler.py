@@ -474,61 +474,46 @@ def _call_with_retries(
     object the request sends, when not the run's own (`_media_uri`). A single run's Files API
     copy is deleted once the run ends (decision 0016)."""
     client = gemini.client(run.settings, plan.location)
-    try:
-        outcome = _retrying(run, client, plan, prompt, duration_ms, clips, task, sends)
-    except Exception as exc:
-        if task is None or not isinstance(exc, gemini.TransientError):
-            _release(run, client)  # a retry of this run comes without the file: it uploads
-        raise
-    if outcome != CONTINUED:
-        _release(run, client)
-    return outcome
-
-
-def _retrying(
-    run: Run,
-    client: Any,
-    plan: Plan,
-    prompt: str,
-    duration_ms: int | None,
-    clips: Sequence[gemini.Clip],
-    task: ContinueTask | None,
-    sends: StorageObject | None,
-) -> str:
     delay = 1.0
-    while True:
-        try:
-            uri = _media_uri(run, client, plan, sends)
-            parts = gemini.parts(uri, plan, prompt, clips)
-            goes_on = not clips  # the voices pass's table is not a transcript to continue
-            return _call(run, client, plan, (parts, prompt), duration_ms, task, goes_on)
-        except gemini.TransientError as exc:
-            pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
-            delay = min(delay * 2, MAX_BACKOFF_S)
-            if run.claim.attempt >= run.settings.max_attempts:
-                run.claim = replace(run.claim, last_error=str(exc))
-                return _give_up(run)
-            if not exc.in_process or time.monotonic() + pause + MIN_CALL_S > run.deadline:
-                _hand_back(run, exc, task)
-                raise
-            log.warning(
-                f"transient failure; retrying in {pause:.1f} s: {exc}",
-                extra={
-                    "transcription_id": run.claim.transcription_id,
-                    "attempt": run.claim.attempt,
-                },
-            )
-            time.sleep(pause)
-            run.retries += 1
-            if task is None:  # a new run: the store drops what the failed stream published
-                db = clients.firestore_client(run.settings.firestore_database)
-                run.claim = claims.next_attempt(
-                    db, run.claim, run.settings.lease_s, dt.datetime.now(dt.UTC)
+    outcome, handed_over = None, False
+    try:
+        while True:
+            try:
+                parts = gemini.parts(_media_uri(run, client, plan, sends), plan, prompt, clips)
+                goes_on = not clips  # the voices pass's table is not a transcript to continue
+                outcome = _call(run, client, plan, (parts, prompt), duration_ms, task, goes_on)
+                return outcome
+            except gemini.TransientError as exc:
+                pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
+                delay = min(delay * 2, MAX_BACKOFF_S)
+                if run.claim.attempt >= run.settings.max_attempts:
+                    run.claim = replace(run.claim, last_error=str(exc))
+                    return _give_up(run)
+                if not exc.in_process or time.monotonic() + pause + MIN_CALL_S > run.deadline:
+                    _hand_back(run, exc, task)
+                    handed_over = task is not None  # the task's retry brings the file along
+                    raise
+                log.warning(
+                    f"transient failure; retrying in {pause:.1f} s: {exc}",
+                    extra={
+                        "transcription_id": run.claim.transcription_id,
+                        "attempt": run.claim.attempt,
+                    },
                 )
-        except gemini.TerminalError as exc:
-            return _finish(
-                run, outcome=exc.outcome, reason=exc.reason, plan=plan, duration_ms=duration_ms
-            )
+                time.sleep(pause)
+                run.retries += 1
+                if task is None:  # a new run: the store drops what the failed stream published
+                    db = clients.firestore_client(run.settings.firestore_database)
+                    run.claim = claims.next_attempt(
+                        db, run.claim, run.settings.lease_s, dt.datetime.now(dt.UTC)
+                    )
+            except gemini.TerminalError as exc:
+                return _finish(
+                    run, outcome=exc.outcome, reason=exc.reason, plan=plan, duration_ms=duration_ms
+                )
+    finally:
+        if outcome != CONTINUED and not handed_over:
+            _release(run, client)
 
 
 def _hand_back(run: Run, exc: Exception, task: ContinueTask | None = None) -> None:
