@@ -18,14 +18,17 @@ from functions.format.voices import Snippet
 from standin.files import LIFETIME_S
 from tests.conftest import PROJECT
 from tests.paths import ROOT
+from tests.transcribe import test_continuation
 from tests.transcribe.conftest import Stack, media_bytes, subscriber, transcription_doc
 from tests.transcribe.test_clips import Clips
+from tests.transcribe.test_continuation import Continuing
 
 pytestmark = [
     pytest.mark.emulator,
     pytest.mark.parametrize("stack", ["developer"], indirect=True),
 ]
 
+continuing = test_continuation.continuing  # its fixture: continuations on, the clips topic
 CONFERENCE = ROOT / "samples" / "conference.webm"  # 100 minutes: 12 clips at the default plan
 
 
@@ -122,3 +125,16 @@ def test_a_single_run_deletes_its_upload_when_it_ends(stack: Stack) -> None:
     [final] = [c for c in stack.results() if c.final]
     assert final.outcome == "completed" and uploads(stack) == 1
     assert stack.stand_in.state.files.all() == []
+
+
+def test_a_continuation_reuses_the_runs_upload_and_the_run_deletes_it_at_its_end(
+    stack: Stack, continuing: Continuing
+) -> None:
+    blob = continuing.upload([{"max_tokens_at_row": 109, "times": 1}])
+    chunks, tasks = continuing.follow(blob)
+    [task] = tasks
+    assert task.media_file is not None and uploads(stack) == 1
+    first, second = stack.model_calls()
+    assert first["file_uri"] == second["file_uri"] == task.media_file.uri
+    assert chunks[-1].final and chunks[-1].outcome == "completed"
+    assert stack.stand_in.state.files.all() == []  # deleted once the run ended
