@@ -1,4 +1,5 @@
-"""The Files API: resumable uploads, file records and their PROCESSING → ACTIVE life.
+"""The Files API: resumable uploads, file records and their PROCESSING → ACTIVE life, the 48 h
+expiry and the 20 GB per-project storage quota.
 
 Uploaded bytes are hashed as they arrive and then dropped: only the SHA-256 is kept."""
 
@@ -11,6 +12,7 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +21,9 @@ from functions.core.catalog import catalog
 from standin.errors import ApiError, invalid
 
 MAX_FILE_BYTES = catalog().object_bytes["developer"]  # the Files API's "2GB" a file
+QUOTA_BYTES = 20 * 1024**3  # FileStorageBytesPerProject: files and open uploads, declared sizes
+LIFETIME_S = 48 * 3600.0
+HELP = "https://ai.google.dev/gemini-api/docs/rate-limits"
 FILE_ID = re.compile(r"^[a-z0-9-]{1,40}$")
 PUBLIC_HOST = "https://generativelanguage.googleapis.com"  # File.uri as the real API writes it
 
@@ -44,6 +49,10 @@ class FileRecord:
     polls: int = 0
     state: str = "PROCESSING"
 
+    @property
+    def expires(self) -> float:
+        return self.created + LIFETIME_S
+
     def as_json(self, version: str) -> dict[str, Any]:
         created = datetime.fromtimestamp(self.created, UTC)
         body: dict[str, Any] = {
@@ -52,7 +61,7 @@ class FileRecord:
             "sizeBytes": str(self.size),
             "createTime": _rfc3339(created),
             "updateTime": _rfc3339(created),
-            "expirationTime": _rfc3339(created + timedelta(hours=48)),
+            "expirationTime": _rfc3339(created + timedelta(seconds=LIFETIME_S)),
             "sha256Hash": base64.b64encode(self.sha256.encode()).decode(),
             "uri": f"{PUBLIC_HOST}/{version}/files/{self.file_id}",
             "state": self.state,
@@ -75,16 +84,49 @@ def not_found(file_id: str) -> ApiError:
     )
 
 
+def over_quota(stored: int, size: int) -> ApiError:
+    """The service's 429 for an upload past the project's file storage (as a public report quotes
+    it: github.com/googleapis/python-genai/issues/1172)."""
+    message = (
+        "You exceeded your current quota, please check your plan and billing details. For more "
+        f"information on this error, head to: {HELP}."
+    )
+    violation = {
+        "quotaMetric": "generativelanguage.googleapis.com/file_storage_bytes",
+        "quotaId": "FileStorageBytesPerProject",
+        "quotaValue": str(QUOTA_BYTES),
+    }
+    details = [
+        {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [violation]},
+        {
+            "@type": "type.googleapis.com/google.rpc.Help",
+            "links": [{"description": "Learn more about Gemini API quotas", "url": HELP}],
+        },
+    ]
+    return ApiError(429, f"{message} ({stored} + {size} bytes stored)", details=details)
+
+
 class FileStore:
-    def __init__(self) -> None:
+    """`clock`: the stand-in's time (a test may run it ahead to expire files)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.Lock()
+        self._clock = clock
         self._uploads: dict[str, Upload] = {}
         self._files: dict[str, FileRecord] = {}
+        self.uploads = 0  # files created since the last reset
 
     def reset(self) -> None:
         with self._lock:
             self._uploads.clear()
             self._files.clear()
+            self.uploads = 0
+
+    def _expire(self) -> None:
+        """Forget files past their expirationTime (call with the lock held)."""
+        now = self._clock()
+        for file_id in [i for i, f in self._files.items() if f.expires <= now]:
+            del self._files[file_id]
 
     def start(self, name: str | None, display: str | None, mime: str, size: int) -> str:
         """Open a resumable upload; returns its upload id."""
@@ -97,8 +139,13 @@ class FileStore:
             raise invalid(f"Invalid file name: files/{file_id}")
         upload_id = secrets.token_urlsafe(24)
         with self._lock:
+            self._expire()
             if file_id in self._files:
                 raise ApiError(409, f"File files/{file_id} already exists.")
+            stored = sum(f.size for f in self._files.values())
+            stored += sum(u.size for u in self._uploads.values())
+            if stored + size > QUOTA_BYTES:
+                raise over_quota(stored, size)
             self._uploads[upload_id] = Upload(file_id, display, mime, size)
         return upload_id
 
@@ -128,9 +175,10 @@ class FileStore:
                 upload.mime_type,
                 upload.size,
                 upload.digest.hexdigest(),
-                time.time(),
+                self._clock(),
             )
             self._files[record.file_id] = record
+            self.uploads += 1
             return record
 
     def received(self, upload_id: str) -> int:
@@ -145,7 +193,7 @@ class FileStore:
         record = self.peek(file_id)
         with self._lock:
             record.polls += 1
-            ready = record.polls > polls and time.time() - record.created >= seconds
+            ready = record.polls > polls and self._clock() - record.created >= seconds
             if record.state == "PROCESSING" and ready:
                 record.state = "FAILED" if fail else "ACTIVE"
             return record
@@ -154,6 +202,7 @@ class FileStore:
         if not FILE_ID.match(file_id):
             raise invalid(f"Invalid file name: files/{file_id}")
         with self._lock:
+            self._expire()
             record = self._files.get(file_id)
         if record is None:
             raise not_found(file_id)
@@ -166,6 +215,7 @@ class FileStore:
 
     def all(self) -> list[FileRecord]:
         with self._lock:
+            self._expire()
             return list(self._files.values())
 
 

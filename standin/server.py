@@ -48,9 +48,10 @@ from standin.rules import (
     served_model,
 )
 from standin.state import Config, State
+from standin.versions import check_fields, version_pattern
 from standin.voices import is_voices_pass, listing, recording, reel_s, voices_text
 
-VERSION = r"(v1|v1beta|v1alpha)"
+VERSION = version_pattern("developer")  # the Files API is the Developer API's
 UNKNOWN_MEDIA = (
     "This is the offline Gemini API stand-in, not Gemini: it only knows the bundled sample media "
     "(and responses registered with it), and {what} is not one of them. To transcribe real media, "
@@ -156,12 +157,15 @@ class Handler(BaseHTTPRequestHandler):
         self.model_call("vertex", where, model, method)
 
     def model_call(self, mode: Mode, where: Where, model_id: str, method: str) -> None:
-        call = self.state.new_call(mode=mode, model=model_id, method=method, status=None)
+        call = self.state.new_call(
+            mode=mode, version=where.version, model=model_id, method=method, status=None
+        )
         call["server_timeout"] = self.headers.get("X-Server-Timeout")  # the client's deadline ask
         if mode == "vertex":
             call["location"] = where.location
         try:
             model = served_model(model_id, mode, where, self.state.config.date())
+            check_fields(mode, where.version, self.json_body())
             if method == "countTokens":
                 self.count_tokens(mode, model, call)
                 return
@@ -478,7 +482,7 @@ def control_view(state: State, name: str) -> Any:
     if name == "responses":
         return {"responses": state.registry.summaries()}
     if name == "files":
-        return {"files": [_file_view(f) for f in state.files.all()]}
+        return {"files": [_file_view(f) for f in state.files.all()], "uploads": state.files.uploads}
     return state.info()
 
 
@@ -526,8 +530,8 @@ ROUTES: list[tuple[str, str, Action]] = [
     ),
     (
         "POST",
-        r"/(v1|v1beta1)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/"
-        r"([^/:]+):(generateContent|streamGenerateContent|countTokens)",
+        rf"/{version_pattern('vertex')}/projects/([^/]+)/locations/([^/]+)/publishers/google/"
+        r"models/([^/:]+):(generateContent|streamGenerateContent|countTokens)",
         Handler.vertex_model,
     ),
     ("POST", rf"/upload/{VERSION}/files", Handler.upload),

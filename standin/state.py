@@ -31,6 +31,7 @@ class Config:
     clip_timecodes: str = "relative"  # clip answers: "relative" to the clip start or "absolute"
     realistic_pace: bool = False  # first token after a real model's delay, then its output rate
     pace_scale: float = 1.0  # every answer delay divided by this (10: ten times faster)
+    clock_shift_s: float = 0.0  # the stand-in's clock runs this far ahead (files expire sooner)
 
     def date(self) -> dt.date | None:
         return None if self.today is None else dt.date.fromisoformat(self.today)
@@ -57,7 +58,7 @@ class State:
         self._initial = config
         self.config = config
         self.registry = Registry(responses_dir)
-        self.files = FileStore()
+        self.files = FileStore(lambda: time.time() + self.config.clock_shift_s)
         self.faults = FaultQueue()
         self._calls: list[dict[str, Any]] = []
 

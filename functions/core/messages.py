@@ -56,6 +56,18 @@ class ClipTag(BaseModel):
     attempt: int = Field(ge=1, description="claim attempt of this clip")
 
 
+class MediaFile(BaseModel):
+    """The run's Files API copy of an object (Developer API, decision 0016): uploaded once, used
+    by every request of the run that sends that object."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^files/[a-z0-9-]{1,40}$", description="the Files API's name")
+    uri: str = Field(min_length=1, description="what a request's file_data names")
+    expires_at: datetime = Field(description="the file's expirationTime")
+    source: str = Field(pattern=r"^gs://[^/]+/.+#[0-9]{1,20}$", description="gs://bucket/name#gen")
+
+
 class ObjectTask(BaseModel):
     """What every clips-topic message names: the transcription and the object generation."""
 
@@ -68,6 +80,9 @@ class ObjectTask(BaseModel):
     generation: str = Field(pattern=r"^[0-9]{1,20}$", description="GCS object generation")
     content_type: str | None = None
     size: int | None = None
+    media_file: MediaFile | None = Field(
+        default=None, description="Developer API: the run's upload of the object, reused"
+    )
     published_at: datetime | None = None
 
 

@@ -48,6 +48,7 @@ def ask(transcription_id: str, doc: dict[str, Any], run: Run, asked: list[Snippe
         clips=(doc.get("clips") or {})["count"],
         content_type=source.get("content_type"),
         size=source.get("size"),
+        media_file=doc.get("media_file"),  # the run's upload (Developer API), reused
         plan=doc["plan"],
         snippets=asked,
         published_at=dt.datetime.now(dt.UTC),

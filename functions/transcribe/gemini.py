@@ -7,6 +7,7 @@ platform retry) and terminal (record once, never retry).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import math
 import re
@@ -31,6 +32,13 @@ SERVER_GRACE_S = 60  # the server's deadline trails the client's by this much
 BLOCKED_FINISH = frozenset(
     {"SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "RECITATION", "IMAGE_SAFETY"}
 )
+FILE_LIFETIME = dt.timedelta(hours=48)  # a Files API upload's, when it names no expirationTime
+FILE_GONE = frozenset({403, 404})  # files.get of a deleted or expired file: "… may not exist"
+# The API version each mode's requests go to, chosen rather than left to the SDK's default
+# (decision 0015; google-genai 3.4.0 sends the Developer API to `v1`). Developer: per-part
+# `media_resolution` (Gemini 3) is documented on `v1beta`. Vertex: `audioMetadata` (the offsets
+# of an audio-only clip) is in the `v1beta1` reference only; the rest is on both.
+API_VERSIONS = {"developer": "v1beta", "vertex": "v1beta1"}
 _RESOLUTIONS = {
     "low": types.MediaResolution.MEDIA_RESOLUTION_LOW,
     "medium": types.MediaResolution.MEDIA_RESOLUTION_MEDIUM,
@@ -79,7 +87,7 @@ def client(settings: Settings, location: str | None = None) -> genai.Client:
 @cache
 def _client(mode: str, api_key: str, base_url: str, project: str, location: str) -> genai.Client:
     """A local base URL (the stand-in) gets a placeholder token instead of real credentials."""
-    options = types.HttpOptions(base_url=base_url or None)
+    options = types.HttpOptions(base_url=base_url or None, api_version=API_VERSIONS[mode])
     if mode == "developer":
         return genai.Client(api_key=api_key, http_options=options)
     credentials = None
@@ -313,7 +321,19 @@ def upload(
     return file
 
 
-def delete_file(gemini: genai.Client, file: types.File) -> None:
+def is_active(gemini: genai.Client, name: str) -> bool:
+    """Whether the Files API still has file `name`, ACTIVE (False: deleted, expired or FAILED)."""
+    try:
+        return gemini.files.get(name=name).state == types.FileState.ACTIVE
+    except errors.APIError as exc:
+        if exc.code in FILE_GONE:
+            return False
+        raise classify(exc) from exc
+    except TRANSPORT_ERRORS as exc:
+        raise classify(exc) from exc
+
+
+def delete_file(gemini: genai.Client, name: str) -> None:
     """Best effort: uploaded files expire after 48 h anyway."""
     with contextlib.suppress(errors.APIError, *TRANSPORT_ERRORS):
-        gemini.files.delete(name=file.name or "")
+        gemini.files.delete(name=name)

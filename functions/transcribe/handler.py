@@ -25,6 +25,7 @@ from functions.core.messages import (
     ClipTag,
     ClipTask,
     ContinueTask,
+    MediaFile,
     ObjectTask,
     Usage,
     VoicesTask,
@@ -53,6 +54,7 @@ from functions.transcribe.plan import (
     make_plan,
     parse_overrides,
     segment_range,
+    voices_plan,
     with_declared_duration,
 )
 from functions.transcribe.prompt import build_prompt, build_voices_prompt
@@ -64,7 +66,6 @@ MIN_CALL_S = 20.0  # don't start a model call with less time than this left
 MAX_BACKOFF_S = 30.0
 PUBLISH_TIMEOUT_S = 30.0
 LATE_START = 0.25  # a retry started after this share of the budget is retried, not cut off
-VOICES_FPS = 0.5  # the voices pass's snippets: a face every two seconds
 
 
 class StorageObject(BaseModel):
@@ -99,6 +100,7 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
     retries: int = 0  # model calls retried in this invocation
     heartbeat: claims.Heartbeat | None = None
+    media_file: MediaFile | None = None  # Developer API: the Files API copy requests send
 
     @property
     def deadline(self) -> float:
@@ -198,6 +200,15 @@ def _transcribe(run: Run) -> str:
     except api_errors.NotFound:
         return _object_gone(run)
     fields = {"model": plans[0].model, "plan": plans[0].model_dump(), **_media_fields(run, media)}
+    if clips and settings.gemini_mode == "developer":  # one upload for every clip (decision 0016)
+        try:
+            _media_uri(run, gemini.client(settings, plans[0].location), plans[0])
+        except gemini.TransientError as exc:
+            _hand_back(run, exc)
+            raise
+        except gemini.TerminalError as exc:
+            return _finish(run, outcome=exc.outcome, reason=exc.reason)
+        fields["media_file"] = run.media_file.model_dump(mode="json") if run.media_file else None
     if clips:
         fields["clips"] = {
             "count": len(clips),
@@ -279,6 +290,7 @@ def _fan_out(run: Run, media: MediaInfo, clips: list[ClipRange], plans: list[Pla
             end_ms=clip.end_ms,
             content_type=run.obj.content_type,
             size=run.obj.size,
+            media_file=run.media_file,
             plan=plan.model_dump(),
             prompt=build_prompt(plan.duration_s, media.has_video, run.obj.metadata),
             published_at=dt.datetime.now(dt.UTC),
@@ -322,62 +334,44 @@ def _voices(run: Run, plan: Plan, task: VoicesTask) -> str:
 
     placed = slots(task.snippets)
     try:
-        reel = _cut_reel(run, placed, plan.has_video)
+        reel, has_video = _cut_reel(run, placed, plan.has_video)
     except api_errors.NotFound:
         return _object_gone(run)
     except Unreadable as exc:
         return _finish(run, outcome="failed", reason=f"could not cut the voices reel: {exc}")
-    # a voice and a face need neither sharp nor frequent frames: a quarter, then half the tokens
-    seen = {"media_resolution": "low", "fps": VOICES_FPS if reel.has_video else None}
-    plan = plan.model_copy(
-        update={
-            "start_s": None,
-            "end_s": None,
-            "mime_type": reel.mime_type,
-            "has_video": reel.has_video,
-            **seen,
-        }
-    )
-    prompt = build_voices_prompt(reel.has_video, placed)
-    return _call_with_retries(run, plan, prompt, sent=reel)
+    plan = voices_plan(plan, reel.content_type or "", has_video, duration_s(placed))
+    prompt = build_voices_prompt(has_video, placed)
+    return _call_with_retries(run, plan, prompt, sends=reel)
 
 
-@dataclass(frozen=True)
-class Sent:
-    """An object the request sends instead of the run's source (the voices pass's reel)."""
-
-    bucket: str
-    name: str
-    mime_type: str
-    has_video: bool
-
-    @property
-    def uri(self) -> str:
-        return f"gs://{self.bucket}/{self.name}"
-
-    def blob(self) -> Any:
-        return clients.storage_client().bucket(self.bucket).blob(self.name)
-
-
-def _cut_reel(run: Run, placed: list[Slot], with_video: bool) -> Sent:
-    """Cut the reel from the source's ranges and write it under the output prefix."""
+def _cut_reel(run: Run, placed: list[Slot], with_video: bool) -> tuple[StorageObject, bool]:
+    """Cut the reel from the source's ranges and write it under the output prefix: the object
+    written, and whether it has a picture."""
     from functions.transcribe import reel
 
     started = time.monotonic()
     out = io.BytesIO()
-    with _blob(run).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
+    with _blob(run.obj).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
         kind = reel.cut(reader, placed, with_video, out)
     settings, claim = run.settings, run.claim
     name = f"{settings.output_prefix}{claim.transcription_id}/voices-{claim.attempt}"
     name += f".{kind.extension}"
-    sent = Sent(settings.results_bucket or run.obj.bucket, name, kind.mime_type, kind is reel.VIDEO)
-    sent.blob().upload_from_string(out.getvalue(), content_type=kind.mime_type)
+    bucket = clients.storage_client().bucket(settings.results_bucket or run.obj.bucket)
+    blob = bucket.blob(name)
+    blob.upload_from_string(out.getvalue(), content_type=kind.mime_type)
+    written = StorageObject(
+        bucket=bucket.name,
+        name=name,
+        generation=str(blob.generation),
+        contentType=kind.mime_type,
+        size=out.tell(),
+    )
     run.timings["reel_s"] = round(time.monotonic() - started, 3)
     log.info(
         f"voices reel of {len(placed)} snippets, {duration_s(placed)} s, {out.tell():,} bytes",
-        extra={"transcription_id": claim.transcription_id, "reel": sent.uri},
+        extra={"transcription_id": claim.transcription_id, "reel": f"gs://{bucket.name}/{name}"},
     )
-    return sent
+    return written, kind is reel.VIDEO
 
 
 def handle_continuation(message_id: str, task: ContinueTask, settings: Settings) -> str:
@@ -455,7 +449,7 @@ def _under_lease(
         content_type=task.content_type,
         size=task.size,
     )
-    run = Run(settings, obj, claim)
+    run = Run(settings, obj, claim, media_file=task.media_file)
     if claim.attempt > settings.max_attempts:
         return _give_up(run)
     with claims.Heartbeat(lambda: _renew(run), settings.heartbeat_s) as heartbeat:
@@ -480,16 +474,16 @@ def _object_gone(run: Run) -> str:
     return _finish(run, outcome="failed", reason="the object was deleted before it could be read")
 
 
-def _blob(run: Run) -> Any:
-    """The event's object generation (reads fail with NotFound once it is overwritten)."""
-    bucket = clients.storage_client().bucket(run.obj.bucket)
-    return bucket.blob(run.obj.name, generation=int(run.obj.generation))
+def _blob(obj: StorageObject) -> Any:
+    """The object's generation (reads fail with NotFound once it is overwritten)."""
+    bucket = clients.storage_client().bucket(obj.bucket)
+    return bucket.blob(obj.name, generation=int(obj.generation))
 
 
 def _probe(run: Run) -> MediaInfo:
     started = time.monotonic()
     check_size(run.obj.size)  # before any read: empty and oversize files are rejected at once
-    with _blob(run).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
+    with _blob(run.obj).open("rb", chunk_size=PROBE_CHUNK_BYTES) as reader:
         media = probe(reader, run.obj.content_type, run.obj.size)
     run.timings["probe_s"] = round(time.monotonic() - started, 3)
     log.info(
@@ -512,31 +506,24 @@ def _call_with_retries(
     prompt: str,
     duration_ms: int | None = None,
     task: ContinueTask | None = None,
-    sent: Sent | None = None,
+    sends: StorageObject | None = None,
 ) -> str:
     """Call the model, retrying transient failures inside the budget. `duration_ms`: the
     media's, for the parser's checks (None for a clip: the merge checks its range); `task`: this
-    request continues a cut-off run (a retry keeps the run's attempt: its rows stay); `sent`:
-    the object to send instead of the run's source (the voices pass's reel, whose answer is a
-    table, not a transcript to continue)."""
+    request continues a cut-off run (a retry keeps the run's attempt: its rows stay); `sends`:
+    the object the request sends, when not the run's own (`_media_uri`; the voices pass's reel,
+    whose answer is a table, not a transcript to continue). A single run's Files API copy, and
+    a reel's, is deleted once the request ends (decision 0016)."""
     client = gemini.client(run.settings, plan.location)
-    uploaded = None
     delay = 1.0
+    outcome, handed_over = None, False
     try:
         while True:
             try:
-                if run.settings.gemini_mode == "developer" and uploaded is None:
-                    uploaded = _upload(run, client, plan, sent)
-                uri = (
-                    uploaded.uri
-                    if uploaded is not None
-                    else sent.uri
-                    if sent is not None
-                    else f"gs://{run.obj.bucket}/{run.obj.name}"
-                )
-                parts = gemini.parts(uri or "", plan, prompt)
-                goes_on = sent is None
-                return _call(run, client, plan, (parts, prompt), duration_ms, task, goes_on)
+                parts = gemini.parts(_media_uri(run, client, plan, sends), plan, prompt)
+                goes_on = sends is None
+                outcome = _call(run, client, plan, (parts, prompt), duration_ms, task, goes_on)
+                return outcome
             except gemini.TransientError as exc:
                 pause = random.uniform(0, delay) if exc.retry_after_s is None else exc.retry_after_s
                 delay = min(delay * 2, MAX_BACKOFF_S)
@@ -545,6 +532,7 @@ def _call_with_retries(
                     return _give_up(run)
                 if not exc.in_process or time.monotonic() + pause + MIN_CALL_S > run.deadline:
                     _hand_back(run, exc, task)
+                    handed_over = task is not None  # the task's retry brings the file along
                     raise
                 log.warning(
                     f"transient failure; retrying in {pause:.1f} s: {exc}",
@@ -565,8 +553,8 @@ def _call_with_retries(
                     run, outcome=exc.outcome, reason=exc.reason, plan=plan, duration_ms=duration_ms
                 )
     finally:
-        if uploaded is not None:
-            gemini.delete_file(client, uploaded)
+        if outcome != CONTINUED and not handed_over:
+            _release(run, client)
 
 
 def _hand_back(run: Run, exc: Exception, task: ContinueTask | None = None) -> None:
@@ -587,14 +575,48 @@ def _hand_back(run: Run, exc: Exception, task: ContinueTask | None = None) -> No
         log.warning(f"could not release the lease: {error}")
 
 
-def _upload(run: Run, client: Any, plan: Plan, sent: Sent | None = None) -> Any:
-    """Developer API: the run's source (or `sent`) into the Files API."""
+def _media_uri(run: Run, client: Any, plan: Plan, sends: StorageObject | None = None) -> str:
+    """What the request names its media by: the object it sends (`sends`, else the run's own) as
+    gs:// on Vertex; on the Developer API that object's Files API copy, `run.media_file` while it
+    is usable for this request, else a new upload that becomes `run.media_file` (decision 0016)."""
+    obj = sends or run.obj
+    if run.settings.gemini_mode != "developer":
+        return f"gs://{obj.bucket}/{obj.name}"
+    file = run.media_file
+    if file is None or not _usable(client, file, obj, run.settings.time_budget_s):
+        file = run.media_file = _upload(run, client, plan, obj)
+    return file.uri
+
+
+def _usable(client: Any, file: MediaFile, obj: StorageObject, budget_s: float) -> bool:
+    """`file` holds `obj`, outlives a whole request budget, and the Files API still has it
+    ACTIVE (not deleted, expired or FAILED)."""
+    lasts = file.expires_at > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=budget_s)
+    return file.source == _source(obj) and lasts and gemini.is_active(client, file.name)
+
+
+def _upload(run: Run, client: Any, plan: Plan, obj: StorageObject) -> MediaFile:
     started = time.monotonic()
-    blob, name = (_blob(run), run.obj.name) if sent is None else (sent.blob(), sent.name)
-    with blob.open("rb", chunk_size=8 * 1024 * 1024) as reader:
-        file = gemini.upload(client, reader, plan.mime_type, name, run.deadline)
+    with _blob(obj).open("rb", chunk_size=8 * 1024 * 1024) as reader:
+        file = gemini.upload(client, reader, plan.mime_type, obj.name, run.deadline)
     run.timings["upload_s"] = round(time.monotonic() - started, 3)
-    return file
+    expires = file.expiration_time or dt.datetime.now(dt.UTC) + gemini.FILE_LIFETIME
+    return MediaFile(
+        name=file.name or "", uri=file.uri or "", expires_at=expires, source=_source(obj)
+    )
+
+
+def _source(obj: StorageObject) -> str:
+    return f"gs://{obj.bucket}/{obj.name}#{obj.generation}"
+
+
+def _release(run: Run, client: Any) -> None:
+    """A request's end: a single run's Files API copy goes, and so does a reel's (a clip's copy
+    of the source is the fanned-out run's, shared with the other clips: it expires by itself)."""
+    file = run.media_file
+    if file is not None and (run.claim.clip is None or file.source != _source(run.obj)):
+        gemini.delete_file(client, file.name)
+        run.media_file = None
 
 
 def _call(
@@ -746,6 +768,7 @@ def _go_on(
         upload_attempt=claim.run_attempt,
         content_type=run.obj.content_type,
         size=run.obj.size,
+        media_file=run.media_file,
         plan=task.plan if task else plan.model_dump(),
         prompt=task.prompt if task else prompt,
         duration_ms=task.duration_ms if task else duration_ms,

@@ -321,7 +321,7 @@ class Check:
 
     def close(self) -> None:
         for file in self.uploaded:
-            gemini.delete_file(self.client, file)
+            gemini.delete_file(self.client, file.name or "")
 
 
 def run(

@@ -16,6 +16,7 @@ from google.genai import types
 
 import standin
 from functions.core.catalog import catalog
+from functions.transcribe.gemini import API_VERSIONS
 from standin.registry import BUNDLED_DIR, entry_from_dict
 
 SpeakerTuple = tuple[int, str | None, str | None, str | None, str | None, int | None]
@@ -76,10 +77,14 @@ def before_shutdown(model: str) -> str:
 
 
 def developer(url: str, **options: Any) -> genai.Client:
+    """A Developer API client on the product's API version unless `api_version` says otherwise."""
+    options = {"api_version": API_VERSIONS["developer"], **options}
     return genai.Client(api_key="x", http_options=types.HttpOptions(base_url=url, **options))
 
 
 def vertex(url: str, location: str | None = None, **options: Any) -> genai.Client:
+    """A Vertex client on the product's API version unless `api_version` says otherwise."""
+    options = {"api_version": API_VERSIONS["vertex"], **options}
     return genai.Client(
         vertexai=True,
         project="p",
