@@ -18,6 +18,7 @@ from functions.format.voices import Snippet
 from standin.files import LIFETIME_S
 from tests.conftest import PROJECT
 from tests.paths import ROOT
+from tests.standin.sdk import bundled
 from tests.transcribe import test_continuation
 from tests.transcribe.conftest import Stack, media_bytes, subscriber, transcription_doc
 from tests.transcribe.test_clips import Clips
@@ -58,11 +59,15 @@ def uploads(stack: Stack) -> int:
 
 
 def voices(blob: object, task: ClipTask) -> VoicesTask:
-    """The voices pass as the store asks it: the run's upload read from the document."""
+    """The voices pass as the store asks it, on two authored rows of the sample: the run's
+    upload read from the document."""
     doc = transcription_doc(blob)
+    rows = bundled("conference")["rows"]
+    first = rows[0]
+    other = next(r for r in rows if r["voice"] not in (None, first["voice"]))
     snippets = [
-        Snippet(voice=v, start_ms=s * 1000, end_ms=s * 1000 + 4000, text="…")
-        for v, s in ((1, 30), (2, 900))
+        Snippet(voice=n, start_ms=r["start_ms"], end_ms=r["start_ms"] + 4000, text=r["text"][:80])
+        for n, r in enumerate((first, other), 1)
     ]
     fields = task.model_dump(include={"transcription_id", "bucket", "name", "generation"})
     return VoicesTask(
@@ -86,10 +91,12 @@ def test_a_long_transcription_uploads_its_media_once(clips: Clips) -> None:
         assert clips.run(task, f"clip-{task.index}") == 200
     assert clips.run(voices(blob, tasks[0]), "voices") == 200
     calls = clips.stack.model_calls()
-    assert len(calls) == 13 and {c["file_uri"] for c in calls} == {file.uri}
-    assert uploads(clips.stack) == 1  # twelve clips and the voices pass, one upload
+    assert len(calls) == 13 and {c["file_uri"] for c in calls[:12]} == {file.uri}
+    assert calls[12]["file_uri"] != file.uri and calls[12]["mime_type"] == "video/webm"
+    assert uploads(clips.stack) == 2  # the recording once for twelve clips; the voices reel
     finals = [c for c in clips.stack.results(expect_final=13) if c.final]
     assert len(finals) == 13 and {c.outcome for c in finals} == {"completed"}
+    # the reel's copy is deleted after its pass; the run's copy expires by itself
     assert [f"files/{f.file_id}" for f in clips.stack.stand_in.state.files.all()] == [file.name]
 
 
