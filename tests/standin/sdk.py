@@ -146,3 +146,21 @@ def http(url: str, method: str = "GET", body: Any = None) -> Any:
     request = urllib.request.Request(url, data=data, method=method)
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
+
+
+def start_upload(
+    url: str, size: int, mime_type: str = "video/mp4", body: bytes = b'{"file": {}}'
+) -> tuple[int, Any, bytes]:
+    """Open a resumable Files API upload declaring `size` bytes: (status, headers, body)."""
+    return raw(
+        url + "/upload/v1beta/files",
+        headers={
+            "x-goog-api-key": "x",
+            "X-Goog-Upload-Protocol": "resumable",
+            "X-Goog-Upload-Command": "start",
+            "X-Goog-Upload-Header-Content-Length": str(size),
+            "X-Goog-Upload-Header-Content-Type": mime_type,
+            "Content-Type": "application/json",
+        },
+        body=body,
+    )

@@ -11,24 +11,14 @@ from google.genai import errors, types
 
 import standin
 from standin.files import LIFETIME_S, QUOTA_BYTES
-from tests.standin.sdk import SAMPLE, developer, raw, stream, upload_active
+from tests.standin.sdk import SAMPLE, developer, raw, start_upload, stream, upload_active
 
 GIB = 1024**3
 
 
-def start_upload(stand_in: standin.StandIn, size: int) -> tuple[int, dict[str, object]]:
+def started(stand_in: standin.StandIn, size: int) -> tuple[int, dict[str, object]]:
     """Open a resumable upload declaring `size` bytes; (status, JSON body)."""
-    status, _, data = raw(
-        stand_in.url + "/upload/v1beta/files",
-        headers={
-            "x-goog-api-key": "x",
-            "X-Goog-Upload-Protocol": "resumable",
-            "X-Goog-Upload-Command": "start",
-            "X-Goog-Upload-Header-Content-Length": str(size),
-            "X-Goog-Upload-Header-Content-Type": "video/mp4",
-        },
-        body=json.dumps({"file": {"display_name": "big"}}).encode(),
-    )
+    status, _, data = start_upload(stand_in.url, size)
     return status, json.loads(data or b"{}")
 
 
@@ -54,8 +44,8 @@ def test_uploads_past_20_gb_per_project_are_refused_with_the_quota(
     stand_in: standin.StandIn,
 ) -> None:
     for _ in range(QUOTA_BYTES // (2 * GIB)):  # ten 2 GB uploads fill the project
-        assert start_upload(stand_in, 2 * GIB)[0] == 200
-    status, body = start_upload(stand_in, 1)
+        assert started(stand_in, 2 * GIB)[0] == 200
+    status, body = started(stand_in, 1)
     error = body["error"]
     assert isinstance(error, dict)
     assert status == error["code"] == 429 and error["status"] == "RESOURCE_EXHAUSTED"
@@ -63,7 +53,7 @@ def test_uploads_past_20_gb_per_project_are_refused_with_the_quota(
     assert quota["violations"][0]["quotaId"] == "FileStorageBytesPerProject"
     assert quota["violations"][0]["quotaValue"] == str(QUOTA_BYTES)
     stand_in.reset()  # forgets the uploads: room again
-    assert start_upload(stand_in, 2 * GIB)[0] == 200
+    assert started(stand_in, 2 * GIB)[0] == 200
 
 
 def test_the_stand_in_counts_uploads(stand_in: standin.StandIn) -> None:

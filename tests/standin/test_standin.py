@@ -33,6 +33,7 @@ from tests.standin.sdk import (
     developer,
     http,
     raw,
+    start_upload,
     stream,
     upload_active,
     vertex,
@@ -477,17 +478,8 @@ def test_raw_requests_get_real_error_shapes(
 
 
 def test_upload_offsets_are_checked(stand_in: standin.StandIn) -> None:
-    status, headers, _ = raw(
-        stand_in.url + "/upload/v1beta/files",
-        headers={
-            "x-goog-api-key": "x",
-            "X-Goog-Upload-Protocol": "resumable",
-            "X-Goog-Upload-Command": "start",
-            "X-Goog-Upload-Header-Content-Length": "10",
-            "X-Goog-Upload-Header-Content-Type": "audio/wav",
-        },
-        body=json.dumps({"file": {"display_name": "a"}}).encode(),
-    )
+    body = json.dumps({"file": {"display_name": "a"}}).encode()
+    status, headers, _ = start_upload(stand_in.url, 10, "audio/wav", body)
     upload_url = headers["X-Goog-Upload-URL"]
     assert status == 200 and upload_url.startswith("http://")
     status, headers, _ = raw(

@@ -21,7 +21,7 @@ from tests.standin.sdk import (
     before_shutdown,
     client,
     location_of,
-    raw,
+    start_upload,
     stream,
     vertex,
 )
@@ -456,18 +456,7 @@ def test_a_whole_video_longer_than_the_prompt_takes_is_refused(stand_in: standin
 
 def test_the_files_api_refuses_a_file_over_its_size_limit(stand_in: standin.StandIn) -> None:
     limit = catalog().object_bytes["developer"]
-    status, _, body = raw(
-        stand_in.url + "/upload/v1beta/files",
-        headers={
-            "x-goog-api-key": "x",
-            "X-Goog-Upload-Protocol": "resumable",
-            "X-Goog-Upload-Command": "start",
-            "X-Goog-Upload-Header-Content-Length": str(limit + 1),
-            "X-Goog-Upload-Header-Content-Type": "video/mp4",
-            "Content-Type": "application/json",
-        },
-        body=b"{}",
-    )
+    status, _, body = start_upload(stand_in.url, limit + 1)
     assert status == 400 and b"INVALID_ARGUMENT" in body
 
 

@@ -77,6 +77,19 @@ def media_bytes(local: str) -> bytes:
     return (MEDIA / local).read_bytes()
 
 
+def clip_function(monkeypatch: pytest.MonkeyPatch, unique: str, **env: str) -> tuple[Any, str]:
+    """A clips topic of its own with a pull subscription (what the transcriber publishes on it),
+    and the clip function served with `env` settings: (test client, subscription)."""
+    topic = clients.publisher().create_topic(name=f"projects/{PROJECT}/topics/clips-{unique}")
+    subscription = f"projects/{PROJECT}/subscriptions/clips-{unique}"
+    subscriber().create_subscription(name=subscription, topic=topic.name)
+    for name, value in {"TABSCRIBE_CLIPS_TOPIC": f"clips-{unique}", **env}.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    app = create_app(target="transcribe_clip", source=str(ROOT / "main.py")).test_client()
+    return app, subscription
+
+
 def subscriber() -> Any:
     from google.cloud import pubsub_v1
 

@@ -14,18 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
-from functions.core import clients
 from functions.core.documents import transcription_id
 from functions.core.messages import ClipTask, VoicesTask
 from functions.core.settings import get_settings
 from functions.format.voices import Snippet, parse_answer
 from standin.authored import Authored, authored_from_json
-from tests.conftest import PROJECT
 from tests.paths import ROOT
 from tests.store.support import cloud_event
-from tests.transcribe.conftest import Stack, subscriber, transcription_doc
+from tests.transcribe.conftest import Stack, clip_function, subscriber, transcription_doc
 
 pytestmark = pytest.mark.emulator
 
@@ -69,18 +66,8 @@ class Clips:
 
 @pytest.fixture
 def clips(stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str) -> Iterator[Clips]:
-    topic = clients.publisher().create_topic(name=f"projects/{PROJECT}/topics/clips-{unique}")
-    subscription = f"projects/{PROJECT}/subscriptions/clips-{unique}"
-    subscriber().create_subscription(name=subscription, topic=topic.name)
-    for name, value in {
-        "TABSCRIBE_CLIPS_TOPIC": f"clips-{unique}",
-        "TABSCRIBE_CLIP_THRESHOLD_S": "120",
-        "TABSCRIBE_CLIP_S": "120",
-        "TABSCRIBE_CLIP_OVERLAP_S": "10",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    app = create_app(target="transcribe_clip", source=str(ROOT / "main.py")).test_client()
+    short = {"TABSCRIBE_CLIP_THRESHOLD_S": "120", "TABSCRIBE_CLIP_S": "120"}
+    app, subscription = clip_function(monkeypatch, unique, **short, TABSCRIBE_CLIP_OVERLAP_S="10")
     yield Clips(stack, app, subscription)
     get_settings.cache_clear()
 

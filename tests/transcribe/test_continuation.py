@@ -12,19 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
-from functions.core import clients
 from functions.core.messages import ContinueTask, ResultChunk
 from functions.core.settings import get_settings
 from functions.format.models import Segment, Speaker
 from functions.format.parser import StreamParser
 from standin.authored import Row, authored_from_json
 from standin.authored import Speaker as AuthoredSpeaker
-from tests.conftest import PROJECT
 from tests.paths import ROOT
 from tests.store.support import cloud_event
-from tests.transcribe.conftest import Stack, subscriber
+from tests.transcribe.conftest import Stack, clip_function, subscriber
 
 pytestmark = pytest.mark.emulator
 
@@ -78,13 +75,7 @@ class Continuing:
 
 @pytest.fixture
 def continuing(stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str) -> Iterator[Continuing]:
-    topic = clients.publisher().create_topic(name=f"projects/{PROJECT}/topics/clips-{unique}")
-    subscription = f"projects/{PROJECT}/subscriptions/clips-{unique}"
-    subscriber().create_subscription(name=subscription, topic=topic.name)
-    monkeypatch.setenv("TABSCRIBE_CLIPS_TOPIC", f"clips-{unique}")
-    monkeypatch.setenv("TABSCRIBE_CONTINUATIONS", "3")
-    get_settings.cache_clear()
-    app = create_app(target="transcribe_clip", source=str(ROOT / "main.py")).test_client()
+    app, subscription = clip_function(monkeypatch, unique, TABSCRIBE_CONTINUATIONS="3")
     yield Continuing(stack, app, subscription)
     get_settings.cache_clear()
 

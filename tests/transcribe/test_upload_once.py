@@ -9,18 +9,20 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from functions_framework import create_app
 
-from functions.core import clients
 from functions.core.messages import ClipTask, VoicesTask
 from functions.core.settings import get_settings
 from functions.format.voices import Snippet
 from standin.files import LIFETIME_S
-from tests.conftest import PROJECT
 from tests.paths import ROOT
 from tests.standin.sdk import bundled
 from tests.transcribe import test_continuation
-from tests.transcribe.conftest import Stack, media_bytes, subscriber, transcription_doc
+from tests.transcribe.conftest import (
+    Stack,
+    clip_function,
+    media_bytes,
+    transcription_doc,
+)
 from tests.transcribe.test_clips import Clips
 from tests.transcribe.test_continuation import Continuing
 
@@ -36,12 +38,7 @@ CONFERENCE = ROOT / "samples" / "conference.webm"  # 100 minutes: 12 clips at th
 @pytest.fixture
 def clips(stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str) -> Iterator[Clips]:
     """The clips topic and function, with the default clip plan."""
-    topic = clients.publisher().create_topic(name=f"projects/{PROJECT}/topics/clips-{unique}")
-    subscription = f"projects/{PROJECT}/subscriptions/clips-{unique}"
-    subscriber().create_subscription(name=subscription, topic=topic.name)
-    monkeypatch.setenv("TABSCRIBE_CLIPS_TOPIC", f"clips-{unique}")
-    get_settings.cache_clear()
-    app = create_app(target="transcribe_clip", source=str(ROOT / "main.py")).test_client()
+    app, subscription = clip_function(monkeypatch, unique)
     yield Clips(stack, app, subscription)
     get_settings.cache_clear()
 
