@@ -13,6 +13,7 @@ from bench import (
     pipeline,
     store_throughput,
     viewer,
+    voices,
 )
 from bench.report import RESULTS, environment_kept, print_table, write_results
 
@@ -24,6 +25,7 @@ SCRIPTS = [
     coldstart,
     viewer,
     long,
+    voices,
     cutoff,
 ]
 
