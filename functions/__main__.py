@@ -1,5 +1,5 @@
 """Command line: `python -m functions parse FILE|-`, `… merge START:END:FILE…`, `… prompt`,
-`… schema`, `… models`, `… live-check`."""
+`… schema`, `… models`, `… settings-doc`, `… live-check`."""
 
 from __future__ import annotations
 
@@ -9,13 +9,39 @@ import json
 import math
 import os
 import sys
+import typing
 from pathlib import Path
 from typing import TextIO
+
+from pydantic import AliasChoices
+from pydantic.fields import FieldInfo
 
 from functions.format.merge import ClipAnswer, merge
 from functions.format.models import ParseResult
 from functions.format.parser import StreamParser
 from functions.transcribe.prompt import build_prompt
+
+SETTINGS_DOC_HEAD = """# Configuration
+
+Generated from `Settings` (`functions/core/settings.py`) by
+`.venv/bin/python -m functions settings-doc > docs/configuration.md`: edit a field's description
+there and run it again (`tests/core/test_settings_doc.py` fails when this file and the code differ).
+
+One settings object reads the environment once, when a function starts, and fails fast naming
+every problem. Every variable is prefixed `TABSCRIBE_` except the platform's own
+(`GOOGLE_CLOUD_PROJECT`) and the conventional `GEMINI_API_KEY`; Terraform (`infra/functions.tf`)
+sets the same names. Lists and maps are JSON.
+
+| variable | default | accepts | what it does |
+|---|---|---|---|
+"""
+SETTINGS_DOC_UPLOADS = """
+## Per upload: object metadata
+
+Uploaders may add custom metadata to an object: context for the prompt, delimited as data and
+capped at so many characters ({}), and processing overrides ({}; `duration` in seconds for media
+whose header has none), validated: an invalid value rejects the upload with the reason.
+"""
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -117,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("schema", help="print the JSON Schema of the results-topic message")
     commands.add_parser("models", help="print the model catalog as JSON (the default marked)")
+    commands.add_parser(
+        "settings-doc", help="print docs/configuration.md, generated from the settings"
+    )
 
     live = commands.add_parser(
         "live-check",
@@ -144,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(json.dumps(catalog().view(), indent=2) + "\n")
         return 0
+    if args.command == "settings-doc":
+        sys.stdout.write(_settings_doc())
+        return 0
     if args.command == "prompt":
         sys.stdout.write(build_prompt(args.duration, not args.audio_only, dict(args.metadata)))
         return 0
@@ -157,6 +189,71 @@ def main(argv: list[str] | None = None) -> int:
             parser.feed(line)
     sys.stdout.write(parser.close().model_dump_json(indent=2) + "\n")
     return 0
+
+
+def _settings_doc() -> str:
+    """docs/configuration.md: a row per setting (its variables, default, accepted values and
+    description), then the metadata an uploader may set on an object."""
+    from functions.core.media import CONTEXT_LIMITS
+    from functions.core.settings import Settings
+    from functions.transcribe.plan import Overrides
+
+    prefix = Settings.model_config.get("env_prefix", "")
+    rows = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names = alias.choices if isinstance(alias, AliasChoices) else [f"{prefix}{name}".upper()]
+        variables = " or ".join(f"`{n}`" for n in names)
+        cells = [variables, _default(field), _accepts(field), field.description or ""]
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |\n")
+    context = ", ".join(f"`{key}` ({most:,})" for key, most in CONTEXT_LIMITS.items())
+    overrides = ", ".join(f"`{key}`" for key in Overrides.model_fields)
+    return SETTINGS_DOC_HEAD + "".join(rows) + SETTINGS_DOC_UPLOADS.format(context, overrides)
+
+
+def _default(field: FieldInfo) -> str:
+    """The default as the environment would spell it (a computed one only when it is short)."""
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = value if isinstance(value, str | int) else json.dumps(value, default=str)
+    if field.default_factory is not None and len(str(text)) > 40:
+        return "computed (see what it does)"
+    return f"`{text}`" if text != "" else "empty"
+
+
+def _accepts(field: FieldInfo) -> str:
+    """The field's values: a choice, a range, a pattern or a kind."""
+    choices = (
+        typing.get_args(field.annotation)
+        if typing.get_origin(field.annotation) is typing.Literal
+        else ()
+    )
+    if choices:
+        return " | ".join(f"`{c}`" for c in choices)
+    bounds = {
+        "gt": ">",
+        "ge": "≥",
+        "lt": "<",
+        "le": "≤",
+        "min_length": "length ≥",
+        "pattern": "matches",
+    }
+    limits = [
+        f"{sign} `{getattr(m, key)}`" if key == "pattern" else f"{sign} {getattr(m, key):,}"
+        for m in field.metadata
+        for key, sign in bounds.items()
+        if getattr(m, key, None) is not None
+    ]
+    kind = typing.get_origin(field.annotation) or field.annotation
+    kinds: dict[object, str] = {
+        tuple: "JSON list",
+        dict: "JSON object",
+        float: "number",
+        int: "integer",
+        str: "text",
+    }
+    return ", ".join([kinds.get(kind, str(kind)), *limits])
 
 
 def _live_check(args: argparse.Namespace) -> int:

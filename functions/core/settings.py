@@ -43,45 +43,71 @@ class Settings(BaseSettings):
     )
     gemini_mode: Literal["vertex", "developer"] = Field(
         default="vertex",
-        description="vertex: gs:// URI, service-account auth; developer: API key + Files API.",
+        description="vertex: gs:// URI, service-account auth (needs GOOGLE_CLOUD_PROJECT); "
+        "developer: API key + Files API (needs GEMINI_API_KEY).",
     )
     gemini_api_key: str = Field(
         default="",
         validation_alias=AliasChoices("GEMINI_API_KEY", "TABSCRIBE_GEMINI_API_KEY"),
         repr=False,
+        description="the Gemini Developer API key (developer mode).",
     )
     gemini_base_url: str = Field(
         default="", description="Override the Gemini endpoint (the local stand-in)."
     )
-    model: str = Field(default_factory=lambda: catalog().default, min_length=1)
+    model: str = Field(
+        default_factory=lambda: catalog().default,
+        min_length=1,
+        description="the model that transcribes (default: the catalog's); a catalog model that "
+        "is still served (decision 0006).",
+    )
     allowed_models: tuple[str, ...] = Field(
         default_factory=lambda: tuple(catalog().served()),
-        description="Models an uploader may pick through the `model` metadata key (JSON list).",
+        description="Models an uploader may pick through the `model` metadata key (JSON list; "
+        "each a catalog model that is still served; default: every one of them).",
     )
 
-    input_prefix: str = Field(default="uploads/", pattern=r"^[^/].*/$")
+    input_prefix: str = Field(
+        default="uploads/",
+        pattern=r"^[^/].*/$",
+        description="objects under it are transcribed, `<prefix><owner>/<file>`; the upload "
+        "function signs URLs under it; must not overlap the output prefix",
+    )
     ownerless_uploads: Literal["reject", "transcribe"] = Field(
         default="reject",
         description="an object directly under the input prefix has no owner, so no app user "
         "can read its transcript: reject it before any model call, or transcribe it for "
         "server-side readers",
     )
-    output_prefix: str = Field(default="results/", pattern=r"^[^/].*/$")
+    output_prefix: str = Field(
+        default="results/",
+        pattern=r"^[^/].*/$",
+        description="where a transcription's objects go in the results bucket "
+        "(`<prefix><id>/`: claim checks, the voices reel, exports)",
+    )
     results_bucket: str = Field(
         default="", description="Bucket for claim checks and exports; empty: the upload bucket."
     )
-    results_topic: str = "tabscribe-results"
+    results_topic: str = Field(
+        default="tabscribe-results",
+        description="where the transcriber publishes its results chunks for the store",
+    )
     clips_topic: str = Field(
         default="tabscribe-clips",
         description="where a long upload's run publishes its clips (decision 0010)",
     )
-    events_topic: str = "tabscribe-events"
+    events_topic: str = Field(
+        default="tabscribe-events",
+        description="where the completion event goes (completed, failed, blocked, rejected)",
+    )
     redrive_topic: str = Field(
         default="tabscribe-redrive",
         description="where the watchdog's sweep re-drives a stalled upload: the transcriber "
         "takes the storage object's data from it as it does from a finalize event",
     )
-    firestore_database: str = "(default)"
+    firestore_database: str = Field(
+        default="(default)", description="the Firestore database of the transcriptions"
+    )
 
     upload_bucket: str = Field(
         default="", description="the bucket the upload function signs URLs for (uploads only)"
@@ -102,7 +128,14 @@ class Settings(BaseSettings):
         "(deployed): sign through the IAM Credentials API as the function's own account",
     )
 
-    time_budget_s: float = Field(default=480.0, gt=0, le=3600)
+    time_budget_s: float = Field(
+        default=480.0,
+        gt=0,
+        le=3600,
+        description="seconds one invocation has from its start to the end of its answer "
+        "(probe, Files API upload, retries and the streamed call); past it the answer is cut "
+        "off (`TIME_BUDGET`) and goes on in a continuation, if any are allowed",
+    )
     lease_s: float = Field(
         default=120.0,
         ge=20,
@@ -115,7 +148,12 @@ class Settings(BaseSettings):
         description="model calls for one object generation (in-process retries and platform "
         "redeliveries together) before it ends failed with the last error",
     )
-    max_event_age_s: float = Field(default=3 * 3600.0, gt=0)
+    max_event_age_s: float = Field(
+        default=3 * 3600.0,
+        gt=0,
+        description="an upload event older than this is recorded failed instead of transcribed "
+        "(stale events are not retried)",
+    )
     stall_s: float = Field(
         default=900.0,
         ge=10,
@@ -133,7 +171,7 @@ class Settings(BaseSettings):
         default=900.0,
         gt=0,
         description="media longer than this is transcribed as parallel clips (decision 0010); "
-        "shorter media is one request",
+        "shorter media is one request; at least TABSCRIBE_CLIP_S",
     )
     clip_s: float = Field(
         default=600.0,
@@ -141,14 +179,17 @@ class Settings(BaseSettings):
         description="nominal clip length; at most the model catalog's video length per prompt",
     )
     clip_overlap_s: float = Field(
-        default=20.0, ge=0, le=120, description="seconds two consecutive clips share"
+        default=20.0,
+        ge=0,
+        le=120,
+        description="seconds two consecutive clips share; at most a quarter of TABSCRIBE_CLIP_S",
     )
     clip_first_s: float = Field(
         default=120.0,
         ge=0,
         le=2700,
         description="the first clip's length, short so the first rows show within seconds "
-        "(decision 0010); 0: every clip of equal length",
+        "(decision 0010); 0: every clip of equal length; else at least twice the overlap",
     )
     voice_snippet_s: float = Field(
         default=6.0,
@@ -163,7 +204,12 @@ class Settings(BaseSettings):
         description="rows per chunk of a fast stream; a page's worth, so the store writes each "
         "segment once (a full page) instead of rewriting the growing page",
     )
-    flush_interval_s: float = Field(default=2.0, gt=0)
+    flush_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="a slow stream's chunk is due after this many seconds with at least one "
+        "row, so rows show while the model writes",
+    )
     loop_repeats: int = Field(
         default=12,
         ge=0,
@@ -183,8 +229,8 @@ class Settings(BaseSettings):
         default=2,
         ge=1,
         le=10,
-        description="…and stops, the rest recorded as a gap, after this many in a row that "
-        "transcribed nothing new",
+        description="continuations stop, the rest recorded as a gap, after this many in a row "
+        "that transcribed nothing new",
     )
     continuation_overlap_s: float = Field(
         default=20.0,
@@ -193,9 +239,21 @@ class Settings(BaseSettings):
         description="a continuation's media starts this long before the last row, to match "
         "the voices",
     )
-    max_message_bytes: int = Field(default=256_000, ge=1024, le=500_000)
-    max_output_chars: int = Field(default=2_000_000, ge=1000)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_message_bytes: int = Field(
+        default=256_000,
+        ge=1024,
+        le=500_000,
+        description="a results message larger than this carries its text in an object of the "
+        "results bucket instead (a claim check)",
+    )
+    max_output_chars: int = Field(
+        default=2_000_000,
+        ge=1000,
+        description="a model answer past this many characters is cut off (`OUTPUT_CAP`)",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="the functions' log level (JSON lines)"
+    )
     prices: dict[str, tuple[Price, ...]] = Field(
         default_factory=catalog_prices,
         description="USD per million tokens by model-name prefix, for the cost estimate: one "
