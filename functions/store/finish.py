@@ -17,8 +17,8 @@ from functions.core.events import build_event
 from functions.core.settings import get_settings
 from functions.store import exports
 from functions.store.accept import results_bucket
-from functions.store.ledger import CHANGED, MAX_ATTEMPTS
 from functions.store.state import Run
+from functions.store.writes import CHANGED, MAX_ATTEMPTS
 
 PUBLISH_TIMEOUT_S = 30.0
 EXPORTS = {  # name → (file, content type)

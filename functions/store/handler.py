@@ -13,13 +13,13 @@ from urllib.parse import urlparse
 from functions.core import clients, envelope, logs
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
-from functions.store import accept, clips, finish, ledger, merging
+from functions.store import accept, clips, finish, ledger, merging, recorder
 
 log = logs.get_logger("store")
 _configured = False
 
 
-def handle(data: Any) -> ledger.Recorded:
+def handle(data: Any) -> recorder.Recorded:
     """Handle the data of a `messagePublished` CloudEvent (raises `PoisonMessage` if unusable)."""
     _configure_logs()
     chunk, message = envelope.decode(data, ResultChunk)
@@ -45,7 +45,7 @@ def handle(data: Any) -> ledger.Recorded:
     return recorded
 
 
-def _record_clip(chunk: ResultChunk) -> ledger.Recorded:
+def _record_clip(chunk: ResultChunk) -> recorder.Recorded:
     """Record a clip's chunk on its clip document, then merge the clips into the transcription
     (at most about once a second, unless a later merge took the chunk in)."""
     recorded = clips.record(chunk, _loader(chunk))
@@ -58,9 +58,9 @@ def _record_clip(chunk: ResultChunk) -> ledger.Recorded:
     return recorded
 
 
-def _loader(chunk: ResultChunk) -> ledger.TextLoader:
-    """Loads a chunk's text when the ledger applies it (after its claim check was accepted),
-    once for this delivery's chunk: the ledger may read and decide more than once."""
+def _loader(chunk: ResultChunk) -> recorder.TextLoader:
+    """Loads a chunk's text when the recorder applies it (after its claim check was accepted),
+    once for this delivery's chunk: the recorder may read and decide more than once."""
     cached: list[str] = []
 
     def load(current: ResultChunk) -> str:

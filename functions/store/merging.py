@@ -26,15 +26,13 @@ from typing import Any
 from google.cloud import firestore
 
 from functions.core.documents import TRANSCRIPTIONS, Status, clip_path
-from functions.core.messages import ClipTag, Usage
+from functions.core.messages import ClipTag
 from functions.core.settings import get_settings
 from functions.format.merge import ClipAnswer, Merged, merge
 from functions.format.models import Issue, Segment, Speaker
-from functions.store import voices
-from functions.store.clips import ClipState
-from functions.store.ledger import CHANGED, Ending, current_run, terminal_fields
-from functions.store.state import Page, Run, RunState
-from functions.store.writes import WritePlan
+from functions.store import ending, voices
+from functions.store.state import ClipState, Page, Run, RunState, current_run
+from functions.store.writes import CHANGED, WritePlan
 
 MIN_INTERVAL_S = 1.0
 MAX_CONFLICTS = 40  # K clips finishing together: each merge waits its turn
@@ -146,7 +144,7 @@ def _merge(
         fields["clips.voices"] = {"asked": len(asked), "unconfirmed": merged.unconfirmed}
     if finished:
         states = [s for _, s in clips if s]
-        fields |= _final_fields(ref.id, run, doc, states, pass_state, merged, state)
+        fields |= ending.merged_run_fields(ref.id, run, doc, states, pass_state, merged, state)
     plan.document(state, fields, duration_ms)
     writes = plan.commit()
     return MergeResult("voices asked" if asked else "merged", finished, finished, writes)
@@ -236,38 +234,3 @@ def _progress(
         "clips": len(clips),
         "clips_done": sum(1 for _, s in clips if s is not None and s.finished),
     }
-
-
-def _final_fields(
-    transcription_id: str,
-    run: Run,
-    doc: dict[str, Any],
-    states: list[ClipState],
-    pass_state: ClipState | None,
-    merged: Merged,
-    state: RunState,
-) -> dict[str, Any]:
-    """The run ends when its last clip (or the voices pass) does: `completed` with gaps
-    recorded, unless no clip gave a transcript (then the first clip's failure is the run's).
-    Usage adds up every request: the clips and the voices pass."""
-    status, reason = Status.COMPLETED, None
-    if state.cursor.segments == 0:
-        failed = next((s for s in states if s.outcome != Status.COMPLETED.value), None)
-        status = Status(failed.outcome) if failed and failed.outcome else Status.FAILED
-        reason = f"no clip gave a transcript: {failed.reason if failed else 'all were empty'}"
-    finish_reasons = sorted({s.finish_reason or "?" for s in states})
-    slowest = max(((s.timings or {}).get("total_s", 0.0) for s in states), default=0.0)
-    ending = Ending(
-        status,
-        reason,
-        merged.complete,
-        finish_reasons[0] if len(finish_reasons) == 1 else ",".join(finish_reasons),
-        _total_usage([*states, *([pass_state] if pass_state else [])]),
-        {"clips": float(len(states)), "slowest_clip_s": slowest},
-        doc.get("model"),
-    )
-    return terminal_fields(transcription_id, run, doc, ending)
-
-
-def _total_usage(states: list[ClipState]) -> Usage | None:
-    return Usage.total(Usage.model_validate(s.usage) for s in states if s.usage)

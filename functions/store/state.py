@@ -1,8 +1,10 @@
-"""Pure bookkeeping of one run: pages of segments, speaker statistics, issues, progress.
+"""Pure bookkeeping of one run: pages of segments, speaker statistics, issues, progress; and of
+one clip attempt of a long run (`ClipState`, decision 0010).
 
 No I/O: `ledger` loads a `RunState` from the transcription document, feeds it parsed rows in
 `seq` order, and writes back `fields()` plus the pages it filled. The same chunks in the same
-order always give the same fields and pages (docs/firestore.md shows the result).
+order always give the same fields and pages (docs/firestore.md shows the result). `clips` keeps
+a `ClipState` on the clip's document the same way, and `merging` reads them all back.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.core.documents import PAGE_SEGMENTS
 from functions.core.messages import ResultChunk
 from functions.format.models import Issue, Segment, Speaker
-from functions.format.parser import check_voices
+from functions.format.parser import StreamParser, check_voices
 from functions.format.rows import Row
 
 PAGE_BYTES = 250_000  # and a byte cap, so a page stays far below Firestore's 1 MiB
 SEGMENT_OVERHEAD = 48  # estimated bytes of a stored segment besides its text
 MAX_ISSUES = 50  # issues kept on the document; `counts.issues` has the total
 MAX_SPEAKERS = 200  # speaker rows kept (model output is untrusted and size-capped)
+MAX_CLIP_BYTES = 800_000  # a clip's rows must fit its document (1 MiB)
+MAX_ANSWER_CHARS = 20_000  # the voices pass's answer: a row per voice
 
 
 class Run(BaseModel):
@@ -39,6 +43,15 @@ class Run(BaseModel):
     @classmethod
     def of(cls, chunk: ResultChunk) -> Run:
         return cls(generation=chunk.generation, attempt=chunk.attempt)
+
+
+def current_run(doc: dict[str, Any] | None) -> Run | None:
+    """The newest run the document knows of: the transcriber's claim or the store's."""
+    runs = []
+    for candidate in ((doc or {}).get("run"), ((doc or {}).get("store") or {}).get("run")):
+        if isinstance(candidate, dict) and candidate.get("generation") and candidate.get("attempt"):
+            runs.append(Run.model_validate(candidate))
+    return max(runs, key=lambda r: r.key, default=None)
 
 
 class VoiceStats(BaseModel):
@@ -239,3 +252,59 @@ class RunState:
             "issues": [issue.model_dump() for issue in self.issues],
             "live_page": live,
         }
+
+
+class ClipState(BaseModel):
+    """What the store keeps of one clip attempt: its rows as the model wrote them (the clip's
+    voice numbers and timecodes), and how it ended. Stored as the clip document's `store`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attempt: int = Field(ge=1)
+    next_seq: int = 0
+    buffered: list[int] = Field(default_factory=list)
+    segments: list[dict[str, Any]] = Field(default_factory=list)
+    speakers: list[dict[str, Any]] = Field(default_factory=list)
+    issues: list[dict[str, Any]] = Field(default_factory=list)
+    issues_total: int = 0
+    bytes: int = 0
+    finished: bool = False
+    complete: bool = False
+    outcome: str | None = None
+    reason: str | None = None
+    finish_reason: str | None = None
+    usage: dict[str, Any] | None = None
+    timings: dict[str, float] | None = None
+    answer: str | None = None  # the voices pass's raw answer (it has no transcript rows)
+
+    def feed(self, chunk: ResultChunk, text: str, parser: StreamParser, voices: bool) -> None:
+        """Take a chunk's text: parsed rows, or for the voices pass the raw answer."""
+        if voices:
+            self.answer = ((self.answer or "") + text)[:MAX_ANSWER_CHARS]
+        else:
+            rows = parser.feed(text, final=chunk.final)
+            self.add(rows, [*parser.issues, *(chunk.issues or [])])
+
+    def add(self, rows: list[Segment | Speaker], issues: list[Issue]) -> None:
+        for row in rows:
+            if isinstance(row, Speaker):
+                self._add_speaker(row)
+            elif self.bytes + len(row.text) <= MAX_CLIP_BYTES:
+                self.segments.append(stored_segment(row))
+                self.bytes += len(row.text)
+            else:
+                issues = [*issues, Issue(code="clip_too_large", message="clip rows dropped")]
+        self.issues += [i.model_dump() for i in issues][: max(MAX_ISSUES - len(self.issues), 0)]
+        self.issues_total += len(issues)
+
+    def _add_speaker(self, speaker: Speaker) -> None:
+        if len(self.speakers) < MAX_SPEAKERS and all(
+            s["voice"] != speaker.voice for s in self.speakers
+        ):
+            self.speakers.append(speaker.model_dump())
+
+    def finish(self, chunk: ResultChunk, parser: StreamParser) -> None:
+        self.finished, self.complete = True, parser.complete
+        self.outcome, self.reason = chunk.outcome, chunk.reason
+        self.finish_reason, self.timings = chunk.finish_reason, chunk.timings
+        self.usage = chunk.usage.model_dump() if chunk.usage else None

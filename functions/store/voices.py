@@ -20,8 +20,7 @@ from functions.core.settings import get_settings
 from functions.format.merge import ClipAnswer, Merged, merge
 from functions.format.models import Issue
 from functions.format.voices import Snippet, parse_answer, snippets
-from functions.store.clips import ClipState
-from functions.store.state import Run
+from functions.store.state import ClipState, Run
 
 PUBLISH_TIMEOUT_S = 30.0
 

@@ -1,8 +1,9 @@
-"""The writes of one chunk, planned while the ledger decides and committed together at the end.
+"""The writes of one chunk, planned while the recorder decides and committed together at the end.
 
 Every write rides in one batch whose document write is guarded by the document's update time as
 read (docs/decisions/0003-store-idempotency.md): if anyone wrote the document since, nothing of
-the batch lands and the ledger reads and decides again.
+the batch lands (it raises one of `CHANGED`) and the recorder reads and decides again, at most
+`MAX_ATTEMPTS` times.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
 from functions.core.documents import PAGES, Status
@@ -17,6 +19,9 @@ from functions.core.messages import ResultChunk
 from functions.store.state import Page, Run, RunState, page_id
 
 PENDING = "pending"
+MAX_ATTEMPTS = 10
+# What a commit guarded by the document's state raises when the document changed since the read.
+CHANGED = (api_errors.FailedPrecondition, api_errors.Conflict)
 MAX_PENDING_BYTES = 900_000  # a buffered chunk must fit in one document
 
 
