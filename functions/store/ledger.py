@@ -36,9 +36,10 @@ class RunBook:
     read_at: Any
     doc: dict[str, Any]
     state: RunState
-    new_run: bool  # no chunk of this run on the document yet: the old run's writes go
+    new_run: bool  # no chunk of this run on the document yet: the old run's pages go
     final: dict[str, Any] | None = None  # the terminal fields, once the final chunk applied
-    # the duration progress is reported against: unknown while chunks only wait in `pending`
+    # the duration the progress share is computed from: None (the share written unknown)
+    # while the delivery only buffers a chunk in `pending`
     duration_ms: int | None = None
     name = "run"
 
