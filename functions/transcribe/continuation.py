@@ -25,7 +25,6 @@ from functions.transcribe.prompt import MAX_EARLIER_CHARS, build_continuation_pr
 CUT_REASONS = frozenset(
     {"MAX_TOKENS", "OUTPUT_CAP", "TIME_BUDGET", "REPETITION_LOOP", "INTERRUPTED"}
 )
-CONTINUED = "continued"
 
 
 def media_start_ms(plan: Plan) -> int:

@@ -7,9 +7,9 @@ from google.api_core.exceptions import ServiceUnavailable
 
 from functions.core import clients
 from functions.core.settings import Settings
-from functions.transcribe import claims, handler
+from functions.transcribe import claims
 from functions.transcribe.claims import Claim
-from functions.transcribe.handler import Run, StorageObject
+from functions.transcribe.run import Run, StorageObject, mark_finished
 
 
 def test_a_failed_finish_mark_is_logged_not_raised(
@@ -25,5 +25,5 @@ def test_a_failed_finish_mark_is_logged_not_raised(
     monkeypatch.setattr(clients, "firestore_client", lambda *_: None)
     obj = StorageObject(bucket="b", name="uploads/u/a.mp4", generation="7")
     run = Run(Settings(), obj, Claim("t-1", "7", 1, "evt-1"))
-    handler._mark_finished(run)
+    mark_finished(run)
     assert "could not mark the run finished" in caplog.text

@@ -257,7 +257,7 @@ def test_fault_matrix(
     reason: str | None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("functions.transcribe.handler.MAX_BACKOFF_S", 0.05)
+    monkeypatch.setattr("functions.transcribe.call.MAX_BACKOFF_S", 0.05)
     blob = stack.upload("voice.flac", "uploads/gus/fault.flac", "audio/flac")
     stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.flac"))
     stack.stand_in.configure(faults=[fault])
@@ -279,7 +279,7 @@ def test_fault_matrix(
 def test_a_429_waits_as_long_as_its_retry_info_says(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("functions.transcribe.handler.MAX_BACKOFF_S", 0.05)  # jitter alone: tiny
+    monkeypatch.setattr("functions.transcribe.call.MAX_BACKOFF_S", 0.05)  # jitter alone: tiny
     blob = stack.upload("voice.flac", "uploads/gus/quota.flac", "audio/flac")
     stack.stand_in.register(TRAILER, duration_s=2.5, media=media_bytes("voice.flac"))
     stack.stand_in.configure(faults=[{"status": 429, "times": 1, "retry_delay_s": 1.5}])
@@ -333,7 +333,7 @@ def test_transient_failure_past_the_budget_raises_for_a_platform_retry(
 def test_a_stalled_first_byte_is_bounded_by_the_budget(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("functions.transcribe.handler.MIN_CALL_S", 0.5)
+    monkeypatch.setattr("functions.transcribe.call.MIN_CALL_S", 0.5)
     stalled = {"first_byte_delay_s": 6}
     blob = _with_budget(stack, monkeypatch, 2, "voice.ogg", "uploads/ida/stalled.ogg", stalled)
     started = time.monotonic()
@@ -358,8 +358,8 @@ def test_a_stream_outlasting_the_budget_keeps_what_was_written(
 def test_a_late_attempt_cut_by_the_budget_is_retried_by_the_platform(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("functions.transcribe.handler.MIN_CALL_S", 0.5)
-    monkeypatch.setattr("functions.transcribe.handler.MAX_BACKOFF_S", 0.05)
+    monkeypatch.setattr("functions.transcribe.call.MIN_CALL_S", 0.5)
+    monkeypatch.setattr("functions.transcribe.call.MAX_BACKOFF_S", 0.05)
     slow_failure = {"status": 503, "first_byte_delay_s": 3.5, "times": 1}
     blob = _with_budget(stack, monkeypatch, 10, "voice.mp3", "uploads/kai/late.mp3", slow_failure)
     # the retry starts 3.5-6 s into a 10 s budget (developer mode uploads first) and would need
@@ -446,7 +446,7 @@ def test_a_huge_metadata_value_ends_rejected_with_a_capped_reason(stack: Stack) 
 def test_a_first_byte_that_never_comes_ends_failed_after_the_attempts_allowed(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("functions.transcribe.handler.MIN_CALL_S", 0.5)
+    monkeypatch.setattr("functions.transcribe.call.MIN_CALL_S", 0.5)
     monkeypatch.setenv("TABSCRIBE_MAX_ATTEMPTS", "2")
     stalled = {"first_byte_delay_s": 4}
     blob = _with_budget(stack, monkeypatch, 2, "voice.ogg", "uploads/max/never.ogg", stalled)
