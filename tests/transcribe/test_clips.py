@@ -22,7 +22,13 @@ from functions.format.voices import Snippet, parse_answer
 from standin.authored import Authored, authored_from_json
 from tests.paths import ROOT
 from tests.store.support import cloud_event
-from tests.transcribe.conftest import Stack, clip_function, subscriber, transcription_doc
+from tests.transcribe.conftest import (
+    BOTH_MODES,
+    Stack,
+    clip_function,
+    subscriber,
+    transcription_doc,
+)
 
 pytestmark = pytest.mark.emulator
 
@@ -91,6 +97,7 @@ def test_a_long_upload_fans_out_into_overlapping_clips_without_a_model_call(clip
     assert clips.tasks(expect=1) == []
 
 
+@BOTH_MODES
 def test_each_clip_is_one_model_call_on_its_offsets_streamed_with_its_tag(clips: Clips) -> None:
     blob = clips.upload_keynote()
     clips.stack.deliver(blob)
@@ -189,6 +196,7 @@ def voices_task(blob: Any, plan: dict[str, Any], snippets: list[Snippet]) -> Voi
     )
 
 
+@BOTH_MODES
 def test_the_voices_pass_is_one_call_on_a_reel_answered_as_the_clip_after_the_last(
     clips: Clips,
 ) -> None:

@@ -21,7 +21,7 @@ from standin.authored import Row, authored_from_json
 from standin.authored import Speaker as AuthoredSpeaker
 from tests.paths import ROOT
 from tests.store.support import cloud_event
-from tests.transcribe.conftest import Stack, clip_function, subscriber
+from tests.transcribe.conftest import BOTH_MODES, Stack, clip_function, subscriber
 
 pytestmark = pytest.mark.emulator
 
@@ -110,6 +110,7 @@ def check_whole(chunks: list[ResultChunk]) -> ResultChunk:
     return final
 
 
+@BOTH_MODES
 def test_a_max_tokens_cut_halfway_continues_with_every_row_once(continuing: Continuing) -> None:
     blob = continuing.upload([{"max_tokens_at_row": 109, "times": 1}])
     chunks, tasks = continuing.follow(blob)
