@@ -235,8 +235,8 @@ def test_the_store_killed_while_clips_stream_and_restarted_loses_no_row(
         progress = doc.get("progress") or {}
         return doc if doc.get("status") == "processing" and progress.get("segments") else None
 
-    def streamed_to_the_end() -> int:
-        return sum(c["chars_sent"] == c["chars_planned"] for c in model_calls(local))
+    def streamed_to_the_end() -> int:  # the stand-in sets a call's status once it is answered
+        return sum(call.get("status") == 200 for call in model_calls(local))
 
     at_kill = until("the store merging the first rows", merging)
     next(s for s in local.services if s.name == "store_transcription").kill()

@@ -91,7 +91,9 @@ def test_a_duplicate_event_and_an_overwrite(local: LocalStack) -> None:
 @pytest.mark.parametrize(
     ("fault", "status", "finish_reason", "complete"),
     [
-        ({"status": 429, "times": 1}, "completed", "STOP", True),
+        # a RetryInfo of 1 s, not the stand-in's default 38 s: the wait it asks for is
+        # tests/transcribe's (test_a_429_waits_as_long_as_its_retry_info_says)
+        ({"status": 429, "times": 1, "retry_delay_s": 1}, "completed", "STOP", True),
         ({"error_after_chars": 400, "error_status": 503, "times": 1}, "completed", "STOP", True),
         ({"max_tokens_after_chars": 600, "times": 1}, "completed", "STOP", True),  # continued
         ({"safety_after_chars": 200, "times": 1}, "blocked", None, None),
