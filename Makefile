@@ -68,6 +68,7 @@ format: venv web-deps
 check: lint infra-venv web
 	$(BIN)/python -m pytest -m "not emulator" -q -n 2
 
+# Everything, as CI runs it: about 12 minutes on 2 cores (docs/testing.md).
 test: lint infra-venv web auth-deps chromium
 	$(BIN)/python -m pytest
 

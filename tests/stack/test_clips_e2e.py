@@ -1,20 +1,17 @@
 """Long media on the whole local stack (decision 0010): the upload fans out into clips, each
 transcribed by `transcribe_clip` through the push subscription, merged by the store into the
-layout apps read. On one stack clips are forced short (2 minutes, 10 s overlap) so the bundled
-keynote is clipped too; on another the default plan (a 120 s first clip, then 600 s clips, 20 s
-overlap, above 900 s) cuts the 100-minute conference into 12 and the 3-hour radio night into 20.
-Voices the overlaps and names cannot join are joined by the voices pass, so each authored voice
-is one voice of the merged transcript."""
+layout apps read. On the short-clips stack (tests/conftest.py) clips are forced short (2 minutes,
+10 s overlap) so the bundled keynote is clipped too; on the default stack the default plan (a
+120 s first clip, then 600 s clips, 20 s overlap, above 900 s) cuts the 100-minute conference
+into 12 and the 3-hour radio night into 20. Voices the overlaps and names cannot join are joined
+by the voices pass, so each authored voice is one voice of the merged transcript."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
 from stack.follow import put
 from stack.local import LocalStack
-from tests.stack.conftest import running_stack
 from tests.stack.long_media import (
     SAMPLES,
     answer,
@@ -26,28 +23,9 @@ from tests.stack.long_media import (
 )
 
 pytestmark = pytest.mark.emulator
-CLIP_SETTINGS = ("TABSCRIBE_CLIP_THRESHOLD_S", "TABSCRIBE_CLIP_S", "TABSCRIBE_CLIP_OVERLAP_S")
-PLANS = {
-    "short": dict(zip(CLIP_SETTINGS, ("120", "120", "10"), strict=True)),
-    "default": {},  # the product's defaults
-}
 
 
-@pytest.fixture(scope="module")
-def local(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
-    """A stack with the clip plan named by the test's parameter (one stack at a time: pytest
-    finishes one plan's stack before it starts the other's)."""
-    plan: str = request.param
-    with pytest.MonkeyPatch.context() as patch:
-        for name in CLIP_SETTINGS:
-            patch.delenv(name, raising=False)
-        for name, value in PLANS[plan].items():
-            patch.setenv(name, value)
-        with running_stack(f"test-clips-e2e-{plan}") as stack:
-            yield stack
-
-
-@pytest.mark.parametrize("local", ["short"], indirect=True)
+@pytest.mark.parametrize("shared_stack", ["short-clips"], indirect=True)
 @pytest.mark.parametrize(
     ("sample", "response", "clips"),
     [("keynote.mp4", "keynote", 6), ("conference.webm", "conference", 55)],
@@ -58,7 +36,6 @@ def test_long_media_completes_with_every_authored_row_once_in_order(
     check_long_media(local, sample, response, clips)
 
 
-@pytest.mark.parametrize("local", ["default"], indirect=True)
 @pytest.mark.parametrize(
     ("sample", "response", "clips"),
     [("conference.webm", "conference", 12), ("radio.ogg", "radio", 20)],

@@ -11,7 +11,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,7 +24,6 @@ from functions.core.messages import ClipTask
 from functions.transcribe.clips import ClipRange, plan_clips
 from stack.follow import put
 from stack.local import BUCKET, PROJECT, TOPICS, LocalStack
-from tests.stack.conftest import running_stack
 from tests.stack.long_media import (
     SAMPLES,
     authored,
@@ -39,32 +38,12 @@ from tests.stack.long_media import (
 )
 from tests.store.support import push_body
 
-pytestmark = pytest.mark.emulator
+pytestmark = [
+    pytest.mark.emulator,
+    pytest.mark.parametrize("shared_stack", ["short-clips"], indirect=True),
+]
 KEYNOTE = SAMPLES / "keynote.mp4"
-SETTINGS = {
-    "TABSCRIBE_CLIP_THRESHOLD_S": "120",
-    "TABSCRIBE_CLIP_S": "120",
-    "TABSCRIBE_CLIP_OVERLAP_S": "10",
-    # functions-framework's threads per function (its default: 4 per core), the same on any
-    # machine: held clip calls and their duplicates fit; a 55-clip fan-out does not
-    "THREADS": "24",
-}
 Clip = tuple[float, float | None]
-
-
-@pytest.fixture(scope="module")
-def local() -> Iterator[LocalStack]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in SETTINGS.items():
-            patch.setenv(name, value)
-        with running_stack("test-clips-failures-e2e") as stack:
-            yield stack
-
-
-@pytest.fixture(autouse=True)
-def fresh_standin(local: LocalStack) -> None:
-    """No faults, no calls logged, the start settings."""
-    standin(local, "reset", {})
 
 
 def clock(ms: int) -> str:
@@ -73,7 +52,8 @@ def clock(ms: int) -> str:
 
 
 def keynote_clips() -> list[ClipRange]:
-    """The keynote's clip plan under SETTINGS (checked against the document's by the tests)."""
+    """The keynote's clip plan on the short-clips stack (checked against the document's by the
+    tests)."""
     return plan_clips(duration_s("keynote"), 120, 10, 120)
 
 
@@ -255,10 +235,14 @@ def test_the_store_killed_while_clips_stream_and_restarted_loses_no_row(
         progress = doc.get("progress") or {}
         return doc if doc.get("status") == "processing" and progress.get("segments") else None
 
+    def streamed_to_the_end() -> int:  # the stand-in sets a call's status once it is answered
+        return sum(call.get("status") == 200 for call in model_calls(local))
+
     at_kill = until("the store merging the first rows", merging)
     next(s for s in local.services if s.name == "store_transcription").kill()
     assert at_kill["progress"]["clips_done"] < 6
-    time.sleep(1)  # chunks keep coming; their pushes fail
+    ended = streamed_to_the_end()  # a clip streamed to its end has published its final chunk
+    until("a clip's final chunk pushed to the dead store", lambda: streamed_to_the_end() > ended)
     local.restart("store_transcription")
     doc, segments = finish(local, blob)
     assert doc["status"] == "completed" and doc["complete"] is True, doc.get("reason")

@@ -5,28 +5,19 @@ new invocation of the clip function, pushed by the clips subscription. The budge
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from stack.follow import put
 from stack.local import LocalStack
-from tests.stack.conftest import running_stack
 from tests.stack.long_media import SAMPLES, answer, authored, finish, model_calls, rows, standin
 
-pytestmark = pytest.mark.emulator
-
-
-@pytest.fixture(scope="module")
-def local() -> Iterator[LocalStack]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TABSCRIBE_TIME_BUDGET_S", "4")
-        with running_stack("test-cutoff-e2e") as stack:
-            yield stack
+pytestmark = [
+    pytest.mark.emulator,
+    pytest.mark.parametrize("shared_stack", ["budget-4s"], indirect=True),
+]
 
 
 def test_a_stream_cut_by_the_time_budget_continues_in_a_new_invocation(local: LocalStack) -> None:
-    standin(local, "reset", {})
     standin(local, "faults", [{"token_rate": 400, "times": 1}])  # about 8 s for the answer
     doc, segments = finish(local, put(SAMPLES / "keynote.mp4", "fay", {}))
     assert doc["status"] == "completed" and doc["complete"] is True, doc.get("reason")

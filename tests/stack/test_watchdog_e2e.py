@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import time
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,17 +17,10 @@ from functions.core.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
 from stack.follow import upload
 from stack.local import BUCKET, LocalStack
 from tests.paths import ROOT
-from tests.stack.conftest import running_stack
 
 pytestmark = pytest.mark.emulator
 SAMPLES = ROOT / "samples"
 LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def local() -> Iterator[LocalStack]:
-    with running_stack("test-watchdog") as stack:
-        yield stack
 
 
 def _ref(name: str) -> firestore.DocumentReference:

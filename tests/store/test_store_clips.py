@@ -176,11 +176,15 @@ def document_writes(stack: Stack, tid: str) -> Iterator[list[Any]]:
         writes.extend(s.update_time for s in snapshots)
         seen.set()
 
-    watch = stack.db.collection(TRANSCRIPTIONS).document(tid).on_snapshot(on_change)
+    ref = stack.db.collection(TRANSCRIPTIONS).document(tid)
+    watch = ref.on_snapshot(on_change)
     seen.wait(10)
     try:
         yield writes
-        time.sleep(1)  # let the listener catch up
+        last, deadline = ref.get().update_time, time.monotonic() + 10
+        while last not in writes:  # the listener catches up with the last version
+            assert time.monotonic() < deadline, "the listener never saw the last version"
+            time.sleep(0.05)
     finally:
         watch.unsubscribe()
 

@@ -21,7 +21,7 @@ from standin.authored import Row, authored_from_json
 from standin.authored import Speaker as AuthoredSpeaker
 from tests.paths import ROOT
 from tests.store.support import cloud_event
-from tests.transcribe.conftest import Stack, clip_function, subscriber
+from tests.transcribe.conftest import BOTH_MODES, Stack, clip_function, pull
 
 pytestmark = pytest.mark.emulator
 
@@ -43,19 +43,11 @@ class Continuing:
         self.stack.stand_in.configure(faults=faults)
         return self.stack.bucket.get_blob(blob.name)
 
-    def tasks(self, expect: int = 1) -> list[ContinueTask]:
-        found: list[ContinueTask] = []
-        for _ in range(6):
-            response = subscriber().pull(subscription=self.subscription, max_messages=10, timeout=3)
-            for message in response.received_messages:
-                assert message.message.attributes["task"] == "continue"
-                found.append(ContinueTask.model_validate_json(message.message.data))
-            if response.received_messages:
-                ack = [m.ack_id for m in response.received_messages]
-                subscriber().acknowledge(subscription=self.subscription, ack_ids=ack)
-            if len(found) >= expect:
-                break
-        return found
+    def tasks(self) -> list[ContinueTask]:
+        """The continuation tasks the invocations that returned handed over."""
+        messages = pull(self.subscription)
+        assert all(message.attributes["task"] == "continue" for message in messages)
+        return [ContinueTask.model_validate_json(message.data) for message in messages]
 
     def run(self, task: ContinueTask, message_id: str = "1") -> int:
         headers = {"Content-Type": "application/cloudevents+json"}
@@ -110,6 +102,7 @@ def check_whole(chunks: list[ResultChunk]) -> ResultChunk:
     return final
 
 
+@BOTH_MODES
 def test_a_max_tokens_cut_halfway_continues_with_every_row_once(continuing: Continuing) -> None:
     blob = continuing.upload([{"max_tokens_at_row": 109, "times": 1}])
     chunks, tasks = continuing.follow(blob)

@@ -1,11 +1,11 @@
 """The viewer in a real browser (Debian's Chromium, driven by Playwright) against the whole local
-stack: emulators with the security rules, both functions, the Gemini API stand-in, and the
-viewer's own static server. `make test` installs Chromium and builds `web/dist` first."""
+stack the end-to-end tests share (tests/conftest.py): emulators with the security rules, the
+functions, the Gemini API stand-in, and the viewer's own static server. `make test` installs
+Chromium and builds `web/dist` first."""
 
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,18 +26,11 @@ WAIT_MS = 20_000
 expect.set_options(timeout=WAIT_MS)
 
 
-@pytest.fixture(scope="session")
-def local() -> Iterator[LocalStack]:
-    key = os.environ.pop("GEMINI_API_KEY", None)  # always the stand-in here
-    stack = LocalStack(workdir=ROOT / ".local" / "test-web")
-    stack.start()
-    try:
-        assert stack.viewer is not None and stack.viewer.built, "web/dist missing: `make web`"
-        yield stack
-    finally:
-        stack.stop()
-        if key is not None:
-            os.environ["GEMINI_API_KEY"] = key
+@pytest.fixture
+def local(local: LocalStack) -> LocalStack:
+    """The default shared stack (tests/conftest.py), its viewer built."""
+    assert local.viewer is not None and local.viewer.built, "web/dist missing: `make web`"
+    return local
 
 
 @pytest.fixture(scope="session")
