@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from functions.core.catalog import MediaPart, Price, catalog, limit_refusal, price_on
 from functions.core.settings import SettingsError, get_settings
-from tests.paths import ROOT
+from tests.core.test_cli import run as run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -169,13 +167,7 @@ def test_mime_names_per_mode() -> None:
 
 
 def test_models_command_prints_the_catalog_with_the_default_marked() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "functions", "models"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    done = run_cli("models")
     assert done.returncode == 0, done.stderr
     models = {m["id"]: m for m in json.loads(done.stdout)["models"]}
     assert [m for m, facts in models.items() if facts["default"]] == [catalog().default]

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from functions.core.settings import Settings
+from tests.core.test_cli import run as run_cli
 from tests.paths import ROOT
 
 DOC = ROOT / "docs" / "configuration.md"
 
 
 def generated() -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "functions", "settings-doc"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
+    done = run_cli("settings-doc")
+    assert done.returncode == 0, done.stderr
     return done.stdout
 
 
