@@ -12,6 +12,9 @@ WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha
 # The local stack's Firebase Authentication emulator (firebase-tools), from stack/auth's lock.
 AUTH_STAMP := stack/auth/node_modules/.installed-$(shell cat stack/auth/package-lock.json | sha1sum | cut -c1-12)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+# Independent set-up steps (the virtualenvs, npm ci, Chromium) run side by side: about a minute
+# less on a fresh clone. Each recipe still runs its own commands in order.
+MAKEFLAGS += --jobs=3
 
 .PHONY: venv infra-venv web web-deps auth-deps chromium lint format check test bench demo up down standin live-check clean
 
@@ -48,7 +51,7 @@ web: web-deps  ## bundle the viewer into web/dist (about 1 s)
 	cd web && npm run --silent build
 
 # The browser tests drive Debian's Chromium (about 80 s to install, once per machine).
-chromium:
+chromium: | web-deps auth-deps  # after them: their apt-get fallback for npm holds the dpkg lock
 	@command -v chromium >/dev/null || ($(APT_GET) update -q && $(APT_GET) install -y -q chromium)
 
 lint: venv web-deps
