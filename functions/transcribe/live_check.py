@@ -237,12 +237,12 @@ def row(answer: Answer) -> str:
     return line + (f"\n    refused: {answer.refusal}" if answer.refusal else "")
 
 
-def record(directory: Path, sample: Path, media: MediaInfo, ask: Ask, answer: Answer) -> None:
+def record(directory: Path, sha256: str, media: MediaInfo, ask: Ask, answer: Answer) -> None:
     """The answer as a stand-in registration (docs/standin.md) plus what was asked."""
     directory.mkdir(parents=True, exist_ok=True)
     entry = {
         "name": f"live-{ask.kind}",
-        "sha256": hashlib.sha256(sample.read_bytes()).hexdigest(),
+        "sha256": sha256,
         "duration_s": media.duration_s,
         "has_video": media.has_video,
         "text": answer.text,
@@ -263,6 +263,7 @@ class Check:
         self.settings, self.sample, self.record_dir, self.out = settings, sample, record_dir, out
         with sample.open("rb") as reader:
             self.media = probe(reader, None, sample.stat().st_size)
+        self.sha256 = hashlib.sha256(sample.read_bytes()).hexdigest()  # what --record names
         self.single = single_ask(self.media, settings)
         self.client = gemini.client(settings, self.single.plan.location)
         self.uploaded: list[Any] = []
@@ -299,7 +300,7 @@ class Check:
         answer = send(self.client, uri, ask)
         self.say(row(answer))
         if self.record_dir is not None:
-            record(self.record_dir, self.sample, self.media, ask, answer)
+            record(self.record_dir, self.sha256, self.media, ask, answer)
         self.answers.append(answer)
         return answer
 
