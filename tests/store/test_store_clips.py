@@ -19,6 +19,7 @@ from functions.core.documents import CLIPS, TRANSCRIPTIONS, clip_doc_id
 from functions.core.messages import ClipTag, ResultChunk, VoicesTask
 from functions.core.settings import get_settings
 from functions.format.tables import render_output
+from functions.store import merging
 from functions.transcribe.clips import plan_clips
 from tests.store.conftest import Stack, transcriber_doc
 from tests.store.support import all_segments, chunks_of, clip_answers, new_id
@@ -33,6 +34,20 @@ ROWS = [  # every 3 s; voices 1, 2, 3 in turn; each text its own
     for n in range(DURATION_S // 3)
 ]
 NAMES = {1: "Ada Byron", 3: "Cy Twombly"}  # voice 2 is never named: the overlaps tell
+PACING_S = merging.MIN_INTERVAL_S
+
+
+@pytest.fixture(autouse=True)
+def quick_merges(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Merges 20 times as often: the pacing is the subject of the tests that ask for `paced`,
+    and the others would spend most of their time waiting for it (the store runs in-process)."""
+    monkeypatch.setattr(merging, "MIN_INTERVAL_S", PACING_S / 20)
+
+
+@pytest.fixture
+def paced(quick_merges: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The product's pacing: the document written about once per `MIN_INTERVAL_S`."""
+    monkeypatch.setattr(merging, "MIN_INTERVAL_S", PACING_S)
 
 
 def fan_out(db: firestore.Client, tid: str, clip_attempts: int = 1) -> None:
@@ -190,7 +205,7 @@ def document_writes(stack: Stack, tid: str) -> Iterator[list[Any]]:
 
 
 def test_the_document_is_written_about_once_a_second_while_clips_stream(
-    stack: Stack, unique: str
+    stack: Stack, unique: str, paced: None
 ) -> None:
     tid = new_id(unique)
     fan_out(stack.db, tid)
@@ -211,7 +226,9 @@ def stream_clips(stack: Stack, tid: str) -> tuple[int, float]:
     return len(streaming), time.monotonic() - started
 
 
-def test_clips_finishing_together_do_not_burst_writes(stack: Stack, unique: str) -> None:
+def test_clips_finishing_together_do_not_burst_writes(
+    stack: Stack, unique: str, paced: None
+) -> None:
     """Equal clips finish within a second of each other: their final merges wait their turn."""
     tid = new_id(unique)
     fan_out(stack.db, tid)
