@@ -24,7 +24,7 @@ from typing import Any
 
 from stack import follow
 from stack.local import BUCKET, ROOT, LocalStack
-from stack.services import ServiceError
+from stack.services import ServiceError, stop_on_signals
 
 STATE = ROOT / ".local" / "stack" / "state.json"
 SAMPLES = ROOT / "samples"
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     upload.add_argument("--metadata", nargs="*", default=[], metavar="KEY=VALUE")
     upload.add_argument("--wait", action="store_true", help="follow it and print the transcript")
     args = cli.parse_args(argv)
+    stop_on_signals()  # a killed `demo` or `serve` leaves no emulator behind
     try:
         return COMMANDS[args.command](args)
     except (ServiceError, follow.FollowError) as exc:

@@ -3,11 +3,15 @@ emulators, the Firebase Authentication emulator, and (for the local stack) the f
 Gemini stand-in.
 
 Each runs in its own process group on a free loopback port, logs to a file, and is ready when its
-HTTP endpoint answers. A failure names the service and the path of its log.
+HTTP endpoint answers. A failure names the service and the path of its log. Every group still
+running is ended when this process exits or is told to stop (`stop_on_signals`): a test run killed
+by a timeout leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import random
 import shutil
@@ -42,20 +46,55 @@ class Service:
     def host_port(self) -> str:
         return f"{HOST}:{self.port}"
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float = 10) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=grace_s)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
+        _RUNNING.pop(self.process.pid, None)
 
     def kill(self) -> None:
         """End the process group at once, as a crash would: no request in flight finishes."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        _RUNNING.pop(self.process.pid, None)
+
+
+_RUNNING: dict[int, Service] = {}  # by process group, each started by `spawn` and not yet stopped
+
+
+def stop_everything() -> None:
+    """End every process group this process started and has not stopped (at exit, or on a
+    signal): a lost group would keep its port and its memory until the machine restarts."""
+    for service in list(_RUNNING.values()):
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):  # gone, or beyond reach
+            service.stop(grace_s=3)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group `pgid` is still running."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_on_signals() -> None:
+    """On SIGTERM or SIGHUP (a timeout, a closed terminal), end the started groups, then die of
+    the signal as before. Python runs no cleanup on those signals by itself."""
+
+    def stop(signum: int, frame: object) -> None:
+        stop_everything()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 def free_port() -> int:
@@ -79,6 +118,7 @@ def free_port() -> int:
 
 
 _HANDED_OUT: set[int] = set()
+atexit.register(stop_everything)
 
 
 def _ephemeral_low() -> int:
@@ -110,7 +150,8 @@ def spawn(
             start_new_session=True,
             env={**os.environ, **(env or {})},
         )
-    return Service(name, port, process, log, {})
+    service = _RUNNING[process.pid] = Service(name, port, process, log, {})
+    return service
 
 
 def wait_ready(service: Service, path: str = "/") -> None:

@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 
 from stack.local import LocalStack
-from stack.services import Service, reset_firestore, start_all, stop_all
+from stack.services import (
+    Service,
+    group_alive,
+    reset_firestore,
+    start_all,
+    stop_all,
+    stop_on_signals,
+)
 
 PROJECT = "tabscribe-test"
 LOG_DIR = Path(__file__).parent.parent / ".local" / "test-logs"
@@ -37,6 +44,11 @@ STACKS: dict[str, dict[str, str]] = {
     # a 4 s time budget cuts every run on the stack: for the cut-off test alone
     "budget-4s": {"TABSCRIBE_TIME_BUDGET_S": "4"},
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A run killed by a timeout (SIGTERM) ends the emulators and stacks it started first."""
+    stop_on_signals()
 
 
 @pytest.fixture(scope="session")
@@ -109,19 +121,11 @@ def running_stack(name: str) -> Iterator[LocalStack]:
             os.environ["GEMINI_API_KEY"] = key
     assert len(groups) >= 6
     deadline = time.monotonic() + 10
-    while (alive := [name for name, pid in groups.items() if _group_alive(pid)]) and (
+    while (alive := [name for name, pid in groups.items() if group_alive(pid)]) and (
         time.monotonic() < deadline
     ):
         time.sleep(0.2)
     assert not alive, f"processes left behind: {alive}"
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.hookimpl(trylast=True)
