@@ -52,7 +52,9 @@ def _record_clip(chunk: ResultChunk) -> recorder.Recorded:
     if recorded.action in ("applied", "duplicate"):
         assert chunk.clip is not None
         through = max(recorded.applied, default=chunk.seq) + 1
-        merged = merging.merge_run(chunk.transcription_id, recorded.run, chunk.clip, through)
+        merged = merging.merge_run(
+            chunk.transcription_id, recorded.run, chunk.clip, through, recorded.finished
+        )
         recorded.writes += merged.writes
         recorded.finished, recorded.event_pending = merged.finished, merged.event_pending
     return recorded

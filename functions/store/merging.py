@@ -42,19 +42,23 @@ MAX_WAIT_S = 30.0  # then Pub/Sub redelivers the chunk (a document written nonst
 @dataclass(frozen=True)
 class MergeResult:
     action: str  # merged, covered (a later merge read the chunks), superseded, finished,
-    # voices asked (every clip merged; the voices pass asked)
+    # voices asked (every clip merged; the voices pass asked), partial pass (nothing to merge)
     finished: bool = False
     event_pending: bool = False
     writes: int = 0
 
 
-def merge_run(transcription_id: str, run: Run, clip: ClipTag, through: int) -> MergeResult:
+def merge_run(
+    transcription_id: str, run: Run, clip: ClipTag, through: int, clip_finished: bool
+) -> MergeResult:
     """Merge the run's clips into its document once it holds `clip`'s chunks before `through`.
 
     While the document was written less than `MIN_INTERVAL_S` ago, wait for the interval to
     pass, then merge unless a merge meanwhile took those chunks in (`clips.merged` records what
     each merge read). A clip's final chunk waits too: clips of equal length finish together, and
-    their final merges would otherwise land a fraction of a second apart."""
+    their final merges would otherwise land a fraction of a second apart. The voices pass's answer
+    counts only whole: its chunks before the last change nothing, and a write for them would hold
+    the last one back by the interval."""
     from functions.core import clients
 
     client = clients.firestore_client(get_settings().firestore_database)
@@ -72,6 +76,8 @@ def merge_run(transcription_id: str, run: Run, clip: ClipTag, through: int) -> M
             return MergeResult("finished", True, not published)
         if _merged(doc, run, clip, through):
             return MergeResult("covered")
+        if clip.index == (doc.get("clips") or {}).get("count") and not clip_finished:
+            return MergeResult("partial pass")
         wait = _wait(snapshot)
         if wait > 0 and time.monotonic() + wait < deadline:
             time.sleep(wait + random.uniform(0, 0.1))

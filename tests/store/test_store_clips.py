@@ -244,7 +244,9 @@ def test_clips_finishing_together_do_not_burst_writes(
     assert len(gaps) >= 2 and min(gaps[:-1]) >= 0.9, gaps
 
 
-def voices_answer(tid: str, task: VoicesTask, outcome: str = "completed") -> list[ResultChunk]:
+def voices_answer(
+    tid: str, task: VoicesTask, outcome: str = "completed", rows: int = 25
+) -> list[ResultChunk]:
     """The voices pass's answer as the transcriber publishes it (clip `count`): each snippet's
     voice joined with the lowest one heard from the same authored voice."""
     stack_doc_claim = ClipTag(index=task.clips, attempt=1)
@@ -256,7 +258,7 @@ def voices_answer(tid: str, task: VoicesTask, outcome: str = "completed") -> lis
         lowest.setdefault(truth[voice], voice)
     table = "".join(f"{v}\t{lowest[truth[v]]}\n" for v in sorted(truth))
     text = f"<SAME_PERSON>\nvoice\tperson\n{table}</SAME_PERSON>\n"
-    return chunks_of(text, tid, GENERATION, 1, clip=stack_doc_claim, outcome=outcome)
+    return chunks_of(text, tid, GENERATION, 1, rows=rows, clip=stack_doc_claim, outcome=outcome)
 
 
 def claim_voices_pass(stack: Stack, tid: str) -> None:
@@ -284,8 +286,13 @@ def test_unconfirmed_voices_ask_the_voices_pass_and_its_answer_joins_them(
     assert {s.voice for s in task.snippets} == {v for _, v, _ in stored_rows(stack, tid)}
     assert all(s.end_ms - s.start_ms <= 6_000 for s in task.snippets)
     claim_voices_pass(stack, tid)
-    for chunk in voices_answer(tid, task):
+    *partial, last = voices_answer(tid, task, rows=2)
+    ref = stack.db.collection(TRANSCRIPTIONS).document(tid)
+    asked_at = ref.get().update_time
+    for chunk in partial:
         assert stack.deliver(chunk) == 200
+    assert partial and ref.get().update_time == asked_at  # a partial answer writes nothing,
+    assert stack.deliver(last) == 200  # so the last one is not held back by the pacing
     doc = doc_of(stack, tid)
     assert doc["status"] == "completed" and doc["complete"] is False  # clip 2 is a gap
     codes = [issue["code"] for issue in doc["issues"]]
