@@ -16,8 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from stack.local import UPLOAD_TARGET, LocalStack
 from stack.services import HOST, free_port
 from stack.web import Viewer
-from tests.web.conftest import SAMPLES, Tab
-from tests.web.test_sign_in import PRODUCTION
+from tests.web.conftest import PRODUCTION, SAMPLES, Tab
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser]
 
