@@ -2,7 +2,7 @@
 # their Firebase ID token and a file's description; it answers a V4 signed URL to PUT the file at
 # uploads/<their uid>/<unique name>. Nobody else writes the uploads bucket: end users hold no
 # grant on it, and a signed URL carries the permissions of the account that signed it (this
-# function's), limited to one object, one content type, one size, for 15 minutes.
+# function's), limited to one object, one content type, one size, one PUT, for 15 minutes.
 
 locals {
   upload_origins = concat(
@@ -13,6 +13,7 @@ locals {
   upload_signed_headers = [
     "Content-Type",
     "x-goog-content-length-range",
+    "x-goog-if-generation-match",
     "x-goog-meta-title",
     "x-goog-meta-description",
     "x-goog-meta-speakers",

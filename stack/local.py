@@ -99,7 +99,7 @@ class LocalStack:
             self.services.append(self._start_standin())
         upload_port = free_port()
         self.viewer = Viewer(viewer_config(self.env, PROJECT, f"http://127.0.0.1:{upload_port}/"))
-        self._start_gateway()
+        signed_urls = self._start_gateway()
         functions = [
             self._start_function("transcribe_upload"),
             self._start_function("transcribe_clip"),
@@ -112,7 +112,7 @@ class LocalStack:
         self._create_resources()
         self.bridge = Bridge(BUCKET, self.url("transcribe_upload"), self.logs / "bridge.log")
         self.bridge.start()
-        self.viewer.start()
+        self.viewer.start(connect=(signed_urls,))
         topic = f"projects/{PROJECT}/topics/{TOPICS['sweep']}"
         self.scheduler = Scheduler(topic, self.logs / "scheduler.log")
         self.scheduler.start()
@@ -133,8 +133,9 @@ class LocalStack:
         self.env["TABSCRIBE_GEMINI_BASE_URL"] = f"http://{service.host_port}"
         return service
 
-    def _start_gateway(self) -> None:
-        """The signing key, and Cloud Storage's signed-URL endpoint in front of the emulator."""
+    def _start_gateway(self) -> str:
+        """The signing key, and Cloud Storage's signed-URL endpoint in front of the emulator
+        (its URL)."""
         assert self.viewer is not None
         key_file = self.workdir / "signing-key.json"
         self.gateway = Gateway(write_signing_key(key_file, PROJECT), (self.viewer.origin,))
@@ -145,6 +146,7 @@ class LocalStack:
             "TABSCRIBE_SIGNED_URL_ENDPOINT": self.gateway.url,
             "TABSCRIBE_SIGNING_KEY_FILE": str(key_file),
         }
+        return self.gateway.url
 
     def restart(self, target: str, function_env: dict[str, str] | None = None) -> None:
         """Start a function again on its port (after a test or a benchmark killed it), with

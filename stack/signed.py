@@ -2,11 +2,13 @@
 that plays Cloud Storage's part for them.
 
 The storage emulator accepts a PUT to `/<bucket>/<object>` but ignores every signature, signed
-header and `x-goog-meta-*` header, and answers no CORS preflight. So the stack puts this gateway
-in front of it, as the bridge stands in for Eventarc: it checks a V4 signature as Cloud Storage
-does (the canonical request rebuilt from what arrived, RSA-SHA256 against the stack's public key,
-expiry, `x-goog-content-length-range`), answers CORS for the viewer's origin, and stores the body
-in the emulator with the signed content type and custom metadata. Nothing else passes.
+header, `x-goog-meta-*` header and precondition, and answers no CORS preflight. So the stack puts
+this gateway in front of it, as the bridge stands in for Eventarc: it checks a V4 signature as
+Cloud Storage does (the canonical request rebuilt from what arrived, RSA-SHA256 against the stack's
+public key, expiry, every signed header present and no unsigned `x-goog-*` one,
+`x-goog-content-length-range`, `x-goog-if-generation-match`: 412 once the object exists), answers
+CORS for the viewer's origin, and stores the body in the emulator with the signed content type and
+custom metadata. Nothing else passes.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from stack.services import HOST, free_port
 
 SIGNER_EMAIL = "upload-url@tabscribe-local.iam.gserviceaccount.com"
 META = "x-goog-meta-"
+GENERATION_MATCH = "x-goog-if-generation-match"
 
 
-class SignatureRefused(Exception):
-    """Why Cloud Storage would refuse this request (HTTP 403, or 400 for the length)."""
+class Refused(Exception):
+    """Why Cloud Storage would refuse this request (HTTP 403; 400 for the length; 412 for a
+    precondition)."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -69,20 +73,23 @@ def check_signature(
     key: rsa.RSAPublicKey,
     now: dt.datetime | None = None,
 ) -> dict[str, str]:
-    """The signed headers (lowercase names) of a V4-signed request, or SignatureRefused.
+    """The signed headers (lowercase names) of a V4-signed request, or Refused.
     `target` is the request line's path and query, as sent."""
     path, _, query = target.partition("?")
     params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
     signature = params.pop("X-Goog-Signature", "")
     if params.get("X-Goog-Algorithm") != "GOOG4-RSA-SHA256" or not signature:
-        raise SignatureRefused(403, "not a V4-signed URL")
+        raise Refused(403, "not a V4-signed URL")
     if not params.get("X-Goog-Credential", "").startswith(f"{SIGNER_EMAIL}/"):
-        raise SignatureRefused(403, "signed by another account")
+        raise Refused(403, "signed by another account")
     _check_time(params, now or dt.datetime.now(dt.UTC))
     lower = {name.lower(): value for name, value in headers.items()}
     names = params.get("X-Goog-SignedHeaders", "").split(";")
     if "host" not in names or any(name not in lower for name in names):
-        raise SignatureRefused(403, f"a signed header is missing: {names}")
+        raise Refused(403, f"a signed header is missing: {names}")
+    unsigned = sorted(name for name in lower if name.startswith("x-goog-") and name not in names)
+    if unsigned:
+        raise Refused(403, f"SignatureDoesNotMatch: headers not signed: {unsigned}")
     signed = {name: " ".join(lower[name].split()) for name in names}
     canonical = "\n".join(
         [
@@ -100,7 +107,7 @@ def check_signature(
     try:
         key.verify(bytes.fromhex(signature), to_sign.encode(), padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, ValueError):
-        raise SignatureRefused(403, "SignatureDoesNotMatch") from None
+        raise Refused(403, "SignatureDoesNotMatch") from None
     return signed
 
 
@@ -109,7 +116,20 @@ def check_length(signed: Mapping[str, str], length: int) -> None:
         return
     low, high = (int(n) for n in signed["x-goog-content-length-range"].split(","))
     if not low <= length <= high:
-        raise SignatureRefused(400, f"EntityTooLarge or too small: {length} not in {low}-{high}")
+        raise Refused(400, f"EntityTooLarge or too small: {length} not in {low}-{high}")
+
+
+def check_generation(signed: Mapping[str, str], current: int | None) -> None:
+    """`x-goog-if-generation-match`: the live object's generation (`current`; 0 or None: no
+    object) must be the one given, or Cloud Storage answers 412 and writes nothing."""
+    if GENERATION_MATCH not in signed:
+        return
+    try:
+        expected = int(signed[GENERATION_MATCH])
+    except ValueError:
+        raise Refused(400, f"InvalidArgument: {GENERATION_MATCH}") from None
+    if expected != (current or 0):
+        raise Refused(412, "PreconditionFailed: the object's generation does not match")
 
 
 def _check_time(params: Mapping[str, str], now: dt.datetime) -> None:
@@ -117,9 +137,9 @@ def _check_time(params: Mapping[str, str], now: dt.datetime) -> None:
         start = dt.datetime.strptime(params["X-Goog-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
         expires = int(params["X-Goog-Expires"])
     except (KeyError, ValueError):
-        raise SignatureRefused(403, "no valid X-Goog-Date / X-Goog-Expires") from None
+        raise Refused(403, "no valid X-Goog-Date / X-Goog-Expires") from None
     if now > start + dt.timedelta(seconds=expires):
-        raise SignatureRefused(400, "ExpiredToken: the signed URL has expired")
+        raise Refused(400, "ExpiredToken: the signed URL has expired")
 
 
 def _quote(text: str) -> str:
@@ -162,10 +182,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             signed = check_signature("PUT", self.path, dict(self.headers.items()), self.key)
             check_length(signed, len(body))
-        except SignatureRefused as exc:
+            _store(urllib.parse.unquote(self.path.split("?")[0]), body, signed)
+        except Refused as exc:
             self._answer(exc.status, str(exc).encode())
             return
-        _store(urllib.parse.unquote(self.path.split("?")[0]), body, signed)
         self._answer(200, b"")
 
     def _answer(self, status: int, body: bytes, preflight: bool = False) -> None:
@@ -185,11 +205,20 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+# The emulator has no preconditions: the check and the write it guards, one PUT at a time.
+_WRITING = threading.Lock()
+
+
 def _store(path: str, body: bytes, signed: Mapping[str, str]) -> None:
-    """The object into the storage emulator, with the signed content type and metadata."""
+    """The object into the storage emulator, with the signed content type and metadata, if its
+    signed precondition holds."""
     from functions.core import clients
 
-    bucket, name = path.lstrip("/").split("/", 1)
-    blob = clients.storage_client().bucket(bucket).blob(name)
+    bucket_name, name = path.lstrip("/").split("/", 1)
+    bucket = clients.storage_client().bucket(bucket_name)
+    blob = bucket.blob(name)
     blob.metadata = {k[len(META) :]: v for k, v in signed.items() if k.startswith(META)} or None
-    blob.upload_from_string(body, content_type=signed.get("content-type"))
+    with _WRITING:
+        live = bucket.get_blob(name)
+        check_generation(signed, live.generation if live else None)
+        blob.upload_from_string(body, content_type=signed.get("content-type"))

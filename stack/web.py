@@ -1,5 +1,7 @@
 """The web viewer on the local stack: the built app (`web/dist`) over HTTP on a loopback port,
-with a `config.json` that points the browser at this stack's Firestore and Cloud Storage emulators.
+with a `config.json` that points the browser at this stack's Firestore and Cloud Storage emulators,
+and Hosting's Content-Security-Policy on every answer (`web/firebase.json`'s, completed with this
+config's endpoints by `web/policy.mjs`, as a deploy completes it).
 
 Read-only and static: Python's http.server in a thread. The app picks its user from `?uid=`.
 """
@@ -7,6 +9,7 @@ Read-only and static: Python's http.server in a thread. The app picks its user f
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import urllib.parse
 from functools import partial
@@ -16,7 +19,8 @@ from typing import Any
 
 from stack.services import HOST, free_port
 
-DIST = Path(__file__).parent.parent / "web" / "dist"
+WEB = Path(__file__).parent.parent / "web"
+DIST = WEB / "dist"
 # Debian's Chromium, headless, for the browser tests and the viewer's benchmark.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,6 +36,7 @@ CHROMIUM_ARGS = [
 
 class _Handler(SimpleHTTPRequestHandler):
     config: bytes = b"{}"
+    policy: str = "default-src 'none'"  # until start() sets the viewer's
 
     def do_GET(self) -> None:
         if urllib.parse.urlsplit(self.path).path == "/config.json":
@@ -45,6 +50,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Security-Policy", self.policy)
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -54,9 +60,12 @@ class _Handler(SimpleHTTPRequestHandler):
 class Viewer:
     def __init__(self, config: dict[str, str], dist: Path = DIST) -> None:
         self.dist = dist
-        handler = type("Handler", (_Handler,), {"config": json.dumps(config).encode()})
+        self.config = config
+        self._handler: type[_Handler] = type(
+            "Handler", (_Handler,), {"config": json.dumps(config).encode()}
+        )
         self._server = ThreadingHTTPServer(
-            (HOST, free_port()), partial(handler, directory=str(dist))
+            (HOST, free_port()), partial(self._handler, directory=str(dist))
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="viewer", daemon=True
@@ -66,7 +75,10 @@ class Viewer:
     def built(self) -> bool:
         return (self.dist / "index.html").is_file()
 
-    def start(self) -> None:
+    def start(self, connect: tuple[str, ...] = ()) -> None:
+        """Serve, with the policy for this config; `connect`: more origins the app reaches
+        (the stack's signed-URL gateway, Cloud Storage's part)."""
+        self._handler.policy = content_security_policy(self.config, connect)
         self._thread.start()
 
     def stop(self) -> None:
@@ -81,6 +93,15 @@ class Viewer:
     def url(self, uid: str | None = None, fragment: str = "") -> str:
         query = f"?{urllib.parse.urlencode({'uid': uid})}" if uid else ""
         return f"{self.origin}/{query}{'#' + fragment if fragment else ''}"
+
+
+def content_security_policy(config: dict[str, str], connect: tuple[str, ...] = ()) -> str:
+    """The viewer's Content-Security-Policy for `config` (web/policy.mjs)."""
+    command = ["node", str(WEB / "policy.mjs"), "-", *connect]
+    result = subprocess.run(
+        command, input=json.dumps(config), capture_output=True, text=True, check=True, timeout=60
+    )
+    return result.stdout.strip()
 
 
 def viewer_config(env: dict[str, str], project: str, uploads: str = "") -> dict[str, str]:

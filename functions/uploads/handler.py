@@ -1,8 +1,9 @@
 """The HTTP exchange: CORS for the viewer, POST only, a verified caller, a checked ask, a URL.
 
-Answers are JSON: 200 {url, method, headers, bucket, object, transcription, expires}; 400 a request
-the function does not sign; 401 no or an invalid ID token; 405 another method. Every error is
-{"error": reason}.
+Answers are JSON: 200 {url, method, headers, bucket, object, transcription, expires}, `headers`
+being what the PUT must carry, exactly (the single-use `x-goog-if-generation-match: 0` among
+them); 400 a request the function does not sign; 401 no or an invalid ID token; 405 another
+method. Every error is {"error": reason}.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The V4 signed URL for one PUT: method, object, content type, size and metadata all signed.
+"""The V4 signed URL for one PUT: method, object, content type, size, metadata and the
+single-use precondition all signed.
 
 Deployed, the function has no private key: it signs through the IAM Credentials API (signBlob) as
 its own service account, which needs `iam.serviceAccountTokenCreator` on itself. Locally
@@ -27,10 +28,13 @@ class SignedUpload:
 
 
 def signed_headers(ask: Ask) -> dict[str, str]:
-    """Headers bound into the signature: Cloud Storage refuses a PUT that differs in any."""
+    """Headers bound into the signature: Cloud Storage refuses a PUT that differs in any, or
+    lacks one. `x-goog-if-generation-match: 0` makes the URL single-use: a PUT succeeds only
+    while no object has the name (412 Precondition Failed once one has)."""
     return {
         "Content-Type": ask.content_type,
         "x-goog-content-length-range": f"{ask.size},{ask.size}",
+        "x-goog-if-generation-match": "0",
         **{f"x-goog-meta-{key}": value for key, value in sorted(ask.metadata.items())},
     }
 

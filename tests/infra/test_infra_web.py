@@ -88,3 +88,5 @@ def test_the_outputs_give_the_viewer_its_firebase_config(cfg: Config) -> None:
     build = (REPO / "cloudbuild.yaml").read_text()
     assert "terraform output -raw viewer_config" in build
     assert "firebase-tools@" in build and "deploy --only hosting:viewer" in build
+    assert "node policy.mjs --write config.json" in build  # before the deploy reads it
+    assert build.index("policy.mjs --write") < build.index("deploy --only hosting:viewer")

@@ -1,11 +1,13 @@
 """The whole local pipeline, as `make demo` runs it: emulators, both functions under
 functions-framework, the bridge, the push subscription, the Gemini API stand-in (a subprocess).
-Uploads go through the real Cloud Storage client; results are read back from Firestore."""
+Uploads go through the real Cloud Storage client, or as the viewer makes them: the upload
+function's signed URL through the stack's gateway; results are read back from Firestore."""
 
 from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -13,14 +15,16 @@ import pytest
 
 from functions.core import clients
 from functions.core.documents import TERMINAL, TRANSCRIPTIONS, transcription_id
+from stack.accounts import id_token
 from stack.follow import FollowError, read_segments, upload, wait_for_terminal
-from stack.local import BUCKET, PROJECT, TOPICS, LocalStack
+from stack.local import BUCKET, PROJECT, TOPICS, UPLOAD_TARGET, LocalStack
 from tests.paths import ROOT
 from tests.stack.long_media import standin
 
 pytestmark = pytest.mark.emulator
 SAMPLES = ROOT / "samples"
 MEDIA = ROOT / "tests" / "data" / "media"
+PODCAST = SAMPLES / "podcast.m4a"
 
 
 def _calls(local: LocalStack, name: str) -> int:
@@ -190,3 +194,41 @@ def test_a_poison_message_ends_in_the_dead_letter_topic(local: LocalStack) -> No
             assert poison[0].message.data == b'{"not": "a chunk"}'
             return
     raise AssertionError("the poison message never reached the dead-letter topic")
+
+
+def _grant(local: LocalStack, uid: str) -> dict[str, Any]:
+    """The upload function's answer for PODCAST, asked as `uid`."""
+    token = id_token(local.env["FIREBASE_AUTH_EMULATOR_HOST"], uid)
+    ask = {"name": PODCAST.name, "content_type": "audio/mp4", "size": PODCAST.stat().st_size}
+    request = urllib.request.Request(
+        local.url(UPLOAD_TARGET),
+        json.dumps(ask).encode(),
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
+
+
+def _put(grant: dict[str, Any], body: bytes) -> int:
+    request = urllib.request.Request(grant["url"], body, grant["headers"], method="PUT")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_a_replayed_upload_url_is_412_and_changes_nothing(local: LocalStack) -> None:
+    answer = _grant(local, "replay-owner")
+    assert answer["headers"]["x-goog-if-generation-match"] == "0"
+    assert _put(answer, PODCAST.read_bytes()) == 200
+    done = _wait(answer["object"])
+    assert done["status"] == "completed" and done["owner"] == "replay-owner"
+    blob = clients.storage_client().bucket(BUCKET).get_blob(answer["object"])
+
+    assert _put(answer, PODCAST.read_bytes()) == 412  # the same URL, its headers, again
+    after = clients.storage_client().bucket(BUCKET).get_blob(answer["object"])
+    assert (after.generation, after.md5_hash) == (blob.generation, blob.md5_hash)
+    assert _wait(answer["object"]) == done
+    assert _calls(local, answer["object"].rsplit("/", 1)[1]) == 1

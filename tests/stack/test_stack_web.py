@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from stack.web import Viewer, viewer_config
+from stack.web import WEB, Viewer, content_security_policy, viewer_config
 
 
 def get(url: str) -> tuple[int, str, bytes]:
@@ -20,12 +22,31 @@ def get(url: str) -> tuple[int, str, bytes]:
         return error.code, "", b""
 
 
+def policy_of(url: str) -> dict[str, list[str]]:
+    """The Content-Security-Policy `url` is served with: directive -> sources."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return directives(response.headers["Content-Security-Policy"])
+
+
+def directives(policy: str) -> dict[str, list[str]]:
+    parts = (directive.split() for directive in policy.split(";"))
+    return {name: sources for name, *sources in parts}
+
+
+def hosting_policy() -> dict[str, list[str]]:
+    """The policy Firebase Hosting serves (web/firebase.json), before a deploy adds the config's."""
+    rules = json.loads((WEB / "firebase.json").read_text())["hosting"]["headers"]
+    (rule,) = [rule for rule in rules if rule["source"] == "**"]
+    (header,) = [h for h in rule["headers"] if h["key"] == "Content-Security-Policy"]
+    return directives(header["value"])
+
+
 @pytest.fixture
 def viewer(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
     env = {"FIRESTORE_EMULATOR_HOST": "127.0.0.1:8081", "STORAGE_EMULATOR_HOST": "http://h:9"}
-    server = Viewer(viewer_config(env, "p"), dist=tmp_path)
-    server.start()
+    server = Viewer(viewer_config(env, "p", "http://127.0.0.1:5001/"), dist=tmp_path)
+    server.start(connect=("http://127.0.0.1:4443",))
     yield server
     server.stop()
 
@@ -40,6 +61,61 @@ def test_serves_the_app_and_the_emulators_config(viewer: Viewer) -> None:
         "project": "p",
         "emulator": "127.0.0.1:8081",
         "storage": "http://h:9",
+        "uploads": "http://127.0.0.1:5001/",
+    }
+
+
+def test_every_answer_carries_hosting_s_policy_with_this_stack_s_endpoints(viewer: Viewer) -> None:
+    hosting = hosting_policy()
+    assert hosting["script-src"] == ["'self'", "https://apis.google.com"]
+    assert hosting["default-src"] == ["'self'"] and hosting["object-src"] == ["'none'"]
+    for path in ("", "config.json", "missing"):
+        served = policy_of(viewer.url() + path) if path != "missing" else policy_on_error(viewer)
+        assert set(served) == set(hosting)
+        assert {name: served[name][: len(hosting[name])] for name in hosting} == hosting
+        added = {name: served[name][len(hosting[name]) :] for name in hosting}
+        assert {name: sources for name, sources in added.items() if sources} == {
+            "connect-src": [
+                "http://127.0.0.1:5001",  # the upload function
+                "http://127.0.0.1:8081",  # Firestore's emulator
+                "http://127.0.0.1:4443",  # the signed-URL gateway
+            ],
+            "media-src": ["http://h:9"],  # the storage emulator's media
+        }
+
+
+def policy_on_error(viewer: Viewer) -> dict[str, list[str]]:
+    try:
+        urllib.request.urlopen(viewer.url() + "missing", timeout=5)
+    except urllib.error.HTTPError as error:
+        return directives(error.headers["Content-Security-Policy"])
+    raise AssertionError("served a missing file")
+
+
+def test_a_deploy_writes_the_same_policy_with_its_function_and_sign_in_domain(
+    tmp_path: Path,
+) -> None:
+    config = {
+        "uploads": "https://us-central1-p.cloudfunctions.net/tabscribe-uploads",
+        "firebase": {"authDomain": "p.firebaseapp.com", "projectId": "p"},
+    }
+    for name in ("policy.mjs", "firebase.json"):  # cloudbuild.yaml writes into its copy
+        shutil.copy(WEB / name, tmp_path / name)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    command = ["node", "policy.mjs", "--write", "config.json"]
+    subprocess.run(command, cwd=tmp_path, check=True, timeout=60)
+    written = json.loads((tmp_path / "firebase.json").read_text())["hosting"]["headers"][0]
+    deployed = directives(written["headers"][0]["value"])
+
+    hosting = hosting_policy()
+    assert deployed == directives(content_security_policy(config))
+    assert deployed["connect-src"] == [
+        *hosting["connect-src"],
+        "https://us-central1-p.cloudfunctions.net",
+    ]
+    assert deployed["frame-src"] == [*hosting["frame-src"], "https://p.firebaseapp.com"]
+    assert {name: deployed[name] for name in hosting if "-src" not in name} == {
+        name: hosting[name] for name in hosting if "-src" not in name
     }
 
 

@@ -76,8 +76,9 @@ def uploads(
     get_settings.cache_clear()
 
 
-def put(grant: dict[str, Any], body: bytes, **header_changes: str) -> int:
+def put(grant: dict[str, Any], body: bytes, *leave_out: str, **header_changes: str) -> int:
     headers = {**grant["headers"], **header_changes, "Origin": ORIGIN}
+    headers = {name: value for name, value in headers.items() if name not in leave_out}
     request = urllib.request.Request(grant["url"], body, headers, method="PUT")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -108,6 +109,17 @@ def test_a_signed_in_user_uploads_under_their_own_uid(uploads: Uploads) -> None:
     blob = uploads.bucket.get_blob(name)
     assert blob.download_as_bytes() == MEDIA and blob.content_type == "audio/mp4"
     assert blob.metadata == {"title": "Two voices", "speakers": "Ada Lovelace"}
+
+
+def test_a_url_puts_once_a_replay_is_412_and_changes_nothing(uploads: Uploads) -> None:
+    grant = uploads.ask(uploads.token("alice"), MEDIA_ASK).get_json()
+    assert put(grant, MEDIA, "x-goog-if-generation-match") == 403  # the URL requires it
+    assert put(grant, MEDIA) == 200
+    first = uploads.bucket.get_blob(grant["object"])
+    assert put(grant, MEDIA) == 412
+    assert put(grant, MEDIA, "x-goog-if-generation-match") == 403
+    again = uploads.bucket.get_blob(grant["object"])
+    assert (again.generation, again.md5_hash) == (first.generation, first.md5_hash)
 
 
 def test_a_name_naming_another_user_stays_under_the_caller(uploads: Uploads) -> None:

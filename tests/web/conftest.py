@@ -25,6 +25,17 @@ SAMPLES = ROOT / "samples"
 WAIT_MS = 20_000
 expect.set_options(timeout=WAIT_MS)
 
+# The shape Terraform's `viewer_config` output gives a deployed viewer (values are made up).
+PRODUCTION = {
+    "database": "(default)",
+    "firebase": {
+        "apiKey": "test-api-key",
+        "authDomain": "example-project.firebaseapp.com",
+        "projectId": "example-project",
+        "appId": "1:123:web:abc",
+    },
+}
+
 
 @pytest.fixture
 def local(local: LocalStack) -> LocalStack:

@@ -9,20 +9,9 @@ from playwright.sync_api import Browser, expect
 
 from stack.local import LocalStack
 from stack.web import Viewer
-from tests.web.conftest import Tab
+from tests.web.conftest import PRODUCTION, Tab
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser]
-
-# The shape Terraform's `viewer_config` output gives a deployed viewer (values are made up).
-PRODUCTION = {
-    "database": "(default)",
-    "firebase": {
-        "apiKey": "test-api-key",
-        "authDomain": "example-project.firebaseapp.com",
-        "projectId": "example-project",
-        "appId": "1:123:web:abc",
-    },
-}
 
 
 @pytest.fixture

@@ -6,15 +6,14 @@ import { connectFirestoreEmulator, getFirestore } from "firebase/firestore";
 import { h, mount } from "./dom.js";
 
 // config.json is served beside the app: the local stack writes its emulators' addresses, a deploy
-// writes the Firebase web config from Terraform's outputs. URL parameters override it locally.
+// writes the Firebase web config from Terraform's outputs. It alone names every endpoint: a link
+// cannot point the viewer (or the user's ID token) anywhere else. The URL only picks the test
+// account, and only in emulator mode, where tokens are the emulator's unsigned ones.
 export async function loadConfig(search = location.search) {
   const response = await fetch("config.json", { cache: "no-store" });
   const config = response.ok ? await response.json() : {};
-  const params = new URLSearchParams(search);
-  for (const key of ["emulator", "storage", "auth", "uploads", "uid", "project"]) {
-    if (params.get(key)) config[key] = params.get(key);
-  }
-  return config;
+  const uid = new URLSearchParams(search).get("uid");
+  return config.emulator && uid ? { ...config, uid } : config;
 }
 
 // Resolves to {db, uid, config, signOut, idToken} once someone is signed in (or renders the sign-in screen).

@@ -58,6 +58,7 @@ async function upload(session, file) {
   });
   const grant = await response.json();
   if (!response.ok) throw new Error(grant.error ?? `HTTP ${response.status}`);
+  // Exactly the signed headers, the single-use precondition among them: a URL puts once (412 after).
   const put = await fetch(grant.url, { method: "PUT", headers: grant.headers, body: file });
   if (!put.ok) throw new Error(`storage answered HTTP ${put.status}`);
   return grant;
