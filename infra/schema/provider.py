@@ -16,6 +16,7 @@ The extracted schema is cached as JSON keyed by the package and provider version
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ def load(pinned: dict[str, str]) -> dict[str, dict[str, Any]]:
     return schemas
 
 
+@functools.cache
 def cached(found: Package) -> dict[str, Any]:
     path = CACHE / f"{PACKAGES[found.provider]}-{found.version}-{found.provider_version}.json"
     if path.exists():

@@ -1,0 +1,131 @@
+"""`make infra-check` (infra/schema): infra/ passes against the pinned google providers' schema,
+and a copy with one planted mistake in a real block fails, naming the file, the line and the
+schema's words. The schema comes from infra/schema/node_modules (`make infra-check` installs it)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from infra.schema import provider
+from infra.schema.check import Finding, check
+from tests.paths import ROOT
+
+INFRA = ROOT / "infra"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _schema_installed() -> None:
+    if not (provider.MODULES / "provider-google" / "package.json").exists():
+        pytest.fail("the provider schema is not installed: run `make infra-check`")
+
+
+def planted(tmp_path: Path, file: str, old: str, new: str) -> tuple[Path, int]:
+    """A copy of infra/ with `old` replaced once by `new` in `file`; the line `new` starts on."""
+    copy = tmp_path / "infra"
+    shutil.copytree(INFRA, copy, ignore=shutil.ignore_patterns("schema", ".terraform", ".build"))
+    path = copy / file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not once in {file}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return copy, text[: text.index(old)].count("\n") + 1
+
+
+def only(findings: list[Finding]) -> str:
+    assert len(findings) == 1, "\n".join(map(str, findings))
+    return str(findings[0])
+
+
+def test_infra_passes_the_schema_check() -> None:
+    assert check(INFRA) == []
+
+
+def test_a_misspelled_argument_is_named_with_the_schema_words(tmp_path: Path) -> None:
+    copy, line = planted(
+        tmp_path,
+        "storage.tf",
+        '  log_object_prefix = "uploads-bucket/"',
+        '  log_object_prefx  = "uploads-bucket/"',
+    )
+    finding = only(check(copy))
+    assert finding.startswith(f"infra/storage.tf:{line}: google_storage_bucket.uploads.logging: ")
+    assert 'no argument "log_object_prefx"' in finding
+    assert 'did you mean "log_object_prefix"' in finding
+    assert "arguments here: log_bucket, log_object_prefix" in finding
+
+
+def test_a_missing_required_argument_is_named_with_the_schema_words(tmp_path: Path) -> None:
+    old = "  topic                      = google_pubsub_topic.dead_letter.id\n"
+    copy, _ = planted(tmp_path, "pubsub.tf", old, "")
+    text = (copy / "pubsub.tf").read_text(encoding="utf-8").splitlines()
+    line = text.index('resource "google_pubsub_subscription" "dead_letter" {') + 1
+    finding = only(check(copy))
+    assert finding.startswith(f"infra/pubsub.tf:{line}: google_pubsub_subscription.dead_letter: ")
+    assert 'the required argument "topic" is missing (google 6.50.0 schema: "A reference' in finding
+
+
+def test_a_block_at_the_wrong_depth_is_named_where_it_belongs(tmp_path: Path) -> None:
+    # The source bucket's lifecycle rule with its condition one level too high.
+    old = """  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+      with_state                 = "ARCHIVED"
+    }
+    action {"""
+    new = """  condition {
+    days_since_noncurrent_time = 30
+    with_state                 = "ARCHIVED"
+  }
+  lifecycle_rule {
+    action {"""
+    copy, line = planted(tmp_path, "storage.tf", old, new)
+    findings = sorted(map(str, check(copy)))
+    assert findings[0] == (
+        f"infra/storage.tf:{line}: google_storage_bucket.source: the google 6.50.0 schema has no "
+        'block "condition" here; it belongs in lifecycle_rule; blocks here: autoclass, cors, '
+        "custom_placement_config, encryption, hierarchical_namespace, ip_filter, lifecycle_rule, "
+        "logging, retention_policy, soft_delete_policy, timeouts, versioning, website"
+    )
+    # ... and the rule it left lacks its required condition.
+    assert 'lifecycle_rule: the required block "condition" is missing' in findings[1]
+
+
+def test_a_computed_attribute_set_is_refused(tmp_path: Path) -> None:
+    copy, line = planted(
+        tmp_path,
+        "pubsub.tf",
+        "  retain_acked_messages      = true\n",
+        "  effective_labels           = {}\n",
+    )
+    assert only(check(copy)) == (
+        f'infra/pubsub.tf:{line}: google_pubsub_subscription.dead_letter: "effective_labels" '
+        "is computed by the provider (google 6.50.0): not settable"
+    )
+
+
+def test_a_reference_to_nothing_declared_is_named(tmp_path: Path) -> None:
+    copy, line = planted(
+        tmp_path,
+        "pubsub.tf",
+        "  topic                      = google_pubsub_topic.dead_letter.id\n",
+        "  topic                      = google_pubsub_topic.dead_letters.identifier\n",
+    )
+    assert only(check(copy)) == (
+        f"infra/pubsub.tf:{line}: google_pubsub_topic.dead_letters is not declared "
+        '(did you mean "google_pubsub_topic.dead_letter"?)'
+    )
+
+
+def test_the_schema_must_be_of_the_pinned_provider_version(tmp_path: Path) -> None:
+    copy, _ = planted(
+        tmp_path,
+        "versions.tf",
+        'version = "6.50.0"\n    }\n    # For',
+        'version = "6.51.0"\n    }\n    # For',
+    )
+    with pytest.raises(
+        provider.SchemaError, match=r"pins google 6\.51\.0, but .* is generated from 6\.50\.0"
+    ):
+        check(copy)
