@@ -159,29 +159,11 @@ resource "google_storage_bucket_iam_member" "store_results_user" {
 
 # --- Invokers --------------------------------------------------------------------------------------
 
-# The Eventarc trigger's identity calls the transcribe service ...
-resource "google_cloud_run_v2_service_iam_member" "transcribe_invoker_trigger" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.transcribe.name # a 2nd-gen function's service has its name
-  role     = "roles/run.invoker"
-  member   = google_service_account.trigger.member
-}
-
 # ... and must be allowed to receive events from Eventarc.
 resource "google_project_iam_member" "trigger_event_receiver" {
   project = var.project_id
   role    = "roles/eventarc.eventReceiver"
   member  = google_service_account.trigger.member
-}
-
-# The push subscription's OIDC identity calls the store service, nothing else.
-resource "google_cloud_run_v2_service_iam_member" "store_invoker_push" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.store.name
-  role     = "roles/run.invoker"
-  member   = google_service_account.push_invoker.member
 }
 
 # --- Pub/Sub service agent -------------------------------------------------------------------------
@@ -208,14 +190,6 @@ resource "google_pubsub_topic_iam_member" "dead_letter_publisher_pubsub_agent" {
   topic   = google_pubsub_topic.dead_letter.name
   role    = "roles/pubsub.publisher"
   member  = "serviceAccount:${google_project_service_identity.pubsub.email}"
-}
-
-# Acknowledge a message on the source subscription once it has been dead-lettered.
-resource "google_pubsub_subscription_iam_member" "store_push_subscriber_pubsub_agent" {
-  project      = var.project_id
-  subscription = google_pubsub_subscription.store_push.name
-  role         = "roles/pubsub.subscriber"
-  member       = "serviceAccount:${google_project_service_identity.pubsub.email}"
 }
 
 # Optional CMEK for the topics: the Pub/Sub agent encrypts and decrypts with the key.

@@ -129,3 +129,53 @@ def test_the_schema_must_be_of_the_pinned_provider_version(tmp_path: Path) -> No
         provider.SchemaError, match=r"pins google 6\.51\.0, but .* is generated from 6\.50\.0"
     ):
         check(copy)
+
+
+def test_the_modules_are_checked_too(tmp_path: Path) -> None:
+    copy, line = planted(
+        tmp_path,
+        "modules/function/main.tf",
+        "    entry_point       = var.function.entry_point",
+        "    entry_pont        = var.function.entry_point",
+    )
+    finding = only(check(copy))
+    assert finding.startswith(
+        f"infra/modules/function/main.tf:{line}: "
+        "google_cloudfunctions2_function.this.build_config: the google 6.50.0 schema has no "
+        'argument "entry_pont" here (did you mean "entry_point"?)'
+    )
+
+
+def test_every_old_function_and_subscription_address_is_moved() -> None:
+    moved = (INFRA / "moved.tf").read_text(encoding="utf-8")
+    old = [
+        *(
+            f"google_cloudfunctions2_function.{name}"
+            for name in (
+                "transcribe",
+                "store",
+                "clip",
+                "transcribe_redrive",
+                "watch_dead_letter",
+                "watch_sweep",
+                "uploads",
+            )
+        ),
+        "google_pubsub_subscription.store_push",
+        "google_pubsub_subscription.clip_push",
+    ]
+    for address in old:
+        assert f"from = {address}\n" in moved, address
+
+
+def test_a_move_to_nothing_is_named(tmp_path: Path) -> None:
+    copy, line = planted(
+        tmp_path,
+        "moved.tf",
+        'to   = module.push["clip"].google_pubsub_subscription.this',
+        'to   = module.push["clip"].google_pubsub_subscription.that',
+    )
+    assert only(check(copy)) == (
+        f"infra/moved.tf:{line - 2}: moved to "
+        'module.push["clip"].google_pubsub_subscription.that, which is not declared'
+    )
