@@ -48,6 +48,11 @@ locals {
       timeout = var.transcribe_timeout_seconds
       memory  = var.transcribe_memory
     }
+    # The watchdog's two functions: its account and settings (decision 0009).
+    watchdog = {
+      account = google_service_account.watch.email
+      env     = merge(local.common_env, local.watch_env)
+    }
   }
 
   functions = {
@@ -88,20 +93,18 @@ locals {
       invoker       = google_service_account.push_invoker.member
     }
     watch_dead_letter = {
+      like          = "watchdog"
       description   = "A dead-lettered results chunk -> its run failed (naming the chunk) and the completion event."
       entry_point   = "watch_dead_letter"
-      account       = google_service_account.watch.email
-      env           = merge(local.common_env, local.watch_env)
       max_instances = 3
       invoker       = google_service_account.trigger.member
       # A Firestore or Pub/Sub error is retried.
       trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.dead_letter.id }
     }
     watch_sweep = {
+      like        = "watchdog"
       description = "A scheduler tick -> transcriptions stalled in processing re-driven once, then failed."
       entry_point = "watch_sweep"
-      account     = google_service_account.watch.email
-      env         = merge(local.common_env, local.watch_env)
       timeout     = 300
       invoker     = google_service_account.trigger.member # one sweep at a time
       # A missed tick is not worth retrying: the next one comes soon.

@@ -81,3 +81,35 @@ module "push" {
 
   depends_on = [google_pubsub_topic_iam_member.dead_letter_publisher_pubsub_agent]
 }
+
+# Long media (docs/decisions/0010-long-media-clips.md): the transcriber plans a long upload as
+# clips and publishes one message per clip on the clips topic; a push subscription delivers each
+# to the clip function (the transcriber's code, entry point transcribe_clip), which calls Gemini
+# for its clip and streams the rows to the results topic like any run.
+resource "google_pubsub_topic" "clips" {
+  #checkov:skip=CKV_GCP_83:CMEK is opt-in through var.pubsub_kms_key_name; by default clip tasks (object names, plans, prompts; no transcript text) use Google-managed encryption at rest.
+  name                       = local.clips_topic_id
+  project                    = var.project_id
+  kms_key_name               = var.pubsub_kms_key_name
+  message_retention_duration = "86400s"
+
+  depends_on = [google_project_service.this, google_kms_crypto_key_iam_member.pubsub_cmek]
+}
+
+resource "google_pubsub_topic" "redrive" {
+  #checkov:skip=CKV_GCP_83:CMEK is opt-in through var.pubsub_kms_key_name; by default re-drive messages (a storage object's metadata, no media or transcript) use Google-managed encryption at rest.
+  name         = local.redrive_topic_id
+  project      = var.project_id
+  kms_key_name = var.pubsub_kms_key_name
+
+  depends_on = [google_project_service.this, google_kms_crypto_key_iam_member.pubsub_cmek]
+}
+
+resource "google_pubsub_topic" "sweep" {
+  #checkov:skip=CKV_GCP_83:CMEK is opt-in through var.pubsub_kms_key_name; by default sweep ticks (an empty JSON object) use Google-managed encryption at rest.
+  name         = local.sweep_topic_id
+  project      = var.project_id
+  kms_key_name = var.pubsub_kms_key_name
+
+  depends_on = [google_project_service.this, google_kms_crypto_key_iam_member.pubsub_cmek]
+}

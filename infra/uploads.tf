@@ -30,25 +30,3 @@ locals {
   }
 }
 
-resource "google_service_account" "uploads" {
-  project      = var.project_id
-  account_id   = "${var.name_prefix}-uploads"
-  display_name = "Tabscribe upload function (runtime: signs upload URLs)"
-  depends_on   = [google_project_service.this]
-}
-
-# Create objects in the uploads bucket: what a URL it signs lets the browser do (never read,
-# overwrite or delete: every name it signs is new).
-resource "google_storage_bucket_iam_member" "uploads_object_creator" {
-  bucket = google_storage_bucket.uploads.name
-  role   = "roles/storage.objectCreator"
-  member = google_service_account.uploads.member
-}
-
-# Sign as itself through the IAM Credentials API (signBlob): the function has no private key.
-resource "google_service_account_iam_member" "uploads_token_creator_self" {
-  service_account_id = google_service_account.uploads.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = google_service_account.uploads.member
-}
-
