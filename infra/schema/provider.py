@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 MODULES = HERE / "node_modules" / "@cdktf"
 CACHE = HERE / ".cache"
 PACKAGES = {"google": "provider-google", "google-beta": "provider-google-beta"}
+FORMAT = 2  # of the cached JSON: bump when the extraction changes
 
 _TYPE = re.compile(r'\.tfResourceType = "(\w+)";')
 _MAPPER = re.compile(r"^function (\w+)ToHclTerraform\(struct\) \{\n(.*?)^\}\n", re.M | re.S)
@@ -86,7 +87,8 @@ def load(pinned: dict[str, str]) -> dict[str, dict[str, Any]]:
 
 @functools.cache
 def cached(found: Package) -> dict[str, Any]:
-    path = CACHE / f"{PACKAGES[found.provider]}-{found.version}-{found.provider_version}.json"
+    name = f"{PACKAGES[found.provider]}-{found.version}-{found.provider_version}-v{FORMAT}"
+    path = CACHE / f"{name}.json"
     if path.exists():
         return dict(json.loads(path.read_text(encoding="utf-8")))
     schema = extract(found.lib)
@@ -110,9 +112,17 @@ def extract(lib: Path) -> dict[str, Any]:
             continue
         kind = "data" if module.name.startswith("data-") else "resource"
         schema[kind][rtype.group(1)] = module_schema(
-            source, (module / "index.d.ts").read_text(encoding="utf-8")
+            source + _structs(module, "*.js"), _structs(module, "*.d.ts", "index.d.ts")
         )
     return schema
+
+
+def _structs(module: Path, pattern: str, main: str = "") -> str:
+    """The module's own file (`main`) and, for the largest resources, the struct files cdktf
+    splits their nested blocks into (`index-structs/structs*.js`)."""
+    paths = [module / main] if main else []
+    paths += sorted((module / "index-structs").glob(pattern.replace("*", "structs*")))
+    return "".join(path.read_text(encoding="utf-8") for path in paths)
 
 
 def module_schema(source: str, types: str) -> dict[str, Any]:

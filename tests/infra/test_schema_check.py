@@ -179,3 +179,16 @@ def test_a_move_to_nothing_is_named(tmp_path: Path) -> None:
         f"infra/moved.tf:{line - 2}: moved to "
         'module.push["clip"].google_pubsub_subscription.that, which is not declared'
     )
+
+
+def test_the_extraction_reads_the_struct_files_of_the_largest_resources() -> None:
+    """cdktf splits the nested blocks of its largest resources (google_container_cluster) into
+    index-structs/structs*.js: without them those blocks would look empty."""
+    schema = provider.load({"google": "6.50.0"})["google"]["resource"]
+    cluster = schema["google_container_cluster"]
+    assert cluster["attributes"]["name"]["required"]
+    assert "disk_size_gb" in cluster["blocks"]["node_config"]["body"]["attributes"]
+    function = schema["google_cloudfunctions2_function"]
+    assert set(function["blocks"]["service_config"]["body"]["computed"]) == {"gcf_uri", "uri"}
+    assert function["blocks"]["build_config"]["single"]
+    assert not function["blocks"]["event_trigger"]["body"]["blocks"]["event_filters"]["single"]
