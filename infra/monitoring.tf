@@ -40,16 +40,16 @@ locals {
       runbook  = "A message on ${google_pubsub_subscription.dead_letter.name} has waited over 10 minutes: a result chunk or clip task the functions gave up on. See docs/deploy.md, \"Dead letters\": pull it, find the cause in the store's or clip function's logs, fix, replay or acknowledge it."
     }
     failed_share = {
-      name     = "Failed share of transcriptions over ${var.alert_failed_share * 100}% in an hour"
+      name     = "Failed share of transcriptions over ${var.alert_failed_share} in an hour"
       query    = "sum(increase(${local.promql.failed}[1h])) / sum(increase(${local.promql.ended}[1h])) > ${var.alert_failed_share}"
       duration = "0s"
-      runbook  = "More than ${var.alert_failed_share * 100}% of the transcriptions that ended in the last hour failed. See docs/deploy.md, \"Monitoring\": read the reasons (jsonPayload.terminal_status=\"failed\" in the logs, or the documents' reason), then Gemini quota and errors, the dead letters and the sweep."
+      runbook  = "A share above ${var.alert_failed_share} of the transcriptions that ended in the last hour failed. See docs/deploy.md, \"Monitoring\": read the reasons (jsonPayload.terminal_status=\"failed\" in the logs, or the documents' reason), then Gemini quota and errors, the dead letters and the sweep."
     }
     daily_cost = {
-      name     = "Estimated Gemini cost over US$${var.alert_daily_cost_usd} a day"
+      name     = "Estimated Gemini cost over ${var.alert_daily_cost_usd} US dollars a day"
       query    = "sum(increase(${local.promql.cost}[1d])) > ${var.alert_daily_cost_usd}"
       duration = "0s"
-      runbook  = "The estimated Gemini cost of the runs that ended in the last 24 hours is over US$${var.alert_daily_cost_usd}. See docs/deploy.md, \"Costs\": who uploads what (the documents' owner and duration), then lower gemini_max_concurrent_requests or change the model."
+      runbook  = "The estimated Gemini cost of the runs that ended in the last 24 hours is over ${var.alert_daily_cost_usd} US dollars. See docs/deploy.md, \"Costs\": who uploads what (the documents' owner and duration), then lower gemini_max_concurrent_requests or change the model."
     }
     swept = {
       name     = "A run was ended by the sweep"

@@ -79,7 +79,8 @@ module "push" {
   max_delivery_attempts      = var.max_delivery_attempts
   pubsub_agent               = "serviceAccount:${google_project_service_identity.pubsub.email}"
 
-  depends_on = [google_pubsub_topic_iam_member.dead_letter_publisher_pubsub_agent]
+  # Pushing before the push identity may invoke the function would only be retried, but wait.
+  depends_on = [google_pubsub_topic_iam_member.dead_letter_publisher_pubsub_agent, module.function]
 }
 
 # Long media (docs/decisions/0010-long-media-clips.md): the transcriber plans a long upload as
