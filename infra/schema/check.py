@@ -71,6 +71,8 @@ def check(directory: Path = INFRA) -> list[Finding]:
 
 
 class Checker:
+    """Findings in a module and the local modules it calls (each read and checked once)."""
+
     def __init__(
         self, schemas: dict[str, dict[str, Any]], versions: dict[str, str], base: Path
     ) -> None:
@@ -306,9 +308,13 @@ def _close(name: str, candidates: Any) -> str:
 
 
 def _interpolations(text: str) -> Iterator[str]:
-    """The `${…}` parts of a serialized value (nested ones included in their outer part)."""
+    """The `${…}` parts of a serialized value (nested ones included in their outer part; `$${`
+    is a literal `${`)."""
     start = text.find("${")
     while start >= 0:
+        if start and text[start - 1] == "$":
+            start = text.find("${", start + 2)
+            continue
         depth, end = 0, start + 1
         while end < len(text):
             depth += {"{": 1, "}": -1}.get(text[end], 0)
