@@ -11,12 +11,14 @@ INFRA_STAMP := $(INFRA_VENV)/.installed-$(shell cat requirements-infra.txt | sha
 WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json | sha1sum | cut -c1-12)
 # The local stack's Firebase Authentication emulator (firebase-tools), from stack/auth's lock.
 AUTH_STAMP := stack/auth/node_modules/.installed-$(shell cat stack/auth/package-lock.json | sha1sum | cut -c1-12)
+# The google providers' schema (cdktf's packages generated from them), from infra/schema's lock.
+SCHEMA_STAMP := infra/schema/node_modules/.installed-$(shell cat infra/schema/package-lock.json | sha1sum | cut -c1-12)
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 # Independent set-up steps (the virtualenvs, npm ci, Chromium) run side by side: about a minute
 # less on a fresh clone. Each recipe still runs its own commands in order.
 MAKEFLAGS += --jobs=3
 
-.PHONY: venv infra-venv web web-deps auth-deps chromium lint format check test bench demo up down standin live-check clean
+.PHONY: venv infra-venv infra-schema infra-check web web-deps auth-deps chromium lint format check test bench demo up down standin live-check clean
 
 venv: $(STAMP)
 
@@ -47,17 +49,30 @@ $(AUTH_STAMP): stack/auth/package-lock.json
 	cd stack/auth && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+infra-schema: $(SCHEMA_STAMP)
+
+$(SCHEMA_STAMP): infra/schema/package-lock.json
+	@command -v npm >/dev/null || ($(APT_GET) update -q && $(APT_GET) install -y -q nodejs npm)
+	cd infra/schema && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# infra/ against the pinned google providers' own schema, offline (docs/deploy.md): the first run
+# extracts the schema (about 10 s), later ones read it from infra/schema/.cache (under 1 s).
+infra-check: venv infra-schema
+	$(BIN)/python -m infra.schema
+
 web: web-deps  ## bundle the viewer into web/dist (about 1 s)
 	cd web && npm run --silent build
 
 # The browser tests drive Debian's Chromium (about 80 s to install, once per machine).
-chromium: | web-deps auth-deps  # after them: their apt-get fallback for npm holds the dpkg lock
+chromium: | web-deps auth-deps infra-schema  # after them: their apt-get fallback for npm holds the dpkg lock
 	@command -v chromium >/dev/null || ($(APT_GET) update -q && $(APT_GET) install -y -q chromium)
 
 lint: venv web-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy functions standin stack
+	$(BIN)/mypy -p infra.schema
 	$(BIN)/lint-imports
 	cd web && npx prettier --check --log-level=warn .
 
@@ -68,11 +83,11 @@ format: venv web-deps
 
 # The quick tier: lint, types, import contracts and every test that needs no emulator (under 2 min;
 # two pytest workers: 22 s instead of 33 s for its tests on 2 cores).
-check: lint infra-venv web
+check: lint infra-venv web infra-check
 	$(BIN)/python -m pytest -m "not emulator" -q -n 2
 
 # Everything, as CI runs it: about 12 minutes on 2 cores (docs/testing.md).
-test: lint infra-venv web auth-deps chromium
+test: lint infra-venv web auth-deps chromium infra-check
 	$(BIN)/python -m pytest
 
 bench: venv web auth-deps chromium
@@ -95,4 +110,4 @@ down: venv
 	$(BIN)/python -m stack down
 
 clean:
-	rm -rf $(VENV) $(INFRA_VENV) web/node_modules stack/auth/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(INFRA_VENV) web/node_modules stack/auth/node_modules infra/schema/node_modules infra/schema/.cache web/dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,6 +1,9 @@
-# The two 2nd-gen functions, built from the content-hashed source archive (storage.tf).
+# The functions, one entry each of local.functions, each an instance of modules/function (the
+# function and its invoker grant), all built from the content-hashed source archive (storage.tf).
+# An entry says what differs from the module's defaults (256Mi, 60 s, one instance, internal
+# ingress); its environment is `env`. Their runtime accounts and grants are in iam.tf.
 
-# Images of both functions; old images are cleaned up so storage does not grow with every deploy.
+# Images of the functions; old images are cleaned up so storage does not grow with every deploy.
 resource "google_artifact_registry_repository" "functions" {
   #checkov:skip=CKV_GCP_84:Holds only the functions' build images (code and pinned dependencies, no user data); Google-managed encryption at rest, like the default gcf-artifacts repository it replaces.
   project       = var.project_id
@@ -30,63 +33,112 @@ resource "google_artifact_registry_repository" "functions" {
   depends_on = [google_project_service.this]
 }
 
-resource "google_cloudfunctions2_function" "transcribe" {
-  project     = var.project_id
-  location    = var.region
-  name        = "${var.name_prefix}-transcribe"
-  description = "Upload finalized -> Gemini (streaming) -> result chunks on the results topic."
+locals {
+  finalized         = "google.cloud.storage.object.v1.finalized"
+  message_published = "google.cloud.pubsub.topic.v1.messagePublished"
 
-  build_config {
-    runtime           = "python311"
-    entry_point       = "transcribe_upload"
-    service_account   = google_service_account.build.id
-    docker_repository = google_artifact_registry_repository.functions.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
+  # Settings several functions share, named by an entry's `like`. The transcriber's three entry
+  # points run the same code as the same account (its grants), with its settings, the Gemini API
+  # key in developer mode, its timeout and memory.
+  function_kinds = {
+    transcriber = {
+      account = google_service_account.transcribe.email
+      env     = merge(local.common_env, local.transcribe_env)
+      secrets = local.developer_mode ? { GEMINI_API_KEY = google_secret_manager_secret.gemini_api_key[0].secret_id } : {}
+      timeout = var.transcribe_timeout_seconds
+      memory  = var.transcribe_memory
+    }
+    # The watchdog's two functions: its account and settings (decision 0009).
+    watchdog = {
+      account = google_service_account.watch.email
+      env     = merge(local.common_env, local.watch_env)
     }
   }
 
-  service_config {
-    service_account_email = google_service_account.transcribe.email
-    ingress_settings      = "ALLOW_INTERNAL_ONLY" # only Eventarc calls it
-    timeout_seconds       = var.transcribe_timeout_seconds
-    available_memory      = var.transcribe_memory
-    available_cpu         = "1"
-    # One Gemini request per instance; the instance cap is the Gemini concurrency budget, so a burst
-    # of uploads queues (events are retried) instead of exceeding the quota.
-    max_instance_request_concurrency = 1
-    min_instance_count               = 0
-    max_instance_count               = var.gemini_max_concurrent_requests
-    all_traffic_on_latest_revision   = true
-
-    environment_variables = merge(local.common_env, local.transcribe_env)
-
-    # Developer mode only: the API key, read from Secret Manager at instance start.
-    dynamic "secret_environment_variables" {
-      for_each = local.developer_mode ? [google_secret_manager_secret.gemini_api_key[0].secret_id] : []
-      content {
-        key        = "GEMINI_API_KEY"
-        project_id = var.project_id
-        secret     = secret_environment_variables.value
-        version    = "latest"
-      }
+  functions = {
+    transcribe = {
+      like        = "transcriber"
+      description = "Upload finalized -> Gemini (streaming) -> result chunks on the results topic."
+      entry_point = "transcribe_upload"
+      # One Gemini request per instance: the cap is the Gemini concurrency budget.
+      max_instances = var.gemini_max_concurrent_requests
+      invoker       = google_service_account.trigger.member
+      # Transient failures raise and are redelivered.
+      trigger = { event_type = local.finalized, retry_policy = "RETRY_POLICY_RETRY", bucket = google_storage_bucket.uploads.name }
+    }
+    # Long media (decision 0010): one clip of a long upload, its voices pass or a continuation.
+    transcribe_clip = {
+      like          = "transcriber"
+      description   = "One clip of a long upload (Pub/Sub push) -> Gemini (streaming) -> result chunks."
+      entry_point   = "transcribe_clip"
+      max_instances = var.gemini_max_concurrent_clips # the clips' share of the Gemini budget
+      invoker       = google_service_account.push_invoker.member
+    }
+    # The watchdog's re-drive (decision 0009): the same code and identity as transcribe.
+    transcribe_redrive = {
+      like        = "transcriber"
+      description = "A stalled upload re-driven by the watchdog -> the same transcriber code as transcribe."
+      entry_point = "transcribe_redrive"
+      invoker     = google_service_account.trigger.member # re-drives are rare: one instance
+      trigger     = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.redrive.id }
+    }
+    store = {
+      description   = "Result chunks (Pub/Sub push) -> Firestore; completion events on the events topic."
+      entry_point   = "store_transcription"
+      account       = google_service_account.store.email
+      env           = local.common_env # the store has no time budget or Gemini settings
+      timeout       = var.store_timeout_seconds
+      memory        = var.store_memory
+      max_instances = var.store_max_instances
+      invoker       = google_service_account.push_invoker.member
+    }
+    watch_dead_letter = {
+      like          = "watchdog"
+      description   = "A dead-lettered results chunk -> its run failed (naming the chunk) and the completion event."
+      entry_point   = "watch_dead_letter"
+      max_instances = 3
+      invoker       = google_service_account.trigger.member
+      # A Firestore or Pub/Sub error is retried.
+      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.dead_letter.id }
+    }
+    watch_sweep = {
+      like        = "watchdog"
+      description = "A scheduler tick -> transcriptions stalled in processing re-driven once, then failed."
+      entry_point = "watch_sweep"
+      timeout     = 300
+      invoker     = google_service_account.trigger.member # one sweep at a time
+      # A missed tick is not worth retrying: the next one comes soon.
+      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_DO_NOT_RETRY", pubsub_topic = google_pubsub_topic.sweep.id }
+    }
+    # Browsers call the upload function (decision 0011): anyone may reach it, and it refuses any
+    # request without a valid Firebase ID token (401).
+    uploads = {
+      description   = "Firebase ID token -> a V4 signed URL to PUT media under uploads/<uid>/."
+      entry_point   = "upload_url"
+      account       = google_service_account.uploads.email
+      env           = local.upload_env
+      timeout       = 30
+      max_instances = var.upload_max_instances
+      ingress       = "ALLOW_ALL"
+      invoker       = "allUsers"
     }
   }
+}
 
-  event_trigger {
-    trigger_region        = var.region
-    event_type            = "google.cloud.storage.object.v1.finalized"
-    retry_policy          = "RETRY_POLICY_RETRY" # transient failures raise and are redelivered
-    service_account_email = google_service_account.trigger.email
+module "function" {
+  source   = "./modules/function"
+  for_each = local.functions
 
-    event_filters {
-      attribute = "bucket"
-      value     = google_storage_bucket.uploads.name
-    }
+  project_id      = var.project_id
+  region          = var.region
+  name            = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  function        = merge(try(local.function_kinds[each.value.like], {}), each.value)
+  trigger_account = google_service_account.trigger.email
+  build = {
+    account    = google_service_account.build.id
+    repository = google_artifact_registry_repository.functions.id
+    bucket     = google_storage_bucket.source.name
+    object     = google_storage_bucket_object.source.name
   }
 
   depends_on = [
@@ -99,50 +151,5 @@ resource "google_cloudfunctions2_function" "transcribe" {
     google_project_iam_member.trigger_event_receiver,
     google_service_account_iam_member.pubsub_agent_token_creator_trigger,
     google_secret_manager_secret_iam_member.transcribe_api_key,
-  ]
-}
-
-resource "google_cloudfunctions2_function" "store" {
-  project     = var.project_id
-  location    = var.region
-  name        = "${var.name_prefix}-store"
-  description = "Result chunks (Pub/Sub push) -> Firestore; completion events on the events topic."
-
-  build_config {
-    runtime           = "python311"
-    entry_point       = "store_transcription"
-    service_account   = google_service_account.build.id
-    docker_repository = google_artifact_registry_repository.functions.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    service_account_email = google_service_account.store.email
-    ingress_settings      = "ALLOW_INTERNAL_ONLY" # only the push subscription (same project) calls it
-    timeout_seconds       = var.store_timeout_seconds
-    available_memory      = var.store_memory
-    available_cpu         = "1"
-    # One message at a time per instance: a chunk is a short burst of Firestore writes.
-    max_instance_request_concurrency = 1
-    min_instance_count               = 0
-    max_instance_count               = var.store_max_instances
-    all_traffic_on_latest_revision   = true
-
-    environment_variables = local.common_env # the store has no time budget or Gemini settings
-  }
-
-  depends_on = [
-    google_project_service.this,
-    time_sleep.service_agents_ready,
-    google_project_iam_member.build_log_writer,
-    google_artifact_registry_repository_iam_member.build_writer,
-    google_storage_bucket_iam_member.build_source_reader,
-    google_project_iam_member.build_gcf_sources_reader,
   ]
 }

@@ -38,6 +38,20 @@ resource "google_service_account" "build" {
   depends_on   = [google_project_service.this]
 }
 
+resource "google_service_account" "watch" {
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-watch"
+  display_name = "Tabscribe watchdog functions (runtime: dead letters and the sweep)"
+  depends_on   = [google_project_service.this]
+}
+
+resource "google_service_account" "uploads" {
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-uploads"
+  display_name = "Tabscribe upload function (runtime: signs upload URLs)"
+  depends_on   = [google_project_service.this]
+}
+
 # --- Google-managed service agents -----------------------------------------------------------------
 # On a fresh project these agents are created lazily and their roles propagate with a delay; the
 # first apply then fails with "Permission denied while using the Eventarc Service Agent" or a
@@ -56,6 +70,14 @@ resource "google_project_service_identity" "pubsub" {
   provider = google-beta
   project  = var.project_id
   service  = "pubsub.googleapis.com"
+
+  depends_on = [google_project_service.this]
+}
+
+resource "google_project_service_identity" "scheduler" {
+  provider = google-beta
+  project  = var.project_id
+  service  = "cloudscheduler.googleapis.com"
 
   depends_on = [google_project_service.this]
 }
@@ -117,6 +139,15 @@ resource "google_pubsub_topic_iam_member" "transcribe_results_publisher" {
   member  = google_service_account.transcribe.member
 }
 
+# The transcriber publishes a long upload's clips and the continuations of cut-off runs
+# (decisions 0010, 0013; this topic only).
+resource "google_pubsub_topic_iam_member" "transcribe_clips_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.clips.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.transcribe.member
+}
+
 # Claim the job: lease and status on transcriptions/{id} (Firestore has no per-collection IAM).
 resource "google_project_iam_member" "transcribe_datastore_user" {
   project = var.project_id
@@ -157,31 +188,78 @@ resource "google_storage_bucket_iam_member" "store_results_user" {
   member = google_service_account.store.member
 }
 
-# --- Invokers --------------------------------------------------------------------------------------
-
-# The Eventarc trigger's identity calls the transcribe service ...
-resource "google_cloud_run_v2_service_iam_member" "transcribe_invoker_trigger" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.transcribe.name # a 2nd-gen function's service has its name
-  role     = "roles/run.invoker"
-  member   = google_service_account.trigger.member
+# The store asks a long upload's voices pass, once its clips are merged (decision 0010).
+resource "google_pubsub_topic_iam_member" "store_clips_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.clips.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.store.member
 }
+
+# --- watch runtime (the watchdog, decision 0009) ---------------------------------------------------
+
+# Read transcriptions/{id} and record `failed` or `redriven` on them (no per-collection IAM).
+resource "google_project_iam_member" "watch_datastore_user" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = google_service_account.watch.member
+}
+
+# Publish the completion event of a run it ends failed (this topic only).
+resource "google_pubsub_topic_iam_member" "watch_events_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.events.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.watch.member
+}
+
+# Hand a stalled upload back to the transcriber (this topic only).
+resource "google_pubsub_topic_iam_member" "watch_redrive_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.redrive.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.watch.member
+}
+
+# Check that a stalled upload's object still exists, and read its metadata for the re-drive.
+resource "google_storage_bucket_iam_member" "watch_uploads_viewer" {
+  bucket = google_storage_bucket.uploads.name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.watch.member
+}
+
+# Cloud Scheduler's agent publishes the sweep ticks (this topic only).
+resource "google_pubsub_topic_iam_member" "sweep_publisher_scheduler_agent" {
+  project = var.project_id
+  topic   = google_pubsub_topic.sweep.name
+  role    = "roles/pubsub.publisher"
+  member  = "serviceAccount:${google_project_service_identity.scheduler.email}"
+}
+
+# --- uploads runtime (the upload function, decision 0011) ------------------------------------------
+
+# Create objects in the uploads bucket: what a URL it signs lets the browser do (never read,
+# overwrite or delete: every name it signs is new).
+resource "google_storage_bucket_iam_member" "uploads_object_creator" {
+  bucket = google_storage_bucket.uploads.name
+  role   = "roles/storage.objectCreator"
+  member = google_service_account.uploads.member
+}
+
+# Sign as itself through the IAM Credentials API (signBlob): the function has no private key.
+resource "google_service_account_iam_member" "uploads_token_creator_self" {
+  service_account_id = google_service_account.uploads.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = google_service_account.uploads.member
+}
+
+# --- Invokers --------------------------------------------------------------------------------------
 
 # ... and must be allowed to receive events from Eventarc.
 resource "google_project_iam_member" "trigger_event_receiver" {
   project = var.project_id
   role    = "roles/eventarc.eventReceiver"
   member  = google_service_account.trigger.member
-}
-
-# The push subscription's OIDC identity calls the store service, nothing else.
-resource "google_cloud_run_v2_service_iam_member" "store_invoker_push" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.store.name
-  role     = "roles/run.invoker"
-  member   = google_service_account.push_invoker.member
 }
 
 # --- Pub/Sub service agent -------------------------------------------------------------------------
@@ -208,14 +286,6 @@ resource "google_pubsub_topic_iam_member" "dead_letter_publisher_pubsub_agent" {
   topic   = google_pubsub_topic.dead_letter.name
   role    = "roles/pubsub.publisher"
   member  = "serviceAccount:${google_project_service_identity.pubsub.email}"
-}
-
-# Acknowledge a message on the source subscription once it has been dead-lettered.
-resource "google_pubsub_subscription_iam_member" "store_push_subscriber_pubsub_agent" {
-  project      = var.project_id
-  subscription = google_pubsub_subscription.store_push.name
-  role         = "roles/pubsub.subscriber"
-  member       = "serviceAccount:${google_project_service_identity.pubsub.email}"
 }
 
 # Optional CMEK for the topics: the Pub/Sub agent encrypts and decrypts with the key.

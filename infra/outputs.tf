@@ -40,22 +40,22 @@ output "dead_letter_subscription" {
 
 output "store_push_subscription" {
   description = "Push subscription delivering result chunks to the store function."
-  value       = google_pubsub_subscription.store_push.name
+  value       = module.push["store"].name
 }
 
 output "transcribe_function" {
   description = "Name of the transcribe function."
-  value       = google_cloudfunctions2_function.transcribe.name
+  value       = module.function["transcribe"].name
 }
 
 output "store_function" {
   description = "Name of the store function."
-  value       = google_cloudfunctions2_function.store.name
+  value       = module.function["store"].name
 }
 
 output "store_function_uri" {
   description = "Internal-ingress URI of the store function (the push endpoint)."
-  value       = google_cloudfunctions2_function.store.service_config[0].uri
+  value       = module.function["store"].uri
 }
 
 output "source_object" {
@@ -66,9 +66,9 @@ output "source_object" {
 output "watch_functions" {
   description = "The watchdog's functions: dead letters, the sweep, and the transcriber's re-drive entry point."
   value = {
-    dead_letter = google_cloudfunctions2_function.watch_dead_letter.name
-    sweep       = google_cloudfunctions2_function.watch_sweep.name
-    redrive     = google_cloudfunctions2_function.transcribe_redrive.name
+    dead_letter = module.function["watch_dead_letter"].name
+    sweep       = module.function["watch_sweep"].name
+    redrive     = module.function["transcribe_redrive"].name
   }
 }
 
@@ -101,7 +101,7 @@ output "gemini_api_key_secret" {
 
 output "upload_url" {
   description = "The upload function's URL (POST a Firebase ID token and a file's description)."
-  value       = google_cloudfunctions2_function.uploads.url
+  value       = module.function["uploads"].url
 }
 
 output "viewer_url" {
@@ -118,7 +118,7 @@ output "viewer_config" {
   description = "The viewer's config.json: the Firebase web config and the Firestore database."
   value = jsonencode({
     database = var.firestore_database
-    uploads  = google_cloudfunctions2_function.uploads.url
+    uploads  = module.function["uploads"].url
     firebase = {
       apiKey     = data.google_firebase_web_app_config.viewer.api_key
       authDomain = data.google_firebase_web_app_config.viewer.auth_domain

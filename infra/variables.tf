@@ -358,3 +358,38 @@ variable "viewer_site_id" {
     error_message = "viewer_site_id must be 6-30 lowercase letters, digits or hyphens, not starting or ending with a hyphen."
   }
 }
+
+# --- Monitoring (monitoring.tf) ------------------------------------------------------------------
+
+variable "alert_notification_channels" {
+  type        = list(string)
+  description = "Notification channels of every alert policy (projects/<project>/notificationChannels/<id>; create one with gcloud or the console). Empty: the alerts open incidents without notifying anyone."
+  default     = []
+
+  validation {
+    condition     = alltrue([for channel in var.alert_notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", channel))])
+    error_message = "alert_notification_channels must be notification channel names: projects/<project>/notificationChannels/<id>."
+  }
+}
+
+variable "alert_failed_share" {
+  type        = number
+  description = "Alert when more than this share (0-1) of the transcriptions that ended in the last hour failed."
+  default     = 0.2
+
+  validation {
+    condition     = var.alert_failed_share > 0 && var.alert_failed_share < 1
+    error_message = "alert_failed_share must be between 0 and 1 (exclusive)."
+  }
+}
+
+variable "alert_daily_cost_usd" {
+  type        = number
+  description = "Alert when the estimated Gemini cost of the runs that ended in the last 24 hours exceeds this many US dollars."
+  default     = 50
+
+  validation {
+    condition     = var.alert_daily_cost_usd > 0
+    error_message = "alert_daily_cost_usd must be positive."
+  }
+}

@@ -1,7 +1,8 @@
 """Structured logs: one JSON object per line with `severity`, as Cloud Logging reads them.
 
 `log(...)`/`get_logger` add the transcription id (and any other fields) as top-level keys, so logs
-can be filtered by `jsonPayload.transcription_id`.
+can be filtered by `jsonPayload.transcription_id`. A run's one terminal line carries `outcome(...)`,
+which the log-based metrics of infra/monitoring.tf read (docs/deploy.md, "Monitoring").
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import datetime as dt
 import json
 import logging
 import sys
-from typing import Any
+from typing import Any, Protocol
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
 
@@ -43,3 +44,31 @@ def configure(level: str = "INFO") -> None:
 
 def get_logger(name: str) -> logging.Logger:
     return logging.getLogger(f"tabscribe.{name}")
+
+
+class _Usage(Protocol):
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def thought_tokens(self) -> int: ...
+
+
+def outcome(
+    status: str,
+    ended_by: str,
+    *,
+    model: str | None = None,
+    usage: _Usage | None = None,
+    cost: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The fields of the log line that ends a run: its terminal status, who ended it (`store`,
+    or the watchdog's `sweep` or `dead-letter`), and the model's tokens and estimated cost."""
+    fields: dict[str, Any] = {"terminal_status": status, "ended_by": ended_by, "model": model}
+    if usage is not None:
+        fields["prompt_tokens"] = usage.prompt_tokens
+        fields["output_tokens"] = usage.output_tokens + usage.thought_tokens  # billed as output
+    if cost and cost.get("total") is not None:
+        fields["cost_usd"] = cost["total"]
+    return fields

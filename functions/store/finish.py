@@ -54,8 +54,10 @@ def complete(transcription_id: str, run: Run) -> int:
         **{"content-type": "application/cloudevents+json", "transcription_id": transcription_id},
     )
     message.result(timeout=PUBLISH_TIMEOUT_S)
+    data = event.data
+    ended = logs.outcome(data.status, "store", model=data.model, usage=data.usage, cost=data.cost)
     extra = {"transcription_id": transcription_id, "event_id": event.id, "type": event.type}
-    log.info("completion event published", extra=extra)
+    log.info("completion event published", extra=extra | ended)
     return _mark_published(ref, snapshot, run, uris)
 
 

@@ -61,6 +61,8 @@ def fail_run(
     if ended in ("failed", "terminal") and ours and not doc["event"].get("published"):
         _publish(db, ref, transcription_id, run, doc)
     extra = {"transcription_id": transcription_id, "run": f"{run.generation}/{run.attempt}"}
+    if ended == "failed":
+        extra |= logs.outcome("failed", by)
     log.info(f"{by}: {ended}" + (f": {reason}" if ended == "failed" else ""), extra=extra)
     return ended
 

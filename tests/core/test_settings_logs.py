@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 
 from functions.core import logs
+from functions.core.messages import Usage
 from functions.core.settings import SettingsError, get_settings
+from tests.paths import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +79,31 @@ def test_logs_are_json_lines_with_severity_and_id(capsys: pytest.CaptureFixture[
     entry = json.loads(lines[0])
     assert entry["severity"] == "WARNING" and entry["message"] == "lease expired"
     assert entry["transcription_id"] == "t-1"
+
+
+def test_a_run_s_end_carries_what_the_log_based_metrics_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """infra/monitoring.tf extracts these fields (docs/deploy.md, "Monitoring")."""
+    logs.configure("INFO")
+    usage = Usage(prompt_tokens=1200, output_tokens=300, thought_tokens=50)
+    ended = logs.outcome("completed", "store", model="m", usage=usage, cost={"total": 0.0123})
+    logs.get_logger("store").info("completion event published", extra=ended)
+    logs.get_logger("watch").info("sweep: failed", extra=logs.outcome("failed", "sweep"))
+    store, sweep = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert {k: store[k] for k in ended} == {
+        "terminal_status": "completed",
+        "ended_by": "store",
+        "model": "m",
+        "prompt_tokens": 1200,
+        "output_tokens": 350,
+        "cost_usd": 0.0123,
+    }
+    assert (sweep["terminal_status"], sweep["ended_by"]) == ("failed", "sweep")
+    assert "cost_usd" not in sweep and "prompt_tokens" not in sweep
+    monitoring = (ROOT / "infra" / "monitoring.tf").read_text(encoding="utf-8")
+    for field in ended:  # extracted by name, or through local.usage_metrics
+        assert re.search(rf'jsonPayload\.{field}\b|field = "{field}"', monitoring), field
 
 
 def test_logs_carry_stack_traces(capsys: pytest.CaptureFixture[str]) -> None:

@@ -58,6 +58,16 @@ class Config:
         self.variables: dict[str, Body] = {}
         self.locals: dict[str, Any] = {}
         self.terraform: list[Body] = []
+        self.calls: dict[str, Body] = {}  # module calls, by name
+        self.modules: dict[str, dict[tuple[str, str], Body]] = {}  # modules/<name>: resources
+        for path in sorted(directory.glob("modules/*/*.tf")):
+            name = path.relative_to(directory).as_posix()
+            self.text[name] = path.read_text(encoding="utf-8")
+            parsed = hcl2.loads(self.text[name], serialization_options=options)
+            found = self.modules.setdefault(path.parent.name, {})
+            for entry in parsed.get("resource", []):
+                for rtype, named in entry.items():
+                    found.update({(rtype, name): body for name, body in named.items()})
         for path in sorted(directory.glob("*.tf")):
             self.text[path.name] = path.read_text(encoding="utf-8")
             parsed = hcl2.loads(self.text[path.name], serialization_options=options)
@@ -72,6 +82,8 @@ class Config:
             for entry in parsed.get("locals", []):
                 self.locals.update(entry)
             self.terraform.extend(parsed.get("terraform", []))
+            for entry in parsed.get("module", []):
+                self.calls.update(entry)
 
     def of_type(self, rtype: str) -> dict[str, Body]:
         return {name: body for (t, name), body in self.resources.items() if t == rtype}
@@ -79,6 +91,12 @@ class Config:
     def resource(self, rtype: str, name: str) -> Body:
         assert (rtype, name) in self.resources, f"missing resource {rtype}.{name}"
         return self.resources[(rtype, name)]
+
+    def function(self, name: str) -> Body:
+        """An entry of local.functions as its module instance gets it (its `like` merged in)."""
+        entry = self.locals["functions"][name]
+        like = self.locals["function_kinds"].get(entry.get("like"), {})
+        return {**like, **entry}
 
     def default(self, expression: str) -> Any:
         """The default of `${var.x}`, which must exist."""
@@ -123,11 +141,20 @@ def cfg() -> Config:
 
 @pytest.fixture(scope="module")
 def functions(cfg: Config) -> dict[str, Body]:
-    """The two pipeline functions (the watchdog's are checked at the end of this file, the upload
-    function's in test_infra_uploads.py)."""
-    found = cfg.of_type("google_cloudfunctions2_function")
-    assert set(found) == {"transcribe", "store", "clip", "uploads"} | set(WATCH_FUNCTIONS)
-    return {name: found[name] for name in ("transcribe", "store")}
+    """The two pipeline functions' entries of local.functions (the watchdog's are checked at the
+    end of this file, the upload function's in test_infra_uploads.py)."""
+    found = cfg.locals["functions"]
+    assert set(found) == {"transcribe", "store", "transcribe_clip", "uploads"} | set(
+        WATCH_FUNCTIONS
+    )
+    assert cfg.calls["function"]["for_each"] == "${local.functions}"
+    return {name: cfg.function(name) for name in ("transcribe", "store")}
+
+
+@pytest.fixture(scope="module")
+def module(cfg: Config) -> Body:
+    """modules/function's function, which every entry of local.functions instantiates."""
+    return cfg.modules["function"][("google_cloudfunctions2_function", "this")]
 
 
 # --- terraform fmt and checkov -------------------------------------------------------------------
@@ -204,19 +231,22 @@ def test_checkov_skips_are_inline_with_a_reason(
 
 
 def test_transcribe_trigger_is_upload_bucket_finalize_with_retries(
-    cfg: Config, functions: dict[str, Body]
+    cfg: Config, functions: dict[str, Body], module: Body
 ) -> None:
-    trigger = block(functions["transcribe"], "event_trigger")
-    assert trigger["event_type"] == FINALIZED
+    trigger = functions["transcribe"]["trigger"]
+    assert cfg.locals[ref(trigger["event_type"]).removeprefix("local.")] == FINALIZED
     assert trigger["retry_policy"] == "RETRY_POLICY_RETRY"
-    (event_filter,) = trigger["event_filters"]
-    assert event_filter["attribute"] == "bucket"
-    assert ref(event_filter["value"]) == "google_storage_bucket.uploads.name"
+    assert ref(trigger["bucket"]) == "google_storage_bucket.uploads.name"
     cfg.resource("google_storage_bucket", "uploads")
+    (dynamic,) = module["dynamic"]
+    content = dynamic["event_trigger"]["content"][0]
+    (filters,) = content["dynamic"]
+    assert filters["event_filters"]["content"][0]["attribute"] == "bucket"
     # Explicit trigger identity (it would default to the Compute Engine default account).
-    assert ref(trigger["service_account_email"]) == "google_service_account.trigger.email"
+    assert content["service_account_email"] == "${var.trigger_account}"
+    assert ref(cfg.calls["function"]["trigger_account"]) == "google_service_account.trigger.email"
     # store is fed by the push subscription, not by a trigger of its own.
-    assert "event_trigger" not in functions["store"]
+    assert "trigger" not in functions["store"]
 
 
 def test_results_never_go_to_the_triggering_bucket(cfg: Config) -> None:
@@ -228,23 +258,15 @@ def test_results_never_go_to_the_triggering_bucket(cfg: Config) -> None:
 
 
 def test_one_distinct_service_account_per_function(cfg: Config, functions: dict[str, Body]) -> None:
-    runtime = {
-        name: ref(block(body, "service_config")["service_account_email"])
-        for name, body in functions.items()
-    }
+    runtime = {name: ref(body["account"]) for name, body in functions.items()}
     assert runtime == {
         "transcribe": "google_service_account.transcribe.email",
         "store": "google_service_account.store.email",
     }
     accounts = cfg.of_type("google_service_account")
-    trigger = ref(block(functions["transcribe"], "event_trigger")["service_account_email"])
-    push = ref(
-        block(
-            block(cfg.resource("google_pubsub_subscription", "store_push"), "push_config"),
-            "oidc_token",
-        )["service_account_email"]
-    )
-    builds = {ref(block(body, "build_config")["service_account"]) for body in functions.values()}
+    trigger = ref(cfg.calls["function"]["trigger_account"])
+    push = ref(cfg.calls["push"]["push_account"])
+    builds = {ref(cfg.calls["function"]["build"]["account"])}
     used = [*runtime.values(), trigger, push]
     assert len(set(used)) == len(used), "runtime, trigger and push identities must all differ"
     assert builds == {"google_service_account.build.id"}
@@ -319,21 +341,28 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/pubsub.publisher", "${google_pubsub_topic.clips.name}"),  # the voices pass
         ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
     }
-    assert grants_of("trigger") == {
-        ("roles/run.invoker", "${google_cloudfunctions2_function.transcribe.name}"),
-        ("roles/run.invoker", "${each.value}"),  # the watchdog's three (checked below)
-        ("roles/eventarc.eventReceiver", "project"),
-    }
+    assert grants_of("trigger") == {("roles/eventarc.eventReceiver", "project")}
     assert grants_of("watch") == {
         ("roles/datastore.user", "project"),
         ("roles/pubsub.publisher", "${google_pubsub_topic.events.name}"),
         ("roles/pubsub.publisher", "${google_pubsub_topic.redrive.name}"),
         ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
     }
-    assert grants_of("push_invoker") == {
-        ("roles/run.invoker", "${google_cloudfunctions2_function.store.name}"),
-        ("roles/run.invoker", "${google_cloudfunctions2_function.clip.name}"),
+    assert grants_of("push_invoker") == set()
+    # Who calls each function: its one invoker, granted run.invoker on it by modules/function.
+    invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
+    assert invokers == {
+        "transcribe": "${google_service_account.trigger.member}",
+        "transcribe_redrive": "${google_service_account.trigger.member}",
+        "watch_dead_letter": "${google_service_account.trigger.member}",
+        "watch_sweep": "${google_service_account.trigger.member}",
+        "store": "${google_service_account.push_invoker.member}",
+        "transcribe_clip": "${google_service_account.push_invoker.member}",
+        "uploads": "allUsers",  # test_infra_uploads.py
     }
+    grant = cfg.modules["function"][("google_cloud_run_v2_service_iam_member", "invoker")]
+    assert (grant["role"], grant["member"]) == ("roles/run.invoker", "${var.function.invoker}")
+    assert ref(grant["name"]) == "google_cloudfunctions2_function.this.name"
     # Mode-specific grants exist only in their mode.
     assert cfg.resource("google_project_iam_member", "transcribe_aiplatform_user")["count"] == (
         "${local.developer_mode ? 0 : 1}"
@@ -353,8 +382,7 @@ def test_service_agents_are_ready_before_the_functions(
     sleep = cfg.resource("time_sleep", "service_agents_ready")
     assert "${google_project_iam_member.gcs_agent_pubsub_publisher}" in sleep["depends_on"]
     assert "${google_project_iam_member.eventarc_agent}" in sleep["depends_on"]
-    for body in functions.values():
-        assert "${time_sleep.service_agents_ready}" in body["depends_on"]
+    assert "${time_sleep.service_agents_ready}" in cfg.calls["function"]["depends_on"]
 
 
 def test_build_account_reads_the_function_sources(cfg: Config) -> None:
@@ -388,9 +416,7 @@ def test_pubsub_agent_mints_the_push_and_trigger_tokens(cfg: Config) -> None:
 
 
 def test_entry_points_exist_in_main_py(functions: dict[str, Body]) -> None:
-    entry_points = {
-        name: block(body, "build_config")["entry_point"] for name, body in functions.items()
-    }
+    entry_points = {name: body["entry_point"] for name, body in functions.items()}
     assert entry_points == {"transcribe": "transcribe_upload", "store": "store_transcription"}
     main_py = (REPO / "main.py").read_text(encoding="utf-8")
     for entry_point in entry_points.values():
@@ -399,18 +425,23 @@ def test_entry_points_exist_in_main_py(functions: dict[str, Body]) -> None:
         )
 
 
-def test_functions_are_internal_sized_and_bounded(cfg: Config, functions: dict[str, Body]) -> None:
-    for body in functions.values():
-        service = block(body, "service_config")
-        assert service["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
-        assert block(body, "build_config")["runtime"] == "python311"
-        assert service["min_instance_count"] == 0
-    transcribe = block(functions["transcribe"], "service_config")
-    store = block(functions["store"], "service_config")
-    assert cfg.default(transcribe["timeout_seconds"]) == 540
-    assert 60 <= cfg.default(store["timeout_seconds"]) <= 300
-    assert transcribe["max_instance_count"] == "${var.gemini_max_concurrent_requests}"
-    assert transcribe["max_instance_request_concurrency"] == 1
+def test_functions_are_internal_sized_and_bounded(
+    cfg: Config, functions: dict[str, Body], module: Body
+) -> None:
+    service = block(module, "service_config")
+    assert block(module, "build_config")["runtime"] == "python311"
+    assert service["min_instance_count"] == 0 and service["max_instance_request_concurrency"] == 1
+    assert service["ingress_settings"] == "${var.function.ingress}"
+    defaults = (INFRA / "modules/function/variables.tf").read_text(encoding="utf-8")
+    assert 'ingress       = optional(string, "ALLOW_INTERNAL_ONLY")' in defaults
+    for name in cfg.locals["functions"]:
+        assert cfg.function(name).get("ingress", "ALLOW_INTERNAL_ONLY") == (
+            "ALLOW_ALL" if name == "uploads" else "ALLOW_INTERNAL_ONLY"
+        )
+    transcribe, store = functions["transcribe"], functions["store"]
+    assert cfg.default(transcribe["timeout"]) == 540
+    assert 60 <= cfg.default(store["timeout"]) <= 300
+    assert transcribe["max_instances"] == "${var.gemini_max_concurrent_requests}"
 
 
 # --- Environment ---------------------------------------------------------------------------------
@@ -432,7 +463,8 @@ def accepted_env_names() -> set[str]:
 
 
 def env_of(cfg: Config, function: Body) -> dict[str, Any]:
-    expression = block(function, "service_config")["environment_variables"]
+    """The environment of an entry of local.functions, its locals merged."""
+    expression = function["env"]
     match = re.fullmatch(r"\$\{(?:merge\(((?:local\.\w+(?:, )?)+)\)|(local\.\w+))\}", expression)
     assert match, f"environment_variables must be a local or merge locals: {expression}"
     env: dict[str, Any] = {}
@@ -490,16 +522,12 @@ def resolve(cfg: Config, value: Any, variables: dict[str, Any]) -> str:
 
 def secret_env_names(function: Body, gemini_mode: str) -> set[str]:
     """Names of the function's Secret Manager environment variables in this mode."""
-    service = block(function, "service_config")
-    names = {secret["key"] for secret in service.get("secret_environment_variables", [])}
-    for dynamic in service.get("dynamic", []):
-        secret = dynamic.get("secret_environment_variables")
-        if secret is None:
-            continue
-        developer_only = secret["for_each"].startswith("${local.developer_mode ? [")
-        if gemini_mode == "developer" or not developer_only:
-            names.update(content["key"] for content in secret["content"])
-    return names
+    secrets = function.get("secrets")
+    if secrets is None:
+        return set()
+    match = re.fullmatch(r"\$\{local\.developer_mode \? \{(\w+) = [^}]+\} : \{\}\}", secrets)
+    assert match, secrets
+    return {match.group(1)} if gemini_mode == "developer" else set()
 
 
 @pytest.mark.parametrize("gemini_mode", ["vertex", "developer"])
@@ -532,14 +560,21 @@ def test_each_function_starts_with_its_environment(
 
 
 def test_api_key_only_from_secret_manager_in_developer_mode(
-    cfg: Config, functions: dict[str, Body]
+    cfg: Config, functions: dict[str, Body], module: Body
 ) -> None:
-    assert "dynamic" not in block(functions["store"], "service_config")
-    (dynamic,) = block(functions["transcribe"], "service_config")["dynamic"]
+    assert "secrets" not in functions["store"]
+    assert secret_env_names(functions["transcribe"], "developer") == {"GEMINI_API_KEY"}
+    assert secret_env_names(functions["transcribe"], "vertex") == set()
+    assert "GEMINI_API_KEY" in accepted_env_names()
+    assert (
+        "google_secret_manager_secret.gemini_api_key[0].secret_id"
+        in (functions["transcribe"]["secrets"])
+    )
+    (dynamic,) = block(module, "service_config")["dynamic"]
     secret = dynamic["secret_environment_variables"]
-    assert secret["for_each"].startswith("${local.developer_mode ? [")
+    assert secret["for_each"] == "${var.function.secrets}"
     (content,) = secret["content"]
-    assert content["key"] == "GEMINI_API_KEY" and content["key"] in accepted_env_names()
+    assert content["key"] == "${secret_environment_variables.key}"
     assert content["secret"] == "${secret_environment_variables.value}"
     assert cfg.resource("google_secret_manager_secret", "gemini_api_key")["count"] == (
         "${local.developer_mode ? 1 : 0}"
@@ -553,32 +588,25 @@ def test_the_clip_function_is_the_transcriber_on_the_clips_topic(
 ) -> None:
     """transcribe_clip: the transcriber's code, identity, environment and timeout (decision 0010);
     its own instance cap; fed by its push subscription (checked with the store's above)."""
-    clip = cfg.resource("google_cloudfunctions2_function", "clip")
-    service, transcribe = (
-        block(clip, "service_config"),
-        block(functions["transcribe"], "service_config"),
-    )
-    assert block(clip, "build_config")["entry_point"] == "transcribe_clip"
+    clip = cfg.function("transcribe_clip")
+    transcribe = functions["transcribe"]
+    assert clip["entry_point"] == "transcribe_clip"
     assert re.search(r"^def transcribe_clip\b", (REPO / "main.py").read_text(), re.MULTILINE)
-    for key in ("service_account_email", "timeout_seconds", "available_memory", "ingress_settings"):
-        assert service[key] == transcribe[key], key
-    assert env_of(cfg, clip) == env_of(cfg, functions["transcribe"])
-    assert service["max_instance_count"] == "${var.gemini_max_concurrent_clips}"
-    assert service["max_instance_request_concurrency"] == 1 and service["min_instance_count"] == 0
-    assert "event_trigger" not in clip
+    for key in ("account", "timeout", "memory", "secrets", "env"):
+        assert clip[key] == transcribe[key], key
+    assert clip["max_instances"] == "${var.gemini_max_concurrent_clips}"
+    assert "trigger" not in clip
 
 
 def test_time_budget_is_below_the_timeout(cfg: Config, functions: dict[str, Body]) -> None:
     body = functions["transcribe"]
-    timeout = block(body, "service_config")["timeout_seconds"]
+    timeout = body["timeout"]
     budget = env_of(cfg, body)["TABSCRIBE_TIME_BUDGET_S"]
     match = re.fullmatch(r"\$\{tostring\((var\.\w+) - (\d+)\)\}", budget)
     assert match, budget
     assert f"${{{match.group(1)}}}" == timeout, "budget not derived from the timeout"
     assert int(match.group(2)) >= 15
-    transcribe_timeout = cfg.default(
-        block(functions["transcribe"], "service_config")["timeout_seconds"]
-    )
+    transcribe_timeout = cfg.default(functions["transcribe"]["timeout"])
     assert transcribe_timeout - 60 == 480
 
 
@@ -586,58 +614,64 @@ def test_time_budget_is_below_the_timeout(cfg: Config, functions: dict[str, Body
 
 
 PUSH_SUBSCRIPTIONS = [  # (subscription, its topic, the function it pushes to)
-    ("store_push", "results", "store"),
-    ("clip_push", "clips", "clip"),
+    ("store", "results", "store"),
+    ("clip", "clips", "transcribe_clip"),
 ]
+
+
+@pytest.fixture(scope="module")
+def push_module(cfg: Config) -> Body:
+    """modules/push_subscription's subscription, which every push subscription instantiates."""
+    return cfg.modules["push_subscription"][("google_pubsub_subscription", "this")]
 
 
 @pytest.mark.parametrize(("name", "topic", "function"), PUSH_SUBSCRIPTIONS)
 def test_push_subscriptions_with_oidc_retry_and_dead_letter(
-    cfg: Config, name: str, topic: str, function: str
+    cfg: Config, push_module: Body, name: str, topic: str, function: str
 ) -> None:
-    sub = cfg.resource("google_pubsub_subscription", name)
+    call = cfg.calls["push"]
+    assert call["for_each"] == "${local.push_subscriptions}"
+    sub = cfg.locals["push_subscriptions"][name]
     assert ref(sub["topic"]) == f"google_pubsub_topic.{topic}.id"
-    push = block(sub, "push_config")
-    uri = f"google_cloudfunctions2_function.{function}.service_config[0].uri"
-    assert ref(push["push_endpoint"]) == uri
+    assert sub["function"] == function and function in cfg.locals["functions"]
+    assert call["endpoint"] == "${module.function[each.value.function].uri}"
+    push = block(push_module, "push_config")
+    assert push["push_endpoint"] == "${var.endpoint}"
     oidc = block(push, "oidc_token")
-    assert ref(oidc["service_account_email"]) == "google_service_account.push_invoker.email"
-    assert ref(oidc["audience"]) == uri
+    assert oidc == {"service_account_email": "${var.push_account}", "audience": "${var.endpoint}"}
+    assert ref(call["push_account"]) == "google_service_account.push_invoker.email"
 
-    assert 10 <= cfg.default(sub["ack_deadline_seconds"]) <= 600
-    assert (
-        sub["ack_deadline_seconds"]
-        == block(cfg.resource("google_cloudfunctions2_function", function), "service_config")[
-            "timeout_seconds"
-        ]
-    ), "the ack deadline is the push timeout: keep it equal to the function's"
-    retry = block(sub, "retry_policy")
+    assert 10 <= cfg.default(sub["timeout"]) <= 600
+    assert call["ack_deadline_seconds"] == "${each.value.timeout}"
+    assert push_module["ack_deadline_seconds"] == "${var.ack_deadline_seconds}"
+    assert sub["timeout"] == cfg.function(function)["timeout"], (
+        "the ack deadline is the push timeout: keep it equal to the function's"
+    )
+    retry = block(push_module, "retry_policy")
     assert retry["minimum_backoff"] == "10s" and retry["maximum_backoff"] == "600s"
 
-    dead_letter = block(sub, "dead_letter_policy")
-    assert ref(dead_letter["dead_letter_topic"]) == "google_pubsub_topic.dead_letter.id"
-    assert 5 <= cfg.default(dead_letter["max_delivery_attempts"]) <= 100
-    assert block(sub, "expiration_policy")["ttl"] == ""
-
-    invoker = cfg.resource("google_cloud_run_v2_service_iam_member", f"{function}_invoker_push")
-    assert invoker["role"] == "roles/run.invoker"
-    assert invoker["member"] == "${google_service_account.push_invoker.member}"
-    assert ref(invoker["name"]) == f"google_cloudfunctions2_function.{function}.name"
+    dead_letter = block(push_module, "dead_letter_policy")
+    assert dead_letter["dead_letter_topic"] == "${var.dead_letter_topic}"
+    assert ref(call["dead_letter_topic"]) == "google_pubsub_topic.dead_letter.id"
+    assert 5 <= cfg.default(call["max_delivery_attempts"]) <= 100
+    assert block(push_module, "expiration_policy")["ttl"] == ""
+    # its function is called by the push identity only (modules/function's invoker grant)
+    assert cfg.function(function)["invoker"] == "${google_service_account.push_invoker.member}"
 
 
-@pytest.mark.parametrize("name", [name for name, _, _ in PUSH_SUBSCRIPTIONS])
-def test_pubsub_agent_can_dead_letter(cfg: Config, name: str) -> None:
+def test_pubsub_agent_can_dead_letter(cfg: Config) -> None:
     agent = "${google_project_service_identity.pubsub.email}"
     publisher = cfg.resource("google_pubsub_topic_iam_member", "dead_letter_publisher_pubsub_agent")
     assert publisher["role"] == "roles/pubsub.publisher"
     assert ref(publisher["topic"]) == "google_pubsub_topic.dead_letter.name"
     assert agent in publisher["member"]
-    subscriber = cfg.resource(
-        "google_pubsub_subscription_iam_member", f"{name}_subscriber_pubsub_agent"
-    )
+    assert agent in cfg.calls["push"]["pubsub_agent"]
+    subscriber = cfg.modules["push_subscription"][
+        ("google_pubsub_subscription_iam_member", "dead_letter_ack")
+    ]
     assert subscriber["role"] == "roles/pubsub.subscriber"
-    assert ref(subscriber["subscription"]) == f"google_pubsub_subscription.{name}.name"
-    assert agent in subscriber["member"]
+    assert ref(subscriber["subscription"]) == "google_pubsub_subscription.this.name"
+    assert subscriber["member"] == "${var.pubsub_agent}"
 
 
 def test_dead_letters_are_kept(cfg: Config) -> None:
@@ -685,13 +719,15 @@ def test_buckets_are_private_versioned_and_logged(cfg: Config) -> None:
     ]
 
 
-def test_source_archive_is_content_hashed(cfg: Config, functions: dict[str, Body]) -> None:
+def test_source_archive_is_content_hashed(cfg: Config, module: Body) -> None:
     obj = cfg.resource("google_storage_bucket_object", "source")
     assert obj["name"] == "source-${data.archive_file.source.output_md5}.zip"
     assert ref(obj["bucket"]) == "google_storage_bucket.source.name"
-    for body in functions.values():
-        storage = block(block(block(body, "build_config"), "source"), "storage_source")
-        assert ref(storage["object"]) == "google_storage_bucket_object.source.name"
+    storage = block(block(block(module, "build_config"), "source"), "storage_source")
+    assert storage["object"] == "${var.build.object}"
+    assert ref(cfg.calls["function"]["build"]["object"]) == (
+        "google_storage_bucket_object.source.name"
+    )
     archive = cfg.data[("archive_file", "source")]
     assert "source_dir" not in archive, "package an explicit file list, not a directory"
     (dynamic,) = archive["dynamic"]
@@ -848,29 +884,17 @@ def test_cloudbuild_tests_then_plans_then_applies() -> None:
 def test_watchdog_functions_are_fed_by_pubsub_triggers_under_their_identities(cfg: Config) -> None:
     main_py = (REPO / "main.py").read_text(encoding="utf-8")
     for name, (entry_point, account, topic) in WATCH_FUNCTIONS.items():
-        body = cfg.resource("google_cloudfunctions2_function", name)
-        assert block(body, "build_config")["entry_point"] == entry_point
+        body = cfg.function(name)
+        assert body["entry_point"] == entry_point
         assert re.search(rf"^def {entry_point}\b", main_py, re.MULTILINE), entry_point
-        service = block(body, "service_config")
-        assert ref(service["service_account_email"]) == f"google_service_account.{account}.email"
-        assert service["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
-        assert service["min_instance_count"] == 0
-        trigger = block(body, "event_trigger")
-        assert trigger["event_type"] == MESSAGE_PUBLISHED
+        assert ref(body["account"]) == f"google_service_account.{account}.email"
+        assert "ingress" not in body  # the module's default: internal only
+        trigger = body["trigger"]
+        assert cfg.locals[ref(trigger["event_type"]).removeprefix("local.")] == MESSAGE_PUBLISHED
         assert ref(trigger["pubsub_topic"]) == f"google_pubsub_topic.{topic}.id"
-        assert ref(trigger["service_account_email"]) == "google_service_account.trigger.email"
-        assert "${time_sleep.service_agents_ready}" in body["depends_on"]
-    invokers = cfg.resource("google_cloud_run_v2_service_iam_member", "watch_invokers_trigger")
-    assert invokers["role"] == "roles/run.invoker" and invokers["name"] == "${each.value}"
-    targets = re.findall(r"google_cloudfunctions2_function\.(\w+)\.name", invokers["for_each"])
-    assert set(targets) == set(WATCH_FUNCTIONS)
+        assert body["invoker"] == "${google_service_account.trigger.member}"
     # the re-drive is retried like a finalize event; a missed sweep tick is not worth retrying
-    retries = {
-        name: block(cfg.resource("google_cloudfunctions2_function", name), "event_trigger")[
-            "retry_policy"
-        ]
-        for name in WATCH_FUNCTIONS
-    }
+    retries = {name: cfg.function(name)["trigger"]["retry_policy"] for name in WATCH_FUNCTIONS}
     assert retries == {
         "transcribe_redrive": "RETRY_POLICY_RETRY",
         "watch_dead_letter": "RETRY_POLICY_RETRY",
@@ -895,15 +919,16 @@ def test_watchdog_environment_starts_its_settings(
     cfg: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("watch_dead_letter", "watch_sweep"):
-        body = cfg.resource("google_cloudfunctions2_function", name)
-        assert set(env_of(cfg, body)) <= accepted_env_names()
+        assert set(env_of(cfg, cfg.function(name))) <= accepted_env_names()
     env = cfg.locals["watch_env"]
     assert ref(env["TABSCRIBE_REDRIVE_TOPIC"]) == "google_pubsub_topic.redrive.name"
     assert env["TABSCRIBE_STALL_S"] == "${tostring(var.stall_seconds)}"
     # the sweep leaves a published run to Pub/Sub for as long as the store's push may retry it
     horizon = env["TABSCRIBE_DELIVERY_HORIZON_S"]
     assert horizon == "${tostring(var.max_delivery_attempts * (600 + var.store_timeout_seconds))}"
-    retry = block(cfg.resource("google_pubsub_subscription", "store_push"), "retry_policy")
+    retry = block(
+        cfg.modules["push_subscription"][("google_pubsub_subscription", "this")], "retry_policy"
+    )
     assert retry["maximum_backoff"] == "600s"
     stall = cfg.default("${var.stall_seconds}")
     attempts, timeout = (

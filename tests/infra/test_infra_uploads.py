@@ -23,12 +23,10 @@ def cfg() -> Config:
 
 
 def test_the_upload_function_runs_as_its_own_account_from_main_py(cfg: Config) -> None:
-    body = cfg.resource("google_cloudfunctions2_function", "uploads")
-    assert block(body, "build_config")["entry_point"] == "upload_url"
-    service = block(body, "service_config")
-    assert ref(service["service_account_email"]) == "google_service_account.uploads.email"
-    assert service["ingress_settings"] == "ALLOW_ALL" and service["min_instance_count"] == 0
-    assert "${time_sleep.service_agents_ready}" in body["depends_on"]
+    body = cfg.function("uploads")
+    assert body["entry_point"] == "upload_url"
+    assert ref(body["account"]) == "google_service_account.uploads.email"
+    assert body["ingress"] == "ALLOW_ALL" and "trigger" not in body
     assert "def upload_url(" in (INFRA.parent / "main.py").read_text(encoding="utf-8")
 
 
@@ -55,10 +53,11 @@ def test_anyone_may_call_it_and_nothing_else_is_public(cfg: Config) -> None:
         for (rtype, name), body in cfg.resources.items()
         if body.get("member") in {"allUsers", "allAuthenticatedUsers"}
     ]
-    assert public == [("google_cloud_run_v2_service_iam_member", "uploads_public_invoker")]
-    invoker = cfg.resource("google_cloud_run_v2_service_iam_member", "uploads_public_invoker")
-    assert invoker["role"] == "roles/run.invoker"
-    assert ref(invoker["name"]) == "google_cloudfunctions2_function.uploads.name"
+    assert public == []
+    # modules/function grants run.invoker to each entry's invoker (test_infra.py)
+    invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
+    assert [name for name, member in invokers.items() if member.startswith("all")] == ["uploads"]
+    assert invokers["uploads"] == "allUsers"
 
 
 def test_only_the_upload_function_writes_the_uploads_bucket(cfg: Config) -> None:
@@ -92,7 +91,7 @@ def test_the_bucket_s_cors_admits_every_header_the_function_signs(cfg: Config) -
 
 
 def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    env = env_of(cfg, cfg.resource("google_cloudfunctions2_function", "uploads"))
+    env = env_of(cfg, cfg.function("uploads"))
     assert set(env) <= accepted_env_names()
     assert ref(env["TABSCRIBE_UPLOAD_BUCKET"]) == "google_storage_bucket.uploads.name"
     assert env["TABSCRIBE_UPLOAD_ORIGINS"] == "${jsonencode(local.upload_origins)}"
@@ -110,4 +109,4 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
 
 def test_the_viewer_learns_the_function_s_url(cfg: Config) -> None:
     outputs = cfg.text["outputs.tf"]
-    assert "uploads  = google_cloudfunctions2_function.uploads.url" in outputs
+    assert 'uploads  = module.function["uploads"].url' in outputs
