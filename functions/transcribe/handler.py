@@ -15,16 +15,16 @@ from google.api_core import exceptions as api_errors
 from pydantic import ValidationError
 
 from functions.core import clients, logs
-from functions.core.documents import transcription_id
+from functions.core.documents import TRANSCRIPTIONS, transcription_id
 from functions.core.messages import ClipTask, ContinueTask, ObjectTask, VoicesTask
 from functions.core.settings import Settings
 from functions.format.voices import duration_s, slots
-from functions.transcribe import call, claims, gemini, prepare
+from functions.transcribe import call, claims, gemini, prepare, tasks
 from functions.transcribe.call import Request
 from functions.transcribe.claims import Claim, ClipRef, Source
 from functions.transcribe.media import MediaRejected
 from functions.transcribe.plan import Plan, voices_plan
-from functions.transcribe.prompt import build_prompt, build_voices_prompt
+from functions.transcribe.prompt import build_voices_prompt
 from functions.transcribe.run import (
     Outcome,
     Run,
@@ -119,17 +119,19 @@ def _transcribe(run: Run) -> str:
             raise
         except gemini.TerminalError as exc:
             return finish(run, outcome=exc.outcome, reason=exc.reason)
-    claims.update_run(run.db, run.claim, prepare.run_fields(run, media, plans[0], clips))
+    prompts = prepare.prompts(run, media, clips, plans)
+    claims.update_run(run.db, run.claim, prepare.run_fields(run, media, clips, plans, prompts))
     if clips:
-        return prepare.fan_out(run, media, clips, plans)
-    prompt = build_prompt(media.duration_s, media.has_video, run.obj.metadata)
-    return call.with_retries(run, Request.first(plans[0], prompt, media.duration_ms))
+        return prepare.fan_out(run, clips, plans, prompts)
+    return call.with_retries(run, Request.first(plans[0], prompts[0], media.duration_ms))
 
 
 def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
     """One clip of a long upload: claimed like an upload, its output streamed to the results
     topic tagged with the clip. A terminal end (blocked, invalid) is the clip's final chunk: the
     store records a gap, not a failed transcription."""
+    if _refused(task, settings, {"clip": task.index}):
+        return Outcome.REFUSED
     plan = Plan.model_validate(task.plan)
     return _clip_run(
         message_id,
@@ -144,6 +146,8 @@ def handle_voices(message_id: str, task: VoicesTask, settings: Settings) -> str:
     """The voices pass of a long upload (decisions 0010, 0014): the snippets cut into a reel,
     sent as the one media part with their listing and one question, the answer streamed as clip
     `task.clips`."""
+    if _refused(task, settings, {"clip": task.clips, "task": "voices"}):
+        return Outcome.REFUSED
     plan = Plan.model_validate(task.plan)
     return _clip_run(message_id, task, task.clips, settings, lambda run: _voices(run, plan, task))
 
@@ -169,11 +173,13 @@ def handle_continuation(message_id: str, task: ContinueTask, settings: Settings)
     for the rest of its range, publish the answer spliced onto the run's rows as the same run.
     When a delivery of this task died while it worked, the run starts over with its next
     attempt (what it published cannot be continued safely)."""
+    extra = {"transcription_id": task.transcription_id, "continuation": task.number}
+    if _refused(task, settings, {**extra, "task": "continue"}):
+        return Outcome.REFUSED
     db = clients.firestore_client(settings.firestore_database)
     clip = ClipRef(task.upload_attempt, task.clip.index) if task.clip else None
     holder = claims.holder_token(task.handover)
     ask = Claim(task.transcription_id, task.generation, task.attempt, holder, clip=clip)
-    extra = {"transcription_id": task.transcription_id, "continuation": task.number}
     try:
         claim, why = claims.claim_handover(
             db, ask, task.handover, settings.lease_s, dt.datetime.now(dt.UTC)
@@ -193,6 +199,26 @@ def handle_continuation(message_id: str, task: ContinueTask, settings: Settings)
         return call.with_retries(run, Request.continuing(task, settings))
 
     return _under_lease(claim, task, settings, work, extra)
+
+
+def _refused(task: ObjectTask, settings: Settings, extra: dict[str, Any]) -> bool:
+    """Whether `task` does not match its transcription's document, logged (`refused`: the
+    task's kind, for a log-based count); raises `NotAskedYet` to have a voices task redelivered
+    until the store records that it asked it."""
+    db = clients.firestore_client(settings.firestore_database)
+    doc = (
+        db.collection(TRANSCRIPTIONS).document(task.transcription_id).get(field_paths=tasks.FIELDS)
+    )
+    extra = {"transcription_id": task.transcription_id, **extra}
+    try:
+        why = tasks.refusal(task, doc.to_dict() or {})
+    except tasks.NotAskedYet as exc:
+        log.info(f"{exc}; Pub/Sub redelivers later", extra=extra)
+        raise
+    if why is not None:
+        kind = extra.get("task") or "clip"
+        log.warning(f"task refused: {why}", extra={**extra, "refused": kind})
+    return why is not None
 
 
 def _clip_run(
