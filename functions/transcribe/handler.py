@@ -14,12 +14,12 @@ from typing import Any
 from google.api_core import exceptions as api_errors
 from pydantic import ValidationError
 
-from functions.core import clients, logs
+from functions.core import clients, logs, tasks
 from functions.core.documents import TRANSCRIPTIONS, transcription_id
 from functions.core.messages import ClipTask, ContinueTask, ObjectTask, VoicesTask
 from functions.core.settings import Settings
 from functions.format.voices import duration_s, slots
-from functions.transcribe import call, claims, gemini, prepare, tasks
+from functions.transcribe import call, claims, gemini, prepare
 from functions.transcribe.call import Request
 from functions.transcribe.claims import Claim, ClipRef, Source
 from functions.transcribe.media import MediaRejected

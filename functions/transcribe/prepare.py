@@ -9,12 +9,12 @@ import math
 import time
 from typing import Any
 
-from functions.core import clients, logs
+from functions.core import clients, logs, tasks
 from functions.core.catalog import catalog
 from functions.core.messages import ClipTask
 from functions.core.settings import Settings
 from functions.format.voices import Slot, duration_s
-from functions.transcribe import gemini, tasks
+from functions.transcribe import gemini
 from functions.transcribe.call import media_uri
 from functions.transcribe.clips import ClipRange, plan_for
 from functions.transcribe.media import MediaInfo, check_size, probe
@@ -65,7 +65,7 @@ def run_fields(
     each request's plan and prompt, which every clips-topic task must match (`tasks`)."""
     plan = plans[0]
     fields = {"model": plan.model, "plan": plan.model_dump(), **_media_fields(run, media)}
-    fields["hashes"] = None if clips else tasks.recorded(plan, prompts[0])
+    fields["hashes"] = None if clips else tasks.recorded(plan.model_dump(), prompts[0])
     if clips and run.settings.gemini_mode == "developer":
         fields["media_file"] = run.media_file.model_dump(mode="json") if run.media_file else None
     if clips:
@@ -74,7 +74,10 @@ def run_fields(
             "ranges": [clip.model_dump() for clip in clips],
             "clip_s": run.settings.clip_s,
             "overlap_s": run.settings.clip_overlap_s,
-            "hashes": [tasks.recorded(p, q) for p, q in zip(plans, prompts, strict=True)],
+            "hashes": [
+                tasks.recorded(plan.model_dump(), prompt)
+                for plan, prompt in zip(plans, prompts, strict=True)
+            ],
         }
         fields["progress"] = {"segments": 0, "fraction": 0.0, "clips": len(clips), "clips_done": 0}
     return fields

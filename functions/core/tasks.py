@@ -1,5 +1,6 @@
-"""A clips-topic task is checked against its transcription's document before anything is claimed
-or called (decision 0021): a task is only a request to do what the upload's run planned.
+"""A clips-topic task is checked against its transcription's document (decision 0021): by the
+transcriber before anything is claimed or called, and by the watchdog before a dead-lettered task
+ends anything. A task is only a request to do what the upload's run planned.
 
 The upload's run records, when it is prepared (`recorded`), the hashes of the plan and the prompt
 of each request it plans: `hashes` for a single run, `clips.hashes[index]` for each clip. A task
@@ -12,12 +13,10 @@ store's checks (decision 0008) come after the model's answer; these come before 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
-from pydantic import ValidationError
-
 from functions.core.messages import ClipTask, ContinueTask, ObjectTask, VoicesTask
-from functions.transcribe.plan import Plan
 
 SOURCE_FIELDS = ("bucket", "name", "generation", "content_type", "size")
 # what the check reads of the document (not its pages, speakers or live page)
@@ -28,20 +27,16 @@ class NotAskedYet(Exception):
     """A voices task the store has published but not yet recorded: its delivery comes back."""
 
 
-def plan_hash(plan: Plan | dict[str, Any]) -> str:
-    """The plan as the transcriber uses it (validated), hashed ("" for no plan at all)."""
-    try:
-        valid = plan if isinstance(plan, Plan) else Plan.model_validate(plan)
-    except ValidationError:
-        return ""
-    return _hash(valid.model_dump_json())
+def plan_hash(plan: dict[str, Any]) -> str:
+    """The plan (a request plan's fields, as JSON carries them), hashed."""
+    return _hash(json.dumps(plan, sort_keys=True, separators=(",", ":")))
 
 
 def prompt_hash(prompt: str) -> str:
     return _hash(prompt)
 
 
-def recorded(plan: Plan, prompt: str) -> dict[str, str]:
+def recorded(plan: dict[str, Any], prompt: str) -> dict[str, str]:
     """What the document records of one planned request."""
     return {"plan": plan_hash(plan), "prompt": prompt_hash(prompt)}
 
