@@ -131,6 +131,7 @@ KEYNOTE = json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text
     [
         ({"max_tokens_at_row": 109, "times": 1}, []),  # halfway
         ({"loop_from_row": 50, "times": 1}, ["repetition_loop"]),
+        ({"loop_from_row": 50, "loop_cycle": 2, "times": 1}, ["repetition_loop"]),  # A, B, A, B
     ],
 )
 def test_a_cut_off_keynote_continues_to_the_authored_transcript(
