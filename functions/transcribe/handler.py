@@ -8,6 +8,7 @@ The flow and the lease are here; preparing a run is in `prepare`, the call in `c
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ from functions.transcribe.run import (
 )
 
 log = logs.get_logger("transcribe")
+ASK_WAIT_S, ASK_POLL_S = 5.0, 0.25  # how long a voices task waits for the store's record of it
 
 
 def handle_upload(
@@ -203,18 +205,22 @@ def handle_continuation(message_id: str, task: ContinueTask, settings: Settings)
 
 def _refused(task: ObjectTask, settings: Settings, extra: dict[str, Any]) -> bool:
     """Whether `task` does not match its transcription's document, logged (`refused`: the
-    task's kind, for a log-based count); raises `NotAskedYet` to have a voices task redelivered
-    until the store records that it asked it."""
+    task's kind, for a log-based count). A voices task the store has published but not yet
+    recorded (it records the ask right after publishing it) is read again for a few seconds,
+    then handed back to Pub/Sub (`NotAskedYet`)."""
     db = clients.firestore_client(settings.firestore_database)
-    doc = (
-        db.collection(TRANSCRIPTIONS).document(task.transcription_id).get(field_paths=tasks.FIELDS)
-    )
+    ref = db.collection(TRANSCRIPTIONS).document(task.transcription_id)
     extra = {"transcription_id": task.transcription_id, **extra}
-    try:
-        why = tasks.refusal(task, doc.to_dict() or {})
-    except tasks.NotAskedYet as exc:
-        log.info(f"{exc}; Pub/Sub redelivers later", extra=extra)
-        raise
+    deadline = time.monotonic() + ASK_WAIT_S
+    while True:
+        try:
+            why = tasks.refusal(task, ref.get(field_paths=tasks.FIELDS).to_dict() or {})
+            break
+        except tasks.NotAskedYet as exc:
+            if time.monotonic() > deadline:
+                log.info(f"{exc}; Pub/Sub redelivers later", extra=extra)
+                raise
+            time.sleep(ASK_POLL_S)
     if why is not None:
         kind = extra.get("task") or "clip"
         log.warning(f"task refused: {why}", extra={**extra, "refused": kind})
