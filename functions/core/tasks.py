@@ -78,7 +78,8 @@ def _clip(task: ClipTask, clips: dict[str, Any]) -> str | None:
     count = clips.get("count")
     if task.clips != count or not 0 <= task.index < task.clips:
         return f"clip {task.index} of {task.clips}: the run planned {count} clips"
-    planned = (clips.get("ranges") or [])[task.index]
+    ranges = clips.get("ranges") or []
+    planned = ranges[task.index] if task.index < len(ranges) else {}
     if (task.start_ms, task.end_ms) != (planned.get("start_ms"), planned.get("end_ms")):
         return f"clip {task.index}: not the range the run planned"
     return _request(task.plan, task.prompt, _clip_hashes(clips, task.index))
