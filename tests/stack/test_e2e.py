@@ -141,7 +141,7 @@ def test_a_cut_off_keynote_continues_to_the_authored_transcript(
     subscription) and the document holds every authored row once, the speakers named."""
     standin(local, "faults", [fault])
     before = len(standin(local, "calls")["calls"])
-    name = upload(SAMPLES / "keynote.mp4", "erin-" + next(iter(fault)), {})
+    name = upload(SAMPLES / "keynote.mp4", "erin-" + "-".join(fault), {})
     doc = _wait(name, timeout=120)
     assert (
         doc["status"] == "completed" and doc["complete"] is True and doc["finish_reason"] == "STOP"
