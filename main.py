@@ -5,7 +5,7 @@
 - `transcribe_clip`: Pub/Sub, one clip of a long upload (or its voices pass, or the continuation
   of a cut-off run) → Gemini → the results topic.
 - `store_transcription`: Pub/Sub `google.cloud.pubsub.topic.v1.messagePublished` → Firestore.
-- `transcribe_redrive`: a re-drive message (the watchdog's sweep) → the same `handle_upload`.
+- `transcribe_redrive`: a re-drive message the watchdog's sweep recorded → the same `handle_upload`.
 - `watch_dead_letter`: a dead-lettered results chunk → its run `failed`, naming the chunk.
 - `watch_sweep`: a tick (Cloud Scheduler via Pub/Sub) → stalled transcriptions re-driven or failed.
 - `upload_url`: HTTP, a signed-in app user → a signed URL to upload media under their own uid.
@@ -86,11 +86,12 @@ def transcribe_redrive(cloud_event: CloudEvent) -> None:
     """A stalled upload handed back by the watchdog's sweep → the transcriber, as for a finalize."""
     _check(cloud_event, MESSAGE_PUBLISHED)
     from functions.transcribe.handler import handle_upload
-    from functions.watch.redrive import decode
+    from functions.watch.redrive import admit, decode
 
     redrive = decode(cloud_event.data)
-    if redrive is not None:
-        handle_upload(redrive.event_id, redrive.time, redrive.data, get_settings())
+    admitted = admit(redrive, get_settings()) if redrive is not None else None
+    if admitted is not None:
+        handle_upload(admitted.event_id, admitted.time, admitted.data, get_settings())
 
 
 @functions_framework.cloud_event

@@ -19,7 +19,7 @@ locals {
       "iam.googleapis.com",                  # service accounts
       "iamcredentials.googleapis.com",       # signBlob: the upload function signs URLs without a key
       "identitytoolkit.googleapis.com",      # Firebase Authentication (the viewer's sign-in)
-      "logging.googleapis.com",              # log-based metrics (monitoring.tf)
+      "logging.googleapis.com",              # log-based metrics (monitoring.tf, metrics.tf)
       "monitoring.googleapis.com",           # alert policies and the dashboard
       "pubsub.googleapis.com",               # results / events / dead-letter topics
       "run.googleapis.com",                  # 2nd-gen functions run as Cloud Run services

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from functions.watch.sweep import object_data
+from functions.watch.redrive import object_data
 
 FINALIZED = "google.cloud.storage.object.v1.finalized"
 

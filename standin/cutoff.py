@@ -71,17 +71,18 @@ def _is_row(line: str, layout: _Layout) -> bool:
 
 
 def loop_text(
-    text: str, from_row: int, limit_chars: int, repeats: int | None = None
+    text: str, from_row: int, limit_chars: int, repeats: int | None = None, cycle: int = 1
 ) -> tuple[str, int | None]:
     """(text, row that loops): the text up to the end of row `from_row`'s line (the last row's
-    when there are fewer), then that line again, identical, until the text is longer than
-    `limit_chars` (the output limit cuts it there); with `repeats`, that many times and then the
-    rest of the text. Without transcript rows: the text unchanged, None."""
+    when there are fewer), then that line again (with `cycle`, the lines of the `cycle` rows
+    ending there, in turn), identical, until the text is longer than `limit_chars` (the output
+    limit cuts it there); with `repeats`, that many times and then the rest of the text. Without
+    transcript rows: the text unchanged, None."""
     rows = transcript_rows(text, limit=from_row)
     if not rows:
         return text, None
     row = rows[-1]
-    line = text[row.start : row.end] + "\n"
+    line = "".join(text[r.start : r.end] + "\n" for r in rows[-cycle:])
     head = text[: row.end] + "\n"
     if repeats is not None:
         return head + line * repeats + text[row.end + 1 :], len(rows)

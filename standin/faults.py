@@ -18,7 +18,13 @@ SAFETY_CATEGORIES = (
 PROMPT_BLOCK_REASONS = frozenset(
     {"SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT", "IMAGE_SAFETY"}
 )
-ROW_COUNTS = ("max_tokens_at_row", "loop_from_row", "loop_rows", "timecodes_past_end")  # 1, 2, …
+ROW_COUNTS = (  # 1, 2, …
+    "max_tokens_at_row",
+    "loop_from_row",
+    "loop_rows",
+    "loop_cycle",
+    "timecodes_past_end",
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class Fault:
     max_tokens_at_row: int | None = None  # finishReason MAX_TOKENS right after row N's line
     loop_from_row: int | None = None  # row N's line again and again to the output limit
     loop_rows: int | None = None  # with loop_from_row: N repeats, then the rest of the answer
+    loop_cycle: int | None = None  # with loop_from_row: the K rows ending at row N loop (A, B, …)
     timecodes_past_end: int | None = None  # the last N rows start past the media's (clip's) end
     safety_after_chars: int | None = None  # finishReason SAFETY after N characters
     drop_after_chars: int | None = None  # close the stream after N characters, no finishReason
@@ -81,8 +88,9 @@ def fault_from_dict(data: dict[str, Any]) -> Fault:
         value = getattr(fault, name)
         if value is not None and (type(value) is not int or value < 1):
             raise ValueError(f"{name} must be a whole number >= 1 (or null)")
-    if fault.loop_rows is not None and fault.loop_from_row is None:
-        raise ValueError("loop_rows needs loop_from_row (the row that loops)")
+    for name in ("loop_rows", "loop_cycle"):
+        if getattr(fault, name) is not None and fault.loop_from_row is None:
+            raise ValueError(f"{name} needs loop_from_row (the row that loops)")
     if fault.times is not None and fault.times < 1:
         raise ValueError("times must be at least 1 (or null for every call)")
     return fault

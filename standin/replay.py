@@ -65,7 +65,9 @@ def _plan(request: ModelRequest, answer: str, usage: Usage, fault: Fault, pace: 
     limit = output_chars(request, usage.thoughts)
     cutoff: JSON = {}
     if fault.loop_from_row is not None:
-        text, cutoff["loop_row"] = loop_text(text, fault.loop_from_row, limit, fault.loop_rows)
+        text, cutoff["loop_row"] = loop_text(
+            text, fault.loop_from_row, limit, fault.loop_rows, fault.loop_cycle or 1
+        )
     after_row = None  # characters up to the end of the row a MAX_TOKENS cut follows
     if fault.max_tokens_at_row is not None:
         found = row_end(text, fault.max_tokens_at_row)

@@ -214,9 +214,9 @@ class Settings(BaseSettings):
         default=12,
         ge=0,
         le=1000,
-        description="the same transcript row this many times in a row (or a phrase four times as "
-        "often in one line) is a repetition loop: the stream stops, the repeats are dropped "
-        "(functions/format/repetition.py); 0: no guard",
+        description="the same transcript row, or a cycle of up to 4 rows (A, B, A, B …), this "
+        "many times in a row (or a phrase four times as often in one line) is a repetition loop: "
+        "the stream stops, the repeats are dropped (functions/format/repetition.py); 0: no guard",
     )
     continuations: int = Field(
         default=8,

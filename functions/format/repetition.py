@@ -2,23 +2,26 @@
 
 Two shapes, both seen in public reports of Gemini transcription:
 
-- **rows**: the same transcript row (same voice, same words; the timecode may move or not)
-  `repeats` times in a row;
+- **rows**: the same transcript row (same voice, same words; the timecode may move or not), or a
+  cycle of up to `MAX_CYCLE_ROWS` rows (A, B, A, B …), `repeats` times in a row;
 - **a phrase**: one line whose end is a phrase of at most `MAX_PHRASE_WORDS` words repeated
   `PHRASE_FACTOR` times `repeats` times in a row (a word written 2,500 times never ends its line).
 
 Real repetition stays below either threshold: a crowd chanting a slogan a few times, a speaker
-saying "no, no, no". `RowRun` follows the rows as they are parsed; `looping_phrase` checks a line.
-Pure; the transcriber decides what to do (functions/transcribe/chunks.py).
+saying "no, no, no", two people trading "Yes." and "No." a few times. `RowRun` follows the rows
+as they are parsed; `looping_phrase` checks a line. Pure; the transcriber decides what to do
+(functions/transcribe/chunks.py).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from functions.format.models import Segment
 
+MAX_CYCLE_ROWS = 4  # the longest cycle of rows the guard follows
+CYCLES = range(1, MAX_CYCLE_ROWS + 1)
 MAX_PHRASE_WORDS = 8
 PHRASE_FACTOR = 4  # a phrase loop needs this many times the row threshold in one line
 _WORD = re.compile(r"\w+")
@@ -28,22 +31,42 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 
 
+@dataclass(frozen=True)
+class Repeat:
+    """The repeating rows at the end of the stream: `rows` of them repeat the cycle of `period`
+    rows before them, which has come `times` times in a row (whole), from `first_ms` on."""
+
+    period: int = 1
+    rows: int = 0
+    first_ms: int = 0
+
+    @property
+    def times(self) -> int:
+        return (self.rows + self.period) // self.period
+
+
 @dataclass
 class RowRun:
-    """The run of identical transcript rows at the end of the stream so far."""
+    """Follows the transcript rows: for each cycle length up to `MAX_CYCLE_ROWS`, how many rows
+    in a row equal the row that many before them."""
 
-    key: tuple[object, ...] | None = None
-    length: int = 0
-    first_ms: int = 0  # where the repeated row first starts
+    recent: list[tuple[tuple[object, ...], int]] = field(default_factory=list)  # key, start
+    runs: list[Repeat] = field(default_factory=lambda: [Repeat(p) for p in CYCLES])
 
-    def see(self, segment: Segment) -> int:
-        """Take the next transcript row; the length of the run it ends (1: not a repeat)."""
+    def see(self, segment: Segment) -> Repeat:
+        """Take the next transcript row; the longest repeat it continues (`rows` 0: none)."""
         key = (segment.voice, _words(segment.text))
-        if key == self.key and key[1]:
-            self.length += 1
-        else:
-            self.key, self.length, self.first_ms = key, 1, segment.start_ms
-        return self.length
+        runs = []
+        for run in self.runs:
+            p = run.period
+            if key[1] and len(self.recent) >= p and self.recent[-p][0] == key:
+                first = run.first_ms if run.rows else self.recent[-p][1]
+                runs.append(Repeat(p, run.rows + 1, first))
+            else:
+                runs.append(Repeat(p))
+        self.runs = runs
+        self.recent = [*self.recent, (key, segment.start_ms)][-MAX_CYCLE_ROWS:]
+        return max(runs, key=lambda run: (run.rows, -run.period))
 
 
 def looping_phrase(line: str, repeats: int) -> int | None:

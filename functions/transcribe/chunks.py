@@ -6,10 +6,11 @@ chunks mean fewer Firestore writes in the store. The last piece, which may end m
 with `finish()`.
 
 The repetition guard (`functions.format.repetition`, `loop_repeats` > 0) watches the rows: a row
-that repeats the one before is held back, not published, until a different row comes; when the
-same row comes `loop_repeats` times in a row, or one line ends in a phrase loop, `feed` drops
-the repeats and raises `RepetitionLoop` so the caller stops the stream. Nothing published is
-ever dropped.
+that repeats the row one to four before it (the same row, or a cycle A, B, A, B …) is held back,
+not published, until a row comes that repeats nothing; when a row or a cycle comes
+`loop_repeats` times in a row, or one line ends in a phrase loop, `feed` drops the repeats (the
+first time through the cycle is kept) and raises `RepetitionLoop` so the caller stops the
+stream. Nothing published is ever dropped.
 """
 
 from __future__ import annotations
@@ -60,10 +61,11 @@ class Chunker:
         self._partial = ""
         self._checked = 0  # length of the unfinished line at its last phrase check
         self._lines: list[str] = []
+        self._line_rows: list[int] = []  # rows in each line of `_lines`
+        self._segment_lines: list[int] = []  # the line in `_lines` of each watched row
         self._state = self.parser.state()  # before the first line of `_lines`
         self._rows = 0  # rows in `_lines`
         self._held: int | None = None  # lines from here wait: a run of repeated rows
-        self._held_rows = 0  # … holding this many rows
         self._run = RowRun()
         self._last_flush = clock()
 
@@ -90,7 +92,7 @@ class Chunker:
 
     def finish(self) -> Chunk:
         """The rest of the text, the unfinished last line included; the parser is closed."""
-        self._held, self._held_rows = None, 0
+        self._held = None
         self._add(self._partial, final=True)
         self._partial = ""
         return self._take()
@@ -98,7 +100,7 @@ class Chunker:
     def cut(self) -> Chunk:
         """The complete lines not yet taken (held repeats too): the output was cut off and a
         continuation writes its unfinished last line again."""
-        self._held, self._held_rows, self._partial = None, 0, ""
+        self._held, self._partial = None, ""
         return self._take()
 
     def _add(self, line: str, final: bool = False) -> None:
@@ -106,35 +108,41 @@ class Chunker:
             self._state = self.parser.state()
         rows = self.parser.feed(line, final=final)
         self._lines.append(line)
+        self._line_rows.append(len(rows))
         self._rows += len(rows)
-        if self._held is not None:
-            self._held_rows += len(rows)
         for row in rows:
             if isinstance(row, Segment) and self.loop_repeats and not final:
-                self._watch(row, len(rows))
+                self._watch(row)
 
-    def _watch(self, row: Segment, line_rows: int) -> None:
-        repeats = self._run.see(row)
-        if repeats == 1:
-            self._held, self._held_rows = None, 0
-        elif repeats == 2:
-            self._held, self._held_rows = len(self._lines) - 1, line_rows
-        if repeats < self.loop_repeats:
+    def _watch(self, row: Segment) -> None:
+        repeat = self._run.see(row)
+        self._segment_lines.append(len(self._lines) - 1)
+        self._held = self._segment_lines[-repeat.rows] if repeat.rows else None
+        if repeat.times < self.loop_repeats:
             return
         assert self._held is not None
-        del self._lines[self._held :]
-        self._rows -= self._held_rows
-        self._held, self._held_rows, self._partial = None, 0, ""
+        self._drop_from(self._held)
+        self._partial = ""
+        if repeat.period == 1:
+            what = f"the row at {clock(repeat.first_ms)} ({row.text[:60]!r})"
+        else:
+            what = f"the cycle of {repeat.period} rows from {clock(repeat.first_ms)}"
         raise RepetitionLoop(
             Issue(
                 code="repetition_loop",
                 message=(
-                    f"the row at {clock(self._run.first_ms)} ({row.text[:60]!r}) came {repeats} "
-                    f"times in a row, up to {clock(row.start_ms)}: the model was looping; the "
-                    "repeats were dropped and the stream stopped"
+                    f"{what} came {repeat.times} times in a row, up to {clock(row.start_ms)}: "
+                    "the model was looping; the repeats were dropped and the stream stopped"
                 ),
             )
         )
+
+    def _drop_from(self, line: int) -> None:
+        """Forget the lines from `line` on: the repeats of a loop."""
+        self._rows -= sum(self._line_rows[line:])
+        del self._lines[line:], self._line_rows[line:]
+        self._segment_lines = [n for n in self._segment_lines if n < line]
+        self._held = None
 
     def _check_phrase(self) -> None:
         """A phrase loop inside the unfinished line: keep its first repeats, stop."""
@@ -155,17 +163,19 @@ class Chunker:
 
     def _ready(self) -> int:
         """Rows that may go out now (the held ones wait)."""
-        return self._rows - self._held_rows
+        return self._rows - (sum(self._line_rows[self._held :]) if self._held is not None else 0)
 
     def _take(self) -> Chunk:
         """The lines before the held ones (all of them if none is held)."""
         if self._held is None:
             chunk = Chunk(self._state, "".join(self._lines), self._rows)
-            self._lines, self._rows = [], 0
+            self._lines, self._line_rows, self._segment_lines, self._rows = [], [], [], 0
         else:
-            taken, self._lines = self._lines[: self._held], self._lines[self._held :]
-            chunk = Chunk(self._state, "".join(taken), self._rows - self._held_rows)
-            self._state, self._rows, self._held = self._state_after(chunk), self._held_rows, 0
+            held = self._held
+            chunk = Chunk(self._state, "".join(self._lines[:held]), self._ready())
+            del self._lines[:held], self._line_rows[:held]
+            self._segment_lines = [n - held for n in self._segment_lines if n >= held]
+            self._state, self._rows, self._held = self._state_after(chunk), sum(self._line_rows), 0
         self._last_flush = self.clock()
         return chunk
 

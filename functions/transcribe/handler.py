@@ -8,14 +8,15 @@ The flow and the lease are here; preparing a run is in `prepare`, the call in `c
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from typing import Any
 
 from google.api_core import exceptions as api_errors
 from pydantic import ValidationError
 
-from functions.core import clients, logs
-from functions.core.documents import transcription_id
+from functions.core import clients, logs, tasks
+from functions.core.documents import TRANSCRIPTIONS, transcription_id
 from functions.core.messages import ClipTask, ContinueTask, ObjectTask, VoicesTask
 from functions.core.settings import Settings
 from functions.format.voices import duration_s, slots
@@ -24,7 +25,7 @@ from functions.transcribe.call import Request
 from functions.transcribe.claims import Claim, ClipRef, Source
 from functions.transcribe.media import MediaRejected
 from functions.transcribe.plan import Plan, voices_plan
-from functions.transcribe.prompt import build_prompt, build_voices_prompt
+from functions.transcribe.prompt import build_voices_prompt
 from functions.transcribe.run import (
     Outcome,
     Run,
@@ -35,6 +36,7 @@ from functions.transcribe.run import (
 )
 
 log = logs.get_logger("transcribe")
+ASK_WAIT_S, ASK_POLL_S = 5.0, 0.25  # how long a voices task waits for the store's record of it
 
 
 def handle_upload(
@@ -119,17 +121,19 @@ def _transcribe(run: Run) -> str:
             raise
         except gemini.TerminalError as exc:
             return finish(run, outcome=exc.outcome, reason=exc.reason)
-    claims.update_run(run.db, run.claim, prepare.run_fields(run, media, plans[0], clips))
+    prompts = prepare.prompts(run, media, clips, plans)
+    claims.update_run(run.db, run.claim, prepare.run_fields(run, media, clips, plans, prompts))
     if clips:
-        return prepare.fan_out(run, media, clips, plans)
-    prompt = build_prompt(media.duration_s, media.has_video, run.obj.metadata)
-    return call.with_retries(run, Request.first(plans[0], prompt, media.duration_ms))
+        return prepare.fan_out(run, clips, plans, prompts)
+    return call.with_retries(run, Request.first(plans[0], prompts[0], media.duration_ms))
 
 
 def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
     """One clip of a long upload: claimed like an upload, its output streamed to the results
     topic tagged with the clip. A terminal end (blocked, invalid) is the clip's final chunk: the
     store records a gap, not a failed transcription."""
+    if _refused(task, settings, {"clip": task.index}):
+        return Outcome.REFUSED
     plan = Plan.model_validate(task.plan)
     return _clip_run(
         message_id,
@@ -144,6 +148,8 @@ def handle_voices(message_id: str, task: VoicesTask, settings: Settings) -> str:
     """The voices pass of a long upload (decisions 0010, 0014): the snippets cut into a reel,
     sent as the one media part with their listing and one question, the answer streamed as clip
     `task.clips`."""
+    if _refused(task, settings, {"clip": task.clips, "task": "voices"}):
+        return Outcome.REFUSED
     plan = Plan.model_validate(task.plan)
     return _clip_run(message_id, task, task.clips, settings, lambda run: _voices(run, plan, task))
 
@@ -169,11 +175,13 @@ def handle_continuation(message_id: str, task: ContinueTask, settings: Settings)
     for the rest of its range, publish the answer spliced onto the run's rows as the same run.
     When a delivery of this task died while it worked, the run starts over with its next
     attempt (what it published cannot be continued safely)."""
+    extra = {"transcription_id": task.transcription_id, "continuation": task.number}
+    if _refused(task, settings, {**extra, "task": "continue"}):
+        return Outcome.REFUSED
     db = clients.firestore_client(settings.firestore_database)
     clip = ClipRef(task.upload_attempt, task.clip.index) if task.clip else None
     holder = claims.holder_token(task.handover)
     ask = Claim(task.transcription_id, task.generation, task.attempt, holder, clip=clip)
-    extra = {"transcription_id": task.transcription_id, "continuation": task.number}
     try:
         claim, why = claims.claim_handover(
             db, ask, task.handover, settings.lease_s, dt.datetime.now(dt.UTC)
@@ -193,6 +201,30 @@ def handle_continuation(message_id: str, task: ContinueTask, settings: Settings)
         return call.with_retries(run, Request.continuing(task, settings))
 
     return _under_lease(claim, task, settings, work, extra)
+
+
+def _refused(task: ObjectTask, settings: Settings, extra: dict[str, Any]) -> bool:
+    """Whether `task` does not match its transcription's document, logged (`refused`: the
+    task's kind, for a log-based count). A voices task the store has published but not yet
+    recorded (it records the ask right after publishing it) is read again for a few seconds,
+    then handed back to Pub/Sub (`NotAskedYet`)."""
+    db = clients.firestore_client(settings.firestore_database)
+    ref = db.collection(TRANSCRIPTIONS).document(task.transcription_id)
+    extra = {"transcription_id": task.transcription_id, **extra}
+    deadline = time.monotonic() + ASK_WAIT_S
+    while True:
+        try:
+            why = tasks.refusal(task, ref.get(field_paths=tasks.FIELDS).to_dict() or {})
+            break
+        except tasks.NotAskedYet as exc:
+            if time.monotonic() > deadline:
+                log.info(f"{exc}; Pub/Sub redelivers later", extra=extra)
+                raise
+            time.sleep(ASK_POLL_S)
+    if why is not None:
+        kind = extra.get("task") or "clip"
+        log.warning(f"task refused: {why}", extra={**extra, "refused": kind})
+    return why is not None
 
 
 def _clip_run(

@@ -9,7 +9,7 @@ import math
 import time
 from typing import Any
 
-from functions.core import clients, logs
+from functions.core import clients, logs, tasks
 from functions.core.catalog import catalog
 from functions.core.messages import ClipTask
 from functions.core.settings import Settings
@@ -51,9 +51,21 @@ def upload_once(run: Run, plan: Plan) -> None:
         media_uri(run, gemini.client(run.settings, plan.location), plan)
 
 
-def run_fields(run: Run, media: MediaInfo, plan: Plan, clips: list[ClipRange]) -> dict[str, Any]:
-    """What the run's document records of its media, its plan and its clips."""
+def prompts(run: Run, media: MediaInfo, clips: list[ClipRange], plans: list[Plan]) -> list[str]:
+    """The instructions of each planned request: the whole range's, or each clip's."""
+    if not clips:
+        return [build_prompt(media.duration_s, media.has_video, run.obj.metadata)]
+    return [build_prompt(plan.duration_s, media.has_video, run.obj.metadata) for plan in plans]
+
+
+def run_fields(
+    run: Run, media: MediaInfo, clips: list[ClipRange], plans: list[Plan], prompts: list[str]
+) -> dict[str, Any]:
+    """What the run's document records of its media, its plans and its clips; the hashes of
+    each request's plan and prompt, which every clips-topic task must match (`tasks`)."""
+    plan = plans[0]
     fields = {"model": plan.model, "plan": plan.model_dump(), **_media_fields(run, media)}
+    fields["hashes"] = None if clips else tasks.recorded(plan.model_dump(), prompts[0])
     if clips and run.settings.gemini_mode == "developer":
         fields["media_file"] = run.media_file.model_dump(mode="json") if run.media_file else None
     if clips:
@@ -62,6 +74,10 @@ def run_fields(run: Run, media: MediaInfo, plan: Plan, clips: list[ClipRange]) -
             "ranges": [clip.model_dump() for clip in clips],
             "clip_s": run.settings.clip_s,
             "overlap_s": run.settings.clip_overlap_s,
+            "hashes": [
+                tasks.recorded(plan.model_dump(), prompt)
+                for plan, prompt in zip(plans, prompts, strict=True)
+            ],
         }
         fields["progress"] = {"segments": 0, "fraction": 0.0, "clips": len(clips), "clips_done": 0}
     return fields
@@ -134,12 +150,12 @@ def _probe(run: Run) -> MediaInfo:
     return media
 
 
-def fan_out(run: Run, media: MediaInfo, clips: list[ClipRange], plans: list[Plan]) -> str:
+def fan_out(run: Run, clips: list[ClipRange], plans: list[Plan], prompts: list[str]) -> str:
     """A long upload: one message per clip on the clips topic; each clip is its own run."""
     publisher = clients.publisher()
     topic = publisher.topic_path(run.settings.project, run.settings.clips_topic)
     futures = []
-    for clip, plan in zip(clips, plans, strict=True):
+    for clip, plan, prompt in zip(clips, plans, prompts, strict=True):
         task = ClipTask(
             transcription_id=run.claim.transcription_id,
             bucket=run.obj.bucket,
@@ -154,7 +170,7 @@ def fan_out(run: Run, media: MediaInfo, clips: list[ClipRange], plans: list[Plan
             size=run.obj.size,
             media_file=run.media_file,
             plan=plan.model_dump(),
-            prompt=build_prompt(plan.duration_s, media.has_video, run.obj.metadata),
+            prompt=prompt,
             published_at=dt.datetime.now(dt.UTC),
         )
         body = task.model_dump_json(exclude_none=True).encode()

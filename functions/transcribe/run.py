@@ -28,6 +28,7 @@ class Outcome(StrEnum):
     """What an invocation did (for logs and tests); the last four end a run."""
 
     MALFORMED = "malformed"
+    REFUSED = "refused"  # a clips-topic task that does not match its document (`tasks`)
     IGNORED = "ignored"
     SKIPPED = "skipped"
     SUPERSEDED = "superseded"

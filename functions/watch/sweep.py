@@ -92,20 +92,7 @@ def _live_object(source: dict[str, Any], run: ending.RunRef) -> tuple[dict[str, 
         return None, f"gs://{source['bucket']}/{source['name']} no longer exists"
     if str(blob.generation) != run.generation:
         return None, f"the object is now generation {blob.generation}"
-    return object_data(blob), ""
-
-
-def object_data(blob: Any) -> dict[str, Any]:
-    """The fields of a finalize event's data that the transcriber reads."""
-    return {
-        "bucket": blob.bucket.name,
-        "name": blob.name,
-        "generation": str(blob.generation),
-        "metageneration": str(blob.metageneration or 1),
-        "contentType": blob.content_type,
-        "size": str(blob.size),
-        "metadata": blob.metadata or {},
-    }
+    return redrive.object_data(blob), ""
 
 
 def _redrive(

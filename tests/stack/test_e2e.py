@@ -135,6 +135,7 @@ KEYNOTE = json.loads((ROOT / "standin" / "responses" / "keynote.json").read_text
     [
         ({"max_tokens_at_row": 109, "times": 1}, []),  # halfway
         ({"loop_from_row": 50, "times": 1}, ["repetition_loop"]),
+        ({"loop_from_row": 50, "loop_cycle": 2, "times": 1}, ["repetition_loop"]),  # A, B, A, B
     ],
 )
 def test_a_cut_off_keynote_continues_to_the_authored_transcript(
@@ -144,7 +145,7 @@ def test_a_cut_off_keynote_continues_to_the_authored_transcript(
     subscription) and the document holds every authored row once, the speakers named."""
     standin(local, "faults", [fault])
     before = len(standin(local, "calls")["calls"])
-    name = upload(SAMPLES / "keynote.mp4", "erin-" + next(iter(fault)), {})
+    name = upload(SAMPLES / "keynote.mp4", "erin-" + "-".join(fault), {})
     doc = _wait(name, timeout=120)
     assert (
         doc["status"] == "completed" and doc["complete"] is True and doc["finish_reason"] == "STOP"

@@ -142,6 +142,14 @@ def test_a_loop_of_a_few_rows_then_the_rest(media: standin.StandIn) -> None:
     assert finish(chunks) == types.FinishReason.STOP and parse_text(text).complete
 
 
+def test_a_loop_can_be_a_cycle_of_rows(media: standin.StandIn) -> None:
+    media.configure(faults={"loop_from_row": 3, "loop_rows": 3, "loop_cycle": 2})
+    text, chunks = stream(vertex(media.url), trailer())
+    lines = TRAILER_LINES
+    assert text == "\n".join(lines[:5] + lines[3:5] * 3 + lines[5:])
+    assert finish(chunks) == types.FinishReason.STOP
+
+
 def test_a_client_that_hangs_up_mid_loop_is_sent_less(media: standin.StandIn) -> None:
     """At the realistic pace (here 4 times faster) the loop of 4,000 tokens would take 6.7 s;
     the client reads 10 chunks and hangs up: the log says how much was sent of what was planned."""
@@ -271,6 +279,8 @@ def test_a_loop_with_no_rows_leaves_the_answer(media: standin.StandIn) -> None:
         ({"max_tokens_at_row": 1.5}, "max_tokens_at_row"),
         ({"timecodes_past_end": -1}, "timecodes_past_end"),
         ({"loop_rows": 2}, "loop_rows needs loop_from_row"),
+        ({"loop_cycle": 2}, "loop_cycle needs loop_from_row"),
+        ({"loop_from_row": 2, "loop_cycle": 0}, "loop_cycle must"),
         ({"loop_from_row": 2, "loop_rows": 0}, "loop_rows must"),
     ],
 )

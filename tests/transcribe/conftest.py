@@ -141,3 +141,12 @@ def transcription_doc(blob: Any) -> dict[str, Any]:
     db = clients.firestore_client()
     tid = transcription_id(blob.bucket.name, blob.name)
     return db.collection("transcriptions").document(tid).get().to_dict() or {}
+
+
+def ask_voices(blob: Any, asked: int = 2) -> None:
+    """Record on the document that the store asked the voices pass, as it does once it has
+    published the task: before that, the transcriber has the task redelivered."""
+    db = clients.firestore_client()
+    tid = transcription_id(blob.bucket.name, blob.name)
+    ask = {"asked": asked, "unconfirmed": list(range(1, asked + 1))}
+    db.collection("transcriptions").document(tid).update({"clips.voices": ask})

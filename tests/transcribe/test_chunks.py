@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from functions.format.models import Segment
 from functions.format.parser import StreamParser, parse_text
 from functions.transcribe.chunks import Chunker, RepetitionLoop
@@ -114,3 +117,54 @@ def test_without_the_guard_a_loop_streams_through() -> None:
     rows = [_line(1)] + [_line(2)] * 30
     chunks, loop = _published(Chunker(7, 5.0, clock=lambda: 0.0), _transcript(rows))
     assert loop is None and "".join(c.text for c in chunks) == _transcript(rows)
+
+
+def _said(n: int, voice: int, text: str) -> str:
+    return f"{n // 60:02d}:{n % 60:02d}\t{voice}\t{text}\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cycle=st.lists(st.integers(0, 99), min_size=1, max_size=4, unique=True),
+    moving=st.booleans(),
+)
+def test_a_cycle_of_up_to_four_rows_is_stopped_within_200_rows_and_kept_once(
+    cycle: list[int], moving: bool
+) -> None:
+    """Issue: an answer alternating A, B, A, B … for 600 rows was kept whole."""
+    rows = [_line(n) for n in range(1, 31)]
+    loop = [
+        _said(30 + (n if moving else k), k % 2 + 1, f"looping phrase {cycle[k]}")
+        for n in range(600 // len(cycle))
+        for k in range(len(cycle))
+    ]
+    chunker = Chunker(7, 5.0, clock=lambda: 0.0, loop_repeats=12)
+    chunks, stopped = _published(chunker, _transcript(rows + loop))
+    assert stopped is not None and stopped.issue.code == "repetition_loop"
+    assert chunker.chars < len(_transcript(rows + loop[:170]))  # within 200 rows
+    assert "".join(c.text for c in chunks) == _transcript(rows + loop[: len(cycle)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(times=st.integers(2, 11), cycle=st.integers(1, 4), flush=st.integers(1, 9))
+def test_an_exchange_repeated_fewer_than_twelve_times_is_published_whole(
+    times: int, cycle: int, flush: int
+) -> None:
+    words = ["Yes.", "No.", "Really?", "Sure."][:cycle]
+    exchange = [_said(20 + n, n % 2 + 1, words[n % cycle]) for n in range(times * cycle)]
+    rows = [_line(n) for n in range(1, 20)] + exchange + [_line(n) for n in range(60, 70)]
+    chunker = Chunker(flush, 5.0, clock=lambda: 0.0, loop_repeats=12)
+    chunks, stopped = _published(chunker, _transcript(rows))
+    assert stopped is None and "".join(c.text for c in chunks) == _transcript(rows)
+
+
+def test_yes_and_no_traded_eight_times_is_published_whole() -> None:
+    exchange = [_said(40 + n, n % 2 + 1, "Yes." if n % 2 == 0 else "No.") for n in range(16)]
+    rows = [_line(n) for n in range(1, 40)] + exchange + [_line(n) for n in range(60, 80)]
+    chunker = Chunker(4, 5.0, clock=lambda: 0.0, loop_repeats=12)
+    chunks, stopped = _published(chunker, _transcript(rows))
+    assert stopped is None and "".join(c.text for c in chunks) == _transcript(rows)
+    assert (
+        parse_text("".join(c.text for c in chunks)).segments[39 + 16].text
+        == "line number 60 says something new"
+    )

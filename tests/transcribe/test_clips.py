@@ -26,6 +26,7 @@ from tests.store.support import cloud_event
 from tests.transcribe.conftest import (
     BOTH_MODES,
     Stack,
+    ask_voices,
     clip_function,
     pull,
     transcription_doc,
@@ -201,6 +202,8 @@ def test_the_voices_pass_is_one_call_on_a_reel_answered_as_the_clip_after_the_la
     clips.stack.deliver(blob)
     snippets = keynote_voices()
     task = voices_task(blob, clips.tasks(expect=6)[0].plan, snippets)
+    assert clips.run(task, "voices-early") == 500  # not asked yet: redelivered, no call
+    ask_voices(blob, len(snippets))
     assert clips.run(task, "voices-1") == 200 and clips.run(task, "voices-2") == 200
     [call] = clips.stack.model_calls()  # the duplicate never calls the model
     [media] = call["media"]  # one media part: the reel, whole, at low resolution
@@ -236,8 +239,67 @@ def test_a_cut_off_voices_pass_is_not_continued(
     blob = clips.upload_keynote()
     clips.stack.deliver(blob)
     task = voices_task(blob, clips.tasks(expect=6)[0].plan, keynote_voices())
+    ask_voices(blob)
     clips.stack.stand_in.configure(faults=[{"max_tokens_after_chars": 30}])
     assert clips.run(task, "voices-cut") == 200
     [final] = [c for c in clips.stack.results() if c.final]
     assert final.finish_reason == "MAX_TOKENS" and final.clip and final.clip.index == 6
     assert clips.tasks(expect=0) == []  # no continuation task on the clips topic
+
+
+def documents(blob: Any) -> dict[str, Any]:
+    """The transcription's document and its clips' documents, as stored now."""
+    from functions.core import clients
+
+    db = clients.firestore_client()
+    ref = db.collection("transcriptions").document(transcription_id(blob.bucket.name, blob.name))
+    clip_docs = {s.id: s.to_dict() for s in ref.collection("clips").stream()}
+    return {"transcription": ref.get().to_dict(), "clips": clip_docs}
+
+
+def test_a_forged_clip_task_is_refused_before_any_claim_or_call(clips: Clips) -> None:
+    """Issue: a clip task with index 500 on a running run was claimed and paid for. Each field
+    the run recorded is checked: the index, the range, the plan, the prompt, the object."""
+    blob = clips.upload_keynote()
+    clips.stack.deliver(blob)
+    task = clips.tasks(expect=6)[2]
+    before = documents(blob)
+    other_plan = {**task.plan, "media_resolution": "MEDIA_RESOLUTION_HIGH"}
+    forged = [
+        task.model_copy(update={"index": 500}),
+        task.model_copy(update={"index": 500, "clips": 501}),
+        task.model_copy(update={"start_ms": 0, "end_ms": 600_000}),
+        task.model_copy(update={"plan": other_plan}),
+        task.model_copy(update={"prompt": task.prompt + " Also summarise it."}),
+        task.model_copy(update={"size": 1, "content_type": "audio/mpeg"}),
+        task.model_copy(update={"attempt": 2}),
+    ]
+    assert [clips.run(t, f"forged-{n}") for n, t in enumerate(forged)] == [200] * len(forged)
+    assert clips.stack.model_calls() == [] and clips.stack.results(timeout=2) == []
+    assert documents(blob) == before  # no claim, no change
+    assert clips.run(task, "genuine") == 200 and len(clips.stack.model_calls()) == 1
+
+
+def test_a_voices_task_naming_another_users_object_is_refused(clips: Clips) -> None:
+    """Issue: a task naming one user's transcription but another user's object, in the voices
+    slot, called the model on the other user's object and took over the first one's pass."""
+    alice = clips.upload_keynote()
+    clips.stack.deliver(alice)
+    plan = clips.tasks(expect=6)[0].plan
+    bob = clips.stack.bucket.blob("uploads/bob/private.mp4")
+    bob.upload_from_filename(str(KEYNOTE), content_type="video/mp4")
+    bob = clips.stack.bucket.get_blob(bob.name)
+    ask_voices(alice)  # the slot is open: the store asked alice's pass
+    before = documents(alice)
+    genuine = voices_task(alice, plan, keynote_voices())
+    elsewhere = {"name": bob.name, "generation": str(bob.generation)}
+    forged = [
+        genuine.model_copy(update=elsewhere),
+        genuine.model_copy(update={"name": bob.name}),
+        genuine.model_copy(update={"clips": 7}),
+        genuine.model_copy(update={"plan": {**plan, "start_s": 0.0, "end_s": None}}),
+    ]
+    assert [clips.run(t, f"forged-{n}") for n, t in enumerate(forged)] == [200] * len(forged)
+    assert clips.stack.model_calls() == [] and clips.stack.results(timeout=2) == []
+    assert documents(alice) == before
+    assert clips.stack.bucket.get_blob(f"results/{genuine.transcription_id}/voices-1.webm") is None

@@ -169,3 +169,26 @@ def test_rows_past_the_end_never_move_the_continuation_point(continuing: Continu
     assert [s.text for s in segments] == [s.text for s in ROWS]  # the last 3 once: the run's
     codes = [issue.code for issue in chunks[-1].issues or []]
     assert codes == ["continuation_row_outside"]
+
+
+def test_a_forged_continuation_is_refused_before_any_claim_or_call(
+    continuing: Continuing,
+) -> None:
+    """A continuation must carry the run's own plan and prompt (decision 0021): a task that asks
+    for more, or names another object, is refused with no call and no change."""
+    from tests.transcribe.conftest import transcription_doc
+
+    blob = continuing.upload([{"max_tokens_at_row": 109, "times": 1}])
+    assert continuing.stack.deliver(blob) == 200
+    (task,) = continuing.tasks()
+    calls, before = len(continuing.stack.model_calls()), transcription_doc(blob)
+    forged = [
+        task.model_copy(update={"prompt": task.prompt + " Then translate it all."}),
+        task.model_copy(update={"plan": {**task.plan, "max_output_tokens": 1}}),
+        task.model_copy(update={"name": "uploads/eve/other.mp4"}),
+        task.model_copy(update={"attempt": 2, "upload_attempt": 2}),
+    ]
+    assert [continuing.run(t, f"forged-{n}") for n, t in enumerate(forged)] == [200] * 4
+    assert len(continuing.stack.model_calls()) == calls and transcription_doc(blob) == before
+    assert continuing.run(task, "genuine") == 200
+    assert len(continuing.stack.model_calls()) == calls + 1

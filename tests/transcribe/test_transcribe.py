@@ -471,13 +471,18 @@ def _wait_for_a_call(stack: Stack, timeout: float = 10) -> None:
         time.sleep(0.05)
 
 
-def test_a_repetition_loop_is_stopped_and_its_repeats_never_published(stack: Stack) -> None:
-    """The stand-in repeats row 50 to the output limit (65,536 tokens, minutes at a model's
-    pace); the guard stops the stream within a dozen repeats and drops them."""
+@pytest.mark.parametrize("cycle", [1, 2])
+def test_a_repetition_loop_is_stopped_and_its_repeats_never_published(
+    stack: Stack, cycle: int
+) -> None:
+    """The stand-in repeats row 50 (or rows 49 and 50, A, B, A, B …) to the output limit
+    (65,536 tokens, minutes at a model's pace); the guard stops the stream within a dozen
+    times through and drops the repeats: far within 200 rows."""
     authored = model_output(80, voices=3)
     blob = stack.upload("voice.mp3", "uploads/jo/loop.mp3", "audio/mpeg")
     stack.stand_in.register(authored, duration_s=330, media=media_bytes("voice.mp3"))
-    stack.stand_in.configure(faults=[{"loop_from_row": 50, "token_rate": 2000, "times": 1}])
+    loop = {"loop_from_row": 50, "loop_cycle": cycle, "token_rate": 2000, "times": 1}
+    stack.stand_in.configure(faults=[loop])
     started = time.monotonic()
     assert stack.deliver(blob) == 200
     assert time.monotonic() - started < 10  # the loop alone would stream for half a minute
@@ -495,3 +500,9 @@ def test_a_repetition_loop_is_stopped_and_its_repeats_never_published(stack: Sta
         time.sleep(0.2)  # the stand-in sees the hang-up at its next write
         (call,) = stack.model_calls()
     assert call["error"] == "client disconnected" and call["tokens_sent"] < 5_000
+    lines = authored.splitlines(keepends=True)
+    head = "".join(lines[: lines.index(next(x for x in lines if x.startswith("start"))) + 51])
+    two_hundred_rows = len(head) + 150 * max(len(x) for x in lines[-40:])
+    assert call["chars_sent"] < two_hundred_rows
+    message = final.issues[0].message if final.issues else ""
+    assert ("came 12 times in a row" in message) and (cycle == 1 or "cycle of 2 rows" in message)

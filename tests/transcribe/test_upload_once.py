@@ -19,6 +19,7 @@ from tests.standin.sdk import bundled
 from tests.transcribe import test_continuation
 from tests.transcribe.conftest import (
     Stack,
+    ask_voices,
     clip_function,
     media_bytes,
     transcription_doc,
@@ -86,6 +87,7 @@ def test_a_long_transcription_uploads_its_media_once(clips: Clips) -> None:
     assert file is not None and file.source.endswith(f"#{tasks[0].generation}")
     for task in tasks:
         assert clips.run(task, f"clip-{task.index}") == 200
+    ask_voices(blob)
     assert clips.run(voices(blob, tasks[0]), "voices") == 200
     calls = clips.stack.model_calls()
     assert len(calls) == 13 and {c["file_uri"] for c in calls[:12]} == {file.uri}

@@ -14,10 +14,12 @@ import pytest
 from functions_framework import create_app
 from google.cloud import firestore, pubsub_v1, storage
 
+from functions.core import tasks
 from functions.core.documents import CLIPS, TRANSCRIPTIONS, clip_doc_id, transcription_id
 from functions.core.events import CompletionEvent
-from functions.core.messages import ClipTag, ResultChunk
+from functions.core.messages import ClipTag, ClipTask, ResultChunk, VoicesTask
 from functions.core.settings import get_settings
+from functions.format.voices import Snippet
 from functions.watch import dead_letter, ending, sweep
 from tests.store.support import chunks_of, cloud_event, model_output, push_body
 
@@ -279,19 +281,49 @@ def test_the_store_own_unpublished_event_is_left_to_the_store(watch: Watch, uniq
     assert watch.doc(tid)["event"] == store_event and watch.events_of(expect=0) == []
 
 
+def clip_run(watch: Watch, name: str, count: int = 4, **fields: Any) -> list[ClipTask]:
+    """A document as a run that fanned out into `count` clips leaves it, and its clip tasks."""
+    source = {"bucket": watch.bucket.name, "name": name, "generation": GEN}
+    source |= {"content_type": "video/webm", "size": 1000}
+    tid = claimed(watch, name, source=source, **fields)
+    planned = [
+        ClipTask(
+            transcription_id=tid,
+            **source,
+            attempt=1,
+            index=index,
+            clips=count,
+            start_ms=index * 100_000,
+            end_ms=(index + 1) * 100_000 + 10_000,
+            plan={"model": "gemini-2.5-flash", "start_s": index * 100.0},
+            prompt=f"Transcribe clip {index}.",
+        )
+        for index in range(count)
+    ]
+    ranges = [{"index": t.index, "start_ms": t.start_ms, "end_ms": t.end_ms} for t in planned]
+    hashes = [tasks.recorded(t.plan, t.prompt) for t in planned]
+    clips = {"count": count, "ranges": ranges, "hashes": hashes, **fields.pop("clips", {})}
+    watch.db.collection(TRANSCRIPTIONS).document(tid).update({"clips": clips})
+    return planned
+
+
+def dead(message: ClipTask | VoicesTask | bytes, message_id: str, **attributes: str) -> Any:
+    body = push_body(message, message_id=message_id)
+    body["message"]["attributes"] |= {**attributes, dead_letter.DELIVERIES: "5"}
+    return body
+
+
 def test_a_dead_lettered_clip_task_ends_only_its_clip(watch: Watch, unique: str) -> None:
     """Its final chunk goes to the store as the transcriber would send it (`failed`, no text):
     under a claim made for it if it never had one, at the seq the store expects next."""
-    tid = claimed(watch, f"uploads/user-1/{unique}.webm", clips={"count": 4})
+    planned = clip_run(watch, f"uploads/user-1/{unique}.webm")
+    tid = planned[0].transcription_id
     clip_docs = watch.db.collection(TRANSCRIPTIONS).document(tid).collection(CLIPS)
     clip_docs.document(clip_doc_id(GEN, 1, 3)).set(
         {"run": {"generation": GEN, "attempt": 2}, "store": {"attempt": 2, "next_seq": 3}}
     )
-    for index, message_id in ((2, "t-2"), (3, "t-3")):
-        task = {"transcription_id": tid, "generation": GEN, "attempt": "1", "clip": str(index)}
-        body = push_body(json.dumps({"index": index}).encode(), message_id=message_id)
-        body["message"]["attributes"] = {**task, dead_letter.DELIVERIES: "5"}
-        assert dead_letter.handle(body) == "ended"
+    for index in (2, 3):
+        assert dead_letter.handle(dead(planned[index], f"t-{index}")) == "ended"
     chunks = sorted(
         (ResultChunk.model_validate_json(m.data) for m in watch.pull(watch.results, expect=2)),
         key=lambda c: c.clip.index if c.clip else -1,
@@ -310,9 +342,59 @@ def test_a_dead_lettered_clip_task_ends_only_its_clip(watch: Watch, unique: str)
 def test_a_dead_lettered_clip_of_a_superseded_run_publishes_nothing(
     watch: Watch, unique: str
 ) -> None:
-    tid = claimed(watch, f"uploads/user-1/{unique}.webm", attempt=2, clips={"count": 4})
-    attributes = {"transcription_id": tid, "generation": GEN, "attempt": "1", "clip": "0"}
-    body = push_body(b"{}", message_id="old")
-    body["message"]["attributes"] = attributes
-    assert dead_letter.handle(body) == "superseded"
+    planned = clip_run(watch, f"uploads/user-1/{unique}.webm", attempt=2)
+    assert dead_letter.handle(dead(planned[0], "old")) == "superseded"
     assert watch.pull(watch.results, expect=0) == []
+
+
+def everything(watch: Watch, tid: str) -> dict[str, Any]:
+    ref = watch.db.collection(TRANSCRIPTIONS).document(tid)
+    return {
+        "doc": watch.doc(tid),
+        "clips": {s.id: s.to_dict() for s in ref.collection(CLIPS).stream()},
+    }
+
+
+def test_poison_with_a_healthy_runs_attributes_changes_nothing(
+    watch: Watch, unique: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue: a poison body carrying a healthy run's attributes ended it `failed` at 41 of 218
+    rows; with the voices slot's, it recorded a failed voices pass. Only a message that is
+    provably the run's ends anything: each of these is poison, logged, and changes nothing."""
+    tid = claimed(watch, f"uploads/user-1/{unique}.mp4")
+    run = {"transcription_id": tid, "generation": GEN, "attempt": "1"}
+    [chunk] = chunks_of("", tid, GEN)[:1]
+    planned = clip_run(watch, f"uploads/user-1/{unique}-long.webm", clips={"voices": {"asked": 2}})
+    long = {**run, "transcription_id": planned[0].transcription_id}
+    voices = VoicesTask(
+        **planned[0].model_dump(include={"transcription_id", "bucket", "name", "generation"}),
+        attempt=1,
+        clips=4,
+        content_type="video/webm",
+        size=1000,
+        plan=planned[0].plan,
+        snippets=[
+            Snippet(voice=v, start_ms=v * 999, end_ms=v * 999 + 500, text="Hi.") for v in (1, 2)
+        ],
+    )
+    before = [everything(watch, t) for t in (tid, long["transcription_id"])]
+    poison = [
+        dead(b"{not json", "p-1", **run, seq="3"),  # the issue's own
+        dead(b"{not json", "p-2", **long, clip="4", task="voices"),  # the voices slot's
+        dead(b"{not json", "p-3", **long, clip="1"),  # a clip task's
+        dead(b"{}", "p-4", **long, task="continue"),
+        dead(chunk.model_dump_json().encode(), "p-5", **run, seq="9"),  # attributes differ
+        dead(planned[1], "p-6", clip="2"),
+        dead(planned[1].model_copy(update={"index": 500, "clips": 501}), "p-7"),
+        dead(planned[1].model_copy(update={"prompt": "Say something else."}), "p-8"),
+        dead(voices.model_copy(update={"name": "uploads/user-2/private.webm"}), "p-9"),
+        dead(b"{}", "p-10", **run, task="enrich"),
+    ]
+    assert [dead_letter.handle(body) for body in poison] == ["poison"] * len(poison)
+    assert [everything(watch, t) for t in (tid, long["transcription_id"])] == before
+    assert watch.pull(watch.results, expect=0) == [] and watch.events_of(expect=0) == []
+    logged = [r for r in caplog.records if getattr(r, "poison", None)]
+    assert len(logged) == len(poison) and {r.poison for r in logged} == {"dead_letter"}  # type: ignore[attr-defined]
+    assert {r.levelname for r in logged} == {"WARNING"}
+    # the genuine voices task, dead-lettered, still ends the pass (clip 4): provably the run's
+    assert dead_letter.handle(dead(voices, "genuine")) == "ended"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 
+from functions.core.messages import ResultChunk
 from functions.watch import dead_letter, redrive
 from functions.watch.sweep import stalled
 
@@ -17,30 +17,31 @@ def message(body: bytes, **attributes: str) -> dead_letter.Message:
     return dead_letter.Message(data=base64.b64encode(body).decode(), attributes=attributes)
 
 
-def test_a_dead_letter_names_its_run_by_attributes_or_else_by_body() -> None:
-    by_attributes = message(b"garbage", transcription_id=TID, generation="17", attempt="2", seq="4")
-    lost = dead_letter.lost_chunk(by_attributes)
-    assert lost is not None and (lost.run.generation, lost.run.attempt, lost.seq) == ("17", 2, 4)
+def chunk(seq: int = 4) -> ResultChunk:
+    return ResultChunk(transcription_id=TID, generation="17", attempt=2, seq=seq)
+
+
+def test_a_dead_letter_names_its_run_by_its_body_which_its_attributes_repeat() -> None:
+    body = chunk().model_dump_json().encode()
+    lost = dead_letter.lost_chunk(message(body, **chunk().attributes()))
+    assert isinstance(lost, dead_letter.LostChunk)
+    assert (lost.run.generation, lost.run.attempt, lost.seq) == ("17", 2, 4)
     assert "results chunk 4 of run 17/2" in lost.reason
-    body = {"transcription_id": TID, "generation": "18", "attempt": 1, "seq": 0, "state": {}}
-    lost = dead_letter.lost_chunk(message(json.dumps(body).encode()))
-    assert lost is not None and (lost.run.generation, lost.seq) == ("18", 0)
+    bare = dead_letter.lost_chunk(message(body))  # no attributes: the body alone
+    assert isinstance(bare, dead_letter.LostChunk) and bare.seq == 4
 
 
-def test_a_dead_lettered_continuation_says_so() -> None:
-    attributes = {"transcription_id": TID, "generation": "17", "attempt": "1", "task": "continue"}
-    lost = dead_letter.lost_chunk(message(b"{}", **attributes))
-    assert lost is not None and lost.seq is None and lost.clip is None
-    assert lost.reason.startswith("the continuation of its cut-off output could not be run")
-
-
-def test_a_dead_letter_that_names_no_valid_run_is_none() -> None:
-    assert dead_letter.lost_chunk(message(b'{"not": "a chunk"}')) is None
-    assert dead_letter.lost_chunk(message(b"x", transcription_id=TID, generation="17")) is None
-    bad_id = message(b"x", transcription_id="../etc", generation="17", attempt="1")
-    assert dead_letter.lost_chunk(bad_id) is None
-    bad_gen = message(b"x", transcription_id=TID, generation="abc", attempt="1")
-    assert dead_letter.lost_chunk(bad_gen) is None
+def test_a_dead_letter_that_is_not_provably_its_runs_is_poison() -> None:
+    attributes = chunk().attributes()
+    assert dead_letter.lost_chunk(message(b"garbage", **attributes)) == (
+        "its body is not a ResultChunk"
+    )
+    other = chunk(5).model_dump_json().encode()
+    assert "differ from its body: seq" in str(dead_letter.lost_chunk(message(other, **attributes)))
+    assert "not a ResultChunk or ClipTask" in str(dead_letter.lost_chunk(message(b'{"a": 1}')))
+    unknown = dead_letter.lost_chunk(message(b"{}", **attributes, task="enrich"))
+    assert unknown == "it says it is a 'enrich' task, which does not exist"
+    assert dead_letter.handle({"message": {"data": "!!", "messageId": "1"}}) == "poison"
     assert dead_letter.handle({"no": "envelope"}) == "unreadable"
 
 
