@@ -173,7 +173,9 @@ def _decodable(demuxer: Any) -> tuple[bool, bool]:
     if not decoded:
         codecs = ", ".join(f"{s.type} {s.codec_context.name}" for s in (video, audio) if s)
         raise MediaRejected(f"no decodable audio or video stream ({codecs}: no frame decodes)")
-    return video is not None and video.index in decoded, audio is not None and audio.index in decoded
+    return (video is not None and video.index in decoded), (
+        audio is not None and audio.index in decoded
+    )
 
 
 def _decodes(packet: Any) -> bool:

@@ -40,7 +40,8 @@ def test_an_invalid_declared_duration_is_rejected(value: str) -> None:
 
 def test_a_duration_the_size_cannot_hold_is_rejected() -> None:
     """4 KB hold 33 s at 1,000 bit/s: 20,000 s declared (or in a forged header) is rejected."""
-    with pytest.raises(MediaRejected, match=r"declared duration, 20,000 s.*MIN_BITRATE.*at most 33 s"):
+    too_long = r"declared duration, 20,000 s.*MIN_BITRATE.*at most 33 s"
+    with pytest.raises(MediaRejected, match=too_long):
         measured(media(None), 20000, 4096, SETTINGS)
     with pytest.raises(MediaRejected, match=r"header's duration, 20,000 s.*MIN_BITRATE"):
         measured(media(20000), None, 4096, SETTINGS)
