@@ -40,7 +40,8 @@ SETTINGS_DOC_UPLOADS = """
 
 Uploaders may add custom metadata to an object: context for the prompt, delimited as data and
 capped at so many characters ({}), and processing overrides ({}; `duration` in seconds for media
-whose header has none), validated: an invalid value rejects the upload with the reason.
+whose header has none, bounded like a header's by the object's size at `TABSCRIBE_MIN_BITRATE_BPS`
+and by `TABSCRIBE_MAX_MEDIA_S`), validated: an invalid value rejects the upload with the reason.
 """
 
 

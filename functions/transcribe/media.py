@@ -116,7 +116,7 @@ def probe(reader: IO[bytes], declared_type: str | None, size: int | None) -> Med
     header = counting.read(HEADER_BYTES)
     counting.seek(0)
     try:
-        with av.open(counting, "r") as demuxer:
+        with av.open(counting, "r", metadata_errors="replace") as demuxer:
             kind = _kind(demuxer, header)
             video, audio = _decodable(demuxer)
             _check_index(demuxer, size)
@@ -171,14 +171,20 @@ def _decodable(demuxer: Any) -> tuple[bool, bool]:
         if packet.stream.index not in decoded and _decodes(packet):
             decoded.add(packet.stream.index)
     if not decoded:
-        codecs = ", ".join(f"{s.type} {s.codec_context.name}" for s in (video, audio) if s)
+        codecs = ", ".join(f"{s.type} {_codec(s)}" for s in (video, audio) if s)
         raise MediaRejected(f"no decodable audio or video stream ({codecs}: no frame decodes)")
     return (video is not None and video.index in decoded), (
         audio is not None and audio.index in decoded
     )
 
 
+def _codec(stream: Any) -> str:
+    return stream.codec_context.name if stream.codec_context else "with no decoder"
+
+
 def _decodes(packet: Any) -> bool:
+    if packet.stream.codec_context is None:  # a codec FFmpeg has no decoder for
+        return False
     try:
         return bool(packet.decode())
     except av.FFmpegError:  # a damaged packet: the next may decode

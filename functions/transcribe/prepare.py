@@ -38,7 +38,6 @@ PROBE_CHUNK_BYTES = 256 * 1024
 def plans(run: Run) -> tuple[MediaInfo, list[ClipRange], list[Plan]]:
     """The probed media, its clips (none: one request) and the plan of each request. Raises
     `MediaRejected`, and `NotFound` once the event's generation is gone."""
-    parse_overrides(run.obj.metadata, run.settings.allowed_models)  # before any read
     return planned(_probe(run), run.obj, run.settings)
 
 

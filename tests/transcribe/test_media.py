@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from functions.transcribe.media import CountingReader, MediaInfo, MediaRejected, probe
 from tests.paths import DATA, ROOT
@@ -140,3 +142,25 @@ def test_counting_reader_counts() -> None:
     reader.seek(8)
     reader.read(10)
     assert reader.bytes_read == 6
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([case[0] for case in CASES]),
+    st.lists(st.tuples(st.integers(0, 40_000), st.integers(0, 255)), max_size=32),
+    st.floats(0.05, 1.0),
+)
+def test_damaged_media_is_measured_or_rejected_never_an_error(
+    name: str, edits: list[tuple[int, int]], kept: float
+) -> None:
+    """Bytes overwritten and files cut short: the probe answers `MediaInfo` or `MediaRejected`
+    (a terminal `rejected`), never another exception (a 500 and a retry)."""
+    data = bytearray(made_media.cut((MEDIA / name).read_bytes(), kept) or b"\0")
+    for at, value in edits:
+        data[at % len(data)] = value
+    try:
+        info = _probe_bytes(bytes(data))
+    except MediaRejected as exc:
+        assert str(exc)  # a reason to record
+    else:
+        assert info.has_video or info.has_audio  # accepted: something decodes
