@@ -17,7 +17,8 @@ import av
 from functions.core.media import MAX_MEDIA_BYTES
 
 HEADER_BYTES = 64  # the EBML header, whose DocType tells WebM from other Matroska
-DECODE_PACKETS = 400  # packets read at most to see a frame of each stream relied on
+DECODE_PACKETS = 400  # packets read at most to see a frame of each stream relied on,
+DECODE_BYTES = 8 * 1024 * 1024  # and bytes of them
 
 
 class MediaRejected(ValueError):
@@ -160,22 +161,30 @@ def _decodable(demuxer: Any) -> tuple[bool, bool]:
     if video is not None and video.disposition & av.stream.Disposition.attached_pic:
         video = None
     audio = demuxer.streams.best("audio")
-    wanted = {s.index for s in (video, audio) if s is not None}
-    if not wanted:
+    relied = [s for s in (video, audio) if s is not None]
+    if not relied:
         found = ", ".join(s.type for s in demuxer.streams) or "none"
         raise MediaRejected(f"no audio or video stream (streams found: {found})")
-    decoded: set[int] = set()
-    for number, packet in enumerate(demuxer.demux(*(s for s in (video, audio) if s))):
-        if number >= DECODE_PACKETS or decoded == wanted:
-            break
-        if packet.stream.index not in decoded and _decodes(packet):
-            decoded.add(packet.stream.index)
+    decoded = _decoded(demuxer, relied)
     if not decoded:
-        codecs = ", ".join(f"{s.type} {_codec(s)}" for s in (video, audio) if s)
+        codecs = ", ".join(f"{s.type} {_codec(s)}" for s in relied)
         raise MediaRejected(f"no decodable audio or video stream ({codecs}: no frame decodes)")
     return (video is not None and video.index in decoded), (
         audio is not None and audio.index in decoded
     )
+
+
+def _decoded(demuxer: Any, streams: list[Any]) -> set[int]:
+    """The indexes of `streams` that decode a frame within their first packets (at most
+    DECODE_PACKETS of them, DECODE_BYTES in all)."""
+    wanted, decoded, read = {s.index for s in streams}, set[int](), 0
+    for number, packet in enumerate(demuxer.demux(*streams)):
+        read += packet.size
+        if decoded == wanted or number >= DECODE_PACKETS or read > DECODE_BYTES:
+            break
+        if packet.stream.index not in decoded and _decodes(packet):
+            decoded.add(packet.stream.index)
+    return decoded
 
 
 def _codec(stream: Any) -> str:
