@@ -125,8 +125,8 @@ def probe(reader: IO[bytes], declared_type: str | None, size: int | None) -> Med
     except av.FFmpegError as exc:
         declared = f" (declared as {declared_type})" if declared_type else ""
         raise MediaRejected(
-            f"not a video or audio file Gemini accepts{declared}: unrecognised or unreadable "
-            f"header ({exc.strerror})"
+            f"not a video or audio file Gemini accepts{declared}: unrecognised header, or one "
+            f"FFmpeg cannot read ({exc.strerror})"
         ) from None
     container = _CONTAINERS[kind]
     return MediaInfo(

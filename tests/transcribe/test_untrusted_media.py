@@ -55,7 +55,7 @@ def rejected(stack: Stack, blob: Any) -> str:
 def test_garbage_behind_a_magic_number_is_rejected(
     stack: Stack, name: str, data: bytes, content_type: str
 ) -> None:
-    assert "unreadable header" in rejected(stack, put(stack, name, data, content_type))
+    assert "unrecognised header" in rejected(stack, put(stack, name, data, content_type))
 
 
 def test_an_mp4_cut_short_is_rejected(stack: Stack) -> None:
@@ -67,7 +67,7 @@ def test_an_mp4_cut_short_is_rejected(stack: Stack) -> None:
 def test_a_4kb_garbage_flv_declaring_20000_s_is_rejected(stack: Stack) -> None:
     """Once 36 clips and 36 model calls."""
     blob = put(stack, "x.flv", made_media.garbage_behind("flv"), "video/x-flv", duration="20000")
-    assert "unreadable header" in rejected(stack, blob)
+    assert "unrecognised header" in rejected(stack, blob)
 
 
 def test_a_header_duration_the_size_cannot_hold_is_rejected(stack: Stack) -> None:
