@@ -29,7 +29,7 @@ TARGETS = {
             "google.cloud.firestore",
             "google.cloud.pubsub_v1",
             "google.cloud.storage",
-            "mutagen",
+            "av",
         ],
     ),
     "store": (

@@ -1,5 +1,5 @@
 """Command line: `python -m functions parse FILE|-`, `… merge START:END:FILE…`, `… prompt`,
-`… schema`, `… models`, `… settings-doc`, `… live-check`."""
+`… probe FILE`, `… schema`, `… models`, `… settings-doc`, `… live-check`."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ SETTINGS_DOC_UPLOADS = """
 
 Uploaders may add custom metadata to an object: context for the prompt, delimited as data and
 capped at so many characters ({}), and processing overrides ({}; `duration` in seconds for media
-whose header has none), validated: an invalid value rejects the upload with the reason.
+whose header has none, bounded like a header's by the object's size at `TABSCRIBE_MIN_BITRATE_BPS`
+and by `TABSCRIBE_MAX_MEDIA_S`), validated: an invalid value rejects the upload with the reason.
 """
 
 
@@ -141,6 +142,19 @@ def main(argv: list[str] | None = None) -> int:
         help="uploader context: title, description, speakers, glossary, language",
     )
 
+    probing = commands.add_parser(
+        "probe",
+        help="judge a media file as the transcriber judges an upload (the probe, the bounds, "
+        "the plan); print the verdict as JSON",
+    )
+    probing.add_argument("file", type=Path, help="a local media file")
+    probing.add_argument(
+        "--declared-duration",
+        type=float,
+        metavar="S",
+        help="the upload's `duration` metadata, in seconds",
+    )
+
     commands.add_parser("schema", help="print the JSON Schema of the results-topic message")
     commands.add_parser("models", help="print the model catalog as JSON (the default marked)")
     commands.add_parser(
@@ -161,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(argv)
     if args.command == "live-check":
         return _live_check(args)
+    if args.command == "probe":
+        return _probe(probing, args.file, args.declared_duration)
     if getattr(args, "duration", None) is not None and args.duration < 0:
         cli.error("--duration must be >= 0")
     if args.command == "schema":
@@ -254,6 +270,50 @@ def _accepts(field: FieldInfo) -> str:
         str: "text",
     }
     return ", ".join([kinds.get(kind, str(kind)), *limits])
+
+
+def _probe(cli: argparse.ArgumentParser, path: Path, declared_s: float | None) -> int:
+    """The verdict on a local file, through the code that judges an upload: the probe on a
+    seekable reader (here the file, there ranged reads of the object), then `prepare.planned`
+    with the settings of the environment. Exit 0 when accepted, 1 when rejected."""
+    from functions.core.settings import SettingsError, get_settings
+    from functions.transcribe.media import MediaInfo, MediaRejected, probe
+    from functions.transcribe.prepare import planned
+    from functions.transcribe.run import StorageObject
+
+    os.environ.setdefault("GOOGLE_CLOUD_PROJECT", "local")  # no call is made: any project
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        cli.error(str(exc))
+    try:
+        size = path.stat().st_size
+        reader = path.open("rb")
+    except OSError as exc:
+        cli.error(f"cannot read {path}: {exc.strerror}")
+    metadata = {} if declared_s is None else {"duration": f"{declared_s:g}"}
+    obj = StorageObject(bucket="local", name=path.name, generation="0", size=size)
+    obj.metadata.update(metadata)
+    media: MediaInfo | None = None
+    reason = None
+    try:
+        with reader:
+            media = probe(reader, None, size)
+        media, _, _ = planned(media, obj, settings)
+    except MediaRejected as exc:
+        reason = str(exc)
+    verdict = {
+        "container": media and media.container,
+        "mime_type": media and media.mime_type,
+        "duration_ms": media and media.duration_ms,
+        "has_video": media and media.has_video,
+        "has_audio": media and media.has_audio,
+        "accepted": reason is None,
+        "reason": reason,
+        "bytes_read": media and media.bytes_read,
+    }
+    sys.stdout.write(json.dumps(verdict, indent=2) + "\n")
+    return 0 if reason is None else 1
 
 
 def _live_check(args: argparse.Namespace) -> int:

@@ -191,6 +191,26 @@ class Settings(BaseSettings):
         description="the first clip's length, short so the first rows show within seconds "
         "(decision 0010); 0: every clip of equal length; else at least twice the overlap",
     )
+    max_media_s: float = Field(
+        default=12 * 3600.0,
+        gt=0,
+        description="media longer than this (by its header, or its declared `duration`) is "
+        "rejected before any model call (decision 0020)",
+    )
+    max_clips: int = Field(
+        default=100,
+        ge=1,
+        le=999,
+        description="media whose clip plan has more clips than this is rejected before any "
+        "model call (decision 0020); at most 999, what a clip task's index allows",
+    )
+    min_bitrate_bps: float = Field(
+        default=1000.0,
+        gt=0,
+        description="the lowest bitrate media is taken at: a duration longer than the object's "
+        "size holds at this many bits a second is rejected (decision 0020; the bundled "
+        "samples: 2,300 and more)",
+    )
     voice_snippet_s: float = Field(
         default=6.0,
         ge=0,

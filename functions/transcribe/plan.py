@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -65,16 +64,15 @@ class Overrides(BaseModel):
     duration: str | None = Field(default=None, description="used when the header has none")
 
 
-def with_declared_duration(media: MediaInfo, overrides: Overrides) -> MediaInfo:
-    """The media, with the uploader's `duration` (seconds or a timecode) when its header does not
-    carry one (a WebM from a browser recorder, FLV, MPEG-PS): the context-window check and
-    progress need it. An invalid value rejects the upload, like every override."""
+def declared_duration_s(overrides: Overrides) -> float | None:
+    """The uploader's `duration` in seconds (or a timecode), which stands in for a header
+    without one (a WebM from a browser recorder): the context-window check, the clip plan and
+    progress need it; `bounds.measured` bounds it. An invalid value rejects the upload, like
+    every override."""
     declared = _offset_s(overrides.duration, "duration")
     if declared is not None and declared <= 0:
         raise MediaRejected(f"metadata duration={overrides.duration!r} must be positive")
-    if media.duration_s is not None or declared is None:
-        return media
-    return replace(media, duration_s=declared)
+    return declared
 
 
 def estimate_input_tokens(

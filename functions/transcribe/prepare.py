@@ -15,16 +15,17 @@ from functions.core.messages import ClipTask
 from functions.core.settings import Settings
 from functions.format.voices import Slot, duration_s
 from functions.transcribe import gemini
+from functions.transcribe.bounds import check_clips, measured
 from functions.transcribe.call import media_uri
 from functions.transcribe.clips import ClipRange, plan_for
 from functions.transcribe.media import MediaInfo, check_size, probe
 from functions.transcribe.plan import (
     Overrides,
     Plan,
+    declared_duration_s,
     make_plan,
     parse_overrides,
     segment_range,
-    with_declared_duration,
 )
 from functions.transcribe.prompt import build_prompt
 from functions.transcribe.publisher import PUBLISH_TIMEOUT_S
@@ -37,10 +38,19 @@ PROBE_CHUNK_BYTES = 256 * 1024
 def plans(run: Run) -> tuple[MediaInfo, list[ClipRange], list[Plan]]:
     """The probed media, its clips (none: one request) and the plan of each request. Raises
     `MediaRejected`, and `NotFound` once the event's generation is gone."""
-    settings = run.settings
-    overrides = parse_overrides(run.obj.metadata, settings.allowed_models)
-    media = with_declared_duration(_probe(run), overrides)
+    return planned(_probe(run), run.obj, run.settings)
+
+
+def planned(
+    media: MediaInfo, obj: StorageObject, settings: Settings
+) -> tuple[MediaInfo, list[ClipRange], list[Plan]]:
+    """What the probed media of `obj` becomes, within the bounds (decision 0020): its length,
+    its clips and the plan of each request (the transcriber's, and `python -m functions
+    probe`'s verdict). Raises `MediaRejected`."""
+    overrides = parse_overrides(obj.metadata, settings.allowed_models)
+    media = measured(media, declared_duration_s(overrides), obj.size, settings)
     clips = _clips(media, overrides, settings)
+    check_clips(len(clips), settings)
     each = [_plan(media, overrides, settings, clip) for clip in clips]
     return media, clips, each or [_plan(media, overrides, settings, None)]
 

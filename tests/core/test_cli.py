@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.paths import ROOT
+from tests.transcribe import made_media
 
 TRAILER = ROOT / "tests" / "data" / "trailer.tsv.txt"
 
@@ -69,3 +71,33 @@ def test_committed_message_schema_matches_the_model() -> None:
     assert done.returncode == 0, done.stderr
     committed = (ROOT / "docs" / "schemas" / "result-chunk.schema.json").read_text()
     assert json.loads(done.stdout) == json.loads(committed), "run: python -m functions schema"
+
+
+def test_probe_prints_the_verdict_of_a_sample() -> None:
+    done = run("probe", str(ROOT / "samples" / "interview.mp4"))
+    assert done.returncode == 0, done.stderr
+    verdict = json.loads(done.stdout)
+    assert verdict == verdict | {
+        "container": "MP4",
+        "mime_type": "video/mp4",
+        "duration_ms": 55200,
+        "has_video": True,
+        "has_audio": True,
+        "accepted": True,
+        "reason": None,
+    }
+
+
+def test_probe_rejects_with_the_reason_and_bounds_a_declared_duration(tmp_path: Path) -> None:
+    recording = tmp_path / "recording.webm"  # a recorder's WebM: no duration in its header
+    recording.write_bytes(made_media.webm_without_duration(2.0))
+    done = run("probe", str(recording), "--declared-duration", "20000")
+    verdict = json.loads(done.stdout)
+    assert done.returncode == 1 and verdict["accepted"] is False
+    assert verdict["container"] == "WebM" and verdict["duration_ms"] is None
+    assert "declared duration, 20,000 s" in verdict["reason"]
+    assert "TABSCRIBE_MIN_BITRATE_BPS" in verdict["reason"]
+    accepted = json.loads(run("probe", str(recording), "--declared-duration", "2").stdout)
+    assert accepted["accepted"] is True and accepted["duration_ms"] == 2000
+    mkv = json.loads(run("probe", str(ROOT / "tests" / "data" / "media" / "clip.mkv")).stdout)
+    assert mkv["accepted"] is False and "remux it to MP4" in mkv["reason"]

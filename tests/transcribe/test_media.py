@@ -1,15 +1,21 @@
-"""Media identification: by header, with duration and tracks read from the container header."""
+"""Media identification by a real demuxer (decision 0020): container, streams that decode,
+an index within the object, and the duration, read through ranged reads of the header."""
 
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from functions.transcribe.media import CountingReader, MediaRejected, probe, sniff
-from tests.paths import DATA
+from functions.transcribe.media import CountingReader, MediaInfo, MediaRejected, probe
+from tests.paths import DATA, ROOT
+from tests.transcribe import made_media
 
 MEDIA = DATA / "media"
+SAMPLES = ["interview.mp4", "podcast.m4a", "keynote.mp4", "conference.webm", "radio.ogg"]
 
 # file, declared type, expected MIME for Gemini, has video, has audio
 CASES = [
@@ -22,12 +28,15 @@ CASES = [
     ("voice.ogg", "audio/ogg", "audio/ogg", False, True),
     ("voice.flac", "audio/flac", "audio/flac", False, True),
     ("clip.webm", "video/webm", "video/webm", True, True),
-    ("clip.avi", "video/x-msvideo", "video/avi", True, True),
+    ("clip.avi", "video/x-msvideo", "video/avi", True, False),  # an AVI of video alone
 ]
 
 
-def _probe(name: str, declared: str | None) -> object:
-    data = (MEDIA / name).read_bytes()
+def _probe(name: str, declared: str | None) -> MediaInfo:
+    return _probe_bytes((MEDIA / name).read_bytes(), declared)
+
+
+def _probe_bytes(data: bytes, declared: str | None = None) -> MediaInfo:
     return probe(io.BytesIO(data), declared, len(data))
 
 
@@ -56,10 +65,66 @@ def test_rejections_are_clear() -> None:
         probe(io.BytesIO(b"x"), "video/mp4", 3 * 1024**3)
 
 
-def test_truncated_file_is_rejected_as_corrupt() -> None:
-    data = (MEDIA / "clip.mp4").read_bytes()[:600]
-    with pytest.raises(MediaRejected, match="cannot be read"):
-        probe(io.BytesIO(data), "video/mp4", 13090)
+def test_a_header_cut_short_is_rejected_as_unreadable() -> None:
+    data = (MEDIA / "clip-moov-at-end.mov").read_bytes()
+    with pytest.raises(MediaRejected, match="cannot read"):
+        _probe_bytes(made_media.cut(data, 0.6), "video/quicktime")
+
+
+@pytest.mark.parametrize("name", ["clip.mp4", "../../../samples/interview.mp4"])
+def test_media_whose_index_points_past_the_end_is_rejected(name: str) -> None:
+    """The header and the first frames are there, the rest of the media data is not."""
+    data = (MEDIA / name).read_bytes()
+    with pytest.raises(MediaRejected, match=f"cut off: its index points to byte {len(data):,}"):
+        _probe_bytes(made_media.cut(data, 0.3), "video/mp4")
+
+
+@pytest.mark.parametrize("kind", ["webm", "flv", "mpeg"])
+def test_garbage_behind_a_magic_number_is_rejected(kind: str) -> None:
+    with pytest.raises(MediaRejected, match=r"unrecognised header|no decodable"):
+        _probe_bytes(made_media.garbage_behind(kind, 40_000))
+
+
+def test_media_whose_streams_do_not_decode_is_rejected() -> None:
+    """A whole MP4 whose media data was overwritten with zeros: a header, no frame."""
+    data = (MEDIA / "clip.mp4").read_bytes()
+    at = data.index(b"mdat") + 4
+    zeroed = data[:at] + bytes(len(data) - at)
+    with pytest.raises(MediaRejected, match=r"no decodable audio or video stream \(video h264"):
+        _probe_bytes(zeroed, "video/mp4")
+
+
+def test_formats_without_a_duration_field_are_measured() -> None:
+    """FLV and MPEG-PS: the demuxer reads the last timestamps; a recorder's WebM has none."""
+    flv = _probe_bytes(made_media.flv(2.0))
+    assert (flv.container, flv.mime_type, flv.has_audio, flv.has_video) == (
+        "FLV",
+        "video/x-flv",
+        True,
+        False,
+    )
+    assert flv.duration_s == pytest.approx(2.0, abs=0.15)
+    ps = _probe_bytes(made_media.mpeg_ps(2.0))
+    assert ps.mime_type == "video/mpeg" and ps.duration_s == pytest.approx(2.0, abs=0.15)
+    webm = _probe_bytes(made_media.webm_without_duration())
+    assert webm.mime_type == "video/webm" and webm.has_audio and webm.duration_s is None
+
+
+def test_a_header_duration_is_what_the_header_says() -> None:
+    """A forged onMetaData duration is reported as such: the bounds judge it (test_bounds)."""
+    assert _probe_bytes(made_media.flv(2.0, header_duration_s=20000)).duration_s == 20000
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_the_bundled_samples_keep_their_durations_and_are_read_in_part(sample: str) -> None:
+    """The probe gives each sample the duration its authored answer was made for (ffprobe's),
+    reading a small part of it."""
+    data = (ROOT / "samples" / sample).read_bytes()
+    response = ROOT / "standin" / "responses" / f"{sample.split('.')[0]}.json"
+    authored_s = json.loads(response.read_text())["duration_s"]
+    info = _probe_bytes(data)
+    assert info.duration_s == pytest.approx(authored_s, abs=1e-3)
+    assert info.bytes_read <= 128 * 1024 < len(data) // 1.2
 
 
 def test_probe_reads_only_the_header_of_a_large_file() -> None:
@@ -67,18 +132,8 @@ def test_probe_reads_only_the_header_of_a_large_file() -> None:
     head = (MEDIA / "clip.mp4").read_bytes()
     big = head + b"\0" * 20_000_000
     info = probe(io.BytesIO(big), "video/mp4", len(big))
-    assert info.bytes_read < 64 * 1024
+    assert info.bytes_read < 128 * 1024  # two of the demuxer's 32 KiB reads, and the header
     assert info.duration_s == pytest.approx(2.5, abs=0.15)
-
-
-def test_sniff_knows_the_common_headers() -> None:
-    assert sniff(b"\x00\x00\x00\x18ftypqt  ") == "mov"
-    assert sniff(b"\x00\x00\x00\x18ftyp3gp4") == "3gp"
-    assert sniff(b"ID3\x04") == "mp3"
-    assert sniff(b"RIFF\x00\x00\x00\x00WAVE") == "wav"
-    assert sniff(b"FORM\x00\x00\x00\x00AIFF") == "aiff"
-    assert sniff(b"\xff\xf1\x50\x80") == "aac"
-    assert sniff(b"%PDF-1.7") == "unknown"
 
 
 def test_counting_reader_counts() -> None:
@@ -87,3 +142,25 @@ def test_counting_reader_counts() -> None:
     reader.seek(8)
     reader.read(10)
     assert reader.bytes_read == 6
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([case[0] for case in CASES]),
+    st.lists(st.tuples(st.integers(0, 40_000), st.integers(0, 255)), max_size=32),
+    st.floats(0.05, 1.0),
+)
+def test_damaged_media_is_measured_or_rejected_never_an_error(
+    name: str, edits: list[tuple[int, int]], kept: float
+) -> None:
+    """Bytes overwritten and files cut short: the probe answers `MediaInfo` or `MediaRejected`
+    (a terminal `rejected`), never another exception (a 500 and a retry)."""
+    data = bytearray(made_media.cut((MEDIA / name).read_bytes(), kept) or b"\0")
+    for at, value in edits:
+        data[at % len(data)] = value
+    try:
+        info = _probe_bytes(bytes(data))
+    except MediaRejected as exc:
+        assert str(exc)  # a reason to record
+    else:
+        assert info.has_video or info.has_audio  # accepted: something decodes

@@ -19,7 +19,6 @@ from functions.transcribe.plan import (
     Plan,
     make_plan,
     parse_overrides,
-    with_declared_duration,
 )
 
 ALLOWED = tuple(catalog().served())
@@ -181,22 +180,6 @@ def test_invalid_offsets_are_rejected(start: str | None, end: str | None, messag
 def test_unknown_duration_still_plans() -> None:
     got = plan(media(None))
     assert got.estimated_input_tokens is None and got.media_resolution == "high"
-
-
-def test_a_declared_duration_fills_in_for_a_header_without_one() -> None:
-    overrides = parse_overrides({"duration": "18000"}, ALLOWED)  # five hours
-    assert with_declared_duration(media(None), overrides).duration_s == 18000
-    assert with_declared_duration(media(60), overrides).duration_s == 60  # the header wins
-    with pytest.raises(MediaRejected, match="too long"):
-        plan(with_declared_duration(media(None), overrides), overrides=overrides)
-    as_timecode = parse_overrides({"duration": "1:05:00"}, ALLOWED)
-    assert with_declared_duration(media(None), as_timecode).duration_s == 3900
-
-
-@pytest.mark.parametrize("value", ["-5", "soon", "0"])
-def test_an_invalid_declared_duration_is_rejected(value: str) -> None:
-    with pytest.raises(MediaRejected, match="duration"):
-        with_declared_duration(media(60), parse_overrides({"duration": value}, ALLOWED))
 
 
 @pytest.mark.parametrize("duration_s", [901.5, 6000.008, 10800.0, 30000.0])
