@@ -80,7 +80,7 @@ locals {
       description = "A stalled upload re-driven by the watchdog -> the same transcriber code as transcribe."
       entry_point = "transcribe_redrive"
       invoker     = google_service_account.trigger.member # re-drives are rare: one instance
-      trigger     = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.redrive.id }
+      trigger     = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.this["redrive"].id }
     }
     store = {
       description   = "Result chunks (Pub/Sub push) -> Firestore; completion events on the events topic."
@@ -99,7 +99,7 @@ locals {
       max_instances = 3
       invoker       = google_service_account.trigger.member
       # A Firestore or Pub/Sub error is retried.
-      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.dead_letter.id }
+      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.this["dead_letter"].id }
     }
     watch_sweep = {
       like        = "watchdog"
@@ -108,7 +108,7 @@ locals {
       timeout     = 300
       invoker     = google_service_account.trigger.member # one sweep at a time
       # A missed tick is not worth retrying: the next one comes soon.
-      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_DO_NOT_RETRY", pubsub_topic = google_pubsub_topic.sweep.id }
+      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_DO_NOT_RETRY", pubsub_topic = google_pubsub_topic.this["sweep"].id }
     }
     # Browsers call the upload function (decision 0011): anyone may reach it, and it refuses any
     # request without a valid Firebase ID token (401).

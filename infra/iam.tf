@@ -134,7 +134,7 @@ resource "google_storage_bucket_iam_member" "transcribe_results_writer" {
 # Publish result chunks to the results topic (this topic only).
 resource "google_pubsub_topic_iam_member" "transcribe_results_publisher" {
   project = var.project_id
-  topic   = google_pubsub_topic.results.name
+  topic   = google_pubsub_topic.this["results"].name
   role    = "roles/pubsub.publisher"
   member  = google_service_account.transcribe.member
 }
@@ -143,7 +143,7 @@ resource "google_pubsub_topic_iam_member" "transcribe_results_publisher" {
 # (decisions 0010, 0013; this topic only).
 resource "google_pubsub_topic_iam_member" "transcribe_clips_publisher" {
   project = var.project_id
-  topic   = google_pubsub_topic.clips.name
+  topic   = google_pubsub_topic.this["clips"].name
   role    = "roles/pubsub.publisher"
   member  = google_service_account.transcribe.member
 }
@@ -176,7 +176,7 @@ resource "google_project_iam_member" "store_datastore_user" {
 # Publish completion events (this topic only).
 resource "google_pubsub_topic_iam_member" "store_events_publisher" {
   project = var.project_id
-  topic   = google_pubsub_topic.events.name
+  topic   = google_pubsub_topic.this["events"].name
   role    = "roles/pubsub.publisher"
   member  = google_service_account.store.member
 }
@@ -191,7 +191,7 @@ resource "google_storage_bucket_iam_member" "store_results_user" {
 # The store asks a long upload's voices pass, once its clips are merged (decision 0010).
 resource "google_pubsub_topic_iam_member" "store_clips_publisher" {
   project = var.project_id
-  topic   = google_pubsub_topic.clips.name
+  topic   = google_pubsub_topic.this["clips"].name
   role    = "roles/pubsub.publisher"
   member  = google_service_account.store.member
 }
@@ -208,7 +208,7 @@ resource "google_project_iam_member" "watch_datastore_user" {
 # Publish the completion event of a run it ends failed (this topic only).
 resource "google_pubsub_topic_iam_member" "watch_events_publisher" {
   project = var.project_id
-  topic   = google_pubsub_topic.events.name
+  topic   = google_pubsub_topic.this["events"].name
   role    = "roles/pubsub.publisher"
   member  = google_service_account.watch.member
 }
@@ -216,7 +216,7 @@ resource "google_pubsub_topic_iam_member" "watch_events_publisher" {
 # Hand a stalled upload back to the transcriber (this topic only).
 resource "google_pubsub_topic_iam_member" "watch_redrive_publisher" {
   project = var.project_id
-  topic   = google_pubsub_topic.redrive.name
+  topic   = google_pubsub_topic.this["redrive"].name
   role    = "roles/pubsub.publisher"
   member  = google_service_account.watch.member
 }
@@ -231,7 +231,7 @@ resource "google_storage_bucket_iam_member" "watch_uploads_viewer" {
 # Cloud Scheduler's agent publishes the sweep ticks (this topic only).
 resource "google_pubsub_topic_iam_member" "sweep_publisher_scheduler_agent" {
   project = var.project_id
-  topic   = google_pubsub_topic.sweep.name
+  topic   = google_pubsub_topic.this["sweep"].name
   role    = "roles/pubsub.publisher"
   member  = "serviceAccount:${google_project_service_identity.scheduler.email}"
 }
@@ -283,7 +283,7 @@ resource "google_service_account_iam_member" "pubsub_agent_token_creator_trigger
 # Forward undeliverable messages to the dead-letter topic.
 resource "google_pubsub_topic_iam_member" "dead_letter_publisher_pubsub_agent" {
   project = var.project_id
-  topic   = google_pubsub_topic.dead_letter.name
+  topic   = google_pubsub_topic.this["dead_letter"].name
   role    = "roles/pubsub.publisher"
   member  = "serviceAccount:${google_project_service_identity.pubsub.email}"
 }

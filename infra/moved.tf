@@ -93,3 +93,34 @@ moved {
   from = google_pubsub_subscription_iam_member.clip_push_subscriber_pubsub_agent
   to   = module.push["clip"].google_pubsub_subscription_iam_member.dead_letter_ack
 }
+
+# The topics became one resource over local.topics (pubsub.tf).
+moved {
+  from = google_pubsub_topic.results
+  to   = google_pubsub_topic.this["results"]
+}
+
+moved {
+  from = google_pubsub_topic.events
+  to   = google_pubsub_topic.this["events"]
+}
+
+moved {
+  from = google_pubsub_topic.dead_letter
+  to   = google_pubsub_topic.this["dead_letter"]
+}
+
+moved {
+  from = google_pubsub_topic.clips
+  to   = google_pubsub_topic.this["clips"]
+}
+
+moved {
+  from = google_pubsub_topic.redrive
+  to   = google_pubsub_topic.this["redrive"]
+}
+
+moved {
+  from = google_pubsub_topic.sweep
+  to   = google_pubsub_topic.this["sweep"]
+}

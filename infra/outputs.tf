@@ -20,17 +20,17 @@ output "access_log_bucket" {
 
 output "results_topic" {
   description = "Topic id of the result chunks (transcribe -> store)."
-  value       = google_pubsub_topic.results.name
+  value       = google_pubsub_topic.this["results"].name
 }
 
 output "events_topic" {
   description = "Topic id of the completion events; subscribe here for downstream processing."
-  value       = google_pubsub_topic.events.name
+  value       = google_pubsub_topic.this["events"].name
 }
 
 output "dead_letter_topic" {
   description = "Topic id of messages the store function could not process."
-  value       = google_pubsub_topic.dead_letter.name
+  value       = google_pubsub_topic.this["dead_letter"].name
 }
 
 output "dead_letter_subscription" {
@@ -74,7 +74,7 @@ output "watch_functions" {
 
 output "redrive_topic" {
   description = "Topic id on which the sweep hands stalled uploads back to the transcriber."
-  value       = google_pubsub_topic.redrive.name
+  value       = google_pubsub_topic.this["redrive"].name
 }
 
 output "service_accounts" {

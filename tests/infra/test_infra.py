@@ -28,7 +28,7 @@ from tests.paths import ROOT
 
 REPO = ROOT
 INFRA = REPO / "infra"
-REF = re.compile(r"^\$\{([A-Za-z0-9_.\-\[\]]+)\}$")
+REF = re.compile(r'^\$\{([A-Za-z0-9_."\-\[\]]+)\}$')
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 FINALIZED = "google.cloud.storage.object.v1.finalized"
 MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
@@ -223,7 +223,11 @@ def test_checkov_skips_are_inline_with_a_reason(
             f"{check['check_id']} on {check['resource']} skipped without reason"
         )
     inline = re.findall(r"#checkov:skip=(CKV2?_[A-Z]+_\d+):(.*)", cfg.all_text())
-    assert len(inline) == len(skipped), "every skip must be an inline #checkov:skip=ID:reason"
+    # A skip in a for_each resource stands for each of its instances.
+    reasons = {(c["check_id"], c["check_result"]["suppress_comment"].strip()) for c in skipped}
+    assert reasons == {(check, reason.strip()) for check, reason in inline}, (
+        "every skip must be an inline #checkov:skip=ID:reason"
+    )
     assert all(len(reason.strip()) >= 40 for _, reason in inline)
 
 
@@ -326,8 +330,8 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     assert grants_of("transcribe") == {
         ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
         ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.results.name}"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.clips.name}"),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["results"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),
         ("roles/datastore.user", "project"),
         ("roles/aiplatform.user", "project"),
         (
@@ -337,15 +341,15 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     }
     assert grants_of("store") == {
         ("roles/datastore.user", "project"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.events.name}"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.clips.name}"),  # the voices pass
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),  # the voices pass
         ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
     }
     assert grants_of("trigger") == {("roles/eventarc.eventReceiver", "project")}
     assert grants_of("watch") == {
         ("roles/datastore.user", "project"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.events.name}"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.redrive.name}"),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["redrive"].name}'),
         ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
     }
     assert grants_of("push_invoker") == set()
@@ -503,9 +507,9 @@ def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str,
         assert set(env) <= accepted, set(env) - accepted
     # Topics are passed as short ids, from the topic resources.
     env = cfg.locals["common_env"]
-    assert ref(env["TABSCRIBE_RESULTS_TOPIC"]) == "google_pubsub_topic.results.name"
-    assert ref(env["TABSCRIBE_EVENTS_TOPIC"]) == "google_pubsub_topic.events.name"
-    assert ref(env["TABSCRIBE_CLIPS_TOPIC"]) == "google_pubsub_topic.clips.name"
+    assert ref(env["TABSCRIBE_RESULTS_TOPIC"]) == 'google_pubsub_topic.this["results"].name'
+    assert ref(env["TABSCRIBE_EVENTS_TOPIC"]) == 'google_pubsub_topic.this["events"].name'
+    assert ref(env["TABSCRIBE_CLIPS_TOPIC"]) == 'google_pubsub_topic.this["clips"].name'
 
 
 def resolve(cfg: Config, value: Any, variables: dict[str, Any]) -> str:
@@ -632,7 +636,7 @@ def test_push_subscriptions_with_oidc_retry_and_dead_letter(
     call = cfg.calls["push"]
     assert call["for_each"] == "${local.push_subscriptions}"
     sub = cfg.locals["push_subscriptions"][name]
-    assert ref(sub["topic"]) == f"google_pubsub_topic.{topic}.id"
+    assert ref(sub["topic"]) == f'google_pubsub_topic.this["{topic}"].id'
     assert sub["function"] == function and function in cfg.locals["functions"]
     assert call["endpoint"] == "${module.function[each.value.function].uri}"
     push = block(push_module, "push_config")
@@ -652,7 +656,7 @@ def test_push_subscriptions_with_oidc_retry_and_dead_letter(
 
     dead_letter = block(push_module, "dead_letter_policy")
     assert dead_letter["dead_letter_topic"] == "${var.dead_letter_topic}"
-    assert ref(call["dead_letter_topic"]) == "google_pubsub_topic.dead_letter.id"
+    assert ref(call["dead_letter_topic"]) == 'google_pubsub_topic.this["dead_letter"].id'
     assert 5 <= cfg.default(call["max_delivery_attempts"]) <= 100
     assert block(push_module, "expiration_policy")["ttl"] == ""
     # its function is called by the push identity only (modules/function's invoker grant)
@@ -663,7 +667,7 @@ def test_pubsub_agent_can_dead_letter(cfg: Config) -> None:
     agent = "${google_project_service_identity.pubsub.email}"
     publisher = cfg.resource("google_pubsub_topic_iam_member", "dead_letter_publisher_pubsub_agent")
     assert publisher["role"] == "roles/pubsub.publisher"
-    assert ref(publisher["topic"]) == "google_pubsub_topic.dead_letter.name"
+    assert ref(publisher["topic"]) == 'google_pubsub_topic.this["dead_letter"].name'
     assert agent in publisher["member"]
     assert agent in cfg.calls["push"]["pubsub_agent"]
     subscriber = cfg.modules["push_subscription"][
@@ -678,7 +682,7 @@ def test_dead_letters_are_kept(cfg: Config) -> None:
     holders = [
         body
         for body in cfg.of_type("google_pubsub_subscription").values()
-        if body["topic"] == "${google_pubsub_topic.dead_letter.id}"
+        if body["topic"] == '${google_pubsub_topic.this["dead_letter"].id}'
     ]
     assert len(holders) == 1
     assert holders[0]["message_retention_duration"] == "604800s"
@@ -891,7 +895,7 @@ def test_watchdog_functions_are_fed_by_pubsub_triggers_under_their_identities(cf
         assert "ingress" not in body  # the module's default: internal only
         trigger = body["trigger"]
         assert cfg.locals[ref(trigger["event_type"]).removeprefix("local.")] == MESSAGE_PUBLISHED
-        assert ref(trigger["pubsub_topic"]) == f"google_pubsub_topic.{topic}.id"
+        assert ref(trigger["pubsub_topic"]) == f'google_pubsub_topic.this["{topic}"].id'
         assert body["invoker"] == "${google_service_account.trigger.member}"
     # the re-drive is retried like a finalize event; a missed sweep tick is not worth retrying
     retries = {name: cfg.function(name)["trigger"]["retry_policy"] for name in WATCH_FUNCTIONS}
@@ -904,12 +908,12 @@ def test_watchdog_functions_are_fed_by_pubsub_triggers_under_their_identities(cf
 
 def test_the_scheduler_ticks_the_sweep_topic(cfg: Config) -> None:
     job = cfg.resource("google_cloud_scheduler_job", "sweep")
-    assert ref(block(job, "pubsub_target")["topic_name"]) == "google_pubsub_topic.sweep.id"
+    assert ref(block(job, "pubsub_target")["topic_name"]) == 'google_pubsub_topic.this["sweep"].id'
     assert job["schedule"] == "${var.sweep_schedule}" and cfg.default(job["schedule"])
     grant = cfg.resource("google_pubsub_topic_iam_member", "sweep_publisher_scheduler_agent")
     assert (grant["role"], ref(grant["topic"])) == (
         "roles/pubsub.publisher",
-        "google_pubsub_topic.sweep.name",
+        'google_pubsub_topic.this["sweep"].name',
     )
     assert "google_project_service_identity.scheduler.email" in grant["member"]
     assert '"cloudscheduler.googleapis.com"' in cfg.all_text()
@@ -921,7 +925,7 @@ def test_watchdog_environment_starts_its_settings(
     for name in ("watch_dead_letter", "watch_sweep"):
         assert set(env_of(cfg, cfg.function(name))) <= accepted_env_names()
     env = cfg.locals["watch_env"]
-    assert ref(env["TABSCRIBE_REDRIVE_TOPIC"]) == "google_pubsub_topic.redrive.name"
+    assert ref(env["TABSCRIBE_REDRIVE_TOPIC"]) == 'google_pubsub_topic.this["redrive"].name'
     assert env["TABSCRIBE_STALL_S"] == "${tostring(var.stall_seconds)}"
     # the sweep leaves a published run to Pub/Sub for as long as the store's push may retry it
     horizon = env["TABSCRIBE_DELIVERY_HORIZON_S"]

@@ -57,7 +57,7 @@ def test_a_misspelled_argument_is_named_with_the_schema_words(tmp_path: Path) ->
 
 
 def test_a_missing_required_argument_is_named_with_the_schema_words(tmp_path: Path) -> None:
-    old = "  topic                      = google_pubsub_topic.dead_letter.id\n"
+    old = '  topic                      = google_pubsub_topic.this["dead_letter"].id\n'
     copy, _ = planted(tmp_path, "pubsub.tf", old, "")
     text = (copy / "pubsub.tf").read_text(encoding="utf-8").splitlines()
     line = text.index('resource "google_pubsub_subscription" "dead_letter" {') + 1
@@ -103,10 +103,10 @@ PLANTED = {
     ),
     "a reference to nothing declared": (
         "pubsub.tf",
-        "  topic                      = google_pubsub_topic.dead_letter.id\n",
-        "  topic                      = google_pubsub_topic.dead_letters.id\n",
-        "infra/pubsub.tf:{line}: google_pubsub_topic.dead_letters is not declared "
-        '(did you mean "google_pubsub_topic.dead_letter"?)',
+        '  topic                      = google_pubsub_topic.this["dead_letter"].id\n',
+        '  topic                      = google_pubsub_topic.these["dead_letter"].id\n',
+        "infra/pubsub.tf:{line}: google_pubsub_topic.these is not declared "
+        '(did you mean "google_pubsub_topic.this"?)',
     ),
     "an attribute the resource does not have": (
         "outputs.tf",
