@@ -124,3 +124,14 @@ moved {
   from = google_pubsub_topic.sweep
   to   = google_pubsub_topic.this["sweep"]
 }
+
+# The TTL fields joined the index exemptions (firestore.tf): same field, same policy.
+moved {
+  from = google_firestore_field.transcriptions_ttl
+  to   = google_firestore_field.index_exemption["transcriptions_ttl"]
+}
+
+moved {
+  from = google_firestore_field.pages_ttl
+  to   = google_firestore_field.index_exemption["pages_ttl"]
+}

@@ -786,9 +786,11 @@ def test_firestore_database_ttl_and_index_exemptions(cfg: Config) -> None:
     database = cfg.resource("google_firestore_database", "main")
     assert database["type"] == "FIRESTORE_NATIVE"
     assert database["deletion_policy"] == "ABANDON"
-    ttl = cfg.resource("google_firestore_field", "transcriptions_ttl")
-    assert (ttl["collection"], ttl["field"]) == ("transcriptions", "expire_at")
-    assert "ttl_config" in ttl
+    ttl = {
+        (value["collection"], value["field"])
+        for value in cfg.locals["firestore_ttl_fields"].values()
+    }
+    assert ttl == {("transcriptions", "expire_at"), ("pages", "expire_at")}
     exemptions = {
         (value["collection"], value["field"])
         for value in cfg.locals["firestore_index_exemptions"].values()
@@ -804,8 +806,15 @@ def test_firestore_database_ttl_and_index_exemptions(cfg: Config) -> None:
         ("pending", "chunk"),
     }
     exemption = cfg.resource("google_firestore_field", "index_exemption")
-    assert exemption["for_each"] == "${local.firestore_index_exemptions}"
+    assert exemption["for_each"] == (
+        "${merge(local.firestore_ttl_fields, local.firestore_index_exemptions)}"
+    )
     assert exemption["index_config"] == [{}], "an empty index_config disables the indexes"
+    # The TTL policy on the TTL fields only.
+    (dynamic,) = exemption["dynamic"]
+    assert dynamic["ttl_config"]["for_each"] == (
+        "${contains(keys(local.firestore_ttl_fields), each.key) ? [each.key] : []}"
+    )
 
 
 def test_firestore_rules_are_released_and_closed_to_writes(cfg: Config) -> None:
