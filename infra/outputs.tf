@@ -79,14 +79,7 @@ output "redrive_topic" {
 
 output "service_accounts" {
   description = "Service account per role."
-  value = {
-    transcribe   = google_service_account.transcribe.email
-    store        = google_service_account.store.email
-    trigger      = google_service_account.trigger.email
-    push_invoker = google_service_account.push_invoker.email
-    watch        = google_service_account.watch.email
-    build        = google_service_account.build.email
-  }
+  value       = { for key, account in google_service_account.this : key => account.email }
 }
 
 output "firestore_database" {

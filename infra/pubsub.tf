@@ -69,13 +69,13 @@ module "push" {
   name                       = "${var.name_prefix}-${each.key}-push"
   topic                      = each.value.topic
   endpoint                   = module.function[each.value.function].uri
-  push_account               = google_service_account.push_invoker.email
+  push_account               = google_service_account.this["push_invoker"].email
   ack_deadline_seconds       = each.value.timeout # the push timeout: the function's
   message_retention_duration = each.value.retention
   dead_letter_topic          = google_pubsub_topic.this["dead_letter"].id
   max_delivery_attempts      = var.max_delivery_attempts
-  pubsub_agent               = "serviceAccount:${google_project_service_identity.pubsub.email}"
+  pubsub_agent               = local.agent.pubsub
 
   # Pushing before the push identity may invoke the function would only be retried, but wait.
-  depends_on = [google_pubsub_topic_iam_member.dead_letter_publisher_pubsub_agent, module.function]
+  depends_on = [google_pubsub_topic_iam_member.grant, module.function]
 }

@@ -34,5 +34,5 @@ resource "google_cloud_scheduler_job" "sweep" {
     data       = base64encode("{}")
   }
 
-  depends_on = [google_pubsub_topic_iam_member.sweep_publisher_scheduler_agent]
+  depends_on = [google_pubsub_topic_iam_member.grant]
 }

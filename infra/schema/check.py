@@ -178,7 +178,8 @@ class Checker:
                     if address not in declared[kind]:
                         yield f"{prefix}{address} is not declared{_close(address, declared[kind])}"
                     elif rtype.startswith("google_"):
-                        yield from self.attribute(kind, address, re.findall(r"\.(\w+)", rest))
+                        attributes = re.sub(r"\[[^\]]*\]", "", rest)  # an index may hold each.value.x
+                        yield from self.attribute(kind, address, re.findall(r"\.(\w+)", attributes))
 
     def module_output(
         self, module: Module, declared: dict[str, set[str]], name: str, output: str | None

@@ -92,6 +92,32 @@ class Config:
         assert (rtype, name) in self.resources, f"missing resource {rtype}.{name}"
         return self.resources[(rtype, name)]
 
+    def grants(self) -> dict[tuple[str, str], Body]:
+        """Every `*_iam_member` grant; a for_each one's instances under `name["key"]`, each with
+        the values of its local map's entry in place of `each.value.x`."""
+        found: dict[tuple[str, str], Body] = {}
+        for (rtype, name), body in self.resources.items():
+            if not rtype.endswith("_iam_member"):
+                continue
+            if "for_each" not in body:
+                found[(rtype, name)] = body
+                continue
+            entries = self.locals[ref(body["for_each"]).removeprefix("local.")]
+            for key, entry in entries.items():
+                fields = {k: instance(v, entry) for k, v in body.items() if k != "for_each"}
+                found[(rtype, f'{name}["{key}"]')] = fields
+        return found
+
+    def grant(self, rtype: str, name: str) -> Body:
+        """The grant `name`, or the instance of a for_each grant keyed `name`."""
+        found = {
+            n.removeprefix('grant["').removesuffix('"]'): b
+            for (t, n), b in self.grants().items()
+            if t == rtype
+        }
+        assert name in found, f"missing grant {rtype} {name}"
+        return found[name]
+
     def function(self, name: str) -> Body:
         """An entry of local.functions as its module instance gets it (its `like` merged in)."""
         entry = self.locals["functions"][name]
@@ -113,6 +139,16 @@ def ref(value: Any) -> str:
     match = REF.match(value) if isinstance(value, str) else None
     assert match, f"expected a plain reference, got {value!r}"
     return match.group(1)
+
+
+def instance(value: Any, entry: Body) -> Any:
+    """A for_each resource's argument for one entry: `each.value.x` replaced by the entry's x."""
+    if not isinstance(value, str):
+        return value
+    whole = re.fullmatch(r"\$\{each\.value\.(\w+)\}", value)
+    if whole:
+        return entry[whole.group(1)]
+    return re.sub(r"each\.value\.(\w+)", lambda m: json.dumps(entry[m.group(1)]), value)
 
 
 def block(body: Body, name: str) -> Body:
@@ -248,7 +284,8 @@ def test_transcribe_trigger_is_upload_bucket_finalize_with_retries(
     assert filters["event_filters"]["content"][0]["attribute"] == "bucket"
     # Explicit trigger identity (it would default to the Compute Engine default account).
     assert content["service_account_email"] == "${var.trigger_account}"
-    assert ref(cfg.calls["function"]["trigger_account"]) == "google_service_account.trigger.email"
+    trigger_account = ref(cfg.calls["function"]["trigger_account"])
+    assert trigger_account == 'google_service_account.this["trigger"].email'
     # store is fed by the push subscription, not by a trigger of its own.
     assert "trigger" not in functions["store"]
 
@@ -264,19 +301,22 @@ def test_results_never_go_to_the_triggering_bucket(cfg: Config) -> None:
 def test_one_distinct_service_account_per_function(cfg: Config, functions: dict[str, Body]) -> None:
     runtime = {name: ref(body["account"]) for name, body in functions.items()}
     assert runtime == {
-        "transcribe": "google_service_account.transcribe.email",
-        "store": "google_service_account.store.email",
+        "transcribe": 'google_service_account.this["transcribe"].email',
+        "store": 'google_service_account.this["store"].email',
     }
-    accounts = cfg.of_type("google_service_account")
+    assert cfg.resource("google_service_account", "this")["for_each"] == (
+        "${local.service_accounts}"
+    )
+    accounts = cfg.locals["service_accounts"]
     trigger = ref(cfg.calls["function"]["trigger_account"])
     push = ref(cfg.calls["push"]["push_account"])
     builds = {ref(cfg.calls["function"]["build"]["account"])}
     used = [*runtime.values(), trigger, push]
     assert len(set(used)) == len(used), "runtime, trigger and push identities must all differ"
-    assert builds == {"google_service_account.build.id"}
-    account_ids = {body["account_id"] for body in accounts.values()}
+    assert builds == {'google_service_account.this["build"].id'}
+    account_ids = {body["id"] for body in accounts.values()}
     assert len(account_ids) == len(accounts)
-    for name in {*(u.split(".")[1] for u in used), "build"}:
+    for name in {*(u.split('"')[1] for u in used), "build"}:
         assert name in accounts
 
 
@@ -291,7 +331,7 @@ def test_no_default_service_accounts(cfg: Config) -> None:
 
 
 def test_no_primitive_or_authoritative_roles(cfg: Config) -> None:
-    roles = [value for key, value in walk(cfg.resources) if key == "role"]
+    roles = [value for key, value in walk(list(cfg.grants().values())) if key == "role"]
     assert len(roles) >= 15
     for role in roles:
         assert isinstance(role, str) and role.startswith("roles/"), f"role must be literal: {role}"
@@ -303,23 +343,33 @@ def test_no_primitive_or_authoritative_roles(cfg: Config) -> None:
 
 
 def test_every_grant_says_why(cfg: Config) -> None:
+    """A comment above each grant resource, or above each entry of the map a for_each one grants."""
+    keys = {
+        key
+        for (rtype, _), body in cfg.resources.items()
+        if rtype.endswith("_iam_member") and "for_each" in body
+        for key in cfg.locals[ref(body["for_each"]).removeprefix("local.")]
+    }
     grants = 0
     for name, text in cfg.text.items():
         lines = text.splitlines()
         for number, line in enumerate(lines):
-            if re.match(r'resource "google_\w+_iam_member"', line):
+            entry = re.match(r"\s*(\w+)\s*=\s*\{", line)
+            if re.match(r'resource "google_\w+_iam_member"', line) or (entry and entry[1] in keys):
                 grants += 1
                 above = lines[number - 1].strip() if number else ""
+                if "for_each" in lines[number + 1]:
+                    continue  # its entries say why
                 assert above.startswith("#"), f"{name}:{number + 1}: grant without a comment"
-    assert grants >= 15
+    assert grants >= 15 + len(keys) // 2
 
 
 def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     def grants_of(account: str) -> set[tuple[str, str]]:
-        member = f"${{google_service_account.{account}.member}}"
+        member = f"${{local.account.{account}}}"
         found = set()
-        for (rtype, _), body in cfg.resources.items():
-            if rtype.endswith("_iam_member") and body.get("member") == member:
+        for body in cfg.grants().values():
+            if body.get("member") == member:
                 target = next(
                     (body[k] for k in ("bucket", "topic", "secret_id", "name") if k in body),
                     "project",
@@ -356,12 +406,12 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     # Who calls each function: its one invoker, granted run.invoker on it by modules/function.
     invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
     assert invokers == {
-        "transcribe": "${google_service_account.trigger.member}",
-        "transcribe_redrive": "${google_service_account.trigger.member}",
-        "watch_dead_letter": "${google_service_account.trigger.member}",
-        "watch_sweep": "${google_service_account.trigger.member}",
-        "store": "${google_service_account.push_invoker.member}",
-        "transcribe_clip": "${google_service_account.push_invoker.member}",
+        "transcribe": "${local.account.trigger}",
+        "transcribe_redrive": "${local.account.trigger}",
+        "watch_dead_letter": "${local.account.trigger}",
+        "watch_sweep": "${local.account.trigger}",
+        "store": "${local.account.push_invoker}",
+        "transcribe_clip": "${local.account.push_invoker}",
         "uploads": "allUsers",  # test_infra_uploads.py
     }
     grant = cfg.modules["function"][("google_cloud_run_v2_service_iam_member", "invoker")]
@@ -390,7 +440,7 @@ def test_service_agents_are_ready_before_the_functions(
 
 
 def test_build_account_reads_the_function_sources(cfg: Config) -> None:
-    own = cfg.resource("google_storage_bucket_iam_member", "build_source_reader")
+    own = cfg.grant("google_storage_bucket_iam_member", "build_source_reader")
     assert (own["role"], ref(own["bucket"])) == (
         "roles/storage.objectViewer",
         "google_storage_bucket.source.name",
@@ -399,7 +449,7 @@ def test_build_account_reads_the_function_sources(cfg: Config) -> None:
     # conditioned on those buckets only.
     copies = cfg.resource("google_project_iam_member", "build_gcf_sources_reader")
     assert copies["role"] == "roles/storage.objectViewer"
-    assert copies["member"] == "${google_service_account.build.member}"
+    assert copies["member"] == "${local.account.build}"
     assert block(copies, "condition")["expression"] == (
         'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'
     )
@@ -408,14 +458,15 @@ def test_build_account_reads_the_function_sources(cfg: Config) -> None:
 def test_pubsub_agent_mints_the_push_and_trigger_tokens(cfg: Config) -> None:
     accounts = {
         ref(body["service_account_id"])
-        for body in cfg.of_type("google_service_account_iam_member").values()
-        if body["role"] == "roles/iam.serviceAccountTokenCreator"
-        and body["member"] == "serviceAccount:${google_project_service_identity.pubsub.email}"
+        for (rtype, _), body in cfg.grants().items()
+        if rtype == "google_service_account_iam_member"
+        and body["role"] == "roles/iam.serviceAccountTokenCreator"
+        and body["member"] == "${local.agent.pubsub}"
     }
     # The push subscription to store and Eventarc's storage trigger both push with OIDC tokens.
     assert accounts == {
-        "google_service_account.push_invoker.name",
-        "google_service_account.trigger.name",
+        'google_service_account.this["push_invoker"].name',
+        'google_service_account.this["trigger"].name',
     }
 
 
@@ -643,7 +694,7 @@ def test_push_subscriptions_with_oidc_retry_and_dead_letter(
     assert push["push_endpoint"] == "${var.endpoint}"
     oidc = block(push, "oidc_token")
     assert oidc == {"service_account_email": "${var.push_account}", "audience": "${var.endpoint}"}
-    assert ref(call["push_account"]) == "google_service_account.push_invoker.email"
+    assert ref(call["push_account"]) == 'google_service_account.this["push_invoker"].email'
 
     assert 10 <= cfg.default(sub["timeout"]) <= 600
     assert call["ack_deadline_seconds"] == "${each.value.timeout}"
@@ -660,12 +711,17 @@ def test_push_subscriptions_with_oidc_retry_and_dead_letter(
     assert 5 <= cfg.default(call["max_delivery_attempts"]) <= 100
     assert block(push_module, "expiration_policy")["ttl"] == ""
     # its function is called by the push identity only (modules/function's invoker grant)
-    assert cfg.function(function)["invoker"] == "${google_service_account.push_invoker.member}"
+    assert cfg.function(function)["invoker"] == "${local.account.push_invoker}"
 
 
 def test_pubsub_agent_can_dead_letter(cfg: Config) -> None:
-    agent = "${google_project_service_identity.pubsub.email}"
-    publisher = cfg.resource("google_pubsub_topic_iam_member", "dead_letter_publisher_pubsub_agent")
+    agent = "${local.agent.pubsub}"
+    agents = cfg.locals["agent"]  # each service agent's member
+    assert (
+        "google_project_service_identity.this" in agents
+        and "serviceAccount:${agent.email}" in agents
+    )
+    publisher = cfg.grant("google_pubsub_topic_iam_member", "dead_letter_publisher_pubsub_agent")
     assert publisher["role"] == "roles/pubsub.publisher"
     assert ref(publisher["topic"]) == 'google_pubsub_topic.this["dead_letter"].name'
     assert agent in publisher["member"]
@@ -900,12 +956,12 @@ def test_watchdog_functions_are_fed_by_pubsub_triggers_under_their_identities(cf
         body = cfg.function(name)
         assert body["entry_point"] == entry_point
         assert re.search(rf"^def {entry_point}\b", main_py, re.MULTILINE), entry_point
-        assert ref(body["account"]) == f"google_service_account.{account}.email"
+        assert ref(body["account"]) == f'google_service_account.this["{account}"].email'
         assert "ingress" not in body  # the module's default: internal only
         trigger = body["trigger"]
         assert cfg.locals[ref(trigger["event_type"]).removeprefix("local.")] == MESSAGE_PUBLISHED
         assert ref(trigger["pubsub_topic"]) == f'google_pubsub_topic.this["{topic}"].id'
-        assert body["invoker"] == "${google_service_account.trigger.member}"
+        assert body["invoker"] == "${local.account.trigger}"
     # the re-drive is retried like a finalize event; a missed sweep tick is not worth retrying
     retries = {name: cfg.function(name)["trigger"]["retry_policy"] for name in WATCH_FUNCTIONS}
     assert retries == {
@@ -919,12 +975,12 @@ def test_the_scheduler_ticks_the_sweep_topic(cfg: Config) -> None:
     job = cfg.resource("google_cloud_scheduler_job", "sweep")
     assert ref(block(job, "pubsub_target")["topic_name"]) == 'google_pubsub_topic.this["sweep"].id'
     assert job["schedule"] == "${var.sweep_schedule}" and cfg.default(job["schedule"])
-    grant = cfg.resource("google_pubsub_topic_iam_member", "sweep_publisher_scheduler_agent")
+    grant = cfg.grant("google_pubsub_topic_iam_member", "sweep_publisher_scheduler_agent")
     assert (grant["role"], ref(grant["topic"])) == (
         "roles/pubsub.publisher",
         'google_pubsub_topic.this["sweep"].name',
     )
-    assert "google_project_service_identity.scheduler.email" in grant["member"]
+    assert grant["member"] == "${local.agent.scheduler}"
     assert '"cloudscheduler.googleapis.com"' in cfg.all_text()
 
 

@@ -115,6 +115,12 @@ PLANTED = {
         "infra/outputs.tf:{line}: google_firebase_hosting_site.viewer has no attribute "
         'default_uri (did you mean "default_url"?)',
     ),
+    "an attribute after an index computed from each.value": (
+        "iam.tf",
+        "  topic   = google_pubsub_topic.this[each.value.topic].name\n",
+        "  topic   = google_pubsub_topic.this[each.value.topic].nme\n",
+        'infra/iam.tf:{line}: google_pubsub_topic.this has no attribute nme (did you mean "name"?)',
+    ),
     "a block the schema allows once, twice": (
         "storage.tf",
         "  lifecycle_rule {\n    condition {\n      age            = var.results_retention_days",
@@ -141,9 +147,9 @@ PLANTED = {
     ),
     "a module argument that is not its variable": (
         "functions.tf",
-        "  trigger_account = google_service_account.trigger.email\n",
-        "  trigger_acount  = google_service_account.trigger.email\n"
-        "  trigger_account = google_service_account.trigger.email\n",
+        '  trigger_account = google_service_account.this["trigger"].email\n',
+        '  trigger_acount  = google_service_account.this["trigger"].email\n'
+        '  trigger_account = google_service_account.this["trigger"].email\n',
         'infra/functions.tf:{line}: module.function: "trigger_acount" is not a variable of '
         'function (did you mean "trigger_account"?)',
     ),
