@@ -72,7 +72,7 @@ locals {
       description   = "One clip of a long upload (Pub/Sub push) -> Gemini (streaming) -> result chunks."
       entry_point   = "transcribe_clip"
       max_instances = var.gemini_max_concurrent_clips # the clips' share of the Gemini budget
-      invoker       = local.account.push_invoker
+      invoker       = local.account.push
     }
     # The watchdog's re-drive (decision 0009): the same code and identity as transcribe.
     transcribe_redrive = {
@@ -90,7 +90,7 @@ locals {
       timeout       = var.store_timeout_seconds
       memory        = var.store_memory
       max_instances = var.store_max_instances
-      invoker       = local.account.push_invoker
+      invoker       = local.account.push
     }
     watch_dead_letter = {
       like          = "watchdog"

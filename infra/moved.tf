@@ -155,7 +155,7 @@ moved {
 
 moved {
   from = google_service_account.push_invoker
-  to   = google_service_account.this["push_invoker"]
+  to   = google_service_account.this["push"]
 }
 
 moved {

@@ -69,7 +69,7 @@ module "push" {
   name                       = "${var.name_prefix}-${each.key}-push"
   topic                      = each.value.topic
   endpoint                   = module.function[each.value.function].uri
-  push_account               = google_service_account.this["push_invoker"].email
+  push_account               = google_service_account.this["push"].email
   ack_deadline_seconds       = each.value.timeout # the push timeout: the function's
   message_retention_duration = each.value.retention
   dead_letter_topic          = google_pubsub_topic.this["dead_letter"].id

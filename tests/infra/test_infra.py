@@ -94,7 +94,7 @@ class Config:
 
     def grants(self) -> dict[tuple[str, str], Body]:
         """Every `*_iam_member` grant; a for_each one's instances under `name["key"]`, each with
-        the values of its local map's entry in place of `each.value.x`."""
+        the values of its entry in local.grants (those `on` its kind) in place of `each.value.x`."""
         found: dict[tuple[str, str], Body] = {}
         for (rtype, name), body in self.resources.items():
             if not rtype.endswith("_iam_member"):
@@ -102,11 +102,19 @@ class Config:
             if "for_each" not in body:
                 found[(rtype, name)] = body
                 continue
-            entries = self.locals[ref(body["for_each"]).removeprefix("local.")]
-            for key, entry in entries.items():
+            for key, entry in self.grant_entries(body).items():
                 fields = {k: instance(v, entry) for k, v in body.items() if k != "for_each"}
                 found[(rtype, f'{name}["{key}"]')] = fields
         return found
+
+    def grant_entries(self, body: Body) -> dict[str, Body]:
+        """The entries of local.grants a for_each grant resource picks by their `on`."""
+        picked = re.fullmatch(
+            r'\$\{\{for name, grant in local\.grants : name => grant if grant\.on == "(\w+)"\}\}',
+            body["for_each"],
+        )
+        assert picked, f"unexpected for_each of a grant: {body['for_each']}"
+        return {k: v for k, v in self.locals["grants"].items() if v["on"] == picked[1]}
 
     def grant(self, rtype: str, name: str) -> Body:
         """The grant `name`, or the instance of a for_each grant keyed `name`."""
@@ -314,8 +322,10 @@ def test_one_distinct_service_account_per_function(cfg: Config, functions: dict[
     used = [*runtime.values(), trigger, push]
     assert len(set(used)) == len(used), "runtime, trigger and push identities must all differ"
     assert builds == {'google_service_account.this["build"].id'}
-    account_ids = {body["id"] for body in accounts.values()}
-    assert len(account_ids) == len(accounts)
+    # The ids are the keys: distinct.
+    assert cfg.resource("google_service_account", "this")["account_id"] == (
+        "${var.name_prefix}-${each.key}"
+    )
     for name in {*(u.split('"')[1] for u in used), "build"}:
         assert name in accounts
 
@@ -348,8 +358,9 @@ def test_every_grant_says_why(cfg: Config) -> None:
         key
         for (rtype, _), body in cfg.resources.items()
         if rtype.endswith("_iam_member") and "for_each" in body
-        for key in cfg.locals[ref(body["for_each"]).removeprefix("local.")]
+        for key in cfg.grant_entries(body)
     }
+    assert keys == set(cfg.locals["grants"]), "every entry is on a kind some resource grants"
     grants = 0
     for name, text in cfg.text.items():
         lines = text.splitlines()
@@ -402,7 +413,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["redrive"].name}'),
         ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
     }
-    assert grants_of("push_invoker") == set()
+    assert grants_of("push") == set()
     # Who calls each function: its one invoker, granted run.invoker on it by modules/function.
     invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
     assert invokers == {
@@ -410,8 +421,8 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         "transcribe_redrive": "${local.account.trigger}",
         "watch_dead_letter": "${local.account.trigger}",
         "watch_sweep": "${local.account.trigger}",
-        "store": "${local.account.push_invoker}",
-        "transcribe_clip": "${local.account.push_invoker}",
+        "store": "${local.account.push}",
+        "transcribe_clip": "${local.account.push}",
         "uploads": "allUsers",  # test_infra_uploads.py
     }
     grant = cfg.modules["function"][("google_cloud_run_v2_service_iam_member", "invoker")]
@@ -465,7 +476,7 @@ def test_pubsub_agent_mints_the_push_and_trigger_tokens(cfg: Config) -> None:
     }
     # The push subscription to store and Eventarc's storage trigger both push with OIDC tokens.
     assert accounts == {
-        'google_service_account.this["push_invoker"].name',
+        'google_service_account.this["push"].name',
         'google_service_account.this["trigger"].name',
     }
 
@@ -694,7 +705,7 @@ def test_push_subscriptions_with_oidc_retry_and_dead_letter(
     assert push["push_endpoint"] == "${var.endpoint}"
     oidc = block(push, "oidc_token")
     assert oidc == {"service_account_email": "${var.push_account}", "audience": "${var.endpoint}"}
-    assert ref(call["push_account"]) == 'google_service_account.this["push_invoker"].email'
+    assert ref(call["push_account"]) == 'google_service_account.this["push"].email'
 
     assert 10 <= cfg.default(sub["timeout"]) <= 600
     assert call["ack_deadline_seconds"] == "${each.value.timeout}"
@@ -711,7 +722,7 @@ def test_push_subscriptions_with_oidc_retry_and_dead_letter(
     assert 5 <= cfg.default(call["max_delivery_attempts"]) <= 100
     assert block(push_module, "expiration_policy")["ttl"] == ""
     # its function is called by the push identity only (modules/function's invoker grant)
-    assert cfg.function(function)["invoker"] == "${local.account.push_invoker}"
+    assert cfg.function(function)["invoker"] == "${local.account.push}"
 
 
 def test_pubsub_agent_can_dead_letter(cfg: Config) -> None:

@@ -117,8 +117,8 @@ PLANTED = {
     ),
     "an attribute after an index computed from each.value": (
         "iam.tf",
-        "  topic   = google_pubsub_topic.this[each.value.topic].name\n",
-        "  topic   = google_pubsub_topic.this[each.value.topic].nme\n",
+        "  topic   = each.value.target\n",
+        "  topic   = google_pubsub_topic.this[each.value.target].nme\n",
         'infra/iam.tf:{line}: google_pubsub_topic.this has no attribute nme (did you mean "name"?)',
     ),
     "a block the schema allows once, twice": (
