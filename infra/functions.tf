@@ -64,7 +64,7 @@ locals {
       max_instances = var.gemini_max_concurrent_requests
       invoker       = local.account.trigger
       # Transient failures raise and are redelivered.
-      trigger = { event_type = local.finalized, retry_policy = "RETRY_POLICY_RETRY", bucket = google_storage_bucket.uploads.name }
+      trigger = { event_type = local.finalized, retry_policy = "RETRY_POLICY_RETRY", bucket = google_storage_bucket.this["uploads"].name }
     }
     # Long media (decision 0010): one clip of a long upload, its voices pass or a continuation.
     transcribe_clip = {
@@ -137,7 +137,7 @@ module "function" {
   build = {
     account    = google_service_account.this["build"].id
     repository = google_artifact_registry_repository.functions.id
-    bucket     = google_storage_bucket.source.name
+    bucket     = google_storage_bucket.this["source"].name
     object     = google_storage_bucket_object.source.name
   }
 

@@ -77,110 +77,112 @@ resource "time_sleep" "service_agents_ready" {
 }
 
 # --- Grants --------------------------------------------------------------------------------------
-# Every grant of a role to a member on a target, by who holds it, each saying why; one resource per
-# kind of target grants them.
+# One map per kind of grant, each entry with why it exists; the resources below grant them all.
 
 locals {
   # Members (serviceAccount:...) of the accounts above and of the service agents, by key.
   account = { for key, account in google_service_account.this : key => account.member }
   agent   = { for key, agent in google_project_service_identity.this : key => "serviceAccount:${agent.email}" }
 
-  # on: project, bucket, topic or account; target: its name. Firestore has no per-collection IAM,
-  # so datastore.user is project-wide.
-  grants = {
+  # Roles on the project. Firestore has no per-collection IAM: datastore.user is project-wide.
+  project_grants = {
+    # transcribe: claim the job (lease and status on transcriptions/{id}).
+    transcribe_datastore_user = { role = "roles/datastore.user", member = local.account.transcribe }
+    # store: write transcriptions/{id} and pages/{n}.
+    store_datastore_user = { role = "roles/datastore.user", member = local.account.store }
+    # watch (the watchdog, decision 0009): read transcriptions/{id}, record `failed` or `redriven`.
+    watch_datastore_user = { role = "roles/datastore.user", member = local.account.watch }
+    # The trigger account must be allowed to receive events from Eventarc.
+    trigger_event_receiver = { role = "roles/eventarc.eventReceiver", member = local.account.trigger }
+    # build: write build logs (Cloud Build would otherwise run as the default compute account).
+    build_log_writer = { role = "roles/logging.logWriter", member = local.account.build }
+  }
+
+  # Roles on one bucket.
+  bucket_grants = {
     # transcribe: read the uploaded media (metadata, ranged header reads for probing, streaming to
     # the Files API).
-    transcribe_uploads_reader = { on = "bucket", target = google_storage_bucket.uploads.name, role = "roles/storage.objectViewer", member = local.account.transcribe }
+    transcribe_uploads_reader = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectViewer", member = local.account.transcribe }
     # transcribe: write claim-check objects; objectUser (not objectCreator) because a retried event
     # rewrites the same object name, which needs overwrite (delete) permission.
-    transcribe_results_writer = { on = "bucket", target = google_storage_bucket.results.name, role = "roles/storage.objectUser", member = local.account.transcribe }
-    # transcribe: publish result chunks for the store.
-    transcribe_results_publisher = { on = "topic", target = google_pubsub_topic.this["results"].name, role = "roles/pubsub.publisher", member = local.account.transcribe }
-    # transcribe: publish a long upload's clips and the continuations of cut-off runs (decisions
-    # 0010, 0013).
-    transcribe_clips_publisher = { on = "topic", target = google_pubsub_topic.this["clips"].name, role = "roles/pubsub.publisher", member = local.account.transcribe }
-    # transcribe: claim the job (lease and status on transcriptions/{id}).
-    transcribe_datastore_user = { on = "project", target = var.project_id, role = "roles/datastore.user", member = local.account.transcribe }
-
-    # store: write transcriptions/{id} and pages/{n}.
-    store_datastore_user = { on = "project", target = var.project_id, role = "roles/datastore.user", member = local.account.store }
-    # store: publish completion events.
-    store_events_publisher = { on = "topic", target = google_pubsub_topic.this["events"].name, role = "roles/pubsub.publisher", member = local.account.store }
+    transcribe_results_writer = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectUser", member = local.account.transcribe }
     # store: read claim-check objects and write (or rewrite, on redelivery) the WebVTT/SRT/JSON
     # exports.
-    store_results_user = { on = "bucket", target = google_storage_bucket.results.name, role = "roles/storage.objectUser", member = local.account.store }
-    # store: ask a long upload's voices pass, once its clips are merged (decision 0010).
-    store_clips_publisher = { on = "topic", target = google_pubsub_topic.this["clips"].name, role = "roles/pubsub.publisher", member = local.account.store }
-
-    # watch (the watchdog, decision 0009): read transcriptions/{id}, record `failed` or `redriven`.
-    watch_datastore_user = { on = "project", target = var.project_id, role = "roles/datastore.user", member = local.account.watch }
-    # watch: publish the completion event of a run it ends failed.
-    watch_events_publisher = { on = "topic", target = google_pubsub_topic.this["events"].name, role = "roles/pubsub.publisher", member = local.account.watch }
-    # watch: hand a stalled upload back to the transcriber.
-    watch_redrive_publisher = { on = "topic", target = google_pubsub_topic.this["redrive"].name, role = "roles/pubsub.publisher", member = local.account.watch }
+    store_results_user = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectUser", member = local.account.store }
     # watch: check that a stalled upload's object still exists, and read its metadata for the
     # re-drive.
-    watch_uploads_viewer = { on = "bucket", target = google_storage_bucket.uploads.name, role = "roles/storage.objectViewer", member = local.account.watch }
-
+    watch_uploads_viewer = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectViewer", member = local.account.watch }
     # uploads (decision 0011): create objects, what a URL it signs lets the browser do (never read,
     # overwrite or delete: every name it signs is new).
-    uploads_object_creator = { on = "bucket", target = google_storage_bucket.uploads.name, role = "roles/storage.objectCreator", member = local.account.uploads }
+    uploads_object_creator = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectCreator", member = local.account.uploads }
+    # build: fetch the source archive.
+    build_source_reader = { bucket = google_storage_bucket.this["source"].name, role = "roles/storage.objectViewer", member = local.account.build }
+    # Cloud Storage writes usage and storage logs as this Google group (uniform access needs IAM).
+    logs_writer_analytics = { bucket = google_storage_bucket.this["logs"].name, role = "roles/storage.objectCreator", member = "group:cloud-storage-analytics@google.com" }
+  }
+
+  # Roles on one topic: who publishes on it (that topic only).
+  topic_grants = {
+    # transcribe: result chunks to the store.
+    transcribe_results_publisher = { topic = "results", role = "roles/pubsub.publisher", member = local.account.transcribe }
+    # transcribe: a long upload's clips and the continuations of cut-off runs (decisions 0010, 0013).
+    transcribe_clips_publisher = { topic = "clips", role = "roles/pubsub.publisher", member = local.account.transcribe }
+    # store: completion events.
+    store_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.store }
+    # store: a long upload's voices pass, once its clips are merged (decision 0010).
+    store_clips_publisher = { topic = "clips", role = "roles/pubsub.publisher", member = local.account.store }
+    # watch: the completion event of a run it ends failed.
+    watch_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.watch }
+    # watch: hand a stalled upload back to the transcriber.
+    watch_redrive_publisher = { topic = "redrive", role = "roles/pubsub.publisher", member = local.account.watch }
+    # Cloud Scheduler's agent publishes the sweep ticks.
+    sweep_publisher_scheduler_agent = { topic = "sweep", role = "roles/pubsub.publisher", member = local.agent.scheduler }
+    # The Pub/Sub agent forwards undeliverable messages to the dead-letter topic.
+    dead_letter_publisher_pubsub_agent = { topic = "dead_letter", role = "roles/pubsub.publisher", member = local.agent.pubsub }
+  }
+
+  # Roles on one service account: who may mint its tokens (act as it).
+  account_grants = {
     # uploads: sign as itself through the IAM Credentials API (signBlob); it has no private key.
-    uploads_token_creator_self = { on = "account", target = google_service_account.this["uploads"].name, role = "roles/iam.serviceAccountTokenCreator", member = local.account.uploads }
-
-    # trigger: receive events from Eventarc (it invokes transcribe and the watchdog).
-    trigger_event_receiver = { on = "project", target = var.project_id, role = "roles/eventarc.eventReceiver", member = local.account.trigger }
-
+    uploads_token_creator_self = { account = "uploads", role = "roles/iam.serviceAccountTokenCreator", member = local.account.uploads }
     # The Pub/Sub agent mints the OIDC token of the push invoker (older projects' agents lack this
     # through their default role).
-    pubsub_agent_token_creator = { on = "account", target = google_service_account.this["push"].name, role = "roles/iam.serviceAccountTokenCreator", member = local.agent.pubsub }
+    pubsub_agent_token_creator = { account = "push", role = "roles/iam.serviceAccountTokenCreator", member = local.agent.pubsub }
     # Eventarc's storage trigger also delivers through a Pub/Sub push subscription, authenticated
     # with an OIDC token of the trigger account: the agent must mint that one too.
-    pubsub_agent_token_creator_trigger = { on = "account", target = google_service_account.this["trigger"].name, role = "roles/iam.serviceAccountTokenCreator", member = local.agent.pubsub }
-    # The Pub/Sub agent forwards undeliverable messages to the dead-letter topic.
-    dead_letter_publisher_pubsub_agent = { on = "topic", target = google_pubsub_topic.this["dead_letter"].name, role = "roles/pubsub.publisher", member = local.agent.pubsub }
-    # Cloud Scheduler's agent publishes the sweep ticks.
-    sweep_publisher_scheduler_agent = { on = "topic", target = google_pubsub_topic.this["sweep"].name, role = "roles/pubsub.publisher", member = local.agent.scheduler }
-
-    # build: write build logs (Cloud Build would otherwise run as the default compute account).
-    build_log_writer = { on = "project", target = var.project_id, role = "roles/logging.logWriter", member = local.account.build }
-    # build: fetch the source archive.
-    build_source_reader = { on = "bucket", target = google_storage_bucket.source.name, role = "roles/storage.objectViewer", member = local.account.build }
-
-    # Cloud Storage writes usage and storage logs as this Google group (uniform access needs IAM).
-    logs_writer_analytics = { on = "bucket", target = google_storage_bucket.logs.name, role = "roles/storage.objectCreator", member = "group:cloud-storage-analytics@google.com" }
+    pubsub_agent_token_creator_trigger = { account = "trigger", role = "roles/iam.serviceAccountTokenCreator", member = local.agent.pubsub }
   }
 }
 
 resource "google_project_iam_member" "grant" {
-  for_each = { for name, grant in local.grants : name => grant if grant.on == "project" }
+  for_each = local.project_grants
 
-  project = each.value.target
+  project = var.project_id
   role    = each.value.role
   member  = each.value.member
 }
 
 resource "google_storage_bucket_iam_member" "grant" {
-  for_each = { for name, grant in local.grants : name => grant if grant.on == "bucket" }
+  for_each = local.bucket_grants
 
-  bucket = each.value.target
+  bucket = each.value.bucket
   role   = each.value.role
   member = each.value.member
 }
 
 resource "google_pubsub_topic_iam_member" "grant" {
-  for_each = { for name, grant in local.grants : name => grant if grant.on == "topic" }
+  for_each = local.topic_grants
 
   project = var.project_id
-  topic   = each.value.target
+  topic   = google_pubsub_topic.this[each.value.topic].name
   role    = each.value.role
   member  = each.value.member
 }
 
 resource "google_service_account_iam_member" "grant" {
-  for_each = { for name, grant in local.grants : name => grant if grant.on == "account" }
+  for_each = local.account_grants
 
-  service_account_id = each.value.target
+  service_account_id = google_service_account.this[each.value.account].name
   role               = each.value.role
   member             = each.value.member
 }

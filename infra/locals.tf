@@ -1,11 +1,6 @@
 locals {
   developer_mode = var.gemini_mode == "developer"
 
-  upload_bucket_name  = "${var.project_id}-${var.name_prefix}-uploads"
-  results_bucket_name = "${var.project_id}-${var.name_prefix}-results"
-  source_bucket_name  = "${var.project_id}-${var.name_prefix}-source"
-  log_bucket_name     = "${var.project_id}-${var.name_prefix}-access-logs"
-
   firestore_location = coalesce(var.firestore_location, var.region)
 
   # Function source: only what the functions import at run time. Paths are relative to the
@@ -23,7 +18,7 @@ locals {
     GOOGLE_CLOUD_PROJECT         = var.project_id
     TABSCRIBE_INPUT_PREFIX       = var.input_prefix
     TABSCRIBE_OUTPUT_PREFIX      = var.output_prefix
-    TABSCRIBE_RESULTS_BUCKET     = google_storage_bucket.results.name
+    TABSCRIBE_RESULTS_BUCKET     = google_storage_bucket.this["results"].name
     TABSCRIBE_RESULTS_TOPIC      = google_pubsub_topic.this["results"].name
     TABSCRIBE_CLIPS_TOPIC        = google_pubsub_topic.this["clips"].name
     TABSCRIBE_EVENTS_TOPIC       = google_pubsub_topic.this["events"].name

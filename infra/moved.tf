@@ -302,3 +302,24 @@ moved {
   from = google_service_account_iam_member.pubsub_agent_token_creator_trigger
   to   = google_service_account_iam_member.grant["pubsub_agent_token_creator_trigger"]
 }
+
+# The buckets became one resource over local.buckets (storage.tf): moved, never recreated.
+moved {
+  from = google_storage_bucket.logs
+  to   = google_storage_bucket.this["logs"]
+}
+
+moved {
+  from = google_storage_bucket.uploads
+  to   = google_storage_bucket.this["uploads"]
+}
+
+moved {
+  from = google_storage_bucket.results
+  to   = google_storage_bucket.this["results"]
+}
+
+moved {
+  from = google_storage_bucket.source
+  to   = google_storage_bucket.this["source"]
+}

@@ -1,21 +1,21 @@
 output "upload_bucket" {
   description = "Bucket to upload media to, under <input_prefix><owner>/."
-  value       = google_storage_bucket.uploads.name
+  value       = google_storage_bucket.this["uploads"].name
 }
 
 output "upload_example" {
   description = "How to start a transcription."
-  value       = "gcloud storage cp talk.mp4 gs://${google_storage_bucket.uploads.name}/${var.input_prefix}<owner-uid>/talk.mp4"
+  value       = "gcloud storage cp talk.mp4 gs://${google_storage_bucket.this["uploads"].name}/${var.input_prefix}<owner-uid>/talk.mp4"
 }
 
 output "results_bucket" {
   description = "Bucket of claim-check objects and exports (under output_prefix)."
-  value       = google_storage_bucket.results.name
+  value       = google_storage_bucket.this["results"].name
 }
 
 output "access_log_bucket" {
   description = "Bucket receiving the other buckets' access logs."
-  value       = google_storage_bucket.logs.name
+  value       = google_storage_bucket.this["logs"].name
 }
 
 output "results_topic" {
@@ -60,7 +60,7 @@ output "store_function_uri" {
 
 output "source_object" {
   description = "Content-hashed source archive both functions run (what a rollback redeploys)."
-  value       = "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.source.name}"
+  value       = "gs://${google_storage_bucket.this["source"].name}/${google_storage_bucket_object.source.name}"
 }
 
 output "watch_functions" {

@@ -94,7 +94,7 @@ class Config:
 
     def grants(self) -> dict[tuple[str, str], Body]:
         """Every `*_iam_member` grant; a for_each one's instances under `name["key"]`, each with
-        the values of its entry in local.grants (those `on` its kind) in place of `each.value.x`."""
+        the values of its entry in the resource's local map in place of `each.value.x`."""
         found: dict[tuple[str, str], Body] = {}
         for (rtype, name), body in self.resources.items():
             if not rtype.endswith("_iam_member"):
@@ -108,13 +108,8 @@ class Config:
         return found
 
     def grant_entries(self, body: Body) -> dict[str, Body]:
-        """The entries of local.grants a for_each grant resource picks by their `on`."""
-        picked = re.fullmatch(
-            r'\$\{\{for name, grant in local\.grants : name => grant if grant\.on == "(\w+)"\}\}',
-            body["for_each"],
-        )
-        assert picked, f"unexpected for_each of a grant: {body['for_each']}"
-        return {k: v for k, v in self.locals["grants"].items() if v["on"] == picked[1]}
+        """The entries of the local map a for_each grant resource grants."""
+        return dict(self.locals[ref(body["for_each"]).removeprefix("local.")])
 
     def grant(self, rtype: str, name: str) -> Body:
         """The grant `name`, or the instance of a for_each grant keyed `name`."""
@@ -157,6 +152,18 @@ def instance(value: Any, entry: Body) -> Any:
     if whole:
         return entry[whole.group(1)]
     return re.sub(r"each\.value\.(\w+)", lambda m: json.dumps(entry[m.group(1)]), value)
+
+
+def dynamic_blocks(body: Body, name: str, over: str = "") -> Body:
+    """The one `dynamic "name"` block of a body (of those named so, the one whose for_each
+    mentions `over`)."""
+    found = [
+        entry[name]
+        for entry in body.get("dynamic", [])
+        if name in entry and over in entry[name]["for_each"]
+    ]
+    assert len(found) == 1, f"expected one dynamic {name} block over {over!r}"
+    return dict(found[0])
 
 
 def block(body: Body, name: str) -> Body:
@@ -284,8 +291,8 @@ def test_transcribe_trigger_is_upload_bucket_finalize_with_retries(
     trigger = functions["transcribe"]["trigger"]
     assert cfg.locals[ref(trigger["event_type"]).removeprefix("local.")] == FINALIZED
     assert trigger["retry_policy"] == "RETRY_POLICY_RETRY"
-    assert ref(trigger["bucket"]) == "google_storage_bucket.uploads.name"
-    cfg.resource("google_storage_bucket", "uploads")
+    assert ref(trigger["bucket"]) == 'google_storage_bucket.this["uploads"].name'
+    assert "uploads" in cfg.locals["buckets"]
     (dynamic,) = module["dynamic"]
     content = dynamic["event_trigger"]["content"][0]
     (filters,) = content["dynamic"]
@@ -300,8 +307,8 @@ def test_transcribe_trigger_is_upload_bucket_finalize_with_retries(
 
 def test_results_never_go_to_the_triggering_bucket(cfg: Config) -> None:
     env = cfg.locals["common_env"]
-    assert ref(env["TABSCRIBE_RESULTS_BUCKET"]) == "google_storage_bucket.results.name"
-    assert cfg.locals["upload_bucket_name"] != cfg.locals["results_bucket_name"]
+    assert ref(env["TABSCRIBE_RESULTS_BUCKET"]) == 'google_storage_bucket.this["results"].name'
+    assert cfg.locals["buckets"]["uploads"]["name"] != cfg.locals["buckets"]["results"]["name"]
     assert cfg.default("${var.input_prefix}") == "uploads/"
     assert cfg.default("${var.output_prefix}") == "results/"
 
@@ -360,7 +367,6 @@ def test_every_grant_says_why(cfg: Config) -> None:
         if rtype.endswith("_iam_member") and "for_each" in body
         for key in cfg.grant_entries(body)
     }
-    assert keys == set(cfg.locals["grants"]), "every entry is on a kind some resource grants"
     grants = 0
     for name, text in cfg.text.items():
         lines = text.splitlines()
@@ -389,8 +395,8 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         return found
 
     assert grants_of("transcribe") == {
-        ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
-        ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
+        ("roles/storage.objectViewer", '${google_storage_bucket.this["uploads"].name}'),
+        ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["results"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),
         ("roles/datastore.user", "project"),
@@ -404,14 +410,14 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/datastore.user", "project"),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),  # the voices pass
-        ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
+        ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
     }
     assert grants_of("trigger") == {("roles/eventarc.eventReceiver", "project")}
     assert grants_of("watch") == {
         ("roles/datastore.user", "project"),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["redrive"].name}'),
-        ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
+        ("roles/storage.objectViewer", '${google_storage_bucket.this["uploads"].name}'),
     }
     assert grants_of("push") == set()
     # Who calls each function: its one invoker, granted run.invoker on it by modules/function.
@@ -454,7 +460,7 @@ def test_build_account_reads_the_function_sources(cfg: Config) -> None:
     own = cfg.grant("google_storage_bucket_iam_member", "build_source_reader")
     assert (own["role"], ref(own["bucket"])) == (
         "roles/storage.objectViewer",
-        "google_storage_bucket.source.name",
+        'google_storage_bucket.this["source"].name',
     )
     # Cloud Functions builds from its own copy in gcf-v2-sources-*: a project-level grant, but
     # conditioned on those buckets only.
@@ -761,39 +767,49 @@ def test_dead_letters_are_kept(cfg: Config) -> None:
 
 
 def test_buckets_are_private_versioned_and_logged(cfg: Config) -> None:
-    buckets = cfg.of_type("google_storage_bucket")
+    """One resource makes every bucket: what it sets, it sets on each."""
+    body = cfg.resource("google_storage_bucket", "this")
+    assert body["for_each"] == "${local.buckets}"
+    buckets = cfg.locals["buckets"]
     assert set(buckets) == {"uploads", "results", "source", "logs"}
-    for name, body in buckets.items():
-        assert body["uniform_bucket_level_access"] is True, name
-        assert body["public_access_prevention"] == "enforced", name
-        assert block(body, "versioning")["enabled"] is True, name
-        assert body["location"] == "${var.region}", name
-        noncurrent = [
-            rule
-            for rule in body["lifecycle_rule"]
-            if "days_since_noncurrent_time" in block(rule, "condition")
-        ]
-        assert noncurrent and block(noncurrent[0], "action")["type"] == "Delete", name
-        if name != "logs":
-            assert ref(block(body, "logging")["log_bucket"]) == "google_storage_bucket.logs.name"
-    expiry = [
-        block(rule, "condition")
-        for rule in buckets["results"]["lifecycle_rule"]
-        if "age" in block(rule, "condition")
+    names = {bucket["name"] for bucket in buckets.values()}
+    assert names == {"uploads", "results", "source", "access-logs"}
+    assert body["name"] == "${var.project_id}-${var.name_prefix}-${each.value.name}"
+    assert body["uniform_bucket_level_access"] is True
+    assert body["public_access_prevention"] == "enforced"
+    assert block(body, "versioning")["enabled"] is True
+    assert body["location"] == "${var.region}"
+    (noncurrent,) = body["lifecycle_rule"]
+    assert block(noncurrent, "condition")["days_since_noncurrent_time"] == (
+        '${lookup(each.value, "noncurrent_days", var.noncurrent_version_retention_days)}'
+    )
+    assert block(noncurrent, "action")["type"] == "Delete"
+    # Every bucket logs to the log bucket, but the log bucket itself.
+    logging = dynamic_blocks(body, "logging")
+    assert logging["for_each"] == '${lookup(each.value, "logged", true) ? [each.key] : []}'
+    assert logging["content"][0]["log_bucket"] == "${local.log_bucket_name}"
+    assert cfg.locals["log_bucket_name"].endswith("-${local.buckets.logs.name}")
+    assert [key for key, bucket in buckets.items() if bucket.get("logged", True) is False] == [
+        "logs"
     ]
-    assert expiry == [
-        {
-            "age": "${var.results_retention_days}",
-            "matches_prefix": ["${var.output_prefix}"],
-            "with_state": "LIVE",
-        }
-    ]
+    # Results expire after results_retention_days, under output_prefix, live versions.
+    expire = dynamic_blocks(body, "lifecycle_rule", "expire")
+    assert block(expire["content"][0], "condition") == {
+        "age": "${lifecycle_rule.value.age}",
+        "matches_prefix": '${lookup(lifecycle_rule.value, "prefix", null)}',
+        "with_state": '${lookup(lifecycle_rule.value, "state", null)}',
+    }
+    assert buckets["results"]["expire"] == {
+        "age": "${var.results_retention_days}",
+        "prefix": ["${var.output_prefix}"],
+        "state": "LIVE",
+    }
 
 
 def test_source_archive_is_content_hashed(cfg: Config, module: Body) -> None:
     obj = cfg.resource("google_storage_bucket_object", "source")
     assert obj["name"] == "source-${data.archive_file.source.output_md5}.zip"
-    assert ref(obj["bucket"]) == "google_storage_bucket.source.name"
+    assert ref(obj["bucket"]) == 'google_storage_bucket.this["source"].name'
     storage = block(block(block(module, "build_config"), "source"), "storage_source")
     assert storage["object"] == "${var.build.object}"
     assert ref(cfg.calls["function"]["build"]["object"]) == (
