@@ -15,39 +15,19 @@ resource "google_firestore_database" "main" {
   depends_on = [google_project_service.this]
 }
 
-# TTL: documents whose expire_at (a timestamp written by the app, if it wants expiry) is in the
-# past are deleted within about a day. A TTL on the parent does not delete its subcollection, so
-# pages carry the same field and policy.
-resource "google_firestore_field" "transcriptions_ttl" {
-  project    = var.project_id
-  database   = google_firestore_database.main.name
-  collection = "transcriptions"
-  field      = "expire_at"
-
-  ttl_config {}
-
-  # TTL fields are never queried; no need to index them.
-  index_config {}
-}
-
-resource "google_firestore_field" "pages_ttl" {
-  project    = var.project_id
-  database   = google_firestore_database.main.name
-  collection = "pages"
-  field      = "expire_at"
-
-  ttl_config {}
-
-  index_config {}
-
-  depends_on = [google_firestore_field.transcriptions_ttl]
-}
-
 # Single-field index exemptions: large or often-rewritten fields that are never queried. Indexing
 # them costs a write per entry and truncates values at 1,500 bytes; an empty index_config removes
 # every automatic index of the field. The queries: pages ordered by `index`, and the viewer's list
 # (composite index below).
 locals {
+  # TTL: documents whose expire_at (a timestamp written by the app, if it wants expiry) is in the
+  # past are deleted within about a day. A TTL on the parent does not delete its subcollection, so
+  # pages carry the same field and policy. TTL fields are never queried: exempted too.
+  firestore_ttl_fields = {
+    transcriptions_ttl = { collection = "transcriptions", field = "expire_at" }
+    pages_ttl          = { collection = "pages", field = "expire_at" }
+  }
+
   firestore_index_exemptions = {
     transcriptions_lease    = { collection = "transcriptions", field = "lease" }
     transcriptions_issues   = { collection = "transcriptions", field = "issues" }
@@ -67,16 +47,19 @@ locals {
 }
 
 resource "google_firestore_field" "index_exemption" {
-  for_each = local.firestore_index_exemptions
+  for_each = merge(local.firestore_ttl_fields, local.firestore_index_exemptions)
 
   project    = var.project_id
   database   = google_firestore_database.main.name
   collection = each.value.collection
   field      = each.value.field
 
-  index_config {}
+  dynamic "ttl_config" {
+    for_each = contains(keys(local.firestore_ttl_fields), each.key) ? [each.key] : []
+    content {}
+  }
 
-  depends_on = [google_firestore_field.pages_ttl]
+  index_config {}
 }
 
 # Security rules from the repository's firestore.rules (owners read their transcriptions and pages;

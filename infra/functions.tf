@@ -42,7 +42,7 @@ locals {
   # key in developer mode, its timeout and memory.
   function_kinds = {
     transcriber = {
-      account = google_service_account.transcribe.email
+      account = google_service_account.this["transcribe"].email
       env     = merge(local.common_env, local.transcribe_env)
       secrets = local.developer_mode ? { GEMINI_API_KEY = google_secret_manager_secret.gemini_api_key[0].secret_id } : {}
       timeout = var.transcribe_timeout_seconds
@@ -50,7 +50,7 @@ locals {
     }
     # The watchdog's two functions: its account and settings (decision 0009).
     watchdog = {
-      account = google_service_account.watch.email
+      account = google_service_account.this["watch"].email
       env     = merge(local.common_env, local.watch_env)
     }
   }
@@ -62,9 +62,9 @@ locals {
       entry_point = "transcribe_upload"
       # One Gemini request per instance: the cap is the Gemini concurrency budget.
       max_instances = var.gemini_max_concurrent_requests
-      invoker       = google_service_account.trigger.member
+      invoker       = local.account.trigger
       # Transient failures raise and are redelivered.
-      trigger = { event_type = local.finalized, retry_policy = "RETRY_POLICY_RETRY", bucket = google_storage_bucket.uploads.name }
+      trigger = { event_type = local.finalized, retry_policy = "RETRY_POLICY_RETRY", bucket = google_storage_bucket.this["uploads"].name }
     }
     # Long media (decision 0010): one clip of a long upload, its voices pass or a continuation.
     transcribe_clip = {
@@ -72,50 +72,50 @@ locals {
       description   = "One clip of a long upload (Pub/Sub push) -> Gemini (streaming) -> result chunks."
       entry_point   = "transcribe_clip"
       max_instances = var.gemini_max_concurrent_clips # the clips' share of the Gemini budget
-      invoker       = google_service_account.push_invoker.member
+      invoker       = local.account.push
     }
     # The watchdog's re-drive (decision 0009): the same code and identity as transcribe.
     transcribe_redrive = {
       like        = "transcriber"
       description = "A stalled upload re-driven by the watchdog -> the same transcriber code as transcribe."
       entry_point = "transcribe_redrive"
-      invoker     = google_service_account.trigger.member # re-drives are rare: one instance
-      trigger     = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.redrive.id }
+      invoker     = local.account.trigger # re-drives are rare: one instance
+      trigger     = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.this["redrive"].id }
     }
     store = {
       description   = "Result chunks (Pub/Sub push) -> Firestore; completion events on the events topic."
       entry_point   = "store_transcription"
-      account       = google_service_account.store.email
+      account       = google_service_account.this["store"].email
       env           = local.common_env # the store has no time budget or Gemini settings
       timeout       = var.store_timeout_seconds
       memory        = var.store_memory
       max_instances = var.store_max_instances
-      invoker       = google_service_account.push_invoker.member
+      invoker       = local.account.push
     }
     watch_dead_letter = {
       like          = "watchdog"
       description   = "A dead-lettered results chunk -> its run failed (naming the chunk) and the completion event."
       entry_point   = "watch_dead_letter"
       max_instances = 3
-      invoker       = google_service_account.trigger.member
+      invoker       = local.account.trigger
       # A Firestore or Pub/Sub error is retried.
-      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.dead_letter.id }
+      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.this["dead_letter"].id }
     }
     watch_sweep = {
       like        = "watchdog"
       description = "A scheduler tick -> transcriptions stalled in processing re-driven once, then failed."
       entry_point = "watch_sweep"
       timeout     = 300
-      invoker     = google_service_account.trigger.member # one sweep at a time
+      invoker     = local.account.trigger # one sweep at a time
       # A missed tick is not worth retrying: the next one comes soon.
-      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_DO_NOT_RETRY", pubsub_topic = google_pubsub_topic.sweep.id }
+      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_DO_NOT_RETRY", pubsub_topic = google_pubsub_topic.this["sweep"].id }
     }
     # Browsers call the upload function (decision 0011): anyone may reach it, and it refuses any
     # request without a valid Firebase ID token (401).
     uploads = {
       description   = "Firebase ID token -> a V4 signed URL to PUT media under uploads/<uid>/."
       entry_point   = "upload_url"
-      account       = google_service_account.uploads.email
+      account       = google_service_account.this["uploads"].email
       env           = local.upload_env
       timeout       = 30
       max_instances = var.upload_max_instances
@@ -133,23 +133,22 @@ module "function" {
   region          = var.region
   name            = "${var.name_prefix}-${replace(each.key, "_", "-")}"
   function        = merge(try(local.function_kinds[each.value.like], {}), each.value)
-  trigger_account = google_service_account.trigger.email
+  trigger_account = google_service_account.this["trigger"].email
   build = {
-    account    = google_service_account.build.id
+    account    = google_service_account.this["build"].id
     repository = google_artifact_registry_repository.functions.id
-    bucket     = google_storage_bucket.source.name
+    bucket     = google_storage_bucket.this["source"].name
     object     = google_storage_bucket_object.source.name
   }
 
   depends_on = [
     google_project_service.this,
     time_sleep.service_agents_ready,
-    google_project_iam_member.build_log_writer,
+    google_project_iam_member.grant,
     google_artifact_registry_repository_iam_member.build_writer,
-    google_storage_bucket_iam_member.build_source_reader,
+    google_storage_bucket_iam_member.grant,
     google_project_iam_member.build_gcf_sources_reader,
-    google_project_iam_member.trigger_event_receiver,
-    google_service_account_iam_member.pubsub_agent_token_creator_trigger,
+    google_service_account_iam_member.grant,
     google_secret_manager_secret_iam_member.transcribe_api_key,
   ]
 }

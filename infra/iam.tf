@@ -3,52 +3,25 @@
 
 # --- Service accounts ----------------------------------------------------------------------------
 
-resource "google_service_account" "transcribe" {
-  project      = var.project_id
-  account_id   = "${var.name_prefix}-transcribe"
-  display_name = "Tabscribe transcribe function (runtime)"
-  depends_on   = [google_project_service.this]
+locals {
+  # Each job's account id (after the prefix) and what runs as it.
+  service_accounts = {
+    transcribe = "Tabscribe transcribe function (runtime)"
+    store      = "Tabscribe store function (runtime)"
+    trigger    = "Tabscribe Eventarc triggers (invoke transcribe and the watchdog)"
+    push       = "Tabscribe push subscription (OIDC identity that invokes store)"
+    build      = "Tabscribe function builds (Cloud Build)"
+    watch      = "Tabscribe watchdog functions (runtime: dead letters and the sweep)"
+    uploads    = "Tabscribe upload function (runtime: signs upload URLs)"
+  }
 }
 
-resource "google_service_account" "store" {
-  project      = var.project_id
-  account_id   = "${var.name_prefix}-store"
-  display_name = "Tabscribe store function (runtime)"
-  depends_on   = [google_project_service.this]
-}
+resource "google_service_account" "this" {
+  for_each = local.service_accounts
 
-resource "google_service_account" "trigger" {
   project      = var.project_id
-  account_id   = "${var.name_prefix}-trigger"
-  display_name = "Tabscribe Eventarc triggers (invoke transcribe and the watchdog)"
-  depends_on   = [google_project_service.this]
-}
-
-resource "google_service_account" "push_invoker" {
-  project      = var.project_id
-  account_id   = "${var.name_prefix}-push"
-  display_name = "Tabscribe push subscription (OIDC identity that invokes store)"
-  depends_on   = [google_project_service.this]
-}
-
-resource "google_service_account" "build" {
-  project      = var.project_id
-  account_id   = "${var.name_prefix}-build"
-  display_name = "Tabscribe function builds (Cloud Build)"
-  depends_on   = [google_project_service.this]
-}
-
-resource "google_service_account" "watch" {
-  project      = var.project_id
-  account_id   = "${var.name_prefix}-watch"
-  display_name = "Tabscribe watchdog functions (runtime: dead letters and the sweep)"
-  depends_on   = [google_project_service.this]
-}
-
-resource "google_service_account" "uploads" {
-  project      = var.project_id
-  account_id   = "${var.name_prefix}-uploads"
-  display_name = "Tabscribe upload function (runtime: signs upload URLs)"
+  account_id   = "${var.name_prefix}-${each.key}"
+  display_name = each.value
   depends_on   = [google_project_service.this]
 }
 
@@ -58,27 +31,16 @@ resource "google_service_account" "uploads" {
 # storage trigger that cannot publish. Creating them explicitly, granting their roles, and waiting
 # for IAM propagation before the functions are created avoids that race (docs/deploy.md).
 
-resource "google_project_service_identity" "eventarc" {
+resource "google_project_service_identity" "this" {
+  for_each = {
+    eventarc  = "eventarc.googleapis.com"
+    pubsub    = "pubsub.googleapis.com"
+    scheduler = "cloudscheduler.googleapis.com"
+  }
   provider = google-beta
-  project  = var.project_id
-  service  = "eventarc.googleapis.com"
 
-  depends_on = [google_project_service.this]
-}
-
-resource "google_project_service_identity" "pubsub" {
-  provider = google-beta
-  project  = var.project_id
-  service  = "pubsub.googleapis.com"
-
-  depends_on = [google_project_service.this]
-}
-
-resource "google_project_service_identity" "scheduler" {
-  provider = google-beta
-  project  = var.project_id
-  service  = "cloudscheduler.googleapis.com"
-
+  project    = var.project_id
+  service    = each.value
   depends_on = [google_project_service.this]
 }
 
@@ -94,7 +56,7 @@ resource "google_project_iam_member" "eventarc_agent" {
   #checkov:skip=CKV_GCP_49:The Eventarc service agent's own predefined role, which Google grants it anyway; the member is the Google-managed agent (not a user) and it needs to act as the trigger's service account. Granted here only to close the first-apply race.
   project = var.project_id
   role    = "roles/eventarc.serviceAgent"
-  member  = "serviceAccount:${google_project_service_identity.eventarc.email}"
+  member  = local.agent.eventarc
 }
 
 # Cloud Storage agent: storage triggers deliver through Pub/Sub, so it must publish the events.
@@ -110,182 +72,128 @@ resource "time_sleep" "service_agents_ready" {
   depends_on = [
     google_project_iam_member.eventarc_agent,
     google_project_iam_member.gcs_agent_pubsub_publisher,
-    google_project_service_identity.pubsub,
+    google_project_service_identity.this,
   ]
 }
 
-# --- transcribe runtime ----------------------------------------------------------------------------
+# --- Grants --------------------------------------------------------------------------------------
+# One map per kind of grant, each entry with why it exists; the resources below grant them all.
 
-# Read the uploaded media: metadata, ranged header reads for probing, streaming to the Files API.
-resource "google_storage_bucket_iam_member" "transcribe_uploads_reader" {
-  bucket = google_storage_bucket.uploads.name
-  role   = "roles/storage.objectViewer"
-  member = google_service_account.transcribe.member
+locals {
+  # Members (serviceAccount:...) of the accounts above and of the service agents, by key.
+  account = { for key, account in google_service_account.this : key => account.member }
+  agent   = { for key, agent in google_project_service_identity.this : key => "serviceAccount:${agent.email}" }
+
+  # Roles on the project. Firestore has no per-collection IAM: datastore.user is project-wide.
+  project_grants = {
+    # transcribe: claim the job (lease and status on transcriptions/{id}).
+    transcribe_datastore_user = { role = "roles/datastore.user", member = local.account.transcribe }
+    # store: write transcriptions/{id} and pages/{n}.
+    store_datastore_user = { role = "roles/datastore.user", member = local.account.store }
+    # watch (the watchdog, decision 0009): read transcriptions/{id}, record `failed` or `redriven`.
+    watch_datastore_user = { role = "roles/datastore.user", member = local.account.watch }
+    # The trigger account must be allowed to receive events from Eventarc.
+    trigger_event_receiver = { role = "roles/eventarc.eventReceiver", member = local.account.trigger }
+    # build: write build logs (Cloud Build would otherwise run as the default compute account).
+    build_log_writer = { role = "roles/logging.logWriter", member = local.account.build }
+  }
+
+  # Roles on one bucket.
+  bucket_grants = {
+    # transcribe: read the uploaded media (metadata, ranged header reads for probing, streaming to
+    # the Files API).
+    transcribe_uploads_reader = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectViewer", member = local.account.transcribe }
+    # transcribe: write claim-check objects; objectUser (not objectCreator) because a retried event
+    # rewrites the same object name, which needs overwrite (delete) permission.
+    transcribe_results_writer = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectUser", member = local.account.transcribe }
+    # store: read claim-check objects and write (or rewrite, on redelivery) the WebVTT/SRT/JSON
+    # exports.
+    store_results_user = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectUser", member = local.account.store }
+    # watch: check that a stalled upload's object still exists, and read its metadata for the
+    # re-drive.
+    watch_uploads_viewer = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectViewer", member = local.account.watch }
+    # uploads (decision 0011): create objects, what a URL it signs lets the browser do (never read,
+    # overwrite or delete: every name it signs is new).
+    uploads_object_creator = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectCreator", member = local.account.uploads }
+    # build: fetch the source archive.
+    build_source_reader = { bucket = google_storage_bucket.this["source"].name, role = "roles/storage.objectViewer", member = local.account.build }
+    # Cloud Storage writes usage and storage logs as this Google group (uniform access needs IAM).
+    logs_writer_analytics = { bucket = google_storage_bucket.this["logs"].name, role = "roles/storage.objectCreator", member = "group:cloud-storage-analytics@google.com" }
+  }
+
+  # Roles on one topic: who publishes on it (that topic only).
+  topic_grants = {
+    # transcribe: result chunks to the store.
+    transcribe_results_publisher = { topic = "results", role = "roles/pubsub.publisher", member = local.account.transcribe }
+    # transcribe: a long upload's clips and the continuations of cut-off runs (decisions 0010, 0013).
+    transcribe_clips_publisher = { topic = "clips", role = "roles/pubsub.publisher", member = local.account.transcribe }
+    # store: completion events.
+    store_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.store }
+    # store: a long upload's voices pass, once its clips are merged (decision 0010).
+    store_clips_publisher = { topic = "clips", role = "roles/pubsub.publisher", member = local.account.store }
+    # watch: the completion event of a run it ends failed.
+    watch_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.watch }
+    # watch: hand a stalled upload back to the transcriber.
+    watch_redrive_publisher = { topic = "redrive", role = "roles/pubsub.publisher", member = local.account.watch }
+    # Cloud Scheduler's agent publishes the sweep ticks.
+    sweep_publisher_scheduler_agent = { topic = "sweep", role = "roles/pubsub.publisher", member = local.agent.scheduler }
+    # The Pub/Sub agent forwards undeliverable messages to the dead-letter topic.
+    dead_letter_publisher_pubsub_agent = { topic = "dead_letter", role = "roles/pubsub.publisher", member = local.agent.pubsub }
+  }
+
+  # Roles on one service account: who may mint its tokens (act as it).
+  account_grants = {
+    # uploads: sign as itself through the IAM Credentials API (signBlob); it has no private key.
+    uploads_token_creator_self = { account = "uploads", role = "roles/iam.serviceAccountTokenCreator", member = local.account.uploads }
+    # The Pub/Sub agent mints the OIDC token of the push invoker (older projects' agents lack this
+    # through their default role).
+    pubsub_agent_token_creator = { account = "push", role = "roles/iam.serviceAccountTokenCreator", member = local.agent.pubsub }
+    # Eventarc's storage trigger also delivers through a Pub/Sub push subscription, authenticated
+    # with an OIDC token of the trigger account: the agent must mint that one too.
+    pubsub_agent_token_creator_trigger = { account = "trigger", role = "roles/iam.serviceAccountTokenCreator", member = local.agent.pubsub }
+  }
 }
 
-# Write claim-check objects to the results bucket; objectUser (not objectCreator) because a retried
-# event rewrites the same object name, which needs overwrite (delete) permission.
-resource "google_storage_bucket_iam_member" "transcribe_results_writer" {
-  bucket = google_storage_bucket.results.name
-  role   = "roles/storage.objectUser"
-  member = google_service_account.transcribe.member
-}
+resource "google_project_iam_member" "grant" {
+  for_each = local.project_grants
 
-# Publish result chunks to the results topic (this topic only).
-resource "google_pubsub_topic_iam_member" "transcribe_results_publisher" {
   project = var.project_id
-  topic   = google_pubsub_topic.results.name
-  role    = "roles/pubsub.publisher"
-  member  = google_service_account.transcribe.member
+  role    = each.value.role
+  member  = each.value.member
 }
 
-# The transcriber publishes a long upload's clips and the continuations of cut-off runs
-# (decisions 0010, 0013; this topic only).
-resource "google_pubsub_topic_iam_member" "transcribe_clips_publisher" {
+resource "google_storage_bucket_iam_member" "grant" {
+  for_each = local.bucket_grants
+
+  bucket = each.value.bucket
+  role   = each.value.role
+  member = each.value.member
+}
+
+resource "google_pubsub_topic_iam_member" "grant" {
+  for_each = local.topic_grants
+
   project = var.project_id
-  topic   = google_pubsub_topic.clips.name
-  role    = "roles/pubsub.publisher"
-  member  = google_service_account.transcribe.member
+  topic   = google_pubsub_topic.this[each.value.topic].name
+  role    = each.value.role
+  member  = each.value.member
 }
 
-# Claim the job: lease and status on transcriptions/{id} (Firestore has no per-collection IAM).
-resource "google_project_iam_member" "transcribe_datastore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = google_service_account.transcribe.member
+resource "google_service_account_iam_member" "grant" {
+  for_each = local.account_grants
+
+  service_account_id = google_service_account.this[each.value.account].name
+  role               = each.value.role
+  member             = each.value.member
 }
 
-# Vertex mode only: call Gemini on Vertex AI (generateContent / streamGenerateContent).
+# Vertex mode only: transcribe calls Gemini on Vertex AI (generateContent / streamGenerateContent).
 resource "google_project_iam_member" "transcribe_aiplatform_user" {
   count = local.developer_mode ? 0 : 1
 
   project = var.project_id
   role    = "roles/aiplatform.user"
-  member  = google_service_account.transcribe.member
-}
-
-# --- store runtime ---------------------------------------------------------------------------------
-
-# Write transcriptions/{id} and pages/{n}.
-resource "google_project_iam_member" "store_datastore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = google_service_account.store.member
-}
-
-# Publish completion events (this topic only).
-resource "google_pubsub_topic_iam_member" "store_events_publisher" {
-  project = var.project_id
-  topic   = google_pubsub_topic.events.name
-  role    = "roles/pubsub.publisher"
-  member  = google_service_account.store.member
-}
-
-# Read claim-check objects and write (or rewrite, on redelivery) the WebVTT/SRT/JSON exports.
-resource "google_storage_bucket_iam_member" "store_results_user" {
-  bucket = google_storage_bucket.results.name
-  role   = "roles/storage.objectUser"
-  member = google_service_account.store.member
-}
-
-# The store asks a long upload's voices pass, once its clips are merged (decision 0010).
-resource "google_pubsub_topic_iam_member" "store_clips_publisher" {
-  project = var.project_id
-  topic   = google_pubsub_topic.clips.name
-  role    = "roles/pubsub.publisher"
-  member  = google_service_account.store.member
-}
-
-# --- watch runtime (the watchdog, decision 0009) ---------------------------------------------------
-
-# Read transcriptions/{id} and record `failed` or `redriven` on them (no per-collection IAM).
-resource "google_project_iam_member" "watch_datastore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = google_service_account.watch.member
-}
-
-# Publish the completion event of a run it ends failed (this topic only).
-resource "google_pubsub_topic_iam_member" "watch_events_publisher" {
-  project = var.project_id
-  topic   = google_pubsub_topic.events.name
-  role    = "roles/pubsub.publisher"
-  member  = google_service_account.watch.member
-}
-
-# Hand a stalled upload back to the transcriber (this topic only).
-resource "google_pubsub_topic_iam_member" "watch_redrive_publisher" {
-  project = var.project_id
-  topic   = google_pubsub_topic.redrive.name
-  role    = "roles/pubsub.publisher"
-  member  = google_service_account.watch.member
-}
-
-# Check that a stalled upload's object still exists, and read its metadata for the re-drive.
-resource "google_storage_bucket_iam_member" "watch_uploads_viewer" {
-  bucket = google_storage_bucket.uploads.name
-  role   = "roles/storage.objectViewer"
-  member = google_service_account.watch.member
-}
-
-# Cloud Scheduler's agent publishes the sweep ticks (this topic only).
-resource "google_pubsub_topic_iam_member" "sweep_publisher_scheduler_agent" {
-  project = var.project_id
-  topic   = google_pubsub_topic.sweep.name
-  role    = "roles/pubsub.publisher"
-  member  = "serviceAccount:${google_project_service_identity.scheduler.email}"
-}
-
-# --- uploads runtime (the upload function, decision 0011) ------------------------------------------
-
-# Create objects in the uploads bucket: what a URL it signs lets the browser do (never read,
-# overwrite or delete: every name it signs is new).
-resource "google_storage_bucket_iam_member" "uploads_object_creator" {
-  bucket = google_storage_bucket.uploads.name
-  role   = "roles/storage.objectCreator"
-  member = google_service_account.uploads.member
-}
-
-# Sign as itself through the IAM Credentials API (signBlob): the function has no private key.
-resource "google_service_account_iam_member" "uploads_token_creator_self" {
-  service_account_id = google_service_account.uploads.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = google_service_account.uploads.member
-}
-
-# --- Invokers --------------------------------------------------------------------------------------
-
-# ... and must be allowed to receive events from Eventarc.
-resource "google_project_iam_member" "trigger_event_receiver" {
-  project = var.project_id
-  role    = "roles/eventarc.eventReceiver"
-  member  = google_service_account.trigger.member
-}
-
-# --- Pub/Sub service agent -------------------------------------------------------------------------
-
-# Mint the OIDC token of the push invoker (scoped to that one account; older projects' Pub/Sub
-# agents lack this through their default role).
-resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
-  service_account_id = google_service_account.push_invoker.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = "serviceAccount:${google_project_service_identity.pubsub.email}"
-}
-
-# Eventarc's storage trigger also delivers through a Pub/Sub push subscription, authenticated with
-# an OIDC token of the trigger account: the agent must mint that one too.
-resource "google_service_account_iam_member" "pubsub_agent_token_creator_trigger" {
-  service_account_id = google_service_account.trigger.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = "serviceAccount:${google_project_service_identity.pubsub.email}"
-}
-
-# Forward undeliverable messages to the dead-letter topic.
-resource "google_pubsub_topic_iam_member" "dead_letter_publisher_pubsub_agent" {
-  project = var.project_id
-  topic   = google_pubsub_topic.dead_letter.name
-  role    = "roles/pubsub.publisher"
-  member  = "serviceAccount:${google_project_service_identity.pubsub.email}"
+  member  = local.account.transcribe
 }
 
 # Optional CMEK for the topics: the Pub/Sub agent encrypts and decrypts with the key.
@@ -294,56 +202,30 @@ resource "google_kms_crypto_key_iam_member" "pubsub_cmek" {
 
   crypto_key_id = var.pubsub_kms_key_name
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
-  member        = "serviceAccount:${google_project_service_identity.pubsub.email}"
+  member        = local.agent.pubsub
 }
 
-# --- Builds ----------------------------------------------------------------------------------------
-# Cloud Build would otherwise run as the default compute (or legacy Cloud Build) account.
-
-# Write build logs.
-resource "google_project_iam_member" "build_log_writer" {
-  project = var.project_id
-  role    = "roles/logging.logWriter"
-  member  = google_service_account.build.member
-}
-
-# Push the built images to the functions' repository only.
+# build: push the built images to the functions' repository only.
 resource "google_artifact_registry_repository_iam_member" "build_writer" {
   project    = var.project_id
   location   = google_artifact_registry_repository.functions.location
   repository = google_artifact_registry_repository.functions.name
   role       = "roles/artifactregistry.writer"
-  member     = google_service_account.build.member
+  member     = local.account.build
 }
 
-# Fetch the source archive.
-resource "google_storage_bucket_iam_member" "build_source_reader" {
-  bucket = google_storage_bucket.source.name
-  role   = "roles/storage.objectViewer"
-  member = google_service_account.build.member
-}
-
-# 2nd-gen Cloud Functions copies the archive into its own gcf-v2-sources-<project-number>-<region>
-# bucket and the build reads it from there. That bucket is created by the service, not by us, so
-# the grant is project-level but conditioned on the bucket name (unverified offline, see
-# docs/deploy.md).
+# build: 2nd-gen Cloud Functions copies the archive into its own
+# gcf-v2-sources-<project-number>-<region> bucket and the build reads it from there. That bucket is
+# created by the service, not by us, so the grant is project-level but conditioned on the bucket
+# name (unverified offline, see docs/deploy.md).
 resource "google_project_iam_member" "build_gcf_sources_reader" {
   project = var.project_id
   role    = "roles/storage.objectViewer"
-  member  = google_service_account.build.member
+  member  = local.account.build
 
   condition {
     title       = "gcf-v2-sources buckets only"
     description = "Objects in the buckets Cloud Functions copies function sources into."
     expression  = "resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-\")"
   }
-}
-
-# --- Access logs -----------------------------------------------------------------------------------
-
-# Cloud Storage writes usage and storage logs as this Google group (uniform access needs IAM).
-resource "google_storage_bucket_iam_member" "logs_writer_analytics" {
-  bucket = google_storage_bucket.logs.name
-  role   = "roles/storage.objectCreator"
-  member = "group:cloud-storage-analytics@google.com"
 }

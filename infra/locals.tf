@@ -1,17 +1,6 @@
 locals {
   developer_mode = var.gemini_mode == "developer"
 
-  upload_bucket_name  = "${var.project_id}-${var.name_prefix}-uploads"
-  results_bucket_name = "${var.project_id}-${var.name_prefix}-results"
-  source_bucket_name  = "${var.project_id}-${var.name_prefix}-source"
-  log_bucket_name     = "${var.project_id}-${var.name_prefix}-access-logs"
-
-  # Short topic ids: the app takes the id, not the projects/.../topics/... path.
-  results_topic_id     = "${var.name_prefix}-results"
-  clips_topic_id       = "${var.name_prefix}-clips"
-  events_topic_id      = "${var.name_prefix}-events"
-  dead_letter_topic_id = "${var.name_prefix}-dead-letter"
-
   firestore_location = coalesce(var.firestore_location, var.region)
 
   # Function source: only what the functions import at run time. Paths are relative to the
@@ -29,10 +18,10 @@ locals {
     GOOGLE_CLOUD_PROJECT         = var.project_id
     TABSCRIBE_INPUT_PREFIX       = var.input_prefix
     TABSCRIBE_OUTPUT_PREFIX      = var.output_prefix
-    TABSCRIBE_RESULTS_BUCKET     = google_storage_bucket.results.name
-    TABSCRIBE_RESULTS_TOPIC      = google_pubsub_topic.results.name
-    TABSCRIBE_CLIPS_TOPIC        = google_pubsub_topic.clips.name
-    TABSCRIBE_EVENTS_TOPIC       = google_pubsub_topic.events.name
+    TABSCRIBE_RESULTS_BUCKET     = google_storage_bucket.this["results"].name
+    TABSCRIBE_RESULTS_TOPIC      = google_pubsub_topic.this["results"].name
+    TABSCRIBE_CLIPS_TOPIC        = google_pubsub_topic.this["clips"].name
+    TABSCRIBE_EVENTS_TOPIC       = google_pubsub_topic.this["events"].name
     TABSCRIBE_FIRESTORE_DATABASE = google_firestore_database.main.name
     TABSCRIBE_LOG_LEVEL          = var.log_level
   }

@@ -1,36 +1,36 @@
 output "upload_bucket" {
   description = "Bucket to upload media to, under <input_prefix><owner>/."
-  value       = google_storage_bucket.uploads.name
+  value       = google_storage_bucket.this["uploads"].name
 }
 
 output "upload_example" {
   description = "How to start a transcription."
-  value       = "gcloud storage cp talk.mp4 gs://${google_storage_bucket.uploads.name}/${var.input_prefix}<owner-uid>/talk.mp4"
+  value       = "gcloud storage cp talk.mp4 gs://${google_storage_bucket.this["uploads"].name}/${var.input_prefix}<owner-uid>/talk.mp4"
 }
 
 output "results_bucket" {
   description = "Bucket of claim-check objects and exports (under output_prefix)."
-  value       = google_storage_bucket.results.name
+  value       = google_storage_bucket.this["results"].name
 }
 
 output "access_log_bucket" {
   description = "Bucket receiving the other buckets' access logs."
-  value       = google_storage_bucket.logs.name
+  value       = google_storage_bucket.this["logs"].name
 }
 
 output "results_topic" {
   description = "Topic id of the result chunks (transcribe -> store)."
-  value       = google_pubsub_topic.results.name
+  value       = google_pubsub_topic.this["results"].name
 }
 
 output "events_topic" {
   description = "Topic id of the completion events; subscribe here for downstream processing."
-  value       = google_pubsub_topic.events.name
+  value       = google_pubsub_topic.this["events"].name
 }
 
 output "dead_letter_topic" {
   description = "Topic id of messages the store function could not process."
-  value       = google_pubsub_topic.dead_letter.name
+  value       = google_pubsub_topic.this["dead_letter"].name
 }
 
 output "dead_letter_subscription" {
@@ -60,7 +60,7 @@ output "store_function_uri" {
 
 output "source_object" {
   description = "Content-hashed source archive both functions run (what a rollback redeploys)."
-  value       = "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.source.name}"
+  value       = "gs://${google_storage_bucket.this["source"].name}/${google_storage_bucket_object.source.name}"
 }
 
 output "watch_functions" {
@@ -74,19 +74,12 @@ output "watch_functions" {
 
 output "redrive_topic" {
   description = "Topic id on which the sweep hands stalled uploads back to the transcriber."
-  value       = google_pubsub_topic.redrive.name
+  value       = google_pubsub_topic.this["redrive"].name
 }
 
 output "service_accounts" {
   description = "Service account per role."
-  value = {
-    transcribe   = google_service_account.transcribe.email
-    store        = google_service_account.store.email
-    trigger      = google_service_account.trigger.email
-    push_invoker = google_service_account.push_invoker.email
-    watch        = google_service_account.watch.email
-    build        = google_service_account.build.email
-  }
+  value       = { for key, account in google_service_account.this : key => account.email }
 }
 
 output "firestore_database" {

@@ -23,5 +23,5 @@ resource "google_secret_manager_secret_iam_member" "transcribe_api_key" {
   project   = var.project_id
   secret_id = google_secret_manager_secret.gemini_api_key[0].secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.transcribe.member
+  member    = local.account.transcribe
 }

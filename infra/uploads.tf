@@ -26,7 +26,7 @@ locals {
     GOOGLE_CLOUD_PROJECT     = var.project_id
     TABSCRIBE_INPUT_PREFIX   = var.input_prefix
     TABSCRIBE_LOG_LEVEL      = var.log_level
-    TABSCRIBE_UPLOAD_BUCKET  = google_storage_bucket.uploads.name
+    TABSCRIBE_UPLOAD_BUCKET  = google_storage_bucket.this["uploads"].name
     TABSCRIBE_UPLOAD_ORIGINS = jsonencode(local.upload_origins)
   }
 }

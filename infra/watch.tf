@@ -10,12 +10,9 @@
 # topics are in pubsub.tf, their identity and grants in iam.tf, their functions in functions.tf.
 
 locals {
-  redrive_topic_id = "${var.name_prefix}-redrive"
-  sweep_topic_id   = "${var.name_prefix}-sweep"
-
   # Settings of the watchdog's functions (functions.core.settings.Settings).
   watch_env = {
-    TABSCRIBE_REDRIVE_TOPIC = google_pubsub_topic.redrive.name
+    TABSCRIBE_REDRIVE_TOPIC = google_pubsub_topic.this["redrive"].name
     TABSCRIBE_STALL_S       = tostring(var.stall_seconds)
     # Pub/Sub retries a chunk at most max_delivery_attempts times, each at most the maximum
     # backoff (600 s, pubsub.tf) plus the store's timeout apart: until then a run whose final
@@ -33,9 +30,9 @@ resource "google_cloud_scheduler_job" "sweep" {
   time_zone   = "Etc/UTC"
 
   pubsub_target {
-    topic_name = google_pubsub_topic.sweep.id
+    topic_name = google_pubsub_topic.this["sweep"].id
     data       = base64encode("{}")
   }
 
-  depends_on = [google_pubsub_topic_iam_member.sweep_publisher_scheduler_agent]
+  depends_on = [google_pubsub_topic_iam_member.grant]
 }

@@ -178,7 +178,10 @@ class Checker:
                     if address not in declared[kind]:
                         yield f"{prefix}{address} is not declared{_close(address, declared[kind])}"
                     elif rtype.startswith("google_"):
-                        yield from self.attribute(kind, address, re.findall(r"\.(\w+)", rest))
+                        attributes = re.sub(
+                            r"\[[^\]]*\]", "", rest
+                        )  # an index may hold each.value.x
+                        yield from self.attribute(kind, address, re.findall(r"\.(\w+)", attributes))
 
     def module_output(
         self, module: Module, declared: dict[str, set[str]], name: str, output: str | None
@@ -263,7 +266,7 @@ class Body:
                 continue
             nested = spec["blocks"][kind]
             counts[kind] += 0 if dynamic else 1
-            if nested["single"] and counts[kind] == 2:
+            if nested["single"] and counts[kind] == 2 and not dynamic:
                 problem = f"{path}: the {self.label} schema allows one {kind} block"
                 yield Finding(inner.where(), problem)
             inside = f"{position}.{kind}" if position else kind

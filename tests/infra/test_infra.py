@@ -28,7 +28,7 @@ from tests.paths import ROOT
 
 REPO = ROOT
 INFRA = REPO / "infra"
-REF = re.compile(r"^\$\{([A-Za-z0-9_.\-\[\]]+)\}$")
+REF = re.compile(r'^\$\{([A-Za-z0-9_."\-\[\]]+)\}$')
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 FINALIZED = "google.cloud.storage.object.v1.finalized"
 MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
@@ -92,6 +92,35 @@ class Config:
         assert (rtype, name) in self.resources, f"missing resource {rtype}.{name}"
         return self.resources[(rtype, name)]
 
+    def grants(self) -> dict[tuple[str, str], Body]:
+        """Every `*_iam_member` grant; a for_each one's instances under `name["key"]`, each with
+        the values of its entry in the resource's local map in place of `each.value.x`."""
+        found: dict[tuple[str, str], Body] = {}
+        for (rtype, name), body in self.resources.items():
+            if not rtype.endswith("_iam_member"):
+                continue
+            if "for_each" not in body:
+                found[(rtype, name)] = body
+                continue
+            for key, entry in self.grant_entries(body).items():
+                fields = {k: instance(v, entry) for k, v in body.items() if k != "for_each"}
+                found[(rtype, f'{name}["{key}"]')] = fields
+        return found
+
+    def grant_entries(self, body: Body) -> dict[str, Body]:
+        """The entries of the local map a for_each grant resource grants."""
+        return dict(self.locals[ref(body["for_each"]).removeprefix("local.")])
+
+    def grant(self, rtype: str, name: str) -> Body:
+        """The grant `name`, or the instance of a for_each grant keyed `name`."""
+        found = {
+            n.removeprefix('grant["').removesuffix('"]'): b
+            for (t, n), b in self.grants().items()
+            if t == rtype
+        }
+        assert name in found, f"missing grant {rtype} {name}"
+        return found[name]
+
     def function(self, name: str) -> Body:
         """An entry of local.functions as its module instance gets it (its `like` merged in)."""
         entry = self.locals["functions"][name]
@@ -113,6 +142,28 @@ def ref(value: Any) -> str:
     match = REF.match(value) if isinstance(value, str) else None
     assert match, f"expected a plain reference, got {value!r}"
     return match.group(1)
+
+
+def instance(value: Any, entry: Body) -> Any:
+    """A for_each resource's argument for one entry: `each.value.x` replaced by the entry's x."""
+    if not isinstance(value, str):
+        return value
+    whole = re.fullmatch(r"\$\{each\.value\.(\w+)\}", value)
+    if whole:
+        return entry[whole.group(1)]
+    return re.sub(r"each\.value\.(\w+)", lambda m: json.dumps(entry[m.group(1)]), value)
+
+
+def dynamic_blocks(body: Body, name: str, over: str = "") -> Body:
+    """The one `dynamic "name"` block of a body (of those named so, the one whose for_each
+    mentions `over`)."""
+    found = [
+        entry[name]
+        for entry in body.get("dynamic", [])
+        if name in entry and over in entry[name]["for_each"]
+    ]
+    assert len(found) == 1, f"expected one dynamic {name} block over {over!r}"
+    return dict(found[0])
 
 
 def block(body: Body, name: str) -> Body:
@@ -223,7 +274,11 @@ def test_checkov_skips_are_inline_with_a_reason(
             f"{check['check_id']} on {check['resource']} skipped without reason"
         )
     inline = re.findall(r"#checkov:skip=(CKV2?_[A-Z]+_\d+):(.*)", cfg.all_text())
-    assert len(inline) == len(skipped), "every skip must be an inline #checkov:skip=ID:reason"
+    # A skip in a for_each resource stands for each of its instances.
+    reasons = {(c["check_id"], c["check_result"]["suppress_comment"].strip()) for c in skipped}
+    assert reasons == {(check, reason.strip()) for check, reason in inline}, (
+        "every skip must be an inline #checkov:skip=ID:reason"
+    )
     assert all(len(reason.strip()) >= 40 for _, reason in inline)
 
 
@@ -236,23 +291,24 @@ def test_transcribe_trigger_is_upload_bucket_finalize_with_retries(
     trigger = functions["transcribe"]["trigger"]
     assert cfg.locals[ref(trigger["event_type"]).removeprefix("local.")] == FINALIZED
     assert trigger["retry_policy"] == "RETRY_POLICY_RETRY"
-    assert ref(trigger["bucket"]) == "google_storage_bucket.uploads.name"
-    cfg.resource("google_storage_bucket", "uploads")
+    assert ref(trigger["bucket"]) == 'google_storage_bucket.this["uploads"].name'
+    assert "uploads" in cfg.locals["buckets"]
     (dynamic,) = module["dynamic"]
     content = dynamic["event_trigger"]["content"][0]
     (filters,) = content["dynamic"]
     assert filters["event_filters"]["content"][0]["attribute"] == "bucket"
     # Explicit trigger identity (it would default to the Compute Engine default account).
     assert content["service_account_email"] == "${var.trigger_account}"
-    assert ref(cfg.calls["function"]["trigger_account"]) == "google_service_account.trigger.email"
+    trigger_account = ref(cfg.calls["function"]["trigger_account"])
+    assert trigger_account == 'google_service_account.this["trigger"].email'
     # store is fed by the push subscription, not by a trigger of its own.
     assert "trigger" not in functions["store"]
 
 
 def test_results_never_go_to_the_triggering_bucket(cfg: Config) -> None:
     env = cfg.locals["common_env"]
-    assert ref(env["TABSCRIBE_RESULTS_BUCKET"]) == "google_storage_bucket.results.name"
-    assert cfg.locals["upload_bucket_name"] != cfg.locals["results_bucket_name"]
+    assert ref(env["TABSCRIBE_RESULTS_BUCKET"]) == 'google_storage_bucket.this["results"].name'
+    assert cfg.locals["buckets"]["uploads"]["name"] != cfg.locals["buckets"]["results"]["name"]
     assert cfg.default("${var.input_prefix}") == "uploads/"
     assert cfg.default("${var.output_prefix}") == "results/"
 
@@ -260,19 +316,24 @@ def test_results_never_go_to_the_triggering_bucket(cfg: Config) -> None:
 def test_one_distinct_service_account_per_function(cfg: Config, functions: dict[str, Body]) -> None:
     runtime = {name: ref(body["account"]) for name, body in functions.items()}
     assert runtime == {
-        "transcribe": "google_service_account.transcribe.email",
-        "store": "google_service_account.store.email",
+        "transcribe": 'google_service_account.this["transcribe"].email',
+        "store": 'google_service_account.this["store"].email',
     }
-    accounts = cfg.of_type("google_service_account")
+    assert cfg.resource("google_service_account", "this")["for_each"] == (
+        "${local.service_accounts}"
+    )
+    accounts = cfg.locals["service_accounts"]
     trigger = ref(cfg.calls["function"]["trigger_account"])
     push = ref(cfg.calls["push"]["push_account"])
     builds = {ref(cfg.calls["function"]["build"]["account"])}
     used = [*runtime.values(), trigger, push]
     assert len(set(used)) == len(used), "runtime, trigger and push identities must all differ"
-    assert builds == {"google_service_account.build.id"}
-    account_ids = {body["account_id"] for body in accounts.values()}
-    assert len(account_ids) == len(accounts)
-    for name in {*(u.split(".")[1] for u in used), "build"}:
+    assert builds == {'google_service_account.this["build"].id'}
+    # The ids are the keys: distinct.
+    assert cfg.resource("google_service_account", "this")["account_id"] == (
+        "${var.name_prefix}-${each.key}"
+    )
+    for name in {*(u.split('"')[1] for u in used), "build"}:
         assert name in accounts
 
 
@@ -287,7 +348,7 @@ def test_no_default_service_accounts(cfg: Config) -> None:
 
 
 def test_no_primitive_or_authoritative_roles(cfg: Config) -> None:
-    roles = [value for key, value in walk(cfg.resources) if key == "role"]
+    roles = [value for key, value in walk(list(cfg.grants().values())) if key == "role"]
     assert len(roles) >= 15
     for role in roles:
         assert isinstance(role, str) and role.startswith("roles/"), f"role must be literal: {role}"
@@ -299,23 +360,33 @@ def test_no_primitive_or_authoritative_roles(cfg: Config) -> None:
 
 
 def test_every_grant_says_why(cfg: Config) -> None:
+    """A comment above each grant resource, or above each entry of the map a for_each one grants."""
+    keys = {
+        key
+        for (rtype, _), body in cfg.resources.items()
+        if rtype.endswith("_iam_member") and "for_each" in body
+        for key in cfg.grant_entries(body)
+    }
     grants = 0
     for name, text in cfg.text.items():
         lines = text.splitlines()
         for number, line in enumerate(lines):
-            if re.match(r'resource "google_\w+_iam_member"', line):
+            entry = re.match(r"\s*(\w+)\s*=\s*\{", line)
+            if re.match(r'resource "google_\w+_iam_member"', line) or (entry and entry[1] in keys):
                 grants += 1
                 above = lines[number - 1].strip() if number else ""
+                if "for_each" in lines[number + 1]:
+                    continue  # its entries say why
                 assert above.startswith("#"), f"{name}:{number + 1}: grant without a comment"
-    assert grants >= 15
+    assert grants >= 15 + len(keys) // 2
 
 
 def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     def grants_of(account: str) -> set[tuple[str, str]]:
-        member = f"${{google_service_account.{account}.member}}"
+        member = f"${{local.account.{account}}}"
         found = set()
-        for (rtype, _), body in cfg.resources.items():
-            if rtype.endswith("_iam_member") and body.get("member") == member:
+        for body in cfg.grants().values():
+            if body.get("member") == member:
                 target = next(
                     (body[k] for k in ("bucket", "topic", "secret_id", "name") if k in body),
                     "project",
@@ -324,10 +395,10 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         return found
 
     assert grants_of("transcribe") == {
-        ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
-        ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.results.name}"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.clips.name}"),
+        ("roles/storage.objectViewer", '${google_storage_bucket.this["uploads"].name}'),
+        ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["results"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),
         ("roles/datastore.user", "project"),
         ("roles/aiplatform.user", "project"),
         (
@@ -337,27 +408,27 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     }
     assert grants_of("store") == {
         ("roles/datastore.user", "project"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.events.name}"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.clips.name}"),  # the voices pass
-        ("roles/storage.objectUser", "${google_storage_bucket.results.name}"),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),  # the voices pass
+        ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
     }
     assert grants_of("trigger") == {("roles/eventarc.eventReceiver", "project")}
     assert grants_of("watch") == {
         ("roles/datastore.user", "project"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.events.name}"),
-        ("roles/pubsub.publisher", "${google_pubsub_topic.redrive.name}"),
-        ("roles/storage.objectViewer", "${google_storage_bucket.uploads.name}"),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["redrive"].name}'),
+        ("roles/storage.objectViewer", '${google_storage_bucket.this["uploads"].name}'),
     }
-    assert grants_of("push_invoker") == set()
+    assert grants_of("push") == set()
     # Who calls each function: its one invoker, granted run.invoker on it by modules/function.
     invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
     assert invokers == {
-        "transcribe": "${google_service_account.trigger.member}",
-        "transcribe_redrive": "${google_service_account.trigger.member}",
-        "watch_dead_letter": "${google_service_account.trigger.member}",
-        "watch_sweep": "${google_service_account.trigger.member}",
-        "store": "${google_service_account.push_invoker.member}",
-        "transcribe_clip": "${google_service_account.push_invoker.member}",
+        "transcribe": "${local.account.trigger}",
+        "transcribe_redrive": "${local.account.trigger}",
+        "watch_dead_letter": "${local.account.trigger}",
+        "watch_sweep": "${local.account.trigger}",
+        "store": "${local.account.push}",
+        "transcribe_clip": "${local.account.push}",
         "uploads": "allUsers",  # test_infra_uploads.py
     }
     grant = cfg.modules["function"][("google_cloud_run_v2_service_iam_member", "invoker")]
@@ -386,16 +457,16 @@ def test_service_agents_are_ready_before_the_functions(
 
 
 def test_build_account_reads_the_function_sources(cfg: Config) -> None:
-    own = cfg.resource("google_storage_bucket_iam_member", "build_source_reader")
+    own = cfg.grant("google_storage_bucket_iam_member", "build_source_reader")
     assert (own["role"], ref(own["bucket"])) == (
         "roles/storage.objectViewer",
-        "google_storage_bucket.source.name",
+        'google_storage_bucket.this["source"].name',
     )
     # Cloud Functions builds from its own copy in gcf-v2-sources-*: a project-level grant, but
     # conditioned on those buckets only.
     copies = cfg.resource("google_project_iam_member", "build_gcf_sources_reader")
     assert copies["role"] == "roles/storage.objectViewer"
-    assert copies["member"] == "${google_service_account.build.member}"
+    assert copies["member"] == "${local.account.build}"
     assert block(copies, "condition")["expression"] == (
         'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")'
     )
@@ -404,14 +475,15 @@ def test_build_account_reads_the_function_sources(cfg: Config) -> None:
 def test_pubsub_agent_mints_the_push_and_trigger_tokens(cfg: Config) -> None:
     accounts = {
         ref(body["service_account_id"])
-        for body in cfg.of_type("google_service_account_iam_member").values()
-        if body["role"] == "roles/iam.serviceAccountTokenCreator"
-        and body["member"] == "serviceAccount:${google_project_service_identity.pubsub.email}"
+        for (rtype, _), body in cfg.grants().items()
+        if rtype == "google_service_account_iam_member"
+        and body["role"] == "roles/iam.serviceAccountTokenCreator"
+        and body["member"] == "${local.agent.pubsub}"
     }
     # The push subscription to store and Eventarc's storage trigger both push with OIDC tokens.
     assert accounts == {
-        "google_service_account.push_invoker.name",
-        "google_service_account.trigger.name",
+        'google_service_account.this["push"].name',
+        'google_service_account.this["trigger"].name',
     }
 
 
@@ -503,9 +575,9 @@ def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str,
         assert set(env) <= accepted, set(env) - accepted
     # Topics are passed as short ids, from the topic resources.
     env = cfg.locals["common_env"]
-    assert ref(env["TABSCRIBE_RESULTS_TOPIC"]) == "google_pubsub_topic.results.name"
-    assert ref(env["TABSCRIBE_EVENTS_TOPIC"]) == "google_pubsub_topic.events.name"
-    assert ref(env["TABSCRIBE_CLIPS_TOPIC"]) == "google_pubsub_topic.clips.name"
+    assert ref(env["TABSCRIBE_RESULTS_TOPIC"]) == 'google_pubsub_topic.this["results"].name'
+    assert ref(env["TABSCRIBE_EVENTS_TOPIC"]) == 'google_pubsub_topic.this["events"].name'
+    assert ref(env["TABSCRIBE_CLIPS_TOPIC"]) == 'google_pubsub_topic.this["clips"].name'
 
 
 def resolve(cfg: Config, value: Any, variables: dict[str, Any]) -> str:
@@ -632,14 +704,14 @@ def test_push_subscriptions_with_oidc_retry_and_dead_letter(
     call = cfg.calls["push"]
     assert call["for_each"] == "${local.push_subscriptions}"
     sub = cfg.locals["push_subscriptions"][name]
-    assert ref(sub["topic"]) == f"google_pubsub_topic.{topic}.id"
+    assert ref(sub["topic"]) == f'google_pubsub_topic.this["{topic}"].id'
     assert sub["function"] == function and function in cfg.locals["functions"]
     assert call["endpoint"] == "${module.function[each.value.function].uri}"
     push = block(push_module, "push_config")
     assert push["push_endpoint"] == "${var.endpoint}"
     oidc = block(push, "oidc_token")
     assert oidc == {"service_account_email": "${var.push_account}", "audience": "${var.endpoint}"}
-    assert ref(call["push_account"]) == "google_service_account.push_invoker.email"
+    assert ref(call["push_account"]) == 'google_service_account.this["push"].email'
 
     assert 10 <= cfg.default(sub["timeout"]) <= 600
     assert call["ack_deadline_seconds"] == "${each.value.timeout}"
@@ -652,18 +724,23 @@ def test_push_subscriptions_with_oidc_retry_and_dead_letter(
 
     dead_letter = block(push_module, "dead_letter_policy")
     assert dead_letter["dead_letter_topic"] == "${var.dead_letter_topic}"
-    assert ref(call["dead_letter_topic"]) == "google_pubsub_topic.dead_letter.id"
+    assert ref(call["dead_letter_topic"]) == 'google_pubsub_topic.this["dead_letter"].id'
     assert 5 <= cfg.default(call["max_delivery_attempts"]) <= 100
     assert block(push_module, "expiration_policy")["ttl"] == ""
     # its function is called by the push identity only (modules/function's invoker grant)
-    assert cfg.function(function)["invoker"] == "${google_service_account.push_invoker.member}"
+    assert cfg.function(function)["invoker"] == "${local.account.push}"
 
 
 def test_pubsub_agent_can_dead_letter(cfg: Config) -> None:
-    agent = "${google_project_service_identity.pubsub.email}"
-    publisher = cfg.resource("google_pubsub_topic_iam_member", "dead_letter_publisher_pubsub_agent")
+    agent = "${local.agent.pubsub}"
+    agents = cfg.locals["agent"]  # each service agent's member
+    assert (
+        "google_project_service_identity.this" in agents
+        and "serviceAccount:${agent.email}" in agents
+    )
+    publisher = cfg.grant("google_pubsub_topic_iam_member", "dead_letter_publisher_pubsub_agent")
     assert publisher["role"] == "roles/pubsub.publisher"
-    assert ref(publisher["topic"]) == "google_pubsub_topic.dead_letter.name"
+    assert ref(publisher["topic"]) == 'google_pubsub_topic.this["dead_letter"].name'
     assert agent in publisher["member"]
     assert agent in cfg.calls["push"]["pubsub_agent"]
     subscriber = cfg.modules["push_subscription"][
@@ -678,7 +755,7 @@ def test_dead_letters_are_kept(cfg: Config) -> None:
     holders = [
         body
         for body in cfg.of_type("google_pubsub_subscription").values()
-        if body["topic"] == "${google_pubsub_topic.dead_letter.id}"
+        if body["topic"] == '${google_pubsub_topic.this["dead_letter"].id}'
     ]
     assert len(holders) == 1
     assert holders[0]["message_retention_duration"] == "604800s"
@@ -690,39 +767,49 @@ def test_dead_letters_are_kept(cfg: Config) -> None:
 
 
 def test_buckets_are_private_versioned_and_logged(cfg: Config) -> None:
-    buckets = cfg.of_type("google_storage_bucket")
+    """One resource makes every bucket: what it sets, it sets on each."""
+    body = cfg.resource("google_storage_bucket", "this")
+    assert body["for_each"] == "${local.buckets}"
+    buckets = cfg.locals["buckets"]
     assert set(buckets) == {"uploads", "results", "source", "logs"}
-    for name, body in buckets.items():
-        assert body["uniform_bucket_level_access"] is True, name
-        assert body["public_access_prevention"] == "enforced", name
-        assert block(body, "versioning")["enabled"] is True, name
-        assert body["location"] == "${var.region}", name
-        noncurrent = [
-            rule
-            for rule in body["lifecycle_rule"]
-            if "days_since_noncurrent_time" in block(rule, "condition")
-        ]
-        assert noncurrent and block(noncurrent[0], "action")["type"] == "Delete", name
-        if name != "logs":
-            assert ref(block(body, "logging")["log_bucket"]) == "google_storage_bucket.logs.name"
-    expiry = [
-        block(rule, "condition")
-        for rule in buckets["results"]["lifecycle_rule"]
-        if "age" in block(rule, "condition")
+    names = {bucket["name"] for bucket in buckets.values()}
+    assert names == {"uploads", "results", "source", "access-logs"}
+    assert body["name"] == "${var.project_id}-${var.name_prefix}-${each.value.name}"
+    assert body["uniform_bucket_level_access"] is True
+    assert body["public_access_prevention"] == "enforced"
+    assert block(body, "versioning")["enabled"] is True
+    assert body["location"] == "${var.region}"
+    (noncurrent,) = body["lifecycle_rule"]
+    assert block(noncurrent, "condition")["days_since_noncurrent_time"] == (
+        '${lookup(each.value, "noncurrent_days", var.noncurrent_version_retention_days)}'
+    )
+    assert block(noncurrent, "action")["type"] == "Delete"
+    # Every bucket logs to the log bucket, but the log bucket itself.
+    logging = dynamic_blocks(body, "logging")
+    assert logging["for_each"] == '${lookup(each.value, "logged", true) ? [each.key] : []}'
+    assert logging["content"][0]["log_bucket"] == "${local.log_bucket_name}"
+    assert cfg.locals["log_bucket_name"].endswith("-${local.buckets.logs.name}")
+    assert [key for key, bucket in buckets.items() if bucket.get("logged", True) is False] == [
+        "logs"
     ]
-    assert expiry == [
-        {
-            "age": "${var.results_retention_days}",
-            "matches_prefix": ["${var.output_prefix}"],
-            "with_state": "LIVE",
-        }
-    ]
+    # Results expire after results_retention_days, under output_prefix, live versions.
+    expire = dynamic_blocks(body, "lifecycle_rule", "expire")
+    assert block(expire["content"][0], "condition") == {
+        "age": "${lifecycle_rule.value.age}",
+        "matches_prefix": '${lookup(lifecycle_rule.value, "prefix", null)}',
+        "with_state": '${lookup(lifecycle_rule.value, "state", null)}',
+    }
+    assert buckets["results"]["expire"] == {
+        "age": "${var.results_retention_days}",
+        "prefix": ["${var.output_prefix}"],
+        "state": "LIVE",
+    }
 
 
 def test_source_archive_is_content_hashed(cfg: Config, module: Body) -> None:
     obj = cfg.resource("google_storage_bucket_object", "source")
     assert obj["name"] == "source-${data.archive_file.source.output_md5}.zip"
-    assert ref(obj["bucket"]) == "google_storage_bucket.source.name"
+    assert ref(obj["bucket"]) == 'google_storage_bucket.this["source"].name'
     storage = block(block(block(module, "build_config"), "source"), "storage_source")
     assert storage["object"] == "${var.build.object}"
     assert ref(cfg.calls["function"]["build"]["object"]) == (
@@ -782,9 +869,11 @@ def test_firestore_database_ttl_and_index_exemptions(cfg: Config) -> None:
     database = cfg.resource("google_firestore_database", "main")
     assert database["type"] == "FIRESTORE_NATIVE"
     assert database["deletion_policy"] == "ABANDON"
-    ttl = cfg.resource("google_firestore_field", "transcriptions_ttl")
-    assert (ttl["collection"], ttl["field"]) == ("transcriptions", "expire_at")
-    assert "ttl_config" in ttl
+    ttl = {
+        (value["collection"], value["field"])
+        for value in cfg.locals["firestore_ttl_fields"].values()
+    }
+    assert ttl == {("transcriptions", "expire_at"), ("pages", "expire_at")}
     exemptions = {
         (value["collection"], value["field"])
         for value in cfg.locals["firestore_index_exemptions"].values()
@@ -800,8 +889,15 @@ def test_firestore_database_ttl_and_index_exemptions(cfg: Config) -> None:
         ("pending", "chunk"),
     }
     exemption = cfg.resource("google_firestore_field", "index_exemption")
-    assert exemption["for_each"] == "${local.firestore_index_exemptions}"
+    assert exemption["for_each"] == (
+        "${merge(local.firestore_ttl_fields, local.firestore_index_exemptions)}"
+    )
     assert exemption["index_config"] == [{}], "an empty index_config disables the indexes"
+    # The TTL policy on the TTL fields only.
+    (dynamic,) = exemption["dynamic"]
+    assert dynamic["ttl_config"]["for_each"] == (
+        "${contains(keys(local.firestore_ttl_fields), each.key) ? [each.key] : []}"
+    )
 
 
 def test_firestore_rules_are_released_and_closed_to_writes(cfg: Config) -> None:
@@ -887,12 +983,12 @@ def test_watchdog_functions_are_fed_by_pubsub_triggers_under_their_identities(cf
         body = cfg.function(name)
         assert body["entry_point"] == entry_point
         assert re.search(rf"^def {entry_point}\b", main_py, re.MULTILINE), entry_point
-        assert ref(body["account"]) == f"google_service_account.{account}.email"
+        assert ref(body["account"]) == f'google_service_account.this["{account}"].email'
         assert "ingress" not in body  # the module's default: internal only
         trigger = body["trigger"]
         assert cfg.locals[ref(trigger["event_type"]).removeprefix("local.")] == MESSAGE_PUBLISHED
-        assert ref(trigger["pubsub_topic"]) == f"google_pubsub_topic.{topic}.id"
-        assert body["invoker"] == "${google_service_account.trigger.member}"
+        assert ref(trigger["pubsub_topic"]) == f'google_pubsub_topic.this["{topic}"].id'
+        assert body["invoker"] == "${local.account.trigger}"
     # the re-drive is retried like a finalize event; a missed sweep tick is not worth retrying
     retries = {name: cfg.function(name)["trigger"]["retry_policy"] for name in WATCH_FUNCTIONS}
     assert retries == {
@@ -904,14 +1000,14 @@ def test_watchdog_functions_are_fed_by_pubsub_triggers_under_their_identities(cf
 
 def test_the_scheduler_ticks_the_sweep_topic(cfg: Config) -> None:
     job = cfg.resource("google_cloud_scheduler_job", "sweep")
-    assert ref(block(job, "pubsub_target")["topic_name"]) == "google_pubsub_topic.sweep.id"
+    assert ref(block(job, "pubsub_target")["topic_name"]) == 'google_pubsub_topic.this["sweep"].id'
     assert job["schedule"] == "${var.sweep_schedule}" and cfg.default(job["schedule"])
-    grant = cfg.resource("google_pubsub_topic_iam_member", "sweep_publisher_scheduler_agent")
+    grant = cfg.grant("google_pubsub_topic_iam_member", "sweep_publisher_scheduler_agent")
     assert (grant["role"], ref(grant["topic"])) == (
         "roles/pubsub.publisher",
-        "google_pubsub_topic.sweep.name",
+        'google_pubsub_topic.this["sweep"].name',
     )
-    assert "google_project_service_identity.scheduler.email" in grant["member"]
+    assert grant["member"] == "${local.agent.scheduler}"
     assert '"cloudscheduler.googleapis.com"' in cfg.all_text()
 
 
@@ -921,7 +1017,7 @@ def test_watchdog_environment_starts_its_settings(
     for name in ("watch_dead_letter", "watch_sweep"):
         assert set(env_of(cfg, cfg.function(name))) <= accepted_env_names()
     env = cfg.locals["watch_env"]
-    assert ref(env["TABSCRIBE_REDRIVE_TOPIC"]) == "google_pubsub_topic.redrive.name"
+    assert ref(env["TABSCRIBE_REDRIVE_TOPIC"]) == 'google_pubsub_topic.this["redrive"].name'
     assert env["TABSCRIBE_STALL_S"] == "${tostring(var.stall_seconds)}"
     # the sweep leaves a published run to Pub/Sub for as long as the store's push may retry it
     horizon = env["TABSCRIBE_DELIVERY_HORIZON_S"]

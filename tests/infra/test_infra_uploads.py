@@ -12,9 +12,16 @@ from functions.core.media import CONTEXT_LIMITS
 from functions.core.settings import Settings
 from functions.uploads.ask import parse
 from functions.uploads.signing import signed_headers
-from tests.infra.test_infra import INFRA, Config, accepted_env_names, block, env_of, ref
+from tests.infra.test_infra import (
+    INFRA,
+    Config,
+    accepted_env_names,
+    dynamic_blocks,
+    env_of,
+    ref,
+)
 
-ACCOUNT = "${google_service_account.uploads.member}"
+ACCOUNT = "${local.account.uploads}"
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +32,7 @@ def cfg() -> Config:
 def test_the_upload_function_runs_as_its_own_account_from_main_py(cfg: Config) -> None:
     body = cfg.function("uploads")
     assert body["entry_point"] == "upload_url"
-    assert ref(body["account"]) == "google_service_account.uploads.email"
+    assert ref(body["account"]) == 'google_service_account.this["uploads"].email'
     assert body["ingress"] == "ALLOW_ALL" and "trigger" not in body
     assert "def upload_url(" in (INFRA.parent / "main.py").read_text(encoding="utf-8")
 
@@ -33,24 +40,24 @@ def test_the_upload_function_runs_as_its_own_account_from_main_py(cfg: Config) -
 def test_its_grants_create_objects_and_sign_as_itself_only(cfg: Config) -> None:
     grants = {
         (rtype, name): body
-        for (rtype, name), body in cfg.resources.items()
-        if rtype.endswith("_iam_member") and body.get("member") == ACCOUNT
+        for (rtype, name), body in cfg.grants().items()
+        if body.get("member") == ACCOUNT
     }
     assert {(body["role"], rtype) for (rtype, _), body in grants.items()} == {
         ("roles/storage.objectCreator", "google_storage_bucket_iam_member"),
         ("roles/iam.serviceAccountTokenCreator", "google_service_account_iam_member"),
     }
-    creator = cfg.resource("google_storage_bucket_iam_member", "uploads_object_creator")
-    assert ref(creator["bucket"]) == "google_storage_bucket.uploads.name"
-    signer = cfg.resource("google_service_account_iam_member", "uploads_token_creator_self")
-    assert ref(signer["service_account_id"]) == "google_service_account.uploads.name"
+    creator = cfg.grant("google_storage_bucket_iam_member", "uploads_object_creator")
+    assert ref(creator["bucket"]) == 'google_storage_bucket.this["uploads"].name'
+    signer = cfg.grant("google_service_account_iam_member", "uploads_token_creator_self")
+    assert ref(signer["service_account_id"]) == 'google_service_account.this["uploads"].name'
     assert '"iamcredentials.googleapis.com"' in cfg.all_text()
 
 
 def test_anyone_may_call_it_and_nothing_else_is_public(cfg: Config) -> None:
     public = [
         (rtype, name)
-        for (rtype, name), body in cfg.resources.items()
+        for (rtype, name), body in cfg.grants().items()
         if body.get("member") in {"allUsers", "allAuthenticatedUsers"}
     ]
     assert public == []
@@ -64,20 +71,30 @@ def test_only_the_upload_function_writes_the_uploads_bucket(cfg: Config) -> None
     """End users hold no grant on it: they write only through URLs this account signed."""
     on_uploads = {
         body["member"]: body["role"]
-        for (rtype, _), body in cfg.resources.items()
+        for (rtype, _), body in cfg.grants().items()
         if rtype == "google_storage_bucket_iam_member"
-        and body["bucket"] == "${google_storage_bucket.uploads.name}"
+        and body["bucket"] == '${google_storage_bucket.this["uploads"].name}'
     }
     writers = {m for m, role in on_uploads.items() if role != "roles/storage.objectViewer"}
     assert writers == {ACCOUNT}
-    bucket = cfg.resource("google_storage_bucket", "uploads")
+    bucket = cfg.resource("google_storage_bucket", "this")  # every bucket, uploads too
     assert bucket["uniform_bucket_level_access"] is True
     assert bucket["public_access_prevention"] == "enforced"
 
 
 def test_the_bucket_s_cors_admits_every_header_the_function_signs(cfg: Config) -> None:
-    cors = block(cfg.resource("google_storage_bucket", "uploads"), "cors")
-    assert cors["method"] == ["PUT"] and cors["origin"] == "${local.upload_origins}"
+    cors = dynamic_blocks(cfg.resource("google_storage_bucket", "this"), "cors")
+    assert (
+        cors["for_each"] == '${lookup(each.value, "cors", null) == null ? [] : [each.value.cors]}'
+    )
+    content = cors["content"][0]
+    assert content["method"] == ["PUT"] and content["origin"] == "${cors.value.origins}"
+    uploads = cfg.locals["buckets"]["uploads"]["cors"]
+    assert uploads == {
+        "origins": "${local.upload_origins}",
+        "headers": "${local.upload_signed_headers}",
+    }
+    assert [key for key, bucket in cfg.locals["buckets"].items() if "cors" in bucket] == ["uploads"]
     allowed = {h.lower() for h in cfg.locals["upload_signed_headers"]}
     everything = parse(
         {
@@ -93,7 +110,7 @@ def test_the_bucket_s_cors_admits_every_header_the_function_signs(cfg: Config) -
 def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     env = env_of(cfg, cfg.function("uploads"))
     assert set(env) <= accepted_env_names()
-    assert ref(env["TABSCRIBE_UPLOAD_BUCKET"]) == "google_storage_bucket.uploads.name"
+    assert ref(env["TABSCRIBE_UPLOAD_BUCKET"]) == 'google_storage_bucket.this["uploads"].name'
     assert env["TABSCRIBE_UPLOAD_ORIGINS"] == "${jsonencode(local.upload_origins)}"
     for variable in accepted_env_names():
         monkeypatch.delenv(variable, raising=False)

@@ -46,18 +46,18 @@ def test_a_misspelled_argument_is_named_with_the_schema_words(tmp_path: Path) ->
     copy, line = planted(
         tmp_path,
         "storage.tf",
-        '  log_object_prefix = "uploads-bucket/"',
-        '  log_object_prefx  = "uploads-bucket/"',
+        '      log_object_prefix = "${logging.value}-bucket/"',
+        '      log_object_prefx  = "${logging.value}-bucket/"',
     )
     finding = only(check(copy))
-    assert finding.startswith(f"infra/storage.tf:{line}: google_storage_bucket.uploads.logging: ")
+    assert finding.startswith(f"infra/storage.tf:{line}: google_storage_bucket.this.logging: ")
     assert 'no argument "log_object_prefx"' in finding
     assert 'did you mean "log_object_prefix"' in finding
     assert "arguments here: log_bucket, log_object_prefix" in finding
 
 
 def test_a_missing_required_argument_is_named_with_the_schema_words(tmp_path: Path) -> None:
-    old = "  topic                      = google_pubsub_topic.dead_letter.id\n"
+    old = '  topic                      = google_pubsub_topic.this["dead_letter"].id\n'
     copy, _ = planted(tmp_path, "pubsub.tf", old, "")
     text = (copy / "pubsub.tf").read_text(encoding="utf-8").splitlines()
     line = text.index('resource "google_pubsub_subscription" "dead_letter" {') + 1
@@ -67,23 +67,24 @@ def test_a_missing_required_argument_is_named_with_the_schema_words(tmp_path: Pa
 
 
 def test_a_block_at_the_wrong_depth_is_named_where_it_belongs(tmp_path: Path) -> None:
-    # The source bucket's lifecycle rule with its condition one level too high.
-    old = """  lifecycle_rule {
-    condition {
-      days_since_noncurrent_time = 30
+    # The buckets' noncurrent-version rule with its condition one level too high.
+    days = 'lookup(each.value, "noncurrent_days", var.noncurrent_version_retention_days)'
+    old = f"""  lifecycle_rule {{
+    condition {{
+      days_since_noncurrent_time = {days}
       with_state                 = "ARCHIVED"
-    }
-    action {"""
-    new = """  condition {
-    days_since_noncurrent_time = 30
+    }}
+    action {{"""
+    new = f"""  condition {{
+    days_since_noncurrent_time = {days}
     with_state                 = "ARCHIVED"
-  }
-  lifecycle_rule {
-    action {"""
+  }}
+  lifecycle_rule {{
+    action {{"""
     copy, line = planted(tmp_path, "storage.tf", old, new)
     findings = sorted(map(str, check(copy)))
     assert findings[0] == (
-        f"infra/storage.tf:{line}: google_storage_bucket.source: the google 6.50.0 schema has no "
+        f"infra/storage.tf:{line}: google_storage_bucket.this: the google 6.50.0 schema has no "
         'block "condition" here; it belongs in lifecycle_rule; blocks here: autoclass, cors, '
         "custom_placement_config, encryption, hierarchical_namespace, ip_filter, lifecycle_rule, "
         "logging, retention_policy, soft_delete_policy, timeouts, versioning, website"
@@ -103,10 +104,10 @@ PLANTED = {
     ),
     "a reference to nothing declared": (
         "pubsub.tf",
-        "  topic                      = google_pubsub_topic.dead_letter.id\n",
-        "  topic                      = google_pubsub_topic.dead_letters.id\n",
-        "infra/pubsub.tf:{line}: google_pubsub_topic.dead_letters is not declared "
-        '(did you mean "google_pubsub_topic.dead_letter"?)',
+        '  topic                      = google_pubsub_topic.this["dead_letter"].id\n',
+        '  topic                      = google_pubsub_topic.these["dead_letter"].id\n',
+        "infra/pubsub.tf:{line}: google_pubsub_topic.these is not declared "
+        '(did you mean "google_pubsub_topic.this"?)',
     ),
     "an attribute the resource does not have": (
         "outputs.tf",
@@ -115,13 +116,18 @@ PLANTED = {
         "infra/outputs.tf:{line}: google_firebase_hosting_site.viewer has no attribute "
         'default_uri (did you mean "default_url"?)',
     ),
+    "an attribute after an index computed from each.value": (
+        "iam.tf",
+        "  topic   = google_pubsub_topic.this[each.value.topic].name\n",
+        "  topic   = google_pubsub_topic.this[each.value.topic].nme\n",
+        'infra/iam.tf:{line}: google_pubsub_topic.this has no attribute nme (did you mean "name"?)',
+    ),
     "a block the schema allows once, twice": (
         "storage.tf",
-        "  lifecycle_rule {\n    condition {\n      age            = var.results_retention_days",
-        "  logging {\n    log_bucket = google_storage_bucket.logs.name\n  }\n"
-        "  lifecycle_rule {\n    condition {\n      age            = var.results_retention_days",
-        "infra/storage.tf:{line}: google_storage_bucket.results: the google 6.50.0 schema allows "
-        "one logging block",
+        '  dynamic "logging" {',
+        '  versioning {\n    enabled = false\n  }\n  dynamic "logging" {',
+        "infra/storage.tf:{line}: google_storage_bucket.this: the google 6.50.0 schema allows "
+        "one versioning block",
     ),
     "a block written as an argument": (
         "pubsub.tf",
@@ -141,9 +147,9 @@ PLANTED = {
     ),
     "a module argument that is not its variable": (
         "functions.tf",
-        "  trigger_account = google_service_account.trigger.email\n",
-        "  trigger_acount  = google_service_account.trigger.email\n"
-        "  trigger_account = google_service_account.trigger.email\n",
+        '  trigger_account = google_service_account.this["trigger"].email\n',
+        '  trigger_acount  = google_service_account.this["trigger"].email\n'
+        '  trigger_account = google_service_account.this["trigger"].email\n',
         'infra/functions.tf:{line}: module.function: "trigger_acount" is not a variable of '
         'function (did you mean "trigger_account"?)',
     ),
