@@ -16,3 +16,13 @@ CONTEXT_LIMITS: dict[str, int] = {
     "glossary": 2000,
     "language": 40,
 }
+
+# The lowest average bitrate media is assumed to have, for a bound on a duration nobody declared
+# (the bundled Opus samples at 6 kbit/s average 2.3 and 2.9 kbit/s: their silences cost nothing).
+MIN_BYTES_PER_S = 250  # 2 kbit/s
+BOUND_MOST_S = 12 * 3600.0  # and at most this long: the bound reserves a day's caps, no more
+
+
+def duration_bound_s(size: int) -> float:
+    """How long `size` bytes of media may play: at `MIN_BYTES_PER_S`, at most `BOUND_MOST_S`."""
+    return min(size / MIN_BYTES_PER_S, BOUND_MOST_S)

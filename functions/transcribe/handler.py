@@ -14,15 +14,16 @@ from typing import Any
 from google.api_core import exceptions as api_errors
 from pydantic import ValidationError
 
-from functions.core import clients, logs
+from functions.core import caps, clients, logs
 from functions.core.documents import transcription_id
+from functions.core.media import duration_bound_s
 from functions.core.messages import ClipTask, ContinueTask, ObjectTask, VoicesTask
 from functions.core.settings import Settings
 from functions.format.voices import duration_s, slots
 from functions.transcribe import call, claims, gemini, prepare
 from functions.transcribe.call import Request
 from functions.transcribe.claims import Claim, ClipRef, Source
-from functions.transcribe.media import MediaRejected
+from functions.transcribe.media import MediaInfo, MediaRejected
 from functions.transcribe.plan import Plan, voices_plan
 from functions.transcribe.prompt import build_prompt, build_voices_prompt
 from functions.transcribe.run import (
@@ -111,6 +112,10 @@ def _transcribe(run: Run) -> str:
         return finish(run, outcome=Outcome.REJECTED, reason=str(exc))
     except api_errors.NotFound:
         return object_gone(run)
+    try:
+        _count_usage(run, media, plans[0])
+    except caps.OverCap as exc:
+        return finish(run, outcome=Outcome.REJECTED, reason=f"over a daily cap: {exc}")
     if clips:
         try:
             prepare.upload_once(run, plans[0])
@@ -124,6 +129,19 @@ def _transcribe(run: Run) -> str:
         return prepare.fan_out(run, media, clips, plans)
     prompt = build_prompt(media.duration_s, media.has_video, run.obj.metadata)
     return call.with_retries(run, Request.first(plans[0], prompt, media.duration_ms))
+
+
+def _count_usage(run: Run, media: MediaInfo, plan: Plan) -> None:
+    """Count the upload against the daily caps before any model call (decision 0019): the
+    probed (or declared) duration, else a bound from the size; `caps.OverCap` when over."""
+    now = dt.datetime.now(dt.UTC)
+    media_s = media.duration_s
+    if media_s is None:
+        media_s = duration_bound_s(run.obj.size or 0)
+    usage = caps.estimate(plan.model, media_s, media.has_video, now.date(), plan.fps)
+    owner = _owner(run.obj.name, run.settings)
+    tid, generation = run.claim.transcription_id, run.obj.generation
+    caps.count(run.db, run.settings, tid, owner, generation, usage, now)
 
 
 def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:

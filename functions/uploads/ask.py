@@ -1,8 +1,10 @@
 """What the caller may upload: the request body checked, the object name made here.
 
 The body is JSON: `name` (the file's name, kept only as a sanitised suffix), `content_type` (a
-video or audio type of the model catalog), `size` (bytes, up to the transcriber's limit) and
-optional `metadata` (the uploader context the transcriber reads: title, speakers, …).
+video or audio type of the model catalog), `size` (bytes, up to the transcriber's limit),
+optional `duration` (seconds, as the uploader's player reads it: what the daily caps count until
+the transcriber probes the file; signed as the `duration` metadata the transcriber falls back on)
+and optional `metadata` (the uploader context the transcriber reads: title, speakers, …).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.core.catalog import catalog
-from functions.core.media import CONTEXT_LIMITS, MAX_MEDIA_BYTES
+from functions.core.media import BOUND_MOST_S, CONTEXT_LIMITS, MAX_MEDIA_BYTES
 
 MAX_NAME_CHARS = 100
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
@@ -30,6 +32,7 @@ class Ask:
     file_name: str
     content_type: str
     size: int
+    duration_s: float | None
     metadata: dict[str, str]
 
     def object_name(self, input_prefix: str, uid: str) -> str:
@@ -40,11 +43,14 @@ class Ask:
 def parse(body: Any) -> Ask:
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
+    duration_s = _duration_s(body.get("duration"))
+    declared = {} if duration_s is None else {"duration": f"{duration_s:g}"}
     return Ask(
         _file_name(body.get("name")),
         _content_type(body.get("content_type")),
         _size(body.get("size")),
-        _metadata(body.get("metadata")),
+        duration_s,
+        {**_metadata(body.get("metadata")), **declared},
     )
 
 
@@ -71,6 +77,14 @@ def _size(value: Any) -> int:
             f"size: bytes between 1 and {MAX_MEDIA_BYTES:,} (2 GiB - 500 KiB), not {value!r}"
         )
     return value
+
+
+def _duration_s(value: Any) -> float | None:
+    if value is None:
+        return None
+    if type(value) not in (int, float) or not 0 < value <= BOUND_MOST_S:
+        raise BadRequest(f"duration: seconds between 0 and {BOUND_MOST_S:g}, not {value!r}")
+    return round(float(value), 3)
 
 
 def _metadata(value: Any) -> dict[str, str]:
