@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
 from functions.core.catalog import catalog, price_on
@@ -29,7 +32,8 @@ USAGE = "usage"
 USERS = "users"
 UPLOADS = "usage_uploads"
 OUTPUT_TOKENS_PER_S = 10  # a transcript's rows, its speaker table and the thinking, generously
-TRANSACTION_ATTEMPTS = 20  # concurrent uploads contend for the project's day
+TRANSACTION_ATTEMPTS = 5  # a transaction's own retries, keeping its place in line
+CONTENDED_TRIES = 6  # then whole transactions again, after a random pause (0.1 s, doubling)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ class Usage:
         return Usage(self.media_s - other.media_s, self.cost_usd - other.cost_usd)
 
 
+class Busy(Exception):
+    """The counters stayed contended through every try: try again shortly (HTTP 503)."""
+
+
 @dataclass
 class OverCap(Exception):
     """A daily cap is reached: nothing more is admitted until `resets_at` (UTC midnight)."""
@@ -57,11 +65,12 @@ class OverCap(Exception):
 
     def __str__(self) -> str:
         what, unit = _CAPS[self.cap]
-        shown = f"{self.limit:g} {unit}" if unit == "media hours" else f"US${self.limit:g}"
-        used = f"{self.used:.2f}" if unit == "media hours" else f"US${self.used:.2f}"
+        hours = unit == "media hours"
+        limit = f"{self.limit:g} media hours" if hours else f"US${self.limit:g}"
+        used = f"{self.used:.4g} hours" if hours else f"US${self.used:.2f}"
         return (
-            f"the daily cap of {shown} {what} is reached ({used} used today); "
-            f"it resets at {self.resets_at:%Y-%m-%dT%H:%MZ}"
+            f"the daily cap of {limit} {what} (TABSCRIBE_{self.cap.upper()}) is reached: "
+            f"{used} used today; it resets at {self.resets_at:%Y-%m-%d %H:%M} UTC"
         )
 
 
@@ -122,7 +131,7 @@ def reserve(
         fields = {"owner": owner, "day": day, "state": "reserved", **usage.as_dict()}
         transaction.create(entry, {**fields, "updated_at": firestore.SERVER_TIMESTAMP})
 
-    take(db.transaction(max_attempts=TRANSACTION_ATTEMPTS))
+    _contended(db, take)
 
 
 def count(
@@ -160,7 +169,21 @@ def count(
         fields |= {**usage.as_dict(), "updated_at": firestore.SERVER_TIMESTAMP}
         transaction.set(entry, fields)
 
-    take(db.transaction(max_attempts=TRANSACTION_ATTEMPTS))
+    _contended(db, take)
+
+
+def _contended(db: firestore.Client, take: Callable[[firestore.Transaction], None]) -> None:
+    """Run the transaction `take`; when it keeps losing to concurrent ones (every upload adds to
+    the project's day), again after a random pause, so the contenders spread out."""
+    for attempt in range(CONTENDED_TRIES):
+        try:
+            take(db.transaction(max_attempts=TRANSACTION_ATTEMPTS))
+            return
+        except ValueError as exc:  # the client's "failed to commit in N attempts"
+            if not isinstance(exc.__cause__, api_errors.Aborted):
+                raise
+        time.sleep(random.uniform(0, 0.1 * 2**attempt))
+    raise Busy("the usage counters are busy; try again in a few seconds")
 
 
 @dataclass

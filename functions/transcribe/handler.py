@@ -115,7 +115,7 @@ def _transcribe(run: Run) -> str:
     try:
         _count_usage(run, media, plans[0])
     except caps.OverCap as exc:
-        return finish(run, outcome=Outcome.REJECTED, reason=f"over a daily cap: {exc}")
+        return finish(run, outcome=Outcome.REJECTED, reason=str(exc))
     if clips:
         try:
             prepare.upload_once(run, plans[0])

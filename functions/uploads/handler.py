@@ -3,7 +3,8 @@
 Answers are JSON: 200 {url, method, headers, bucket, object, transcription, expires}; 400 a request
 the function does not sign; 401 no or an invalid ID token; 403 a caller the allow-list does not
 name; 405 another method; 429 a daily cap reached, {error, cap, limit, used, resets_at} with
-`Retry-After` (decision 0019). Every error is {"error": reason}.
+`Retry-After` (decision 0019); 503 the caps' counters too contended to update. Every error is
+{"error": reason}.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def handle(request: flask.Request, settings: Settings) -> Answer | tuple[str, in
     except caps.OverCap as exc:
         log.info("upload refused: %s", exc)
         return _over_cap(exc), 429, {**cors, "Retry-After": _seconds_until(exc.resets_at)}
+    except caps.Busy as exc:
+        log.warning("upload refused: %s", exc)
+        return {"error": str(exc)}, 503, {**cors, "Retry-After": "5"}
 
 
 def _grant(settings: Settings, uid: str, ask: asking.Ask) -> dict[str, Any]:

@@ -81,3 +81,21 @@ def test_the_body_must_be_an_object() -> None:
     for body in (None, [], "x"):
         with pytest.raises(BadRequest):
             parse(body)
+
+
+def test_a_declared_duration_is_kept_and_signed_as_the_duration_metadata() -> None:
+    result = ask(duration=754.25, metadata={"title": "Talk"})
+    assert result.duration_s == 754.25
+    assert result.metadata == {"title": "Talk", "duration": "754.25"}
+    assert ask().duration_s is None and "duration" not in ask().metadata
+
+
+@pytest.mark.parametrize("duration", [0, -5, 12 * 3600 + 1, float("nan"), float("inf"), "60", True])
+def test_a_duration_outside_zero_to_twelve_hours_is_refused(duration: Any) -> None:
+    with pytest.raises(BadRequest, match="duration"):
+        ask(duration=duration)
+
+
+def test_duration_is_not_an_uploader_context_key() -> None:
+    with pytest.raises(BadRequest, match="unknown keys"):
+        ask(metadata={"duration": "1"})
