@@ -1,5 +1,5 @@
 """Daily caps on what uploads may cost: media hours and estimated cost per user, estimated cost
-for the whole project (decision 0019). Counters live in Firestore, updated in transactions:
+for the whole project (decision 0019). Counters live in Firestore, each change one atomic batch:
 
 - `usage/{day}`: the project's day (UTC), `usage/{day}/users/{uid}`: a user's, each holding
   `media_s`, `cost_usd` and `uploads`;
@@ -8,7 +8,13 @@ for the whole project (decision 0019). Counters live in Firestore, updated in tr
   the transcriber with the probed duration for one object generation.
 
 An upload is admitted while every counter it adds to is under its cap: the one that crosses a cap
-is the last of the day, so concurrent uploads overshoot a cap by one file at most.
+is the last of the day. The upload function writes a user's day on the condition that it is
+unchanged since its read (a compare-and-set, as the claims do: no lock to wait for), so one
+user's concurrent uploads take turns and overshoot the user's caps by one file at most. The
+project's day, which every upload adds to, is read as it is and added to by a blind increment
+(else every upload would wait for every other): its cap is overshot by at most the uploads
+admitted in the same instant, as are a user's by objects written in parallel without the
+function.
 """
 
 from __future__ import annotations
@@ -32,8 +38,10 @@ USAGE = "usage"
 USERS = "users"
 UPLOADS = "usage_uploads"
 OUTPUT_TOKENS_PER_S = 10  # a transcript's rows, its speaker table and the thinking, generously
-TRANSACTION_ATTEMPTS = 5  # a transaction's own retries, keeping its place in line
-CONTENDED_TRIES = 6  # then whole transactions again, after a random pause (0.1 s, doubling)
+WRITE_ATTEMPTS = 30  # a user's concurrent uploads: each round of reads, one of them wins
+CHANGED = (api_errors.FailedPrecondition, api_errors.Conflict)  # a conditional write lost a race
+PROJECT_CAPS = (("cap_project_usd", "cost_usd"),)
+USER_CAPS = (("cap_user_media_h", "media_s"), ("cap_user_usd", "cost_usd"))
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class Usage:
 
 
 class Busy(Exception):
-    """The counters stayed contended through every try: try again shortly (HTTP 503)."""
+    """A user's counters kept changing through every attempt: try again shortly (HTTP 503)."""
 
 
 @dataclass
@@ -123,15 +131,15 @@ def reserve(
     day = _day(now)
     entry = db.collection(UPLOADS).document(transcription_id)
 
-    @firestore.transactional
-    def take(transaction: firestore.Transaction) -> None:
-        counters = _read(transaction, db, day, owner)
+    def write(batch: Any) -> bool:
+        counters = _counters(db, day, owner, guard_user=True)
         _check(settings, counters, now)
-        _add(transaction, counters, usage)
+        _add(batch, counters, usage)
         fields = {"owner": owner, "day": day, "state": "reserved", **usage.as_dict()}
-        transaction.create(entry, {**fields, "updated_at": firestore.SERVER_TIMESTAMP})
+        batch.create(entry, {**fields, "updated_at": firestore.SERVER_TIMESTAMP})
+        return True
 
-    _contended(db, take)
+    _atomically(db, write)
 
 
 def count(
@@ -146,66 +154,69 @@ def count(
     """Count an object generation the transcriber is about to call the model for, or raise
     `OverCap`. Its reservation, if the upload function signed it, is settled with `usage` (the
     probed duration) on the reservation's day, without a new check: it was admitted when signed.
-    Without one (an object written directly), today's caps are checked as at signing. A
+    Without one (an object a server-side writer put there), today's caps are checked on the
+    counters as they are (no condition: a writer's parallel objects go through at once). A
     generation counted already (a redelivery, a retry) is not counted again."""
     entry = db.collection(UPLOADS).document(transcription_id)
 
-    @firestore.transactional
-    def take(transaction: firestore.Transaction) -> None:
-        current = entry.get(transaction=transaction).to_dict() or {}
+    def write(batch: Any) -> bool:
+        snapshot = entry.get()
+        current = snapshot.to_dict() or {}
         if current.get("generation") == generation:
-            return
+            return False
         reserved = current.get("state") == "reserved"
         day = current["day"] if reserved else _day(now)
-        counters = _read(transaction, db, day, owner)
+        counters = _counters(db, day, owner, guard_user=False)
         fields = {"owner": owner, "day": day, "state": "counted", "generation": generation}
         if reserved:  # the name holds the uid: the reservation's owner is this object's
             was = Usage(current["media_s"], current["cost_usd"])
-            _add(transaction, counters, usage.minus(was), uploads=0)
+            _add(batch, counters, usage.minus(was), uploads=0)
             fields["reserved"] = was.as_dict()
         else:
             _check(settings, counters, now)
-            _add(transaction, counters, usage)
+            _add(batch, counters, usage)
         fields |= {**usage.as_dict(), "updated_at": firestore.SERVER_TIMESTAMP}
-        transaction.set(entry, fields)
+        _write_if_unchanged(batch, snapshot, fields)
+        return True
 
-    _contended(db, take)
+    _atomically(db, write)
 
 
-def _contended(db: firestore.Client, take: Callable[[firestore.Transaction], None]) -> None:
-    """Run the transaction `take`; when it keeps losing to concurrent ones (every upload adds to
-    the project's day), again after a random pause, so the contenders spread out."""
-    for attempt in range(CONTENDED_TRIES):
-        try:
-            take(db.transaction(max_attempts=TRANSACTION_ATTEMPTS))
+def _atomically(db: firestore.Client, write: Callable[[Any], bool]) -> None:
+    """Build a batch from fresh reads (`write` returns False when there is nothing to write)
+    and commit it; when a conditional write in it lost a race, read and build it again."""
+    for attempt in range(WRITE_ATTEMPTS):
+        batch = db.batch()
+        if not write(batch):
             return
-        except ValueError as exc:  # the client's "failed to commit in N attempts"
-            if not isinstance(exc.__cause__, api_errors.Aborted):
-                raise
-        time.sleep(random.uniform(0, 0.1 * 2**attempt))
+        try:
+            batch.commit()
+            return
+        except CHANGED:
+            time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
     raise Busy("the usage counters are busy; try again in a few seconds")
 
 
 @dataclass
 class _Counter:
-    ref: Any
-    values: dict[str, Any]
+    snapshot: Any
     caps: tuple[tuple[str, str], ...]  # (setting, counter field)
+    guarded: bool  # written on the condition that it is unchanged since its read
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.snapshot.to_dict() or {}
 
 
-def _read(
-    transaction: firestore.Transaction, db: firestore.Client, day: str, owner: str | None
+def _counters(
+    db: firestore.Client, day: str, owner: str | None, guard_user: bool
 ) -> list[_Counter]:
     """The day's counters an upload by `owner` adds to (an ownerless object: the project's)."""
     project = db.collection(USAGE).document(day)
-    counters = [_Counter(project, {}, (("cap_project_usd", "cost_usd"),))]
+    counters = [_Counter(project.get(), PROJECT_CAPS, guarded=False)]
     if owner is not None:
-        user_caps = (("cap_user_media_h", "media_s"), ("cap_user_usd", "cost_usd"))
-        counters.append(_Counter(project.collection(USERS).document(owner), {}, user_caps))
-    refs = [c.ref for c in counters]
-    found = {s.reference.path: s.to_dict() or {} for s in transaction.get_all(refs)}
-    for counter in counters:
-        counter.values = found.get(counter.ref.path, {})
+        user = project.collection(USERS).document(owner)
+        counters.append(_Counter(user.get(), USER_CAPS, guarded=guard_user))
     return counters
 
 
@@ -223,20 +234,27 @@ def _usage_by_cap(counters: list[_Counter]) -> Iterator[tuple[str, float]]:
             yield cap, used / 3600 if field == "media_s" else used
 
 
-def _add(
-    transaction: firestore.Transaction, counters: list[_Counter], usage: Usage, uploads: int = 1
-) -> None:
+def _add(batch: Any, counters: list[_Counter], usage: Usage, uploads: int = 1) -> None:
     for counter in counters:
-        transaction.set(
-            counter.ref,
-            {
-                "media_s": firestore.Increment(usage.media_s),
-                "cost_usd": firestore.Increment(usage.cost_usd),
-                "uploads": firestore.Increment(uploads),
-                "updated_at": firestore.SERVER_TIMESTAMP,
-            },
-            merge=True,
-        )
+        fields = {
+            "media_s": firestore.Increment(usage.media_s),
+            "cost_usd": firestore.Increment(usage.cost_usd),
+            "uploads": firestore.Increment(uploads),
+            "updated_at": firestore.SERVER_TIMESTAMP,
+        }
+        if counter.guarded:
+            _write_if_unchanged(batch, counter.snapshot, fields)
+        else:
+            batch.set(counter.snapshot.reference, fields, merge=True)
+
+
+def _write_if_unchanged(batch: Any, snapshot: Any, fields: dict[str, Any]) -> None:
+    """Update the document on the condition that it is as read, or create it if it was absent."""
+    if snapshot.exists:
+        unchanged = firestore.Client.write_option(last_update_time=snapshot.update_time)
+        batch.update(snapshot.reference, fields, option=unchanged)
+    else:
+        batch.create(snapshot.reference, fields)
 
 
 def _day(now: dt.datetime) -> str:
