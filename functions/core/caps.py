@@ -167,15 +167,21 @@ def count(
         reserved = current.get("state") == "reserved"
         day = current["day"] if reserved else _day(now)
         counters = _counters(db, day, owner, guard_user=False)
-        fields = {"owner": owner, "day": day, "state": "counted", "generation": generation}
-        if reserved:  # the name holds the uid: the reservation's owner is this object's
-            was = Usage(current["media_s"], current["cost_usd"])
+        was = Usage(current["media_s"], current["cost_usd"]) if reserved else None
+        if was is not None:  # the name holds the uid: the reservation's owner is this object's
             _add(batch, counters, usage.minus(was), uploads=0)
-            fields["reserved"] = was.as_dict()
         else:
             _check(settings, counters, now)
             _add(batch, counters, usage)
-        fields |= {**usage.as_dict(), "updated_at": firestore.SERVER_TIMESTAMP}
+        fields = {
+            "owner": owner,
+            "day": day,
+            "state": "counted",
+            "generation": generation,
+            **usage.as_dict(),
+            "reserved": was.as_dict() if was else None,
+            "updated_at": firestore.SERVER_TIMESTAMP,
+        }
         _write_if_unchanged(batch, snapshot, fields)
         return True
 

@@ -79,6 +79,9 @@ def test_a_signed_upload_s_reservation_is_settled_once_with_the_probed_duration(
     settled = counters(uid)
     assert settled["media_s"] == pytest.approx(CLIP_S, abs=0.15) and settled["uploads"] == 1
     assert settled["cost_usd"] < declared.cost_usd / 100
+    entry = clients.firestore_client().collection(caps.UPLOADS).document(tid).get().to_dict()
+    assert entry is not None and entry["state"] == "counted"
+    assert entry["generation"] == str(blob.generation) and entry["reserved"]["media_s"] == 600
     assert stack.deliver(blob, event_id="e2") == 200  # a duplicate: neither called nor counted
     assert counters(uid) == settled and len(stack.model_calls()) == 1
 
@@ -87,3 +90,6 @@ def test_a_signed_upload_s_reservation_is_settled_once_with_the_probed_duration(
     assert stack.results()[-1].outcome == "completed"
     assert counters(uid)["media_s"] == pytest.approx(2 * CLIP_S, abs=0.3)
     assert counters(uid)["uploads"] == 2
+    entry = clients.firestore_client().collection(caps.UPLOADS).document(tid).get().to_dict()
+    assert entry is not None and entry["generation"] == str(again.generation)
+    assert entry["reserved"] is None  # this generation was written without the function
