@@ -128,6 +128,30 @@ class Settings(BaseSettings):
         "(deployed): sign through the IAM Credentials API as the function's own account",
     )
 
+    allowed_users: tuple[str, ...] = Field(
+        default=(),
+        description="who may upload through the upload function (JSON list): email addresses "
+        "(`ana@example.com`) and domains (`example.com`) of verified Firebase accounts; empty: "
+        "anyone who can sign in (decision 0019)",
+    )
+    cap_user_media_h: float = Field(
+        default=2.0,
+        ge=0,
+        description="media hours a user may upload per UTC day; 0: no cap (decision 0019)",
+    )
+    cap_user_usd: float = Field(
+        default=2.0,
+        ge=0,
+        description="estimated cost (USD, list prices) a user's uploads may reach per UTC day; "
+        "0: no cap",
+    )
+    cap_project_usd: float = Field(
+        default=25.0,
+        ge=0,
+        description="estimated cost (USD, list prices) all uploads together may reach per UTC "
+        "day; 0: no cap",
+    )
+
     time_budget_s: float = Field(
         default=480.0,
         gt=0,
@@ -280,12 +304,26 @@ class Settings(BaseSettings):
         "price, or a list with `effective` dates (default: the catalog's list prices).",
     )
 
+    def duration_bound_s(self, size: int) -> float:
+        """The longest `size` bytes of media may play: at `min_bitrate_bps`, at most
+        `max_media_s` (the bound on a length nobody told, decisions 0019 and 0020)."""
+        return min(size * 8 / self.min_bitrate_bps, self.max_media_s)
+
     @field_validator("prices", mode="before")
     @classmethod
     def _one_price_or_a_list(cls, value: object) -> object:
         if not isinstance(value, dict):
             return value
         return {k: [v] if isinstance(v, dict) else v for k, v in value.items()}
+
+    @field_validator("allowed_users")
+    @classmethod
+    def _addresses_or_domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        entries = tuple(entry.strip().lower() for entry in value)
+        bad = [e for e in entries if e.count("@") > 1 or e.startswith("@") or "." not in e]
+        if bad:
+            raise ValueError(f"not an email address or domain: {bad}")
+        return entries
 
     @property
     def heartbeat_s(self) -> float:

@@ -15,7 +15,7 @@ from typing import Any
 from google.api_core import exceptions as api_errors
 from pydantic import ValidationError
 
-from functions.core import clients, logs, tasks
+from functions.core import caps, clients, logs, tasks
 from functions.core.documents import TRANSCRIPTIONS, transcription_id
 from functions.core.messages import ClipTask, ContinueTask, ObjectTask, VoicesTask
 from functions.core.settings import Settings
@@ -23,7 +23,7 @@ from functions.format.voices import duration_s, slots
 from functions.transcribe import call, claims, gemini, prepare
 from functions.transcribe.call import Request
 from functions.transcribe.claims import Claim, ClipRef, Source
-from functions.transcribe.media import MediaRejected
+from functions.transcribe.media import MediaInfo, MediaRejected
 from functions.transcribe.plan import Plan, voices_plan
 from functions.transcribe.prompt import build_voices_prompt
 from functions.transcribe.run import (
@@ -113,6 +113,10 @@ def _transcribe(run: Run) -> str:
         return finish(run, outcome=Outcome.REJECTED, reason=str(exc))
     except api_errors.NotFound:
         return object_gone(run)
+    try:
+        _count_usage(run, media, plans[0])
+    except caps.OverCap as exc:
+        return finish(run, outcome=Outcome.REJECTED, reason=str(exc))
     if clips:
         try:
             prepare.upload_once(run, plans[0])
@@ -126,6 +130,19 @@ def _transcribe(run: Run) -> str:
     if clips:
         return prepare.fan_out(run, clips, plans, prompts)
     return call.with_retries(run, Request.first(plans[0], prompts[0], media.duration_ms))
+
+
+def _count_usage(run: Run, media: MediaInfo, plan: Plan) -> None:
+    """Count the upload against the daily caps before any model call (decision 0019): the
+    probed (or declared) duration, else a bound from the size; `caps.OverCap` when over."""
+    now = dt.datetime.now(dt.UTC)
+    media_s = media.duration_s
+    if media_s is None:
+        media_s = run.settings.duration_bound_s(run.obj.size or 0)
+    usage = caps.estimate(plan.model, media_s, media.has_video, now.date(), plan.fps)
+    owner = _owner(run.obj.name, run.settings)
+    tid, generation = run.claim.transcription_id, run.obj.generation
+    caps.count(run.db, run.settings, tid, owner, generation, usage, now)
 
 
 def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:

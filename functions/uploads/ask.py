@@ -1,8 +1,10 @@
 """What the caller may upload: the request body checked, the object name made here.
 
 The body is JSON: `name` (the file's name, kept only as a sanitised suffix), `content_type` (a
-video or audio type of the model catalog), `size` (bytes, up to the transcriber's limit) and
-optional `metadata` (the uploader context the transcriber reads: title, speakers, …).
+video or audio type of the model catalog), `size` (bytes, up to the transcriber's limit),
+optional `duration` (seconds, as the uploader's player reads it: what the daily caps count until
+the transcriber probes the file; signed as the `duration` metadata the transcriber falls back on)
+and optional `metadata` (the uploader context the transcriber reads: title, speakers, …).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Ask:
     file_name: str
     content_type: str
     size: int
+    duration_s: float | None
     metadata: dict[str, str]
 
     def object_name(self, input_prefix: str, uid: str) -> str:
@@ -37,14 +40,18 @@ class Ask:
         return f"{input_prefix}{uid}/{uuid.uuid4().hex[:12]}-{self.file_name}"
 
 
-def parse(body: Any) -> Ask:
+def parse(body: Any, most_s: float) -> Ask:
+    """The ask in `body`; a declared duration of at most `most_s` (the longest media taken)."""
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
+    duration_s = _duration_s(body.get("duration"), most_s)
+    declared = {} if duration_s is None else {"duration": f"{duration_s:g}"}
     return Ask(
         _file_name(body.get("name")),
         _content_type(body.get("content_type")),
         _size(body.get("size")),
-        _metadata(body.get("metadata")),
+        duration_s,
+        {**_metadata(body.get("metadata")), **declared},
     )
 
 
@@ -71,6 +78,14 @@ def _size(value: Any) -> int:
             f"size: bytes between 1 and {MAX_MEDIA_BYTES:,} (2 GiB - 500 KiB), not {value!r}"
         )
     return value
+
+
+def _duration_s(value: Any, most_s: float) -> float | None:
+    if value is None:
+        return None
+    if type(value) not in (int, float) or not 0 < value <= most_s:
+        raise BadRequest(f"duration: seconds between 0 and {most_s:g}, not {value!r}")
+    return round(float(value), 3)
 
 
 def _metadata(value: Any) -> dict[str, str]:

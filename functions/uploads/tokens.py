@@ -1,4 +1,5 @@
-"""Who is asking: the uid of a verified Firebase ID token, never anything the request says.
+"""Who is asking: the uid (and email) of a verified Firebase ID token, never anything the
+request says.
 
 Deployed, the token's signature is checked against Google's published Firebase keys, and its
 audience, issuer, expiry and subject. Against the Firebase Auth emulator
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from google.auth import exceptions, jwt
@@ -27,6 +29,13 @@ class Unauthorized(Exception):
     """No token, or one that does not prove who the caller is: HTTP 401."""
 
 
+@dataclass(frozen=True)
+class Caller:
+    uid: str
+    email: str | None  # as the token states it, lower case; None when it has none
+    email_verified: bool
+
+
 def bearer(authorization: str | None) -> str:
     """The token of an `Authorization: Bearer <token>` header."""
     scheme, _, token = (authorization or "").partition(" ")
@@ -35,8 +44,8 @@ def bearer(authorization: str | None) -> str:
     return token.strip()
 
 
-def verified_uid(token: str, project: str, certs_url: str = FIREBASE_CERTS_URL) -> str:
-    """The Firebase uid `token` proves, for the Firebase project `project`."""
+def verified_caller(token: str, project: str, certs_url: str = FIREBASE_CERTS_URL) -> Caller:
+    """The Firebase user `token` proves, for the Firebase project `project`."""
     try:
         if os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
             claims = _emulator_claims(token, project)
@@ -50,7 +59,12 @@ def verified_uid(token: str, project: str, certs_url: str = FIREBASE_CERTS_URL) 
             )
     except (ValueError, exceptions.GoogleAuthError) as exc:
         raise Unauthorized(f"invalid ID token: {exc}") from None
-    return _uid(claims, project)
+    email = claims.get("email")
+    return Caller(
+        _uid(claims, project),
+        email.lower() if isinstance(email, str) and email else None,
+        claims.get("email_verified") is True,
+    )
 
 
 def _emulator_claims(token: str, project: str) -> Mapping[str, Any]:

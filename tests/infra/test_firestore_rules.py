@@ -218,3 +218,15 @@ def test_a_list_query_constrained_on_owner_works_for_the_owner(seeded: Service) 
     names = [r["document"]["name"].rsplit("/", 1)[1] for r in rows if "document" in r]
     assert names == ["t-alice", "t-overwritten", "t-retried"]
     assert call(seeded, "POST", f"{DOCS}:runQuery", token("bob"), query)[0] == 403
+
+
+def test_the_caps_counters_are_closed_to_clients_even_their_user(seeded: Service) -> None:
+    day, alice = f"{DOCS}/usage/2026-12-07", token("alice")
+    paths = [day, f"{day}/users/alice", f"{DOCS}/usage_uploads/t-alice"]
+    for path in paths:
+        assert call(seeded, "PATCH", path, "owner", fields(owner="alice", uploads=1))[0] == 200
+        for bearer in (alice, None):
+            assert call(seeded, "GET", path, bearer)[0] == 403
+            assert call(seeded, "PATCH", path, bearer, fields(uploads=0))[0] == 403
+            assert call(seeded, "DELETE", path, bearer)[0] == 403
+    assert call(seeded, "GET", f"{day}/users", alice)[0] == 403

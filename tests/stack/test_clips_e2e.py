@@ -47,7 +47,8 @@ def test_the_long_samples_in_the_default_plan_complete_with_every_row_once_in_or
 
 
 def check_long_media(local: LocalStack, sample: str, response: str, clips: int) -> None:
-    doc, segments = finish(local, put(SAMPLES / sample, "alice", {}))
+    # an owner per sample: the long samples are hours of media, past one user's daily caps
+    doc, segments = finish(local, put(SAMPLES / sample, f"alice-{response}", {}))
     assert doc["status"] == "completed" and doc["complete"] is True, doc.get("reason")
     assert doc["clips"]["count"] == clips and doc["progress"]["clips_done"] == clips
     assert rows(segments) == authored(response)

@@ -127,6 +127,11 @@ def stack(
         "TABSCRIBE_RESULTS_TOPIC": f"results-{unique}",
         "TABSCRIBE_FLUSH_ROWS": "4",
         "TABSCRIBE_CONTINUATIONS": "0",  # one request per run; test_continuation.py turns it on
+        # no daily caps: the session's tests upload hours of media as a few users (the count
+        # still runs); test_caps.py sets them
+        "TABSCRIBE_CAP_USER_MEDIA_H": "0",
+        "TABSCRIBE_CAP_USER_USD": "0",
+        "TABSCRIBE_CAP_PROJECT_USD": "0",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -11,10 +11,11 @@ from functions.core.media import CONTEXT_LIMITS, MAX_MEDIA_BYTES
 from functions.uploads.ask import BadRequest, parse
 
 GOOD = {"name": "talk.mp4", "content_type": "video/mp4", "size": 1234}
+MOST_S = 12 * 3600.0  # the longest media taken (TABSCRIBE_MAX_MEDIA_S)
 
 
 def ask(**changes: Any) -> Any:
-    return parse({**GOOD, **changes})
+    return parse({**GOOD, **changes}, MOST_S)
 
 
 def test_a_media_upload_is_described_by_name_type_size_and_context() -> None:
@@ -80,4 +81,22 @@ def test_catalog_types_of_either_api_are_accepted() -> None:
 def test_the_body_must_be_an_object() -> None:
     for body in (None, [], "x"):
         with pytest.raises(BadRequest):
-            parse(body)
+            parse(body, MOST_S)
+
+
+def test_a_declared_duration_is_kept_and_signed_as_the_duration_metadata() -> None:
+    result = ask(duration=754.25, metadata={"title": "Talk"})
+    assert result.duration_s == 754.25
+    assert result.metadata == {"title": "Talk", "duration": "754.25"}
+    assert ask().duration_s is None and "duration" not in ask().metadata
+
+
+@pytest.mark.parametrize("duration", [0, -5, 12 * 3600 + 1, float("nan"), float("inf"), "60", True])
+def test_a_duration_outside_zero_to_twelve_hours_is_refused(duration: Any) -> None:
+    with pytest.raises(BadRequest, match="duration"):
+        ask(duration=duration)
+
+
+def test_duration_is_not_an_uploader_context_key() -> None:
+    with pytest.raises(BadRequest, match="unknown keys"):
+        ask(metadata={"duration": "1"})

@@ -48,7 +48,8 @@ def signed(tmp_path: Path) -> tuple[Any, Any, dict[str, str]]:
         signing_key_file=str(tmp_path / "key.json"),
     )
     ask = parse(
-        {"name": "talk.mp4", "content_type": "video/mp4", "size": 10, "metadata": {"title": "T"}}
+        {"name": "talk.mp4", "content_type": "video/mp4", "size": 10, "metadata": {"title": "T"}},
+        settings.max_media_s,
     )
     upload = sign_upload(settings, "uploads/alice/abc-talk.mp4", ask)
     headers = {**upload.headers, "Host": "127.0.0.1:4443"}

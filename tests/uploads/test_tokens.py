@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from google.auth import crypt, jwt
 
-from functions.uploads.tokens import Unauthorized, bearer, verified_uid
+from functions.uploads.tokens import Caller, Unauthorized, bearer, verified_caller
 from stack.accounts import unsigned_jwt
 
 PROJECT = "tabscribe-test"
@@ -97,7 +97,13 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_valid_token_gives_its_subject(signed: Callable[..., str], certs_url: str) -> None:
-    assert verified_uid(signed(claims("alice")), PROJECT, certs_url) == "alice"
+    assert verified_caller(signed(claims("alice")), PROJECT, certs_url) == Caller(
+        "alice", None, False
+    )
+    with_email = claims("alice", email="Ana@Example.com", email_verified=True)
+    assert verified_caller(signed(with_email), PROJECT, certs_url) == Caller(
+        "alice", "ana@example.com", True
+    )
 
 
 @pytest.mark.parametrize(
@@ -116,13 +122,13 @@ def test_forged_expired_or_foreign_tokens_are_refused(
 ) -> None:
     key = problem.pop("key", "published")
     with pytest.raises(Unauthorized):
-        verified_uid(signed(claims(**problem), key), PROJECT, certs_url)
+        verified_caller(signed(claims(**problem), key), PROJECT, certs_url)
 
 
 def test_unsigned_and_garbage_tokens_are_refused(certs_url: str) -> None:
     for token in (unsigned_jwt(claims()), "garbage", "a.b.c", ""):
         with pytest.raises(Unauthorized):
-            verified_uid(token, PROJECT, certs_url)
+            verified_caller(token, PROJECT, certs_url)
 
 
 def test_a_bearer_header_is_required() -> None:
@@ -136,7 +142,7 @@ def test_the_emulator_s_unsigned_tokens_are_checked_for_audience_expiry_and_issu
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
-    assert verified_uid(unsigned_jwt(claims("bob")), PROJECT) == "bob"
+    assert verified_caller(unsigned_jwt(claims("bob")), PROJECT).uid == "bob"
     for bad in (claims(aud="x"), claims(exp=int(time.time()) - 60), claims(iss="x")):
         with pytest.raises(Unauthorized):
-            verified_uid(unsigned_jwt(bad), PROJECT)
+            verified_caller(unsigned_jwt(bad), PROJECT)

@@ -4,95 +4,17 @@ stack's signed-URL gateway, which checks the signature as Cloud Storage does).""
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
-from functions.core import clients
 from functions.core.documents import transcription_id
-from functions.core.settings import get_settings
-from stack.accounts import id_token, unsigned_jwt
-from stack.services import Service, start_auth, wait_all
-from stack.signed import Gateway, write_signing_key
-from tests.conftest import LOG_DIR, PROJECT
-from tests.paths import ROOT
+from stack.accounts import unsigned_jwt
+from tests.conftest import PROJECT
+from tests.uploads.conftest import MEDIA, MEDIA_ASK, ORIGIN, Uploads, put
 
 pytestmark = pytest.mark.emulator
-ORIGIN = "http://127.0.0.1:8000"
-MEDIA = (ROOT / "tests" / "data" / "media" / "voice.m4a").read_bytes()
-
-
-@pytest.fixture(scope="module")
-def auth() -> Iterator[Service]:
-    service = start_auth(LOG_DIR, PROJECT)
-    wait_all([service])
-    yield service
-    service.stop()
-
-
-@dataclass
-class Uploads:
-    app: Any
-    bucket: Any
-    auth_host: str
-
-    def ask(self, token: str | None, body: Any = None, method: str = "POST") -> Any:
-        headers = {"Origin": ORIGIN}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        return self.app.open("/", method=method, headers=headers, json=body)
-
-    def token(self, uid: str) -> str:
-        return id_token(self.auth_host, uid)
-
-
-@pytest.fixture
-def uploads(
-    emulators: Any, auth: Service, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, unique: str
-) -> Iterator[Uploads]:
-    bucket = clients.storage_client().create_bucket(f"uploads-{unique}")
-    gateway = Gateway(write_signing_key(tmp_path / "key.json", PROJECT), (ORIGIN,))
-    gateway.start()
-    env = {
-        **auth.env,
-        "TABSCRIBE_UPLOAD_BUCKET": bucket.name,
-        "TABSCRIBE_UPLOAD_ORIGINS": json.dumps([ORIGIN]),
-        "TABSCRIBE_SIGNED_URL_ENDPOINT": gateway.url,
-        "TABSCRIBE_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    app = create_app(target="upload_url", source=str(ROOT / "main.py")).test_client()
-    yield Uploads(app, bucket, auth.host_port)
-    gateway.stop()
-    get_settings.cache_clear()
-
-
-def put(grant: dict[str, Any], body: bytes, *leave_out: str, **header_changes: str) -> int:
-    headers = {**grant["headers"], **header_changes, "Origin": ORIGIN}
-    headers = {name: value for name, value in headers.items() if name not in leave_out}
-    request = urllib.request.Request(grant["url"], body, headers, method="PUT")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
-MEDIA_ASK = {
-    "name": "voice.m4a",
-    "content_type": "audio/mp4",
-    "size": len(MEDIA),
-    "metadata": {"title": "Two voices", "speakers": "Ada Lovelace"},
-}
 
 
 def test_a_signed_in_user_uploads_under_their_own_uid(uploads: Uploads) -> None:

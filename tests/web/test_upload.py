@@ -1,9 +1,11 @@
 """The upload button: a user signed in to the Auth emulator picks a file; the upload function
 signs a URL under their uid; the browser PUTs the file through it; the transcription appears in
-their list and completes, owned by them (and another user's list stays empty)."""
+their list and completes, owned by them (and another user's list stays empty). A user over a
+daily cap is told which, and when uploads reopen (decision 0019)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -34,6 +36,8 @@ def test_the_upload_button_uploads_under_the_user_s_uid_and_shows_the_transcript
     assert doc is not None and doc["owner"] == carol
     assert doc["source"]["bucket"] == BUCKET
     assert doc["source"]["name"].startswith(f"uploads/{carol}/")
+    blob = clients.storage_client().bucket(BUCKET).get_blob(doc["source"]["name"])
+    assert float(blob.metadata["duration"]) == pytest.approx(55.2, abs=0.2)  # the player's
     assert not tab.crashes and not [c for c in tab.console if c.startswith("error")], tab
 
     other = open_viewer(dave)
@@ -50,4 +54,21 @@ def test_a_file_that_is_not_media_is_refused_with_the_reason(
     )
     tab.page.get_by_role("button", name="Upload", exact=True).click()
     expect(tab.page.get_by_role("status")).to_contain_text("Upload failed: content_type")
+    expect(tab.page.get_by_text("Nothing yet")).to_be_visible()
+
+
+def test_a_user_over_a_daily_cap_is_told_which_and_when_uploads_reopen(
+    open_viewer: Callable[..., Tab], uid: Callable[[str], str]
+) -> None:
+    frank = uid("frank")
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    usage = clients.firestore_client().collection("usage").document(today)
+    usage.collection("users").document(frank).set({"media_s": 3 * 3600.0, "cost_usd": 1.0})
+    tab = open_viewer(frank)
+    tab.page.get_by_label("Upload media").set_input_files(str(SAMPLES / "interview.mp4"))
+    tab.page.get_by_role("button", name="Upload", exact=True).click()
+    status = tab.page.get_by_role("status")
+    expect(status).to_contain_text("Not uploaded: your daily limit of 2 media hours is reached.")
+    expect(status).to_contain_text("Uploads reopen")
+    assert not list(clients.storage_client().bucket(BUCKET).list_blobs(prefix=f"uploads/{frank}/"))
     expect(tab.page.get_by_text("Nothing yet")).to_be_visible()
