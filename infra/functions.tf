@@ -43,7 +43,7 @@ locals {
   function_kinds = {
     transcriber = {
       account = google_service_account.this["transcribe"].email
-      env     = merge(local.common_env, local.transcribe_env)
+      env     = merge(local.common_env, local.transcribe_env, local.caps_env)
       secrets = local.developer_mode ? { GEMINI_API_KEY = google_secret_manager_secret.gemini_api_key[0].secret_id } : {}
       timeout = var.transcribe_timeout_seconds
       memory  = var.transcribe_memory
@@ -116,7 +116,7 @@ locals {
       description   = "Firebase ID token -> a V4 signed URL to PUT media under uploads/<uid>/."
       entry_point   = "upload_url"
       account       = google_service_account.this["uploads"].email
-      env           = local.upload_env
+      env           = merge(local.upload_env, local.caps_env)
       timeout       = 30
       max_instances = var.upload_max_instances
       ingress       = "ALLOW_ALL"

@@ -90,6 +90,8 @@ locals {
     transcribe_datastore_user = { role = "roles/datastore.user", member = local.account.transcribe }
     # store: write transcriptions/{id} and pages/{n}.
     store_datastore_user = { role = "roles/datastore.user", member = local.account.store }
+    # uploads (decision 0019): the daily caps' counters (usage/*), reserved before it signs.
+    uploads_datastore_user = { role = "roles/datastore.user", member = local.account.uploads }
     # watch (the watchdog, decision 0009): read transcriptions/{id}, record `failed` or `redriven`.
     watch_datastore_user = { role = "roles/datastore.user", member = local.account.watch }
     # The trigger account must be allowed to receive events from Eventarc.

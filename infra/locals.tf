@@ -37,4 +37,12 @@ locals {
     TABSCRIBE_MODEL         = var.gemini_model
     TABSCRIBE_TIME_BUDGET_S = tostring(var.transcribe_timeout_seconds - 60)
   }
+
+  # The daily caps (decision 0019): the upload function reserves them before it signs, the
+  # transcriber checks them again before any model call; both must read the same values.
+  caps_env = {
+    TABSCRIBE_CAP_USER_MEDIA_H = var.cap_user_media_h
+    TABSCRIBE_CAP_USER_USD     = var.cap_user_usd
+    TABSCRIBE_CAP_PROJECT_USD  = var.cap_project_usd
+  }
 }

@@ -14,6 +14,7 @@ locals {
     "Content-Type",
     "x-goog-content-length-range",
     "x-goog-if-generation-match",
+    "x-goog-meta-duration",
     "x-goog-meta-title",
     "x-goog-meta-description",
     "x-goog-meta-speakers",
@@ -22,12 +23,16 @@ locals {
   ]
 
   # Settings of the upload function (functions.core.settings.Settings).
+  # It reserves the daily caps (decision 0019) in Firestore, for the model the transcriber uses.
   upload_env = {
-    GOOGLE_CLOUD_PROJECT     = var.project_id
-    TABSCRIBE_INPUT_PREFIX   = var.input_prefix
-    TABSCRIBE_LOG_LEVEL      = var.log_level
-    TABSCRIBE_UPLOAD_BUCKET  = google_storage_bucket.this["uploads"].name
-    TABSCRIBE_UPLOAD_ORIGINS = jsonencode(local.upload_origins)
+    GOOGLE_CLOUD_PROJECT         = var.project_id
+    TABSCRIBE_INPUT_PREFIX       = var.input_prefix
+    TABSCRIBE_LOG_LEVEL          = var.log_level
+    TABSCRIBE_UPLOAD_BUCKET      = google_storage_bucket.this["uploads"].name
+    TABSCRIBE_UPLOAD_ORIGINS     = jsonencode(local.upload_origins)
+    TABSCRIBE_ALLOWED_USERS      = jsonencode(var.allowed_users)
+    TABSCRIBE_MODEL              = var.gemini_model
+    TABSCRIBE_FIRESTORE_DATABASE = google_firestore_database.main.name
   }
 }
 

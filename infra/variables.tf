@@ -67,6 +67,42 @@ variable "gemini_model" {
   }
 }
 
+variable "allowed_users" {
+  type        = list(string)
+  description = "Who may upload (TABSCRIBE_ALLOWED_USERS): email addresses and domains of verified accounts; empty: anyone who can sign in (decision 0019)."
+  default     = []
+}
+
+variable "cap_user_media_h" {
+  type        = number
+  description = "Media hours a user may upload per UTC day (TABSCRIBE_CAP_USER_MEDIA_H); 0: no cap."
+  default     = 2
+  validation {
+    condition     = var.cap_user_media_h >= 0
+    error_message = "cap_user_media_h must be 0 (no cap) or more."
+  }
+}
+
+variable "cap_user_usd" {
+  type        = number
+  description = "Estimated cost in USD a user's uploads may reach per UTC day (TABSCRIBE_CAP_USER_USD); 0: no cap."
+  default     = 2
+  validation {
+    condition     = var.cap_user_usd >= 0
+    error_message = "cap_user_usd must be 0 (no cap) or more."
+  }
+}
+
+variable "cap_project_usd" {
+  type        = number
+  description = "Estimated cost in USD all uploads together may reach per UTC day (TABSCRIBE_CAP_PROJECT_USD); 0: no cap."
+  default     = 25
+  validation {
+    condition     = var.cap_project_usd >= 0
+    error_message = "cap_project_usd must be 0 (no cap) or more."
+  }
+}
+
 variable "gemini_location" {
   type        = string
   description = "Vertex AI location for Gemini calls (TABSCRIBE_LOCATION): a region, or \"global\" for models only served there."

@@ -568,7 +568,9 @@ def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str,
         "TABSCRIBE_MODEL",
         "TABSCRIBE_TIME_BUDGET_S",
     }
-    expected = {"transcribe": common | gemini, "store": common}
+    # The daily caps (decision 0019): the transcriber checks what the upload function reserved.
+    caps = {"TABSCRIBE_CAP_USER_MEDIA_H", "TABSCRIBE_CAP_USER_USD", "TABSCRIBE_CAP_PROJECT_USD"}
+    expected = {"transcribe": common | gemini | caps, "store": common}
     for name, body in functions.items():
         env = env_of(cfg, body)
         assert set(env) == expected[name], name

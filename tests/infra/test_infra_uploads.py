@@ -46,6 +46,7 @@ def test_its_grants_create_objects_and_sign_as_itself_only(cfg: Config) -> None:
     assert {(body["role"], rtype) for (rtype, _), body in grants.items()} == {
         ("roles/storage.objectCreator", "google_storage_bucket_iam_member"),
         ("roles/iam.serviceAccountTokenCreator", "google_service_account_iam_member"),
+        ("roles/datastore.user", "google_project_iam_member"),  # the daily caps' counters
     }
     creator = cfg.grant("google_storage_bucket_iam_member", "uploads_object_creator")
     assert ref(creator["bucket"]) == 'google_storage_bucket.this["uploads"].name'
@@ -102,7 +103,9 @@ def test_the_bucket_s_cors_admits_every_header_the_function_signs(cfg: Config) -
             "content_type": "video/mp4",
             "size": 1,
             "metadata": dict.fromkeys(CONTEXT_LIMITS, "x"),
-        }
+            "duration": 60,
+        },
+        Settings.model_fields["max_media_s"].default,
     )
     assert {h.lower() for h in signed_headers(everything)} == allowed
 
@@ -112,6 +115,11 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
     assert set(env) <= accepted_env_names()
     assert ref(env["TABSCRIBE_UPLOAD_BUCKET"]) == 'google_storage_bucket.this["uploads"].name'
     assert env["TABSCRIBE_UPLOAD_ORIGINS"] == "${jsonencode(local.upload_origins)}"
+    assert env["TABSCRIBE_ALLOWED_USERS"] == "${jsonencode(var.allowed_users)}"
+    transcriber = env_of(cfg, cfg.function("transcribe"))  # the caps it reserves, it checks
+    caps = {name: value for name, value in env.items() if name.startswith("TABSCRIBE_CAP_")}
+    assert len(caps) == 3 and all(transcriber[name] == value for name, value in caps.items())
+    assert env["TABSCRIBE_MODEL"] == transcriber["TABSCRIBE_MODEL"]  # the prices it estimates
     for variable in accepted_env_names():
         monkeypatch.delenv(variable, raising=False)
     origins = ["https://p-viewer.web.app", "https://p-viewer.firebaseapp.com"]
