@@ -7,8 +7,8 @@ import datetime as dt
 
 from functions.core import caps, clients
 from functions.core.settings import Settings
+from functions.core.tokens import Caller
 from functions.uploads.ask import Ask
-from functions.uploads.tokens import Caller
 
 
 class Forbidden(Exception):

@@ -16,10 +16,10 @@ from typing import Any
 
 import flask
 
-from functions.core import caps
+from functions.core import caps, http, tokens
 from functions.core.documents import transcription_id
 from functions.core.settings import Settings
-from functions.uploads import admit, tokens
+from functions.uploads import admit
 from functions.uploads import ask as asking
 from functions.uploads.signing import sign_upload
 
@@ -28,7 +28,7 @@ Answer = tuple[dict[str, Any], int, dict[str, str]]
 
 
 def handle(request: flask.Request, settings: Settings) -> Answer | tuple[str, int, dict[str, str]]:
-    cors = _cors(request.headers.get("Origin"), settings.upload_origins)
+    cors = http.cors(request.headers.get("Origin"), settings.upload_origins)
     if request.method == "OPTIONS":
         return "", 204, {**cors, "Access-Control-Max-Age": "3600"}
     if request.method != "POST":
@@ -84,15 +84,3 @@ def _over_cap(exc: caps.OverCap) -> dict[str, Any]:
 
 def _seconds_until(moment: dt.datetime) -> str:
     return str(max(1, round((moment - dt.datetime.now(dt.UTC)).total_seconds())))
-
-
-def _cors(origin: str | None, allowed: tuple[str, ...]) -> dict[str, str]:
-    """CORS headers for an allowed origin; none for any other (the browser then refuses)."""
-    if not origin or origin not in allowed:
-        return {"Vary": "Origin"}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": "POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Authorization, Content-Type",
-        "Vary": "Origin",
-    }

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from functions.core.settings import Settings
+from functions.core.tokens import Caller
 from functions.uploads.admit import Forbidden, allowed
-from functions.uploads.tokens import Caller
 
 
 def listed(*entries: str) -> tuple[str, ...]:

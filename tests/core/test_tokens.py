@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from google.auth import crypt, jwt
 
-from functions.uploads.tokens import Caller, Unauthorized, bearer, verified_caller
+from functions.core.tokens import Caller, Unauthorized, bearer, verified_caller
 from stack.accounts import unsigned_jwt
 
 PROJECT = "tabscribe-test"
