@@ -1,5 +1,5 @@
-"""Signed upload URLs on the local stack: the key the upload function signs with, and the gateway
-that plays Cloud Storage's part for them.
+"""Signed URLs on the local stack: the key the upload and reads functions sign with, and the
+gateway that plays Cloud Storage's part for them.
 
 The storage emulator accepts a PUT to `/<bucket>/<object>` but ignores every signature, signed
 header, `x-goog-meta-*` header and precondition, and answers no CORS preflight. So the stack puts
@@ -8,7 +8,9 @@ Cloud Storage does (the canonical request rebuilt from what arrived, RSA-SHA256 
 public key, expiry, every signed header present and no unsigned `x-goog-*` one,
 `x-goog-content-length-range`, `x-goog-if-generation-match`: 412 once the object exists), answers
 CORS for the viewer's origin, and stores the body in the emulator with the signed content type and
-custom metadata. Nothing else passes.
+custom metadata. A signed GET is checked the same way (its method, object, expiry and
+`response-content-disposition` all signed) and answered from the emulator's download endpoint,
+ranged reads included, as the player needs. Nothing else passes.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import threading
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +36,8 @@ from stack.services import HOST, free_port
 
 SIGNER_EMAIL = "upload-url@tabscribe-local.iam.gserviceaccount.com"
 META = "x-goog-meta-"
+# what a GET answers with from the emulator's download endpoint, as Cloud Storage would
+PASSED_ON = ("Content-Type", "Content-Range", "Content-Disposition", "Accept-Ranges")
 GENERATION_MATCH = "x-goog-if-generation-match"
 
 
@@ -147,7 +154,7 @@ def _quote(text: str) -> str:
 
 
 class Gateway:
-    """Cloud Storage's signed-URL endpoint for PUT, in front of the storage emulator."""
+    """Cloud Storage's signed-URL endpoint for PUT and GET, in front of the storage emulator."""
 
     def __init__(self, key: rsa.RSAPublicKey, origins: tuple[str, ...]) -> None:
         handler = type("Handler", (_Handler,), {"key": key, "origins": origins})
@@ -188,8 +195,25 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(200, b"")
 
-    def _answer(self, status: int, body: bytes, preflight: bool = False) -> None:
+    def do_GET(self) -> None:
+        try:
+            check_signature("GET", self.path, dict(self.headers.items()), self.key)
+            status, headers, body = _read(self.path, self.headers.get("Range"))
+        except Refused as exc:
+            self._answer(exc.status, str(exc).encode())
+            return
+        self._answer(status, body, headers=headers)
+
+    def _answer(
+        self,
+        status: int,
+        body: bytes,
+        preflight: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         origin = self.headers.get("Origin")
         if origin in self.origins:
             self.send_header("Access-Control-Allow-Origin", origin)
@@ -222,3 +246,26 @@ def _store(path: str, body: bytes, signed: Mapping[str, str]) -> None:
         live = bucket.get_blob(name)
         check_generation(signed, live.generation if live else None)
         blob.upload_from_string(body, content_type=signed.get("content-type"))
+
+
+def _read(target: str, ranged: str | None) -> tuple[int, dict[str, str], bytes]:
+    """A signed GET's answer from the emulator's download endpoint: the object (or the range
+    asked for), with the disposition the URL signed; 404 for an object that is not there."""
+    path, _, query = target.partition("?")
+    bucket, name = urllib.parse.unquote(path).lstrip("/").split("/", 1)
+    params = dict(urllib.parse.parse_qsl(query))
+    download = {"alt": "media"}
+    if "response-content-disposition" in params:
+        download["response-content-disposition"] = params["response-content-disposition"]
+    url = (
+        f"http://{os.environ['STORAGE_EMULATOR_HOST'].removeprefix('http://')}/download/storage"
+        f"/v1/b/{urllib.parse.quote(bucket, safe='')}/o/{urllib.parse.quote(name, safe='')}"
+        f"?{urllib.parse.urlencode(download)}"
+    )
+    request = urllib.request.Request(url, headers={"Range": ranged} if ranged else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            headers = {k: response.headers[k] for k in PASSED_ON if response.headers[k]}
+            return response.status, headers, response.read()
+    except urllib.error.HTTPError as error:
+        raise Refused(404 if error.code == 404 else error.code, "NoSuchKey") from None

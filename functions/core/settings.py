@@ -110,11 +110,18 @@ class Settings(BaseSettings):
     )
 
     upload_bucket: str = Field(
-        default="", description="the bucket the upload function signs URLs for (uploads only)"
+        default="",
+        description="the bucket of the uploads: the upload function signs PUT URLs to it, the "
+        "reads function GET URLs to its media (the HTTP functions only)",
     )
     upload_origins: tuple[str, ...] = Field(
         default=(),
         description="origins allowed to call the upload function from a browser (CORS; JSON "
+        "list, e.g. the viewer's)",
+    )
+    read_origins: tuple[str, ...] = Field(
+        default=(),
+        description="origins allowed to call the reads function from a browser (CORS; JSON "
         "list, e.g. the viewer's)",
     )
     signed_url_endpoint: str = Field(
@@ -124,8 +131,8 @@ class Settings(BaseSettings):
     )
     signing_key_file: str = Field(
         default="",
-        description="local only: a service-account key file to sign upload URLs with; empty "
-        "(deployed): sign through the IAM Credentials API as the function's own account",
+        description="local only: a service-account key file to sign upload and read URLs with; "
+        "empty (deployed): sign through the IAM Credentials API as the function's own account",
     )
 
     allowed_users: tuple[str, ...] = Field(

@@ -1,0 +1,107 @@
+"""The reads function's test stack: functions-framework, the Firebase Auth emulator's real ID
+tokens, a transcription document in the Firestore emulator, its media and exports in the Cloud
+Storage emulator, and the stack's signed-URL gateway in front of it (it checks a GET's signature
+as Cloud Storage does)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from functions_framework import create_app
+
+from functions.core import clients
+from functions.core.documents import TRANSCRIPTIONS, transcription_id
+from functions.core.settings import get_settings
+from stack.accounts import id_token
+from stack.signed import Gateway, write_signing_key
+from tests.conftest import PROJECT
+from tests.paths import ROOT
+from tests.uploads.conftest import auth  # noqa: F401  (the Auth emulator, a fixture)
+
+ORIGIN = "http://127.0.0.1:8000"
+MEDIA = (ROOT / "tests" / "data" / "media" / "voice.m4a").read_bytes()
+VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Ada Lovelace>Hello.\n"
+EXPORTS = {"vtt": VTT, "srt": "1\n00:00:00,000 --> 00:00:02,000\nAda Lovelace: Hello.\n"}
+EXPORTS["json"] = json.dumps({"speakers": [{"voice": 1, "name": "Ada Lovelace"}]})
+
+
+@dataclass
+class Reads:
+    app: Any
+    auth_host: str
+    transcription: str  # alice's, completed, with its media and three exports
+
+    def ask(self, token: str | None, body: Any = None, method: str = "POST") -> Any:
+        headers = {"Origin": ORIGIN}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.app.open("/", method=method, headers=headers, json=body)
+
+    def token(self, uid: str) -> str:
+        return id_token(self.auth_host, uid)
+
+    def url(self, uid: str, kind: str) -> str:
+        answer = self.ask(self.token(uid), {"transcription": self.transcription, "object": kind})
+        assert answer.status_code == 200, answer.get_json()
+        return str(answer.get_json()["url"])
+
+
+@pytest.fixture
+def reads(
+    emulators: Any,
+    auth: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    unique: str,
+) -> Iterator[Reads]:
+    uploads = clients.storage_client().create_bucket(f"uploads-{unique}")
+    results = clients.storage_client().create_bucket(f"results-{unique}")
+    name = "uploads/alice/abc123-voice.m4a"
+    uploads.blob(name).upload_from_string(MEDIA, content_type="audio/mp4")
+    doc_id = transcription_id(uploads.name, name)
+    exports = {}
+    for kind, body in EXPORTS.items():
+        path = f"results/{doc_id}/transcript.{kind}"
+        results.blob(path).upload_from_string(body, content_type=f"text/{kind}")
+        exports[kind] = f"gs://{results.name}/{path}"
+    clients.firestore_client().collection(TRANSCRIPTIONS).document(doc_id).set(
+        {
+            "owner": "alice",
+            "status": "completed",
+            "source": {"bucket": uploads.name, "name": name},
+            "exports": exports,
+        }
+    )
+    gateway = Gateway(write_signing_key(tmp_path / "key.json", PROJECT), (ORIGIN,))
+    gateway.start()
+    env = {
+        **auth.env,
+        "TABSCRIBE_UPLOAD_BUCKET": uploads.name,
+        "TABSCRIBE_RESULTS_BUCKET": results.name,
+        "TABSCRIBE_READ_ORIGINS": json.dumps([ORIGIN]),
+        "TABSCRIBE_SIGNED_URL_ENDPOINT": gateway.url,
+        "TABSCRIBE_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    app = create_app(target="media_url", source=str(ROOT / "main.py")).test_client()
+    yield Reads(app, auth.host_port, doc_id)
+    gateway.stop()
+    get_settings.cache_clear()
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    """A GET as a browser sends it: (status, headers, body)."""
+    request = urllib.request.Request(url, headers={"Origin": ORIGIN, **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers.items()), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items()), error.read()
