@@ -5,7 +5,8 @@ the Gemini API stand-in (unless real credentials are configured); the functions 
 functions-framework; the topics, the push subscriptions to the store and to the clip transcriber
 with their dead-letter topic; the bridge that turns every finished upload into the CloudEvent
 Eventarc would deliver; the watchdog (`stack/watch.py`); and the upload function with the
-signed-URL gateway in front of the storage emulator (`stack/signed.py`).
+signed-URL gateway in front of the storage emulator (`stack/signed.py`), through which the reads
+function's signed URLs serve the viewer its media and downloads too.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ TOPICS = {
     **WATCH_TOPICS,
 }
 MAX_DELIVERY_ATTEMPTS = 5
-UPLOAD_TARGET = "upload_url"  # the one HTTP function
+UPLOAD_TARGET = "upload_url"  # the HTTP functions apps call: uploads,
+READS_TARGET = "media_url"  # and reads
+HTTP_TARGETS = (UPLOAD_TARGET, READS_TARGET)
 
 
 def gemini_env() -> dict[str, str]:
@@ -62,7 +65,7 @@ class LocalStack:
     bridge: Bridge | None = None
     viewer: Viewer | None = None
     gateway: Gateway | None = None
-    upload_env: dict[str, str] = field(default_factory=dict)
+    http_env: dict[str, str] = field(default_factory=dict)  # the HTTP functions' settings
     scheduler: Scheduler | None = None
     # settings for this stack's functions only (TABSCRIBE_*, THREADS): this process's
     # environment never holds them, so they end with the stack
@@ -97,8 +100,15 @@ class LocalStack:
         self._enter_environment()
         if not self.real_gemini:
             self.services.append(self._start_standin())
-        upload_port = free_port()
-        self.viewer = Viewer(viewer_config(self.env, PROJECT, f"http://127.0.0.1:{upload_port}/"))
+        upload_port, reads_port = free_port(), free_port()
+        self.viewer = Viewer(
+            viewer_config(
+                self.env,
+                PROJECT,
+                f"http://127.0.0.1:{upload_port}/",
+                f"http://127.0.0.1:{reads_port}/",
+            )
+        )
         signed_urls = self._start_gateway()
         functions = [
             self._start_function("transcribe_upload"),
@@ -106,13 +116,14 @@ class LocalStack:
             self._start_function("store_transcription"),
             *(self._start_function(target) for target in WATCH_FUNCTIONS),
             self._start_function(UPLOAD_TARGET, upload_port),
+            self._start_function(READS_TARGET, reads_port),
         ]
         self.services += functions
         wait_all(functions)
         self._create_resources()
         self.bridge = Bridge(BUCKET, self.url("transcribe_upload"), self.logs / "bridge.log")
         self.bridge.start()
-        self.viewer.start(connect=(signed_urls,))
+        self.viewer.start(signed=(signed_urls,))
         topic = f"projects/{PROJECT}/topics/{TOPICS['sweep']}"
         self.scheduler = Scheduler(topic, self.logs / "scheduler.log")
         self.scheduler.start()
@@ -140,9 +151,10 @@ class LocalStack:
         key_file = self.workdir / "signing-key.json"
         self.gateway = Gateway(write_signing_key(key_file, PROJECT), (self.viewer.origin,))
         self.gateway.start()
-        self.upload_env = {
+        self.http_env = {
             "TABSCRIBE_UPLOAD_BUCKET": BUCKET,
             "TABSCRIBE_UPLOAD_ORIGINS": json.dumps([self.viewer.origin]),
+            "TABSCRIBE_READ_ORIGINS": json.dumps([self.viewer.origin]),
             "TABSCRIBE_SIGNED_URL_ENDPOINT": self.gateway.url,
             "TABSCRIBE_SIGNING_KEY_FILE": str(key_file),
         }
@@ -167,7 +179,7 @@ class LocalStack:
             "-m",
             "functions_framework",
             f"--target={target}",
-            f"--signature-type={'http' if target == UPLOAD_TARGET else 'cloudevent'}",
+            f"--signature-type={'http' if target in HTTP_TARGETS else 'cloudevent'}",
             f"--source={ROOT / 'main.py'}",
             "--host=127.0.0.1",
             f"--port={port}",
@@ -178,7 +190,7 @@ class LocalStack:
             "TABSCRIBE_CLIPS_TOPIC": TOPICS["clips"],
             "TABSCRIBE_EVENTS_TOPIC": TOPICS["events"],
             **watch_env(self.stall_s),
-            **(self.upload_env if target == UPLOAD_TARGET else {}),
+            **(self.http_env if target in HTTP_TARGETS else {}),
             "PYTHONPATH": str(ROOT),
             **self.function_env,
             **(function_env or {}),

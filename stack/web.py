@@ -1,5 +1,7 @@
 """The web viewer on the local stack: the built app (`web/dist`) over HTTP on a loopback port,
-with a `config.json` that points the browser at this stack's Firestore and Cloud Storage emulators,
+with a `config.json` that points the browser at this stack's Firestore and Auth emulators and its
+upload and reads functions (media and downloads come through the reads function's signed URLs,
+as deployed),
 and Hosting's Content-Security-Policy on every answer (`web/firebase.json`'s, completed with this
 config's endpoints by `web/policy.mjs`, as a deploy completes it).
 
@@ -75,10 +77,10 @@ class Viewer:
     def built(self) -> bool:
         return (self.dist / "index.html").is_file()
 
-    def start(self, connect: tuple[str, ...] = ()) -> None:
-        """Serve, with the policy for this config; `connect`: more origins the app reaches
-        (the stack's signed-URL gateway, Cloud Storage's part)."""
-        self._handler.policy = content_security_policy(self.config, connect)
+    def start(self, signed: tuple[str, ...] = ()) -> None:
+        """Serve, with the policy for this config; `signed`: where signed URLs point (the
+        stack's signed-URL gateway, Cloud Storage's part): the app uploads to and plays from it."""
+        self._handler.policy = content_security_policy(self.config, signed)
         self._thread.start()
 
     def stop(self) -> None:
@@ -95,23 +97,26 @@ class Viewer:
         return f"{self.origin}/{query}{'#' + fragment if fragment else ''}"
 
 
-def content_security_policy(config: dict[str, str], connect: tuple[str, ...] = ()) -> str:
+def content_security_policy(config: dict[str, str], signed: tuple[str, ...] = ()) -> str:
     """The viewer's Content-Security-Policy for `config` (web/policy.mjs)."""
-    command = ["node", str(WEB / "policy.mjs"), "-", *connect]
+    command = ["node", str(WEB / "policy.mjs"), "-", *signed]
     result = subprocess.run(
         command, input=json.dumps(config), capture_output=True, text=True, check=True, timeout=60
     )
     return result.stdout.strip()
 
 
-def viewer_config(env: dict[str, str], project: str, uploads: str = "") -> dict[str, str]:
+def viewer_config(
+    env: dict[str, str], project: str, uploads: str = "", reads: str = ""
+) -> dict[str, str]:
     """What the browser needs: the emulators' addresses (as the stack's clients use them), and
-    the upload function's URL when there is one."""
+    the upload and reads functions' URLs when there are some. Never the storage emulator's: the
+    viewer reads objects only through signed URLs, as deployed."""
     config = {
         "project": project,
         "emulator": env["FIRESTORE_EMULATOR_HOST"],
-        "storage": env["STORAGE_EMULATOR_HOST"],
         "auth": env.get("FIREBASE_AUTH_EMULATOR_HOST", ""),
         "uploads": uploads,
+        "reads": reads,
     }
     return {key: value for key, value in config.items() if value}

@@ -45,8 +45,9 @@ def hosting_policy() -> dict[str, list[str]]:
 def viewer(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
     env = {"FIRESTORE_EMULATOR_HOST": "127.0.0.1:8081", "STORAGE_EMULATOR_HOST": "http://h:9"}
-    server = Viewer(viewer_config(env, "p", "http://127.0.0.1:5001/"), dist=tmp_path)
-    server.start(connect=("http://127.0.0.1:4443",))
+    config = viewer_config(env, "p", "http://127.0.0.1:5001/", "http://127.0.0.1:5002/")
+    server = Viewer(config, dist=tmp_path)
+    server.start(signed=("http://127.0.0.1:4443",))
     yield server
     server.stop()
 
@@ -60,9 +61,9 @@ def test_serves_the_app_and_the_emulators_config(viewer: Viewer) -> None:
     assert json.loads(body) == {
         "project": "p",
         "emulator": "127.0.0.1:8081",
-        "storage": "http://h:9",
         "uploads": "http://127.0.0.1:5001/",
-    }
+        "reads": "http://127.0.0.1:5002/",
+    }  # no storage endpoint: objects come through signed URLs only
 
 
 def test_every_answer_carries_hosting_s_policy_with_this_stack_s_endpoints(viewer: Viewer) -> None:
@@ -77,10 +78,11 @@ def test_every_answer_carries_hosting_s_policy_with_this_stack_s_endpoints(viewe
         assert {name: sources for name, sources in added.items() if sources} == {
             "connect-src": [
                 "http://127.0.0.1:5001",  # the upload function
+                "http://127.0.0.1:5002",  # the reads function
                 "http://127.0.0.1:8081",  # Firestore's emulator
                 "http://127.0.0.1:4443",  # the signed-URL gateway
             ],
-            "media-src": ["http://h:9"],  # the storage emulator's media
+            "media-src": ["http://127.0.0.1:4443"],  # media through the gateway's signed URLs
         }
 
 
@@ -97,6 +99,7 @@ def test_a_deploy_writes_the_same_policy_with_its_function_and_sign_in_domain(
 ) -> None:
     config = {
         "uploads": "https://us-central1-p.cloudfunctions.net/tabscribe-uploads",
+        "reads": "https://tabscribe-media-url-abc-uc.a.run.app",
         "firebase": {"authDomain": "p.firebaseapp.com", "projectId": "p"},
     }
     for name in ("policy.mjs", "firebase.json"):  # cloudbuild.yaml writes into its copy
@@ -112,7 +115,9 @@ def test_a_deploy_writes_the_same_policy_with_its_function_and_sign_in_domain(
     assert deployed["connect-src"] == [
         *hosting["connect-src"],
         "https://us-central1-p.cloudfunctions.net",
+        "https://tabscribe-media-url-abc-uc.a.run.app",
     ]
+    assert "https://storage.googleapis.com" in deployed["media-src"]  # signed URLs' media
     assert deployed["frame-src"] == [*hosting["frame-src"], "https://p.firebaseapp.com"]
     assert {name: deployed[name] for name in hosting if "-src" not in name} == {
         name: hosting[name] for name in hosting if "-src" not in name

@@ -8,6 +8,15 @@ export function timecode(ms, withHours = false) {
   return withHours ? `${Math.floor(total / 3600)}:${mmss}` : mmss;
 }
 
+// One way everywhere: H:MM:SS for media of an hour or more, MM:SS below (as the player shows).
+export function withHours(durationMs) {
+  return (durationMs ?? 0) >= 3_600_000;
+}
+
+export function duration(ms) {
+  return timecode(ms, withHours(ms));
+}
+
 export function fileName(doc) {
   const name = doc.source?.name ?? "";
   return name.slice(name.lastIndexOf("/") + 1) || "(unnamed)";

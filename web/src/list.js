@@ -1,7 +1,7 @@
 // My transcriptions: the signed-in user's documents, newest first, live.
 import { collection, onSnapshot, orderBy, query, where } from "firebase/firestore";
 import { h, mount } from "./dom.js";
-import { fileName, percent, timecode } from "./format.js";
+import { duration, fileName, percent } from "./format.js";
 import { countQuery, reportError } from "./reads.js";
 import { uploadForm } from "./upload.js";
 
@@ -51,7 +51,7 @@ function item(snap) {
       "span",
       { class: "facts" },
       doc.created_at && h("span", {}, `Uploaded ${doc.created_at.toDate().toLocaleString()}`),
-      doc.duration_ms != null && h("span", {}, `Duration ${timecode(doc.duration_ms)}`),
+      doc.duration_ms != null && h("span", {}, `Duration ${duration(doc.duration_ms)}`),
       speakers != null && h("span", {}, `${speakers} speaker${speakers === 1 ? "" : "s"}`),
       progress.segments != null && h("span", {}, `${progress.segments} segments`),
     ),

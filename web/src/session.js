@@ -101,23 +101,3 @@ function signInButton(auth, instance) {
     h("button", { type: "button", onclick: signIn }, "Sign in with Google"),
   );
 }
-
-// A readable URL for a gs:// object, or null where the browser cannot get one.
-// Locally the Cloud Storage emulator serves any object; in production an authenticated endpoint
-// would issue a short-lived signed URL (docs/deploy.md: designed, not built).
-export function objectUrl(config, bucket, name, downloadAs) {
-  if (!config.storage || !bucket || !name) return null;
-  const url = new URL(
-    `download/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(name)}`,
-    config.storage.endsWith("/") ? config.storage : `${config.storage}/`,
-  );
-  url.searchParams.set("alt", "media");
-  if (downloadAs)
-    url.searchParams.set("response-content-disposition", `attachment; filename="${downloadAs}"`);
-  return url.href;
-}
-
-export function gsUrl(config, uri, downloadAs) {
-  const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri ?? "");
-  return match ? objectUrl(config, match[1], match[2], downloadAs) : null;
-}

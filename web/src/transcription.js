@@ -3,10 +3,18 @@
 // names, constrained on that run (the rules show a run's pages only while it is the current run).
 import { collection, doc, documentId, onSnapshot, orderBy, query, where } from "firebase/firestore";
 import { h, mount } from "./dom.js";
-import { fileName, speakerStyles, timecode, TERMINAL, TROUBLE } from "./format.js";
+import {
+  duration,
+  fileName,
+  speakerStyles,
+  timecode,
+  TERMINAL,
+  TROUBLE,
+  withHours,
+} from "./format.js";
 import { progressBar } from "./list.js";
+import { canRead, signedUrl } from "./media.js";
 import { countDoc, countQuery, reportError } from "./reads.js";
-import { gsUrl, objectUrl } from "./session.js";
 import { issuesList, speakersTable } from "./speakers.js";
 import { assemble, TranscriptView } from "./transcript.js";
 
@@ -118,7 +126,7 @@ class TranscriptionPage {
     const live = !d.live_page?.run || runKey(d.live_page.run) === this.run ? d.live_page : null;
     const segments = assemble(this.pages, live);
     const styles = speakerStyles(d.speakers, segments);
-    const hours = (d.duration_ms ?? 0) >= 3_600_000;
+    const hours = withHours(d.duration_ms);
     if (!this.layout) this.build(d);
     const status = [d.status, d.reason, d.complete, d.progress, d.duration_ms];
     this.redraw(this.statusBox, status, () => [statusLine(d), trouble(d)]);
@@ -128,7 +136,7 @@ class TranscriptionPage {
     );
     this.redraw(this.extrasBox, [d.issues, d.counts?.issues, d.exports], () => [
       issuesList(d),
-      exportsList(this.session.config, d),
+      exportsList(this.session, this.ref.id, d),
     ]);
     const signature = `${d.status}:${rowsSignature(segments, d.speakers)}`;
     if (signature !== this.signature) {
@@ -150,7 +158,7 @@ class TranscriptionPage {
     this.statusBox = h("div", { class: "status", "aria-live": "polite" });
     this.speakersBox = h("div", { class: "speakers-box" });
     this.extrasBox = h("div", { class: "extras" });
-    this.player = mediaPlayer(this.session.config, d);
+    this.player = mediaPlayer(this.session, this.ref.id, d);
     this.player?.addEventListener("timeupdate", () => this.follow());
     this.layout = h(
       "div",
@@ -205,7 +213,7 @@ function statusLine(d) {
     d.status === "processing" &&
       p.last_start_ms != null &&
       h("span", {}, `up to ${timecode(p.last_start_ms)}`),
-    d.duration_ms != null && h("span", {}, `Duration ${timecode(d.duration_ms)}`),
+    d.duration_ms != null && h("span", {}, `Duration ${duration(d.duration_ms)}`),
   );
 }
 
@@ -219,35 +227,45 @@ function trouble(d) {
   return h("div", { role: "alert", class: "problem" }, h("strong", {}, `${title}: `), reason);
 }
 
-function mediaPlayer(config, d) {
-  const url = objectUrl(config, d.source?.bucket, d.source?.name);
-  if (!url) return null;
+// The player gets its media through a signed URL, asked for once the page is built.
+function mediaPlayer(session, id, d) {
+  if (!canRead(session) || !d.source?.name) return null;
   const tag = d.has_video === false ? "audio" : "video";
-  return h(tag, {
-    src: url,
+  const player = h(tag, {
     controls: true,
     preload: "metadata",
     id: "player",
     "aria-label": "Media player",
   });
+  signedUrl(session, id, "source").then(
+    (url) => {
+      player.src = url;
+    },
+    (error) => console.error(`media: ${error.message}`),
+  );
+  return player;
 }
 
 function noMedia() {
-  return h(
-    "p",
-    { class: "muted" },
-    'Media and downloads are not available to this viewer yet (docs/deploy.md, "The web viewer").',
-  );
+  return h("p", { class: "muted" }, "Media and downloads need a signed-in session.");
 }
 
-function exportsList(config, d) {
-  const base = fileName(d)
-    .replace(/\.[^.]+$/, "")
-    .replace(/["\\\r\n]/g, "_"); // a header value
-  const links = Object.entries({ vtt: "WebVTT", srt: "SRT", json: "JSON" })
-    .map(([key, label]) => [label, gsUrl(config, d.exports?.[key], `${base}.${key}`)])
-    .filter(([, url]) => url);
-  if (!links.length) return null;
+// Each download asks for its signed URL when clicked: the file comes as an attachment, named
+// after the upload, and the page stays.
+function exportsList(session, id, d) {
+  if (!canRead(session)) return null;
+  const kinds = Object.entries({ vtt: "WebVTT", srt: "SRT", json: "JSON" }).filter(
+    ([key]) => d.exports?.[key],
+  );
+  if (!kinds.length) return null;
+  const open = (key) => async (event) => {
+    event.preventDefault();
+    try {
+      location.assign(await signedUrl(session, id, key));
+    } catch (error) {
+      console.error(`download: ${error.message}`);
+    }
+  };
   return h(
     "nav",
     { class: "exports", "aria-label": "Downloads" },
@@ -255,7 +273,9 @@ function exportsList(config, d) {
     h(
       "ul",
       {},
-      links.map(([label, url]) => h("li", {}, h("a", { href: url, download: "" }, label))),
+      kinds.map(([key, label]) =>
+        h("li", {}, h("a", { href: `#download-${key}`, onclick: open(key) }, label)),
+      ),
     ),
   );
 }
