@@ -48,16 +48,16 @@ def test_the_media_plays_and_each_download_opens_through_a_signed_url(
     name = upload("interview.mp4", owner)
     tab = open_viewer(owner)
     requests: list[Request] = []
-    tab.page.on("request", requests.append)
+    tab.page.on("request", lambda request: requests.append(request))
     expect(tab.page.locator("li.doc .badge")).to_have_text("completed", timeout=60_000)
     open_first(tab, "interview.mp4")
     wait_painted(tab.page)
     page = tab.page
 
-    page.wait_for_function("document.getElementById('player').readyState >= 2")
+    page.wait_for_function("() => document.getElementById('player').readyState >= 2")
     assert page.evaluate("document.getElementById('player').src").startswith(local.gateway.url)
     page.evaluate("(p => { p.muted = true; return p.play(); })(document.getElementById('player'))")
-    page.wait_for_function("document.getElementById('player').currentTime > 0.5")
+    page.wait_for_function("() => document.getElementById('player').currentTime > 0.5")
     page.evaluate("document.getElementById('player').pause()")
 
     files = {}
