@@ -122,6 +122,18 @@ locals {
       ingress       = "ALLOW_ALL"
       invoker       = "allUsers"
     }
+    # Browsers call the reads function (decision 0022) the same way: it refuses any request
+    # without a valid Firebase ID token (401), and another user's transcription (403).
+    reads = {
+      description   = "Firebase ID token -> a V4 signed URL to GET the caller's media or an export."
+      entry_point   = "media_url"
+      account       = google_service_account.this["reads"].email
+      env           = local.read_env
+      timeout       = 30
+      max_instances = var.upload_max_instances
+      ingress       = "ALLOW_ALL"
+      invoker       = "allUsers"
+    }
   }
 }
 

@@ -13,6 +13,7 @@ locals {
     build      = "Tabscribe function builds (Cloud Build)"
     watch      = "Tabscribe watchdog functions (runtime: dead letters and the sweep)"
     uploads    = "Tabscribe upload function (runtime: signs upload URLs)"
+    reads      = "Tabscribe reads function (runtime: signs read URLs)"
   }
 }
 
@@ -92,6 +93,8 @@ locals {
     store_datastore_user = { role = "roles/datastore.user", member = local.account.store }
     # uploads (decision 0019): the daily caps' counters (usage/*), reserved before it signs.
     uploads_datastore_user = { role = "roles/datastore.user", member = local.account.uploads }
+    # reads (decision 0022): read transcriptions/{id}, its owner and where its objects are.
+    reads_datastore_user = { role = "roles/datastore.user", member = local.account.reads }
     # watch (the watchdog, decision 0009): read transcriptions/{id}, record `failed` or `redriven`.
     watch_datastore_user = { role = "roles/datastore.user", member = local.account.watch }
     # The trigger account must be allowed to receive events from Eventarc.
@@ -117,6 +120,10 @@ locals {
     # uploads (decision 0011): create objects, what a URL it signs lets the browser do (never read,
     # overwrite or delete: every name it signs is new).
     uploads_object_creator = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectCreator", member = local.account.uploads }
+    # reads (decision 0022): read the media, what a URL it signs lets the browser do (never write).
+    reads_uploads_viewer = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectViewer", member = local.account.reads }
+    # reads: read the exports, the same way (no other bucket).
+    reads_results_viewer = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectViewer", member = local.account.reads }
     # build: fetch the source archive.
     build_source_reader = { bucket = google_storage_bucket.this["source"].name, role = "roles/storage.objectViewer", member = local.account.build }
     # Cloud Storage writes usage and storage logs as this Google group (uniform access needs IAM).
@@ -147,6 +154,8 @@ locals {
   account_grants = {
     # uploads: sign as itself through the IAM Credentials API (signBlob); it has no private key.
     uploads_token_creator_self = { account = "uploads", role = "roles/iam.serviceAccountTokenCreator", member = local.account.uploads }
+    # reads: the same, for its GET URLs (on its own account only).
+    reads_token_creator_self = { account = "reads", role = "roles/iam.serviceAccountTokenCreator", member = local.account.reads }
     # The Pub/Sub agent mints the OIDC token of the push invoker (older projects' agents lack this
     # through their default role).
     pubsub_agent_token_creator = { account = "push", role = "roles/iam.serviceAccountTokenCreator", member = local.agent.pubsub }

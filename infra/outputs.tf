@@ -97,6 +97,11 @@ output "upload_url" {
   value       = module.function["uploads"].url
 }
 
+output "media_url" {
+  description = "The reads function's URL (POST a Firebase ID token and {transcription, object})."
+  value       = module.function["reads"].url
+}
+
 output "viewer_url" {
   description = "The web viewer (deployed by cloudbuild.yaml's viewer steps)."
   value       = google_firebase_hosting_site.viewer.default_url
@@ -108,10 +113,11 @@ output "viewer_site" {
 }
 
 output "viewer_config" {
-  description = "The viewer's config.json: the Firebase web config and the Firestore database."
+  description = "The viewer's config.json: the Firebase web config, the Firestore database, the upload and reads functions."
   value = jsonencode({
     database = var.firestore_database
     uploads  = module.function["uploads"].url
+    reads    = module.function["reads"].url
     firebase = {
       apiKey     = data.google_firebase_web_app_config.viewer.api_key
       authDomain = data.google_firebase_web_app_config.viewer.auth_domain
