@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from stack.services import HOST, free_port
 
-SIGNER_EMAIL = "upload-url@tabscribe-local.iam.gserviceaccount.com"
+SIGNER_EMAIL = "signed-urls@tabscribe-local.iam.gserviceaccount.com"  # both functions'
 META = "x-goog-meta-"
 # what a GET answers with from the emulator's download endpoint, as Cloud Storage would
 PASSED_ON = ("Content-Type", "Content-Range", "Content-Disposition", "Accept-Ranges")
@@ -51,7 +51,8 @@ class Refused(Exception):
 
 
 def write_signing_key(path: Path, project: str) -> rsa.RSAPublicKey:
-    """A fresh RSA key as a service-account key file (for the upload function); its public half."""
+    """A fresh RSA key as a service-account key file (for the upload and reads functions); its
+    public half."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM,

@@ -310,8 +310,8 @@ def test_phone_width_has_no_horizontal_scrolling_and_labelled_controls(
 def test_the_storage_emulator_serves_media_as_the_player_needs(
     local: LocalStack, uid: Callable[[str], str], upload: Callable[[str, str], str]
 ) -> None:
-    """What decision 0006 relies on: the stored content type, ranged reads, and the attachment
-    disposition a signed URL would also honour; no proxy in between."""
+    """What the signed-URL gateway answers a signed GET from (stack/signed.py, decision 0022):
+    the stored content type, ranged reads, and the attachment disposition the URL signed."""
     name = upload("interview.mp4", uid("frank"))
     base = f"{local.env['STORAGE_EMULATOR_HOST']}/download/storage/v1/b/{BUCKET}/o/"
     url = base + urllib.parse.quote(name, safe="") + "?alt=media"
