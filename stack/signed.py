@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import threading
 import urllib.error
 import urllib.parse
@@ -37,7 +38,13 @@ from stack.services import HOST, free_port
 SIGNER_EMAIL = "signed-urls@tabscribe-local.iam.gserviceaccount.com"  # both functions'
 META = "x-goog-meta-"
 # what a GET answers with from the emulator's download endpoint, as Cloud Storage would
-PASSED_ON = ("Content-Type", "Content-Range", "Content-Disposition", "Accept-Ranges")
+PASSED_ON = (
+    "Content-Type",
+    "Content-Length",
+    "Content-Range",
+    "Content-Disposition",
+    "Accept-Ranges",
+)
 GENERATION_MATCH = "x-goog-if-generation-match"
 
 
@@ -199,22 +206,27 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         try:
             check_signature("GET", self.path, dict(self.headers.items()), self.key)
-            status, headers, body = _read(self.path, self.headers.get("Range"))
+            response = _download(self.path, self.headers.get("Range"))
         except Refused as exc:
             self._answer(exc.status, str(exc).encode())
             return
-        self._answer(status, body, headers=headers)
+        with response:  # streamed: a player's first read asks for the whole file
+            self.send_response(response.status)
+            for name in PASSED_ON:
+                if response.headers[name]:
+                    self.send_header(name, response.headers[name])
+            self._cors()
+            self.end_headers()
+            shutil.copyfileobj(response, self.wfile)
 
-    def _answer(
-        self,
-        status: int,
-        body: bytes,
-        preflight: bool = False,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
+    def _answer(self, status: int, body: bytes, preflight: bool = False) -> None:
         self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
+        self._cors(preflight)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _cors(self, preflight: bool = False) -> None:
         origin = self.headers.get("Origin")
         if origin in self.origins:
             self.send_header("Access-Control-Allow-Origin", origin)
@@ -222,9 +234,6 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Access-Control-Allow-Methods", "PUT")
                 requested = self.headers.get("Access-Control-Request-Headers") or ""
                 self.send_header("Access-Control-Allow-Headers", requested)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -249,9 +258,9 @@ def _store(path: str, body: bytes, signed: Mapping[str, str]) -> None:
         blob.upload_from_string(body, content_type=signed.get("content-type"))
 
 
-def _read(target: str, ranged: str | None) -> tuple[int, dict[str, str], bytes]:
-    """A signed GET's answer from the emulator's download endpoint: the object (or the range
-    asked for), with the disposition the URL signed; 404 for an object that is not there."""
+def _download(target: str, ranged: str | None) -> Any:
+    """A signed GET's answer, open, from the emulator's download endpoint: the object (or the
+    range asked for), with the disposition the URL signed; Refused for an object not there."""
     path, _, query = target.partition("?")
     bucket, name = urllib.parse.unquote(path).lstrip("/").split("/", 1)
     params = dict(urllib.parse.parse_qsl(query))
@@ -265,8 +274,6 @@ def _read(target: str, ranged: str | None) -> tuple[int, dict[str, str], bytes]:
     )
     request = urllib.request.Request(url, headers={"Range": ranged} if ranged else {})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            headers = {k: response.headers[k] for k in PASSED_ON if response.headers[k]}
-            return response.status, headers, response.read()
+        return urllib.request.urlopen(request, timeout=30)
     except urllib.error.HTTPError as error:
-        raise Refused(404 if error.code == 404 else error.code, "NoSuchKey") from None
+        raise Refused(error.code, "NoSuchKey" if error.code == 404 else error.reason) from None
