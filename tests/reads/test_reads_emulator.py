@@ -129,3 +129,10 @@ def test_a_tampered_forged_or_replayed_url_is_refused_by_the_gateway(reads: Read
         assert status == 403, what
         assert b"Ada Lovelace" not in body, what
     assert get(url)[0] == 200  # the genuine one still reads
+
+
+def test_an_object_gone_since_its_url_was_signed_is_404(reads: Reads) -> None:
+    url = reads.url("alice", "srt")
+    bucket, name = urllib.parse.unquote(urllib.parse.urlsplit(url).path).lstrip("/").split("/", 1)
+    clients.storage_client().bucket(bucket).blob(name).delete()
+    assert get(url)[0] == 404
