@@ -9,6 +9,8 @@
 - `watch_dead_letter`: a dead-lettered results chunk → its run `failed`, naming the chunk.
 - `watch_sweep`: a tick (Cloud Scheduler via Pub/Sub) → stalled transcriptions re-driven or failed.
 - `upload_url`: HTTP, a signed-in app user → a signed URL to upload media under their own uid.
+- `correct_transcription`: HTTP, the owner of a finished transcription → a speaker renamed, two
+  voices merged, or a correction undone; the pages, exports and an `updated` event follow.
 
 Each imports its own module lazily, so one function's cold start never pays for the other's
 dependencies (the store never imports google.genai).
@@ -116,6 +118,14 @@ def watch_sweep(cloud_event: CloudEvent) -> None:
 def upload_url(request: Request) -> Any:
     """A Firebase ID token and a file's description → a V4 signed PUT URL under the caller's uid."""
     from functions.uploads.handler import handle
+
+    return handle(request, get_settings())
+
+
+@functions_framework.http
+def correct_transcription(request: Request) -> Any:
+    """A Firebase ID token and a correction of the caller's transcription → it, made."""
+    from functions.corrections.handler import handle
 
     return handle(request, get_settings())
 
