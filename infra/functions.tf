@@ -122,6 +122,19 @@ locals {
       ingress       = "ALLOW_ALL"
       invoker       = "allUsers"
     }
+    # The owner's corrections (decision 0023), called from browsers like the upload function: it
+    # refuses any request without a valid Firebase ID token (401) or for another's transcription.
+    corrections = {
+      description   = "Firebase ID token -> the owner's correction of a finished transcription (rename, merge, undo)."
+      entry_point   = "correct_transcription"
+      account       = google_service_account.this["corrections"].email
+      env           = local.corrections_env
+      timeout       = 60
+      memory        = "512Mi" # a long transcript's pages and exports in memory
+      max_instances = var.upload_max_instances
+      ingress       = "ALLOW_ALL"
+      invoker       = "allUsers"
+    }
   }
 }
 

@@ -97,6 +97,11 @@ output "upload_url" {
   value       = module.function["uploads"].url
 }
 
+output "corrections_url" {
+  description = "The corrections function's URL (POST a Firebase ID token and a correction)."
+  value       = module.function["corrections"].url
+}
+
 output "viewer_url" {
   description = "The web viewer (deployed by cloudbuild.yaml's viewer steps)."
   value       = google_firebase_hosting_site.viewer.default_url

@@ -195,7 +195,7 @@ def functions(cfg: Config) -> dict[str, Body]:
     """The two pipeline functions' entries of local.functions (the watchdog's are checked at the
     end of this file, the upload function's in test_infra_uploads.py)."""
     found = cfg.locals["functions"]
-    assert set(found) == {"transcribe", "store", "transcribe_clip", "uploads"} | set(
+    assert set(found) == {"transcribe", "store", "transcribe_clip", "uploads", "corrections"} | set(
         WATCH_FUNCTIONS
     )
     assert cfg.calls["function"]["for_each"] == "${local.functions}"
@@ -419,6 +419,11 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["redrive"].name}'),
         ("roles/storage.objectViewer", '${google_storage_bucket.this["uploads"].name}'),
     }
+    assert grants_of("corrections") == {  # test_infra_corrections.py
+        ("roles/datastore.user", "project"),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
+        ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
+    }
     assert grants_of("push") == set()
     # Who calls each function: its one invoker, granted run.invoker on it by modules/function.
     invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
@@ -430,6 +435,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         "store": "${local.account.push}",
         "transcribe_clip": "${local.account.push}",
         "uploads": "allUsers",  # test_infra_uploads.py
+        "corrections": "allUsers",  # test_infra_corrections.py
     }
     grant = cfg.modules["function"][("google_cloud_run_v2_service_iam_member", "invoker")]
     assert (grant["role"], grant["member"]) == ("roles/run.invoker", "${var.function.invoker}")
@@ -508,7 +514,7 @@ def test_functions_are_internal_sized_and_bounded(
     assert 'ingress       = optional(string, "ALLOW_INTERNAL_ONLY")' in defaults
     for name in cfg.locals["functions"]:
         assert cfg.function(name).get("ingress", "ALLOW_INTERNAL_ONLY") == (
-            "ALLOW_ALL" if name == "uploads" else "ALLOW_INTERNAL_ONLY"
+            "ALLOW_ALL" if name in ("uploads", "corrections") else "ALLOW_INTERNAL_ONLY"
         )
     transcribe, store = functions["transcribe"], functions["store"]
     assert cfg.default(transcribe["timeout"]) == 540

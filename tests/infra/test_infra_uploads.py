@@ -64,7 +64,8 @@ def test_anyone_may_call_it_and_nothing_else_is_public(cfg: Config) -> None:
     assert public == []
     # modules/function grants run.invoker to each entry's invoker (test_infra.py)
     invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
-    assert [name for name, member in invokers.items() if member.startswith("all")] == ["uploads"]
+    public_functions = [name for name, member in invokers.items() if member.startswith("all")]
+    assert public_functions == ["uploads", "corrections"]  # both check the ID token
     assert invokers["uploads"] == "allUsers"
 
 
