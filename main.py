@@ -11,6 +11,8 @@
 - `upload_url`: HTTP, a signed-in app user → a signed URL to upload media under their own uid.
 - `correct_transcription`: HTTP, the owner of a finished transcription → a speaker renamed, two
   voices merged, or a correction undone; the pages, exports and an `updated` event follow.
+- `carry_corrections`: a completion event (events topic) → the owner's corrections of the last
+  corrected run carried over to the new run where its voices are recognised.
 
 Each imports its own module lazily, so one function's cold start never pays for the other's
 dependencies (the store never imports google.genai).
@@ -128,6 +130,18 @@ def correct_transcription(request: Request) -> Any:
     from functions.corrections.handler import handle
 
     return handle(request, get_settings())
+
+
+@functions_framework.cloud_event
+def carry_corrections(cloud_event: CloudEvent) -> None:
+    """A completion event → the owner's corrections carried over to the run that ended."""
+    _check(cloud_event, MESSAGE_PUBLISHED)
+    from functions.core.envelope import decode
+    from functions.core.events import CompletionEvent
+    from functions.corrections.carry import carry_over
+
+    event, _ = decode(cloud_event.data, CompletionEvent)
+    carry_over(get_settings(), event)
 
 
 def _check(cloud_event: CloudEvent, expected: str) -> None:

@@ -1,7 +1,8 @@
 """One correction, start to end: the transcription read and authorised, the change decided
 (`edits`), then the document, the changed pages and the history entry committed in one batch
 guarded by the document's update time as read (as the store's writes are: decision 0003), then
-the exports and the event (`follow`).
+the exports and the event (`follow`). `carry` commits the corrections it carries over to a new
+run the same way, several entries in one batch.
 
 A run still `processing` is refused (409): the store owns the document until the run ends, so
 neither can lose the other's writes. A claim of a new run after our read changes the document,
@@ -42,22 +43,23 @@ def correct(settings: Settings, uid: str, ask: Ask) -> dict[str, Any]:
     for _ in range(MAX_ATTEMPTS):
         snapshot = ref.get()
         doc = _authorised(snapshot.to_dict() if snapshot.exists else None, uid)
-        made = _Correction(db, ref, doc, uid, ask)
+        made = Corrections(db, ref, doc)
+        entry = made.decide(ask, uid)
         try:
             made.commit(snapshot.update_time)
         except CHANGED:
             continue
-        uris = follow.regenerate(ask.transcription, made.doc, made.segments, made.ref_event())
-        extra = {"transcription_id": ask.transcription, "correction": made.entry["seq"]}
-        log.info(f"correction {made.entry['action']} made", extra=extra)
-        return made.answer(uris)
+        uris = made.follow(entry)
+        extra = {"transcription_id": ask.transcription, "correction": entry["seq"]}
+        log.info(f"correction {entry['action']} made", extra=extra)
+        return made.answer(entry, uris)
     raise RuntimeError("the transcription kept changing; try again")
 
 
 def _authorised(doc: dict[str, Any] | None, uid: str) -> dict[str, Any]:
     if doc is None or doc.get("owner") != uid:
         raise Forbidden("no transcription of yours has this id")
-    if doc.get("status") == Status.PROCESSING.value or not (doc.get("store") or {}).get("run"):
+    if not finished(doc):
         raise Busy(
             "the transcription is still being written (status processing): correct it once "
             "it has finished"
@@ -65,66 +67,105 @@ def _authorised(doc: dict[str, Any] | None, uid: str) -> dict[str, Any]:
     return doc
 
 
-class _Correction:
-    """The change decided on the transcription as read, and the writes that record it."""
+def finished(doc: dict[str, Any]) -> bool:
+    """Whether the document's run has ended, so the store no longer writes it."""
+    store = doc.get("store") or {}
+    return doc.get("status") != Status.PROCESSING.value and bool(store.get("run"))
 
-    def __init__(
-        self, db: firestore.Client, ref: Any, doc: dict[str, Any], uid: str, ask: Ask
-    ) -> None:
-        self.db, self.ref, self.uid = db, ref, uid
-        self.run = current_run(doc)
-        assert self.run is not None  # _authorised: a finished run
+
+class Corrections:
+    """The transcription's run as read, the corrections decided on it, and the writes that
+    record them."""
+
+    def __init__(self, db: firestore.Client, ref: Any, doc: dict[str, Any]) -> None:
+        self.db, self.ref, self.read = db, ref, doc
+        run = current_run(doc)
+        assert run is not None  # finished(): the store recorded a run
+        self.run = run.model_dump()
         self.pages = [p for p in ref.collection(PAGES).order_by("index").stream() if self._ours(p)]
         live = doc.get("live_page") or {}  # a run the watchdog ended keeps its growing page
-        self.live = live if live.get("run") == self.run.model_dump() else {}
+        self.live = live if live.get("run") == self.run else {}
         segments = [s for page in self.pages for s in page.get("segments")]
         self.transcript = edits.Transcript.of(doc, segments + list(self.live.get("segments") or []))
-        history = [e.to_dict() for e in ref.collection(HISTORY).order_by("seq").stream()]
-        self.history = [e for e in history if e.get("run") == self.run.model_dump()]
+        self.all_history = [e.to_dict() for e in ref.collection(HISTORY).order_by("seq").stream()]
+        self.history = [e for e in self.all_history if e.get("run") == self.run]
+        self.made: list[dict[str, Any]] = []
         self.at = dt.datetime.now(dt.UTC)
-        seq = int((doc.get("corrections") or {}).get("seq") or 0) + 1
-        change = edits.decide(self.transcript, self.history, ask)
-        self.entry = {**change, "seq": seq, "by": uid, "at": self.at, "run": self.run.model_dump()}
-        self.doc = self._followed(doc)
+        self.fields: dict[str, Any] = {}
 
     def _ours(self, page: Any) -> bool:
-        return bool(page.get("run") == self.run.model_dump())  # type: ignore[union-attr]
+        return bool(page.get("run") == self.run)
 
     @property
     def segments(self) -> list[dict[str, Any]]:
         return self.transcript.segments
 
-    def _followed(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """The document's fields after the correction."""
-        history = [*self.history, self.entry]
-        if self.entry["action"] == "undo":
-            history = [
-                {**e, "undone_by": self.entry["seq"]} if e["seq"] == self.entry["undoes"] else e
-                for e in history
-            ]
-        stats = recount(self.segments, doc.get("duration_ms"))
-        speakers = self.transcript.table(stats, edits.edited_voices(history))
+    def decide(self, ask: Ask, by: str, **extra: Any) -> dict[str, Any]:
+        """Decide the correction `ask` on the transcript as it stands; its history entry."""
+        keys = {"voice": self._match(ask.voice), "into": self._match(ask.into)}
+        change = edits.decide(self.transcript, self.history, ask)
+        last = max((e["seq"] for e in self.all_history), default=0)
+        entry = {**change, "seq": last + 1, "by": by, "at": self.at, "run": self.run, **extra}
+        if entry["action"] != "undo":
+            entry["match"] = keys
+        self.all_history.append(entry)
+        self.history.append(entry)
+        if entry["action"] == "undo":
+            for earlier in self.history:
+                if earlier["seq"] == entry["undoes"]:
+                    earlier["undone_by"] = entry["seq"]
+        self.made.append(entry)
+        return entry
+
+    def _match(self, voice: int | None) -> dict[str, Any] | None:
+        """How a later run recognises `voice`: as the model named it and where it heard the
+        evidence (an earlier entry of this run already knows, before any rename)."""
+        if voice is None:
+            return None
+        for entry in self.history:
+            for role in ("voice", "into"):
+                if entry.get(role) == voice and (entry.get("match") or {}).get(role):
+                    return dict(entry["match"][role])
+        speaker = self.transcript.speakers.get(voice) or {}
+        return {"name": speaker.get("name"), "evidence_ms": speaker.get("evidence_ms")}
+
+    def update(self, **more: Any) -> None:
+        """The document's fields after the corrections made (and `more` of `corrections`)."""
+        stats = recount(self.segments, self.read.get("duration_ms"))
+        speakers = self.transcript.table(stats, edits.edited_voices(self.history))
+        summary = {
+            **(self.read.get("corrections") or {}),  # what a carry-over recorded stays
+            "seq": max((e["seq"] for e in self.all_history), default=0),
+            "standing": len(edits.standing(self.history)),
+            **more,
+        }
+        if self.made:
+            summary["last"] = {k: self.made[-1][k] for k in ("seq", "action", "by", "at")}
         self.fields = {
             "speakers": speakers,
             "counts.speakers": len(speakers),
             "store.voices": {voice: s.model_dump() for voice, s in stats.items()},
-            "corrections": {
-                "seq": self.entry["seq"],
-                "standing": len(edits.standing(history)),
-                "last": {k: self.entry[k] for k in ("seq", "action", "by", "at")},
-            },
+            "corrections": summary,
         }
-        counts = {**(doc.get("counts") or {}), "speakers": len(speakers)}
-        store = {**doc["store"], "voices": self.fields["store.voices"]}
-        return {**doc, **self.fields, "counts": counts, "store": store}
 
-    def commit(self, read_at: Any) -> None:
+    @property
+    def doc(self) -> dict[str, Any]:
+        """The document as the commit leaves it."""
+        counts = {**(self.read.get("counts") or {}), "speakers": len(self.fields["speakers"])}
+        store = {**self.read["store"], "voices": self.fields["store.voices"]}
+        plain = {k: v for k, v in self.fields.items() if "." not in k}
+        return {**self.read, **plain, "counts": counts, "store": store}
+
+    def commit(self, read_at: Any, **more: Any) -> None:
+        """The entries made, the pages they changed and the document, at once, guarded."""
+        self.update(**more)
         batch = self.db.batch()
         history = self.ref.collection(HISTORY)
-        batch.create(history.document(f"{self.entry['seq']:06d}"), self.entry)
-        if self.entry["action"] == "undo":
-            undone = history.document(f"{self.entry['undoes']:06d}")
-            batch.update(undone, {"undone_by": self.entry["seq"]})
+        for entry in self.made:
+            batch.create(history.document(f"{entry['seq']:06d}"), entry)
+            if entry["action"] == "undo":
+                undone = history.document(f"{entry['undoes']:06d}")
+                batch.update(undone, {"undone_by": entry["seq"]})
         live = self._pages(batch)
         fields = {**self.fields, **live, "updated_at": firestore.SERVER_TIMESTAMP}
         batch.update(self.ref, fields, option=self.db.write_option(last_update_time=read_at))
@@ -143,14 +184,16 @@ class _Correction:
             return {"live_page": {**self.live, "segments": self.segments[start:]}}
         return {}
 
-    def ref_event(self) -> follow.Made:
-        return follow.Made(self.entry["seq"], self.entry["action"], self.uid, self.at)
+    def follow(self, entry: dict[str, Any]) -> dict[str, str]:
+        """The exports and the `updated` event, after the commit, for `entry` (the last)."""
+        made = follow.Made(entry["seq"], entry["action"], entry["by"], self.at)
+        return follow.regenerate(self.ref.id, self.doc, self.segments, made)
 
-    def answer(self, uris: dict[str, str]) -> dict[str, Any]:
-        entry = {**self.entry, "at": self.at.isoformat().replace("+00:00", "Z")}
+    def answer(self, entry: dict[str, Any], uris: dict[str, str]) -> dict[str, Any]:
+        shown = {k: v for k, v in entry.items() if k not in ("before", "after", "match")}
         return {
             "transcription": self.ref.id,
-            "correction": {k: v for k, v in entry.items() if k not in ("before", "after")},
-            "speakers": self.doc["speakers"],
+            "correction": {**shown, "at": self.at.isoformat().replace("+00:00", "Z")},
+            "speakers": self.fields["speakers"],
             "exports": uris,
         }

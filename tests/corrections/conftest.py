@@ -34,6 +34,7 @@ OWNER = "user-1"  # the owner transcriber_doc records
 class Corrections:
     app: Any
     store: Any
+    carrier: Any
     db: firestore.Client
     bucket: storage.Bucket
     subscriber: pubsub_v1.SubscriberClient
@@ -52,10 +53,16 @@ class Corrections:
     def finished(self, unique: str, segments: int = 30, voices: int = 3) -> str:
         """A transcription the store has completed: `segments` rows by `voices` voices."""
         tid = new_id(unique)
-        transcriber_doc(self.db, tid, "1700000000000001", 1)
-        text = model_output(segments, voices)
-        duration = segments * 4000 + 2000
-        for chunk in chunks_of(text, tid, duration_ms=duration):
+        self.run(tid, "1700000000000001", model_output(segments, voices), segments * 4000 + 2000)
+        self.pull_events()  # the completion event
+        return tid
+
+    def run(self, tid: str, generation: str, text: str, duration_ms: int = 200_000) -> None:
+        """A run of `generation` claimed (a fresh document, as the transcriber's claim of a new
+        generation writes it) and `text` stored by the store, to its end."""
+        self.db.collection(TRANSCRIPTIONS).document(tid).delete()
+        transcriber_doc(self.db, tid, generation, 1)
+        for chunk in chunks_of(text, tid, generation, duration_ms=duration_ms):
             response = self.store.post(
                 "/",
                 json=chunk_event(chunk),
@@ -63,8 +70,15 @@ class Corrections:
             )
             assert response.status_code == 200
         assert self.doc(tid)["status"] == "completed"
-        self.pull_events()  # the completion event
-        return tid
+
+    def carry(self, event: bytes) -> int:
+        """Deliver a completion event to the carry-over, as its Eventarc trigger would."""
+        response = self.carrier.post(
+            "/",
+            json=chunk_event(event),
+            headers={"Content-Type": "application/cloudevents+json"},
+        )
+        return int(response.status_code)
 
     def doc(self, tid: str) -> dict[str, Any]:
         return self.db.collection(TRANSCRIPTIONS).document(tid).get().to_dict() or {}
@@ -82,13 +96,15 @@ class Corrections:
         return str(self.bucket.blob(f"results/{tid}/{name}").download_as_text())
 
     def pull_events(self) -> list[CompletionEvent]:
+        return [CompletionEvent.model_validate_json(data) for data in self.pull_raw()]
+
+    def pull_raw(self) -> list[bytes]:
+        """The events published so far (acknowledged), as published."""
         response = self.subscriber.pull(subscription=self.events, max_messages=10, timeout=5)
         if response.received_messages:
             ack = [m.ack_id for m in response.received_messages]
             self.subscriber.acknowledge(subscription=self.events, ack_ids=ack)
-        return [
-            CompletionEvent.model_validate_json(m.message.data) for m in response.received_messages
-        ]
+        return [m.message.data for m in response.received_messages]
 
 
 @pytest.fixture
@@ -117,6 +133,7 @@ def corrections(
     yield Corrections(
         create_app(target="correct_transcription", source=main).test_client(),
         create_app(target="store_transcription", source=main).test_client(),
+        create_app(target="carry_corrections", source=main).test_client(),
         firestore_db,
         bucket,
         subscriber,

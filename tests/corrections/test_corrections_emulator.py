@@ -10,6 +10,7 @@ import pysubs2
 import pytest
 
 from functions.core.documents import TRANSCRIPTIONS
+from functions.format.tables import render_output
 from tests.corrections.conftest import ORIGIN, OWNER, Corrections
 
 pytestmark = pytest.mark.emulator
@@ -173,3 +174,49 @@ def test_methods_and_cors(corrections: Corrections) -> None:
     preflight = corrections.app.options("/", headers={"Origin": ORIGIN})
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_a_new_generation_takes_the_corrections_its_voices_still_match(
+    corrections: Corrections, unique: str
+) -> None:
+    tid = corrections.finished(unique, voices=4)  # Person v, evidence at 4 s times v
+    for body in (
+        {"action": "rename", "voice": 2, "speaker": {"name": "Ada Lovelace"}},
+        {"action": "rename", "voice": 2, "speaker": {"role": "Host"}},
+        {"action": "merge", "voice": 3, "into": 1},
+        {"action": "rename", "voice": 4, "speaker": {"name": "Zed"}},
+    ):
+        assert corrections.ask({"transcription": tid, **body}).status_code == 200
+    corrections.pull_events()
+
+    # uploaded again: the model numbers the voices otherwise, misses a name, drops Person 4
+    rows = [(i * 4000, 1 + i % 3, f"again {i}") for i in range(30)]
+    speakers = [
+        (1, "person 2", None, None, None, 30_000),  # by name (as the model first named it)
+        (2, None, None, None, None, 12_400),  # by evidence: old voice 3's, within a second
+        (3, "Person 1", None, None, None, 4_000),
+    ]
+    corrections.run(tid, "1700000000000002", render_output(rows, speakers))
+    [completed] = corrections.pull_raw()
+    assert corrections.carry(completed) == 200
+
+    doc = corrections.doc(tid)
+    assert [(s["voice"], s["name"], s["role"], s["edited"]) for s in doc["speakers"]] == [
+        (1, "Ada Lovelace", "Host", True),
+        (3, "Person 1", None, True),  # voice 2 merged into it
+    ]
+    assert {s["voice"] for s in corrections.segments(tid)} == {1, 3}
+    [dropped] = doc["corrections"]["dropped"]
+    assert (dropped["seq"], dropped["voice"]) == (4, 4) and "no voice" in dropped["reason"]
+    carried = [e for e in corrections.history(tid) if e["run"] == doc["run"]]
+    assert [(e["action"], e["carried_from"]) for e in carried] == [
+        ("rename", 1),
+        ("rename", 2),
+        ("merge", 3),
+    ]
+    assert "<v Ada Lovelace>" in corrections.export(tid, "vtt")
+    [updated] = corrections.pull_events()
+    assert updated.type == "dev.tabscribe.transcription.updated"
+
+    assert corrections.carry(completed) == 200  # a redelivery carries nothing again
+    assert len(corrections.history(tid)) == 7 and corrections.pull_events() == []

@@ -195,7 +195,8 @@ def functions(cfg: Config) -> dict[str, Body]:
     """The two pipeline functions' entries of local.functions (the watchdog's are checked at the
     end of this file, the upload function's in test_infra_uploads.py)."""
     found = cfg.locals["functions"]
-    assert set(found) == {"transcribe", "store", "transcribe_clip", "uploads", "corrections"} | set(
+    corrections = {"corrections", "corrections_carry"}  # test_infra_corrections.py
+    assert set(found) == {"transcribe", "store", "transcribe_clip", "uploads"} | corrections | set(
         WATCH_FUNCTIONS
     )
     assert cfg.calls["function"]["for_each"] == "${local.functions}"
@@ -436,6 +437,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         "transcribe_clip": "${local.account.push}",
         "uploads": "allUsers",  # test_infra_uploads.py
         "corrections": "allUsers",  # test_infra_corrections.py
+        "corrections_carry": "${local.account.trigger}",
     }
     grant = cfg.modules["function"][("google_cloud_run_v2_service_iam_member", "invoker")]
     assert (grant["role"], grant["member"]) == ("roles/run.invoker", "${var.function.invoker}")

@@ -26,6 +26,18 @@ def test_it_runs_as_its_own_account_from_main_py(cfg: Config) -> None:
     assert "def correct_transcription(" in (INFRA.parent / "main.py").read_text(encoding="utf-8")
 
 
+def test_the_carry_over_runs_as_the_same_account_on_the_completion_events(cfg: Config) -> None:
+    body = cfg.function("corrections_carry")
+    assert body["entry_point"] == "carry_corrections"
+    assert body["account"] == cfg.function("corrections")["account"]
+    assert body["env"] == cfg.function("corrections")["env"]
+    assert body["invoker"] == "${local.account.trigger}" and "ingress" not in body
+    trigger = body["trigger"]
+    assert ref(trigger["pubsub_topic"]) == 'google_pubsub_topic.this["events"].id'
+    assert trigger["retry_policy"] == "RETRY_POLICY_RETRY"
+    assert "def carry_corrections(" in (INFRA.parent / "main.py").read_text(encoding="utf-8")
+
+
 def test_its_grants_are_the_documents_the_exports_and_the_event_only(cfg: Config) -> None:
     grants = {
         name.removeprefix('grant["').removesuffix('"]'): body
