@@ -77,10 +77,11 @@ def _known(transcript: Transcript, voice: int | None) -> int:
 
 
 def _rename(transcript: Transcript, voice: int, fields: dict[str, Any]) -> dict[str, Any]:
-    current = transcript.speakers.get(voice) or {}
-    before = {key: current.get(key) for key in fields}
+    current = transcript.speakers.get(voice)
+    before = {key: (current or {}).get(key) for key in fields}
     transcript.rename(voice, fields)
-    return {"action": "rename", "voice": voice, "into": None, "before": before, "after": fields}
+    change = {"action": "rename", "voice": voice, "into": None, "before": before, "after": fields}
+    return {**change, "listed": current is not None}  # a placeholder named becomes listed
 
 
 def _merge(transcript: Transcript, voice: int, into: int) -> dict[str, Any]:
@@ -94,7 +95,9 @@ def _merge(transcript: Transcript, voice: int, into: int) -> dict[str, Any]:
 def _undo(transcript: Transcript, history: list[dict[str, Any]], seq: int | None) -> dict[str, Any]:
     target = _undoable(history, seq)
     voice, into = target["voice"], target["into"]
-    if target["action"] == "rename":
+    if target["action"] == "rename" and not target.get("listed", True):
+        transcript.speakers.pop(voice)  # a placeholder again
+    elif target["action"] == "rename":
         transcript.rename(voice, target["before"])
     else:
         if target["before"]["speaker"] is not None:

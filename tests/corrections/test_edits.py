@@ -52,10 +52,12 @@ def test_a_merge_and_its_undo_put_every_segment_back() -> None:
     assert t.speakers[2] == merged["before"]["speaker"] and 2 in t.voices
 
 
-def test_a_placeholder_renamed_becomes_listed() -> None:
+def test_a_placeholder_renamed_becomes_listed_and_its_undo_a_placeholder_again() -> None:
     t = transcript()
-    edits.decide(t, [], asking.Ask(TID, "rename", 3, fields={"name": "Bo"}))
+    renamed = entry(1, edits.decide(t, [], asking.Ask(TID, "rename", 3, fields={"name": "Bo"})))
     assert t.speakers[3]["name"] == "Bo" and t.speakers[3]["placeholder"] is False
+    edits.decide(t, [renamed], asking.Ask(TID, "undo"))
+    assert 3 not in t.speakers and 3 in t.voices
 
 
 def test_an_undo_waits_for_a_later_correction_of_the_same_voice() -> None:
