@@ -81,3 +81,20 @@ def test_a_voice_is_recognised_by_name_then_evidence_and_only_once() -> None:
     assert isinstance(carry._recognised(made, {"name": "Bo", "evidence_ms": 7_000}), carry.Dropped)
     del speakers[3]
     assert carry._recognised(made, {"name": "ADA lovelace", "evidence_ms": 5_000}) == 1
+
+
+def test_the_function_never_imports_the_model_sdk() -> None:
+    """Its cold start pays for the store's code it stands on, never for google.genai."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, main; import functions.corrections.handler, functions.corrections.carry; "
+        "print('google.genai' in sys.modules)"
+    )
+    env = {**os.environ, "GOOGLE_CLOUD_PROJECT": "p"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.strip() == "False"
