@@ -10,6 +10,10 @@
 - `watch_sweep`: a tick (Cloud Scheduler via Pub/Sub) → stalled transcriptions re-driven or failed.
 - `upload_url`: HTTP, a signed-in app user → a signed URL to upload media under their own uid.
 - `media_url`: HTTP, a signed-in app user → a signed URL to read their media or an export.
+- `correct_transcription`: HTTP, the owner of a finished transcription → a speaker renamed, two
+  voices merged, or a correction undone; the pages, exports and an `updated` event follow.
+- `carry_corrections`: a completion event (events topic) → the owner's corrections of the last
+  corrected run carried over to the new run where its voices are recognised.
 
 Each imports its own module lazily, so one function's cold start never pays for the other's
 dependencies (the store never imports google.genai).
@@ -127,6 +131,26 @@ def media_url(request: Request) -> Any:
     from functions.reads.handler import handle
 
     return handle(request, get_settings())
+
+
+@functions_framework.http
+def correct_transcription(request: Request) -> Any:
+    """A Firebase ID token and a correction of the caller's transcription → it, made."""
+    from functions.corrections.handler import handle
+
+    return handle(request, get_settings())
+
+
+@functions_framework.cloud_event
+def carry_corrections(cloud_event: CloudEvent) -> None:
+    """A completion event → the owner's corrections carried over to the run that ended."""
+    _check(cloud_event, MESSAGE_PUBLISHED)
+    from functions.core.envelope import decode
+    from functions.core.events import CompletionEvent
+    from functions.corrections.carry import carry_over
+
+    event, _ = decode(cloud_event.data, CompletionEvent)
+    carry_over(get_settings(), event)
 
 
 def _check(cloud_event: CloudEvent, expected: str) -> None:

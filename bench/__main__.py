@@ -6,6 +6,7 @@ import sys
 
 from bench import (
     coldstart,
+    correction,
     cutoff,
     format_size,
     long,
@@ -27,6 +28,7 @@ SCRIPTS = [
     long,
     voices,
     cutoff,
+    correction,
 ]
 
 

@@ -134,6 +134,32 @@ locals {
       ingress       = "ALLOW_ALL"
       invoker       = "allUsers"
     }
+    # The owner's corrections (decision 0023), called from browsers like the upload function: it
+    # refuses any request without a valid Firebase ID token (401) or for another's transcription.
+    corrections = {
+      description   = "Firebase ID token -> the owner's correction of a finished transcription (rename, merge, undo)."
+      entry_point   = "correct_transcription"
+      account       = google_service_account.this["corrections"].email
+      env           = local.corrections_env
+      timeout       = 60
+      memory        = "512Mi" # a long transcript's pages and exports in memory
+      max_instances = var.upload_max_instances
+      ingress       = "ALLOW_ALL"
+      invoker       = "allUsers"
+    }
+    # A run's completion event -> the owner's corrections carried over to it (decision 0023).
+    corrections_carry = {
+      description   = "A completion event -> the owner's corrections carried over to the new run where its voices match."
+      entry_point   = "carry_corrections"
+      account       = google_service_account.this["corrections"].email
+      env           = local.corrections_env
+      timeout       = 60
+      memory        = "512Mi"
+      max_instances = 3
+      invoker       = local.account.trigger
+      # A Firestore, Storage or Pub/Sub error is retried; an `updated` event is ignored.
+      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.this["events"].id }
+    }
   }
 }
 

@@ -6,14 +6,15 @@
 locals {
   # Each job's account id (after the prefix) and what runs as it.
   service_accounts = {
-    transcribe = "Tabscribe transcribe function (runtime)"
-    store      = "Tabscribe store function (runtime)"
-    trigger    = "Tabscribe Eventarc triggers (invoke transcribe and the watchdog)"
-    push       = "Tabscribe push subscription (OIDC identity that invokes store)"
-    build      = "Tabscribe function builds (Cloud Build)"
-    watch      = "Tabscribe watchdog functions (runtime: dead letters and the sweep)"
-    uploads    = "Tabscribe upload function (runtime: signs upload URLs)"
-    reads      = "Tabscribe reads function (runtime: signs read URLs)"
+    transcribe  = "Tabscribe transcribe function (runtime)"
+    store       = "Tabscribe store function (runtime)"
+    trigger     = "Tabscribe Eventarc triggers (invoke transcribe and the watchdog)"
+    push        = "Tabscribe push subscription (OIDC identity that invokes store)"
+    build       = "Tabscribe function builds (Cloud Build)"
+    watch       = "Tabscribe watchdog functions (runtime: dead letters and the sweep)"
+    uploads     = "Tabscribe upload function (runtime: signs upload URLs)"
+    corrections = "Tabscribe corrections function (runtime: the owner's corrections)"
+    reads       = "Tabscribe reads function (runtime: signs read URLs)"
   }
 }
 
@@ -95,6 +96,9 @@ locals {
     uploads_datastore_user = { role = "roles/datastore.user", member = local.account.uploads }
     # reads (decision 0022): read transcriptions/{id}, its owner and where its objects are.
     reads_datastore_user = { role = "roles/datastore.user", member = local.account.reads }
+    # corrections (decision 0023): read transcriptions/{id} and its pages, rewrite the speakers
+    # table and the pages a merge changes, record history/{n}.
+    corrections_datastore_user = { role = "roles/datastore.user", member = local.account.corrections }
     # watch (the watchdog, decision 0009): read transcriptions/{id}, record `failed` or `redriven`.
     watch_datastore_user = { role = "roles/datastore.user", member = local.account.watch }
     # The trigger account must be allowed to receive events from Eventarc.
@@ -114,6 +118,8 @@ locals {
     # store: read claim-check objects and write (or rewrite, on redelivery) the WebVTT/SRT/JSON
     # exports.
     store_results_user = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectUser", member = local.account.store }
+    # corrections: rewrite the WebVTT/SRT/JSON exports with the corrected names (overwrite).
+    corrections_results_user = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectUser", member = local.account.corrections }
     # watch: check that a stalled upload's object still exists, and read its metadata for the
     # re-drive.
     watch_uploads_viewer = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectViewer", member = local.account.watch }
@@ -140,6 +146,8 @@ locals {
     store_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.store }
     # store: a long upload's voices pass, once its clips are merged (decision 0010).
     store_clips_publisher = { topic = "clips", role = "roles/pubsub.publisher", member = local.account.store }
+    # corrections: the transcription.updated event of each correction.
+    corrections_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.corrections }
     # watch: the completion event of a run it ends failed.
     watch_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.watch }
     # watch: hand a stalled upload back to the transcriber.

@@ -102,6 +102,11 @@ output "media_url" {
   value       = module.function["reads"].url
 }
 
+output "corrections_url" {
+  description = "The corrections function's URL (POST a Firebase ID token and a correction)."
+  value       = module.function["corrections"].url
+}
+
 output "viewer_url" {
   description = "The web viewer (deployed by cloudbuild.yaml's viewer steps)."
   value       = google_firebase_hosting_site.viewer.default_url

@@ -12,7 +12,7 @@ locals {
     TABSCRIBE_LOG_LEVEL          = var.log_level
     TABSCRIBE_UPLOAD_BUCKET      = google_storage_bucket.this["uploads"].name
     TABSCRIBE_RESULTS_BUCKET     = google_storage_bucket.this["results"].name
-    TABSCRIBE_READ_ORIGINS       = jsonencode(local.upload_origins) # the viewer's, as for uploads
+    TABSCRIBE_UPLOAD_ORIGINS     = jsonencode(local.upload_origins) # the viewer's, as for uploads
     TABSCRIBE_FIRESTORE_DATABASE = google_firestore_database.main.name
   }
 }

@@ -154,7 +154,6 @@ class LocalStack:
         self.http_env = {
             "TABSCRIBE_UPLOAD_BUCKET": BUCKET,
             "TABSCRIBE_UPLOAD_ORIGINS": json.dumps([self.viewer.origin]),
-            "TABSCRIBE_READ_ORIGINS": json.dumps([self.viewer.origin]),
             "TABSCRIBE_SIGNED_URL_ENDPOINT": self.gateway.url,
             "TABSCRIBE_SIGNING_KEY_FILE": str(key_file),
         }

@@ -53,6 +53,16 @@ class SpeakerSummary(BaseModel):
     first_ms: int | None = Field(description="first segment's start; null if the voice is silent")
 
 
+class CorrectionRef(BaseModel):
+    """The owner's correction an `updated` event follows (docs/firestore.md, `history`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int = Field(ge=1, description="the correction's number in the transcription's history")
+    action: Literal["rename", "merge", "undo"]
+    by: str = Field(description="uid of the owner who made it")
+
+
 class CompletionData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -71,6 +81,9 @@ class CompletionData(BaseModel):
     usage: Usage | None
     cost: dict[str, Any] | None
     exports: dict[str, str] = Field(description="vtt, srt, json: gs:// URIs (empty: none)")
+    correction: CorrectionRef | None = Field(
+        default=None, description="`updated` events only: the correction that made it"
+    )
 
 
 class CompletionEvent(BaseModel):
@@ -79,16 +92,23 @@ class CompletionEvent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     specversion: Literal["1.0"] = "1.0"
-    id: str = Field(description="`{transcription id}-{generation}-{attempt}`: one per run")
+    id: str = Field(
+        description="`{transcription id}-{generation}-{attempt}`: one per run; "
+        "`…-c{seq}` for the `updated` event of correction `seq`"
+    )
     source: str = Field(pattern=r"^//tabscribe/transcriptions/[0-9a-f]{32}$")
     type: Literal[
         "dev.tabscribe.transcription.completed",
         "dev.tabscribe.transcription.failed",
         "dev.tabscribe.transcription.blocked",
         "dev.tabscribe.transcription.rejected",
+        "dev.tabscribe.transcription.updated",
     ]
     subject: str
-    time: datetime = Field(description="when the run finished (the document's finished_at)")
+    time: datetime = Field(
+        description="when the run finished (the document's finished_at); for `updated`, when "
+        "the correction was made"
+    )
     datacontenttype: Literal["application/json"] = "application/json"
     data: CompletionData
 
@@ -114,7 +134,35 @@ def build_event(
     transcription_id: str, doc: dict[str, Any], uris: dict[str, str]
 ) -> CompletionEvent:
     """The CloudEvent of a finished run (docs/events.md); the same for every delivery."""
-    data = {
+    return _event(
+        transcription_id,
+        doc["event"]["id"],
+        doc["event"]["type"],
+        doc["finished_at"],
+        _data(transcription_id, doc, uris),
+    )
+
+
+def build_update_event(
+    transcription_id: str,
+    doc: dict[str, Any],
+    uris: dict[str, str],
+    correction: CorrectionRef,
+    time: datetime,
+) -> CompletionEvent:
+    """The `updated` CloudEvent of the owner's correction `correction` of a finished run."""
+    run = RunRef.model_validate(doc["store"]["run"])
+    return _event(
+        transcription_id,
+        f"{event_id(transcription_id, run)}-c{correction.seq}",
+        "dev.tabscribe.transcription.updated",
+        time,
+        {**_data(transcription_id, doc, uris), "correction": correction.model_dump()},
+    )
+
+
+def _data(transcription_id: str, doc: dict[str, Any], uris: dict[str, str]) -> dict[str, Any]:
+    return {
         "id": transcription_id,
         "status": doc.get("status"),
         "reason": doc.get("reason"),
@@ -131,13 +179,18 @@ def build_event(
         "cost": doc.get("cost"),
         "exports": uris,
     }
+
+
+def _event(
+    transcription_id: str, id_: str, type_: str, time: Any, data: dict[str, Any]
+) -> CompletionEvent:
     return CompletionEvent.model_validate(
         {
-            "id": doc["event"]["id"],
+            "id": id_,
             "source": f"//tabscribe/{TRANSCRIPTIONS}/{transcription_id}",
-            "type": doc["event"]["type"],
+            "type": type_,
             "subject": f"{TRANSCRIPTIONS}/{transcription_id}",
-            "time": doc["finished_at"],
+            "time": time,
             "data": data,
         }
     )

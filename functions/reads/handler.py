@@ -23,7 +23,7 @@ Answer = tuple[dict[str, Any], int, dict[str, str]]
 
 
 def handle(request: flask.Request, settings: Settings) -> Answer | tuple[str, int, dict[str, str]]:
-    cors = http.cors(request.headers.get("Origin"), settings.read_origins)
+    cors = http.cors(request.headers.get("Origin"), settings.upload_origins)
     if request.method == "OPTIONS":
         return "", 204, {**cors, "Access-Control-Max-Age": "3600"}
     if request.method != "POST":

@@ -13,7 +13,7 @@ from google.cloud import firestore
 
 from functions.core import clients, logs
 from functions.core.documents import PAGES, TRANSCRIPTIONS
-from functions.core.events import build_event
+from functions.core.events import CompletionEvent, build_event
 from functions.core.settings import get_settings
 from functions.store import exports
 from functions.store.accept import results_bucket
@@ -48,17 +48,22 @@ def complete(transcription_id: str, run: Run) -> int:
     ]
     uris = write_exports(transcription_id, doc, segments)
     event = build_event(transcription_id, doc, uris)
-    message = clients.publisher().publish(
-        clients.publisher().topic_path(get_settings().project, get_settings().events_topic),
-        event.model_dump_json().encode(),
-        **{"content-type": "application/cloudevents+json", "transcription_id": transcription_id},
-    )
-    message.result(timeout=PUBLISH_TIMEOUT_S)
+    publish(event)
     data = event.data
     ended = logs.outcome(data.status, "store", model=data.model, usage=data.usage, cost=data.cost)
     extra = {"transcription_id": transcription_id, "event_id": event.id, "type": event.type}
     log.info("completion event published", extra=extra | ended)
     return _mark_published(ref, snapshot, run, uris)
+
+
+def publish(event: CompletionEvent) -> None:
+    """Publish `event` on the events topic (structured mode) and wait until it is accepted."""
+    message = clients.publisher().publish(
+        clients.publisher().topic_path(get_settings().project, get_settings().events_topic),
+        event.model_dump_json().encode(),
+        **{"content-type": "application/cloudevents+json", "transcription_id": event.data.id},
+    )
+    message.result(timeout=PUBLISH_TIMEOUT_S)
 
 
 def _is_pending(doc: dict[str, Any], run: Run) -> bool:

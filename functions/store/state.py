@@ -254,6 +254,16 @@ class RunState:
         }
 
 
+def recount(segments: list[dict[str, Any]], duration_ms: int | None) -> dict[str, VoiceStats]:
+    """Each voice's statistics over a whole stored transcript, as a run that wrote these
+    segments would have counted them (the owner's corrections recount after changing voices)."""
+    state = RunState.fresh(Run(generation="0", attempt=1))
+    for segment in segments:
+        state.add([Segment.model_validate(segment)], [])
+    state.finish(duration_ms)
+    return state.cursor.voices
+
+
 class ClipState(BaseModel):
     """What the store keeps of one clip attempt: its rows as the model wrote them (the clip's
     voice numbers and timecodes), and how it ended. Stored as the clip document's `store`."""

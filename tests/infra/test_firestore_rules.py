@@ -85,6 +85,7 @@ CURRENT, OLD_GENERATION, OLD_ATTEMPT = run("200", 1), run("100", 1), run("200", 
 # t-alice: run 200/1 with its two pages. t-overwritten: an overwrite claimed run 300/1 and the
 # store has not yet deleted the old generation's pages. t-retried: the transcriber's retry
 # claimed attempt 2 while attempt 1's page is still there.
+HISTORY = f"{DOCS}/transcriptions/t-alice/history"  # the owner's corrections (decision 0023)
 SEEDS = {
     "t-alice": ("alice", CURRENT, {"0000": CURRENT, "0001": CURRENT}),
     "t-bob": ("bob", CURRENT, {"0000": CURRENT}),
@@ -102,6 +103,8 @@ def seeded(rules_emulator: Service) -> Service:
         for page_id, page_run in pages.items():
             page = fields(owner=owner, run=page_run, index=int(page_id), text="hello")
             assert call(rules_emulator, "PATCH", f"{doc}/pages/{page_id}", "owner", page)[0] == 200
+    entry = fields(seq=1, action="rename", by="alice", run=CURRENT)
+    assert call(rules_emulator, "PATCH", f"{HISTORY}/000001", "owner", entry)[0] == 200
     pending = f"{DOCS}/transcriptions/t-alice/pending/1-1-000001"
     assert call(rules_emulator, "PATCH", pending, "owner", fields(chunk="{}"))[0] == 200
     return rules_emulator
@@ -230,3 +233,19 @@ def test_the_caps_counters_are_closed_to_clients_even_their_user(seeded: Service
             assert call(seeded, "PATCH", path, bearer, fields(uploads=0))[0] == 403
             assert call(seeded, "DELETE", path, bearer)[0] == 403
     assert call(seeded, "GET", f"{day}/users", alice)[0] == 403
+
+
+def test_only_the_owner_reads_the_corrections_history_and_no_client_writes_it(
+    seeded: Service,
+) -> None:
+    alice = token("alice")
+    assert call(seeded, "GET", f"{HISTORY}/000001", alice)[0] == 200
+    status, listed = call(seeded, "GET", HISTORY, alice)
+    assert status == 200 and len(listed["documents"]) == 1
+    for bearer in (token("bob"), None):
+        assert call(seeded, "GET", f"{HISTORY}/000001", bearer)[0] == 403
+        assert call(seeded, "GET", HISTORY, bearer)[0] == 403
+    for bearer in (alice, token("bob")):
+        assert call(seeded, "PATCH", f"{HISTORY}/000002", bearer, fields(seq=2))[0] == 403
+        assert call(seeded, "PATCH", f"{HISTORY}/000001", bearer, fields(undone_by=2))[0] == 403
+        assert call(seeded, "DELETE", f"{HISTORY}/000001", bearer)[0] == 403

@@ -196,9 +196,14 @@ def functions(cfg: Config) -> dict[str, Body]:
     end of this file, the upload function's in test_infra_uploads.py, the reads function's in
     test_infra_reads.py)."""
     found = cfg.locals["functions"]
-    assert set(found) == {"transcribe", "store", "transcribe_clip", "uploads", "reads"} | set(
-        WATCH_FUNCTIONS
-    )
+    corrections = {"corrections", "corrections_carry"}  # test_infra_corrections.py
+    assert set(found) == {
+        "transcribe",
+        "store",
+        "transcribe_clip",
+        "uploads",
+        "reads",
+    } | corrections | set(WATCH_FUNCTIONS)
     assert cfg.calls["function"]["for_each"] == "${local.functions}"
     return {name: cfg.function(name) for name in ("transcribe", "store")}
 
@@ -420,6 +425,11 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["redrive"].name}'),
         ("roles/storage.objectViewer", '${google_storage_bucket.this["uploads"].name}'),
     }
+    assert grants_of("corrections") == {  # test_infra_corrections.py
+        ("roles/datastore.user", "project"),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
+        ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
+    }
     assert grants_of("push") == set()
     # Who calls each function: its one invoker, granted run.invoker on it by modules/function.
     invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
@@ -432,6 +442,8 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         "transcribe_clip": "${local.account.push}",
         "uploads": "allUsers",  # test_infra_uploads.py
         "reads": "allUsers",  # test_infra_reads.py
+        "corrections": "allUsers",  # test_infra_corrections.py
+        "corrections_carry": "${local.account.trigger}",
     }
     grant = cfg.modules["function"][("google_cloud_run_v2_service_iam_member", "invoker")]
     assert (grant["role"], grant["member"]) == ("roles/run.invoker", "${var.function.invoker}")
@@ -510,7 +522,7 @@ def test_functions_are_internal_sized_and_bounded(
     assert 'ingress       = optional(string, "ALLOW_INTERNAL_ONLY")' in defaults
     for name in cfg.locals["functions"]:
         assert cfg.function(name).get("ingress", "ALLOW_INTERNAL_ONLY") == (
-            "ALLOW_ALL" if name in ("uploads", "reads") else "ALLOW_INTERNAL_ONLY"
+            "ALLOW_ALL" if name in ("uploads", "reads", "corrections") else "ALLOW_INTERNAL_ONLY"
         )
     transcribe, store = functions["transcribe"], functions["store"]
     assert cfg.default(transcribe["timeout"]) == 540
@@ -915,7 +927,7 @@ def test_firestore_rules_are_released_and_closed_to_writes(cfg: Config) -> None:
     assert "signedInAs(resource.data.owner)" in rules  # behaviour: test_firestore_rules.py
     assert "get(/databases/$(database)/documents/transcriptions/$(id)).data.owner" in rules
     assert not re.search(r"allow[^;]*write[^;]*:\s*if\s+(true|request\.auth)", rules)
-    assert rules.count("allow write: if false;") == 2
+    assert rules.count("allow write: if false;") == 3  # transcriptions, pages, history
 
 
 # --- Providers, APIs, variables, pipeline --------------------------------------------------------

@@ -56,7 +56,7 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
     assert set(env) <= accepted_env_names()
     assert ref(env["TABSCRIBE_UPLOAD_BUCKET"]) == 'google_storage_bucket.this["uploads"].name'
     assert ref(env["TABSCRIBE_RESULTS_BUCKET"]) == 'google_storage_bucket.this["results"].name'
-    assert env["TABSCRIBE_READ_ORIGINS"] == "${jsonencode(local.upload_origins)}"
+    assert env["TABSCRIBE_UPLOAD_ORIGINS"] == "${jsonencode(local.upload_origins)}"
     store = env_of(cfg, cfg.function("store"))  # where the store writes the exports
     assert env["TABSCRIBE_RESULTS_BUCKET"] == store["TABSCRIBE_RESULTS_BUCKET"]
     assert env["TABSCRIBE_FIRESTORE_DATABASE"] == store["TABSCRIBE_FIRESTORE_DATABASE"]
@@ -64,9 +64,9 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
         monkeypatch.delenv(variable, raising=False)
     origins = ["https://p-viewer.web.app"]
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "my-project")
-    monkeypatch.setenv("TABSCRIBE_READ_ORIGINS", json.dumps(origins))
+    monkeypatch.setenv("TABSCRIBE_UPLOAD_ORIGINS", json.dumps(origins))
     settings = Settings()
-    assert settings.read_origins == tuple(origins)
+    assert settings.upload_origins == tuple(origins)
     assert settings.signing_key_file == ""  # deployed: IAM signBlob, never a key
 
 

@@ -65,7 +65,7 @@ def test_anyone_may_call_it_and_nothing_else_is_public(cfg: Config) -> None:
     # modules/function grants run.invoker to each entry's invoker (test_infra.py)
     invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
     public_functions = [name for name, member in invokers.items() if member.startswith("all")]
-    assert public_functions == ["uploads", "reads"]  # the reads function: test_infra_reads.py
+    assert public_functions == ["uploads", "reads", "corrections"]  # each checks the ID token
     assert invokers["uploads"] == "allUsers"
 
 

@@ -84,7 +84,7 @@ def reads(
         **auth.env,
         "TABSCRIBE_UPLOAD_BUCKET": uploads.name,
         "TABSCRIBE_RESULTS_BUCKET": results.name,
-        "TABSCRIBE_READ_ORIGINS": json.dumps([ORIGIN]),
+        "TABSCRIBE_UPLOAD_ORIGINS": json.dumps([ORIGIN]),
         "TABSCRIBE_SIGNED_URL_ENDPOINT": gateway.url,
         "TABSCRIBE_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
     }
