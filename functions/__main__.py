@@ -193,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(_settings_doc())
         return 0
     if args.command == "prompt":
-        sys.stdout.write(build_prompt(args.duration, not args.audio_only, dict(args.metadata)))
+        metadata = dict(args.metadata)
+        events = metadata.get("events", "false").lower() == "true"
+        sys.stdout.write(build_prompt(args.duration, not args.audio_only, metadata, events))
         return 0
     if args.command == "merge":
         sys.stdout.write(_merge(merging, args.clips) + "\n")
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     with _open(cli, args.file) as stream:
         for line in stream:
             parser.feed(line)
-    sys.stdout.write(parser.close().model_dump_json(indent=2) + "\n")
+    sys.stdout.write(parser.close().to_json() + "\n")
     return 0
 
 
