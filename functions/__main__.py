@@ -93,6 +93,7 @@ def _merge(cli: argparse.ArgumentParser, clips: list[tuple[float, float, str]]) 
                 speakers=result.speakers,
                 complete=result.complete,
                 issues=result.issues,
+                events=result.events,
             )
         )
     try:
@@ -104,7 +105,8 @@ def _merge(cli: argparse.ArgumentParser, clips: list[tuple[float, float, str]]) 
         speakers=merged.speakers,
         complete=merged.complete,
         issues=merged.issues,
-    ).model_dump(mode="json")
+        events=merged.events,
+    ).model_dump(mode="json", exclude={"events"} if merged.events is None else None)
     view["covered_ms"] = merged.covered_ms
     view["clips"] = [dataclasses.asdict(report) for report in merged.clips]
     return json.dumps(view, indent=2, ensure_ascii=False)

@@ -289,6 +289,7 @@ class ClipState(BaseModel):
     buffered: list[int] = Field(default_factory=list)
     segments: list[dict[str, Any]] = Field(default_factory=list)
     speakers: list[dict[str, Any]] = Field(default_factory=list)
+    events: list[dict[str, Any]] | None = None  # None: no events table in the answer so far
     issues: list[dict[str, Any]] = Field(default_factory=list)
     issues_total: int = 0
     bytes: int = 0
@@ -307,12 +308,18 @@ class ClipState(BaseModel):
             self.answer = ((self.answer or "") + text)[:MAX_ANSWER_CHARS]
         else:
             rows = parser.feed(text, final=chunk.final)
+            if parser.events is not None and self.events is None:
+                self.events = []
             self.add(rows, [*parser.issues, *(chunk.issues or [])])
 
-    def add(self, rows: list[Segment | Speaker], issues: list[Issue]) -> None:
+    def add(self, rows: list[Row], issues: list[Issue]) -> None:
         for row in rows:
             if isinstance(row, Speaker):
                 self._add_speaker(row)
+            elif isinstance(row, Event):
+                self.events = self.events or []
+                if len(self.events) < MAX_EVENTS:
+                    self.events.append(row.model_dump())
             elif self.bytes + len(row.text) <= MAX_CLIP_BYTES:
                 self.segments.append(stored_segment(row))
                 self.bytes += len(row.text)
