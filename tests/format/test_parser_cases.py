@@ -498,8 +498,12 @@ CASES = [
             tag="Sound_Events",
         ),
         TWO_SEGMENTS,
-        events=[(2000, 5000, "applause"), (3000, None, "laughter"), (4000, None, "crowd")]
-        + [(5000, 9000, "music")],
+        events=[
+            (2000, 5000, "applause"),
+            (3000, None, "laughter"),
+            (4000, None, "crowd"),
+            (5000, 9000, "music"),
+        ],
         issues=["event_without_end", "event_without_end"],
     ),
     Case(
