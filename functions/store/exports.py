@@ -51,14 +51,23 @@ def cues(
 
 
 def with_events(items: list[Cue], events: list[dict[str, Any]] | None) -> list[Cue]:
-    """The speech cues and a `[kind]` cue per sound event (FALLBACK_MS long when it has no end),
-    in time order."""
-    sounds = [
-        Cue(start, event.get("end_ms") or start + FALLBACK_MS, None, None, f"[{event['kind']}]")
-        for event in events or []
-        for start in [int(event["start_ms"])]
-    ]
-    return sorted([*items, *sounds], key=lambda cue: cue.start_ms)
+    """The speech cues in their order, each sound event's `[kind]` cue (FALLBACK_MS long when it
+    has no end) before the first speech cue that starts after it."""
+    sounds = sorted(
+        (
+            Cue(start, event.get("end_ms") or start + FALLBACK_MS, None, None, f"[{event['kind']}]")
+            for event in events or []
+            for start in [int(event["start_ms"])]
+        ),
+        key=lambda cue: cue.start_ms,
+        reverse=True,
+    )
+    merged = []
+    for cue in items:
+        while sounds and sounds[-1].start_ms < cue.start_ms:
+            merged.append(sounds.pop())
+        merged.append(cue)
+    return merged + sounds[::-1]
 
 
 def _vtt_time(ms: int) -> str:
