@@ -621,14 +621,16 @@ class StandIn:
         name: str = "",
         rows: list[dict[str, Any]] | None = None,
         speakers: list[dict[str, Any]] | None = None,
+        events: list[dict[str, Any]] | None = None,
     ) -> Entry:
-        """An answer for the media: authored `rows` and `speakers` (as in responses/*.json), or
-        a `text` replayed as it is."""
+        """An answer for the media: authored `rows`, `speakers` and `events` (as in
+        responses/*.json), or a `text` replayed as it is."""
         entry = entry_from_dict(
             {
                 "text": text,
                 "rows": rows,
                 "speakers": speakers,
+                "events": events,
                 "duration_s": duration_s,
                 "has_video": has_video,
                 "sha256": sha256,
