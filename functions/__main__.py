@@ -41,7 +41,10 @@ SETTINGS_DOC_UPLOADS = """
 Uploaders may add custom metadata to an object: context for the prompt, delimited as data and
 capped at so many characters ({}), and processing overrides ({}; `duration` in seconds for media
 whose header has none, bounded like a header's by the object's size at `TABSCRIBE_MIN_BITRATE_BPS`
-and by `TABSCRIBE_MAX_MEDIA_S`), validated: an invalid value rejects the upload with the reason.
+and by `TABSCRIBE_MAX_MEDIA_S`; `events` `true` or `false` asks, or not, for the sound events
+table whatever `TABSCRIBE_EVENTS` says, decision 0025), validated: an invalid value rejects the
+upload with the reason. The upload function signs the context keys and `events` (`true` or
+`false`) alone.
 """
 
 
@@ -236,6 +239,8 @@ def _default(field: FieldInfo) -> str:
     value = field.get_default(call_default_factory=True)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, bool):
+        value = str(value).lower()
     text = value if isinstance(value, str | int) else json.dumps(value, default=str)
     if field.default_factory is not None and len(str(text)) > 40:
         return "computed (see what it does)"
@@ -267,6 +272,7 @@ def _accepts(field: FieldInfo) -> str:
     ]
     kind = typing.get_origin(field.annotation) or field.annotation
     kinds: dict[object, str] = {
+        bool: "`true` or `false`",
         tuple: "JSON list",
         dict: "JSON object",
         float: "number",
