@@ -13,6 +13,7 @@ import srt  # type: ignore[import-untyped]
 import webvtt
 
 from functions.core import clients
+from functions.transcribe.prompt import build_prompt
 from stack.follow import upload
 from stack.local import LocalStack
 from tests.paths import ROOT
@@ -52,11 +53,26 @@ def test_the_keynote_asked_for_events_has_them_on_its_document_and_exports(
     assert sum(s.content == "[applause]" for s in subtitles) == len(EVENTS)
 
 
-def test_the_keynote_not_asked_for_events_has_none(local: LocalStack) -> None:
+def test_the_keynote_not_asked_for_events_has_none_and_the_request_of_before(
+    local: LocalStack,
+) -> None:
+    """`events=false` (as no `events` with the default settings): the request is today's, its
+    prompt the one without the table (byte-identical to before: tests/transcribe/test_prompt.py)
+    and the same plan as a request that asks."""
     before = len(standin(local, "calls")["calls"])
     name = upload(SAMPLES / "keynote.mp4", "eve-no-events", {"events": "false"})
     doc = _wait(name, timeout=120)
     assert doc["status"] == "completed" and "events" not in doc
-    assert ["events" in call for call in _prompts(local, before)] == [False]
+    (call,) = _prompts(local, before)
+    assert "events" not in call
+    assert call["prompt_chars"] == len(build_prompt(doc["duration_ms"] / 1000, True, {}))
+    asked = upload(SAMPLES / "keynote.mp4", "eve-asked", {"events": "true"})
+    _wait(asked, timeout=120)
+    (asking,) = _prompts(local, before)[1:]
+    assert (asking["generation_config"], asking["media"][0]["fps"]) == (
+        call["generation_config"],
+        call["media"][0]["fps"],
+    )
+    assert asking["prompt_chars"] > call["prompt_chars"]
     assert "events" not in json.loads(_export(doc["exports"]["json"]))
     assert "[applause]" not in _export(doc["exports"]["vtt"])
