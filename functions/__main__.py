@@ -41,7 +41,10 @@ SETTINGS_DOC_UPLOADS = """
 Uploaders may add custom metadata to an object: context for the prompt, delimited as data and
 capped at so many characters ({}), and processing overrides ({}; `duration` in seconds for media
 whose header has none, bounded like a header's by the object's size at `TABSCRIBE_MIN_BITRATE_BPS`
-and by `TABSCRIBE_MAX_MEDIA_S`), validated: an invalid value rejects the upload with the reason.
+and by `TABSCRIBE_MAX_MEDIA_S`; `events` `true` or `false` asks, or not, for the sound events
+table whatever `TABSCRIBE_EVENTS` says, decision 0025), validated: an invalid value rejects the
+upload with the reason. The upload function signs the context keys and `events` (`true` or
+`false`) alone.
 """
 
 
@@ -93,6 +96,7 @@ def _merge(cli: argparse.ArgumentParser, clips: list[tuple[float, float, str]]) 
                 speakers=result.speakers,
                 complete=result.complete,
                 issues=result.issues,
+                events=result.events,
             )
         )
     try:
@@ -104,7 +108,8 @@ def _merge(cli: argparse.ArgumentParser, clips: list[tuple[float, float, str]]) 
         speakers=merged.speakers,
         complete=merged.complete,
         issues=merged.issues,
-    ).model_dump(mode="json")
+        events=merged.events,
+    ).model_dump(mode="json", exclude={"events"} if merged.events is None else None)
     view["covered_ms"] = merged.covered_ms
     view["clips"] = [dataclasses.asdict(report) for report in merged.clips]
     return json.dumps(view, indent=2, ensure_ascii=False)
@@ -193,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(_settings_doc())
         return 0
     if args.command == "prompt":
-        sys.stdout.write(build_prompt(args.duration, not args.audio_only, dict(args.metadata)))
+        metadata = dict(args.metadata)
+        events = metadata.get("events", "false").lower() == "true"
+        sys.stdout.write(build_prompt(args.duration, not args.audio_only, metadata, events))
         return 0
     if args.command == "merge":
         sys.stdout.write(_merge(merging, args.clips) + "\n")
@@ -203,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     with _open(cli, args.file) as stream:
         for line in stream:
             parser.feed(line)
-    sys.stdout.write(parser.close().model_dump_json(indent=2) + "\n")
+    sys.stdout.write(parser.close().to_json() + "\n")
     return 0
 
 
@@ -232,6 +239,8 @@ def _default(field: FieldInfo) -> str:
     value = field.get_default(call_default_factory=True)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, bool):
+        value = str(value).lower()
     text = value if isinstance(value, str | int) else json.dumps(value, default=str)
     if field.default_factory is not None and len(str(text)) > 40:
         return "computed (see what it does)"
@@ -263,6 +272,7 @@ def _accepts(field: FieldInfo) -> str:
     ]
     kind = typing.get_origin(field.annotation) or field.annotation
     kinds: dict[object, str] = {
+        bool: "`true` or `false`",
         tuple: "JSON list",
         dict: "JSON object",
         float: "number",

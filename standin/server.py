@@ -20,6 +20,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from functions.core.catalog import Mode, Model
+from standin.authored import Event
 from standin.clips import clip_text
 from standin.continuation import continuation_text, earlier_rows, is_continuation
 from standin.cutoff import past_end_text
@@ -50,6 +51,7 @@ from standin.rules import (
 from standin.state import Config, State
 from standin.versions import check_fields, version_pattern
 from standin.voices import is_voices_pass, listing, recording, reel_s, voices_text
+from standin.writer import EVENTS, write_events
 
 VERSION = version_pattern("developer")  # the Files API is the Developer API's
 UNKNOWN_MEDIA = (
@@ -415,6 +417,37 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[str, Any]) -> str:
+    """The tables the request asks for (`_tables`), then the authored sound events of the same
+    range when the prompt asks for `<EVENTS>` (logged as `events`: how many)."""
+    answer = _tables(entry, request, timecodes, call)
+    if entry.authored is None or is_voices_pass(request) or not asks_events(request):
+        return answer
+    media = request.media[0]
+    start_s, end_s = media.bounds(entry.duration_s)
+    relative = media.offsets_in is not None and timecodes != "absolute"
+    events = clip_events(entry.authored.events, start_s, end_s, relative)
+    call["events"] = len(events)
+    return answer + write_events(events, answer_end_ms(entry, media, timecodes))
+
+
+def asks_events(request: ModelRequest) -> bool:
+    return any(f"<{EVENTS}>" in text for text in request.texts)
+
+
+def clip_events(
+    events: tuple[Event, ...], start_s: float, end_s: float, relative: bool
+) -> list[Event]:
+    """The events starting in [start_s, end_s), ending by then, in the clip's timecodes."""
+    start_ms, end_ms = round(start_s * 1000), round(end_s * 1000)
+    shift = start_ms if relative else 0
+    return [
+        Event(e.start_ms - shift, min(e.end_ms, end_ms) - shift, e.kind)
+        for e in events
+        if start_ms <= e.start_ms < end_ms
+    ]
+
+
+def _tables(entry: Entry, request: ModelRequest, timecodes: str, call: dict[str, Any]) -> str:
     """The authored answer, or only its clip when the media part has offsets (logged as `clip`),
     or the voices pass's table when the request asks for it (logged as `voices`), or the clip
     numbered after the `<EARLIER>` rows of a continuation (logged as `continuation`). A `text`
@@ -588,14 +621,16 @@ class StandIn:
         name: str = "",
         rows: list[dict[str, Any]] | None = None,
         speakers: list[dict[str, Any]] | None = None,
+        events: list[dict[str, Any]] | None = None,
     ) -> Entry:
-        """An answer for the media: authored `rows` and `speakers` (as in responses/*.json), or
-        a `text` replayed as it is."""
+        """An answer for the media: authored `rows`, `speakers` and `events` (as in
+        responses/*.json), or a `text` replayed as it is."""
         entry = entry_from_dict(
             {
                 "text": text,
                 "rows": rows,
                 "speakers": speakers,
+                "events": events,
                 "duration_s": duration_s,
                 "has_video": has_video,
                 "sha256": sha256,

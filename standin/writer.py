@@ -8,9 +8,10 @@ import html
 import re
 from collections.abc import Iterable
 
-from standin.authored import Row, Speaker
+from standin.authored import Event, Row, Speaker
 
-TRANSCRIPT, SPEAKERS = "TRANSCRIPT", "SPEAKERS"
+TRANSCRIPT, SPEAKERS, EVENTS = "TRANSCRIPT", "SPEAKERS", "EVENTS"
+EVENT_COLUMNS = ("start", "end", "kind")
 TRANSCRIPT_COLUMNS = ("start", "voice", "text")
 SPEAKER_COLUMNS = ("voice", "name", "company", "position", "role", "evidence")
 ONE_HOUR_MS = 3_600_000  # timecodes reaching an hour are written H:MM:SS
@@ -34,6 +35,18 @@ def write(
     lines += [f"</{TRANSCRIPT}>", f"<{SPEAKERS}>", "\t".join(SPEAKER_COLUMNS)]
     lines += [_speaker_line(s, hours, millis) for s in speakers]
     lines.append(f"</{SPEAKERS}>")
+    return "\n".join(lines) + "\n"
+
+
+def write_events(events: Iterable[Event], end_ms: int, millis: bool = False) -> str:
+    """The third table, asked for by a prompt naming `<EVENTS>`: timecodes as `write`'s."""
+    hours = end_ms >= ONE_HOUR_MS
+    lines = [f"<{EVENTS}>", "\t".join(EVENT_COLUMNS)]
+    lines += [
+        "\t".join([timecode(e.start_ms, hours, millis), timecode(e.end_ms, hours, millis), e.kind])
+        for e in events
+    ]
+    lines.append(f"</{EVENTS}>")
     return "\n".join(lines) + "\n"
 
 

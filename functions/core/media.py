@@ -16,3 +16,6 @@ CONTEXT_LIMITS: dict[str, int] = {
     "glossary": 2000,
     "language": 40,
 }
+# Enrichments an uploader may ask for per upload, `true` or `false` (unset: the settings decide).
+ENRICHMENT_FLAGS = ("events",)
+FLAG_VALUES = ("true", "false")

@@ -193,6 +193,11 @@ class Settings(BaseSettings):
         "dead-lettered: the sweep leaves a run whose final chunk is out alone this long (the "
         "dead-letter consumer ends it first if a chunk is lost)",
     )
+    events: bool = Field(
+        default=False,
+        description="ask for the sound events table (decision 0025) unless an upload's `events`"
+        " metadata says otherwise",
+    )
     clip_threshold_s: float = Field(
         default=900.0,
         gt=0,

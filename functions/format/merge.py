@@ -40,6 +40,10 @@ parsed alone, with the clip's own voice numbers. `merge` joins them; pure and de
    their messages prefixed `clip N: `.
 9. `covered_ms`, for progress: the end of the last settled clip's keep-range, or the frontier's
    last kept row if later.
+10. Sound events (decision 0025), when any clip has an events table: each clip's events read as
+   its rows (rule 2), kept when they start in the clip's keep range, their ends capped at the
+   clip's end; events of one kind that overlap or nearly touch (`EVENT_JOIN_MS`) are one event,
+   from the first start to the last end, so an event heard in an overlap is counted once.
 """
 
 from __future__ import annotations
@@ -53,13 +57,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from functions.format.models import Issue, Segment, Speaker
+from functions.format.models import Event, Issue, Segment, Speaker
 from functions.format.names import same_name
 from functions.format.tables import clock
 
 EDGE_TOLERANCE_MS = 2_000  # a row may start this far outside its clip (rounding, drift)
 MATCH_WINDOW_MS = 3_000  # one utterance's starts in two clips differ by at most this
 MATCH_SIMILARITY = 0.6  # and the difflib ratio of their words is at least this
+EVENT_JOIN_MS = 1_000  # two events of one kind this close are one (rule 10)
 _FIELDS = ("name", "company", "position", "role")
 _WORD = re.compile(r"\w+")
 Timecodes = Literal["relative", "absolute"]
@@ -79,6 +84,7 @@ class ClipAnswer:
     finished: bool = True  # False: still streaming
     gap: str | None = None  # the clip ended terminally: why (its range is not transcribed)
     issues: Sequence[Issue] = ()  # the clip's parse issues
+    events: Sequence[Event] | None = None  # None: the answer has no events table
 
     @property
     def settled(self) -> bool:
@@ -113,6 +119,7 @@ class Merged:
     clips: list[ClipReport]  # one per merged clip
     covered_ms: int  # the transcript covers the media from 0 up to here
     unconfirmed: list[int] = field(default_factory=list)  # voices flagged `voice_unconfirmed`
+    events: list[Event] | None = None  # None: no clip has an events table (rule 10)
 
 
 class _Row(NamedTuple):
@@ -196,6 +203,7 @@ def merge(
         clips=[_report(clip, numbers, keep) for clip, keep in zip(placed, ranges, strict=True)],
         covered_ms=_covered(placed, ranges),
         unconfirmed=sorted(numbers[p] for p in people.unconfirmed if p in numbers),
+        events=_events(placed, ranges),
     )
 
 
@@ -554,6 +562,32 @@ def _covered(clips: list[_Clip], ranges: list[tuple[int, int]]) -> int:
     if clips and not clips[-1].answer.settled:
         covered = max([covered, *(row.at_ms for row in clips[-1].kept_rows)])
     return covered
+
+
+def _events(clips: list[_Clip], ranges: list[tuple[int, int]]) -> list[Event] | None:
+    """Rule 10: each clip's events in its keep range, one event per overlapping run of a kind."""
+    if all(clip.answer.events is None for clip in clips):
+        return None
+    placed = []
+    for clip, (keep_start, keep_end) in zip(clips, ranges, strict=True):
+        if clip.timecodes is None:
+            continue
+        offset = 0 if clip.timecodes == "absolute" else clip.answer.start_ms
+        for event in clip.answer.events or ():
+            start = event.start_ms + offset
+            if keep_start <= start < keep_end:
+                end = None if event.end_ms is None else event.end_ms + offset
+                end = None if end is None else min(end, clip.answer.end_ms)
+                placed.append(Event(start_ms=start, end_ms=end, kind=event.kind))
+    joined: list[Event] = []
+    for event in sorted(placed, key=lambda e: (e.kind, e.start_ms)):
+        last = joined[-1] if joined and joined[-1].kind == event.kind else None
+        if last is None or event.start_ms > (last.end_ms or last.start_ms) + EVENT_JOIN_MS:
+            joined.append(event)
+            continue
+        ends = [end for end in (last.end_ms, event.end_ms) if end is not None]
+        joined[-1] = last.model_copy(update={"end_ms": max(ends, default=None)})
+    return sorted(joined, key=lambda e: (e.start_ms, e.kind))
 
 
 def _span(start_ms: int, end_ms: int) -> str:

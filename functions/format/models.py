@@ -11,6 +11,9 @@ MAX_FIELD_CHARS = 300  # one speaker attribute
 # Highest voice ID a segment may carry (higher ones are read as unknown, with an issue): it bounds
 # the distinct voices of a run, whose per-voice statistics the store keeps in one document.
 MAX_VOICE_ID = 100
+# The sound events the prompt may name (decision 0025): what subtitles for the deaf and hard of
+# hearing conventionally mark and a listener navigates by. Closed: any other kind is an issue.
+EVENT_KINDS = ("applause", "laughter", "cheering", "music", "crowd", "footsteps")
 
 
 class Issue(BaseModel):
@@ -52,6 +55,17 @@ class Speaker(BaseModel):
     )
 
 
+class Event(BaseModel):
+    """A sound event (`<EVENTS>`, asked only with `events=true`): which kind, from when to when.
+    `end_ms` is None when the answer gave no end after the start."""
+
+    model_config = _STRICT
+
+    start_ms: int = Field(ge=0)
+    end_ms: int | None = Field(default=None, ge=0)
+    kind: str = Field(pattern="^(" + "|".join(EVENT_KINDS) + ")$")
+
+
 class ParseResult(BaseModel):
     """The whole parse: the CLI prints it as JSON (keys of the output contract, plus extras)."""
 
@@ -61,3 +75,10 @@ class ParseResult(BaseModel):
     speakers: list[Speaker]
     complete: bool
     issues: list[Issue]
+    events: list[Event] | None = Field(
+        default=None, description="the sound events; None when the output has no events table"
+    )
+
+    def to_json(self) -> str:
+        """As the command line prints it: `events` only when the output had an events table."""
+        return self.model_dump_json(indent=2, exclude={"events"} if self.events is None else None)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.format.models import Issue, ParseResult, Segment, Speaker
+from functions.format.models import Event, Issue, ParseResult, Segment, Speaker
 from functions.format.rows import Columns, IssueLog, Row, RowBuilder
 from functions.format.tables import (
     COLUMNS,
@@ -81,6 +81,11 @@ class StreamParser:
         return self._rows.speakers
 
     @property
+    def events(self) -> list[Event] | None:
+        """The sound events; None while no events table was seen (none was asked for)."""
+        return self._rows.events if Table.EVENTS in self._seen else None
+
+    @property
     def issues(self) -> list[Issue]:
         return self._log.issues
 
@@ -132,12 +137,15 @@ class StreamParser:
             speakers=sorted(self.speakers.values(), key=lambda s: s.voice),
             complete=self.complete,
             issues=self.issues,
+            events=self.events,
         )
 
     @property
     def complete(self) -> bool:
-        """True once both tables were seen and none was left open (the output was not cut off)."""
-        return self._table is None and self._seen == {Table.TRANSCRIPT, Table.SPEAKERS}
+        """True once the transcript and speaker tables were seen and none was left open (the
+        output was not cut off). The events table, when asked, comes after them: a cut inside
+        it leaves it open."""
+        return self._table is None and {Table.TRANSCRIPT, Table.SPEAKERS} <= self._seen
 
     # -- lines and tags ----------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""One table row's cells → a validated `Segment` or `Speaker`, every repair recorded as an issue.
+"""One table row's cells → a validated `Segment`, `Speaker` or `Event`, every repair recorded
+as an issue.
 
 The parser (`parser.py`) finds lines, tags, headers and cells; this module gives the cells meaning:
 fields fitted to the columns, cleaned (quotes, entities, length), timecodes and voice IDs read,
@@ -12,9 +13,11 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from functions.format.models import (
+    EVENT_KINDS,
     MAX_FIELD_CHARS,
     MAX_TEXT_CHARS,
     MAX_VOICE_ID,
+    Event,
     Issue,
     Segment,
     Speaker,
@@ -23,6 +26,7 @@ from functions.format.tables import (
     ABSORBING_COLUMN,
     COLUMNS,
     Table,
+    event_kind,
     is_unknown,
     parse_timecode,
     parse_voice,
@@ -30,7 +34,7 @@ from functions.format.tables import (
     unquote,
 )
 
-Row = Segment | Speaker
+Row = Segment | Speaker | Event
 Columns = tuple[str | None, ...]
 _CANONICAL_TRANSCRIPT = COLUMNS[Table.TRANSCRIPT]  # start, voice, text
 
@@ -60,6 +64,7 @@ class RowBuilder:
         self.last_start_ms = last_start_ms
         self.segments: list[Segment] = []
         self.speakers: dict[int, Speaker] = {}
+        self.events: list[Event] = []
         self.listed_before: set[int] = set()  # listed in the output before a resumed parser's part
         self._over_cap = 0  # rows whose voice ID is above MAX_VOICE_ID: one issue counts them
         self._over_cap_first = self._over_cap_issue = -1  # the first such voice, its issue's index
@@ -75,6 +80,8 @@ class RowBuilder:
             if table is Table.TRANSCRIPT:
                 text = values.get("text", "")
                 return self._segment(values.get("start", ""), values.get("voice", ""), text)
+            if table is Table.EVENTS:
+                return self._event(values)
             return self._speaker(values)
         except ValidationError as exc:
             self.log.add("invalid_row", f"row dropped: {exc.errors()[0]['msg']}")
@@ -183,3 +190,30 @@ class RowBuilder:
         speaker = Speaker(voice=voice, evidence_ms=evidence_ms, **fields)
         self.speakers[voice] = speaker
         return speaker
+
+    def _event(self, values: dict[str, str]) -> Event | None:
+        start_raw = self._bare(values.get("start", ""))
+        start = parse_timecode(start_raw)
+        if start is None:
+            self.log.add("bad_timecode", f"row dropped: {start_raw[:40]!r} is not a timecode")
+            return None
+        kind_raw = self._clean(values.get("kind", ""), MAX_FIELD_CHARS)
+        kind = event_kind(kind_raw)
+        if kind is None:
+            self.log.add(
+                "unknown_event_kind",
+                f"event row dropped: {kind_raw[:40]!r} is not one of {', '.join(EVENT_KINDS)}",
+            )
+            return None
+        end_raw = self._bare(values.get("end", ""))
+        end = None if is_unknown(end_raw) else parse_timecode(end_raw)
+        if end is not None and self.duration_ms is not None:
+            end = min(end, self.duration_ms)
+        if end is None or end <= start:
+            self.log.add("event_without_end", f"{kind} at {start} ms: no end after its start")
+            end = None
+        if self.duration_ms is not None and start > self.duration_ms:
+            self.log.add("past_media_end", f"event starts at {start} ms, after the media's end")
+        event = Event(start_ms=start, end_ms=end, kind=kind)
+        self.events.append(event)
+        return event

@@ -22,6 +22,9 @@ would go on, so the store reads one run.
    the cut is recovered. A voice the run already listed is skipped.
 6. A run whose transcript table was closed (only its speaker table was cut) keeps its transcript:
    the continuation's transcript rows only vote; its speaker table is kept.
+7. Sound events (decision 0025): the continuation's, in the run's range and timecodes, when the
+   run wrote no events table; a run that began one keeps its own alone (the continuation hears
+   only the end of the range, so it cannot tell which of the run's events are missing).
 """
 
 from __future__ import annotations
@@ -38,13 +41,14 @@ from functions.format.merge import (
     utterance_match,
     words,
 )
-from functions.format.models import Issue, Segment, Speaker
+from functions.format.models import Event, Issue, Segment, Speaker
 from functions.format.parser import ParserState, StreamParser
 from functions.format.rows import Row
 from functions.format.tables import (
     COLUMNS,
     Table,
     clock,
+    event_line,
     open_tag,
     segment_line,
     speaker_line,
@@ -141,11 +145,14 @@ class Splice:
         return len(used)
 
     def _speakers_began(self) -> bool:
-        return any(isinstance(row, Speaker) for row in self._held)
+        return any(not isinstance(row, Segment) for row in self._held)
 
     # -- the overlap and the voices ----------------------------------------------------------
 
     def _take(self, row: Row) -> None:
+        if isinstance(row, Event):
+            self._take_event(row)
+            return
         if isinstance(row, Speaker):
             self._settle()
             self._kept.append(row)
@@ -167,6 +174,18 @@ class Splice:
             self._settle()
         if at >= self.cut.point_ms and not self.cut.transcript_closed:
             self._kept.append(row.model_copy(update={"start_ms": at}))
+
+    def _take_event(self, event: Event) -> None:
+        """Rule 7: the event in media time, if the run has no events table and it is in range."""
+        assert self.offset is not None
+        at = event.start_ms + self.offset
+        if Table.EVENTS in self.cut.state.seen:
+            return
+        if not self.cut.start_ms - EDGE_TOLERANCE_MS <= at <= self.cut.end_ms + EDGE_TOLERANCE_MS:
+            self._outside += 1
+            return
+        end = None if event.end_ms is None else min(event.end_ms + self.offset, self.cut.end_ms)
+        self._kept.append(event.model_copy(update={"start_ms": at, "end_ms": end}))
 
     def _match(self, at: int, row_words: list[str], used: set[int]) -> int | None:
         """The tail row most like an answer row at `at` (media time), if one is one utterance."""
@@ -201,6 +220,12 @@ class Splice:
 
     def _out(self, row: Row) -> Row | None:
         """The row in the run's timecodes and voices (None: a speaker the run listed)."""
+        if isinstance(row, Event):
+            start = max(row.start_ms - self.cut.offset_ms, 0)
+            end = None if row.end_ms is None else row.end_ms - self.cut.offset_ms
+            return row.model_copy(
+                update={"start_ms": start, "end_ms": end if end and end > start else None}
+            )
         voice = self._voice(row.voice)
         if isinstance(row, Segment):
             start = max(row.start_ms - self.cut.offset_ms, 0)
@@ -217,6 +242,9 @@ class Splice:
         return row.model_copy(
             update={"voice": voice, "evidence_ms": evidence, "evidence": clock(evidence)}
         )
+
+
+_TABLE_OF = {Segment: Table.TRANSCRIPT, Speaker: Table.SPEAKERS, Event: Table.EVENTS}
 
 
 class Writer:
@@ -237,12 +265,14 @@ class Writer:
         before = self.state()
         table, lines = before.table, []
         for row in rows:
-            wanted = Table.TRANSCRIPT if isinstance(row, Segment) else Table.SPEAKERS
+            wanted = _TABLE_OF[type(row)]
             if table is not wanted:
                 lines += [*([] if table is None else [f"</{table.value}>"]), open_tag(wanted)]
                 table = wanted
             if isinstance(row, Segment):
                 lines.append(segment_line(row.start_ms, row.voice, row.text, self.with_hours))
+            elif isinstance(row, Event):
+                lines.append(event_line(row.start_ms, row.end_ms, row.kind, self.with_hours))
             else:
                 fields = (row.name, row.company, row.position, row.role, row.evidence_ms)
                 lines.append(speaker_line(row.voice, *fields, self.with_hours))

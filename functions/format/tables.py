@@ -14,6 +14,7 @@ from enum import StrEnum
 class Table(StrEnum):
     TRANSCRIPT = "TRANSCRIPT"
     SPEAKERS = "SPEAKERS"
+    EVENTS = "EVENTS"  # asked only with `events=true` (decision 0025)
 
 
 # Canonical columns, in the order the prompt asks for. Free text is last in the transcript, so a
@@ -21,19 +22,23 @@ class Table(StrEnum):
 COLUMNS: dict[Table, tuple[str, ...]] = {
     Table.TRANSCRIPT: ("start", "voice", "text"),
     Table.SPEAKERS: ("voice", "name", "company", "position", "role", "evidence"),
+    Table.EVENTS: ("start", "end", "kind"),
 }
 # The column that absorbs surplus cells (a stray tab splits it) in each table.
-ABSORBING_COLUMN = {Table.TRANSCRIPT: "text", Table.SPEAKERS: "position"}
-OPTIONAL_COLUMNS = frozenset({"evidence"})  # seed 001's speaker table has no evidence column
-REQUIRED_COLUMNS = {Table.TRANSCRIPT: ("start", "text"), Table.SPEAKERS: ("voice", "name")}
+ABSORBING_COLUMN = {Table.TRANSCRIPT: "text", Table.SPEAKERS: "position", Table.EVENTS: "kind"}
+# seed 001's speaker table has no evidence column; an event's end may be left out
+OPTIONAL_COLUMNS = frozenset({"evidence", "end"})
+REQUIRED_COLUMNS = {
+    Table.TRANSCRIPT: ("start", "text"),
+    Table.SPEAKERS: ("voice", "name"),
+    Table.EVENTS: ("start", "kind"),
+}
+_STARTS = ("start", "start_time", "starttime", "timecode", "time", "timestamp", "begin", "ts")
 
 # Header synonyms seen in model output (seed 001 writes `role_in_video`, and start, text, voice).
 _SYNONYMS: dict[Table, dict[str, str]] = {
     Table.TRANSCRIPT: {
-        **dict.fromkeys(
-            ("start", "start_time", "starttime", "timecode", "time", "timestamp", "begin", "ts"),
-            "start",
-        ),
+        **dict.fromkeys(_STARTS, "start"),
         **dict.fromkeys(("voice", "voice_id", "speaker", "speaker_id", "spk"), "voice"),
         **dict.fromkeys(("text", "transcript", "utterance", "speech", "content", "words"), "text"),
     },
@@ -51,12 +56,27 @@ _SYNONYMS: dict[Table, dict[str, str]] = {
             "evidence",
         ),
     },
+    Table.EVENTS: {
+        **dict.fromkeys(_STARTS, "start"),
+        **dict.fromkeys(("end", "end_time", "endtime", "stop", "until", "to"), "end"),
+        **dict.fromkeys(("kind", "event", "type", "sound", "label", "event_type"), "kind"),
+    },
+}
+# Words a model may write for a kind of sound event (docs/format.md); brackets and case aside.
+_EVENT_SYNONYMS = {
+    **dict.fromkeys(("applause", "clapping", "claps", "clap", "applauding"), "applause"),
+    **dict.fromkeys(("laughter", "laughing", "laughs", "laugh", "chuckles"), "laughter"),
+    **dict.fromkeys(("cheering", "cheers", "cheer", "whistling", "whooping"), "cheering"),
+    **dict.fromkeys(("music", "song", "singing", "jingle", "musical_sting"), "music"),
+    **dict.fromkeys(("crowd", "crowd_noise", "audience", "chatter", "murmuring"), "crowd"),
+    **dict.fromkeys(("footsteps", "steps", "walking"), "footsteps"),
 }
 
 # A table tag: the table's name, optionally prefixed `TASK<n>_` (seed 001) and suffixed `_CSV`,
 # `_TSV` or `_TABLE`, in any case, nothing else between the brackets (`<the transcript>` is text).
 _TAG_NAME = (
-    r"(?:TASK\d{1,3}[_-]?)?(TRANSCRIPT(?:ION)?S?|SEGMENTS?|SPEAKERS?)(?:[_-]?(?:CSV|TSV|TABLE))?"
+    r"(?:TASK\d{1,3}[_-]?)?(TRANSCRIPT(?:ION)?S?|SEGMENTS?|SPEAKERS?|(?:SOUND[_-]?)?EVENTS?)"
+    r"(?:[_-]?(?:CSV|TSV|TABLE))?"
 )
 _TAG = re.compile(rf"<\s*(/?)\s*{_TAG_NAME}\s*>", re.IGNORECASE | re.ASCII)
 _TAG_NAME_ONLY = re.compile(_TAG_NAME, re.IGNORECASE | re.ASCII)
@@ -78,7 +98,10 @@ def table_of_tag(name: str) -> Table | None:
 
 
 def _table_of_name(name: str) -> Table:
-    return Table.SPEAKERS if name[:2].upper() == "SP" else Table.TRANSCRIPT
+    first = name[:2].upper()
+    if first == "SP":
+        return Table.SPEAKERS
+    return Table.EVENTS if first in ("EV", "SO") else Table.TRANSCRIPT
 
 
 def find_tags(line: str) -> list[tuple[int, int, Table, bool]]:
@@ -139,6 +162,12 @@ def clock(ms: int) -> str:
     return format_timecode(ms, with_hours=ms >= 3_600_000)
 
 
+def event_kind(value: str) -> str | None:
+    """The kind a cell names (`applause`, `[Applause]`, `clapping`, `crowd noise`), or None."""
+    key = value.strip(_HEADER_CELL_STRIP + ".").lower().replace(" ", "_").replace("-", "_")
+    return _EVENT_SYNONYMS.get(key)
+
+
 def parse_voice(value: str) -> int | None:
     """The number of `1`, `V1`, `voice 1`, `Speaker 1`, `speaker_2`, `#3`; None if there is none."""
     if value.isdecimal() and len(value) <= 4:
@@ -183,14 +212,20 @@ def render_output(
     segments: Iterable[tuple[int, int | None, str]],
     speakers: Iterable[tuple[int, str | None, str | None, str | None, str | None, int | None]],
     with_hours: bool = False,
+    events: Iterable[tuple[int, int | None, str]] | None = None,
 ) -> str:
     """Write the compact format, as the model is asked to: segments (start_ms, voice, text) and
-    speakers (voice, name, company, position, role, evidence_ms); None is written `?`."""
+    speakers (voice, name, company, position, role, evidence_ms); None is written `?`. `events`
+    (start_ms, end_ms, kind), when given, is the third table."""
     lines = [open_tag(Table.TRANSCRIPT)]
     lines += [segment_line(*segment, with_hours) for segment in segments]
     lines += [f"</{Table.TRANSCRIPT.value}>", open_tag(Table.SPEAKERS)]
     lines += [speaker_line(*speaker, with_hours) for speaker in speakers]
     lines.append(f"</{Table.SPEAKERS.value}>")
+    if events is not None:
+        lines.append(open_tag(Table.EVENTS))
+        lines += [event_line(*event, with_hours) for event in events]
+        lines.append(f"</{Table.EVENTS.value}>")
     return "\n".join(lines) + "\n"
 
 
@@ -218,3 +253,8 @@ def speaker_line(
 
     evidence = "?" if evidence_ms is None else format_timecode(evidence_ms, with_hours)
     return "\t".join([str(voice), *(cell(f) for f in (name, company, position, role)), evidence])
+
+
+def event_line(start_ms: int, end_ms: int | None, kind: str, with_hours: bool = False) -> str:
+    end = "?" if end_ms is None else format_timecode(end_ms, with_hours)
+    return f"{format_timecode(start_ms, with_hours)}\t{end}\t{kind}"

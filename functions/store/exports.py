@@ -3,6 +3,8 @@
 Pure rendering here; `finish` uploads the files. Speaker names become cue voices (`<v Name>` in
 WebVTT, a `Name:` prefix in SRT). A cue ends where the next segment starts; the last one at the
 media's end (or after FALLBACK_MS when the duration is unknown or the timecodes go backwards).
+Sound events, when the run asked for them (decision 0025), are unvoiced `[kind]` cues among the
+speech cues and a list of their own in the JSON export.
 """
 
 from __future__ import annotations
@@ -48,6 +50,26 @@ def cues(
     return result
 
 
+def with_events(items: list[Cue], events: list[dict[str, Any]] | None) -> list[Cue]:
+    """The speech cues in their order, each sound event's `[kind]` cue (FALLBACK_MS long when it
+    has no end) before the first speech cue that starts after it."""
+    sounds = sorted(
+        (
+            Cue(start, event.get("end_ms") or start + FALLBACK_MS, None, None, f"[{event['kind']}]")
+            for event in events or []
+            for start in [int(event["start_ms"])]
+        ),
+        key=lambda cue: cue.start_ms,
+        reverse=True,
+    )
+    merged = []
+    for cue in items:
+        while sounds and sounds[-1].start_ms < cue.start_ms:
+            merged.append(sounds.pop())
+        merged.append(cue)
+    return merged + sounds[::-1]
+
+
 def _vtt_time(ms: int) -> str:
     hours, rest = divmod(ms, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
@@ -85,7 +107,8 @@ def to_srt(items: list[Cue]) -> str:
 
 
 def to_json(transcription_id: str, doc: dict[str, Any], items: list[Cue]) -> str:
-    """The whole transcript in one file: status, speakers with statistics, timed segments."""
+    """The whole transcript in one file: status, speakers with statistics, timed segments, and
+    the sound events when the run asked for them."""
     export = {
         "id": transcription_id,
         "source": doc.get("source"),
@@ -107,4 +130,6 @@ def to_json(transcription_id: str, doc: dict[str, Any], items: list[Cue]) -> str
         ],
         "issues": {"total": (doc.get("counts") or {}).get("issues", 0), "first": doc.get("issues")},
     }
+    if doc.get("events") is not None:
+        export["events"] = doc["events"]
     return json.dumps(export, ensure_ascii=False, indent=1, default=str) + "\n"

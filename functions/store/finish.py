@@ -104,9 +104,10 @@ def write_exports(
         log.info(f"exports skipped: {reason}", extra={"transcription_id": transcription_id})
         return {}
     items = exports.cues(segments, doc.get("speakers") or [], doc.get("duration_ms"))
+    subtitles = exports.with_events(items, doc.get("events"))
     bodies = {
-        "vtt": exports.to_vtt(items),
-        "srt": exports.to_srt(items),
+        "vtt": exports.to_vtt(subtitles),
+        "srt": exports.to_srt(subtitles),
         "json": exports.to_json(transcription_id, doc, items),
     }
     bucket = clients.storage_client().bucket(bucket_name)

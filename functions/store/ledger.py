@@ -66,7 +66,8 @@ class RunBook:
         duration_ms = self.duration_ms or chunk.duration_ms
         parser = StreamParser(duration_ms, state=chunk.state)
         rows = parser.feed(text, final=chunk.final)
-        plan.pages(self.state.add(rows, [*parser.issues, *(chunk.issues or [])]))
+        issues = [*parser.issues, *(chunk.issues or [])]
+        plan.pages(self.state.add(rows, issues, events_table=parser.events is not None))
         if chunk.final:
             plan.pages(self.state.finish(duration_ms))
             self.final = ending.single_run_fields(chunk, parser.complete, self.doc, self.state)

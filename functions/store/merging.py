@@ -29,7 +29,8 @@ from functions.core.documents import TRANSCRIPTIONS, Status, clip_path
 from functions.core.messages import ClipTag
 from functions.core.settings import get_settings
 from functions.format.merge import ClipAnswer, Merged, merge
-from functions.format.models import Issue, Segment, Speaker
+from functions.format.models import Event, Issue, Segment, Speaker
+from functions.format.rows import Row
 from functions.store import ending, voices
 from functions.store.state import ClipState, Page, Run, RunState, current_run
 from functions.store.writes import CHANGED, WritePlan
@@ -129,7 +130,8 @@ def _merge(
     finished = done and not asked
     duration_ms = doc.get("duration_ms")
     state = RunState.fresh(run)
-    pages = state.add([*merged.segments, *merged.speakers], merged.issues)
+    rows: list[Row] = [*merged.segments, *merged.speakers, *(merged.events or [])]
+    pages = state.add(rows, merged.issues, events_table=merged.events is not None)
     if finished:
         pages += state.finish(duration_ms)
     plan = WritePlan(client, ref, snapshot.update_time, run, doc.get("owner"))
@@ -196,6 +198,7 @@ def _answer(clip_range: dict[str, int], state: ClipState | None) -> ClipAnswer:
         finished=state.finished,
         gap=gap,
         issues=[Issue(**issue) for issue in state.issues],
+        events=None if state.events is None else [Event(**event) for event in state.events],
     )
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.core.documents import PAGE_SEGMENTS
 from functions.core.messages import ResultChunk
-from functions.format.models import Issue, Segment, Speaker
+from functions.format.models import Event, Issue, Segment, Speaker
 from functions.format.parser import StreamParser, check_voices
 from functions.format.rows import Row
 
@@ -24,6 +24,7 @@ PAGE_BYTES = 250_000  # and a byte cap, so a page stays far below Firestore's 1 
 SEGMENT_OVERHEAD = 48  # estimated bytes of a stored segment besides its text
 MAX_ISSUES = 50  # issues kept on the document; `counts.issues` has the total
 MAX_SPEAKERS = 200  # speaker rows kept (model output is untrusted and size-capped)
+MAX_EVENTS = 500  # sound events kept on the document (decision 0025): about 30 KB
 MAX_CLIP_BYTES = 800_000  # a clip's rows must fit its document (1 MiB)
 MAX_ANSWER_CHARS = 20_000  # the voices pass's answer: a row per voice
 
@@ -98,6 +99,11 @@ def stored_segment(segment: Segment) -> dict[str, Any]:
     return {"start_ms": segment.start_ms, "voice": segment.voice, "text": segment.text}
 
 
+def stored_events(events: list[Event]) -> list[dict[str, Any]]:
+    """The sound events as the document keeps them, in time order."""
+    return [event.model_dump() for event in sorted(events, key=lambda e: (e.start_ms, e.kind))]
+
+
 def _segment_bytes(segment: dict[str, Any]) -> int:
     return len(str(segment["text"]).encode()) + SEGMENT_OVERHEAD
 
@@ -111,11 +117,13 @@ class RunState:
         live: list[dict[str, Any]] | None = None,
         speakers: dict[int, Speaker] | None = None,
         issues: list[Issue] | None = None,
+        events: list[Event] | None = None,
     ) -> None:
         self.cursor = cursor
         self.live = live or []
         self.speakers = speakers or {}  # listed in the model's speaker table
         self.issues = issues or []
+        self.events = events  # None: the output has no events table (none was asked for)
 
     @classmethod
     def fresh(cls, run: Run) -> RunState:
@@ -132,20 +140,35 @@ class RunState:
         }
         live = (doc.get("live_page") or {}).get("segments") or []
         issues = [Issue(**issue) for issue in doc.get("issues") or []]
-        return cls(Cursor.model_validate(doc["store"]), list(live), speakers, issues)
+        events = doc.get("events")
+        events = None if events is None else [Event(**event) for event in events]
+        return cls(Cursor.model_validate(doc["store"]), list(live), speakers, issues, events)
 
     # -- applying a chunk ----------------------------------------------------------------------
 
-    def add(self, rows: list[Row], issues: list[Issue]) -> list[Page]:
-        """Apply one chunk's parsed rows and issues; return the pages that became full."""
+    def add(self, rows: list[Row], issues: list[Issue], events_table: bool = False) -> list[Page]:
+        """Apply one chunk's parsed rows and issues; return the pages that became full.
+        `events_table`: the output has an events table so far (perhaps still empty)."""
         pages: list[Page] = []
+        if events_table and self.events is None:
+            self.events = []
         for row in rows:
             if isinstance(row, Segment):
                 pages += self._add_segment(row)
+            elif isinstance(row, Event):
+                self._add_event(row)
             else:
                 self._add_speaker(row)
         self.add_issues(issues)
         return pages
+
+    def _add_event(self, event: Event) -> None:
+        self.events = self.events or []
+        if len(self.events) < MAX_EVENTS:
+            self.events.append(event)
+        else:
+            message = f"more than {MAX_EVENTS} sound events; {event.kind} at {event.start_ms} ms"
+            self.add_issues([Issue(code="too_many_events", message=message + " dropped")])
 
     def add_issues(self, issues: list[Issue]) -> None:
         room = MAX_ISSUES - len(self.issues)
@@ -251,6 +274,7 @@ class RunState:
             },
             "issues": [issue.model_dump() for issue in self.issues],
             "live_page": live,
+            **({} if self.events is None else {"events": stored_events(self.events)}),
         }
 
 
@@ -275,6 +299,7 @@ class ClipState(BaseModel):
     buffered: list[int] = Field(default_factory=list)
     segments: list[dict[str, Any]] = Field(default_factory=list)
     speakers: list[dict[str, Any]] = Field(default_factory=list)
+    events: list[dict[str, Any]] | None = None  # None: no events table in the answer so far
     issues: list[dict[str, Any]] = Field(default_factory=list)
     issues_total: int = 0
     bytes: int = 0
@@ -293,12 +318,18 @@ class ClipState(BaseModel):
             self.answer = ((self.answer or "") + text)[:MAX_ANSWER_CHARS]
         else:
             rows = parser.feed(text, final=chunk.final)
+            if parser.events is not None and self.events is None:
+                self.events = []
             self.add(rows, [*parser.issues, *(chunk.issues or [])])
 
-    def add(self, rows: list[Segment | Speaker], issues: list[Issue]) -> None:
+    def add(self, rows: list[Row], issues: list[Issue]) -> None:
         for row in rows:
             if isinstance(row, Speaker):
                 self._add_speaker(row)
+            elif isinstance(row, Event):
+                self.events = self.events or []
+                if len(self.events) < MAX_EVENTS:
+                    self.events.append(row.model_dump())
             elif self.bytes + len(row.text) <= MAX_CLIP_BYTES:
                 self.segments.append(stored_segment(row))
                 self.bytes += len(row.text)

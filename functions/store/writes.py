@@ -73,7 +73,7 @@ class WritePlan:
         for collection in (PAGES, PENDING):
             for snapshot in self.ref.collection(collection).select([]).stream():
                 self._delete(snapshot.reference)
-        self._reset_fields = dict.fromkeys(_RUN_FIELDS)
+        self._reset_fields = {**dict.fromkeys(_RUN_FIELDS), "events": firestore.DELETE_FIELD}
 
     def _delete(self, ref: firestore.DocumentReference) -> None:
         self._writes.append(lambda: self.batch.delete(ref))

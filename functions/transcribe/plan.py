@@ -62,6 +62,7 @@ class Overrides(BaseModel):
     start: str | None = None
     end: str | None = None
     duration: str | None = Field(default=None, description="used when the header has none")
+    events: bool | None = Field(default=None, description="ask for the sound events table")
 
 
 def declared_duration_s(overrides: Overrides) -> float | None:

@@ -63,9 +63,19 @@ def upload_once(run: Run, plan: Plan) -> None:
 
 def prompts(run: Run, media: MediaInfo, clips: list[ClipRange], plans: list[Plan]) -> list[str]:
     """The instructions of each planned request: the whole range's, or each clip's."""
+    events = asks_events(run)
     if not clips:
-        return [build_prompt(media.duration_s, media.has_video, run.obj.metadata)]
-    return [build_prompt(plan.duration_s, media.has_video, run.obj.metadata) for plan in plans]
+        return [build_prompt(media.duration_s, media.has_video, run.obj.metadata, events)]
+    return [
+        build_prompt(plan.duration_s, media.has_video, run.obj.metadata, events) for plan in plans
+    ]
+
+
+def asks_events(run: Run) -> bool:
+    """Whether the requests ask for the sound events (decision 0025): the upload's `events`
+    metadata (validated with the other overrides, `planned`), else the settings'."""
+    asked = parse_overrides(run.obj.metadata, run.settings.allowed_models).events
+    return run.settings.events if asked is None else asked
 
 
 def run_fields(

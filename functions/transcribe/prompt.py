@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from functions.core.media import CONTEXT_LIMITS
-from functions.format.models import Segment
+from functions.format.models import EVENT_KINDS, Segment
 from functions.format.tables import COLUMNS, Table, format_timecode, segment_line
 from functions.format.voices import TAG as VOICES_TAG
 from functions.format.voices import Slot
@@ -46,7 +46,9 @@ def build_prompt(
     duration_s: float | None = None,
     has_video: bool = True,
     metadata: Mapping[str, str] | None = None,
+    events: bool = False,
 ) -> str:
+    """The instructions; `events`: a third task, the sound events table (decision 0025)."""
     timecode = timecode_format(duration_s)
     media = "video" if has_video else "audio"
     watch = (
@@ -57,8 +59,10 @@ def build_prompt(
     cues = "visual and audio cues" if has_video else "audio cues"
     transcript_header = "\t".join(COLUMNS[Table.TRANSCRIPT])
     speakers_header = "\t".join(COLUMNS[Table.SPEAKERS])
+    tables = "three" if events else "two"
     parts = [
-        "Generate two tab-separated tables, each inside its own XML tag, for the following tasks.",
+        f"Generate {tables} tab-separated tables, each inside its own XML tag, for the following"
+        " tasks.",
         "",
         "**Task 1 - Transcript**",
         f"- {watch}",
@@ -79,12 +83,13 @@ def build_prompt(
         "- Output the table inside <SPEAKERS></SPEAKERS> with this header row:",
         speakers_header,
         "",
+        *(_events_task(timecode) if events else []),
         "**Format**",
         "- One row per line; columns separated by a single tab character.",
         "- No tabs, quotes or markdown inside values; `text` is the last column.",
         "- Ensure all proper nouns (people, companies, products, etc.) are spelled correctly and"
         " consistently. Prioritize on-screen text for reference.",
-        "- Output only the two tables.",
+        f"- Output only the {tables} tables.",
     ]
     context = clean_context(metadata or {})
     if context:
@@ -98,6 +103,19 @@ def build_prompt(
             "</CONTEXT>",
         ]
     return "\n".join(parts) + "\n"
+
+
+def _events_task(timecode: str) -> list[str]:
+    return [
+        "**Task 3 - Sound events**",
+        "- List the sounds other than speech that a viewer reading subtitles would miss, each"
+        f" with its `start` and `end` timecodes ({timecode}).",
+        f"- `kind` is one of: {', '.join(EVENT_KINDS)}. Leave out any other sound.",
+        f"- Output the table inside <{Table.EVENTS.value}></{Table.EVENTS.value}> after the"
+        " speakers, with this header row (an empty table if there are none):",
+        "\t".join(COLUMNS[Table.EVENTS]),
+        "",
+    ]
 
 
 SNIPPETS_TAG = "SNIPPETS"  # the voices pass's listing of the reel

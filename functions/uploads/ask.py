@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.core.catalog import catalog
-from functions.core.media import CONTEXT_LIMITS, MAX_MEDIA_BYTES
+from functions.core.media import CONTEXT_LIMITS, ENRICHMENT_FLAGS, FLAG_VALUES, MAX_MEDIA_BYTES
 
 MAX_NAME_CHARS = 100
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
@@ -93,11 +93,15 @@ def _metadata(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise BadRequest("metadata must be an object of strings")
-    unknown = sorted(set(value) - set(CONTEXT_LIMITS))
+    allowed = {*CONTEXT_LIMITS, *ENRICHMENT_FLAGS}
+    unknown = sorted(set(value) - allowed)
     if unknown:
-        raise BadRequest(f"metadata: unknown keys {unknown}; allowed: {sorted(CONTEXT_LIMITS)}")
+        raise BadRequest(f"metadata: unknown keys {unknown}; allowed: {sorted(allowed)}")
     for key, text in value.items():
-        if not isinstance(text, str) or len(text) > CONTEXT_LIMITS[key]:
+        if key in ENRICHMENT_FLAGS:
+            if text not in FLAG_VALUES:
+                raise BadRequest(f"metadata.{key}: one of {list(FLAG_VALUES)}, not {text!r}")
+        elif not isinstance(text, str) or len(text) > CONTEXT_LIMITS[key]:
             raise BadRequest(f"metadata.{key}: a string of at most {CONTEXT_LIMITS[key]} chars")
         if not _HEADER_SAFE.match(text):
             raise BadRequest(f"metadata.{key}: printable ASCII only (it travels as a header)")

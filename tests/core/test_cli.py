@@ -48,6 +48,20 @@ def test_parse_stdin_cut_mid_row_keeps_complete_rows() -> None:
     assert {"truncated_row", "cut_off"} <= {i["code"] for i in result["issues"]}
 
 
+def test_parse_stdin_prints_the_sound_events_only_when_the_output_has_them() -> None:
+    text = TRAILER.read_text()
+    assert "events" not in json.loads(run("parse", "-", stdin=text).stdout)
+    table = "<EVENTS>\nstart\tend\tkind\n00:03\t00:05\t[Applause]\n00:09\t?\tmusic\n</EVENTS>\n"
+    result = json.loads(run("parse", "-", stdin=text + table).stdout)
+    assert result["events"] == [
+        {"start_ms": 3000, "end_ms": 5000, "kind": "applause"},
+        {"start_ms": 9000, "end_ms": None, "kind": "music"},
+    ]
+    assert result["complete"] is True
+    assert "<EVENTS>" in run("prompt", "--metadata", "events=true").stdout
+    assert "<EVENTS>" not in run("prompt", "--metadata", "events=false").stdout
+
+
 def test_parse_missing_file_is_a_clear_error() -> None:
     done = run("parse", "/nonexistent/output.txt")
     assert done.returncode == 2

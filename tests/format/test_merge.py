@@ -3,6 +3,7 @@ written as the model writes them, the command line, and a property over generate
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from functions.__main__ import main
 from functions.format.merge import ClipAnswer, Merged, merge
+from functions.format.models import Event
 from functions.format.parser import parse_text
 from functions.format.tables import render_output
 from functions.transcribe.clips import plan_clips
@@ -514,3 +516,41 @@ def test_the_voices_pass_answer_joins_every_split_person(
     )
     assert "voice_unconfirmed" not in codes(joined) and joined.unconfirmed == []
     assert [s.voice for s in joined.speakers] == list(range(1, len(joined.speakers) + 1))
+
+
+# -- sound events (rule 10, decision 0025) ------------------------------------------------------
+
+
+def heard(answer: ClipAnswer, *events: tuple[int, int | None, str]) -> ClipAnswer:
+    """The clip's answer with an events table: (start s, end s, kind) in the clip's timecodes."""
+    found = [Event(start_ms=s * 1000, end_ms=e and e * 1000, kind=k) for s, e, k in events]
+    return dataclasses.replace(answer, events=found)
+
+
+def test_an_event_heard_in_an_overlap_is_counted_once_and_each_clip_keeps_its_own():
+    """The cut is at 600 s: the first clip keeps its applause (598 s), the second's (601 s)
+    overlaps it and joins it; a copy starting before the cut would have been dropped."""
+    first = heard(
+        clip(0, 0, 610, [(0, 1, "Hello."), (605, 1, "Thanks.")]),
+        (100, 104, "laughter"),
+        (598, 606, "applause"),
+    )
+    second = heard(
+        clip(1, 590, 1200, [(15, 1, "Thanks."), (300, 1, "More.")]),
+        (11, 17, "applause"),  # 601-607 in the media: past the cut, the same applause
+        (310, None, "music"),
+    )
+    merged = merge([first, second])
+    assert [(e.start_ms, e.end_ms, e.kind) for e in merged.events or []] == [
+        (100_000, 104_000, "laughter"),
+        (598_000, 607_000, "applause"),
+        (900_000, None, "music"),
+    ]
+
+
+def test_no_events_table_in_any_clip_means_none_and_a_gap_adds_none():
+    plain = [clip(0, 0, 610, [(0, 1, "Hello.")]), clip(1, 590, 1200, [(10, 1, "Again.")])]
+    assert merge(plain).events is None
+    gap = heard(clip(1, 590, 1200, [], gap="blocked"), (300, 305, "music"))
+    merged = merge([heard(plain[0], (30, 35, "music"), (700, 710, "music")), gap])
+    assert [(e.start_ms, e.end_ms) for e in merged.events or []] == [(30_000, 35_000)]

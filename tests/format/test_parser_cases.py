@@ -34,6 +34,12 @@ def doc(transcript: str, speakers: str = SPK_1_2, t_tag: str = "TRANSCRIPT") -> 
 TWO = f"{T_HEAD}\n00:01\t1\tHello there.\n00:04\t2\tHi, Ada."
 TWO_SEGMENTS = [(1000, 1, "Hello there."), (4000, 2, "Hi, Ada.")]
 TWO_2 = "00:04\t2\tHi, Ada."  # the second row of TWO
+E_HEAD = "start\tend\tkind"
+
+
+def with_events(body: str, tag: str = "EVENTS") -> str:
+    """`doc(TWO)` with a sound events table after the speakers (decision 0025)."""
+    return doc(TWO) + f"<{tag}>\n{body}\n</{tag}>\n"
 
 
 @dataclass
@@ -45,6 +51,7 @@ class Case:
     complete: bool = True
     speakers: dict[int, str | None] | None = None  # voice -> name, when checked
     duration_ms: int | None = None
+    events: list[tuple[int, int | None, str]] | None = None  # None: no events table
 
 
 CASES = [
@@ -477,6 +484,67 @@ CASES = [
         [(3598000, 1, "Still here."), (3603000, 2, "An hour in.")],
         duration_ms=3_700_000,
     ),
+    Case(
+        "events-canonical",
+        with_events(f"{E_HEAD}\n00:02\t00:05\tapplause\n00:06\t00:07\tlaughter"),
+        TWO_SEGMENTS,
+        events=[(2000, 5000, "applause"), (6000, 7000, "laughter")],
+    ),
+    Case(
+        "events-spelling-variants",
+        with_events(
+            "time\tend_time\tevent\n[00:02]\t00:05\t[Applause]\n00:03\t?\tLaughs\n"
+            "00:04\t00:04\tcrowd noise\n00:05\t00:09\tMusic.",
+            tag="Sound_Events",
+        ),
+        TWO_SEGMENTS,
+        events=[
+            (2000, 5000, "applause"),
+            (3000, None, "laughter"),
+            (4000, None, "crowd"),
+            (5000, 9000, "music"),
+        ],
+        issues=["event_without_end", "event_without_end"],
+    ),
+    Case(
+        "events-unknown-kind-dropped",
+        with_events(
+            f"{E_HEAD}\n00:02\t00:05\tdog barking\nsoon\t00:06\tmusic\n00:06\t00:08\tmusic"
+        ),
+        TWO_SEGMENTS,
+        events=[(6000, 8000, "music")],
+        issues=["unknown_event_kind", "bad_timecode"],
+    ),
+    Case(
+        "events-empty-table",
+        with_events(E_HEAD),
+        TWO_SEGMENTS,
+        events=[],
+    ),
+    Case(
+        "events-no-tags-after-speakers",
+        doc(TWO) + f"{E_HEAD}\n00:02\t00:05\tapplause\n",
+        TWO_SEGMENTS,
+        events=[(2000, 5000, "applause")],
+        issues=["missing_opening_tag", "cut_off"],
+        complete=False,
+    ),
+    Case(
+        "events-cut-off-mid-row",
+        doc(TWO) + f"<EVENTS>\n{E_HEAD}\n00:02\t00:05\tapplause\n00:09\t00:1",
+        TWO_SEGMENTS,
+        events=[(2000, 5000, "applause")],
+        issues=["truncated_row", "cut_off"],
+        complete=False,
+    ),
+    Case(
+        "events-past-media-end",
+        with_events(f"{E_HEAD}\n00:08\t00:12\tapplause\n00:11\t00:12\tcheering"),
+        TWO_SEGMENTS,
+        events=[(8000, 10_000, "applause"), (11_000, None, "cheering")],
+        issues=["past_media_end", "event_without_end"],
+        duration_ms=10_000,
+    ),
 ]
 
 
@@ -489,6 +557,10 @@ def _check(case: Case) -> None:
         assert got == case.segments
     assert Counter(i.code for i in result.issues) == Counter(case.issues), result.issues
     assert result.complete is case.complete
+    events = (
+        None if result.events is None else [(e.start_ms, e.end_ms, e.kind) for e in result.events]
+    )
+    assert events == case.events
     if case.speakers is not None:
         names = {s.voice: s.name for s in result.speakers}
         for voice, name in case.speakers.items():
@@ -567,6 +639,8 @@ def test_too_many_voices_is_one_issue_with_a_count() -> None:
         ],
         *[(n, None) for n in ("speaker notes", "the transcript", "SPEAKERS_LIST", "b speakers")],
         *[(n, None) for n in ("TRANSCRIPT TSV", "TRANSCRIBE", "MY_TRANSCRIPT", "b")],
+        *[(n, Table.EVENTS) for n in ("EVENTS", "sound_events", "Event_TSV", "SOUND-EVENT")],
+        *[(n, None) for n in ("EVENTS_LIST", "sounds", "the events")],
     ],
 )
 def test_tag_names(name: str, table: Table | None) -> None:

@@ -7,7 +7,7 @@ import html
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from functions.format.models import MAX_VOICE_ID, Segment, Speaker
+from functions.format.models import EVENT_KINDS, MAX_VOICE_ID, Segment, Speaker
 from functions.format.parser import StreamParser, check_voices, parse_text
 from functions.format.tables import is_unknown, render_output
 from tests.paths import DATA
@@ -108,6 +108,22 @@ def test_quoted_fields_in_every_column_parse_like_bare_ones(
     assert {i.code for i in quoted.issues} - {i.code for i in bare.issues} == {"quoted_field"}
 
 
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3599), st.integers(0, 30), st.sampled_from(EVENT_KINDS)),
+        max_size=12,
+    )
+)
+def test_rendered_events_parse_back_exactly(events: list[tuple[int, int, str]]) -> None:
+    """The third table (decision 0025): whole-second events, an end of `?` when not after."""
+    rows = [(s * 1000, (s + length) * 1000 if length else None, k) for s, length, k in events]
+    result = parse_text(render_output([(0, 1, "Hi.")], [], events=rows))
+    assert [(e.start_ms, e.end_ms, e.kind) for e in result.events or []] == rows
+    assert result.events is not None and result.complete
+    without_end = ["event_without_end" for _, end, _ in rows if end is None]
+    assert sorted(i.code for i in result.issues) == sorted([*without_end, "unknown_voice"])
+
+
 def _incremental(text: str, cuts: list[int], duration_ms: int | None = None) -> tuple:
     parser = StreamParser(duration_ms)
     rows = []
@@ -130,6 +146,7 @@ def _outputs() -> list[str]:
         + trailer.replace("00:11\t1\t", '00:11\tSpeaker 1\t"').replace("science?", 'science?"')
         + "```\n",
         '<transcript>\nstart,voice,text\n00:01,1,"a, b"\n<speakers>\nvoice,name\n1,Ada</speakers>',
+        trailer + "<EVENTS>\nstart\tend\tkind\n00:03\t00:05\tmusic\n00:09\t?\t[Applause]\n",
     ]
 
 
@@ -139,7 +156,7 @@ def test_every_split_point_gives_the_whole_result() -> None:
         for cut in range(len(text) + 1):
             result, rows = _incremental(text, [cut], 59_000)
             assert result == whole, f"split at {cut}"
-            emitted = [r for r in rows if hasattr(r, "start_ms")]
+            emitted = [r for r in rows if isinstance(r, Segment)]
             assert [(s.start_ms, s.text) for s in emitted] == [
                 (s.start_ms, s.text) for s in whole.segments
             ]
@@ -153,7 +170,8 @@ def test_any_chunking_gives_the_whole_result(data: st.DataObject) -> None:
     result, rows = _incremental(text, cuts)
     whole = parse_text(text)
     assert result == whole
-    assert len(rows) == len(whole.segments) + len([s for s in whole.speakers if not s.placeholder])
+    listed = [s for s in whole.speakers if not s.placeholder]
+    assert len(rows) == len(whole.segments) + len(listed) + len(whole.events or [])
 
 
 def test_rows_are_emitted_as_soon_as_their_line_ends() -> None:
@@ -197,6 +215,7 @@ FUZZ_TAGS = [
     *("<TASK1_TRANSCRIPT_CSV>", "</TASK2_SPEAKER_CSV>", "<SPEAKER_TABLE>", "</Transcript_TSV>"),
     *("< Speakers >", "</ SPEAKER >", "<b>", "</", "<", ">", "<TRANSCRIPT", "< b speakers >"),
     *("<the transcript>", "<TASK1_SPEAKERS_LIST>"),
+    *("<EVENTS>", "</EVENTS>", "<sound_events>", "</Event_TSV>", "<events list>"),
 ]
 FUZZ_HEADERS = [
     "start\tvoice\ttext",
@@ -211,6 +230,8 @@ FUZZ_HEADERS = [
     "|---|---|",
     "start voice text",
     "voice name",
+    "start\tend\tkind",
+    "time,event",
 ]
 FUZZ_CELLS = [
     *("00:01", "1:02:03", "65:42", "5", "[00:05]", "00:05.500", "00:05-00:09", "99:99:99", "0:00"),
@@ -220,6 +241,7 @@ FUZZ_CELLS = [
     *("&amp;", "&#39;", "&", "&#99999999;", "&#x110000;", "&lt;SPEAKERS&gt;", '"a, b"'),
     *("```", "```xml", ",", "|", "#", "**", "\r", "\x00", "\u2028", "\x85", "\x0b", "\ufeff"),
     *("\u00a0", "\u65e5\u672c", "\U0001f389", "\ud800", "x" * 400),
+    *("applause", "[Laughter]", "crowd noise", "dog barking"),
 ]
 _fuzz_cell = st.one_of(
     st.sampled_from(FUZZ_CELLS),
@@ -252,7 +274,8 @@ def test_any_text_in_any_chunks_never_raises(
     whole = parse_text(text, duration)
     result, rows = _incremental(text, [c % (len(text) + 1) for c in cuts], duration)
     assert result == whole
-    assert len(rows) == len(whole.segments) + len([s for s in whole.speakers if not s.placeholder])
+    listed = [s for s in whole.speakers if not s.placeholder]
+    assert len(rows) == len(whole.segments) + len(listed) + len(whole.events or [])
     assert not [i for i in whole.issues if i.message.startswith("line skipped")]  # no backstop
     assert all(s.voice is None or s.voice <= MAX_VOICE_ID for s in whole.segments)
     if duration is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from functions.format.models import Segment, Speaker
+from functions.format.models import Event, Segment, Speaker
 from functions.format.parser import StreamParser
 from functions.format.splice import HOLD_ROWS, Cut, Splice, Writer
 from functions.format.tables import render_output
@@ -177,3 +177,36 @@ def test_the_writer_goes_on_in_canonical_columns_after_a_run_in_other_columns():
     state, text = writer.write([Segment(start_ms=300_000, voice=2, text="Hello.")])
     rows = StreamParser(state=state).feed(text)
     assert rows_of(rows) == [(300_000, 2, "Hello.")]
+
+
+# -- sound events (rule 7, decision 0025) -------------------------------------------------------
+
+
+def events_of(cut: Cut, text: str, media_start_ms: int) -> list[tuple[int, int | None, str]]:
+    """The events the run's written continuation holds, as the store reads them."""
+    spliced, writer, parser = Splice(cut, media_start_ms), Writer(cut.state, False), StreamParser()
+    pieces = [writer.write(spliced.feed(parser.feed(text))), writer.write(spliced.finish())]
+    pieces.append(writer.close())
+    found = []
+    for state, piece in pieces:
+        found += [r for r in StreamParser(state=state).feed(piece) if isinstance(r, Event)]
+    return [(e.start_ms, e.end_ms, e.kind) for e in found]
+
+
+def test_a_run_cut_before_its_events_takes_the_continuations_in_its_timecodes():
+    events = [(282_000, 286_000, "applause"), (335_000, None, "laughter"), (700_000, None, "music")]
+    relative = [(s - 280_000, e and e - 280_000, k) for s, e, k in events]
+    text = answer(280_000) + render_output([], [], events=relative).split("</SPEAKERS>\n")[1]
+    cut = cut_of(RUN, offset_ms=0)
+    assert events_of(cut, text, 280_000) == [
+        (282_000, 286_000, "applause"),  # before the point: the run has no events of its own
+        (335_000, None, "laughter"),
+    ]  # music at 700 s is outside the run's range
+
+
+def test_a_run_that_began_its_events_table_keeps_its_own():
+    run = render_output([(280_000, 1, "Welcome back.")], [(1, None, None, None, None, None)])
+    run += "<EVENTS>\nstart\tend\tkind\n04:41\t04:44\tapplause\n"
+    cut = cut_of(run)
+    text = answer(280_000) + "<EVENTS>\nstart\tend\tkind\n00:30\t00:35\tlaughter\n</EVENTS>\n"
+    assert events_of(cut, text, 280_000) == []

@@ -313,3 +313,31 @@ def test_a_text_registration_is_replayed_as_it_is_for_a_clip_too(clips: standin.
     clips.register(opaque, duration_s=100, has_video=True, uri=uri)
     assert stream(vertex(clips.url), video_clip(uri, "50s", "60s"))[0] == opaque
     assert "clip" not in clips.calls()[-1]
+
+
+def test_the_events_table_answers_a_prompt_that_asks_for_it_in_the_clips_range(
+    stand_in: standin.StandIn,
+) -> None:
+    """Decision 0025: `<EVENTS>` in the prompt adds the authored events of the request's range,
+    in its timecodes; a prompt without it gets the two tables alone."""
+    stand_in.register(
+        **answer_of(KEYNOTE),
+        events=KEYNOTE["events"],
+        duration_s=KEYNOTE["duration_s"],
+        has_video=True,
+        uri=KEYNOTE_URI,
+    )
+
+    client = vertex(stand_in.url)  # kept: a client nobody holds is closed
+
+    def ask(part: types.Part, prompt: str) -> str:
+        response = client.models.generate_content(model=MODEL, contents=[part, prompt])
+        return response.text or ""
+
+    clip = ask(video_clip(KEYNOTE_URI, "550s", "600s"), "Then the <EVENTS></EVENTS> table.")
+    got = parse_text(clip)
+    assert got.complete and got.issues == []
+    assert [(e.start_ms, e.end_ms, e.kind) for e in got.events or []] == [(5000, 8000, "applause")]
+    assert stand_in.calls()[-1]["events"] == 1
+    whole = parse_text(ask(types.Part.from_uri(file_uri=KEYNOTE_URI, mime_type="video/mp4"), "?"))
+    assert whole.events is None and "events" not in stand_in.calls()[-1]

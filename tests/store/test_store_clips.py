@@ -318,3 +318,30 @@ def test_a_failed_voices_pass_completes_with_the_voices_apart(stack: Stack, uniq
     codes = [issue["code"] for issue in doc["issues"]]
     assert "voices_pass_failed" in codes and "voice_unconfirmed" in codes
     assert len({v for _, v, _ in stored_rows(stack, tid)}) > 3
+
+
+def test_clips_sound_events_are_merged_onto_the_document_once_per_overlap(
+    stack: Stack, unique: str
+) -> None:
+    """Decision 0025: each clip's `<EVENTS>` table, in its own timecodes; the applause in the
+    overlap of clips 0 and 1 (65-75 s, cut at 70 s), heard by both, is one event on the document:
+    clip 0's, which starts before the cut."""
+    heard = {  # clip → (start, end, kind) relative to the clip, as a model writes them
+        0: [(20_000, 24_000, "laughter"), (68_000, 72_000, "applause")],
+        1: [(3_000, 8_000, "applause")],  # 68-73 s in the media
+        3: [(40_000, 50_000, "music")],  # 235-245 s
+    }
+    tid = new_id(unique)
+    fan_out(stack.db, tid)
+    for index, answer in enumerate(clip_answers(ROWS, NAMES, RANGES)):
+        text = answer + render_output([], [], events=heard.get(index, [])).split("</SPEAKERS>\n")[1]
+        tag = ClipTag(index=index, attempt=1)
+        for chunk in chunks_of(text, tid, GENERATION, 1, rows=7, clip=tag):
+            assert stack.deliver(chunk) == 200
+    doc = doc_of(stack, tid)
+    assert doc["status"] == "completed" and stored_rows(stack, tid) == ROWS
+    assert doc["events"] == [
+        {"start_ms": 20_000, "end_ms": 24_000, "kind": "laughter"},
+        {"start_ms": 68_000, "end_ms": 72_000, "kind": "applause"},
+        {"start_ms": 235_000, "end_ms": 245_000, "kind": "music"},
+    ]

@@ -18,7 +18,7 @@ from functions.core import envelope
 from functions.core.catalog import Price, catalog
 from functions.core.messages import ResultChunk, Usage
 from functions.core.settings import catalog_prices, get_settings
-from functions.format.models import Segment, Speaker
+from functions.format.models import Event, Segment, Speaker
 from functions.store import exports, state
 from functions.store.cost import estimate_cost, price_of
 from tests.paths import ROOT
@@ -136,6 +136,41 @@ def test_srt_prefixes_speaker_names() -> None:
     assert subtitles[1].content == "Speaker 2: Hello" and subtitles[2].content == "backwards"
     assert subtitles[0].end == timedelta(milliseconds=2500)
     assert subtitles[2].end == timedelta(milliseconds=4000)
+
+
+EVENTS = [{"start_ms": 1000, "end_ms": 1800, "kind": "applause"}]
+EVENTS += [{"start_ms": 3000, "end_ms": None, "kind": "laughter"}]
+
+
+def test_sound_events_are_unvoiced_cues_among_the_speech_and_a_list_in_the_json() -> None:
+    items = exports.cues(SEGMENTS, SPEAKERS, 10_000)
+    subtitles = exports.with_events(items, EVENTS)
+    captions = webvtt.from_buffer(io.StringIO(exports.to_vtt(subtitles))).captions
+    plain = webvtt.from_buffer(io.StringIO(exports.to_vtt(items))).captions
+    texts = [c.text for c in captions]
+    assert texts == [plain[0].text, "[applause]", plain[1].text, plain[2].text, "[laughter]"]
+    assert (captions[1].start, captions[1].end) == ("00:00:01.000", "00:00:01.800")
+    assert captions[-1].end == "00:00:05.000"  # no end: the fallback length
+    assert [s.content for s in srt.parse(exports.to_srt(subtitles))][1] == "[applause]"
+    assert exports.with_events(items, None) == items
+    doc = {"events": EVENTS, "counts": {}}
+    assert json.loads(exports.to_json(TID, doc, items))["events"] == EVENTS
+    assert "events" not in json.loads(exports.to_json(TID, {}, items))
+
+
+def test_a_run_keeps_its_events_table_on_the_document_capped() -> None:
+    run = state.RunState.fresh(state.Run(generation="1", attempt=1))
+    run.add([_segment(0, 1)], [])
+    assert "events" not in run.fields(None)  # no events table: no field
+    run.add([], [], events_table=True)
+    assert run.fields(None)["events"] == []
+    many = [Event(start_ms=i, end_ms=None, kind="music") for i in range(state.MAX_EVENTS + 2)]
+    run.add(list(reversed(many)), [])
+    stored = run.fields(None)["events"]
+    assert len(stored) == state.MAX_EVENTS and stored[0]["start_ms"] == 2  # in time order
+    assert [i.code for i in run.issues] == ["too_many_events"] * 2
+    again = state.RunState.from_doc({**run.fields(None), "store": run.cursor.model_dump()})
+    assert again.fields(None)["events"] == stored
 
 
 # -- envelope and entry point ------------------------------------------------------------------

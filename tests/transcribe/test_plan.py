@@ -135,6 +135,13 @@ def test_too_long_for_the_context_window_is_rejected() -> None:
         plan(media(10 * 3600, video=False))
 
 
+def test_events_asked_change_no_plan() -> None:
+    """`events` (decision 0025) changes the prompt only: the request's plan is the same."""
+    asked = parse_overrides({"events": "true"}, ALLOWED)
+    assert asked.events is True and parse_overrides({}, ALLOWED).events is None
+    assert plan(media(600), overrides=asked) == plan(media(600))
+
+
 def test_overrides_are_applied() -> None:
     overrides = parse_overrides(
         {
@@ -161,6 +168,7 @@ def test_overrides_are_applied() -> None:
         ({"media_resolution": "ultra"}, "media_resolution"),
         ({"fps": "30"}, "fps"),
         ({"fps": "zero"}, "fps"),
+        ({"events": "maybe"}, "events"),
     ],
 )
 def test_invalid_overrides_are_rejected(metadata: dict[str, str], message: str) -> None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 from functions.core.media import CONTEXT_LIMITS
+from functions.format.models import EVENT_KINDS
 from functions.format.parser import parse_text
 from functions.format.voices import Snippet, slots
+from functions.transcribe.prepare import asks_events
 from functions.transcribe.prompt import (
     build_prompt,
     build_voices_prompt,
     clean_context,
     timecode_format,
 )
+from tests.paths import ROOT
 
 
 def test_transcript_task_comes_before_speakers_with_canonical_headers() -> None:
@@ -78,3 +84,35 @@ def test_the_voices_prompt_lists_each_snippet_with_its_reel_and_recording_times(
     ]
     assert prompt.startswith("The audio above is a reel of 2 snippets")
     assert "<SAME_PERSON></SAME_PERSON>" in prompt and "voice\tperson" in prompt
+
+
+# -- sound events (decision 0025) ---------------------------------------------------------------
+
+PROMPTS = ROOT / "tests" / "data" / "prompts"  # written by the code before the events table
+
+
+def test_without_events_the_prompt_is_byte_identical_to_before() -> None:
+    context = {"title": "City Notes", "speakers": "Ada Lovelace, Charles Babbage"}
+    video = (PROMPTS / "video-100s-context.txt").read_text()
+    assert build_prompt(100, True, context) == build_prompt(100, True, context, False) == video
+    assert build_prompt(4000, False) == (PROMPTS / "audio-4000s.txt").read_text()
+
+
+def test_with_events_a_third_task_asks_for_the_closed_vocabulary_after_the_speakers() -> None:
+    plain, asked = build_prompt(100), build_prompt(100, events=True)
+    assert asked.startswith("Generate three tab-separated tables")
+    assert asked.index("<SPEAKERS>") < asked.index("<EVENTS>") and "<EVENTS>" not in plain
+    assert "\nstart\tend\tkind\n" in asked and "Output only the three tables." in asked
+    assert f"`kind` is one of: {', '.join(EVENT_KINDS)}." in asked
+    removed = [line for line in plain.splitlines() if line not in asked.splitlines()]
+    assert removed == [plain.splitlines()[0], "- Output only the two tables."]
+
+
+def test_an_upload_asks_for_events_by_its_metadata_else_by_the_settings() -> None:
+    def run(metadata: dict[str, str], default: bool) -> Any:
+        settings = SimpleNamespace(events=default, allowed_models=())
+        return SimpleNamespace(obj=SimpleNamespace(metadata=metadata), settings=settings)
+
+    assert asks_events(run({}, False)) is False and asks_events(run({}, True)) is True
+    assert asks_events(run({"events": "true"}, False)) is True
+    assert asks_events(run({"events": "false"}, True)) is False

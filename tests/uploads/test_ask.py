@@ -24,6 +24,14 @@ def test_a_media_upload_is_described_by_name_type_size_and_context() -> None:
     assert result.metadata == {"title": "Q3 review", "speakers": "Ada Lovelace"}
 
 
+def test_sound_events_are_asked_for_with_true_or_false() -> None:
+    assert ask(metadata={"events": "true"}).metadata == {"events": "true"}
+    assert ask(metadata={"events": "false", "title": "T"}).metadata == {
+        "events": "false",
+        "title": "T",
+    }
+
+
 def test_the_object_is_under_the_caller_s_uid_with_a_fresh_unique_name() -> None:
     result = ask(name="../../bob/evil.mp4")
     first, second = (result.object_name("uploads/", "alice") for _ in range(2))
@@ -64,6 +72,8 @@ def test_file_names_are_sanitised(name: str, safe: str) -> None:
         {"metadata": {"title": "line\nbreak"}},
         {"metadata": {"speakers": "José"}},
         {"metadata": "title=x"},
+        {"metadata": {"events": "yes"}},
+        {"metadata": {"events": True}},
     ],
 )
 def test_what_the_function_does_not_sign_is_a_bad_request(changes: dict[str, Any]) -> None:

@@ -1,5 +1,7 @@
 // The transcript: rows with timecodes in speaker colours, a speaker filter and a text search, and
-// the row being played highlighted. Rows are focusable; click or Enter seeks the player.
+// the row being played highlighted. Rows are focusable; click or Enter seeks the player. Sound
+// events, when the upload asked for them, stand inline in grey (`[applause]`) before the first row
+// that starts after them; they are not rows (no focus, no count) and a filter hides them.
 import { h, mount } from "./dom.js";
 import { timecode } from "./format.js";
 
@@ -15,6 +17,7 @@ export class TranscriptView {
     this.seek = seek;
     this.segments = [];
     this.rows = [];
+    this.sounds = [];
     this.current = -1;
     this.active = -1;
     this.speaker = h("select", { id: "speaker-filter", onchange: () => this.filter() });
@@ -47,16 +50,18 @@ export class TranscriptView {
   }
 
   // Re-render when the segments or the speakers changed; keeps the filter and the focused row.
-  // `waiting`: more segments may come (the transcription is still processing).
-  update(segments, styles, withHours, waiting) {
+  // `waiting`: more segments may come (the transcription is still processing). `events`: the
+  // document's sound events, in time order.
+  update(segments, styles, withHours, waiting, events = []) {
     this.waiting = waiting;
     this.updateSpeakers(styles);
     const focused = this.rows.indexOf(document.activeElement);
     this.segments = segments;
     this.rows = segments.map((s, i) => this.row(s, i, styles.get(s.voice), withHours));
+    this.sounds = events.map((e) => sound(e, withHours));
     const active = this.active;
     this.active = -1;
-    mount(this.list, this.rows);
+    mount(this.list, inline(this.rows, this.sounds));
     this.current = -1;
     this.rove(active); // the tab stop stays where it was (filter() moves it off a hidden row)
     this.filter();
@@ -130,6 +135,7 @@ export class TranscriptView {
       this.rows[i].hidden = !match;
       shown += match ? 1 : 0;
     });
+    for (const item of this.sounds) item.hidden = Boolean(voice || needle);
     const total = this.segments.length;
     if (this.rows[this.active]?.hidden !== false) this.rove(this.neighbour(-1, 1));
     this.filters.hidden = total === 0;
@@ -153,6 +159,28 @@ export class TranscriptView {
     this.rows[found]?.classList.add("current");
     this.rows[found]?.setAttribute("aria-current", "true");
   }
+}
+
+function sound(event, withHours) {
+  return h(
+    "li",
+    { class: "sound", "data-start": event.start_ms, "data-kind": event.kind },
+    h("span", { class: "tc" }, timecode(event.start_ms, withHours)),
+    h("span", { class: "text" }, `[${event.kind}]`),
+  );
+}
+
+// The rows in their order, each sound before the first row that starts after it.
+function inline(rows, sounds) {
+  const items = [];
+  let next = 0;
+  for (const row of rows) {
+    while (next < sounds.length && +sounds[next].dataset.start < +row.dataset.start) {
+      items.push(sounds[next++]);
+    }
+    items.push(row);
+  }
+  return [...items, ...sounds.slice(next)];
 }
 
 function countText(shown, total, waiting) {

@@ -138,10 +138,10 @@ class TranscriptionPage {
       issuesList(d),
       exportsList(this.session, this.ref.id, d),
     ]);
-    const signature = `${d.status}:${rowsSignature(segments, d.speakers)}`;
+    const signature = `${d.status}:${rowsSignature(segments, d.speakers)}:${d.events?.length}`;
     if (signature !== this.signature) {
       this.signature = signature;
-      this.view.update(segments, styles, hours, !TERMINAL.has(d.status));
+      this.view.update(segments, styles, hours, !TERMINAL.has(d.status), d.events ?? []);
     }
     this.markPainted(d, segments);
   }
