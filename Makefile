@@ -86,9 +86,11 @@ format: venv web-deps
 check: lint infra-venv web infra-check
 	$(BIN)/python -m pytest -m "not emulator" -q -n 2
 
-# Everything, as CI runs it: about 12 minutes on 2 cores (docs/testing.md).
+# Everything, as CI runs it (docs/testing.md): the quick tier's tests on two workers, then the
+# emulator tests in one process, where the whole stacks are shared and started one at a time.
 test: lint infra-venv web auth-deps chromium infra-check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not emulator" -q -n 2
+	$(BIN)/python -m pytest -m emulator
 
 bench: venv web auth-deps chromium
 	$(BIN)/python -m bench
