@@ -86,11 +86,13 @@ format: venv web-deps
 check: lint infra-venv web infra-check
 	$(BIN)/python -m pytest -m "not emulator" -q -n 2
 
-# Everything, as CI runs it (docs/testing.md): the quick tier's tests on two workers, then the
-# emulator tests in one process, where the whole stacks are shared and started one at a time.
+# Everything, as CI runs it (docs/testing.md): the quick tier's tests and the functions on the
+# emulators on two workers (each with emulators of its own), then the whole local stacks and the
+# browser in one process, where each stack is shared and started once.
 test: lint infra-venv web auth-deps chromium infra-check
 	$(BIN)/python -m pytest -m "not emulator" -q -n 2
-	$(BIN)/python -m pytest -m emulator
+	$(BIN)/python -m pytest -m emulator -q -n 2 --ignore=tests/stack --ignore=tests/web
+	$(BIN)/python -m pytest -m emulator tests/stack tests/web
 
 bench: venv web auth-deps chromium
 	$(BIN)/python -m bench
