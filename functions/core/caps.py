@@ -31,6 +31,7 @@ from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
 from functions.core.catalog import catalog, price_on
+from functions.core.http import Refused
 from functions.core.settings import Settings
 
 USAGE = "usage"
@@ -57,13 +58,19 @@ class Usage:
         return Usage(self.media_s - other.media_s, self.cost_usd - other.cost_usd)
 
 
-class Busy(Exception):
+class Busy(Refused):
     """A user's counters kept changing through every attempt: try again shortly (HTTP 503)."""
+
+    status = 503
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
 
 
 @dataclass
-class OverCap(Exception):
-    """A daily cap is reached: nothing more is admitted until `resets_at` (UTC midnight)."""
+class OverCap(Refused):
+    """A daily cap is reached: nothing more is admitted until `resets_at` (UTC midnight); over
+    HTTP, 429 with the cap, its limit, today's use and when it resets."""
 
     cap: str  # the setting's name, without its prefix: cap_user_media_h, …
     limit: float
@@ -79,6 +86,21 @@ class OverCap(Exception):
             f"the daily cap of {limit} {what} (TABSCRIBE_{self.cap.upper()}) is reached: "
             f"{used} used today; it resets at {self.resets_at:%Y-%m-%d %H:%M} UTC"
         )
+
+    status = 429
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": f"upload refused: {self}",
+            "cap": self.cap,
+            "limit": self.limit,
+            "used": round(self.used, 4),
+            "resets_at": self.resets_at.isoformat().replace("+00:00", "Z"),
+        }
+
+    def headers(self) -> dict[str, str]:
+        seconds = (self.resets_at - dt.datetime.now(dt.UTC)).total_seconds()
+        return {"Retry-After": str(max(1, round(seconds)))}
 
 
 _CAPS = {  # setting: (whose, unit); the counter is the unit's field on that day's document

@@ -18,6 +18,7 @@ from google.cloud import firestore
 
 from functions.core import clients, logs
 from functions.core.documents import PAGES, TRANSCRIPTIONS, Status
+from functions.core.http import Refused
 from functions.core.settings import Settings
 from functions.corrections import edits, follow
 from functions.corrections.ask import Ask
@@ -28,8 +29,10 @@ HISTORY = "history"
 log = logs.get_logger("corrections")
 
 
-class Forbidden(Exception):
+class Forbidden(Refused):
     """Not the caller's transcription (or none): HTTP 403, nothing changed."""
+
+    status = 403
 
 
 class Busy(edits.Conflict):

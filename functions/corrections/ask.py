@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from functions.core.http import Refused
 from functions.format.models import MAX_FIELD_CHARS, MAX_VOICE_ID
 
 FIELDS = ("name", "company", "position", "role")
@@ -22,7 +23,7 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-class BadRequest(ValueError):
+class BadRequest(Refused, ValueError):
     """A correction the function does not make: HTTP 400, nothing changed."""
 
 

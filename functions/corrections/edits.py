@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from functions.core.http import Refused
 from functions.corrections.ask import Ask, BadRequest
 from functions.format.models import Speaker
 from functions.store.state import Cursor, Run, RunState, VoiceStats
@@ -19,8 +20,10 @@ from functions.store.state import Cursor, Run, RunState, VoiceStats
 IDENTITY = tuple(Speaker.model_fields)  # voice, name, company, position, role, evidence, …
 
 
-class Conflict(Exception):
+class Conflict(Refused):
     """A correction that would undo or overwrite a later one: HTTP 409, nothing changed."""
+
+    status = 409
 
 
 @dataclass

@@ -19,32 +19,15 @@ from functions.core.signing import sign
 from functions.reads import objects
 
 log = logging.getLogger(__name__)
-Answer = tuple[dict[str, Any], int, dict[str, str]]
 
 
-def handle(request: flask.Request, settings: Settings) -> Answer | tuple[str, int, dict[str, str]]:
-    cors = http.cors(request.headers.get("Origin"), settings.upload_origins)
-    if request.method == "OPTIONS":
-        return "", 204, {**cors, "Access-Control-Max-Age": "3600"}
-    if request.method != "POST":
-        return {"error": "POST a JSON body"}, 405, {**cors, "Allow": "POST, OPTIONS"}
-    try:
-        caller = tokens.verified_caller(
-            tokens.bearer(request.headers.get("Authorization")), settings.project
-        )
-        read = objects.parse(request.get_json(silent=True))
-        target = objects.target(settings, caller.uid, read)
-    except tokens.Unauthorized as exc:
-        log.info("read refused: %s", exc)
-        return {"error": str(exc)}, 401, {**cors, "WWW-Authenticate": "Bearer"}
-    except objects.BadRequest as exc:
-        return {"error": str(exc)}, 400, cors
-    except objects.Forbidden as exc:
-        log.info("read refused: %s", exc)
-        return {"error": str(exc)}, 403, cors
-    except objects.NotFound as exc:
-        return {"error": str(exc)}, 404, cors
-    signed = sign(settings, target.bucket, target.name, "GET", disposition=target.disposition)
-    log.info("read URL for %s (%s)", read.transcription, read.object)
-    answer = {"url": signed.url, "method": "GET", "object": read.object}
-    return {**answer, "expires": signed.expires.isoformat()}, 200, cors
+def handle(request: flask.Request, settings: Settings) -> http.Answer:
+    def read(caller: tokens.Caller, body: Any) -> dict[str, Any]:
+        asked = objects.parse(body)
+        target = objects.target(settings, caller.uid, asked)
+        signed = sign(settings, target.bucket, target.name, "GET", disposition=target.disposition)
+        log.info("read URL for %s (%s)", asked.transcription, asked.object)
+        answer = {"url": signed.url, "method": "GET", "object": asked.object}
+        return {**answer, "expires": signed.expires.isoformat()}
+
+    return http.serve(request, settings.upload_origins, settings.project, "read", read)

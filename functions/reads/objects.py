@@ -9,6 +9,7 @@ from typing import Any
 
 from functions.core import clients
 from functions.core.documents import TRANSCRIPTIONS
+from functions.core.http import Refused
 from functions.core.settings import Settings
 
 OBJECTS = ("source", "vtt", "srt", "json")
@@ -17,16 +18,20 @@ _GS = re.compile(r"^gs://([^/]+)/(.+)$")
 _UNSAFE_FILENAME = re.compile(r'[^\x20-\x7e]|["\\]')  # a quoted header value: printable ASCII
 
 
-class BadRequest(ValueError):
+class BadRequest(Refused, ValueError):
     """A request the function does not answer: HTTP 400."""
 
 
-class Forbidden(Exception):
+class Forbidden(Refused):
     """The transcription is another user's: HTTP 403."""
 
+    status = 403
 
-class NotFound(Exception):
+
+class NotFound(Refused):
     """No such transcription, or no such object of it (yet): HTTP 404."""
+
+    status = 404
 
 
 @dataclass(frozen=True)

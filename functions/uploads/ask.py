@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.core.catalog import catalog
+from functions.core.http import Refused
 from functions.core.media import CONTEXT_LIMITS, ENRICHMENT_FLAGS, FLAG_VALUES, MAX_MEDIA_BYTES
 
 MAX_NAME_CHARS = 100
@@ -23,7 +24,7 @@ _UNSAFE_NAME = re.compile(r"[^\w.-]+")
 _HEADER_SAFE = re.compile(r"^[\x20-\x7e]*$")  # a signed header value: printable ASCII
 
 
-class BadRequest(ValueError):
+class BadRequest(Refused, ValueError):
     """The request asks for something the function does not sign: HTTP 400."""
 
 
