@@ -9,6 +9,7 @@
 - `watch_dead_letter`: a dead-lettered results chunk → its run `failed`, naming the chunk.
 - `watch_sweep`: a tick (Cloud Scheduler via Pub/Sub) → stalled transcriptions re-driven or failed.
 - `upload_url`: HTTP, a signed-in app user → a signed URL to upload media under their own uid.
+- `delete_transcription`: HTTP, the owner → their transcription, media and results removed.
 
 Each imports its own module lazily, so one function's cold start never pays for the other's
 dependencies (the store never imports google.genai).
@@ -116,6 +117,15 @@ def watch_sweep(cloud_event: CloudEvent) -> None:
 def upload_url(request: Request) -> Any:
     """A Firebase ID token and a file's description → a V4 signed PUT URL under the caller's uid."""
     from functions.uploads.handler import handle
+
+    return handle(request, get_settings())
+
+
+@functions_framework.http
+def delete_transcription(request: Request) -> Any:
+    """The owner's Firebase ID token and `{transcription}` → it and its media removed, any run
+    in flight stopped, a `transcription.deleted` event (decision 0024)."""
+    from functions.deletion.handler import handle
 
     return handle(request, get_settings())
 
