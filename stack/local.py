@@ -41,7 +41,9 @@ TOPICS = {
     **WATCH_TOPICS,
 }
 MAX_DELIVERY_ATTEMPTS = 5
-UPLOAD_TARGET = "upload_url"  # the one HTTP function
+UPLOAD_TARGET = "upload_url"  # the HTTP functions the viewer calls
+DELETE_TARGET = "delete_transcription"
+HTTP_TARGETS = (UPLOAD_TARGET, DELETE_TARGET)
 
 
 def gemini_env() -> dict[str, str]:
@@ -97,8 +99,15 @@ class LocalStack:
         self._enter_environment()
         if not self.real_gemini:
             self.services.append(self._start_standin())
-        upload_port = free_port()
-        self.viewer = Viewer(viewer_config(self.env, PROJECT, f"http://127.0.0.1:{upload_port}/"))
+        upload_port, delete_port = free_port(), free_port()
+        self.viewer = Viewer(
+            viewer_config(
+                self.env,
+                PROJECT,
+                f"http://127.0.0.1:{upload_port}/",
+                f"http://127.0.0.1:{delete_port}/",
+            )
+        )
         signed_urls = self._start_gateway()
         functions = [
             self._start_function("transcribe_upload"),
@@ -106,6 +115,7 @@ class LocalStack:
             self._start_function("store_transcription"),
             *(self._start_function(target) for target in WATCH_FUNCTIONS),
             self._start_function(UPLOAD_TARGET, upload_port),
+            self._start_function(DELETE_TARGET, delete_port),
         ]
         self.services += functions
         wait_all(functions)
@@ -167,7 +177,7 @@ class LocalStack:
             "-m",
             "functions_framework",
             f"--target={target}",
-            f"--signature-type={'http' if target == UPLOAD_TARGET else 'cloudevent'}",
+            f"--signature-type={'http' if target in HTTP_TARGETS else 'cloudevent'}",
             f"--source={ROOT / 'main.py'}",
             "--host=127.0.0.1",
             f"--port={port}",
@@ -178,7 +188,7 @@ class LocalStack:
             "TABSCRIBE_CLIPS_TOPIC": TOPICS["clips"],
             "TABSCRIBE_EVENTS_TOPIC": TOPICS["events"],
             **watch_env(self.stall_s),
-            **(self.upload_env if target == UPLOAD_TARGET else {}),
+            **(self.upload_env if target in HTTP_TARGETS else {}),
             "PYTHONPATH": str(ROOT),
             **self.function_env,
             **(function_env or {}),

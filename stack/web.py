@@ -104,14 +104,17 @@ def content_security_policy(config: dict[str, str], connect: tuple[str, ...] = (
     return result.stdout.strip()
 
 
-def viewer_config(env: dict[str, str], project: str, uploads: str = "") -> dict[str, str]:
+def viewer_config(
+    env: dict[str, str], project: str, uploads: str = "", deletion: str = ""
+) -> dict[str, str]:
     """What the browser needs: the emulators' addresses (as the stack's clients use them), and
-    the upload function's URL when there is one."""
+    the upload and deletion functions' URLs when there are."""
     config = {
         "project": project,
         "emulator": env["FIRESTORE_EMULATOR_HOST"],
         "storage": env["STORAGE_EMULATOR_HOST"],
         "auth": env.get("FIREBASE_AUTH_EMULATOR_HOST", ""),
         "uploads": uploads,
+        "deletion": deletion,
     }
     return {key: value for key, value in config.items() if value}

@@ -1,7 +1,7 @@
 // The viewer's Content-Security-Policy, one for both servers: firebase.json's (scripts from the
 // site only, plus Google's sign-in loader; connections to the site and to Firebase's and Cloud
-// Storage's Google endpoints), completed with the endpoints config.json names: the upload
-// function (and, locally, the emulators) to connect to, the sign-in domain to frame, the storage
+// Storage's Google endpoints), completed with the endpoints config.json names: the upload and
+// deletion functions (and, locally, the emulators) to connect to, the sign-in domain to frame, the storage
 // that serves media. Hosting gets it from firebase.json (cloudbuild.yaml writes it there before
 // deploying); the local stack's static server (stack/web.py) sends what this prints.
 //
@@ -16,7 +16,13 @@ function completed(policy, config, connect) {
   const http = (hostPort) => hostPort && `http://${hostPort}`; // the emulators' host:port
   const domain = config.firebase?.authDomain;
   const more = {
-    "connect-src": [origin(config.uploads), http(config.emulator), http(config.auth), ...connect],
+    "connect-src": [
+      origin(config.uploads),
+      origin(config.deletion),
+      http(config.emulator),
+      http(config.auth),
+      ...connect,
+    ],
     "frame-src": [domain && `https://${domain}`],
     "media-src": [origin(config.storage)],
   };
