@@ -1,28 +1,25 @@
 // Delete: the owner removes a transcription, its media and its exports, after a confirmation.
 // The deletion function (config.deletion) checks their ID token and that they own it
-// (docs/decisions/0024-deletion-by-the-owner.md); the viewer then goes back to the list, where
-// the transcription is gone by itself (the list listens to the user's documents).
+// (docs/decisions/0024-deletion-by-the-owner.md). The viewer goes back to the list first, so no
+// listener of the transcription's outlives it; the list (it listens to the user's documents)
+// then shows it gone.
 import { h } from "./dom.js";
 
 export function deleteButton(session, id, name) {
   if (!session.idToken || !session.config.deletion) return null;
-  const status = h("span", { role: "status", class: "delete-status" });
   const button = h("button", { type: "button", class: "delete" }, "Delete…");
   button.onclick = async () => {
     const question = `Delete “${name}”? Its media, transcript and downloads are removed for good.`;
     if (!window.confirm(question)) return;
-    button.disabled = true;
-    status.textContent = "Deleting…";
+    location.hash = "#/";
     try {
       await remove(session, id);
-      location.hash = "#/";
     } catch (error) {
-      console.error(`delete: ${error.message}`);
-      status.textContent = `Delete failed: ${error.message}`;
-      button.disabled = false;
+      console.warn(`delete: ${error.message}`);
+      window.alert(`“${name}” was not deleted: ${error.message}`);
     }
   };
-  return h("div", { class: "delete-box" }, button, status);
+  return button;
 }
 
 async function remove(session, id) {
