@@ -230,3 +230,14 @@ def test_the_caps_counters_are_closed_to_clients_even_their_user(seeded: Service
             assert call(seeded, "PATCH", path, bearer, fields(uploads=0))[0] == 403
             assert call(seeded, "DELETE", path, bearer)[0] == 403
     assert call(seeded, "GET", f"{day}/users", alice)[0] == 403
+
+
+def test_a_deletion_s_tombstone_is_closed_to_clients_even_its_owner(seeded: Service) -> None:
+    path, alice = f"{DOCS}/deletions/t-alice", token("alice")
+    tombstone = fields(owner="alice", generation="1")
+    assert call(seeded, "PATCH", path, "owner", tombstone)[0] == 200
+    for bearer in (alice, None):
+        assert call(seeded, "GET", path, bearer)[0] == 403
+        assert call(seeded, "PATCH", path, bearer, fields(generation="0"))[0] == 403
+        assert call(seeded, "DELETE", path, bearer)[0] == 403
+    assert call(seeded, "GET", f"{DOCS}/deletions", alice)[0] == 403
