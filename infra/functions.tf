@@ -122,6 +122,18 @@ locals {
       ingress       = "ALLOW_ALL"
       invoker       = "allUsers"
     }
+    # Browsers call the deletion function too (decision 0024): it refuses any request without a
+    # valid Firebase ID token (401), and any caller but the transcription's owner (403).
+    deletion = {
+      description   = "Firebase ID token -> the owner's transcription, media and results deleted."
+      entry_point   = "delete_transcription"
+      account       = google_service_account.this["deletion"].email
+      env           = local.deletion_env
+      timeout       = 120 # a long transcript's pages and clips, and the media's generations
+      max_instances = 3
+      ingress       = "ALLOW_ALL"
+      invoker       = "allUsers"
+    }
   }
 }
 

@@ -13,6 +13,7 @@ locals {
     build      = "Tabscribe function builds (Cloud Build)"
     watch      = "Tabscribe watchdog functions (runtime: dead letters and the sweep)"
     uploads    = "Tabscribe upload function (runtime: signs upload URLs)"
+    deletion   = "Tabscribe deletion function (runtime: an owner's transcription removed)"
   }
 }
 
@@ -92,6 +93,9 @@ locals {
     store_datastore_user = { role = "roles/datastore.user", member = local.account.store }
     # uploads (decision 0019): the daily caps' counters (usage/*), reserved before it signs.
     uploads_datastore_user = { role = "roles/datastore.user", member = local.account.uploads }
+    # deletion (decision 0024): write the tombstone, delete transcriptions/{id} and everything
+    # under it.
+    deletion_datastore_user = { role = "roles/datastore.user", member = local.account.deletion }
     # watch (the watchdog, decision 0009): read transcriptions/{id}, record `failed` or `redriven`.
     watch_datastore_user = { role = "roles/datastore.user", member = local.account.watch }
     # The trigger account must be allowed to receive events from Eventarc.
@@ -117,6 +121,11 @@ locals {
     # uploads (decision 0011): create objects, what a URL it signs lets the browser do (never read,
     # overwrite or delete: every name it signs is new).
     uploads_object_creator = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectCreator", member = local.account.uploads }
+    # deletion (decision 0024): list and delete every generation of the owner's media, and the
+    # results under {output prefix}{id}/; objectUser is the narrowest predefined role that deletes.
+    deletion_uploads_user = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectUser", member = local.account.deletion }
+    # deletion: the same for the exports, claim checks and voices reel of the transcription.
+    deletion_results_user = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectUser", member = local.account.deletion }
     # build: fetch the source archive.
     build_source_reader = { bucket = google_storage_bucket.this["source"].name, role = "roles/storage.objectViewer", member = local.account.build }
     # Cloud Storage writes usage and storage logs as this Google group (uniform access needs IAM).
@@ -135,6 +144,8 @@ locals {
     store_clips_publisher = { topic = "clips", role = "roles/pubsub.publisher", member = local.account.store }
     # watch: the completion event of a run it ends failed.
     watch_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.watch }
+    # deletion: the `transcription.deleted` event (decision 0024).
+    deletion_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.deletion }
     # watch: hand a stalled upload back to the transcriber.
     watch_redrive_publisher = { topic = "redrive", role = "roles/pubsub.publisher", member = local.account.watch }
     # Cloud Scheduler's agent publishes the sweep ticks.

@@ -193,9 +193,10 @@ def cfg() -> Config:
 @pytest.fixture(scope="module")
 def functions(cfg: Config) -> dict[str, Body]:
     """The two pipeline functions' entries of local.functions (the watchdog's are checked at the
-    end of this file, the upload function's in test_infra_uploads.py)."""
+    end of this file, the upload and deletion functions' in test_infra_uploads.py and
+    test_infra_deletion.py)."""
     found = cfg.locals["functions"]
-    assert set(found) == {"transcribe", "store", "transcribe_clip", "uploads"} | set(
+    assert set(found) == {"transcribe", "store", "transcribe_clip", "uploads", "deletion"} | set(
         WATCH_FUNCTIONS
     )
     assert cfg.calls["function"]["for_each"] == "${local.functions}"
@@ -430,6 +431,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         "store": "${local.account.push}",
         "transcribe_clip": "${local.account.push}",
         "uploads": "allUsers",  # test_infra_uploads.py
+        "deletion": "allUsers",  # test_infra_deletion.py
     }
     grant = cfg.modules["function"][("google_cloud_run_v2_service_iam_member", "invoker")]
     assert (grant["role"], grant["member"]) == ("roles/run.invoker", "${var.function.invoker}")
@@ -508,7 +510,7 @@ def test_functions_are_internal_sized_and_bounded(
     assert 'ingress       = optional(string, "ALLOW_INTERNAL_ONLY")' in defaults
     for name in cfg.locals["functions"]:
         assert cfg.function(name).get("ingress", "ALLOW_INTERNAL_ONLY") == (
-            "ALLOW_ALL" if name == "uploads" else "ALLOW_INTERNAL_ONLY"
+            "ALLOW_ALL" if name in {"uploads", "deletion"} else "ALLOW_INTERNAL_ONLY"
         )
     transcribe, store = functions["transcribe"], functions["store"]
     assert cfg.default(transcribe["timeout"]) == 540
