@@ -45,7 +45,8 @@ def hosting_policy() -> dict[str, list[str]]:
 def viewer(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
     env = {"FIRESTORE_EMULATOR_HOST": "127.0.0.1:8081", "STORAGE_EMULATOR_HOST": "http://h:9"}
-    server = Viewer(viewer_config(env, "p", "http://127.0.0.1:5001/"), dist=tmp_path)
+    config = viewer_config(env, "p", "http://127.0.0.1:5001/", "http://127.0.0.1:5002/")
+    server = Viewer(config, dist=tmp_path)
     server.start(connect=("http://127.0.0.1:4443",))
     yield server
     server.stop()
@@ -62,6 +63,7 @@ def test_serves_the_app_and_the_emulators_config(viewer: Viewer) -> None:
         "emulator": "127.0.0.1:8081",
         "storage": "http://h:9",
         "uploads": "http://127.0.0.1:5001/",
+        "deletion": "http://127.0.0.1:5002/",
     }
 
 
@@ -77,6 +79,7 @@ def test_every_answer_carries_hosting_s_policy_with_this_stack_s_endpoints(viewe
         assert {name: sources for name, sources in added.items() if sources} == {
             "connect-src": [
                 "http://127.0.0.1:5001",  # the upload function
+                "http://127.0.0.1:5002",  # the deletion function
                 "http://127.0.0.1:8081",  # Firestore's emulator
                 "http://127.0.0.1:4443",  # the signed-URL gateway
             ],
@@ -97,6 +100,7 @@ def test_a_deploy_writes_the_same_policy_with_its_function_and_sign_in_domain(
 ) -> None:
     config = {
         "uploads": "https://us-central1-p.cloudfunctions.net/tabscribe-uploads",
+        "deletion": "https://tabscribe-deletion-abc-uc.a.run.app/",
         "firebase": {"authDomain": "p.firebaseapp.com", "projectId": "p"},
     }
     for name in ("policy.mjs", "firebase.json"):  # cloudbuild.yaml writes into its copy
@@ -112,6 +116,7 @@ def test_a_deploy_writes_the_same_policy_with_its_function_and_sign_in_domain(
     assert deployed["connect-src"] == [
         *hosting["connect-src"],
         "https://us-central1-p.cloudfunctions.net",
+        "https://tabscribe-deletion-abc-uc.a.run.app",
     ]
     assert deployed["frame-src"] == [*hosting["frame-src"], "https://p.firebaseapp.com"]
     assert {name: deployed[name] for name in hosting if "-src" not in name} == {
