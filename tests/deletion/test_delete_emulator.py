@@ -65,6 +65,28 @@ def test_a_run_in_flight_finds_itself_superseded_and_a_clip_claims_nothing(
     assert deletion.firestore_paths() == []
 
 
+def test_a_clip_claimed_as_the_deletion_lands_leaves_no_document(
+    deletion: Deletion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deletion between a clip claim's two checks: the claim it wrote is removed again."""
+    checked = claims._upload_refusal
+
+    def then_deleted(db: object, run: claims.Claim) -> str | None:
+        why = checked(db, run)  # type: ignore[arg-type]
+        if why is None:  # the first check passed: the owner deletes right now
+            assert deletion.delete(deletion.token("alice")).status_code == 200
+        return why
+
+    monkeypatch.setattr(claims, "_upload_refusal", then_deleted)
+    clip = claims.ClipRef(run_attempt=1, index=1)
+    now = dt.datetime.now(dt.UTC)
+    claimed, why = claims.claim_clip(
+        deletion.db, deletion.tid, deletion.generation, clip, "task-1#y", 60, now
+    )
+    assert claimed is None and why == claims.GONE
+    assert deletion.firestore_paths() == []
+
+
 def test_a_redelivered_upload_event_does_not_bring_it_back(deletion: Deletion) -> None:
     assert deletion.delete(deletion.token("alice")).status_code == 200
     transcriber = create_app(target="transcribe_upload", source=str(ROOT / "main.py"))
