@@ -12,6 +12,7 @@ from cloudevents.http import CloudEvent
 from functions_framework import create_app
 
 from functions.core.documents import TRANSCRIPTIONS
+from functions.core.settings import get_settings
 from functions.transcribe import claims
 from tests.deletion.conftest import MEDIA_NAME, ORIGIN, RESULTS, Deletion
 from tests.paths import ROOT
@@ -150,3 +151,25 @@ def test_the_browser_may_ask(deletion: Deletion) -> None:
     response = deletion.delete(None, method="OPTIONS")
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_a_deletion_cut_short_is_finished_by_the_owner_s_next_request(
+    deletion: Deletion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TABSCRIBE_EVENTS_TOPIC", "no-such-topic")  # the publish fails: a 500
+    get_settings.cache_clear()
+    assert deletion.delete(deletion.token("alice")).status_code == 500
+    tombstone = deletion.tombstone()
+    assert tombstone is not None and tombstone["source"]["name"] == MEDIA_NAME  # under way
+    monkeypatch.setenv("TABSCRIBE_EVENTS_TOPIC", deletion.events.rsplit("/", 1)[1])
+    get_settings.cache_clear()
+
+    assert deletion.delete(deletion.token("bob")).status_code == 404  # not another user's
+    response = deletion.delete(deletion.token("alice"))
+
+    assert response.status_code == 200, response.get_json()
+    assert deletion.firestore_paths() == [] and deletion.objects() == []
+    assert "source" not in (deletion.tombstone() or {"source": "missing"})
+    [event] = deletion.pull_events()
+    assert event.data.source.name == MEDIA_NAME
+    assert deletion.delete(deletion.token("alice")).status_code == 404
