@@ -114,8 +114,8 @@ class Settings(BaseSettings):
     )
     upload_origins: tuple[str, ...] = Field(
         default=(),
-        description="origins allowed to call the upload function from a browser (CORS; JSON "
-        "list, e.g. the viewer's)",
+        description="origins allowed to call the upload and deletion functions from a browser "
+        "(CORS; JSON list, e.g. the viewer's)",
     )
     signed_url_endpoint: str = Field(
         default="https://storage.googleapis.com",
