@@ -14,6 +14,7 @@
   voices merged, or a correction undone; the pages, exports and an `updated` event follow.
 - `carry_corrections`: a completion event (events topic) → the owner's corrections of the last
   corrected run carried over to the new run where its voices are recognised.
+- `delete_transcription`: HTTP, the owner → their transcription, media and results removed.
 
 Each imports its own module lazily, so one function's cold start never pays for the other's
 dependencies (the store never imports google.genai).
@@ -129,6 +130,15 @@ def upload_url(request: Request) -> Any:
 def media_url(request: Request) -> Any:
     """A Firebase ID token and {transcription, object} → a V4 signed GET URL, for the owner only."""
     from functions.reads.handler import handle
+
+    return handle(request, get_settings())
+
+
+@functions_framework.http
+def delete_transcription(request: Request) -> Any:
+    """The owner's Firebase ID token and `{transcription}` → it and its media removed, any run
+    in flight stopped, a `transcription.deleted` event (decision 0024)."""
+    from functions.deletion.handler import handle
 
     return handle(request, get_settings())
 

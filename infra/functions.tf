@@ -160,6 +160,18 @@ locals {
       # A Firestore, Storage or Pub/Sub error is retried; an `updated` event is ignored.
       trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_RETRY", pubsub_topic = google_pubsub_topic.this["events"].id }
     }
+    # Browsers call the deletion function too (decision 0024): it refuses any request without a
+    # valid Firebase ID token (401), and any caller but the transcription's owner (403).
+    deletion = {
+      description   = "Firebase ID token -> the owner's transcription, media and results deleted."
+      entry_point   = "delete_transcription"
+      account       = google_service_account.this["deletion"].email
+      env           = local.deletion_env
+      timeout       = 120 # a long transcript's pages and clips, and the media's generations
+      max_instances = 3
+      ingress       = "ALLOW_ALL"
+      invoker       = "allUsers"
+    }
   }
 }
 

@@ -15,6 +15,7 @@ locals {
     uploads     = "Tabscribe upload function (runtime: signs upload URLs)"
     corrections = "Tabscribe corrections function (runtime: the owner's corrections)"
     reads       = "Tabscribe reads function (runtime: signs read URLs)"
+    deletion    = "Tabscribe deletion function (runtime: an owner's transcription removed)"
   }
 }
 
@@ -99,6 +100,9 @@ locals {
     # corrections (decision 0023): read transcriptions/{id} and its pages, rewrite the speakers
     # table and the pages a merge changes, record history/{n}.
     corrections_datastore_user = { role = "roles/datastore.user", member = local.account.corrections }
+    # deletion (decision 0024): write the tombstone, delete transcriptions/{id} and everything
+    # under it.
+    deletion_datastore_user = { role = "roles/datastore.user", member = local.account.deletion }
     # watch (the watchdog, decision 0009): read transcriptions/{id}, record `failed` or `redriven`.
     watch_datastore_user = { role = "roles/datastore.user", member = local.account.watch }
     # The trigger account must be allowed to receive events from Eventarc.
@@ -130,6 +134,11 @@ locals {
     reads_uploads_viewer = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectViewer", member = local.account.reads }
     # reads: read the exports, the same way (no other bucket).
     reads_results_viewer = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectViewer", member = local.account.reads }
+    # deletion (decision 0024): list and delete every generation of the owner's media, and the
+    # results under {output prefix}{id}/; objectUser is the narrowest predefined role that deletes.
+    deletion_uploads_user = { bucket = google_storage_bucket.this["uploads"].name, role = "roles/storage.objectUser", member = local.account.deletion }
+    # deletion: the same for the exports, claim checks and voices reel of the transcription.
+    deletion_results_user = { bucket = google_storage_bucket.this["results"].name, role = "roles/storage.objectUser", member = local.account.deletion }
     # build: fetch the source archive.
     build_source_reader = { bucket = google_storage_bucket.this["source"].name, role = "roles/storage.objectViewer", member = local.account.build }
     # Cloud Storage writes usage and storage logs as this Google group (uniform access needs IAM).
@@ -150,6 +159,8 @@ locals {
     corrections_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.corrections }
     # watch: the completion event of a run it ends failed.
     watch_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.watch }
+    # deletion: the `transcription.deleted` event (decision 0024).
+    deletion_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.deletion }
     # watch: hand a stalled upload back to the transcriber.
     watch_redrive_publisher = { topic = "redrive", role = "roles/pubsub.publisher", member = local.account.watch }
     # Cloud Scheduler's agent publishes the sweep ticks.

@@ -107,6 +107,11 @@ output "corrections_url" {
   value       = module.function["corrections"].url
 }
 
+output "deletion_url" {
+  description = "The deletion function's URL (POST a Firebase ID token and a transcription id)."
+  value       = module.function["deletion"].url
+}
+
 output "viewer_url" {
   description = "The web viewer (deployed by cloudbuild.yaml's viewer steps)."
   value       = google_firebase_hosting_site.viewer.default_url
@@ -123,6 +128,7 @@ output "viewer_config" {
     database = var.firestore_database
     uploads  = module.function["uploads"].url
     reads    = module.function["reads"].url
+    deletion = module.function["deletion"].url
     firebase = {
       apiKey     = data.google_firebase_web_app_config.viewer.api_key
       authDomain = data.google_firebase_web_app_config.viewer.auth_domain

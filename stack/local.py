@@ -43,8 +43,9 @@ TOPICS = {
 }
 MAX_DELIVERY_ATTEMPTS = 5
 UPLOAD_TARGET = "upload_url"  # the HTTP functions apps call: uploads,
-READS_TARGET = "media_url"  # and reads
-HTTP_TARGETS = (UPLOAD_TARGET, READS_TARGET)
+READS_TARGET = "media_url"  # reads,
+DELETE_TARGET = "delete_transcription"  # and deletion
+HTTP_TARGETS = (UPLOAD_TARGET, READS_TARGET, DELETE_TARGET)
 
 
 def gemini_env() -> dict[str, str]:
@@ -100,13 +101,14 @@ class LocalStack:
         self._enter_environment()
         if not self.real_gemini:
             self.services.append(self._start_standin())
-        upload_port, reads_port = free_port(), free_port()
+        upload_port, reads_port, delete_port = free_port(), free_port(), free_port()
         self.viewer = Viewer(
             viewer_config(
                 self.env,
                 PROJECT,
                 f"http://127.0.0.1:{upload_port}/",
                 f"http://127.0.0.1:{reads_port}/",
+                f"http://127.0.0.1:{delete_port}/",
             )
         )
         signed_urls = self._start_gateway()
@@ -117,6 +119,7 @@ class LocalStack:
             *(self._start_function(target) for target in WATCH_FUNCTIONS),
             self._start_function(UPLOAD_TARGET, upload_port),
             self._start_function(READS_TARGET, reads_port),
+            self._start_function(DELETE_TARGET, delete_port),
         ]
         self.services += functions
         wait_all(functions)

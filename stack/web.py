@@ -107,16 +107,17 @@ def content_security_policy(config: dict[str, str], signed: tuple[str, ...] = ()
 
 
 def viewer_config(
-    env: dict[str, str], project: str, uploads: str = "", reads: str = ""
+    env: dict[str, str], project: str, uploads: str = "", reads: str = "", deletion: str = ""
 ) -> dict[str, str]:
     """What the browser needs: the emulators' addresses (as the stack's clients use them), and
-    the upload and reads functions' URLs when there are some. Never the storage emulator's: the
-    viewer reads objects only through signed URLs, as deployed."""
+    the upload, reads and deletion functions' URLs when there are some. Never the storage
+    emulator's: the viewer reads objects only through signed URLs, as deployed."""
     config = {
         "project": project,
         "emulator": env["FIRESTORE_EMULATOR_HOST"],
         "auth": env.get("FIREBASE_AUTH_EMULATOR_HOST", ""),
         "uploads": uploads,
         "reads": reads,
+        "deletion": deletion,
     }
     return {key: value for key, value in config.items() if value}

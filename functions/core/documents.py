@@ -8,6 +8,7 @@ from enum import StrEnum
 TRANSCRIPTIONS = "transcriptions"
 PAGES = "pages"
 CLIPS = "clips"  # one document per clip of a long upload's run (decision 0010)
+DELETIONS = "deletions"  # an owner's deletion's tombstone, `deletions/{id}` (decision 0024)
 PAGE_SEGMENTS = 200  # segments per page document (also the transcriber's default chunk size)
 
 

@@ -194,3 +194,42 @@ def _event(
             "data": data,
         }
     )
+
+
+class DeletedData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$", description="transcription id")
+    owner: str = Field(description="the uid that owned it and deleted it")
+    source: SourceObject = Field(description="the Cloud Storage object removed (its name)")
+    path: str = Field(description="Firestore path of the document removed")
+
+
+class DeletedEvent(BaseModel):
+    """`transcription.deleted` (decision 0024): the owner removed a transcription and its media."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(description="`{transcription id}-deleted-{generation}`: one per deletion")
+    source: str = Field(pattern=r"^//tabscribe/transcriptions/[0-9a-f]{32}$")
+    type: Literal["dev.tabscribe.transcription.deleted"] = "dev.tabscribe.transcription.deleted"
+    subject: str
+    time: datetime = Field(description="when the deletion was recorded")
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: DeletedData
+
+
+def deleted_event(
+    transcription_id: str, owner: str, source: dict[str, Any], generation: str, time: datetime
+) -> DeletedEvent:
+    path = f"{TRANSCRIPTIONS}/{transcription_id}"
+    return DeletedEvent(
+        id=f"{transcription_id}-deleted-{generation}",
+        source=f"//tabscribe/{path}",
+        subject=path,
+        time=time,
+        data=DeletedData(
+            id=transcription_id, owner=owner, source=SourceObject(**source), path=path
+        ),
+    )

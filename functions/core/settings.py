@@ -117,7 +117,7 @@ class Settings(BaseSettings):
     upload_origins: tuple[str, ...] = Field(
         default=(),
         description="origins allowed to call the HTTP functions apps call (upload, reads, "
-        "corrections) from a browser (CORS; JSON list, e.g. the viewer's)",
+        "corrections, deletion) from a browser (CORS; JSON list, e.g. the viewer's)",
     )
     signed_url_endpoint: str = Field(
         default="https://storage.googleapis.com",

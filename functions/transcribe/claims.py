@@ -3,6 +3,8 @@
 Cloud Storage events arrive at least once. An upload's claim is taken in a Firestore transaction
 (a clip's, the voices pass's and a continuation's, and every lease update, by compare-and-set on
 their own document: `_compare_and_set`):
+- a tombstone (`deletions/{id}`) of this generation or a newer one: the owner deleted it, skip
+  (decision 0024);
 - no document, or an older generation on it: claim attempt 1 (a new generation supersedes);
 - a newer generation on it: this event is stale, skip;
 - the same generation, finished (its final chunk published) or terminal: a duplicate, skip;
@@ -31,6 +33,7 @@ from google.cloud import firestore
 
 from functions.core import logs
 from functions.core.documents import (
+    DELETIONS,
     TERMINAL,
     TRANSCRIPTIONS,
     Status,
@@ -115,11 +118,16 @@ def claim(
 ) -> tuple[Claim | None, str]:
     """Take the claim, or return (None, why not)."""
     ref = db.collection(TRANSCRIPTIONS).document(transcription_id)
+    tombstone = db.collection(DELETIONS).document(transcription_id)
     result: tuple[Claim | None, str] = (None, "")
 
     @firestore.transactional
     def take(transaction: firestore.Transaction) -> None:
         nonlocal result
+        deleted = tombstone.get(transaction=transaction).to_dict() or {}
+        if int(source.generation) <= int(deleted.get("generation") or 0):
+            result = (None, f"deleted by its owner (generation {deleted['generation']})")
+            return
         current = ref.get(transaction=transaction).to_dict() or {}
         attempt, why_not = _decide(current, source.generation, holder, now)
         if attempt is None:
@@ -283,13 +291,20 @@ def _claim_under_upload(
         return None, why_not
     claimed, why = _compare_and_set(ref, decide)
     if claimed is not None and (why_not := _upload_refusal(db, claimed)):
+        if why_not == GONE:  # deleted meanwhile (decision 0024): leave nothing of it behind
+            ref.delete()
         return None, why_not
     return claimed, why
+
+
+GONE = "the transcription was deleted"
 
 
 def _upload_refusal(db: firestore.Client, run: Claim) -> str | None:
     """Why the transcription's document no longer admits `run`'s upload run, or None."""
     upload = _upload(db, run)
+    if not upload:
+        return GONE
     if upload.get("run") != _upload_run(run):
         return f"superseded: the transcription's run is now {upload.get('run')}"
     if upload.get("status") in TERMINAL:

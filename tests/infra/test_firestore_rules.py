@@ -249,3 +249,14 @@ def test_only_the_owner_reads_the_corrections_history_and_no_client_writes_it(
         assert call(seeded, "PATCH", f"{HISTORY}/000002", bearer, fields(seq=2))[0] == 403
         assert call(seeded, "PATCH", f"{HISTORY}/000001", bearer, fields(undone_by=2))[0] == 403
         assert call(seeded, "DELETE", f"{HISTORY}/000001", bearer)[0] == 403
+
+
+def test_a_deletion_s_tombstone_is_closed_to_clients_even_its_owner(seeded: Service) -> None:
+    path, alice = f"{DOCS}/deletions/t-alice", token("alice")
+    tombstone = fields(owner="alice", generation="1")
+    assert call(seeded, "PATCH", path, "owner", tombstone)[0] == 200
+    for bearer in (alice, None):
+        assert call(seeded, "GET", path, bearer)[0] == 403
+        assert call(seeded, "PATCH", path, bearer, fields(generation="0"))[0] == 403
+        assert call(seeded, "DELETE", path, bearer)[0] == 403
+    assert call(seeded, "GET", f"{DOCS}/deletions", alice)[0] == 403

@@ -194,7 +194,7 @@ def cfg() -> Config:
 def functions(cfg: Config) -> dict[str, Body]:
     """The two pipeline functions' entries of local.functions (the watchdog's are checked at the
     end of this file, the upload function's in test_infra_uploads.py, the reads function's in
-    test_infra_reads.py)."""
+    test_infra_reads.py, the deletion function's in test_infra_deletion.py)."""
     found = cfg.locals["functions"]
     corrections = {"corrections", "corrections_carry"}  # test_infra_corrections.py
     assert set(found) == {
@@ -203,6 +203,7 @@ def functions(cfg: Config) -> dict[str, Body]:
         "transcribe_clip",
         "uploads",
         "reads",
+        "deletion",
     } | corrections | set(WATCH_FUNCTIONS)
     assert cfg.calls["function"]["for_each"] == "${local.functions}"
     return {name: cfg.function(name) for name in ("transcribe", "store")}
@@ -444,6 +445,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         "reads": "allUsers",  # test_infra_reads.py
         "corrections": "allUsers",  # test_infra_corrections.py
         "corrections_carry": "${local.account.trigger}",
+        "deletion": "allUsers",  # test_infra_deletion.py
     }
     grant = cfg.modules["function"][("google_cloud_run_v2_service_iam_member", "invoker")]
     assert (grant["role"], grant["member"]) == ("roles/run.invoker", "${var.function.invoker}")
@@ -522,7 +524,9 @@ def test_functions_are_internal_sized_and_bounded(
     assert 'ingress       = optional(string, "ALLOW_INTERNAL_ONLY")' in defaults
     for name in cfg.locals["functions"]:
         assert cfg.function(name).get("ingress", "ALLOW_INTERNAL_ONLY") == (
-            "ALLOW_ALL" if name in ("uploads", "reads", "corrections") else "ALLOW_INTERNAL_ONLY"
+            "ALLOW_ALL"
+            if name in ("uploads", "reads", "corrections", "deletion")
+            else "ALLOW_INTERNAL_ONLY"
         )
     transcribe, store = functions["transcribe"], functions["store"]
     assert cfg.default(transcribe["timeout"]) == 540

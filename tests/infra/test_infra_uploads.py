@@ -65,12 +65,18 @@ def test_anyone_may_call_it_and_nothing_else_is_public(cfg: Config) -> None:
     # modules/function grants run.invoker to each entry's invoker (test_infra.py)
     invokers = {name: cfg.function(name)["invoker"] for name in cfg.locals["functions"]}
     public_functions = [name for name, member in invokers.items() if member.startswith("all")]
-    assert public_functions == ["uploads", "reads", "corrections"]  # each checks the ID token
+    assert public_functions == [
+        "uploads",
+        "reads",
+        "corrections",
+        "deletion",
+    ]  # each checks the token
     assert invokers["uploads"] == "allUsers"
 
 
 def test_only_the_upload_function_writes_the_uploads_bucket(cfg: Config) -> None:
-    """End users hold no grant on it: they write only through URLs this account signed."""
+    """End users hold no grant on it: they write only through URLs this account signed (the
+    deletion function's objectUser deletes an owner's media: test_infra_deletion.py)."""
     on_uploads = {
         body["member"]: body["role"]
         for (rtype, _), body in cfg.grants().items()
@@ -78,7 +84,7 @@ def test_only_the_upload_function_writes_the_uploads_bucket(cfg: Config) -> None
         and body["bucket"] == '${google_storage_bucket.this["uploads"].name}'
     }
     writers = {m for m, role in on_uploads.items() if role != "roles/storage.objectViewer"}
-    assert writers == {ACCOUNT}
+    assert writers == {ACCOUNT, "${local.account.deletion}"}
     bucket = cfg.resource("google_storage_bucket", "this")  # every bucket, uploads too
     assert bucket["uniform_bucket_level_access"] is True
     assert bucket["public_access_prevention"] == "enforced"

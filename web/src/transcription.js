@@ -2,6 +2,7 @@
 // Reads as docs/firestore.md says: the document (with its live page), and the pages of the run it
 // names, constrained on that run (the rules show a run's pages only while it is the current run).
 import { collection, doc, documentId, onSnapshot, orderBy, query, where } from "firebase/firestore";
+import { deleteButton } from "./delete.js";
 import { h, mount } from "./dom.js";
 import {
   duration,
@@ -167,7 +168,8 @@ class TranscriptionPage {
       h("div", { class: "main" }, h("h2", {}, "Speakers"), this.speakersBox, this.view.element),
     );
     const back = h("a", { href: "#/", class: "back" }, "← My transcriptions");
-    mount(this.root, back, h("h1", {}, fileName(d)), this.statusBox, this.layout);
+    const remove = deleteButton(this.session, this.ref.id, fileName(d));
+    mount(this.root, back, h("h1", {}, fileName(d)), remove, this.statusBox, this.layout);
   }
 
   // While playing, the highlighted row follows the media and stays in view.

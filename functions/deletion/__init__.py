@@ -1,0 +1,2 @@
+"""The owner's deletion of a transcription: its media, results, documents, any run in flight
+(decision 0024)."""
