@@ -6,7 +6,9 @@ functions-framework; the topics, the push subscriptions to the store and to the 
 with their dead-letter topic; the bridge that turns every finished upload into the CloudEvent
 Eventarc would deliver; the watchdog (`stack/watch.py`); and the upload function with the
 signed-URL gateway in front of the storage emulator (`stack/signed.py`), through which the reads
-function's signed URLs serve the viewer its media and downloads too.
+function's signed URLs serve the viewer its media and downloads too; the corrections function
+the viewer calls, and its carrying over of corrections to a new run, subscribed to the events
+topic.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ TOPICS = {
 }
 MAX_DELIVERY_ATTEMPTS = 5
 UPLOAD_TARGET = "upload_url"  # the HTTP functions apps call: uploads,
-READS_TARGET = "media_url"  # and reads
-HTTP_TARGETS = (UPLOAD_TARGET, READS_TARGET)
+READS_TARGET = "media_url"  # reads,
+CORRECTIONS_TARGET = "correct_transcription"  # and corrections
+HTTP_TARGETS = (UPLOAD_TARGET, READS_TARGET, CORRECTIONS_TARGET)
+CARRY_TARGET = "carry_corrections"  # the events topic's subscriber: corrections carried over
 
 
 def gemini_env() -> dict[str, str]:
@@ -100,13 +104,14 @@ class LocalStack:
         self._enter_environment()
         if not self.real_gemini:
             self.services.append(self._start_standin())
-        upload_port, reads_port = free_port(), free_port()
+        upload_port, reads_port, corrections_port = free_port(), free_port(), free_port()
         self.viewer = Viewer(
             viewer_config(
                 self.env,
                 PROJECT,
                 f"http://127.0.0.1:{upload_port}/",
                 f"http://127.0.0.1:{reads_port}/",
+                f"http://127.0.0.1:{corrections_port}/",
             )
         )
         signed_urls = self._start_gateway()
@@ -117,6 +122,8 @@ class LocalStack:
             *(self._start_function(target) for target in WATCH_FUNCTIONS),
             self._start_function(UPLOAD_TARGET, upload_port),
             self._start_function(READS_TARGET, reads_port),
+            self._start_function(CORRECTIONS_TARGET, corrections_port),
+            self._start_function(CARRY_TARGET),
         ]
         self.services += functions
         wait_all(functions)
@@ -214,6 +221,7 @@ class LocalStack:
         for name, topic, target, deadline_s in (
             ("store-push", "results", "store_transcription", 60),
             ("clips-push", "clips", "transcribe_clip", 600),  # a clip's whole model call
+            ("carry-push", "events", CARRY_TARGET, 60),
         ):
             subscriber.create_subscription(
                 request={

@@ -75,5 +75,7 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
     assert Settings().events_topic  # starts with nothing but the project
 
 
-def test_the_url_is_an_output(cfg: Config) -> None:
-    assert 'value       = module.function["corrections"].url' in cfg.text["outputs.tf"]
+def test_the_url_is_an_output_and_in_the_viewer_s_config(cfg: Config) -> None:
+    outputs = cfg.text["outputs.tf"]
+    assert 'value       = module.function["corrections"].url' in outputs
+    assert 'corrections = module.function["corrections"].url' in outputs  # in viewer_config

@@ -72,5 +72,5 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
 
 def test_the_viewer_learns_the_function_s_url(cfg: Config) -> None:
     outputs = cfg.text["outputs.tf"]
-    assert 'reads    = module.function["reads"].url' in outputs
+    assert 'reads       = module.function["reads"].url' in outputs  # in viewer_config
     assert 'value       = module.function["reads"].url' in outputs  # output media_url

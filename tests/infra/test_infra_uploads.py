@@ -135,4 +135,4 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
 
 def test_the_viewer_learns_the_function_s_url(cfg: Config) -> None:
     outputs = cfg.text["outputs.tf"]
-    assert 'uploads  = module.function["uploads"].url' in outputs
+    assert 'uploads     = module.function["uploads"].url' in outputs
