@@ -49,6 +49,7 @@ READS_TARGET = "media_url"  # reads,
 CORRECTIONS_TARGET = "correct_transcription"  # and corrections
 HTTP_TARGETS = (UPLOAD_TARGET, READS_TARGET, CORRECTIONS_TARGET)
 CARRY_TARGET = "carry_corrections"  # the events topic's subscriber: corrections carried over
+CARRY_PUSH = {"carry-push": ("events", CARRY_TARGET)}
 
 
 def gemini_env() -> dict[str, str]:
@@ -221,7 +222,6 @@ class LocalStack:
         for name, topic, target, deadline_s in (
             ("store-push", "results", "store_transcription", 60),
             ("clips-push", "clips", "transcribe_clip", 600),  # a clip's whole model call
-            ("carry-push", "events", CARRY_TARGET, 60),
         ):
             subscriber.create_subscription(
                 request={
@@ -240,6 +240,7 @@ class LocalStack:
                 }
             )
         create_subscriptions(subscriber, PROJECT, path, self.url)
+        create_subscriptions(subscriber, PROJECT, path, self.url, CARRY_PUSH)
         for key in ("dead", "events"):
             subscriber.create_subscription(
                 name=subscriber.subscription_path(PROJECT, f"{TOPICS[key]}-pull"), topic=path[key]

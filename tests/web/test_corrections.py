@@ -1,10 +1,12 @@
 """Speaker corrections by the owner, in the viewer, through the corrections function
 (`correct_transcription`) as deployed: rename a speaker inline, "same person as…", undo, the
-"edited" mark, the downloaded WebVTT carrying the corrected voices, and another user refused."""
+"edited" mark, the downloaded WebVTT carrying the corrected voices, the rename carried over to
+a new upload of the media (`carry_corrections` on the events topic), and another user refused."""
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -15,6 +17,8 @@ import pysubs2
 import pytest
 from playwright.sync_api import Page, expect
 
+from functions.core import clients
+from functions.core.documents import TRANSCRIPTIONS
 from stack.accounts import id_token
 from stack.local import CORRECTIONS_TARGET, LocalStack
 from tests.web.conftest import Tab
@@ -94,6 +98,33 @@ def test_rename_merge_and_undo_follow_in_the_table_the_transcript_and_the_downlo
     assert row_voices(page) == {"Daniel Price", "Marta Silva"}
     assert vtt_voices(page, tmp_path / "undone.vtt") == {"Daniel Price", "Marta Silva"}
     assert not tab.crashes and not [c for c in tab.console if c.startswith("error")], tab
+
+
+def test_a_rename_is_carried_over_to_the_media_uploaded_again(
+    open_viewer: Callable[..., Tab],
+    uid: Callable[[str], str],
+    upload: Callable[[str, str], str],
+) -> None:
+    owner = uid("kai")
+    upload("interview.mp4", owner)
+    page = opened(open_viewer, owner).page
+    page.get_by_role("button", name="Rename Marta Silva").click()
+    page.get_by_label("Name", exact=True).fill("Marta Silva-Reyes")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".correction-message")).to_have_text("Renamed.")
+    ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(page.url.rsplit("/")[-1])
+    before = ref.get().get("run")
+
+    upload("interview.mp4", owner)  # a new generation: a new run, then the carry
+    deadline = time.monotonic() + 60
+    while not (ref.get().to_dict() or {}).get("corrections", {}).get("carried"):
+        assert time.monotonic() < deadline, "the rename was not carried over"
+        time.sleep(0.5)
+    assert ref.get().get("run") != before
+    row = page.locator("table.speakers tbody tr").nth(1)
+    expect(row.locator("th")).to_contain_text("Marta Silva-Reyes")
+    expect(row.locator(".edited")).to_have_count(1)
+    expect(rows(page).locator(".who", has_text="Marta Silva-Reyes").first).to_be_visible()
 
 
 def test_a_refused_correction_is_said_and_changes_nothing(
