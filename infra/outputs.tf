@@ -123,12 +123,13 @@ output "viewer_site" {
 }
 
 output "viewer_config" {
-  description = "The viewer's config.json: the Firebase web config, the Firestore database, the upload and reads functions."
+  description = "The viewer's config.json: the Firebase web config, the Firestore database, the upload, reads and corrections functions."
   value = jsonencode({
-    database = var.firestore_database
-    uploads  = module.function["uploads"].url
-    reads    = module.function["reads"].url
-    deletion = module.function["deletion"].url
+    database    = var.firestore_database
+    uploads     = module.function["uploads"].url
+    reads       = module.function["reads"].url
+    corrections = module.function["corrections"].url
+    deletion    = module.function["deletion"].url
     firebase = {
       apiKey     = data.google_firebase_web_app_config.viewer.api_key
       authDomain = data.google_firebase_web_app_config.viewer.auth_domain

@@ -6,7 +6,9 @@ functions-framework; the topics, the push subscriptions to the store and to the 
 with their dead-letter topic; the bridge that turns every finished upload into the CloudEvent
 Eventarc would deliver; the watchdog (`stack/watch.py`); and the upload function with the
 signed-URL gateway in front of the storage emulator (`stack/signed.py`), through which the reads
-function's signed URLs serve the viewer its media and downloads too.
+function's signed URLs serve the viewer its media and downloads too; the corrections function
+the viewer calls, and its carrying over of corrections to a new run, subscribed to the events
+topic.
 """
 
 from __future__ import annotations
@@ -44,8 +46,11 @@ TOPICS = {
 MAX_DELIVERY_ATTEMPTS = 5
 UPLOAD_TARGET = "upload_url"  # the HTTP functions apps call: uploads,
 READS_TARGET = "media_url"  # reads,
-DELETE_TARGET = "delete_transcription"  # and deletion
-HTTP_TARGETS = (UPLOAD_TARGET, READS_TARGET, DELETE_TARGET)
+DELETE_TARGET = "delete_transcription"  # deletion,
+CORRECTIONS_TARGET = "correct_transcription"  # and corrections
+HTTP_TARGETS = (UPLOAD_TARGET, READS_TARGET, DELETE_TARGET, CORRECTIONS_TARGET)
+CARRY_TARGET = "carry_corrections"  # the events topic's subscriber: corrections carried over
+CARRY_PUSH = {"carry-push": ("events", CARRY_TARGET)}
 
 
 def gemini_env() -> dict[str, str]:
@@ -101,7 +106,8 @@ class LocalStack:
         self._enter_environment()
         if not self.real_gemini:
             self.services.append(self._start_standin())
-        upload_port, reads_port, delete_port = free_port(), free_port(), free_port()
+        upload_port, reads_port = free_port(), free_port()
+        delete_port, corrections_port = free_port(), free_port()
         self.viewer = Viewer(
             viewer_config(
                 self.env,
@@ -109,6 +115,7 @@ class LocalStack:
                 f"http://127.0.0.1:{upload_port}/",
                 f"http://127.0.0.1:{reads_port}/",
                 f"http://127.0.0.1:{delete_port}/",
+                f"http://127.0.0.1:{corrections_port}/",
             )
         )
         signed_urls = self._start_gateway()
@@ -120,6 +127,8 @@ class LocalStack:
             self._start_function(UPLOAD_TARGET, upload_port),
             self._start_function(READS_TARGET, reads_port),
             self._start_function(DELETE_TARGET, delete_port),
+            self._start_function(CORRECTIONS_TARGET, corrections_port),
+            self._start_function(CARRY_TARGET),
         ]
         self.services += functions
         wait_all(functions)
@@ -235,6 +244,7 @@ class LocalStack:
                 }
             )
         create_subscriptions(subscriber, PROJECT, path, self.url)
+        create_subscriptions(subscriber, PROJECT, path, self.url, CARRY_PUSH)
         for key in ("dead", "events"):
             subscriber.create_subscription(
                 name=subscriber.subscription_path(PROJECT, f"{TOPICS[key]}-pull"), topic=path[key]

@@ -34,10 +34,15 @@ def watch_env(stall_s: float = STALL_S) -> dict[str, str]:
 
 
 def create_subscriptions(
-    subscriber: Any, project: str, topics: dict[str, str], url_of: Any
+    subscriber: Any,
+    project: str,
+    topics: dict[str, str],
+    url_of: Any,
+    push: dict[str, tuple[str, str]] = PUSH,
 ) -> None:
-    """The watchdog's push subscriptions (`topics`: key → topic path; `url_of`: target → URL)."""
-    for name, (topic, target) in PUSH.items():
+    """The watchdog's push subscriptions, or `push`'s (`topics`: key → topic path; `url_of`:
+    target → URL): retried with backoff, never dead-lettered, as Eventarc's Pub/Sub triggers."""
+    for name, (topic, target) in push.items():
         subscriber.create_subscription(
             request={
                 "name": subscriber.subscription_path(project, name),

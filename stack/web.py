@@ -1,9 +1,9 @@
 """The web viewer on the local stack: the built app (`web/dist`) over HTTP on a loopback port,
 with a `config.json` that points the browser at this stack's Firestore and Auth emulators and its
-upload and reads functions (media and downloads come through the reads function's signed URLs,
-as deployed),
-and Hosting's Content-Security-Policy on every answer (`web/firebase.json`'s, completed with this
-config's endpoints by `web/policy.mjs`, as a deploy completes it).
+upload, reads and corrections functions (media and downloads come through the reads function's
+signed URLs, as deployed), and Hosting's Content-Security-Policy on every answer
+(`web/firebase.json`'s, completed with this config's endpoints by `web/policy.mjs`, as a deploy
+completes it).
 
 Read-only and static: Python's http.server in a thread. The app picks its user from `?uid=`.
 """
@@ -107,11 +107,16 @@ def content_security_policy(config: dict[str, str], signed: tuple[str, ...] = ()
 
 
 def viewer_config(
-    env: dict[str, str], project: str, uploads: str = "", reads: str = "", deletion: str = ""
+    env: dict[str, str],
+    project: str,
+    uploads: str = "",
+    reads: str = "",
+    deletion: str = "",
+    corrections: str = "",
 ) -> dict[str, str]:
     """What the browser needs: the emulators' addresses (as the stack's clients use them), and
-    the upload, reads and deletion functions' URLs when there are some. Never the storage
-    emulator's: the viewer reads objects only through signed URLs, as deployed."""
+    the upload, reads, deletion and corrections functions' URLs when there are some. Never the
+    storage emulator's: the viewer reads objects only through signed URLs, as deployed."""
     config = {
         "project": project,
         "emulator": env["FIRESTORE_EMULATOR_HOST"],
@@ -119,5 +124,6 @@ def viewer_config(
         "uploads": uploads,
         "reads": reads,
         "deletion": deletion,
+        "corrections": corrections,
     }
     return {key: value for key, value in config.items() if value}

@@ -1,7 +1,7 @@
 // The viewer's Content-Security-Policy, one for both servers: firebase.json's (scripts from the
 // site only, plus Google's sign-in loader; connections to the site and to Firebase's and Cloud
 // Storage's Google endpoints; media from Cloud Storage's signed URLs), completed with the
-// endpoints config.json names: the upload, reads and deletion functions (and, locally, the emulators) to
+// endpoints config.json names: the HTTP functions (and, locally, the emulators) to
 // connect to, the sign-in domain to frame; locally, the signed-URL gateway (ORIGIN) that stands
 // for Cloud Storage, to connect to and play media from. Hosting gets it from firebase.json (cloudbuild.yaml writes it there before
 // deploying); the local stack's static server (stack/web.py) sends what this prints.
@@ -21,6 +21,7 @@ function completed(policy, config, signed) {
       origin(config.uploads),
       origin(config.reads),
       origin(config.deletion),
+      origin(config.corrections),
       http(config.emulator),
       http(config.auth),
       ...signed,

@@ -4,6 +4,8 @@ environment its Settings start with."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from functions.core.settings import Settings
@@ -75,5 +77,9 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
     assert Settings().events_topic  # starts with nothing but the project
 
 
-def test_the_url_is_an_output(cfg: Config) -> None:
-    assert 'value       = module.function["corrections"].url' in cfg.text["outputs.tf"]
+def test_the_url_is_an_output_and_in_the_viewer_s_config(cfg: Config) -> None:
+    outputs = cfg.text["outputs.tf"]
+    assert re.search(r'value\s+=\s+module\.function\["corrections"\]\.url', outputs)
+    assert re.search(
+        r'corrections\s+=\s+module\.function\["corrections"\]\.url', outputs
+    )  # in viewer_config

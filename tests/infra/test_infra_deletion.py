@@ -5,6 +5,8 @@ config."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.infra.test_infra import INFRA, Config, accepted_env_names, env_of, ref
@@ -57,4 +59,4 @@ def test_its_environment_names_the_buckets_topic_and_origins(cfg: Config) -> Non
 
 def test_the_viewer_learns_the_function_s_url(cfg: Config) -> None:
     outputs = cfg.text["outputs.tf"]
-    assert 'deletion = module.function["deletion"].url' in outputs
+    assert re.search(r'deletion\s+=\s+module\.function\["deletion"\]\.url', outputs)

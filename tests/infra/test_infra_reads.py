@@ -6,6 +6,7 @@ viewer's config."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -72,5 +73,5 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
 
 def test_the_viewer_learns_the_function_s_url(cfg: Config) -> None:
     outputs = cfg.text["outputs.tf"]
-    assert 'reads    = module.function["reads"].url' in outputs
-    assert 'value       = module.function["reads"].url' in outputs  # output media_url
+    assert re.search(r'reads\s+=\s+module\.function\["reads"\]\.url', outputs)  # in viewer_config
+    assert re.search(r'value\s+=\s+module\.function\["reads"\]\.url', outputs)  # output media_url

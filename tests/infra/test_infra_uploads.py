@@ -5,6 +5,7 @@ environment its Settings start with, and an uploads bucket nobody else can write
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -141,4 +142,4 @@ def test_its_environment_starts_its_settings(cfg: Config, monkeypatch: pytest.Mo
 
 def test_the_viewer_learns_the_function_s_url(cfg: Config) -> None:
     outputs = cfg.text["outputs.tf"]
-    assert 'uploads  = module.function["uploads"].url' in outputs
+    assert re.search(r'uploads\s+=\s+module\.function\["uploads"\]\.url', outputs)

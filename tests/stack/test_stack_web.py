@@ -45,9 +45,8 @@ def hosting_policy() -> dict[str, list[str]]:
 def viewer(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
     env = {"FIRESTORE_EMULATOR_HOST": "127.0.0.1:8081", "STORAGE_EMULATOR_HOST": "http://h:9"}
-    config = viewer_config(
-        env, "p", "http://127.0.0.1:5001/", "http://127.0.0.1:5002/", "http://127.0.0.1:5003/"
-    )
+    functions = [f"http://127.0.0.1:{port}/" for port in (5001, 5002, 5003, 5004)]
+    config = viewer_config(env, "p", *functions)
     server = Viewer(config, dist=tmp_path)
     server.start(signed=("http://127.0.0.1:4443",))
     yield server
@@ -66,6 +65,7 @@ def test_serves_the_app_and_the_emulators_config(viewer: Viewer) -> None:
         "uploads": "http://127.0.0.1:5001/",
         "reads": "http://127.0.0.1:5002/",
         "deletion": "http://127.0.0.1:5003/",
+        "corrections": "http://127.0.0.1:5004/",
     }  # no storage endpoint: objects come through signed URLs only
 
 
@@ -83,6 +83,7 @@ def test_every_answer_carries_hosting_s_policy_with_this_stack_s_endpoints(viewe
                 "http://127.0.0.1:5001",  # the upload function
                 "http://127.0.0.1:5002",  # the reads function
                 "http://127.0.0.1:5003",  # the deletion function
+                "http://127.0.0.1:5004",  # the corrections function
                 "http://127.0.0.1:8081",  # Firestore's emulator
                 "http://127.0.0.1:4443",  # the signed-URL gateway
             ],
@@ -105,6 +106,7 @@ def test_a_deploy_writes_the_same_policy_with_its_function_and_sign_in_domain(
         "uploads": "https://us-central1-p.cloudfunctions.net/tabscribe-uploads",
         "reads": "https://tabscribe-media-url-abc-uc.a.run.app",
         "deletion": "https://tabscribe-deletion-abc-uc.a.run.app/",
+        "corrections": "https://tabscribe-corrections-abc-uc.a.run.app",
         "firebase": {"authDomain": "p.firebaseapp.com", "projectId": "p"},
     }
     for name in ("policy.mjs", "firebase.json"):  # cloudbuild.yaml writes into its copy
@@ -122,6 +124,7 @@ def test_a_deploy_writes_the_same_policy_with_its_function_and_sign_in_domain(
         "https://us-central1-p.cloudfunctions.net",
         "https://tabscribe-media-url-abc-uc.a.run.app",
         "https://tabscribe-deletion-abc-uc.a.run.app",
+        "https://tabscribe-corrections-abc-uc.a.run.app",
     ]
     assert "https://storage.googleapis.com" in deployed["media-src"]  # signed URLs' media
     assert deployed["frame-src"] == [*hosting["frame-src"], "https://p.firebaseapp.com"]

@@ -1,10 +1,12 @@
-// The speakers table: identified speakers in their colour, unidentified ones in grey.
+// The speakers table: identified speakers in their colour, unidentified ones in grey; corrected
+// ones marked "edited". With an editor (the owner's), each row can be renamed or merged.
+import { correctionCell, renameCells } from "./corrections.js";
 import { h } from "./dom.js";
 import { timecode } from "./format.js";
 
 const COLUMNS = ["Speaker", "Company", "Position", "Role", "Talk time", "Evidence"];
 
-export function speakersTable(speakers, styles, seek, withHours) {
+export function speakersTable(speakers, styles, seek, withHours, editor = null) {
   if (!speakers?.length) return h("p", { class: "muted" }, "No speakers yet.");
   return h(
     "table",
@@ -16,15 +18,32 @@ export function speakersTable(speakers, styles, seek, withHours) {
       h(
         "tr",
         {},
-        COLUMNS.map((c) => h("th", { scope: "col" }, c)),
+        [...COLUMNS, editor && "Correct"].filter(Boolean).map((c) => h("th", { scope: "col" }, c)),
       ),
     ),
     h(
       "tbody",
       {},
-      speakers.map((s) => speakerRow(s, styles.get(s.voice), seek, withHours)),
+      speakers.map((s) => {
+        const row = speakerRow(s, styles.get(s.voice), seek, withHours);
+        return editor ? editable(row, s, speakers, editor) : row;
+      }),
     ),
   );
+}
+
+// Rename turns the row into inputs until it is saved (the next snapshot redraws the table) or
+// cancelled.
+function editable(row, speaker, speakers, editor) {
+  const shown = [...row.children];
+  const cancel = () => row.replaceChildren(...shown);
+  const edit = () => {
+    row.replaceChildren(...renameCells(editor, speaker, cancel));
+    row.querySelector("input").focus();
+  };
+  row.append(correctionCell(editor, speaker, speakers, edit));
+  shown.push(row.lastChild);
+  return row;
 }
 
 function speakerRow(speaker, style, seek, withHours) {
@@ -32,7 +51,13 @@ function speakerRow(speaker, style, seek, withHours) {
   return h(
     "tr",
     { class: style.known ? "known" : "unknown", style: { "--c": style.colour } },
-    h("th", { scope: "row", "data-label": "Speaker" }, h("span", { class: "swatch" }), style.label),
+    h(
+      "th",
+      { scope: "row", "data-label": "Speaker" },
+      h("span", { class: "swatch" }),
+      style.label,
+      speaker.edited && h("span", { class: "edited", title: "Corrected by the owner" }, "edited"),
+    ),
     cell("Company", speaker.company ?? "—"),
     cell("Position", speaker.position ?? "—"),
     cell("Role", speaker.role ?? "—"),

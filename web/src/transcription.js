@@ -13,6 +13,7 @@ import {
   TROUBLE,
   withHours,
 } from "./format.js";
+import { canCorrect, Editor } from "./corrections.js";
 import { progressBar } from "./list.js";
 import { canRead, signedUrl } from "./media.js";
 import { countDoc, countQuery, reportError } from "./reads.js";
@@ -45,6 +46,7 @@ class TranscriptionPage {
     this.stopPages = () => {};
     this.player = null;
     this.view = new TranscriptView((ms) => this.seek(ms));
+    this.editor = new Editor(session, ref.id);
     this.scheduled = false;
     this.failed = false;
     this.shown = new Map(); // box -> what it last showed (redraw)
@@ -132,9 +134,12 @@ class TranscriptionPage {
     const status = [d.status, d.reason, d.complete, d.progress, d.duration_ms];
     this.redraw(this.statusBox, status, () => [statusLine(d), trouble(d)]);
     const reveal = (ms) => this.seek(ms, true);
-    this.redraw(this.speakersBox, d.speakers, () =>
-      speakersTable(d.speakers, styles, reveal, hours),
-    );
+    const editor = canCorrect(this.session, d) ? this.editor : null;
+    this.redraw(this.speakersBox, [d.speakers, Boolean(editor), d.corrections?.standing], () => [
+      editor?.undoButton(d),
+      editor?.box,
+      speakersTable(d.speakers, styles, reveal, hours, editor),
+    ]);
     this.redraw(this.extrasBox, [d.issues, d.counts?.issues, d.exports], () => [
       issuesList(d),
       exportsList(this.session, this.ref.id, d),
