@@ -48,9 +48,10 @@ from functions.format.voices import Snippet, duration_s, parse_answer, slots, sn
 from functions.transcribe import reel
 from functions.transcribe.clips import plan_clips
 from functions.transcribe.prompt import build_voices_prompt
+from standin.authored import Authored
 from standin.clips import clip_text
 from standin.pacing import BASE_FIRST_TOKEN_S, OUTPUT_TOKENS_PER_S, PREFILL_TOKENS_PER_S
-from standin.registry import BUNDLED_DIR
+from standin.registry import BUNDLED_DIR, Entry, entry_from_dict
 
 ROOT = Path(__file__).parent.parent
 SAMPLES = {"conference": "conference.webm", "radio": "radio.ogg"}
@@ -64,9 +65,8 @@ MODEL = catalog().default
 class Sample:
     name: str
     path: Path
-    text: str
-    duration_s: float
-    has_video: bool
+    bundled: dict[str, Any]  # the stand-in's authored answer (standin/responses/<name>.json)
+    entry: Entry  # … as the stand-in reads it: its rows, and the whole answer written out
 
     @property
     def uri(self) -> str:
@@ -75,13 +75,12 @@ class Sample:
 
 def sample(name: str) -> Sample:
     bundled = json.loads((BUNDLED_DIR / f"{name}.json").read_text("utf-8"))
-    return Sample(
-        name,
-        ROOT / "samples" / SAMPLES[name],
-        bundled["text"],
-        bundled["duration_s"],
-        bundled["has_video"],
-    )
+    return Sample(name, ROOT / "samples" / SAMPLES[name], bundled, entry_from_dict(bundled, name))
+
+
+def authored(found: Sample) -> Authored:
+    assert found.entry.authored is not None  # the bundled answers are authored rows
+    return found.entry.authored
 
 
 def merged_clips(found: Sample) -> list[ClipAnswer]:
@@ -89,11 +88,11 @@ def merged_clips(found: Sample) -> list[ClipAnswer]:
     answers = []
     default = {name: field.default for name, field in Settings.model_fields.items()}
     plan = plan_clips(
-        found.duration_s,
+        found.entry.duration_s,
         *(default[k] for k in ("clip_s", "clip_overlap_s", "clip_threshold_s", "clip_first_s")),
     )
     for clip in plan:
-        parsed = parse_text(clip_text(found.text, clip.start_s, clip.end_s))
+        parsed = parse_text(clip_text(authored(found), clip.start_s, clip.end_s))
         answers.append(
             ClipAnswer(clip.index, clip.start_ms, clip.end_ms, parsed.segments, parsed.speakers)
         )
@@ -102,8 +101,8 @@ def merged_clips(found: Sample) -> list[ClipAnswer]:
 
 def person_of(found: Sample, merged: Merged) -> dict[int, int]:
     """Each merged voice's authored voice (the merge keeps every authored row once, in order)."""
-    authored = parse_text(found.text).segments
-    pairs = zip(authored, merged.segments, strict=True)
+    written = parse_text(found.entry.text).segments
+    pairs = zip(written, merged.segments, strict=True)
     return {m.voice: a.voice for a, m in pairs if m.voice is not None and a.voice is not None}
 
 
@@ -147,7 +146,7 @@ def reel_design(found: Sample, asked: list[Snippet], url: str) -> dict[str, Any]
     started = time.monotonic()
     out = io.BytesIO()
     with found.path.open("rb") as source:
-        kind = reel.cut(source, placed, found.has_video, out)
+        kind = reel.cut(source, placed, found.entry.has_video, out)
     cut_s = time.monotonic() - started
     video = kind is reel.VIDEO
     request = [
@@ -183,16 +182,19 @@ def parts_design(
     found: Sample, asked: list[Snippet], url: str, output_tokens: int
 ) -> dict[str, Any]:
     """Today's form before the reel: counted (countTokens), paced by the stand-in's formula."""
-    mime = "video/webm" if found.has_video else "audio/ogg"
+    mime = "video/webm" if found.entry.has_video else "audio/ogg"
     request: list[Any] = []
     for snippet in asked:
         offsets = (snippet.start_ms / 1000, snippet.end_ms / 1000)
-        request += [f"Voice {snippet.voice}:", part(found.uri, mime, found.has_video, offsets)]
-    request.append(build_voices_prompt(found.has_video, slots(asked)))
+        request += [
+            f"Voice {snippet.voice}:",
+            part(found.uri, mime, found.entry.has_video, offsets),
+        ]
+    request.append(build_voices_prompt(found.entry.has_video, slots(asked)))
     gemini = client(url)
     counted = gemini.models.count_tokens(model=MODEL, contents=request)
     tokens = counted.total_tokens or 0
-    kind = "video" if found.has_video else "audio"
+    kind = "video" if found.entry.has_video else "audio"
     return {
         "calls": 1,
         "parts": len(asked),
@@ -207,7 +209,7 @@ def batches_design(
     found: Sample, asked: list[Snippet], per_part: float, truth: dict[int, int], output_tokens: int
 ) -> dict[str, Any] | None:
     """At most 10 parts a prompt, ANCHORS anchors in each; None where it cannot be (audio)."""
-    if not found.has_video:
+    if not found.entry.has_video:
         return None
     anchors, others = asked[:ANCHORS], asked[ANCHORS:]
     room = PARTS_PER_PROMPT["video"] - ANCHORS
@@ -296,9 +298,8 @@ def measure(name: str, url: str) -> list[Metric]:
 def run() -> list[Metric]:
     with standin.start(realistic_pace=True) as stand_in:
         for found in map(sample, SAMPLES):
-            stand_in.register(
-                found.text, duration_s=found.duration_s, has_video=found.has_video, uri=found.uri
-            )
+            keys = ("rows", "speakers", "duration_s", "has_video")
+            stand_in.register(**{key: found.bundled[key] for key in keys}, uri=found.uri)
         return [metric for name in SAMPLES for metric in measure(name, stand_in.url)]
 
 
