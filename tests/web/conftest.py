@@ -6,6 +6,7 @@ Chromium and builds `web/dist` first."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -132,3 +133,13 @@ def authored_speakers(sample: str) -> list[str]:
     """The speaker names the stand-in's authored answer for `sample` gives (docs/samples.md)."""
     response = json.loads((ROOT / "standin" / "responses" / f"{sample}.json").read_text())
     return [speaker["name"] or "?" for speaker in response["speakers"]]
+
+
+def wait_for(page: Page, expression: str, timeout: float = 30_000) -> None:
+    """Until `expression` (JavaScript) is true in the page, evaluated from here every 50 ms.
+    Playwright's `wait_for_function` polls with `eval` inside the page, which the viewer's
+    Content-Security-Policy refuses (no 'unsafe-eval'), so it fails whenever it must poll."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not within {timeout / 1000:g} s: {expression}"
+        time.sleep(0.05)

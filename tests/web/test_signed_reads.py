@@ -21,7 +21,7 @@ from functions.core import clients
 from functions.core.documents import TRANSCRIPTIONS
 from stack.accounts import id_token
 from stack.local import READS_TARGET, LocalStack
-from tests.web.conftest import Tab
+from tests.web.conftest import Tab, wait_for
 from tests.web.test_viewer import open_first, wait_painted
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser]
@@ -54,10 +54,10 @@ def test_the_media_plays_and_each_download_opens_through_a_signed_url(
     wait_painted(tab.page)
     page = tab.page
 
-    page.wait_for_function("() => document.getElementById('player').readyState >= 2")
+    wait_for(page, "() => document.getElementById('player').readyState >= 2")
     assert page.evaluate("document.getElementById('player').src").startswith(local.gateway.url)
     page.evaluate("(p => { p.muted = true; return p.play(); })(document.getElementById('player'))")
-    page.wait_for_function("() => document.getElementById('player').currentTime > 0.5")
+    wait_for(page, "() => document.getElementById('player').currentTime > 0.5")
     page.evaluate("document.getElementById('player').pause()")
 
     files = {}

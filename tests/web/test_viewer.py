@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from stack.local import BUCKET, LocalStack
 from tests.paths import ROOT
-from tests.web.conftest import Tab, authored_speakers
+from tests.web.conftest import Tab, authored_speakers, wait_for
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser]
 SCREENSHOTS = ROOT / ".local" / "screenshots"
@@ -52,16 +52,16 @@ def test_progress_then_the_transcript_with_the_authored_speakers(
     expect(item.locator(".badge")).to_have_text("processing", timeout=30_000)
     bar = item.locator("progress")
     expect(bar).to_be_visible()
-    tab.page.wait_for_function(
-        "() => Number(document.querySelector('li.doc progress')?.value) > 0.05", timeout=30_000
+    wait_for(
+        tab.page,
+        "() => Number(document.querySelector('li.doc progress')?.value) > 0.05",
+        timeout=30_000,
     )
 
     open_first(tab, "keynote.mp4")
     expect(tab.page.locator("#status")).to_have_text("processing")
     first = rows(tab.page).count()
-    tab.page.wait_for_function(
-        f"() => document.querySelectorAll('ol.transcript > li').length > {first}"
-    )
+    wait_for(tab.page, f"() => document.querySelectorAll('ol.transcript > li').length > {first}")
     expect(tab.page.locator("#status")).to_have_text("completed", timeout=60_000)
     wait_painted(tab.page)
 
@@ -143,7 +143,7 @@ def player_time(page: Page) -> float:
 
 def test_clicking_a_row_or_pressing_enter_seeks_and_playback_highlights(interview: Tab) -> None:
     page = interview.page
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    wait_for(page, "document.getElementById('player').readyState >= 1")
     page.locator("li.seg[data-start='28000']").click()
     assert player_time(page) == pytest.approx(28.0, abs=0.3)
     expect(page.locator("li.seg.current")).to_have_attribute("data-start", "28000")
@@ -229,7 +229,7 @@ def test_unidentified_speakers_are_grey_issues_collapsed_evidence_reveals_its_ro
     assert grey.evaluate("e => getComputedStyle(e).color") == GREY
     known = page.locator("li.seg.known .who").first
     assert known.evaluate("e => getComputedStyle(e).color") != GREY
-    page.wait_for_function("document.getElementById('player').readyState >= 2")  # a frame shows
+    wait_for(page, "document.getElementById('player').readyState >= 2")  # a frame shows
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # docs/images/transcription.png is this one
     shot = page.screenshot(path=str(SCREENSHOTS / "transcription.png"))
     assert shot[:8] == b"\x89PNG\r\n\x1a\n"
