@@ -10,14 +10,11 @@ heavier kinds.
 
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from bench.report import Metric, main
-from bench.store_throughput import GENERATION, SEGMENTS, _claim, messages
+from bench.store_throughput import GENERATION, SEGMENTS, _claim, messages, store_emulators
 
 ROUNDS = 3
 OWNER = "b"  # the owner `_claim` records
@@ -55,32 +52,8 @@ def _one_round(index: int) -> tuple[float, float, float]:
 
 
 def run() -> list[Metric]:
-    from stack.services import start_all, stop_all
-
-    with tempfile.TemporaryDirectory() as tmp:
-        emulators = start_all(Path(tmp), "tabscribe-bench")
-        saved = dict(os.environ)
-        try:
-            for emulator in emulators:
-                os.environ.update(emulator.env)
-            os.environ.update(
-                {
-                    "GOOGLE_CLOUD_PROJECT": "tabscribe-bench",
-                    "TABSCRIBE_RESULTS_BUCKET": "bench-results",
-                }
-            )
-            from functions.core import clients
-            from functions.core.settings import get_settings
-
-            get_settings.cache_clear()
-            clients.storage_client().create_bucket("bench-results")
-            topic = clients.publisher().topic_path("tabscribe-bench", "tabscribe-events")
-            clients.publisher().create_topic(name=topic)
-            rounds = [_one_round(i + 1) for i in range(ROUNDS)]
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-            stop_all(emulators)
+    with store_emulators():
+        rounds = [_one_round(i + 1) for i in range(ROUNDS)]
     heavy = [seconds for merge, undo, _ in rounds for seconds in (merge, undo)]
     return [
         Metric(

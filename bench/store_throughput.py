@@ -15,6 +15,8 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +131,10 @@ def _claim(tid: str, generation: str) -> None:
     assert claimed is not None, why
 
 
-def run() -> list[Metric]:
+@contextmanager
+def store_emulators() -> Iterator[None]:
+    """The emulators a store-side benchmark runs on (Firestore, Pub/Sub, Cloud Storage), with the
+    results bucket and the events topic; the environment as it was afterwards."""
     from stack.services import start_all, stop_all
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -145,18 +150,25 @@ def run() -> list[Metric]:
                 }
             )
             from functions.core import clients
+            from functions.core.settings import get_settings
 
+            get_settings.cache_clear()
             clients.storage_client().create_bucket("bench-results")
             topic = clients.publisher().topic_path("tabscribe-bench", "tabscribe-events")
             clients.publisher().create_topic(name=topic)
-            from functions.core.settings import get_settings
-
-            flush_rows = get_settings().flush_rows
-            rounds = [_one_round(i + 1, flush_rows) for i in range(ROUNDS)]
+            yield
         finally:
             os.environ.clear()
             os.environ.update(saved)
             stop_all(emulators)
+
+
+def run() -> list[Metric]:
+    with store_emulators():
+        from functions.core.settings import get_settings
+
+        flush_rows = get_settings().flush_rows
+        rounds = [_one_round(i + 1, flush_rows) for i in range(ROUNDS)]
     elapsed = sorted(r[0] for r in rounds)[len(rounds) // 2]
     _, writes, reads = rounds[0]
     return [

@@ -21,8 +21,10 @@ from stack.services import (
     group_alive,
     reset_firestore,
     start_all,
+    start_auth,
     stop_all,
     stop_on_signals,
+    wait_all,
 )
 
 PROJECT = "tabscribe-test"
@@ -64,6 +66,15 @@ def emulators() -> Iterator[dict[str, Service]]:
         stop_all(started)
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def auth() -> Iterator[Service]:
+    """The Firebase Authentication emulator, for the HTTP functions' real ID tokens."""
+    service = start_auth(LOG_DIR, PROJECT)
+    wait_all([service])
+    yield service
+    service.stop()
 
 
 @pytest.fixture

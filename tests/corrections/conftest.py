@@ -24,7 +24,6 @@ from tests.paths import ROOT
 from tests.store.conftest import transcriber_doc
 from tests.store.support import chunks_of, model_output, new_id
 from tests.store.support import cloud_event as chunk_event
-from tests.uploads.conftest import auth  # noqa: F401  (the Auth emulator, started per module)
 
 ORIGIN = "http://127.0.0.1:8000"
 OWNER = "user-1"  # the owner transcriber_doc records
@@ -110,7 +109,7 @@ class Corrections:
 @pytest.fixture
 def corrections(
     firestore_db: firestore.Client,
-    auth: Service,  # noqa: F811
+    auth: Service,
     unique: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Corrections]:

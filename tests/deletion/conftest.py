@@ -22,8 +22,8 @@ from functions.core.events import DeletedEvent
 from functions.core.settings import get_settings
 from functions.transcribe import claims
 from stack.accounts import id_token
-from stack.services import Service, start_auth, wait_all
-from tests.conftest import LOG_DIR, PROJECT
+from stack.services import Service
+from tests.conftest import PROJECT
 from tests.paths import ROOT
 
 ORIGIN = "http://127.0.0.1:8000"
@@ -35,14 +35,6 @@ RESULTS = (
     "voices-1",
     "chunks/1-1-00000.txt",
 )
-
-
-@pytest.fixture(scope="module")
-def auth() -> Iterator[Service]:
-    service = start_auth(LOG_DIR, PROJECT)
-    wait_all([service])
-    yield service
-    service.stop()
 
 
 @dataclass

@@ -22,7 +22,6 @@ from stack.accounts import id_token
 from stack.signed import Gateway, write_signing_key
 from tests.conftest import PROJECT
 from tests.paths import ROOT
-from tests.uploads.conftest import auth  # noqa: F401  (the Auth emulator, a fixture)
 
 ORIGIN = "http://127.0.0.1:8000"
 MEDIA = (ROOT / "tests" / "data" / "media" / "voice.m4a").read_bytes()
@@ -55,7 +54,7 @@ class Reads:
 @pytest.fixture
 def reads(
     emulators: Any,
-    auth: Any,  # noqa: F811
+    auth: Any,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Any,
     unique: str,

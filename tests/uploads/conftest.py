@@ -17,21 +17,13 @@ from functions_framework import create_app
 from functions.core import clients
 from functions.core.settings import get_settings
 from stack.accounts import email_id_token, id_token
-from stack.services import Service, start_auth, wait_all
+from stack.services import Service
 from stack.signed import Gateway, write_signing_key
-from tests.conftest import LOG_DIR, PROJECT
+from tests.conftest import PROJECT
 from tests.paths import ROOT
 
 ORIGIN = "http://127.0.0.1:8000"
 MEDIA = (ROOT / "tests" / "data" / "media" / "voice.m4a").read_bytes()
-
-
-@pytest.fixture(scope="module")
-def auth() -> Iterator[Service]:
-    service = start_auth(LOG_DIR, PROJECT)
-    wait_all([service])
-    yield service
-    service.stop()
 
 
 @dataclass
