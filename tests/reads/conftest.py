@@ -13,17 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from functions_framework import create_app
 
 from functions.core import clients
 from functions.core.documents import TRANSCRIPTIONS, transcription_id
-from functions.core.settings import get_settings
 from stack.accounts import id_token
-from stack.signed import Gateway, write_signing_key
-from tests.conftest import PROJECT
 from tests.paths import ROOT
+from tests.uploads.conftest import ORIGIN, signing_function
 
-ORIGIN = "http://127.0.0.1:8000"
 MEDIA = (ROOT / "tests" / "data" / "media" / "voice.m4a").read_bytes()
 VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Ada Lovelace>Hello.\n"
 EXPORTS = {"vtt": VTT, "srt": "1\n00:00:00,000 --> 00:00:02,000\nAda Lovelace: Hello.\n"}
@@ -77,23 +73,9 @@ def reads(
             "exports": exports,
         }
     )
-    gateway = Gateway(write_signing_key(tmp_path / "key.json", PROJECT), (ORIGIN,))
-    gateway.start()
-    env = {
-        **auth.env,
-        "TABSCRIBE_UPLOAD_BUCKET": uploads.name,
-        "TABSCRIBE_RESULTS_BUCKET": results.name,
-        "TABSCRIBE_UPLOAD_ORIGINS": json.dumps([ORIGIN]),
-        "TABSCRIBE_SIGNED_URL_ENDPOINT": gateway.url,
-        "TABSCRIBE_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    app = create_app(target="media_url", source=str(ROOT / "main.py")).test_client()
-    yield Reads(app, auth.host_port, doc_id)
-    gateway.stop()
-    get_settings.cache_clear()
+    env = {"TABSCRIBE_UPLOAD_BUCKET": uploads.name, "TABSCRIBE_RESULTS_BUCKET": results.name}
+    with signing_function("media_url", auth, monkeypatch, tmp_path, **env) as app:
+        yield Reads(app, auth.host_port, doc_id)
 
 
 def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:

@@ -8,6 +8,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,27 +46,39 @@ class Uploads:
         return email_id_token(self.auth_host, PROJECT, email, verified)
 
 
+@contextmanager
+def signing_function(
+    target: str, auth: Service, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, **env: str
+) -> Iterator[Any]:
+    """The HTTP function `target` (a test client) signing URLs with a key of its own, for the
+    signed-URL gateway in front of the storage emulator; `env`: more of its settings."""
+    gateway = Gateway(write_signing_key(tmp_path / "key.json", PROJECT), (ORIGIN,))
+    gateway.start()
+    settings = {
+        **auth.env,
+        "TABSCRIBE_UPLOAD_ORIGINS": json.dumps([ORIGIN]),
+        "TABSCRIBE_SIGNED_URL_ENDPOINT": gateway.url,
+        "TABSCRIBE_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
+        **env,
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        yield create_app(target=target, source=str(ROOT / "main.py")).test_client()
+    finally:
+        gateway.stop()
+        get_settings.cache_clear()
+
+
 @pytest.fixture
 def uploads(
     emulators: Any, auth: Service, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, unique: str
 ) -> Iterator[Uploads]:
     bucket = clients.storage_client().create_bucket(f"uploads-{unique}")
-    gateway = Gateway(write_signing_key(tmp_path / "key.json", PROJECT), (ORIGIN,))
-    gateway.start()
-    env = {
-        **auth.env,
-        "TABSCRIBE_UPLOAD_BUCKET": bucket.name,
-        "TABSCRIBE_UPLOAD_ORIGINS": json.dumps([ORIGIN]),
-        "TABSCRIBE_SIGNED_URL_ENDPOINT": gateway.url,
-        "TABSCRIBE_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    app = create_app(target="upload_url", source=str(ROOT / "main.py")).test_client()
-    yield Uploads(app, bucket, auth.host_port)
-    gateway.stop()
-    get_settings.cache_clear()
+    env = {"TABSCRIBE_UPLOAD_BUCKET": bucket.name}
+    with signing_function("upload_url", auth, monkeypatch, tmp_path, **env) as app:
+        yield Uploads(app, bucket, auth.host_port)
 
 
 def put(grant: dict[str, Any], body: bytes, *leave_out: str, **header_changes: str) -> int:
