@@ -18,6 +18,8 @@ from functions.format.splice import Cut
 from functions.format.voices import MAX_SNIPPETS, Snippet
 
 Outcome = Literal["completed", "failed", "blocked", "rejected"]
+# `chapters` (with the summary) or `translation_<language>`, an ISO 639 code (decision 0026)
+ENRICHMENT_NAME = r"^(chapters|translation_[a-z]{2,3})$"
 
 
 class Usage(BaseModel):
@@ -167,6 +169,26 @@ class ContinueTask(ObjectTask):
             "attempt": str(self.upload_attempt),
             **({"clip": str(self.clip.index)} if self.clip else {}),
             "task": "continue",
+        }
+
+
+class EnrichTask(ObjectTask):
+    """The clips-topic message (attribute `task=enrich`) that asks one enrichment of a completed
+    run (decision 0026): a translation into one language (`translation_fr`) or the chapters and
+    summary (`chapters`). Published by the store once the run's transcript is complete, after it
+    recorded `enrichments.{name}` as `processing`; a text-only request over the stored transcript,
+    claimed under a lease of its own, recorded by the enrichment itself."""
+
+    attempt: int = Field(ge=1, description="the upload run whose transcript is enriched")
+    enrichment: str = Field(pattern=ENRICHMENT_NAME, description="chapters or translation_{lang}")
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            "transcription_id": self.transcription_id,
+            "generation": self.generation,
+            "attempt": str(self.attempt),
+            "task": "enrich",
+            "enrichment": self.enrichment,
         }
 
 
