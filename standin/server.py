@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 import sys
 import threading
@@ -20,6 +19,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from functions.core.catalog import Mode, Model
+from standin import batches, gcs
 from standin.authored import Event
 from standin.clips import clip_text
 from standin.continuation import continuation_text, earlier_rows, is_continuation
@@ -163,6 +163,8 @@ class Handler(BaseHTTPRequestHandler):
             mode=mode, version=where.version, model=model_id, method=method, status=None
         )
         call["server_timeout"] = self.headers.get("X-Server-Timeout")  # the client's deadline ask
+        if self.headers.get(batches.BATCH_HEADER):  # a line of that batch job
+            call["batch"] = self.headers[batches.BATCH_HEADER]
         if mode == "vertex":
             call["location"] = where.location
         try:
@@ -534,23 +536,17 @@ def registration(body: Any) -> Entry:
 
 def gcs_sha256(uri: str, project: str) -> str | None:
     """SHA-256 of a gs:// object read from the Cloud Storage emulator, when one is configured."""
-    if not os.environ.get("STORAGE_EMULATOR_HOST"):
+    if not gcs.configured():
         return None
     from google.api_core import exceptions
-    from google.auth.credentials import AnonymousCredentials
-    from google.cloud import storage
 
-    bucket, _, name = uri.removeprefix("gs://").partition("/")
-    client = storage.Client(project=project or "standin", credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
     digest = hashlib.sha256()
     try:
-        with client.bucket(bucket).blob(name).open("rb", chunk_size=8 * 1024 * 1024) as reader:
+        with gcs.blob(uri, project).open("rb", chunk_size=8 * 1024 * 1024) as reader:
             while chunk := reader.read(8 * 1024 * 1024):
                 digest.update(chunk)
     except exceptions.NotFound:
-        raise invalid(
-            f"Cannot fetch content from the provided URL: {uri} (no such object)."
-        ) from None
+        raise gcs.missing(uri) from None
     return digest.hexdigest()
 
 
@@ -572,6 +568,7 @@ ROUTES: list[tuple[str, str, Action]] = [
     ("GET", rf"/{VERSION}/files", Handler.list_files),
     ("GET", rf"/{VERSION}/files/([^/:]+)", Handler.get_file),
     ("DELETE", rf"/{VERSION}/files/([^/:]+)", Handler.delete_file),
+    *batches.ROUTES,
     ("GET", r"/", Handler.info),
     ("GET", r"/_standin/?", Handler.info),
     ("GET", r"/_standin/(\w+)", Handler.control),
