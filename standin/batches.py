@@ -29,7 +29,7 @@ from typing import Any, Literal
 from functions.core.catalog import Mode
 from standin import gcs
 from standin.errors import STATUS_NAMES, ApiError, invalid
-from standin.protocol import JSON, parse_json_body
+from standin.protocol import JSON
 from standin.rules import Where, served_model
 from standin.versions import version_pattern
 
@@ -41,6 +41,21 @@ BATCH_HEADER = "X-Standin-Batch"  # marks a line's generateContent call in the c
 DEVELOPER_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch"
 OUTPUT_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatchOutput"
 Ending = Literal["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]
+# google.rpc.Code of a status name: a Status inside a resource (a job's or a line's error)
+# carries the canonical code, not the HTTP one
+CANONICAL_CODES = {
+    "CANCELLED": 1,
+    "INVALID_ARGUMENT": 3,
+    "DEADLINE_EXCEEDED": 4,
+    "NOT_FOUND": 5,
+    "ALREADY_EXISTS": 6,
+    "PERMISSION_DENIED": 7,
+    "RESOURCE_EXHAUSTED": 8,
+    "FAILED_PRECONDITION": 9,
+    "INTERNAL": 13,
+    "UNAVAILABLE": 14,
+    "UNAUTHENTICATED": 16,
+}
 
 
 @dataclass
@@ -166,11 +181,11 @@ class Batches:
     def _run(self, job: Job, answer: Answer, files: Any) -> None:
         try:
             if job.fault == "failed":
-                job.error = {"code": 13, "message": "Batch job failed (injected fault)."}
+                job.error = rpc_status("INTERNAL", "Batch job failed (injected fault).")
             elif job.fault != "expired":
                 run_lines(job, answer, files)
-        except ApiError as exc:  # unreadable input: the job fails (google.rpc.Code 3)
-            job.error = {"code": 3, "message": exc.message}
+        except ApiError as exc:  # unreadable input: the job fails
+            job.error = rpc_status(exc.status, exc.message)
         finally:
             job.done.set()
 
@@ -185,18 +200,25 @@ def run_lines(job: Job, answer: Answer, files: Any) -> None:
     job.started = True
     for line in job.lines:
         if job.cancelled is not None:
-            return
+            break  # what was answered is written, as the service exports completed rows
         response, error = answer(job, line)
         job.answers.append(output_line(job, line, response, error))
     write_output(job, files)
 
 
+def rpc_status(status: str, message: str) -> JSON:
+    """A google.rpc.Status: the canonical code of `status` and the message."""
+    return {"code": CANONICAL_CODES.get(status, 2), "message": message}
+
+
 def output_line(job: Job, line: Line, response: JSON | None, error: JSON | None) -> JSON:
-    """One answer in the mode's line format: Developer `{key|metadata, response|error}`,
-    Vertex `{…the input line, status, processed_time, response}` (`status` empty when the
-    request succeeded, else the error)."""
+    """One answer in the mode's line format: Developer `{key|metadata, response|error}` (the
+    error a google.rpc.Status), Vertex `{…the input line, status, processed_time, request,
+    response}` (`status` empty when the request succeeded, else its REST error as JSON)."""
     if job.mode == "developer":
-        return {**line.echo, **({"response": response} if error is None else {"error": error})}
+        if error is not None:
+            return {**line.echo, "error": rpc_status(error["status"], error["message"])}
+        return {**line.echo, "response": response}
     status = "" if error is None else json.dumps({"error": error})
     row: JSON = {**line.echo, "status": status, "processed_time": rfc3339(time.time())}
     row["request"] = line.request
@@ -227,15 +249,20 @@ def read_vertex_input(job: Job) -> list[Line]:
     ]
 
 
+def json_object(raw: bytes | str, what: str) -> JSON:
+    """A JSON object as sent (keys untouched: a line's `metadata` and fields are echoed)."""
+    try:
+        found = json.loads(raw or "null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise invalid(f"Invalid JSON payload received in {what}. {exc}") from None
+    if not isinstance(found, dict):
+        raise invalid(f"Invalid JSON payload received in {what}. Expected an object.")
+    return found
+
+
 def jsonl(text: str) -> list[JSON]:
-    rows = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        if raw.strip():
-            try:
-                rows.append(parse_json_body(raw.encode()))
-            except ApiError:
-                raise invalid(f"Line {number} of the input is not a JSON object.") from None
-    return rows
+    lines = enumerate(text.splitlines(), 1)
+    return [json_object(raw, f"line {n} of the input") for n, raw in lines if raw.strip()]
 
 
 def vertex_line(row: JSON) -> Line:
@@ -244,7 +271,7 @@ def vertex_line(row: JSON) -> Line:
 
 def answer_by_loopback(base_url: str) -> Answer:
     """Answer a line as a standard `generateContent` call to the stand-in at `base_url`:
-    (the response, None) or (None, the error as a google.rpc.Status)."""
+    (the response, None) or (None, the REST error: `code`, `message`, `status`)."""
 
     def answer(job: Job, line: Line) -> tuple[JSON | None, JSON | None]:
         w = job.where
@@ -389,7 +416,7 @@ def new_job(handler: Any, mode: Mode, where: Where, model: str, body: JSON) -> J
 
 def developer_create(handler: Any, version: str, model: str) -> None:
     handler.require_api_key()
-    batch = handler.json_body().get("batch") or {}
+    batch = json_object(handler.body, "the request").get("batch") or {}
     where = Where(version, method="batchGenerateContent")
     job = new_job(handler, "developer", where, model, batch)
     source = batch.get("inputConfig") or {}
@@ -421,7 +448,7 @@ def _echo(item: JSON, key: str) -> JSON:
 
 def vertex_create(handler: Any, version: str, project: str, location: str) -> None:
     handler.require_bearer()
-    body = handler.json_body()
+    body = json_object(handler.body, "the request")
     model = str(body.get("model") or "")
     if not model.startswith("publishers/google/models/"):
         raise invalid(f"Invalid model name: {model!r} (publishers/google/models/MODEL).")

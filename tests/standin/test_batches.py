@@ -87,8 +87,11 @@ def test_developer_inlined_requests_are_answered_as_standard_calls(
     job = client.batches.create(
         model=MODEL,
         src=[
-            {"contents": [part, "Transcribe."], "metadata": {"run": "t1/r1/0"}},
-            {"contents": ["No media: the stand-in refuses it."], "metadata": {"run": "t2/r1/0"}},
+            {"contents": [part, "Transcribe."], "metadata": {"run_key": "t1/r1/0"}},
+            {
+                "contents": ["No media: the stand-in refuses it."],
+                "metadata": {"run_key": "t2/r1/0"},
+            },
         ],
         config={"display_name": "archive-1"},
     )
@@ -98,10 +101,10 @@ def test_developer_inlined_requests_are_answered_as_standard_calls(
     assert done.state == types.JobState.JOB_STATE_SUCCEEDED
     assert done.dest and done.dest.inlined_responses
     ok, refused = done.dest.inlined_responses
-    assert ok.metadata == {"run": "t1/r1/0"} and ok.response and ok.error is None
+    assert ok.metadata == {"run_key": "t1/r1/0"} and ok.response and ok.error is None
     same_answer(ok.response.model_dump(exclude_none=True), standard(client, part))
-    assert refused.metadata == {"run": "t2/r1/0"} and refused.response is None
-    assert refused.error and refused.error.code == 400
+    assert refused.metadata == {"run_key": "t2/r1/0"} and refused.response is None
+    assert refused.error and refused.error.code == 3  # INVALID_ARGUMENT (the call's 400)
     assert "offline Gemini API stand-in" in str(refused.error.message)
     lines = [c for c in stand_in.calls() if c.get("batch") == job.name]
     assert [c["status"] for c in lines] == [200, 400]  # each line a generateContent call
@@ -127,8 +130,8 @@ def test_developer_file_input_gives_a_downloadable_responses_file(
     assert done.dest and done.dest.file_name and done.dest.file_name.startswith("files/batch-")
     lines = [json.loads(x) for x in client.files.download(file=done.dest.file_name).splitlines()]
     assert [line["key"] for line in lines] == ["t1/r1/0", "t1/r1/1"]
-    error = lines[0]["error"]
-    assert (error["code"], error["status"]) == (503, "UNAVAILABLE") and "response" not in lines[0]
+    error = lines[0]["error"]  # a google.rpc.Status: 14 is UNAVAILABLE (the call's 503)
+    assert error["code"] == 14 and "response" not in lines[0]
     assert error["message"].startswith("The model is overloaded.")
     config = types.GenerateContentConfig(max_output_tokens=20)
     part = types.Part.from_bytes(data=CLIP, mime_type="video/mp4")
@@ -232,7 +235,7 @@ def test_vertex_reads_and_writes_jsonl_in_cloud_storage(
         standard(client, types.Part.from_uri(file_uri=MEDIA_URI, mime_type="video/mp4")),
     )
     assert refused["key"] == "t2/r1/0" and "response" not in refused
-    assert json.loads(refused["status"])["error"]["code"] == 400
+    assert json.loads(refused["status"])["error"]["code"] == 400  # the call's REST error
 
 
 def test_vertex_list_cancel_and_job_faults(
