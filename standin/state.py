@@ -9,7 +9,12 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from standin.faults import FaultQueue, check_clip_timecodes, fault_from_dict
+from standin.faults import (
+    FaultQueue,
+    check_clip_timecodes,
+    check_translation_fault,
+    fault_from_dict,
+)
 from standin.files import FileStore
 from standin.registry import BUNDLED_DIR, Registry
 
@@ -32,6 +37,7 @@ class Config:
     realistic_pace: bool = False  # first token after a real model's delay, then its output rate
     pace_scale: float = 1.0  # every answer delay divided by this (10: ten times faster)
     clock_shift_s: float = 0.0  # the stand-in's clock runs this far ahead (files expire sooner)
+    translation_fault: str | None = None  # "missing_row" / "extra_row" in translation answers
 
     def date(self) -> dt.date | None:
         return None if self.today is None else dt.date.fromisoformat(self.today)
@@ -49,6 +55,7 @@ def config_with(config: Config, changes: dict[str, Any]) -> Config:
     if updated.pace_scale <= 0:
         raise ValueError("pace_scale must be > 0")
     check_clip_timecodes(updated.clip_timecodes)
+    check_translation_fault(updated.translation_fault)
     return updated
 
 
