@@ -8,6 +8,10 @@ must name the document's run and its object (bucket, name, generation, content t
 slot the run has (a clip index below `clips.count`; the voices slot, `count`, only once the store
 has recorded asking for it), and carry the plan and prompt the run recorded for that slot. The
 store's checks (decision 0008) come after the model's answer; these come before the call.
+
+An enrichment's task (decision 0026) asks for something of a completed run: the run and the object
+must be the document's, its `status` `completed`, and `enrichments.{name}` still `processing` for
+that very run (the store records it so before it publishes the task).
 """
 
 from __future__ import annotations
@@ -16,11 +20,21 @@ import hashlib
 import json
 from typing import Any
 
-from functions.core.messages import ClipTask, ContinueTask, ObjectTask, VoicesTask
+from functions.core.messages import ClipTask, ContinueTask, EnrichTask, ObjectTask, VoicesTask
 
 SOURCE_FIELDS = ("bucket", "name", "generation", "content_type", "size")
 # what the check reads of the document (not its pages, speakers or live page)
-FIELDS = ["run", "source", "hashes", "clips.count", "clips.ranges", "clips.hashes", "clips.voices"]
+FIELDS = [
+    "run",
+    "source",
+    "status",
+    "hashes",
+    "clips.count",
+    "clips.ranges",
+    "clips.hashes",
+    "clips.voices",
+    "enrichments",
+]
 
 
 class NotAskedYet(Exception):
@@ -59,6 +73,8 @@ def refusal(task: ObjectTask, doc: dict[str, Any]) -> str | None:
             return f"not the transcription's object: {field} {getattr(task, field)!r}"
     if isinstance(task, ContinueTask):
         return _continuation(task, doc)
+    if isinstance(task, EnrichTask):
+        return _enrichment(task, doc, run)
     clips = doc.get("clips") or {}
     if isinstance(task, ClipTask):
         return _clip(task, clips)
@@ -70,7 +86,7 @@ def refusal(task: ObjectTask, doc: dict[str, Any]) -> str | None:
 def _upload_attempt(task: ObjectTask) -> int:
     if isinstance(task, ContinueTask):
         return task.upload_attempt
-    assert isinstance(task, ClipTask | VoicesTask)
+    assert isinstance(task, ClipTask | VoicesTask | EnrichTask)
     return task.attempt
 
 
@@ -93,6 +109,17 @@ def _voices(task: VoicesTask, clips: dict[str, Any]) -> str | None:
         return "voices: not the plan the run recorded"
     if not clips.get("voices"):
         raise NotAskedYet("the store has not recorded asking for the voices pass")
+    return None
+
+
+def _enrichment(task: EnrichTask, doc: dict[str, Any], run: dict[str, Any]) -> str | None:
+    if doc.get("status") != "completed":
+        return f"{task.enrichment}: the transcription is {doc.get('status')}, not completed"
+    asked = (doc.get("enrichments") or {}).get(task.enrichment) or {}
+    if asked.get("run") != run:
+        return f"{task.enrichment}: not an enrichment the run asked for"
+    if asked.get("status") != "processing":
+        return f"{task.enrichment}: already {asked.get('status')}"
     return None
 
 
