@@ -8,16 +8,14 @@ tasks (a task delivered twice is claimed once, by the enrichment).
 
 from __future__ import annotations
 
-import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from google.cloud import firestore
 
-from functions.core import clients, logs
+from functions.core import clients, logs, tasks
 from functions.core.documents import PAGES, TRANSCRIPTIONS, Status
 from functions.core.events import CompletionEvent, build_event
-from functions.core.messages import EnrichTask
 from functions.core.settings import get_settings
 from functions.store import exports
 from functions.store.accept import results_bucket
@@ -75,7 +73,6 @@ def enrich(transcription_id: str, doc: dict[str, Any], run: Run) -> None:
     """Publish an `EnrichTask` for each of the run's enrichments still `processing`, on the clips
     topic, and wait until each is accepted (raises if one is not: the redelivery publishes again,
     before the event is marked published)."""
-    source, settings = doc.get("source") or {}, get_settings()
     asked = doc.get("enrichments") or {}
     names = [
         name
@@ -83,21 +80,11 @@ def enrich(transcription_id: str, doc: dict[str, Any], run: Run) -> None:
         if enrichment.get("status") == Status.PROCESSING.value
         and enrichment.get("run") == run.model_dump()
     ]
-    publisher = clients.publisher()
+    publisher, settings = clients.publisher(), get_settings()
     topic = publisher.topic_path(settings.project, settings.clips_topic)
     futures = []
     for name in names:
-        task = EnrichTask(
-            transcription_id=transcription_id,
-            bucket=source["bucket"],
-            name=source["name"],
-            generation=run.generation,
-            attempt=run.attempt,
-            content_type=source.get("content_type"),
-            size=source.get("size"),
-            enrichment=name,
-            published_at=dt.datetime.now(dt.UTC),
-        )
+        task = tasks.enrich_task(transcription_id, doc, name)
         body = task.model_dump_json(exclude_none=True).encode()
         futures.append(publisher.publish(topic, body, **task.attributes()))
     for future in futures:
