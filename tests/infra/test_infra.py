@@ -406,6 +406,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["results"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),  # enriched
         ("roles/datastore.user", "project"),
         ("roles/aiplatform.user", "project"),
         (
@@ -416,7 +417,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     assert grants_of("store") == {
         ("roles/datastore.user", "project"),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
-        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),  # the voices pass
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),  # voices, enrich
         ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
     }
     assert grants_of("trigger") == {("roles/eventarc.eventReceiver", "project")}
@@ -424,6 +425,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/datastore.user", "project"),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["redrive"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),  # enrichments
         ("roles/storage.objectViewer", '${google_storage_bucket.this["uploads"].name}'),
     }
     assert grants_of("corrections") == {  # test_infra_corrections.py
