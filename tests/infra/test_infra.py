@@ -933,7 +933,8 @@ def test_firestore_rules_are_released_and_closed_to_writes(cfg: Config) -> None:
     assert "signedInAs(resource.data.owner)" in rules  # behaviour: test_firestore_rules.py
     assert "get(/databases/$(database)/documents/transcriptions/$(id)).data.owner" in rules
     assert not re.search(r"allow[^;]*write[^;]*:\s*if\s+(true|request\.auth)", rules)
-    assert rules.count("allow write: if false;") == 3  # transcriptions, pages, history
+    # transcriptions, pages, translations and their pages, history
+    assert rules.count("allow write: if false;") == 5
 
 
 # --- Providers, APIs, variables, pipeline --------------------------------------------------------
