@@ -9,6 +9,11 @@ TRANSCRIPTIONS = "transcriptions"
 PAGES = "pages"
 CLIPS = "clips"  # one document per clip of a long upload's run (decision 0010)
 DELETIONS = "deletions"  # an owner's deletion's tombstone, `deletions/{id}` (decision 0024)
+# a completed run's translations, `translations/{lang}` and its `pages/{nnnn}` (decision 0026)
+TRANSLATIONS = "translations"
+ENRICHMENTS = "enrichments"  # an enrichment's lease, `enrichments/{generation}-{attempt}-{name}`
+# what a run's enrichments write on the document (and the run's ask): a new run's claim removes them
+ENRICHMENT_FIELDS = ("asked_enrichments", "enrichments", "chapters", "summary")
 PAGE_SEGMENTS = 200  # segments per page document (also the transcriber's default chunk size)
 
 

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from functions.core.catalog import Price, catalog
 from functions.core.documents import PAGE_SEGMENTS
+from functions.core.media import translate_codes
 
 HEARTBEATS_PER_LEASE = 4  # a lease survives three missed renewals
 
@@ -198,6 +199,23 @@ class Settings(BaseSettings):
         description="ask for the sound events table (decision 0025) unless an upload's `events`"
         " metadata says otherwise",
     )
+    translate: tuple[str, ...] = Field(
+        default=(),
+        description="languages to translate every transcript into (decision 0026; JSON list of "
+        "ISO 639 codes the model catalog lists) unless an upload's `translate` metadata says "
+        "otherwise",
+    )
+    chapters: bool = Field(
+        default=False,
+        description="ask for the chapters and the summary of every transcript (decision 0026) "
+        "unless an upload's `chapters` metadata says otherwise",
+    )
+    enrich_stall_s: float = Field(
+        default=900.0,
+        ge=60,
+        description="the watchdog's sweep re-drives an enrichment still `processing` this long "
+        "after it was asked (its task published again, once), then fails it",
+    )
     clip_threshold_s: float = Field(
         default=900.0,
         gt=0,
@@ -331,6 +349,11 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"not an email address or domain: {bad}")
         return entries
+
+    @field_validator("translate")
+    @classmethod
+    def _languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(translate_codes(",".join(value)))
 
     @property
     def heartbeat_s(self) -> float:

@@ -3,9 +3,10 @@
 1. one transaction: the caller must own the document; the tombstone `deletions/{id}` is written
    (the newest generation of the media, so a re-delivered finalize of it claims nothing) and the
    document deleted, so a run in flight finds itself superseded at its next flush or heartbeat;
-2. the document's subcollections (pages, pending, clips and theirs, history), recursively;
+2. the document's subcollections (pages, pending, clips and theirs, history, the translations
+   and their pages, the enrichments' leases), recursively;
 3. every generation of the media object, and everything under the output prefix for the id in
-   the results bucket (exports, claim checks, the voices reel);
+   the results bucket (exports, the translations' exports, claim checks, the voices reel);
 4. the `transcription.deleted` event; the tombstone then keeps only {generation, owner, times}.
 
 A deletion cut short (a crash, a timeout) is finished by the owner's next request for it: the

@@ -1,7 +1,9 @@
-"""After a run's final chunk is committed: exports to Cloud Storage, then the completion event.
+"""After a run's final chunk is committed: exports to Cloud Storage, the completion event, then
+one task per enrichment the run started (decision 0026).
 
 Everything is rebuilt from Firestore (the document and its pages), so a redelivery after a crash
-between the commit and the publish writes the same files and publishes the same event id.
+between the commit and the publish writes the same files and publishes the same event id and
+tasks (a task delivered twice is claimed once, by the enrichment).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import Any
 
 from google.cloud import firestore
 
-from functions.core import clients, logs
-from functions.core.documents import PAGES, TRANSCRIPTIONS
+from functions.core import clients, logs, tasks
+from functions.core.documents import PAGES, TRANSCRIPTIONS, Status
 from functions.core.events import CompletionEvent, build_event
 from functions.core.settings import get_settings
 from functions.store import exports
@@ -53,6 +55,7 @@ def complete(transcription_id: str, run: Run) -> int:
     ended = logs.outcome(data.status, "store", model=data.model, usage=data.usage, cost=data.cost)
     extra = {"transcription_id": transcription_id, "event_id": event.id, "type": event.type}
     log.info("completion event published", extra=extra | ended)
+    enrich(transcription_id, doc, run)
     return _mark_published(ref, snapshot, run, uris)
 
 
@@ -64,6 +67,32 @@ def publish(event: CompletionEvent) -> None:
         **{"content-type": "application/cloudevents+json", "transcription_id": event.data.id},
     )
     message.result(timeout=PUBLISH_TIMEOUT_S)
+
+
+def enrich(transcription_id: str, doc: dict[str, Any], run: Run) -> None:
+    """Publish an `EnrichTask` for each of the run's enrichments still `processing`, on the clips
+    topic, and wait until each is accepted (raises if one is not: the redelivery publishes again,
+    before the event is marked published)."""
+    asked = doc.get("enrichments") or {}
+    names = [
+        name
+        for name, enrichment in sorted(asked.items())
+        if enrichment.get("status") == Status.PROCESSING.value
+        and enrichment.get("run") == run.model_dump()
+    ]
+    publisher, settings = clients.publisher(), get_settings()
+    topic = publisher.topic_path(settings.project, settings.clips_topic)
+    futures = []
+    for name in names:
+        task = tasks.enrich_task(transcription_id, doc, name)
+        body = task.model_dump_json(exclude_none=True).encode()
+        futures.append(publisher.publish(topic, body, **task.attributes()))
+    for future in futures:
+        future.result(timeout=PUBLISH_TIMEOUT_S)
+    if names:
+        log.info(
+            f"enrichments asked: {', '.join(names)}", extra={"transcription_id": transcription_id}
+        )
 
 
 def _is_pending(doc: dict[str, Any], run: Run) -> bool:

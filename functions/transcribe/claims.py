@@ -34,6 +34,7 @@ from google.cloud import firestore
 from functions.core import logs
 from functions.core.documents import (
     DELETIONS,
+    ENRICHMENT_FIELDS,
     TERMINAL,
     TRANSCRIPTIONS,
     Status,
@@ -136,8 +137,10 @@ def claim(
         fields = _claim_fields(source, holder, attempt, now + dt.timedelta(seconds=lease_s))
         if attempt == 1:  # a new generation: a fresh document
             transaction.set(ref, {**fields, "created_at": firestore.SERVER_TIMESTAMP})
-        else:
-            transaction.update(ref, fields)
+        else:  # the run before asked its own enrichments (decision 0026)
+            transaction.update(
+                ref, fields | dict.fromkeys(ENRICHMENT_FIELDS, firestore.DELETE_FIELD)
+            )
         last_error = current.get("last_error") if attempt > 1 else None
         result = (Claim(transcription_id, source.generation, attempt, holder, last_error), why_not)
 

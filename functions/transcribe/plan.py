@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.core.catalog import Mode, Model, catalog
+from functions.core.media import UnknownLanguage, translate_codes
 from functions.format.tables import parse_timecode
 from functions.transcribe.media import MediaInfo, MediaRejected
 from functions.transcribe.prompt import timecode_format
@@ -63,6 +64,15 @@ class Overrides(BaseModel):
     end: str | None = None
     duration: str | None = Field(default=None, description="used when the header has none")
     events: bool | None = Field(default=None, description="ask for the sound events table")
+    translate: str | None = Field(
+        default=None, description="languages to translate into: ISO 639 codes, comma-separated"
+    )
+    chapters: bool | None = Field(default=None, description="ask for the chapters and summary")
+
+    def languages(self) -> list[str] | None:
+        """The `translate` codes (None: unset, the settings decide); `UnknownLanguage` for a
+        code the catalog does not list."""
+        return None if self.translate is None else translate_codes(self.translate)
 
 
 def declared_duration_s(overrides: Overrides) -> float | None:
@@ -99,6 +109,10 @@ def parse_overrides(metadata: Mapping[str, str], allowed_models: tuple[str, ...]
     except ValidationError as exc:
         problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
         raise MediaRejected(f"invalid processing metadata: {problems}") from None
+    try:
+        overrides.languages()
+    except UnknownLanguage as exc:
+        raise MediaRejected(f"invalid processing metadata: {exc}") from None
     if overrides.model is not None and overrides.model not in allowed_models:
         raise MediaRejected(
             f"metadata model={overrides.model!r} is not allowed; use one of {list(allowed_models)}"

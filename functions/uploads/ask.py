@@ -17,7 +17,16 @@ from typing import Any
 
 from functions.core.catalog import catalog
 from functions.core.http import Refused
-from functions.core.media import CONTEXT_LIMITS, ENRICHMENT_FLAGS, FLAG_VALUES, MAX_MEDIA_BYTES
+from functions.core.media import (
+    CONTEXT_LIMITS,
+    ENRICHMENT_FLAGS,
+    FLAG_VALUES,
+    MAX_MEDIA_BYTES,
+    TRANSLATE,
+    TRANSLATE_CHARS,
+    UnknownLanguage,
+    translate_codes,
+)
 
 MAX_NAME_CHARS = 100
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
@@ -94,7 +103,7 @@ def _metadata(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise BadRequest("metadata must be an object of strings")
-    allowed = {*CONTEXT_LIMITS, *ENRICHMENT_FLAGS}
+    allowed = {*CONTEXT_LIMITS, *ENRICHMENT_FLAGS, TRANSLATE}
     unknown = sorted(set(value) - allowed)
     if unknown:
         raise BadRequest(f"metadata: unknown keys {unknown}; allowed: {sorted(allowed)}")
@@ -102,8 +111,20 @@ def _metadata(value: Any) -> dict[str, str]:
         if key in ENRICHMENT_FLAGS:
             if text not in FLAG_VALUES:
                 raise BadRequest(f"metadata.{key}: one of {list(FLAG_VALUES)}, not {text!r}")
+        elif key == TRANSLATE:
+            _translate(text)
         elif not isinstance(text, str) or len(text) > CONTEXT_LIMITS[key]:
             raise BadRequest(f"metadata.{key}: a string of at most {CONTEXT_LIMITS[key]} chars")
         if not _HEADER_SAFE.match(text):
             raise BadRequest(f"metadata.{key}: printable ASCII only (it travels as a header)")
     return {key: text for key, text in value.items() if text}
+
+
+def _translate(text: Any) -> None:
+    """`translate`: ISO 639 codes, comma-separated, each a language Gemini supports."""
+    if not isinstance(text, str) or len(text) > TRANSLATE_CHARS:
+        raise BadRequest(f"metadata.{TRANSLATE}: a string of at most {TRANSLATE_CHARS} chars")
+    try:
+        translate_codes(text)
+    except UnknownLanguage as exc:
+        raise BadRequest(f"metadata.{exc}") from None
