@@ -10,6 +10,7 @@ the enrichments instead, and this module goes.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from google.cloud import firestore
@@ -71,6 +72,7 @@ SUMMARY = (
     "bees, how the people downstairs came round, how much honey a roof gives, and how a "
     "listener can start."
 )
+EXPORTS_WAIT_S = 30
 FAILED_REASON = "the model's answer had no <TRANSLATION> table"
 
 
@@ -79,8 +81,7 @@ def enrich_as_the_room_would(tid: str) -> dict[str, Any]:
     translation (its pages, its WebVTT and SRT), a German one still processing, a Spanish one
     failed, the chapters and the summary. The document as it then is."""
     ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(tid)
-    doc = ref.get().to_dict() or {}
-    assert doc.get("status") == "completed" and doc.get("exports"), doc.get("status")
+    doc = _with_exports(ref)
     run = doc["run"]
     pages = [
         page.to_dict() or {}
@@ -144,6 +145,18 @@ def enrich_as_the_room_would(tid: str) -> dict[str, Any]:
         }
     )
     return ref.get().to_dict() or {}
+
+
+def _with_exports(ref: Any) -> dict[str, Any]:
+    """The completed document once the store recorded its exports (after the final commit)."""
+    deadline = time.monotonic() + EXPORTS_WAIT_S
+    while not (doc := ref.get().to_dict() or {}).get("exports"):
+        assert time.monotonic() < deadline, (
+            f"no exports after {EXPORTS_WAIT_S} s: {doc.get('status')}"
+        )
+        time.sleep(0.1)
+    assert doc.get("status") == "completed", doc.get("status")
+    return doc
 
 
 def _page_fields(page: dict[str, Any]) -> dict[str, Any]:
