@@ -83,21 +83,23 @@ def enrich_as_the_room_would(tid: str) -> dict[str, Any]:
     ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(tid)
     doc = _with_exports(ref)
     run = doc["run"]
-    pages = [
-        page.to_dict() or {}
-        for page in ref.collection(PAGES)
+    pages = list(
+        ref.collection(PAGES)
         .where(filter=firestore.FieldFilter("run.generation", "==", run["generation"]))
         .where(filter=firestore.FieldFilter("run.attempt", "==", run["attempt"]))
+        .order_by("__name__")
         .stream()
-    ]
+    )
     french = ref.collection(TRANSLATIONS).document("fr")
-    for page in pages:
+    rows: list[dict[str, Any]] = []
+    for snapshot in pages:  # the same ids, boundaries and fields, each text translated
+        page = snapshot.to_dict() or {}
         segments = [{**s, "text": FRENCH.get(s["text"])} for s in page["segments"]]
-        french.collection(PAGES).document(f"{page['index']:04d}").set(
+        french.collection(PAGES).document(snapshot.id).set(
             {**_page_fields(page), "lang": "fr", "segments": segments}
         )
-    rows = [s for page in sorted(pages, key=lambda p: p["index"]) for s in page["segments"]]
-    translated = sum(s["text"] in FRENCH for s in rows)
+        rows += page["segments"]
+    missing = [i for i, row in enumerate(rows) if row["text"] not in FRENCH]
     french.set(
         {
             "lang": "fr",
@@ -118,21 +120,22 @@ def enrich_as_the_room_would(tid: str) -> dict[str, Any]:
                     **_completed("translation", "fr", finished),
                     "counts": {
                         "rows": len(rows),
-                        "translated": translated,
-                        "missing": len(rows) - translated,
+                        "translated": len(rows) - len(missing),
+                        "missing": len(missing),
                         "extra": 0,
                     },
                     "issues": [
-                        {
-                            "code": "missing_translation",
-                            "message": "row 6 was not translated",
-                            "line": None,
-                        }
+                        {"code": "missing_translation", "message": f"row {i}", "line": None}
+                        for i in missing[:50]
                     ],
                     "exports": _french_subtitles(doc, rows),
                 },
-                "translation_de": {"kind": "translation", "lang": "de", "status": "processing"}
-                | asked,
+                "translation_de": {
+                    "kind": "translation",
+                    "lang": "de",
+                    "status": "processing",
+                    **asked,
+                },
                 "translation_es": {
                     **_completed("translation", "es", finished),
                     "status": "failed",

@@ -16,10 +16,19 @@ import pysubs2
 import pytest
 from playwright.sync_api import Page, expect
 
+from functions.core.documents import transcription_id
 from stack.accounts import id_token
-from stack.local import LocalStack
-from tests.web.conftest import Tab, wait_for
-from tests.web.enriched import CHAPTERS, FAILED_REASON, FRENCH, SUMMARY, UNTRANSLATED
+from stack.follow import put, wait_for_terminal
+from stack.local import BUCKET, LocalStack
+from tests.web.conftest import SAMPLES, Tab, wait_for
+from tests.web.enriched import (
+    CHAPTERS,
+    FAILED_REASON,
+    FRENCH,
+    SUMMARY,
+    UNTRANSLATED,
+    enrich_as_the_room_would,
+)
 from tests.web.test_viewer import rows, wait_painted
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser]
@@ -154,6 +163,36 @@ def test_chapters_seek_the_player_and_the_one_playing_is_highlighted(
     expect(page.locator(".chapters li.current")).to_have_attribute("data-start", "32000")
     expect(page.locator(".chapters [aria-current=true]")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    no_errors(tab)
+
+
+def test_sound_events_stay_inline_between_the_same_rows_in_a_translation(
+    open_viewer: Callable[..., Tab], uid: Callable[[str], str], local: LocalStack
+) -> None:
+    """The keynote with its sound events (`events=true`), a French translation recorded on it:
+    none of its rows is among the interview's French (`FRENCH`), so every row shows the original,
+    marked, and the events stand where they stood."""
+    owner = uid("sven")
+    blob = put(SAMPLES / "keynote.mp4", owner, {"events": "true"})
+    assert wait_for_terminal(blob.name, local.logs, blob.generation)["status"] == "completed"
+    tid = transcription_id(BUCKET, blob.name)
+    enrich_as_the_room_would(tid)
+    tab = open_viewer(owner, f"/t/{tid}", width=390)
+    wait_painted(tab.page)
+    page = tab.page
+    where = (  # each item of the transcript: its kind and start
+        "[...document.querySelectorAll('ol.transcript > li')]"
+        ".map(i => i.className + i.dataset.start)"
+    )
+    before = page.evaluate(where)
+    assert sum(item.startswith("sound") for item in before) == 3
+
+    page.get_by_label("Language", exact=True).select_option(label="French")
+    expect(page.locator("li.seg.untranslated")).to_have_count(218)
+    assert [item.replace(" untranslated", "") for item in page.evaluate(where)] == before
+    expect(page.locator("li.sound").first).to_have_css("color", "rgb(107, 114, 128)")
+    page.get_by_label("Search", exact=True).fill("Amara")
+    expect(page.locator("li.sound").first).to_be_hidden()
     no_errors(tab)
 
 
