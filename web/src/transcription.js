@@ -216,6 +216,7 @@ class TranscriptionPage {
     if (signature !== this.signature) {
       this.signature = signature;
       this.view.update(segments, styles, hours, !TERMINAL.has(d.status), d.events ?? []);
+      if (this.playedMs >= 0) this.view.highlight(this.playedMs); // e.g. across a switch
     }
     this.markPainted(d, segments);
   }
