@@ -161,7 +161,6 @@ class TranscriptionPage {
     console.warn(`translation ${key}: ${error.code ?? ""} ${error.message}`);
     if (key !== this.translatedKey) return;
     this.switcher.unreadable(this.lang);
-    this.switcher.select.value = "";
     this.chooseLanguage("");
   }
 

@@ -54,9 +54,10 @@ export class LanguageSwitcher {
   }
 
   // Redraw from the document's translations; the choice stays while its language is completed.
+  // True when it had to go back to the original.
   update(translations) {
     const key = JSON.stringify(translations.map((t) => [t.lang, t.status, t.reason]));
-    if (key === this.shown) return;
+    if (key === this.shown) return false;
     this.shown = key;
     const chosen = this.select.value;
     const completed = translations.filter((t) => t.status === "completed");
@@ -71,8 +72,10 @@ export class LanguageSwitcher {
     return this.select.value !== chosen;
   }
 
-  // The chosen translation could not be read (its listener failed): said until the next change.
+  // The chosen translation could not be read (its listener failed): back to the original, and
+  // said until the next change.
   unreadable(lang) {
+    this.select.value = "";
     this.note.append(
       h(
         "span",
