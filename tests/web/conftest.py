@@ -116,18 +116,19 @@ def upload(local: LocalStack) -> Callable[[str, str], str]:
 
 
 @pytest.fixture
-def enriched_interview(local: LocalStack) -> Callable[[str], str]:
-    """enriched_interview(owner) -> the id of the owner's interview, transcribed by the stack,
-    then enriched by `enrich_as_the_room_would` (tests/web/enriched.py)."""
+def enriched(local: LocalStack) -> Callable[..., str]:
+    """enriched(file, owner, metadata={}) -> the id of the owner's transcription of the sample
+    `file`, made by the stack, then enriched by `enrich_as_the_room_would`
+    (tests/web/enriched.py)."""
 
-    def enriched(owner: str) -> str:
-        blob = put(SAMPLES / "interview.mp4", owner, {})
+    def enriched_(file: str, owner: str, metadata: dict[str, str] | None = None) -> str:
+        blob = put(SAMPLES / file, owner, metadata or {})
         assert wait_for_terminal(blob.name, local.logs, blob.generation)["status"] == "completed"
         tid = transcription_id(BUCKET, blob.name)
-        enrich_as_the_room_would(tid)
+        enrich_as_the_room_would(tid, file.rsplit(".", 1)[0])
         return tid
 
-    return enriched
+    return enriched_
 
 
 @pytest.fixture

@@ -2,14 +2,18 @@
 on top of a transcription the whole local stack produced: the viewer's tests need translations,
 chapters and a summary before the stack's own enrichment tasks make them.
 
-`enrich_as_the_room_would` is the one place that writes them. Once the stack enriches uploads
-itself (`translate=fr,de,es`, `chapters=true`), the tests upload with that metadata and wait for
-the enrichments instead, and this module goes.
+`enrich_as_the_room_would` is the one place that writes them, from the stand-in's authored
+answers (`translations.fr`, `chapters`, `summary` of standin/responses/<sample>.json, what the
+stand-in answers the room's requests with). Once the stack enriches uploads itself, the tests
+upload with `translate=fr` and `chapters=true` and wait for the enrichments instead; the German
+translation still processing and the Spanish one failed stay written here (or come from a held
+and a refused request).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from typing import Any
 
@@ -17,69 +21,44 @@ from google.cloud import firestore
 
 from functions.core import clients
 from functions.core.documents import PAGES, TRANSCRIPTIONS
-from functions.store.exports import cues, to_srt, to_vtt
+from functions.store.exports import cues, to_srt, to_vtt, with_events
 from functions.store.finish import EXPORTS
+from tests.paths import ROOT
 
 TRANSLATIONS = "translations"
-# The interview's authored rows (standin/responses/interview.json) in French; one row is left
-# out, as a model answer missing a row leaves it untranslated (`text: null`).
-FRENCH = {
-    "Welcome to City Notes. Today we are on a roof in the middle of town.": (
-        "Bienvenue dans City Notes. Aujourd'hui, nous sommes sur un toit au centre-ville."
-    ),
-    "My guest keeps forty thousand bees up here.": "Mon invitée élève quarante mille abeilles ici.",
-    "Thanks, Daniel. Forty thousand on a quiet day, anyway.": (
-        "Merci, Daniel. Quarante mille les jours calmes, en tout cas."
-    ),
-    "Why put beehives on top of an office building?": (
-        "Pourquoi installer des ruches sur un immeuble de bureaux ?"
-    ),
-    "Because the city is full of flowers. Parks, balconies, street trees.": (
-        "Parce que la ville est pleine de fleurs. Parcs, balcons, arbres des rues."
-    ),
-    "Bees fly three kilometres for food, so a roof is a perfect base.": (
-        "Les abeilles volent trois kilomètres pour se nourrir : un toit est une base parfaite."
-    ),
-    "At first, yes. Now they queue up for the honey every autumn.": (
-        "Au début, oui. Maintenant, ils font la queue pour le miel chaque automne."
-    ),
-    "How much honey does one roof produce?": "Combien de miel produit un toit ?",
-    "About sixty kilos in a good year. Every jar tastes a little different.": (
-        "Environ soixante kilos les bonnes années. Chaque pot a un goût un peu différent."
-    ),
-    "And what should a listener do if they want to start?": (
-        "Et que doit faire un auditeur qui veut se lancer ?"
-    ),
-    "Take a course, find a mentor, and plant something that flowers.": (
-        "Suivre un cours, trouver un mentor, et planter quelque chose qui fleurit."
-    ),
-    "Marta Silva, thank you for showing us around.": (
-        "Marta Silva, merci de nous avoir fait visiter."
-    ),
-    "My pleasure. Mind the bees on your way out.": (
-        "Avec plaisir. Attention aux abeilles en sortant."
-    ),
-}
-UNTRANSLATED = "Do the people working downstairs ever complain?"
-CHAPTERS = [
-    {"start_ms": 0, "title": "A rooftop apiary in town"},
-    {"start_ms": 12_000, "title": "Why bees belong in the city"},
-    {"start_ms": 32_000, "title": "Honey, and how to begin"},
-]
-SUMMARY = (
-    "Daniel Price of City Notes visits Marta Silva, founder of the Rooftop Hives Cooperative, "
-    "who keeps forty thousand bees on an office roof. She explains why the city's flowers suit "
-    "bees, how the people downstairs came round, how much honey a roof gives, and how a "
-    "listener can start."
-)
 EXPORTS_WAIT_S = 30
+# Left out of the French, as a model answer missing a row leaves it (`text: null`, an issue).
+UNTRANSLATED_ROW = 6
 FAILED_REASON = "the model's answer had no <TRANSLATION> table"
 
 
-def enrich_as_the_room_would(tid: str) -> dict[str, Any]:
-    """Record on the completed transcription `tid` what the enrichment room records: a French
-    translation (its pages, its WebVTT and SRT), a German one still processing, a Spanish one
-    failed, the chapters and the summary. The document as it then is."""
+def authored(sample: str) -> dict[str, Any]:
+    """The stand-in's authored answers for `sample` (docs/samples.md)."""
+    answer: dict[str, Any] = json.loads(
+        (ROOT / "standin" / "responses" / f"{sample}.json").read_text()
+    )
+    return answer
+
+
+def french(sample: str) -> list[str | None]:
+    """The French of each authored row, in order; None for the row left untranslated."""
+    rows = authored(sample)["translations"]["fr"]
+    return [None if i == UNTRANSLATED_ROW else text for i, text in enumerate(rows)]
+
+
+def chapters(sample: str) -> list[dict[str, Any]]:
+    """The authored chapters as the document stores them."""
+    return [
+        {"start_ms": c["start_s"] * 1000, "title": c["title"]}
+        for c in authored(sample).get("chapters", [])
+    ]
+
+
+def enrich_as_the_room_would(tid: str, sample: str) -> dict[str, Any]:
+    """Record on `tid`, the completed transcription of `sample`, what the enrichment room records:
+    the French translation (its pages, its WebVTT and SRT), the chapters and the summary where
+    the stand-in has them, a German translation still processing and a Spanish one failed. The
+    document as it then is."""
     ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(tid)
     doc = _with_exports(ref)
     run = doc["run"]
@@ -90,104 +69,96 @@ def enrich_as_the_room_would(tid: str) -> dict[str, Any]:
         .order_by("__name__")
         .stream()
     )
-    french = ref.collection(TRANSLATIONS).document("fr")
-    rows: list[dict[str, Any]] = []
-    for snapshot in pages:  # the same ids, boundaries and fields, each text translated
-        page = snapshot.to_dict() or {}
-        segments = [{**s, "text": FRENCH.get(s["text"])} for s in page["segments"]]
-        french.collection(PAGES).document(snapshot.id).set(
-            {**_page_fields(page), "lang": "fr", "segments": segments}
-        )
-        rows += page["segments"]
-    missing = [i for i, row in enumerate(rows) if row["text"] not in FRENCH]
-    french.set(
-        {
-            "lang": "fr",
-            "owner": doc["owner"],
-            "run": run,
-            "pages": len(pages),
-            "segments": len(rows),
-        }
-    )
+    rows = [s for page in pages for s in (page.to_dict() or {})["segments"]]
+    texts = french(sample)
+    assert len(rows) == len(texts), f"{len(rows)} rows, {len(texts)} authored"
+    _write_translation(ref.collection(TRANSLATIONS).document("fr"), doc, pages, texts)
+
     now = dt.datetime.now(dt.UTC)
     asked = {"run": run, "asked_at": now}
     finished = {**asked, "finished_at": now, "model": doc.get("model"), "requests": 1}
-    ref.update(
-        {
-            "asked_enrichments": ["chapters", "translation_de", "translation_es", "translation_fr"],
-            "enrichments": {
-                "translation_fr": {
-                    **_completed("translation", "fr", finished),
-                    "counts": {
-                        "rows": len(rows),
-                        "translated": len(rows) - len(missing),
-                        "missing": len(missing),
-                        "extra": 0,
-                    },
-                    "issues": [
-                        {"code": "missing_translation", "message": f"row {i}", "line": None}
-                        for i in missing[:50]
-                    ],
-                    "exports": _french_subtitles(doc, rows),
-                },
-                "translation_de": {
-                    "kind": "translation",
-                    "lang": "de",
-                    "status": "processing",
-                    **asked,
-                },
-                "translation_es": {
-                    **_completed("translation", "es", finished),
-                    "status": "failed",
-                    "reason": FAILED_REASON,
-                },
-                "chapters": _completed("chapters", None, finished),
+    missing = [i for i, text in enumerate(texts) if text is None]
+    enrichments = {
+        "translation_fr": {
+            **_completed("translation", "fr", finished),
+            "counts": {
+                "rows": len(rows),
+                "translated": len(rows) - len(missing),
+                "missing": len(missing),
+                "extra": 0,
             },
-            "chapters": CHAPTERS,
-            "summary": SUMMARY,
-        }
-    )
+            "issues": [
+                {"code": "missing_translation", "message": f"row {i}", "line": None}
+                for i in missing[:50]
+            ],
+            "exports": _french_subtitles(doc, rows, texts),
+        },
+        "translation_de": {"kind": "translation", "lang": "de", "status": "processing", **asked},
+        "translation_es": {
+            **_completed("translation", "es", finished),
+            "status": "failed",
+            "reason": FAILED_REASON,
+        },
+    }
+    fields: dict[str, Any] = {}
+    if chapters(sample):
+        enrichments["chapters"] = _completed("chapters", None, finished)
+        fields = {"chapters": chapters(sample), "summary": authored(sample)["summary"]}
+    ref.update({"asked_enrichments": sorted(enrichments), "enrichments": enrichments, **fields})
     return ref.get().to_dict() or {}
+
+
+def _write_translation(
+    translation: Any, doc: dict[str, Any], pages: list[Any], texts: list[str | None]
+) -> None:
+    """`translations/fr` and its pages: the transcript's page ids, boundaries and fields, each
+    segment's text translated (or null)."""
+    position = 0
+    for snapshot in pages:
+        page = snapshot.to_dict() or {}
+        segments = []
+        for segment in page["segments"]:
+            segments.append({**segment, "text": texts[position]})
+            position += 1
+        keys = ("index", "owner", "run", "count", "first_start_ms", "last_start_ms")
+        fields = {key: page.get(key) for key in keys}
+        translation.collection(PAGES).document(snapshot.id).set(
+            {**fields, "lang": "fr", "segments": segments}
+        )
+    owner, run = doc["owner"], doc["run"]
+    translation.set(
+        {"lang": "fr", "owner": owner, "run": run, "pages": len(pages), "segments": len(texts)}
+    )
 
 
 def _with_exports(ref: Any) -> dict[str, Any]:
     """The completed document once the store recorded its exports (after the final commit)."""
     deadline = time.monotonic() + EXPORTS_WAIT_S
     while not (doc := ref.get().to_dict() or {}).get("exports"):
-        assert time.monotonic() < deadline, (
-            f"no exports after {EXPORTS_WAIT_S} s: {doc.get('status')}"
-        )
+        assert time.monotonic() < deadline, f"no exports in {EXPORTS_WAIT_S} s: {doc.get('status')}"
         time.sleep(0.1)
     assert doc.get("status") == "completed", doc.get("status")
     return doc
 
 
-def _page_fields(page: dict[str, Any]) -> dict[str, Any]:
-    keys = ("index", "owner", "run", "count", "first_start_ms", "last_start_ms")
-    return {key: page.get(key) for key in keys}
-
-
 def _completed(kind: str, lang: str | None, finished: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "lang": lang,
-        "status": "completed",
-        "reason": None,
-        "issues": [],
-        **finished,
-    }
+    return {"kind": kind, "lang": lang, "status": "completed", "reason": None, **finished}
 
 
-def _french_subtitles(doc: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, str]:
-    """`transcript.fr.vtt` and `.srt` beside the transcript's exports, with the speakers' names;
-    an untranslated row keeps its original text."""
-    shown = [{**s, "text": FRENCH.get(s["text"], s["text"])} for s in rows]
-    items = cues(shown, doc.get("speakers") or [], doc.get("duration_ms"))
+def _french_subtitles(
+    doc: dict[str, Any], rows: list[dict[str, Any]], texts: list[str | None]
+) -> dict[str, str]:
+    """`transcript.fr.vtt` and `.srt` beside the transcript's exports, as the transcript's are
+    made (speakers' names, sound events); an untranslated row keeps its original text."""
+    shown = [{**row, "text": text or row["text"]} for row, text in zip(rows, texts, strict=True)]
+    items = with_events(
+        cues(shown, doc.get("speakers") or [], doc.get("duration_ms")), doc.get("events")
+    )
     uris = {}
     for kind, body in {"vtt": to_vtt(items), "srt": to_srt(items)}.items():
         bucket, name = doc["exports"][kind].removeprefix("gs://").split("/", 1)
-        french = name.replace(f"transcript.{kind}", f"transcript.fr.{kind}")
-        blob = clients.storage_client().bucket(bucket).blob(french)
+        path = name.replace(f"transcript.{kind}", f"transcript.fr.{kind}")
+        blob = clients.storage_client().bucket(bucket).blob(path)
         blob.upload_from_string(body, content_type=EXPORTS[kind][1])
-        uris[kind] = f"gs://{bucket}/{french}"
+        uris[kind] = f"gs://{bucket}/{path}"
     return uris

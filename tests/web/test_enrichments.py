@@ -1,6 +1,7 @@
-"""Enrichments in the viewer (decision 0026), on the interview the stack transcribed and enriched as
-the enrichment room records it (`enriched_interview`, tests/web/enriched.py): the language
-switcher, the chapters that seek the player, the summary above the speakers, the French subtitles
+"""Enrichments in the viewer (decisions 0026, 0030), on samples the stack transcribed and then
+enriched as the enrichment room records them (`enriched`, tests/web/enriched.py, from the
+stand-in's authored French, chapters and summary): the language switcher, the chapters that seek
+the player, the summary above the speakers, sound events in a translation, the French subtitles
 through a signed URL, and the rules that keep another user from the translation's pages."""
 
 from __future__ import annotations
@@ -16,32 +17,26 @@ import pysubs2
 import pytest
 from playwright.sync_api import Page, expect
 
-from functions.core.documents import transcription_id
 from stack.accounts import id_token
-from stack.follow import put, wait_for_terminal
-from stack.local import BUCKET, LocalStack
-from tests.web.conftest import SAMPLES, Tab, wait_for
-from tests.web.enriched import (
-    CHAPTERS,
-    FAILED_REASON,
-    FRENCH,
-    SUMMARY,
-    UNTRANSLATED,
-    enrich_as_the_room_would,
-)
+from stack.local import LocalStack
+from tests.web.conftest import Tab, wait_for
+from tests.web.enriched import FAILED_REASON, authored, french
 from tests.web.test_viewer import rows, wait_painted
 
 pytestmark = [pytest.mark.emulator, pytest.mark.browser]
 PLAYER = "document.getElementById('player')"
+INTERVIEW, KEYNOTE = authored("interview"), authored("keynote")
 
 
 def open_enriched(
     open_viewer: Callable[..., Tab],
-    enriched_interview: Callable[[str], str],
+    enriched: Callable[..., str],
     owner: str,
-    width: int,
+    file: str,
+    width: int = 1280,
+    metadata: dict[str, str] | None = None,
 ) -> Tab:
-    tid = enriched_interview(owner)
+    tid = enriched(file, owner, metadata)
     tab = open_viewer(owner, f"/t/{tid}", width=width)
     wait_painted(tab.page)
     return tab
@@ -69,48 +64,43 @@ def no_errors(tab: Tab) -> None:
 @pytest.mark.parametrize("width", [1280, 390])
 def test_switching_to_french_shows_french_rows_with_the_same_speakers_and_timecodes(
     open_viewer: Callable[..., Tab],
-    enriched_interview: Callable[[str], str],
+    enriched: Callable[..., str],
     uid: Callable[[str], str],
     width: int,
 ) -> None:
-    tab = open_enriched(open_viewer, enriched_interview, uid("lena"), width)
+    tab = open_enriched(open_viewer, enriched, uid("lena"), "interview.mp4", width)
     page = tab.page
     original = shown_rows(page)
-    assert len(original) == 14 and not any(r["untranslated"] or r["lang"] for r in original)
+    assert [r["text"] for r in original] == [r["text"] for r in INTERVIEW["rows"]]
+    assert not any(r["untranslated"] or r["lang"] for r in original)
     switcher = page.get_by_label("Language", exact=True)
     assert switcher.locator("option").all_inner_texts() == ["Original", "French"]
-    notes = page.locator(".language-note .translation-state")
-    expect(notes).to_have_text(
+    expect(page.locator(".language-note .translation-state")).to_have_text(
         ["German translation: processing…", f"Spanish translation failed: {FAILED_REASON}"]
     )
 
     switcher.select_option(label="French")
-    expect(page.locator("li.seg .text[lang=fr]")).to_have_count(13)
-    french = shown_rows(page)
-    assert [(r["tc"], r["who"]) for r in french] == [(r["tc"], r["who"]) for r in original]
-    for before, after in zip(original, french, strict=True):
-        if before["text"] == UNTRANSLATED:  # the original, marked
-            assert (after["text"], after["mark"], after["lang"]) == (
-                UNTRANSLATED,
-                "not translated",
-                "",
-            )
-        else:
-            assert (after["text"], after["mark"], after["lang"]) == (
-                FRENCH[before["text"]],
-                None,
-                "fr",
-            )
-    assert sum(r["untranslated"] for r in french) == 1
+    texts = french("interview")
+    expect(page.locator("li.seg .text[lang=fr]")).to_have_count(len(texts) - 1)
+    shown = shown_rows(page)
+    assert [(r["tc"], r["who"]) for r in shown] == [(r["tc"], r["who"]) for r in original]
+    expected = [
+        (text, None, "fr") if text else (row["text"], "not translated", "")
+        for row, text in zip(original, texts, strict=True)
+    ]
+    assert [(r["text"], r["mark"], r["lang"]) for r in shown] == expected
+    assert [r["untranslated"] for r in shown].count(True) == 1
 
     page.get_by_label("Search", exact=True).fill("abeilles")  # search works on what is shown
-    expect(rows(page)).to_have_count(3)
-    expect(page.locator("#row-count")).to_have_text("3 of 14 segments")
+    matching = [text for text, _, _ in expected if "abeilles" in text.lower()]
+    assert matching
+    expect(rows(page)).to_have_count(len(matching))
+    assert [r["text"] for r in shown_rows(page)] == matching
     page.get_by_label("Search", exact=True).fill("")
     page.get_by_label("Speaker", exact=True).select_option(label="Marta Silva")
     marta = shown_rows(page)
-    assert len(marta) == 7 and {r["who"] for r in marta} == {"Marta Silva"}
-    assert all(r["lang"] == "fr" for r in marta)
+    assert len(marta) == sum(r["voice"] == 2 for r in INTERVIEW["rows"])
+    assert {r["who"] for r in marta} == {"Marta Silva"} and {r["lang"] for r in marta} == {"fr"}
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
     switcher.select_option(label="Original")
@@ -124,71 +114,61 @@ def test_switching_to_french_shows_french_rows_with_the_same_speakers_and_timeco
 @pytest.mark.parametrize("width", [1280, 390])
 def test_chapters_seek_the_player_and_the_one_playing_is_highlighted(
     open_viewer: Callable[..., Tab],
-    enriched_interview: Callable[[str], str],
+    enriched: Callable[..., str],
     uid: Callable[[str], str],
     width: int,
 ) -> None:
-    tab = open_enriched(open_viewer, enriched_interview, uid("omar"), width)
+    tab = open_enriched(open_viewer, enriched, uid("omar"), "keynote.mp4", width)
     page = tab.page
     summary = page.locator("section.summary")
-    expect(summary.locator("p")).to_have_text(SUMMARY)
-    above, below = (
-        summary.bounding_box(),
-        page.get_by_role("heading", name="Speakers").bounding_box(),
-    )
+    expect(summary.locator("p")).to_have_text(KEYNOTE["summary"])
+    above = summary.bounding_box()
+    below = page.get_by_role("heading", name="Speakers").bounding_box()
     assert above and below and above["y"] + above["height"] <= below["y"]
 
-    chapters = page.get_by_role("navigation", name="Chapters").locator("li")
-    expect(chapters).to_have_count(len(CHAPTERS))
-    assert [" ".join(t.split()) for t in chapters.all_inner_texts()] == [
-        "00:00 A rooftop apiary in town",
-        "00:12 Why bees belong in the city",
-        "00:32 Honey, and how to begin",
+    items = page.get_by_role("navigation", name="Chapters").locator("li")
+    expect(items).to_have_count(len(KEYNOTE["chapters"]))
+    assert [" ".join(t.split()) for t in items.all_inner_texts()][:3] == [
+        "00:00 Welcome and introduction of the keynote speaker",
+        "00:18 Ten years of transcription in numbers",
+        "01:58 Lessons one and two: bad audio, and never guessing a name",
     ]
     wait_for(page, f"{PLAYER}.readyState >= 1")
-    expect(page.locator(".chapters li.current")).to_have_count(0)
+    current = page.locator(".chapters li.current")
+    expect(current).to_have_count(0)
 
-    page.get_by_role("button", name="Why bees belong in the city").click()
-    assert page.evaluate(f"{PLAYER}.currentTime") == 12
-    expect(page.locator(".chapters li.current")).to_have_attribute("data-start", "12000")
-    page.get_by_role("button", name="Honey, and how to begin").press("Enter")
-    assert page.evaluate(f"{PLAYER}.currentTime") == 32
-    expect(page.locator(".chapters li.current")).to_have_attribute("data-start", "32000")
+    page.get_by_role("button", name="Ten years of transcription in numbers").click()
+    assert page.evaluate(f"{PLAYER}.currentTime") == 18
+    expect(current).to_have_attribute("data-start", "18000")
+    page.get_by_role("button", name="Lessons one and two").press("Enter")
+    assert page.evaluate(f"{PLAYER}.currentTime") == 118
+    expect(current).to_have_attribute("data-start", "118000")
 
-    page.get_by_role("button", name="Why bees belong in the city").click()  # 00:12, then play
-    page.evaluate(f"{PLAYER}.currentTime = 30.5")
+    page.get_by_role("button", name="Ten years of transcription in numbers").click()
+    page.evaluate(f"{PLAYER}.currentTime = 116.5")  # in the second chapter, then play
     page.evaluate(f"(p => {{ p.muted = true; return p.play(); }})({PLAYER})")
-    wait_for(page, f"{PLAYER}.currentTime > 32.3")  # playback crossed into the third chapter
+    wait_for(page, f"{PLAYER}.currentTime > 118.3")  # playback crossed into the third
     page.evaluate(f"{PLAYER}.pause()")
-    expect(page.locator(".chapters li.current")).to_have_attribute("data-start", "32000")
+    expect(current).to_have_attribute("data-start", "118000")
     expect(page.locator(".chapters [aria-current=true]")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     no_errors(tab)
 
 
-def test_sound_events_stay_inline_between_the_same_rows_in_a_translation(
-    open_viewer: Callable[..., Tab], uid: Callable[[str], str], local: LocalStack
+def test_sound_events_stay_inline_between_the_same_rows_in_french(
+    open_viewer: Callable[..., Tab], enriched: Callable[..., str], uid: Callable[[str], str]
 ) -> None:
-    """The keynote with its sound events (`events=true`), a French translation recorded on it:
-    none of its rows is among the interview's French (`FRENCH`), so every row shows the original,
-    marked, and the events stand where they stood."""
-    owner = uid("sven")
-    blob = put(SAMPLES / "keynote.mp4", owner, {"events": "true"})
-    assert wait_for_terminal(blob.name, local.logs, blob.generation)["status"] == "completed"
-    tid = transcription_id(BUCKET, blob.name)
-    enrich_as_the_room_would(tid)
-    tab = open_viewer(owner, f"/t/{tid}", width=390)
-    wait_painted(tab.page)
+    tab = open_enriched(open_viewer, enriched, uid("sven"), "keynote.mp4", 390, {"events": "true"})
     page = tab.page
     where = (  # each item of the transcript: its kind and start
         "[...document.querySelectorAll('ol.transcript > li')]"
         ".map(i => i.className + i.dataset.start)"
     )
     before = page.evaluate(where)
-    assert sum(item.startswith("sound") for item in before) == 3
+    assert sum(item.startswith("sound") for item in before) == len(KEYNOTE["events"])
 
     page.get_by_label("Language", exact=True).select_option(label="French")
-    expect(page.locator("li.seg.untranslated")).to_have_count(218)
+    expect(page.locator("li.seg .text[lang=fr]")).to_have_count(len(KEYNOTE["rows"]) - 1)
     assert [item.replace(" untranslated", "") for item in page.evaluate(where)] == before
     expect(page.locator("li.sound").first).to_have_css("color", "rgb(107, 114, 128)")
     page.get_by_label("Search", exact=True).fill("Amara")
@@ -198,13 +178,13 @@ def test_sound_events_stay_inline_between_the_same_rows_in_a_translation(
 
 def test_the_french_webvtt_downloads_through_a_signed_url(
     open_viewer: Callable[..., Tab],
-    enriched_interview: Callable[[str], str],
+    enriched: Callable[..., str],
     uid: Callable[[str], str],
     local: LocalStack,
     tmp_path: Path,
 ) -> None:
     assert local.gateway is not None
-    tab = open_enriched(open_viewer, enriched_interview, uid("pia"), 1280)
+    tab = open_enriched(open_viewer, enriched, uid("pia"), "interview.mp4")
     links = tab.page.get_by_role("navigation", name="Downloads").get_by_role("link")
     assert links.all_inner_texts() == ["WebVTT", "SRT", "JSON", "WebVTT (French)", "SRT (French)"]
     with tab.page.expect_download() as info:
@@ -215,19 +195,19 @@ def test_the_french_webvtt_downloads_through_a_signed_url(
     path = tmp_path / "interview.fr.vtt"
     info.value.save_as(path)
     subtitles = pysubs2.load(str(path))
-    assert len(subtitles) == 14 and subtitles[0].start == 0
-    assert subtitles[1].plaintext.endswith(FRENCH["My guest keeps forty thousand bees up here."])
+    assert len(subtitles) == len(INTERVIEW["rows"]) and subtitles[0].start == 0
+    assert subtitles[1].plaintext.endswith(french("interview")[1] or "")
     assert "<v Daniel Price>" in path.read_text() and "<v Marta Silva>" in path.read_text()
     no_errors(tab)
 
 
 def test_another_user_cannot_read_the_translation_pages(
-    enriched_interview: Callable[[str], str], uid: Callable[[str], str], local: LocalStack
+    enriched: Callable[..., str], uid: Callable[[str], str], local: LocalStack
 ) -> None:
     """The translation's pages queried as docs/firestore.md says, with each user's ID token from
     the stack's Auth emulator: the owner reads them, another user is refused by the rules."""
     owner, other = uid("quinn"), uid("rosa")
-    tid = enriched_interview(owner)
+    tid = enriched("interview.mp4", owner)
     translation = f"transcriptions/{tid}/translations/fr"
     doc = firestore_rest(local, owner, "GET", f"transcriptions/{tid}")[1]["fields"]["run"]
     run = {name: doc["mapValue"]["fields"][name] for name in ("generation", "attempt")}
