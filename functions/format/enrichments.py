@@ -145,7 +145,8 @@ def _rows(block: Block, lines: list[tuple[int, str]], log: IssueLog) -> Rows:
     """The table's data rows, each cell under its column; the header, when there is one, says
     the columns and the delimiter, else the canonical order is assumed."""
     columns: tuple[str | None, ...] = COLUMNS[block]
-    delimiter, rows, headed = "\t", [], False
+    delimiter, headed = "\t", False
+    rows: Rows = []
     for number, line in lines:
         log.line = number
         header = _header(block, line)
