@@ -10,6 +10,7 @@ from functions.core.catalog import Price, price_on
 from functions.core.messages import Usage
 
 Prices = Mapping[str, Sequence[Price]]
+AMOUNTS = ("input", "output", "total")
 
 
 def price_of(model: str | None, prices: Prices, day: dt.date) -> tuple[str, Price] | None:
@@ -50,3 +51,12 @@ def estimate_cost(
         "total": round(input_usd + output_usd, 6),
         "price_model": prefix,
     }
+
+
+def added(cost: dict[str, Any] | None, more: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Two estimates together (a run's and an enrichment's, decision 0026): the first's currency
+    and price model, the amounts added; None when neither is known."""
+    if not cost or not more:
+        return cost or more
+    amounts = {k: round(float(cost.get(k) or 0) + float(more[k]), 6) for k in AMOUNTS}
+    return {**cost, **amounts}

@@ -404,9 +404,15 @@ def mark_finished(db: firestore.Client, current: Claim) -> None:
     the store, which starts writing the same document the moment the final chunk is out
     (decision 0002), and a newer run, whose key differs, is never taken for finished.
     """
-    ref = _runs(db, current)[-1][0]
+    ref, fields = finished_mark(db, current)
+    ref.update(fields)
+
+
+def finished_mark(db: firestore.Client, current: Claim) -> tuple[Any, dict[str, Any]]:
+    """The write `mark_finished` makes (its document and fields), for a caller that commits it
+    with writes of its own (an enrichment's record, decision 0026)."""
     key = finished_run_key(current.generation, current.attempt)
-    ref.update({f"finished_runs.{key}": firestore.SERVER_TIMESTAMP})
+    return _runs(db, current)[-1][0], {f"finished_runs.{key}": firestore.SERVER_TIMESTAMP}
 
 
 def update_run(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> None:
