@@ -133,12 +133,12 @@ class _Reader:
 
 
 def _header(block: Block, line: str) -> tuple[str | None, ...] | None:
-    """The columns `line` names, when it is a header of `block`'s table."""
-    names = tuple(
-        _SYNONYMS[block].get(header_key(c)) for c in split_cells(line, delimiter_of(line))
-    )
-    named = [n for n in names if n]
-    return names if sorted(set(named)) == sorted(COLUMNS[block]) == sorted(named) else None
+    """The columns `line` names, when it is a header of `block`'s table: each of the table's
+    columns once, nothing else (the request's own `index, start, voice, text` header, echoed, is
+    not a translation's)."""
+    cells = split_cells(line, delimiter_of(line))
+    names = tuple(_SYNONYMS[block].get(header_key(cell)) for cell in cells)
+    return names if sorted(n or "" for n in names) == sorted(COLUMNS[block]) else None
 
 
 def _rows(block: Block, lines: list[tuple[int, str]], log: IssueLog) -> Rows:

@@ -63,6 +63,15 @@ def test_a_header_without_its_tag_opens_the_table() -> None:
     assert "missing_opening_tag" in _codes(result.issues)
 
 
+def test_an_echoed_transcript_is_not_taken_for_the_translation() -> None:
+    answer = (
+        "<TRANSCRIPT>\nindex\tstart\tvoice\ttext\n0\t00:02\t1\tHello\n</TRANSCRIPT>\n"
+        "index\tstart\tvoice\ttext\n0\t00:02\t1\tHello\n" + translation([(0, "Bonjour")])
+    )
+    result = parse_translation(answer, [0])
+    assert result.texts == {0: "Bonjour"} and result.issues == []
+
+
 def test_no_table_translates_nothing() -> None:
     result = parse_translation("I cannot translate this.", [0, 1])
     assert result.texts == {} and result.missing == [0, 1]
