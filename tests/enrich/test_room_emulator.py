@@ -11,7 +11,9 @@ import pytest
 
 from functions.core import tasks
 from functions.core.messages import EnrichTask
+from functions.core.settings import get_settings
 from functions.enrich import handler
+from functions.transcribe import gemini
 from tests.enrich.conftest import REPLIES, Room
 
 pytestmark = pytest.mark.emulator
@@ -203,3 +205,31 @@ def test_the_handler_checks_the_task_then_claims_and_records(
     assert handler.handle_enrichment("m2", task, room.settings) == handler.Outcome.SKIPPED
     assert len(room.model_calls()) == 1
     assert room.doc(tid)["enrichments"]["translation_fr"]["status"] == "completed"
+
+
+def test_a_transient_failure_is_retried_within_the_budget(room: Room) -> None:
+    REPLIES.respond = translated
+    tid = room.completed(segments=30)
+    room.stand_in.configure(faults={"status": 503, "times": 1})
+    assert room.steps(room.task(tid)) == handler.Outcome.COMPLETED
+    assert [call["status"] for call in room.model_calls()] == [503, 200]
+    entry = room.doc(tid)["enrichments"]["translation_fr"]
+    assert entry["status"] == "completed" and entry["requests"] == 1
+
+
+def test_past_the_budget_the_lease_goes_back_for_a_platform_retry(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    REPLIES.respond = translated
+    tid = room.completed(segments=30)
+    monkeypatch.setenv("TABSCRIBE_TIME_BUDGET_S", "5")  # less than a retry needs
+    get_settings.cache_clear()
+    room.stand_in.configure(faults={"status": 503, "times": 1})
+    with pytest.raises(gemini.TransientError):
+        room.steps(room.task(tid), "m1")
+    lease = room.ref(tid).collection("enrichments").document("1700000000000001-1-translation_fr")
+    assert "503" in (lease.get().to_dict() or {})["last_error"]
+    assert room.doc(tid)["enrichments"]["translation_fr"]["status"] == "processing"
+
+    assert room.steps(room.task(tid), "m1") == handler.Outcome.COMPLETED  # the redelivery
+    assert [call["status"] for call in room.model_calls()] == [503, 200]
