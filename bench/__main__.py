@@ -7,6 +7,7 @@ import sys
 from bench import (
     coldstart,
     correction,
+    cost,
     cutoff,
     format_size,
     long,
@@ -29,6 +30,7 @@ SCRIPTS = [
     voices,
     cutoff,
     correction,
+    cost,
 ]
 
 

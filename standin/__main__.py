@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         default="relative",
         help="timecodes of clip answers (requests with offsets): relative to the clip start",
     )
+    parser.add_argument(
+        "--batch-s",
+        type=float,
+        default=0.0,
+        help="seconds a batch job runs at least before it ends (docs/standin.md, Batch jobs)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log")
     args = parser.parse_args(argv)
     stand_in = start(
@@ -69,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         realistic_pace=args.realistic_pace,
         pace_scale=args.pace_scale,
         clip_timecodes=args.clip_timecodes,
+        batch_s=args.batch_s,
     )
     known = len(stand_in.state.registry.summaries())
     print(

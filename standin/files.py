@@ -1,7 +1,9 @@
 """The Files API: resumable uploads, file records and their PROCESSING → ACTIVE life, the 48 h
 expiry and the 20 GB per-project storage quota.
 
-Uploaded bytes are hashed as they arrive and then dropped: only the SHA-256 is kept."""
+Uploaded media bytes are hashed as they arrive and then dropped: only the SHA-256 is kept. Other
+uploads (a batch job's JSONL input) keep their bytes, and batch jobs add generated files (their
+responses file) that can be downloaded."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class Upload:
     size: int
     received: int = 0
     digest: Any = field(default_factory=hashlib.sha256)
+    data: bytearray | None = None  # kept for non-media uploads (batch input)
 
 
 @dataclass
@@ -48,6 +51,8 @@ class FileRecord:
     created: float
     polls: int = 0
     state: str = "PROCESSING"
+    data: bytes | None = None  # the bytes of a batch input or a generated file
+    source: str = "UPLOADED"  # or GENERATED (a batch job's responses file)
 
     @property
     def expires(self) -> float:
@@ -65,8 +70,12 @@ class FileRecord:
             "sha256Hash": base64.b64encode(self.sha256.encode()).decode(),
             "uri": f"{PUBLIC_HOST}/{version}/files/{self.file_id}",
             "state": self.state,
-            "source": "UPLOADED",
+            "source": self.source,
         }
+        if self.source == "GENERATED":
+            body["downloadUri"] = (
+                f"{PUBLIC_HOST}/download/{version}/files/{self.file_id}:download?alt=media"
+            )
         if self.display_name:
             body["displayName"] = self.display_name
         if self.state == "FAILED":
@@ -146,7 +155,10 @@ class FileStore:
             stored += sum(u.size for u in self._uploads.values())
             if stored + size > QUOTA_BYTES:
                 raise over_quota(stored, size)
-            self._uploads[upload_id] = Upload(file_id, display, mime, size)
+            keep = not mime.startswith(("video/", "audio/"))
+            self._uploads[upload_id] = Upload(
+                file_id, display, mime, size, data=bytearray() if keep else None
+            )
         return upload_id
 
     def chunk(self, upload_id: str, command: str, offset: int, data: bytes) -> FileRecord | None:
@@ -164,6 +176,8 @@ class FileStore:
                 raise invalid("More bytes than the declared X-Goog-Upload-Header-Content-Length.")
             upload.digest.update(data)
             upload.received += len(data)
+            if upload.data is not None:
+                upload.data += data
             if "finalize" not in command:
                 return None
             del self._uploads[upload_id]
@@ -176,6 +190,7 @@ class FileStore:
                 upload.size,
                 upload.digest.hexdigest(),
                 self._clock(),
+                data=None if upload.data is None else bytes(upload.data),
             )
             self._files[record.file_id] = record
             self.uploads += 1
@@ -206,6 +221,15 @@ class FileStore:
             record = self._files.get(file_id)
         if record is None:
             raise not_found(file_id)
+        return record
+
+    def generated(self, file_id: str, mime: str, data: bytes) -> FileRecord:
+        """A file the service wrote (a batch job's responses), ACTIVE at once."""
+        digest = hashlib.sha256(data).hexdigest()
+        record = FileRecord(file_id, None, mime, len(data), digest, self._clock(), data=data)
+        record.state, record.source = "ACTIVE", "GENERATED"
+        with self._lock:
+            self._files[file_id] = record
         return record
 
     def delete(self, file_id: str) -> None:

@@ -9,7 +9,13 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from standin.faults import FaultQueue, check_clip_timecodes, fault_from_dict
+from standin.batches import Batches
+from standin.faults import (
+    FaultQueue,
+    check_clip_timecodes,
+    check_translation_fault,
+    fault_from_dict,
+)
 from standin.files import FileStore
 from standin.registry import BUNDLED_DIR, Registry
 
@@ -32,6 +38,8 @@ class Config:
     realistic_pace: bool = False  # first token after a real model's delay, then its output rate
     pace_scale: float = 1.0  # every answer delay divided by this (10: ten times faster)
     clock_shift_s: float = 0.0  # the stand-in's clock runs this far ahead (files expire sooner)
+    batch_s: float = 0.0  # seconds a batch job runs at least before it ends (standin/batches.py)
+    translation_fault: str | None = None  # "missing_row" / "extra_row" in translation answers
 
     def date(self) -> dt.date | None:
         return None if self.today is None else dt.date.fromisoformat(self.today)
@@ -48,7 +56,10 @@ def config_with(config: Config, changes: dict[str, Any]) -> Config:
         raise ValueError("token_rate >= 0, chunk_chars >= 1 and processing_polls >= 0 please")
     if updated.pace_scale <= 0:
         raise ValueError("pace_scale must be > 0")
+    if updated.batch_s < 0:
+        raise ValueError("batch_s must be >= 0")
     check_clip_timecodes(updated.clip_timecodes)
+    check_translation_fault(updated.translation_fault)
     return updated
 
 
@@ -58,7 +69,8 @@ class State:
         self._initial = config
         self.config = config
         self.registry = Registry(responses_dir)
-        self.files = FileStore(lambda: time.time() + self.config.clock_shift_s)
+        self.files = FileStore(self.clock)
+        self.batches = Batches(self.clock, lambda: self.config.batch_s)
         self.faults = FaultQueue()
         self._calls: list[dict[str, Any]] = []
 
@@ -66,10 +78,15 @@ class State:
         """Forget files, calls, faults and run-time registrations; back to the start settings."""
         self.registry.reset()
         self.files.reset()
+        self.batches.reset()
         self.faults.set([])
         with self._lock:
             self._calls.clear()
             self.config = self._initial
+
+    def clock(self) -> float:
+        """The stand-in's time (`clock_shift_s` runs it ahead)."""
+        return time.time() + self.config.clock_shift_s
 
     def configure(self, changes: dict[str, Any]) -> Config:
         faults = changes.pop("faults", None)
@@ -105,5 +122,6 @@ class State:
                 "GET|POST /_standin/config",
                 "GET|POST /_standin/responses",
                 "GET /_standin/files",
+                "GET|POST /_standin/batches",
             ],
         }

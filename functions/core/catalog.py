@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 CATALOG_FILE = Path(__file__).with_name("models.toml")
 Mode = Literal["developer", "vertex"]
+Tier = Literal["standard", "batch"]  # how a request is billed: at once, or in a batch job
 Resolution = Literal["unspecified", "low", "medium", "high"]
 
 
@@ -33,6 +34,16 @@ class Price(BaseModel):
     input: float = Field(ge=0, description="prompt tokens: text, image, video")
     input_audio: float = Field(ge=0, description="prompt tokens of audio-only media")
     output: float = Field(ge=0, description="output tokens, thinking included")
+
+    def scaled(self, share: float) -> Price:
+        """The same price times `share` (a batch request's price)."""
+        return self.model_copy(
+            update={
+                "input": self.input * share,
+                "input_audio": self.input_audio * share,
+                "output": self.output * share,
+            }
+        )
 
 
 class ThinkingBudget(BaseModel):
@@ -154,10 +165,15 @@ class Catalog(BaseModel):
     default: str
     read_on: dt.date
     context_window: int
+    batch_price_share: float = Field(gt=0, le=1, description="a batch request's share of the price")
     object_bytes: dict[Mode, int] = Field(description="the largest media object per mode")
     mime_types: dict[Mode, frozenset[str]]
     mime_aliases: dict[Mode, dict[str, str]] = Field(default_factory=dict)
     models: dict[str, Model]
+
+    def tier_price(self, price: Price, tier: Tier) -> Price:
+        """`price` as billed for a request of `tier`."""
+        return price.scaled(self.batch_price_share) if tier == "batch" else price
 
     def get(self, model_id: str) -> Model | None:
         return self.models.get(model_id.removeprefix("models/"))
@@ -191,6 +207,7 @@ class Catalog(BaseModel):
         return {
             "read_on": self.read_on.isoformat(),
             "context_window": self.context_window,
+            "batch_price_share": self.batch_price_share,
             "object_bytes": self.object_bytes,
             "mime_types": {mode: sorted(names) for mode, names in self.mime_types.items()},
             "mime_aliases": self.mime_aliases,

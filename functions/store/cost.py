@@ -1,4 +1,5 @@
-"""Cost estimate of one run from its token usage and the per-model price table in settings."""
+"""Cost estimate of one run from its token usage and the per-model price table in settings, at
+the standard or the batch price (the catalog's batch share)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from functions.core.catalog import Price, price_on
+from functions.core.catalog import Price, Tier, catalog, price_on
 from functions.core.messages import Usage
 
 Prices = Mapping[str, Sequence[Price]]
@@ -33,14 +34,17 @@ def estimate_cost(
     audio_only: bool,
     prices: Prices,
     day: dt.date | None = None,
+    tier: Tier = "standard",
 ) -> dict[str, Any] | None:
     """USD estimate at the prices in force on `day` (default: today, UTC; the run ends now):
     prompt tokens at the input rate (the audio rate for audio-only media), output and thinking
-    tokens at the output rate. None without usage or a known price."""
+    tokens at the output rate; a `batch` request at the catalog's batch share of those prices.
+    None without usage or a known price."""
     found = price_of(model, prices, day or dt.datetime.now(dt.UTC).date())
     if usage is None or found is None:
         return None
-    prefix, price = found
+    prefix, listed = found
+    price = catalog().tier_price(listed, tier)
     input_rate = price.input_audio if audio_only else price.input
     input_usd = usage.prompt_tokens * input_rate / 1e6
     output_usd = (usage.output_tokens + usage.thought_tokens) * price.output / 1e6
@@ -50,6 +54,7 @@ def estimate_cost(
         "output": round(output_usd, 6),
         "total": round(input_usd + output_usd, 6),
         "price_model": prefix,
+        "tier": tier,
     }
 
 

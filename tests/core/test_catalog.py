@@ -97,6 +97,16 @@ def test_the_price_in_force_on_a_day() -> None:
     assert [p.effective for p in flash.prices] == [dt.date(2026, 9, 2), dt.date(2027, 1, 1)]
 
 
+def test_a_batch_request_is_billed_at_the_batch_share() -> None:
+    """ "50% of the standard cost" (the batch-mode page, models.toml)."""
+    price = Price(effective=dt.date(2026, 9, 2), input=0.75, input_audio=1.0, output=3.75)
+    batch = catalog().tier_price(price, "batch")
+    assert (batch.input, batch.input_audio, batch.output) == (0.375, 0.5, 1.875)
+    assert batch.effective == price.effective
+    assert catalog().tier_price(price, "standard") == price
+    assert catalog().view()["batch_price_share"] == 0.5
+
+
 def test_a_clip_longer_than_the_models_prompt_fails_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

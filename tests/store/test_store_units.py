@@ -244,3 +244,16 @@ def test_committed_event_schema_matches_the_model() -> None:
 
     committed = ROOT / "docs" / "schemas" / "completion-event.schema.json"
     assert json.loads(committed.read_text()) == CompletionEvent.model_json_schema()
+
+
+def test_a_batch_request_costs_the_catalogs_batch_share() -> None:
+    """Batch requests are billed at half the standard price (catalog's `batch_price_share`)."""
+    usage = Usage(prompt_tokens=1_000_000, output_tokens=500_000, thought_tokens=500_000)
+    prices, day = catalog_prices(), dt.date(2026, 12, 31)
+    standard = estimate_cost("gemini-3.8-flash", usage, False, prices, day)
+    batch = estimate_cost("gemini-3.8-flash", usage, False, prices, day, tier="batch")
+    assert standard is not None and batch is not None
+    assert (standard["tier"], batch["tier"]) == ("standard", "batch")
+    assert catalog().batch_price_share == 0.5
+    assert batch["total"] == pytest.approx(0.5 * (0.75 + 3.75))
+    assert batch["total"] == pytest.approx(standard["total"] * catalog().batch_price_share)
