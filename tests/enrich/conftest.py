@@ -1,18 +1,15 @@
 """The enrichment room's test stack: a transcription completed by the store itself (its chunks
 delivered to functions-framework, so the pages are real), the enrichment asked on it as the store
 records it (decision 0026), the Firestore, Pub/Sub and Cloud Storage emulators (a results bucket,
-an events subscription), and the Gemini stand-in in-process.
-
-The stand-in answers only media it knows today: a text-only request is refused. Until it answers
-the enrichments' requests itself, the narrowest hook answers them here: `Handler.resolve_media`
-and `answer_for` are patched, for requests without a media part only, to reply with what the
-test's `respond(prompt)` writes (its own string code, nothing of the product's)."""
+an events subscription), and the Gemini stand-in in-process, which answers the enrichments'
+requests from what the test registers for the stored rows: each row's French (`FR:` and the
+text), chapters and a summary."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -27,45 +24,24 @@ from functions.core.messages import EnrichTask
 from functions.core.settings import Settings, get_settings
 from functions.enrich import handler
 from functions.enrich.record import Job
-from standin import server
-from standin.registry import Entry
 from tests.conftest import PROJECT
 from tests.paths import ROOT
 from tests.store.conftest import transcriber_doc
 from tests.store.support import chunks_of, cloud_event, model_output, new_id
 
 GENERATION = "1700000000000001"
-Respond = Callable[[str], str]
-
-
-@dataclass
-class Replies:
-    """What the stand-in answers a text-only request with: `respond(prompt)`."""
-
-    respond: Respond = field(default=lambda prompt: "")
-
-
-REPLIES = Replies()
+CHAPTERS = [
+    {"start_s": 0, "title": "Opening"},
+    {"start_s": 40, "title": "The problem"},
+    {"start_s": 5940, "title": "After the end"},  # past the media's end: dropped
+]
+SUMMARY = "Person 1 and Person 2 discuss the problem."
 
 
 @pytest.fixture(scope="module")
 def stand_in() -> Iterator[standin.StandIn]:
-    resolve, answer = server.Handler.resolve_media, server.answer_for
-
-    def resolve_media(self: Any, request: Any, call: dict[str, Any]) -> Entry:
-        if request.media:
-            return resolve(self, request, call)
-        text = REPLIES.respond("".join(request.texts))
-        return Entry(sha256="0" * 64, duration_s=0.0, has_video=False, text=text, name="text")
-
-    def answer_for(entry: Entry, request: Any, timecodes: str, call: dict[str, Any]) -> str:
-        return answer(entry, request, timecodes, call) if request.media else entry.text
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(server.Handler, "resolve_media", resolve_media)
-        patch.setattr(server, "answer_for", answer_for)
-        with standin.start(port=0, token_rate=0, chunk_chars=97) as running:
-            yield running
+    with standin.start(port=0, token_rate=0, chunk_chars=97) as running:
+        yield running
 
 
 @dataclass
@@ -115,7 +91,28 @@ class Room:
         )
         assert self.doc(tid)["status"] == "completed"
         self.pull_events()  # the completion event
+        self.author(tid)
         return tid
+
+    def author(self, tid: str) -> None:
+        """The stand-in's authored answers for the stored transcript's rows."""
+        doc = self.doc(tid)
+        rows = [
+            {"start_ms": s["start_ms"], "voice": s["voice"], "text": s["text"]}
+            for page in self.pages(self.ref(tid))
+            for s in page["segments"]
+        ]
+        fields = ("voice", "name", "company", "position", "role", "evidence_ms")
+        self.stand_in.register(
+            rows=rows,
+            speakers=[{k: s.get(k) for k in fields} for s in doc["speakers"]],
+            media=tid.encode(),
+            duration_s=doc["duration_ms"] / 1000,
+            name=tid,
+            translations={"fr": [f"FR:{row['text']}" for row in rows]},
+            chapters=CHAPTERS,
+            summary=SUMMARY,
+        )
 
     def task(self, tid: str, name: str = "translation_fr", attempt: int = 1) -> EnrichTask:
         source = self.doc(tid)["source"]
@@ -186,6 +183,7 @@ def room(
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     stand_in.reset()
+    stand_in.configure(translation_fault=None)
     bucket = storage.Client(project=PROJECT).create_bucket(f"results-{unique}")
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     topic = publisher.create_topic(name=f"projects/{PROJECT}/topics/events-{unique}").name
@@ -194,5 +192,4 @@ def room(
     ).name
     store = create_app(target="store_transcription", source=str(ROOT / "main.py")).test_client()
     yield Room(firestore_db, store, bucket, subscriber, events, stand_in, unique)
-    REPLIES.respond = Replies().respond
     get_settings.cache_clear()
