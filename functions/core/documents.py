@@ -8,6 +8,8 @@ from enum import StrEnum
 TRANSCRIPTIONS = "transcriptions"
 PAGES = "pages"
 CLIPS = "clips"  # one document per clip of a long upload's run (decision 0010)
+ENRICHMENTS = "enrichments"  # one lease document per enrichment of a run (decision 0026)
+TRANSLATIONS = "translations"  # `translations/{lang}` and its `pages/{nnnn}` (decision 0026)
 DELETIONS = "deletions"  # an owner's deletion's tombstone, `deletions/{id}` (decision 0024)
 # a completed run's translations, `translations/{lang}` and its `pages/{nnnn}` (decision 0026)
 TRANSLATIONS = "translations"
@@ -41,6 +43,13 @@ def finished_run_key(generation: object, attempt: object) -> str:
 def clip_doc_id(generation: object, run_attempt: object, index: int) -> str:
     """A clip's document under its transcription: its upload run, then its index."""
     return f"{generation}-{run_attempt}-{index:03d}"
+
+
+def enrichment_path(
+    transcription_id: str, generation: object, run_attempt: object, name: str
+) -> str:
+    """The lease document of enrichment `name` of upload run (`generation`, `run_attempt`)."""
+    return f"{TRANSCRIPTIONS}/{transcription_id}/{ENRICHMENTS}/{generation}-{run_attempt}-{name}"
 
 
 def clip_path(transcription_id: str, generation: object, run_attempt: object, index: int) -> str:

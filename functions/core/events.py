@@ -1,6 +1,7 @@
 """The completion event: CloudEvents 1.0, structured JSON mode, on the events topic.
 
-Shared by the store (a run's final chunk) and the watchdog (a run it ends `failed`).
+Shared by the store (a run's final chunk) and the watchdog (a run it ends `failed`); beside it
+the deletion event and the enrichment's (`transcription.enriched`, decision 0026).
 
 `docs/events.md` documents it for subscribers; `docs/schemas/completion-event.schema.json` is the
 JSON Schema of `CompletionEvent` (a test keeps the two in step).
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.core import documents
 from functions.core.documents import TRANSCRIPTIONS
-from functions.core.messages import Usage
+from functions.core.messages import ENRICHMENT_NAME, Usage
 
 Status = Literal["completed", "failed", "blocked", "rejected"]
 
@@ -232,4 +233,45 @@ def deleted_event(
         data=DeletedData(
             id=transcription_id, owner=owner, source=SourceObject(**source), path=path
         ),
+    )
+
+
+class EnrichedData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$", description="transcription id")
+    run: RunRef = Field(description="the run whose transcript was enriched")
+    enrichment: str = Field(pattern=ENRICHMENT_NAME, description="chapters or translation_{lang}")
+    kind: Literal["translation", "chapters"]
+    lang: str | None = Field(description="a translation's ISO 639 code; null for chapters")
+    status: Literal["completed", "failed"]
+    reason: str | None = Field(description="why it failed, or what it lacks (null: clean)")
+    exports: dict[str, str] = Field(
+        description="a completed translation's vtt and srt: gs:// URIs (empty: none)"
+    )
+
+
+class EnrichedEvent(BaseModel):
+    """`transcription.enriched` (decision 0026): one enrichment of a completed run ended."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(description="`{transcription id}-{generation}-{attempt}-{enrichment}`")
+    source: str = Field(pattern=r"^//tabscribe/transcriptions/[0-9a-f]{32}$")
+    type: Literal["dev.tabscribe.transcription.enriched"] = "dev.tabscribe.transcription.enriched"
+    subject: str
+    time: datetime = Field(description="when the enrichment was recorded (its finished_at)")
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: EnrichedData
+
+
+def enriched_event(data: EnrichedData, time: datetime) -> EnrichedEvent:
+    path = f"{TRANSCRIPTIONS}/{data.id}"
+    return EnrichedEvent(
+        id=f"{event_id(data.id, data.run)}-{data.enrichment}",
+        source=f"//tabscribe/{path}",
+        subject=path,
+        time=time,
+        data=data,
     )

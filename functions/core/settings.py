@@ -216,6 +216,25 @@ class Settings(BaseSettings):
         description="the watchdog's sweep re-drives an enrichment still `processing` this long "
         "after it was asked (its task published again, once), then fails it",
     )
+    enrich_model: str = Field(
+        default="",
+        description="the model of the enrichments' text requests (decision 0026); empty: the "
+        "model that transcribed the run. A catalog model that is still served.",
+    )
+    enrich_parallel: int = Field(
+        default=4,
+        ge=1,
+        le=16,
+        description="requests of one translation sent at once (a long transcript is translated "
+        "in parts of consecutive rows)",
+    )
+    enrich_part_rows: int = Field(
+        default=250,
+        ge=10,
+        le=5000,
+        description="rows of the transcript one translation request carries at most (fewer when "
+        "the answer would not fit well within the model's output limit)",
+    )
     clip_threshold_s: float = Field(
         default=900.0,
         gt=0,
@@ -365,6 +384,8 @@ class Settings(BaseSettings):
         """Only catalog models that are still served: a retired model fails every upload."""
         problems = [catalog().refusal(self.model, "TABSCRIBE_MODEL")]
         problems += [catalog().refusal(m, "TABSCRIBE_ALLOWED_MODELS") for m in self.allowed_models]
+        if self.enrich_model:
+            problems.append(catalog().refusal(self.enrich_model, "TABSCRIBE_ENRICH_MODEL"))
         found = [p for p in problems if p]
         if found:
             raise ValueError("; ".join(dict.fromkeys(found)))

@@ -1,2 +1,2 @@
-"""The enrichment room (decision 0026): a completed transcript's translations, chapters and
-summary, each a task of its own on the clips topic (`handler.handle_enrichment`)."""
+"""The enrichment room (decision 0026): translations, chapters and a summary of a completed
+transcript, each a text-only request of its own, claimed, called and recorded here."""

@@ -15,7 +15,7 @@ from google.cloud import firestore
 
 from functions.core import clients, logs, tasks
 from functions.core.documents import PAGES, TRANSCRIPTIONS, Status
-from functions.core.events import CompletionEvent, build_event
+from functions.core.events import CompletionEvent, EnrichedEvent, build_event
 from functions.core.settings import get_settings
 from functions.store import exports
 from functions.store.accept import results_bucket
@@ -59,7 +59,7 @@ def complete(transcription_id: str, run: Run) -> int:
     return _mark_published(ref, snapshot, run, uris)
 
 
-def publish(event: CompletionEvent) -> None:
+def publish(event: CompletionEvent | EnrichedEvent) -> None:
     """Publish `event` on the events topic (structured mode) and wait until it is accepted."""
     message = clients.publisher().publish(
         clients.publisher().topic_path(get_settings().project, get_settings().events_topic),
@@ -124,9 +124,13 @@ def _mark_published(
 
 
 def write_exports(
-    transcription_id: str, doc: dict[str, Any], segments: list[dict[str, Any]]
+    transcription_id: str,
+    doc: dict[str, Any],
+    segments: list[dict[str, Any]],
+    lang: str | None = None,
 ) -> dict[str, str]:
-    """Upload VTT, SRT and JSON under the output prefix; their gs:// URIs (none if no segment)."""
+    """Upload VTT, SRT and JSON under the output prefix; their gs:// URIs (none if no segment).
+    `lang`: a translation's segments (decision 0026), as `transcript.{lang}.vtt` and `.srt`."""
     bucket_name = results_bucket(doc)
     if not segments or not bucket_name:
         reason = "no segments" if bucket_name else "no results bucket"
@@ -134,18 +138,18 @@ def write_exports(
         return {}
     items = exports.cues(segments, doc.get("speakers") or [], doc.get("duration_ms"))
     subtitles = exports.with_events(items, doc.get("events"))
-    bodies = {
-        "vtt": exports.to_vtt(subtitles),
-        "srt": exports.to_srt(subtitles),
-        "json": exports.to_json(transcription_id, doc, items),
-    }
+    bodies = {"vtt": exports.to_vtt(subtitles), "srt": exports.to_srt(subtitles)}
+    if lang is None:
+        bodies["json"] = exports.to_json(transcription_id, doc, items)
     bucket = clients.storage_client().bucket(bucket_name)
     prefix = f"{get_settings().output_prefix}{transcription_id}/"
 
     def upload(kind: str) -> tuple[str, str]:
         filename, content_type = EXPORTS[kind]
+        if lang is not None:
+            filename = filename.replace(".", f".{lang}.", 1)
         bucket.blob(prefix + filename).upload_from_string(bodies[kind], content_type=content_type)
         return kind, f"gs://{bucket_name}/{prefix}{filename}"
 
-    with ThreadPoolExecutor(len(bodies)) as pool:  # three round trips at once
+    with ThreadPoolExecutor(len(bodies)) as pool:  # the round trips at once
         return dict(pool.map(upload, bodies))
