@@ -78,6 +78,12 @@ def refusal(task: ObjectTask, doc: dict[str, Any]) -> str | None:
     return f"not a task: {type(task).__name__}"
 
 
+def ended(task: EnrichTask, doc: dict[str, Any]) -> str | None:
+    """Why an enrichment the run asked for is no longer to be done (it completed or failed: a
+    duplicate delivery), or None while it is `processing`."""
+    return _ended(task, doc)
+
+
 def not_asked(task: EnrichTask, doc: dict[str, Any]) -> str | None:
     """Why `task` is not an enrichment the document's run asked for, whatever its status now
     (the watchdog's check: a dead-lettered task of an enrichment that ended is still its run's)."""

@@ -37,8 +37,8 @@ log = logs.get_logger("enrich")
 class Outcome(StrEnum):
     """What an invocation did (for logs and tests)."""
 
-    REFUSED = "refused"  # the task does not match its document (`tasks.refusal`)
-    SKIPPED = "skipped"  # not claimed: a duplicate, or another holds it
+    REFUSED = "refused"  # the task does not match its document (`tasks.not_asked`)
+    SKIPPED = "skipped"  # not claimed: a duplicate (the enrichment ended), or another holds it
     SUPERSEDED = "superseded"  # the document no longer takes this enrichment
     COMPLETED = "completed"
     FAILED = "failed"
@@ -49,10 +49,14 @@ def handle_enrichment(message_id: str, task: EnrichTask, settings: Settings) -> 
     db = clients.firestore_client(settings.firestore_database)
     extra = {"transcription_id": task.transcription_id, "enrichment": task.enrichment}
     doc = db.collection(TRANSCRIPTIONS).document(task.transcription_id).get().to_dict() or {}
-    why = tasks.refusal(task, doc)
+    why = tasks.not_asked(task, doc)
     if why is not None:
         log.warning(f"task refused: {why}", extra={**extra, "refused": "enrich"})
         return Outcome.REFUSED
+    done = tasks.ended(task, doc)
+    if done is not None:  # a duplicate delivery of an enrichment that has ended
+        log.info(f"not claimed: {done}", extra=extra)
+        return Outcome.SKIPPED
     claim = take(db, message_id, task, settings)
     if claim is None:
         return Outcome.SKIPPED

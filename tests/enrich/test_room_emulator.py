@@ -4,12 +4,8 @@ fails without touching the transcription, and that a duplicate delivery calls no
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from functions.core import tasks
-from functions.core.messages import EnrichTask
 from functions.core.settings import get_settings
 from functions.enrich import handler
 from functions.transcribe import gemini
@@ -155,17 +151,7 @@ def test_a_duplicate_delivery_calls_the_model_once(room: Room) -> None:
     assert len(room.enriched()) == 1
 
 
-def the_run_only(task: EnrichTask, doc: dict[str, Any]) -> str | None:
-    """The task check's run rule (decision 0021), standing in for `tasks.refusal`, which takes
-    clip tasks only until it learns the enrichment's."""
-    run = {"generation": task.generation, "attempt": task.attempt}
-    return None if doc.get("run") == run else "not the transcription's run"
-
-
-def test_the_handler_checks_the_task_then_claims_and_records(
-    room: Room, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tasks, "refusal", the_run_only)
+def test_the_handler_checks_the_task_then_claims_and_records(room: Room) -> None:
     tid = room.completed(segments=30)
     stale = room.task(tid, attempt=2)
     assert handler.handle_enrichment("m1", stale, room.settings) == handler.Outcome.REFUSED
