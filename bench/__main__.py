@@ -9,6 +9,7 @@ from bench import (
     correction,
     cost,
     cutoff,
+    enrich,
     format_size,
     long,
     parse_throughput,
@@ -31,6 +32,7 @@ SCRIPTS = [
     cutoff,
     correction,
     cost,
+    enrich,
 ]
 
 

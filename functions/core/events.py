@@ -14,9 +14,10 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.core import documents
+from functions.core import clients, documents
 from functions.core.documents import TRANSCRIPTIONS
 from functions.core.messages import ENRICHMENT_NAME, Usage
+from functions.core.settings import get_settings
 
 Status = Literal["completed", "failed", "blocked", "rejected"]
 
@@ -275,3 +276,18 @@ def enriched_event(data: EnrichedData, time: datetime) -> EnrichedEvent:
         time=time,
         data=data,
     )
+
+
+PUBLISH_TIMEOUT_S = 30.0
+
+
+def publish(event: CompletionEvent | EnrichedEvent | DeletedEvent, transcription_id: str) -> None:
+    """Publish `event` on the events topic (structured mode: the whole CloudEvent as the body)
+    and wait until it is accepted."""
+    settings = get_settings()
+    publisher = clients.publisher()
+    publisher.publish(
+        publisher.topic_path(settings.project, settings.events_topic),
+        event.model_dump_json().encode(),
+        **{"content-type": "application/cloudevents+json", "transcription_id": transcription_id},
+    ).result(timeout=PUBLISH_TIMEOUT_S)

@@ -23,14 +23,13 @@ from typing import Any
 from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
-from functions.core import clients, logs
+from functions.core import clients, events, logs
 from functions.core.documents import DELETIONS, TRANSCRIPTIONS
 from functions.core.events import deleted_event
 from functions.core.http import Refused
 from functions.core.settings import Settings
 
 log = logs.get_logger("deletion")
-PUBLISH_TIMEOUT_S = 30.0
 
 
 class Forbidden(Refused):
@@ -65,12 +64,7 @@ def delete(settings: Settings, transcription_id: str, uid: str) -> Removed:
     event = deleted_event(
         transcription_id, uid, source, str(source["generation"]), dt.datetime.now(dt.UTC)
     )
-    topic = clients.publisher().topic_path(settings.project, settings.events_topic)
-    clients.publisher().publish(
-        topic,
-        event.model_dump_json().encode(),
-        **{"content-type": "application/cloudevents+json", "transcription_id": transcription_id},
-    ).result(timeout=PUBLISH_TIMEOUT_S)
+    events.publish(event, transcription_id)
     tombstone.update({"source": firestore.DELETE_FIELD, "done_at": firestore.SERVER_TIMESTAMP})
     extra = {"transcription_id": transcription_id, "documents": documents, "objects": objects}
     log.info("transcription deleted by its owner", extra=extra)

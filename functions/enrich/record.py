@@ -16,7 +16,7 @@ from google.cloud import firestore
 from functions.core import logs
 from functions.core.documents import PAGES, TRANSCRIPTIONS, TRANSLATIONS, Status
 from functions.core.events import EnrichedData, enriched_event
-from functions.core.messages import EnrichTask, Usage
+from functions.core.messages import EnrichTask, Usage, enrichment_kind
 from functions.core.settings import Settings
 from functions.enrich.result import Result
 from functions.store import cost as costs
@@ -53,7 +53,7 @@ class Job:
 
     @property
     def lang(self) -> str | None:
-        return self.name.removeprefix("translation_") if self.name != "chapters" else None
+        return enrichment_kind(self.name)[1]
 
     @property
     def model(self) -> str:

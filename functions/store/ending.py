@@ -15,7 +15,7 @@ from google.cloud import firestore
 
 from functions.core.documents import Status
 from functions.core.events import event_id, event_type
-from functions.core.messages import ResultChunk, Usage
+from functions.core.messages import ResultChunk, Usage, enrichment_kind
 from functions.core.settings import get_settings
 from functions.format.merge import Merged
 from functions.store.cost import estimate_cost
@@ -70,10 +70,10 @@ def enrichments(run: Run, doc: dict[str, Any], ending: Ending) -> dict[str, Any]
 
 
 def _processing(name: str, run: Run) -> dict[str, Any]:
-    kind, _, lang = name.partition("_")
+    kind, lang = enrichment_kind(name)
     return {
         "kind": kind,
-        "lang": lang or None,
+        "lang": lang,
         "status": Status.PROCESSING.value,
         "run": run.model_dump(),
         "asked_at": firestore.SERVER_TIMESTAMP,

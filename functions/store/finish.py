@@ -13,7 +13,7 @@ from typing import Any
 
 from google.cloud import firestore
 
-from functions.core import clients, logs, tasks
+from functions.core import clients, events, logs, tasks
 from functions.core.documents import PAGES, TRANSCRIPTIONS, Status
 from functions.core.events import CompletionEvent, EnrichedEvent, build_event
 from functions.core.settings import get_settings
@@ -60,13 +60,8 @@ def complete(transcription_id: str, run: Run) -> int:
 
 
 def publish(event: CompletionEvent | EnrichedEvent) -> None:
-    """Publish `event` on the events topic (structured mode) and wait until it is accepted."""
-    message = clients.publisher().publish(
-        clients.publisher().topic_path(get_settings().project, get_settings().events_topic),
-        event.model_dump_json().encode(),
-        **{"content-type": "application/cloudevents+json", "transcription_id": event.data.id},
-    )
-    message.result(timeout=PUBLISH_TIMEOUT_S)
+    """Publish `event` on the events topic and wait until it is accepted."""
+    events.publish(event, event.data.id)
 
 
 def enrich(transcription_id: str, doc: dict[str, Any], run: Run) -> None:

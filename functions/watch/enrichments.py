@@ -15,9 +15,12 @@ from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from functions.core import clients, logs, tasks
+from functions.core import clients, events, logs, tasks
 from functions.core.catalog import catalog
 from functions.core.documents import ENRICHMENTS, TRANSCRIPTIONS, Status
+from functions.core.events import EnrichedData, enriched_event
+from functions.core.events import RunRef as EventRun
+from functions.core.messages import enrichment_kind
 from functions.core.settings import Settings, get_settings
 from functions.watch.ending import MAX_REASON, RunRef
 
@@ -51,7 +54,27 @@ def fail_enrichment(transcription_id: str, run: RunRef, name: str, reason: str, 
     mark(db.transaction())
     extra = {"transcription_id": transcription_id, "run": f"{run.generation}/{run.attempt}"}
     log.info(f"{by}: {name} {ended}" + (f": {reason}" if ended == "failed" else ""), extra=extra)
+    if ended == "failed":
+        _announce(transcription_id, run, name, reason[:MAX_REASON])
     return ended
+
+
+def _announce(transcription_id: str, run: RunRef, name: str, reason: str) -> None:
+    """`transcription.enriched` for an enrichment the watchdog failed, as the enrichment room
+    publishes it for one it ended itself (a redelivery after a crash here publishes nothing:
+    the enrichment is no longer `processing`)."""
+    kind, lang = enrichment_kind(name)
+    data = EnrichedData(
+        id=transcription_id,
+        run=EventRun(generation=run.generation, attempt=run.attempt),
+        enrichment=name,
+        kind=kind,
+        lang=lang,
+        status="failed",
+        reason=reason,
+        exports={},
+    )
+    events.publish(enriched_event(data, dt.datetime.now(dt.UTC)), transcription_id)
 
 
 def _state(doc: dict[str, Any] | None, run: RunRef, name: str) -> Ended:

@@ -16,7 +16,7 @@ from google.cloud import firestore, pubsub_v1, storage
 
 from functions.core import tasks
 from functions.core.documents import CLIPS, TRANSCRIPTIONS, clip_doc_id, transcription_id
-from functions.core.events import CompletionEvent
+from functions.core.events import CompletionEvent, EnrichedEvent
 from functions.core.messages import ClipTag, ClipTask, EnrichTask, ResultChunk, VoicesTask
 from functions.core.settings import get_settings
 from functions.format.voices import Snippet
@@ -433,9 +433,17 @@ def test_a_dead_lettered_enrich_task_fails_only_its_enrichment(watch: Watch, uni
     assert french["status"] == "failed" and french["ended_by"] == "dead-letter"
     assert french["reason"] == "its task could not be run after 5 deliveries (dead-lettered)"
     assert doc["enrichments"]["chapters"]["status"] == "processing"
+    [event] = [EnrichedEvent.model_validate_json(m.data) for m in watch.pull(watch.events)]
+    assert event.type == "dev.tabscribe.transcription.enriched"
+    assert (event.data.enrichment, event.data.kind, event.data.lang) == (
+        "translation_fr",
+        "translation",
+        "fr",
+    )
+    assert (event.data.status, event.data.reason) == ("failed", french["reason"])
     assert dead_letter.handle(dead(task, "e-2")) == "ended"  # its run's, already ended
     assert watch.doc(tid)["enrichments"]["translation_fr"]["reason"] == french["reason"]
-    assert watch.pull(watch.events, expect=0) == []
+    assert watch.pull(watch.events, expect=0) == []  # announced once
 
 
 def test_a_poison_enrich_dead_letter_changes_nothing(watch: Watch, unique: str) -> None:
