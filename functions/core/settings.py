@@ -229,11 +229,12 @@ class Settings(BaseSettings):
         "in parts of consecutive rows)",
     )
     enrich_part_rows: int = Field(
-        default=250,
+        default=60,
         ge=10,
         le=5000,
         description="rows of the transcript one translation request carries at most (fewer when "
-        "the answer would not fit well within the model's output limit)",
+        "the answer would not fit well within the model's output limit); smaller parts sent in "
+        "parallel finish sooner (decision 0028)",
     )
     clip_threshold_s: float = Field(
         default=900.0,
