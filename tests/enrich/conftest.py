@@ -128,7 +128,8 @@ class Room:
         )
 
     def steps(self, task: EnrichTask, message_id: str = "m1") -> str:
-        """`handle_enrichment` after its task check (`tasks.not_asked`, `tasks.ended`): claim, then work."""
+        """`handle_enrichment` after its task checks (`tasks.not_asked`, `tasks.ended`): claim,
+        then work."""
         claim = handler.take(self.db, message_id, task, self.settings)
         if claim is None:
             return handler.Outcome.SKIPPED
