@@ -17,6 +17,7 @@ from functions_framework import create_app
 from google.cloud import firestore, pubsub_v1, storage
 
 import standin
+from functions.core import tasks
 from functions.core.catalog import catalog
 from functions.core.documents import TRANSCRIPTIONS
 from functions.core.events import EnrichedEvent
@@ -115,17 +116,8 @@ class Room:
         )
 
     def task(self, tid: str, name: str = "translation_fr", attempt: int = 1) -> EnrichTask:
-        source = self.doc(tid)["source"]
-        return EnrichTask(
-            transcription_id=tid,
-            bucket=source["bucket"],
-            name=source["name"],
-            generation=source["generation"],
-            content_type=source["content_type"],
-            size=source["size"],
-            attempt=attempt,
-            enrichment=name,
-        )
+        """The task the store publishes for enrichment `name`; of run attempt `attempt`."""
+        return tasks.enrich_task(tid, self.doc(tid), name).model_copy(update={"attempt": attempt})
 
     def steps(self, task: EnrichTask, message_id: str = "m1") -> str:
         """`handle_enrichment` after its task checks (`tasks.not_asked`, `tasks.ended`): claim,
