@@ -5,6 +5,7 @@ stack's signed-URL gateway, which checks the signature as Cloud Storage does).""
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -17,13 +18,20 @@ from tests.uploads.conftest import MEDIA, MEDIA_ASK, ORIGIN, Uploads, put
 pytestmark = pytest.mark.emulator
 
 
-def test_a_signed_in_user_uploads_under_their_own_uid(uploads: Uploads) -> None:
-    response = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, "owner": "bob", "uid": "bob"})
+@pytest.fixture
+def alice() -> str:
+    """A user of this test alone: the daily caps count each user's uploads on the emulator's
+    Firestore, which the tests of one worker share."""
+    return f"alice-{uuid.uuid4().hex[:8]}"
+
+
+def test_a_signed_in_user_uploads_under_their_own_uid(uploads: Uploads, alice: str) -> None:
+    response = uploads.ask(uploads.token(alice), {**MEDIA_ASK, "owner": "bob", "uid": "bob"})
     assert response.status_code == 200, response.get_json()
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     grant = response.get_json()
     name = grant["object"]
-    assert name.startswith("uploads/alice/") and name.endswith("-voice.m4a")
+    assert name.startswith(f"uploads/{alice}/") and name.endswith("-voice.m4a")
     assert grant["transcription"] == transcription_id(uploads.bucket.name, name)
     assert grant["method"] == "PUT" and grant["bucket"] == uploads.bucket.name
 
@@ -33,8 +41,8 @@ def test_a_signed_in_user_uploads_under_their_own_uid(uploads: Uploads) -> None:
     assert blob.metadata == {"title": "Two voices", "speakers": "Ada Lovelace"}
 
 
-def test_a_url_puts_once_a_replay_is_412_and_changes_nothing(uploads: Uploads) -> None:
-    grant = uploads.ask(uploads.token("alice"), MEDIA_ASK).get_json()
+def test_a_url_puts_once_a_replay_is_412_and_changes_nothing(uploads: Uploads, alice: str) -> None:
+    grant = uploads.ask(uploads.token(alice), MEDIA_ASK).get_json()
     assert put(grant, MEDIA, "x-goog-if-generation-match") == 403  # the URL requires it
     assert put(grant, MEDIA) == 200
     first = uploads.bucket.get_blob(grant["object"])
@@ -44,19 +52,19 @@ def test_a_url_puts_once_a_replay_is_412_and_changes_nothing(uploads: Uploads) -
     assert (again.generation, again.md5_hash) == (first.generation, first.md5_hash)
 
 
-def test_a_name_naming_another_user_stays_under_the_caller(uploads: Uploads) -> None:
+def test_a_name_naming_another_user_stays_under_the_caller(uploads: Uploads, alice: str) -> None:
     for name in ("../bob/x.m4a", "uploads/bob/x.m4a", "bob/x.m4a"):
-        grant = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, "name": name}).get_json()
-        assert grant["object"].startswith("uploads/alice/"), grant
+        grant = uploads.ask(uploads.token(alice), {**MEDIA_ASK, "name": name}).get_json()
+        assert grant["object"].startswith(f"uploads/{alice}/"), grant
         assert "/bob" not in grant["object"]
 
 
-def test_the_signed_url_admits_only_what_was_signed(uploads: Uploads) -> None:
-    grant = uploads.ask(uploads.token("alice"), MEDIA_ASK).get_json()
+def test_the_signed_url_admits_only_what_was_signed(uploads: Uploads, alice: str) -> None:
+    grant = uploads.ask(uploads.token(alice), MEDIA_ASK).get_json()
     assert put(grant, MEDIA, **{"Content-Type": "text/html"}) == 403
     assert put(grant, MEDIA, **{"x-goog-meta-title": "changed"}) == 403
     assert put(grant, MEDIA + b"more") == 400  # outside the signed length range
-    other = {**grant, "url": grant["url"].replace("/uploads/alice/", "/uploads/bob/")}
+    other = {**grant, "url": grant["url"].replace(f"/uploads/{alice}/", "/uploads/bob/")}
     assert put(other, MEDIA) == 403
     assert not list(uploads.bucket.list_blobs())
 
@@ -88,29 +96,33 @@ def test_no_or_an_invalid_token_is_401(uploads: Uploads, token: str | None) -> N
     "change",
     [{"content_type": "text/html"}, {"size": 0}, {"size": 3 * 1024**3}, {"name": "/"}],
 )
-def test_bad_content_type_size_or_name_is_400(uploads: Uploads, change: dict[str, Any]) -> None:
-    response = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, **change})
+def test_bad_content_type_size_or_name_is_400(
+    uploads: Uploads, alice: str, change: dict[str, Any]
+) -> None:
+    response = uploads.ask(uploads.token(alice), {**MEDIA_ASK, **change})
     assert response.status_code == 400 and response.get_json()["error"]
 
 
-def test_an_unknown_translation_language_is_400_naming_the_code(uploads: Uploads) -> None:
+def test_an_unknown_translation_language_is_400_naming_the_code(
+    uploads: Uploads, alice: str
+) -> None:
     metadata = {"translate": "fr,xx", "chapters": "true"}
-    response = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, "metadata": metadata})
+    response = uploads.ask(uploads.token(alice), {**MEDIA_ASK, "metadata": metadata})
     assert response.status_code == 400
     assert "'xx' is not a language code Gemini supports" in response.get_json()["error"]
 
 
-def test_translations_and_chapters_are_signed_as_metadata(uploads: Uploads) -> None:
+def test_translations_and_chapters_are_signed_as_metadata(uploads: Uploads, alice: str) -> None:
     metadata = {"translate": "fr,de", "chapters": "true", "events": "false"}
-    response = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, "metadata": metadata})
+    response = uploads.ask(uploads.token(alice), {**MEDIA_ASK, "metadata": metadata})
     assert response.status_code == 200, response.get_json()
     grant = response.get_json()
     assert put(grant, MEDIA) == 200
     assert uploads.bucket.get_blob(grant["object"]).metadata == metadata
 
 
-def test_methods_and_cors(uploads: Uploads) -> None:
-    assert uploads.ask(uploads.token("alice"), method="GET").status_code == 405
+def test_methods_and_cors(uploads: Uploads, alice: str) -> None:
+    assert uploads.ask(uploads.token(alice), method="GET").status_code == 405
     preflight = uploads.app.options(
         "/", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}
     )
