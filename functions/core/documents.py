@@ -9,10 +9,14 @@ TRANSCRIPTIONS = "transcriptions"
 PAGES = "pages"
 CLIPS = "clips"  # one document per clip of a long upload's run (decision 0010)
 DELETIONS = "deletions"  # an owner's deletion's tombstone, `deletions/{id}` (decision 0024)
+# The batch collector (decisions 0031, 0032): `batches/{batch}`, `batch_lines/{key}` (one request
+# each, naming its batch) and `batch_open/{slot}` (a mode and model's open batch).
+BATCHES, BATCH_LINES, BATCH_OPEN = "batches", "batch_lines", "batch_open"
 PAGE_SEGMENTS = 200  # segments per page document (also the transcriber's default chunk size)
 
 
 class Status(StrEnum):
+    QUEUED = "queued"  # waiting in a batch (decision 0032): `processing` once its job runs
     PROCESSING = "processing"
     COMPLETED = "completed"
     FAILED = "failed"

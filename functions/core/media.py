@@ -19,3 +19,6 @@ CONTEXT_LIMITS: dict[str, int] = {
 # Enrichments an uploader may ask for per upload, `true` or `false` (unset: the settings decide).
 ENRICHMENT_FLAGS = ("events",)
 FLAG_VALUES = ("true", "false")
+# How an upload's requests go to the model: `batch` waits for Gemini's batch service at half the
+# price (decision 0032); unset or `standard`: streamed at once.
+PRIORITIES = ("standard", "batch")

@@ -200,10 +200,7 @@ def stream(
     how it ended (finish or block reason, usage), even when `on_text` raises. `timeout_s` bounds
     the wait for each response byte (a stalled stream is a transport error: transient)."""
     mode: Mode = "vertex" if gemini.vertexai else "developer"
-    model = catalog().get(plan.model)
-    refusal = model and limit_refusal(model, mode, media_parts(plan, parts))
-    if refusal:  # the service would refuse it: never sent
-        raise TerminalError("failed", f"request not sent: {refusal}")
+    check_limits(mode, plan, parts)
     contents = [types.Content(role="user", parts=parts)]
     config = generation_config(plan, mode)
     config.http_options = types.HttpOptions(
@@ -223,6 +220,14 @@ def stream(
         raise classify(exc) from exc
     except (errors.UnknownApiResponseError, *TRANSPORT_ERRORS) as exc:
         raise classify(exc) from exc
+
+
+def check_limits(mode: Mode, plan: Plan, parts: Sequence[types.Part]) -> None:
+    """A request the service would refuse for its limits is never sent: `TerminalError`."""
+    model = catalog().get(plan.model)
+    refusal = model and limit_refusal(model, mode, media_parts(plan, parts))
+    if refusal:
+        raise TerminalError("failed", f"request not sent: {refusal}")
 
 
 def media_parts(plan: Plan, parts: Sequence[types.Part]) -> list[MediaPart]:

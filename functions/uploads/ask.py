@@ -17,7 +17,13 @@ from typing import Any
 
 from functions.core.catalog import catalog
 from functions.core.http import Refused
-from functions.core.media import CONTEXT_LIMITS, ENRICHMENT_FLAGS, FLAG_VALUES, MAX_MEDIA_BYTES
+from functions.core.media import (
+    CONTEXT_LIMITS,
+    ENRICHMENT_FLAGS,
+    FLAG_VALUES,
+    MAX_MEDIA_BYTES,
+    PRIORITIES,
+)
 
 MAX_NAME_CHARS = 100
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
@@ -94,7 +100,7 @@ def _metadata(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise BadRequest("metadata must be an object of strings")
-    allowed = {*CONTEXT_LIMITS, *ENRICHMENT_FLAGS}
+    allowed = {*CONTEXT_LIMITS, *ENRICHMENT_FLAGS, "priority"}
     unknown = sorted(set(value) - allowed)
     if unknown:
         raise BadRequest(f"metadata: unknown keys {unknown}; allowed: {sorted(allowed)}")
@@ -102,6 +108,9 @@ def _metadata(value: Any) -> dict[str, str]:
         if key in ENRICHMENT_FLAGS:
             if text not in FLAG_VALUES:
                 raise BadRequest(f"metadata.{key}: one of {list(FLAG_VALUES)}, not {text!r}")
+        elif key == "priority":
+            if text not in PRIORITIES:
+                raise BadRequest(f"metadata.priority: one of {list(PRIORITIES)}, not {text!r}")
         elif not isinstance(text, str) or len(text) > CONTEXT_LIMITS[key]:
             raise BadRequest(f"metadata.{key}: a string of at most {CONTEXT_LIMITS[key]} chars")
         if not _HEADER_SAFE.match(text):

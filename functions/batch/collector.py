@@ -1,0 +1,145 @@
+"""The collector (decisions 0031, 0032): a request becomes a line of the open batch of its mode and
+model in one Firestore transaction; a batch is sealed when it holds `batch_max` lines (at the add)
+or has waited `batch_wait_s` (`seal_overdue`, from the scheduled poll). A sealed batch never takes
+another line and a line never moves: every request is in exactly one batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+from pydantic import BaseModel
+
+from functions.core import logs
+from functions.core.documents import BATCH_LINES, BATCH_OPEN, BATCHES
+from functions.core.settings import Settings
+
+log = logs.get_logger("batch")
+ADD_ATTEMPTS = 20  # every add of a mode and model contends for its open batch
+
+
+class Line(BaseModel):
+    """One request of one run (or clip) and what its answer needs to be published as that run's
+    chunks: `batch_lines/{key}`."""
+
+    key: str
+    transcription_id: str
+    generation: str
+    attempt: int  # the claim's: the run's, or the clip's own
+    clip: dict[str, int] | None = None  # {run_attempt, index}
+    object: dict[str, Any]  # the StorageObject the run transcribes
+    plan: dict[str, Any]
+    prompt: str
+    duration_ms: int | None = None
+    media_file: dict[str, Any] | None = None  # the Developer API's Files API copy it names
+    request: dict[str, Any]  # `lines.stored`
+    mode: str
+    model: str
+    location: str | None = None
+    tries: int = 1  # 2: the one retry of a failed line, or a line of a failed job re-queued
+
+    @property
+    def slot(self) -> str:
+        """Which open batch it joins: one per mode, model (and Vertex location)."""
+        return "-".join(p for p in (self.mode, self.model, self.location) if p)
+
+
+def line_key(
+    transcription_id: str, generation: str, attempt: int, clip: dict[str, int] | None
+) -> str:
+    """Deterministic: a redelivered task finds its own line."""
+    key = f"{transcription_id}-{generation}-{attempt}"
+    return f"{key}-c{clip['run_attempt']}-{clip['index']:03d}" if clip else key
+
+
+def add(db: firestore.Client, settings: Settings, line: Line, now: dt.datetime) -> tuple[str, bool]:
+    """Add `line` to its open batch (opening one if none): (the batch, whether this add sealed
+    it). A line already added (a redelivery) is found and left where it is."""
+    line_ref = db.collection(BATCH_LINES).document(line.key)
+    slot_ref = db.collection(BATCH_OPEN).document(line.slot)
+    result: tuple[str, bool] = ("", False)
+
+    @firestore.transactional
+    def put(transaction: firestore.Transaction) -> None:
+        nonlocal result
+        existing = line_ref.get(transaction=transaction)
+        if existing.exists:
+            result = (existing.get("batch"), False)
+            return
+        open_id = (slot_ref.get(transaction=transaction).to_dict() or {}).get("batch")
+        batch_ref = db.collection(BATCHES).document(open_id or "-")
+        batch = batch_ref.get(transaction=transaction).to_dict() if open_id else None
+        if batch is None or batch.get("state") != "open":
+            batch_ref = db.collection(BATCHES).document(uuid.uuid4().hex)
+            batch = _new_batch(line, settings, now)
+        count = int(batch["count"]) + 1
+        sealed = count >= settings.batch_max
+        transaction.set(line_ref, {**line.model_dump(), "batch": batch_ref.id, "state": "added"})
+        fields = {**batch, "count": count, "updated_at": now}
+        if sealed:
+            fields |= {"state": "sealed", "sealed_at": now}
+        transaction.set(batch_ref, fields)
+        transaction.set(slot_ref, {"batch": None if sealed else batch_ref.id, "updated_at": now})
+        result = (batch_ref.id, sealed)
+
+    put(db.transaction(max_attempts=ADD_ATTEMPTS))
+    log.info(
+        f"line {line.key} in batch {result[0]}" + (" (sealed it)" if result[1] else ""),
+        extra={"transcription_id": line.transcription_id, "batch": result[0]},
+    )
+    return result
+
+
+def _new_batch(line: Line, settings: Settings, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "state": "open",
+        "mode": line.mode,
+        "model": line.model,
+        "location": line.location,
+        "slot": line.slot,
+        "count": 0,
+        "opened_at": now,
+        "seal_by": now + dt.timedelta(seconds=settings.batch_wait_s),
+        "lease_until": None,
+        "job": None,
+    }
+
+
+def seal_overdue(db: firestore.Client, now: dt.datetime) -> list[str]:
+    """Seal every open batch past its `seal_by` (a transaction each, as the add seals)."""
+    sealed = []
+    query = db.collection(BATCHES).where(filter=FieldFilter("state", "==", "open"))
+    for snapshot in query.stream():
+        if snapshot.get("seal_by") <= now and _seal(db, snapshot.reference, now):
+            sealed.append(snapshot.id)
+    return sealed
+
+
+def _seal(db: firestore.Client, batch_ref: Any, now: dt.datetime) -> bool:
+    result = False
+
+    @firestore.transactional
+    def seal(transaction: firestore.Transaction) -> None:
+        nonlocal result
+        batch = batch_ref.get(transaction=transaction).to_dict() or {}
+        result = batch.get("state") == "open"
+        if not result:
+            return
+        slot_ref = db.collection(BATCH_OPEN).document(batch["slot"])
+        slot = slot_ref.get(transaction=transaction).to_dict() or {}
+        transaction.update(batch_ref, {"state": "sealed", "sealed_at": now, "updated_at": now})
+        if slot.get("batch") == batch_ref.id:
+            transaction.set(slot_ref, {"batch": None, "updated_at": now})
+
+    seal(db.transaction())
+    return result
+
+
+def lines_of(db: firestore.Client, batch_id: str) -> list[Line]:
+    """A batch's lines, in key order."""
+    query = db.collection(BATCH_LINES).where(filter=FieldFilter("batch", "==", batch_id))
+    found = [Line.model_validate(s.to_dict()) for s in query.stream()]
+    return sorted(found, key=lambda line: line.key)

@@ -1,0 +1,1 @@
+"""The scheduled poll of batch mode (decision 0032): seal, submit, follow the jobs."""

@@ -1,0 +1,1 @@
+"""A finished job's answers published as their runs' chunks (decision 0032)."""
