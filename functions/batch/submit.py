@@ -49,7 +49,7 @@ def submit(
 ) -> str | None:
     """The job of sealed batch `batch_id` (None: another submitter holds it, or not sealed)."""
     now = now or dt.datetime.now(dt.UTC)
-    batch = _lease(db, batch_id, now)
+    batch = lease(db, batch_id, "sealed", now)
     if batch is None:
         return None
     job = find_job(client, batch_id)
@@ -74,8 +74,11 @@ def submit(
     return name
 
 
-def _lease(db: firestore.Client, batch_id: str, now: dt.datetime) -> dict[str, Any] | None:
-    """Take the lease of a sealed batch if nobody holds it: the batch, or None."""
+def lease(
+    db: firestore.Client, batch_id: str, state: str, now: dt.datetime
+) -> dict[str, Any] | None:
+    """Take the lease of a batch in `state` (a sealed one's submitter, an ended job's results
+    reader) if nobody holds it: the batch, or None."""
     ref = db.collection(BATCHES).document(batch_id)
     taken: dict[str, Any] | None = None
 
@@ -83,8 +86,8 @@ def _lease(db: firestore.Client, batch_id: str, now: dt.datetime) -> dict[str, A
     def take(transaction: firestore.Transaction) -> None:
         nonlocal taken
         batch = ref.get(transaction=transaction).to_dict() or {}
-        lease = batch.get("lease_until")
-        if batch.get("state") != "sealed" or (lease is not None and lease > now):
+        held = batch.get("lease_until")
+        if batch.get("state") != state or (held is not None and held > now):
             taken = None
             return
         until = now + dt.timedelta(seconds=LEASE_S)

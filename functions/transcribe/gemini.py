@@ -213,7 +213,7 @@ def stream(
         for response in gemini.models.generate_content_stream(
             model=plan.model, contents=contents, config=config
         ):
-            _read(response, result, on_text)
+            read(response, result, on_text)
     except errors.APIError as exc:
         if exc.code == 404:  # the model, or the model at this location
             raise TerminalError("failed", _not_served(plan, exc)) from exc
@@ -275,9 +275,11 @@ def outcome(result: StreamResult) -> tuple[str, str | None]:
     return "failed", f"the model stopped with finish reason {result.finish_reason}"
 
 
-def _read(
+def read(
     response: types.GenerateContentResponse, result: StreamResult, on_text: Callable[[str], None]
 ) -> None:
+    """One response (a stream's piece, or a batch job's whole answer) into `result` and
+    `on_text`."""
     if response.prompt_feedback and response.prompt_feedback.block_reason:
         result.block_reason = str(response.prompt_feedback.block_reason.value)
     if response.usage_metadata:
