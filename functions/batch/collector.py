@@ -14,11 +14,12 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import BaseModel
 
 from functions.core import logs
-from functions.core.documents import BATCH_LINES, BATCH_OPEN, BATCHES
+from functions.core.documents import BATCH_LINES, BATCH_OPEN, BATCHES, TRANSCRIPTIONS, Status
 from functions.core.settings import Settings
 
 log = logs.get_logger("batch")
 ADD_ATTEMPTS = 20  # every add of a mode and model contends for its open batch
+JOB_S = 25 * 3600.0  # a job ends by 24 h (then EXPIRED): a run waits on it this long at most
 
 
 class Line(BaseModel):
@@ -143,3 +144,39 @@ def lines_of(db: firestore.Client, batch_id: str) -> list[Line]:
     query = db.collection(BATCH_LINES).where(filter=FieldFilter("batch", "==", batch_id))
     found = [Line.model_validate(s.to_dict()) for s in query.stream()]
     return sorted(found, key=lambda line: line.key)
+
+
+def hold(
+    db: firestore.Client,
+    transcription_id: str,
+    run: dict[str, Any],
+    until: dt.datetime,
+    processing: bool = False,
+) -> None:
+    """The batch holds a waiting run: its transcription's lease lasts `until` (past its batch's
+    wait and its job's 24 h), so the watchdog's sweep takes the run only if batch mode stopped
+    moving it; `processing`: the job runs, `queued` becomes `processing`. Only while `run` is the
+    document's, and not ended."""
+    ref = db.collection(TRANSCRIPTIONS).document(transcription_id)
+
+    @firestore.transactional
+    def mark(transaction: firestore.Transaction) -> None:
+        doc = ref.get(transaction=transaction).to_dict() or {}
+        waiting = (Status.QUEUED.value, Status.PROCESSING.value)
+        if doc.get("run") != run or doc.get("status") not in waiting:
+            return
+        fields: dict[str, Any] = {
+            "lease.expires_at": until,
+            "updated_at": firestore.SERVER_TIMESTAMP,
+        }
+        if processing:
+            fields["status"] = Status.PROCESSING.value
+        transaction.update(ref, fields)
+
+    mark(db.transaction())
+
+
+def upload_run(line: Line) -> dict[str, Any]:
+    """The transcription's run the line belongs to (a clip's: its upload run)."""
+    attempt = line.clip["run_attempt"] if line.clip else line.attempt
+    return {"generation": line.generation, "attempt": attempt}

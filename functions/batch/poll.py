@@ -19,12 +19,11 @@ from google.genai import errors
 
 from functions.batch import collector, results, submit
 from functions.core import clients, logs
-from functions.core.documents import BATCHES, TRANSCRIPTIONS, Status
+from functions.core.documents import BATCHES
 from functions.core.settings import Settings
 from functions.transcribe import gemini
 
 log = logs.get_logger("batch")
-JOB_LEASE = dt.timedelta(hours=25)  # a job runs at most 24 h; its runs are the poll's meanwhile
 
 
 def poll(settings: Settings, now: dt.datetime | None = None) -> dict[str, str]:
@@ -34,7 +33,7 @@ def poll(settings: Settings, now: dt.datetime | None = None) -> dict[str, str]:
     done = {batch: "sealed" for batch in collector.seal_overdue(db, now)}
     for snapshot in _batches(db, "sealed"):
         client = _client(settings, snapshot.to_dict() or {})
-        if submit.try_submit(db, settings, client, snapshot.id):
+        if submit.try_submit(db, settings, client, snapshot.id, now):
             done[snapshot.id] = "submitted"
     for snapshot in _batches(db, "submitted"):
         try:
@@ -59,37 +58,11 @@ def follow(
         results.collect(db, settings, client, batch_id, job)
         return "done"
     if state == "JOB_STATE_RUNNING" and not batch.get("running"):
+        until = now + dt.timedelta(seconds=collector.JOB_S)
         for line in collector.lines_of(db, batch_id):
-            _processing(db, line, f"batch-{batch_id}", now + JOB_LEASE)
+            collector.hold(db, line.transcription_id, collector.upload_run(line), until, True)
         db.collection(BATCHES).document(batch_id).update({"running": True})
     return state.removeprefix("JOB_STATE_").lower()
-
-
-def _processing(
-    db: firestore.Client, line: collector.Line, holder: str, until: dt.datetime
-) -> None:
-    """`queued` → `processing` when the line's job runs, if the line's run is still the
-    document's; the lease keeps the sweep away until the job's end."""
-    ref = db.collection(TRANSCRIPTIONS).document(line.transcription_id)
-    run = {
-        "generation": line.generation,
-        "attempt": line.clip["run_attempt"] if line.clip else line.attempt,
-    }
-
-    @firestore.transactional
-    def mark(transaction: firestore.Transaction) -> None:
-        doc = ref.get(transaction=transaction).to_dict() or {}
-        if doc.get("run") == run and doc.get("status") == Status.QUEUED.value:
-            transaction.update(
-                ref,
-                {
-                    "status": Status.PROCESSING.value,
-                    "lease": {"holder": holder, "expires_at": until},
-                    "updated_at": firestore.SERVER_TIMESTAMP,
-                },
-            )
-
-    mark(db.transaction())
 
 
 def _batches(db: firestore.Client, state: str) -> Any:

@@ -87,7 +87,10 @@ def settle(db: firestore.Client, settings: Settings, line: collector.Line, answe
             retry = line.model_copy(
                 update={"key": line.key + RETRY_SUFFIX, "tries": line.tries + 1}
             )
-            collector.add(db, settings, retry, dt.datetime.now(dt.UTC))
+            now = dt.datetime.now(dt.UTC)
+            collector.add(db, settings, retry, now)
+            until = now + dt.timedelta(seconds=settings.batch_wait_s + collector.JOB_S)
+            collector.hold(db, line.transcription_id, collector.upload_run(line), until)
             return "retried"
         reason = f"the batch service failed its request twice; the last time: {answer.error}"
         return finish(

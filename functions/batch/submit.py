@@ -30,11 +30,15 @@ after_create: Callable[[str], None] | None = None
 
 
 def try_submit(
-    db: firestore.Client, settings: Settings, client: genai.Client, batch_id: str
+    db: firestore.Client,
+    settings: Settings,
+    client: genai.Client,
+    batch_id: str,
+    now: dt.datetime | None = None,
 ) -> str | None:
     """`submit`, a failure logged: the scheduled poll submits a batch left sealed."""
     try:
-        return submit(db, settings, client, batch_id)
+        return submit(db, settings, client, batch_id, now)
     except (errors.APIError, api_errors.GoogleAPICallError, OSError) as exc:
         log.warning(f"batch {batch_id} not submitted now: {exc}", extra={"batch": batch_id})
         return None

@@ -58,6 +58,16 @@ def add(run: Run, request: Request) -> str:
     )
     batch_id, sealed = collector.add(run.db, settings, line, dt.datetime.now(dt.UTC))
     mark_finished(run)
+    if claim.clip is None:  # a fanned-out run's document is held by its fan-out
+        hold(run)
     if sealed:
         submit.try_submit(run.db, settings, client, batch_id)
     return Outcome.QUEUED
+
+
+def hold(run: Run) -> None:
+    """The transcription waits on its batch: its lease outlasts the batch's wait and its job."""
+    wait_s = run.settings.batch_wait_s + collector.JOB_S
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait_s)
+    run_ref = {"generation": run.claim.generation, "attempt": run.claim.run_attempt}
+    collector.hold(run.db, run.claim.transcription_id, run_ref, until)

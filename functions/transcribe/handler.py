@@ -132,7 +132,10 @@ def _transcribe(run: Run) -> str:
         fields |= {"status": Status.QUEUED.value, "priority": "batch"}
     claims.update_run(run.db, run.claim, fields)
     if clips:
-        return prepare.fan_out(run, clips, plans, prompts)
+        outcome = prepare.fan_out(run, clips, plans, prompts)
+        if batch:
+            batched.hold(run)
+        return outcome
     return _ask(run, Request.first(plans[0], prompts[0], media.duration_ms), batch)
 
 

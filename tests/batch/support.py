@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from functions.batch.poll import poll
 from functions.core import clients
 from functions.core.settings import get_settings
 
@@ -37,3 +39,21 @@ def lines_of(batch_id: str | None = None) -> list[dict[str, Any]]:
 def batch(batch_id: str) -> dict[str, Any]:
     ref = clients.firestore_client().collection("batches").document(batch_id)
     return ref.get().to_dict() or {}
+
+
+def batches() -> dict[str, dict[str, Any]]:
+    return {
+        s.id: s.to_dict() or {} for s in clients.firestore_client().collection("batches").stream()
+    }
+
+
+def poll_until_settled(timeout_s: float = 45.0, **kwargs: Any) -> list[dict[str, str]]:
+    """Tick the poll until every batch is `done` (retries open new ones): the ticks' reports."""
+    ticks = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ticks.append(poll(get_settings(), **kwargs))
+        if batches() and all(b["state"] == "done" for b in batches().values()):
+            return ticks
+        time.sleep(0.2)
+    raise AssertionError(f"batches not settled: {batches()}; ticks {ticks[-3:]}")
