@@ -165,3 +165,21 @@ def test_the_sweep_leaves_a_run_waiting_on_its_batch_alone_until_batch_mode_stop
     assert tid not in sweep(get_settings(), now=now + dt.timedelta(hours=24))
     assert sweep(get_settings(), now=now + dt.timedelta(hours=30))[tid] == "failed"
     assert transcription_doc(blob)["status"] == "failed"
+
+
+def test_an_overwrite_while_queued_drops_the_old_line_s_answer(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    batch_env(monkeypatch, TABSCRIBE_BATCH_MAX="50", TABSCRIBE_BATCH_WAIT_S="0")
+    register(stack)
+    name = f"uploads/ana/{unique}.m4a"
+    old = stack.upload("voice.m4a", name, "audio/mp4", {"priority": "batch"})
+    stack.deliver(old)
+    new = stack.upload("voice.m4a", name, "audio/mp4", {"priority": "standard"})
+    stack.deliver(new)  # streamed at once: the new generation's run
+    assert transcription_doc(new)["run"]["generation"] == str(new.generation)
+    poll_until_settled()
+    [line] = lines_of()
+    assert line["outcome"] == "superseded"
+    chunks = stack.results(expect_final=2, timeout=5)
+    assert {c.generation for c in chunks} == {str(new.generation)}
