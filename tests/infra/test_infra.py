@@ -197,7 +197,7 @@ def functions(cfg: Config) -> dict[str, Body]:
     test_infra_reads.py, the deletion function's in test_infra_deletion.py)."""
     found = cfg.locals["functions"]
     corrections = {"corrections", "corrections_carry"}  # test_infra_corrections.py
-    assert set(found) == {
+    assert set(found) - {"batch_poll"} == {  # batch_poll: test_infra_batch.py
         "transcribe",
         "store",
         "transcribe_clip",
@@ -439,6 +439,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         "transcribe_redrive": "${local.account.trigger}",
         "watch_dead_letter": "${local.account.trigger}",
         "watch_sweep": "${local.account.trigger}",
+        "batch_poll": "${local.account.trigger}",
         "store": "${local.account.push}",
         "transcribe_clip": "${local.account.push}",
         "uploads": "allUsers",  # test_infra_uploads.py
@@ -588,7 +589,9 @@ def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str,
     }
     # The daily caps (decision 0019): the transcriber checks what the upload function reserved.
     caps = {"TABSCRIBE_CAP_USER_MEDIA_H", "TABSCRIBE_CAP_USER_USD", "TABSCRIBE_CAP_PROJECT_USD"}
-    expected = {"transcribe": common | gemini | caps, "store": common}
+    # Batch mode (decision 0032): the transcriber adds requests to batches.
+    batch = {"TABSCRIBE_BATCH_PREFIXES", "TABSCRIBE_BATCH_MAX", "TABSCRIBE_BATCH_WAIT_S"}
+    expected = {"transcribe": common | gemini | caps | batch, "store": common}
     for name, body in functions.items():
         env = env_of(cfg, body)
         assert set(env) == expected[name], name
@@ -607,6 +610,9 @@ def resolve(cfg: Config, value: Any, variables: dict[str, Any]) -> str:
     if match := re.fullmatch(r"\$\{var\.(\w+)\}", text):
         name = match.group(1)
         return str(variables[name] if name in variables else cfg.variables[name]["default"])
+    if match := re.fullmatch(r"\$\{jsonencode\(var\.(\w+)\)\}", text):
+        name = match.group(1)
+        return json.dumps(variables.get(name, cfg.variables[name]["default"]))
     if match := re.fullmatch(r"\$\{tostring\(var\.(\w+) - (\d+)\)\}", text):
         return str(cfg.variables[match.group(1)]["default"] - int(match.group(2)))
     return "placeholder-value" if "${" in text else text
