@@ -45,6 +45,8 @@ STACKS: dict[str, dict[str, str]] = {
     },
     # a 4 s time budget cuts every run on the stack: for the cut-off test alone
     "budget-4s": {"TABSCRIBE_TIME_BUDGET_S": "4"},
+    # batch mode (decision 0032): batches of 8 requests, or sealed after 20 s at the next tick
+    "batch": {"TABSCRIBE_BATCH_MAX": "8", "TABSCRIBE_BATCH_WAIT_S": "20", "THREADS": "24"},
 }
 
 

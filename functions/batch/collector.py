@@ -6,9 +6,12 @@ another line and a line never moves: every request is in exactly one batch."""
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 import uuid
 from typing import Any
 
+from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from pydantic import BaseModel
@@ -18,7 +21,8 @@ from functions.core.documents import BATCH_LINES, BATCH_OPEN, BATCHES, TRANSCRIP
 from functions.core.settings import Settings
 
 log = logs.get_logger("batch")
-ADD_ATTEMPTS = 20  # every add of a mode and model contends for its open batch
+ADD_ATTEMPTS = 100  # every add of a mode and model contends for its open batch
+CHANGED = (api_errors.FailedPrecondition, api_errors.Conflict)  # a conditional write lost a race
 JOB_S = 25 * 3600.0  # a job ends by 24 h (then EXPIRED): a run waits on it this long at most
 
 
@@ -58,40 +62,59 @@ def line_key(
 
 def add(db: firestore.Client, settings: Settings, line: Line, now: dt.datetime) -> tuple[str, bool]:
     """Add `line` to its open batch (opening one if none): (the batch, whether this add sealed
-    it). A line already added (a redelivery) is found and left where it is."""
+    it). A line already added (a redelivery) is found and left where it is.
+
+    One atomic commit of the line, the batch's count (and seal) and the open-batch pointer, each
+    on the condition that what it was decided on is unchanged since its read (or still absent):
+    optimistic, as the claims (decision 0002) — a transaction's locks on the one open batch
+    every add contends for time out under a burst of uploads. A lost race reads again."""
     line_ref = db.collection(BATCH_LINES).document(line.key)
     slot_ref = db.collection(BATCH_OPEN).document(line.slot)
-    result: tuple[str, bool] = ("", False)
-
-    @firestore.transactional
-    def put(transaction: firestore.Transaction) -> None:
-        nonlocal result
-        existing = line_ref.get(transaction=transaction)
+    for attempt in range(ADD_ATTEMPTS):
+        existing = line_ref.get()
         if existing.exists:
-            result = (existing.get("batch"), False)
-            return
-        open_id = (slot_ref.get(transaction=transaction).to_dict() or {}).get("batch")
-        batch_ref = db.collection(BATCHES).document(open_id or "-")
-        batch = batch_ref.get(transaction=transaction).to_dict() if open_id else None
-        if batch is None or batch.get("state") != "open":
-            batch_ref = db.collection(BATCHES).document(uuid.uuid4().hex)
-            batch = _new_batch(line, settings, now)
-        count = int(batch["count"]) + 1
-        sealed = count >= settings.batch_max
-        transaction.set(line_ref, {**line.model_dump(), "batch": batch_ref.id, "state": "added"})
-        fields = {**batch, "count": count, "updated_at": now}
-        if sealed:
-            fields |= {"state": "sealed", "sealed_at": now}
-        transaction.set(batch_ref, fields)
-        transaction.set(slot_ref, {"batch": None if sealed else batch_ref.id, "updated_at": now})
-        result = (batch_ref.id, sealed)
+            return _added(line, existing.get("batch"), False)
+        slot = slot_ref.get()
+        open_id = (slot.to_dict() or {}).get("batch")
+        current = db.collection(BATCHES).document(open_id).get() if open_id else None
+        writes = db.batch()
+        if current is not None and current.exists and current.get("state") == "open":
+            batch_ref, count = current.reference, int(current.get("count")) + 1
+            sealed = count >= settings.batch_max
+            writes.update(batch_ref, _counted(count, sealed, now), option=_unchanged(db, current))
+        else:
+            batch_ref, count = db.collection(BATCHES).document(uuid.uuid4().hex), 1
+            sealed = count >= settings.batch_max
+            writes.create(batch_ref, _new_batch(line, settings, now) | _counted(1, sealed, now))
+        writes.create(line_ref, {**line.model_dump(), "batch": batch_ref.id, "state": "added"})
+        pointer = {"batch": None if sealed else batch_ref.id, "updated_at": now}
+        if slot.exists:
+            writes.update(slot_ref, pointer, option=_unchanged(db, slot))
+        else:
+            writes.create(slot_ref, pointer)
+        try:
+            writes.commit()
+            return _added(line, batch_ref.id, sealed)
+        except CHANGED:
+            time.sleep(random.uniform(0, min(0.5, 0.02 * (attempt + 1))))
+    raise RuntimeError(f"the open batch of {line.slot} kept changing for {ADD_ATTEMPTS} adds")
 
-    put(db.transaction(max_attempts=ADD_ATTEMPTS))
+
+def _counted(count: int, sealed: bool, now: dt.datetime) -> dict[str, Any]:
+    fields: dict[str, Any] = {"count": count, "updated_at": now}
+    return fields | {"state": "sealed", "sealed_at": now} if sealed else fields
+
+
+def _unchanged(db: firestore.Client, snapshot: Any) -> Any:
+    return db.write_option(last_update_time=snapshot.update_time)
+
+
+def _added(line: Line, batch_id: str, sealed: bool) -> tuple[str, bool]:
     log.info(
-        f"line {line.key} in batch {result[0]}" + (" (sealed it)" if result[1] else ""),
-        extra={"transcription_id": line.transcription_id, "batch": result[0]},
+        f"line {line.key} in batch {batch_id}" + (" (sealed it)" if sealed else ""),
+        extra={"transcription_id": line.transcription_id, "batch": batch_id},
     )
-    return result
+    return batch_id, sealed
 
 
 def _new_batch(line: Line, settings: Settings, now: dt.datetime) -> dict[str, Any]:
@@ -156,13 +179,13 @@ def hold(
     """The batch holds a waiting run: its transcription's lease lasts `until` (past its batch's
     wait and its job's 24 h), so the watchdog's sweep takes the run only if batch mode stopped
     moving it; `processing`: the job runs, `queued` becomes `processing`. Only while `run` is the
-    document's, and not ended."""
+    document's, and not ended (a compare-and-set, as the claims: the store writes the document
+    too)."""
     ref = db.collection(TRANSCRIPTIONS).document(transcription_id)
-
-    @firestore.transactional
-    def mark(transaction: firestore.Transaction) -> None:
-        doc = ref.get(transaction=transaction).to_dict() or {}
-        waiting = (Status.QUEUED.value, Status.PROCESSING.value)
+    waiting = (Status.QUEUED.value, Status.PROCESSING.value)
+    for _ in range(ADD_ATTEMPTS):
+        snapshot = ref.get()
+        doc = snapshot.to_dict() or {}
         if doc.get("run") != run or doc.get("status") not in waiting:
             return
         fields: dict[str, Any] = {
@@ -171,9 +194,11 @@ def hold(
         }
         if processing:
             fields["status"] = Status.PROCESSING.value
-        transaction.update(ref, fields)
-
-    mark(db.transaction())
+        try:
+            ref.update(fields, option=_unchanged(db, snapshot))
+            return
+        except CHANGED:  # the store or the transcriber wrote it meanwhile: read again
+            time.sleep(random.uniform(0, 0.05))
 
 
 def upload_run(line: Line) -> dict[str, Any]:
