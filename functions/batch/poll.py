@@ -53,7 +53,7 @@ def follow(
     job = client.batches.get(name=batch["job"])
     state = job.state.value if job.state else "JOB_STATE_UNSPECIFIED"
     if state in results.ENDED:
-        if submit.lease(db, batch_id, "submitted", now) is None:
+        if submit.lease(db, batch_id, "submitted", now, settings.batch_lease_s) is None:
             return "held"  # another poll settles it
         results.collect(db, settings, client, batch_id, job)
         return "done"

@@ -22,7 +22,6 @@ from functions.core.documents import BATCHES
 from functions.core.settings import Settings
 
 log = logs.get_logger("batch")
-LEASE_S = 300.0  # one submitter at a time; a dead one's batch is taken again after this
 INLINE_BYTES = 20 * 1024 * 1024 - 256 * 1024  # the create body's 20 MB, with room for the rest
 # Tests set it to stop a submitter right after the service created its job (decision 0031's
 # crash between the create and the record).
@@ -53,7 +52,7 @@ def submit(
 ) -> str | None:
     """The job of sealed batch `batch_id` (None: another submitter holds it, or not sealed)."""
     now = now or dt.datetime.now(dt.UTC)
-    batch = lease(db, batch_id, "sealed", now)
+    batch = lease(db, batch_id, "sealed", now, settings.batch_lease_s)
     if batch is None:
         return None
     job = find_job(client, batch_id)
@@ -79,7 +78,7 @@ def submit(
 
 
 def lease(
-    db: firestore.Client, batch_id: str, state: str, now: dt.datetime
+    db: firestore.Client, batch_id: str, state: str, now: dt.datetime, lease_s: float
 ) -> dict[str, Any] | None:
     """Take the lease of a batch in `state` (a sealed one's submitter, an ended job's results
     reader) if nobody holds it: the batch, or None."""
@@ -94,7 +93,7 @@ def lease(
         if batch.get("state") != state or (held is not None and held > now):
             taken = None
             return
-        until = now + dt.timedelta(seconds=LEASE_S)
+        until = now + dt.timedelta(seconds=lease_s)
         transaction.update(ref, {"lease_until": until})
         taken = batch
 

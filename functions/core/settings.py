@@ -320,6 +320,12 @@ class Settings(BaseSettings):
         description="… or once it has waited this long since its first request (sealed by the "
         "scheduled `batch_poll`)",
     )
+    batch_lease_s: float = Field(
+        default=300.0,
+        ge=5,
+        description="how long a submitter (or a finished job's reader) holds a batch; one that "
+        "died is taken over after this, and finds the job it may have created (decision 0031)",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="the functions' log level (JSON lines)"
     )
