@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from bench import (
+    batch,
     coldstart,
     correction,
     cost,
@@ -31,6 +32,7 @@ SCRIPTS = [
     cutoff,
     correction,
     cost,
+    batch,
 ]
 
 
