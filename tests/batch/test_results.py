@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import pytest
 
+from functions.batch import submit
 from functions.batch.poll import poll
 from functions.core.documents import transcription_id
 from functions.core.messages import ResultChunk
@@ -96,3 +97,29 @@ def test_a_batch_s_answers_are_the_runs_own_chunks(
     assert len(batched) == 2 and {c["batch"] for c in batched} == {batch(batch_id)["job"]}
     assert all(ln["state"] == "done" and ln["outcome"] == "completed" for ln in lines_of())
     assert poll(get_settings()) == {}  # nothing left to move
+
+
+def test_over_the_inline_limit_the_gemini_api_gets_an_uploaded_jsonl_file(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    batch_env(monkeypatch, TABSCRIBE_BATCH_MAX="2")
+    monkeypatch.setattr(submit, "INLINE_BYTES", 0)  # every batch past the create body's limit
+    register(stack)
+    blobs = []
+    for local, kind in UPLOADS:
+        blob = stack.upload(
+            local, f"uploads/f{local[:4]}/{unique}-{local}", kind, {"priority": "batch"}
+        )
+        stack.deliver(blob)
+        blobs.append((local, blob))
+    [batch_id] = {ln["batch"] for ln in lines_of()}
+    poll_until_done(batch_id)
+    [job] = stack.stand_in.state.batches.all("developer")
+    assert not job.inlined and job.body["inputConfig"]["fileName"].startswith("files/")
+    runs = by_transcription(stack.results(expect_final=2))
+    for local, blob in blobs:
+        chunks = runs[transcription_id(blob.bucket.name, blob.name)]
+        text = "".join(c.text or "" for c in chunks)
+        assert chunks[-1].outcome == "completed" and ("Ada Lovelace" in text) is (
+            local == "voice.m4a"
+        )

@@ -913,6 +913,9 @@ def test_firestore_database_ttl_and_index_exemptions(cfg: Config) -> None:
         ("transcriptions", "store"),
         ("pages", "segments"),
         ("pending", "chunk"),
+        ("batch_lines", "request"),
+        ("batch_lines", "prompt"),
+        ("batch_lines", "plan"),
     }
     exemption = cfg.resource("google_firestore_field", "index_exemption")
     assert exemption["for_each"] == (
