@@ -54,13 +54,15 @@ def collect(
 ) -> dict[str, str]:
     """Settle every line of ended job `job` of batch `batch_id`: {line key: what was done}."""
     state = job.state.value if job.state else "JOB_STATE_UNSPECIFIED"
-    answers = read_answers(settings, client, job) if state != "JOB_STATE_FAILED" else {}
+    found = collector.lines_of(db, batch_id)  # in key order: the order they were sent in
+    keys = [line.key for line in found]
+    answers = read_answers(client, job, keys) if state != "JOB_STATE_FAILED" else {}
     failed = None
     if state != "JOB_STATE_SUCCEEDED":
         words = job.error.message if job.error and job.error.message else state
         failed = f"the batch job ended {state.removeprefix('JOB_STATE_')}: {words}"
     done = {}
-    for line in collector.lines_of(db, batch_id):
+    for line in found:
         if _line_state(db, line.key) == "done":
             continue
         answer = answers.get(line.key) or Answer(error=failed or "the batch job gave no answer")
@@ -119,15 +121,14 @@ def _line_state(db: firestore.Client, key: str) -> str | None:
     ).get("state")
 
 
-def read_answers(
-    settings: Settings, client: genai.Client, job: types.BatchJob
-) -> dict[str, Answer]:
-    """The job's output lines by key: inlined responses, a responses file, or Vertex's JSONL."""
+def read_answers(client: genai.Client, job: types.BatchJob, keys: list[str]) -> dict[str, Answer]:
+    """The job's output lines by key: inlined responses (by the key in their metadata, else in
+    the order of the requests, `keys`), a responses file, or Vertex's JSONL."""
     dest = job.dest or types.BatchJobDestination()
     if dest.inlined_responses is not None:
         return {
-            (item.metadata or {}).get("key", ""): Answer(item.response, _words(item.error))
-            for item in dest.inlined_responses
+            (item.metadata or {}).get("key") or key: Answer(item.response, _words(item.error))
+            for item, key in zip(dest.inlined_responses, keys, strict=False)
         }
     if dest.file_name:
         text = client.files.download(file=dest.file_name).decode()
