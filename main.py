@@ -3,7 +3,8 @@
 - `transcribe_upload`: Cloud Storage `google.cloud.storage.object.v1.finalized` → Gemini → Pub/Sub
   (a long upload: its clips → the clips topic).
 - `transcribe_clip`: Pub/Sub, one clip of a long upload (or its voices pass, or the continuation
-  of a cut-off run) → Gemini → the results topic.
+  of a cut-off run) → Gemini → the results topic; or an enrichment of a completed transcript
+  (a translation, the chapters) → `functions/enrich/`.
 - `store_transcription`: Pub/Sub `google.cloud.pubsub.topic.v1.messagePublished` → Firestore.
 - `transcribe_redrive`: a re-drive message the watchdog's sweep recorded → the same `handle_upload`.
 - `watch_dead_letter`: a dead-lettered results chunk → its run `failed`, naming the chunk.
@@ -58,15 +59,21 @@ def transcribe_upload(cloud_event: CloudEvent) -> None:
 def transcribe_clip(cloud_event: CloudEvent) -> None:
     """A clips-topic message (push subscription) → one clip's Gemini call, a long upload's
     voices pass (attribute `task=voices`) or a cut-off run's continuation (`task=continue`) →
-    the results topic."""
+    the results topic; or a completed transcript's enrichment (`task=enrich`, decision 0026)."""
     _check(cloud_event, MESSAGE_PUBLISHED)
     from functions.core.envelope import body_of, message_of
-    from functions.core.messages import ClipTask, ContinueTask, VoicesTask
-    from functions.transcribe.handler import handle_clip, handle_continuation, handle_voices
+    from functions.core.messages import ClipTask, ContinueTask, EnrichTask, VoicesTask
 
     message = message_of(cloud_event.data)
     message_id = message.message_id or cloud_event["id"]
     task = message.attributes.get("task")
+    if task == "enrich":  # text only: never loads the transcriber's media code
+        from functions.enrich.handler import handle_enrichment
+
+        handle_enrichment(message_id, body_of(message, EnrichTask), get_settings())
+        return
+    from functions.transcribe.handler import handle_clip, handle_continuation, handle_voices
+
     if task == "voices":
         handle_voices(message_id, body_of(message, VoicesTask), get_settings())
     elif task == "continue":

@@ -10,6 +10,7 @@ from bench import (
     correction,
     cost,
     cutoff,
+    enrich,
     format_size,
     long,
     parse_throughput,
@@ -33,6 +34,7 @@ SCRIPTS = [
     correction,
     cost,
     batch,
+    enrich,
 ]
 
 

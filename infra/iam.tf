@@ -151,9 +151,12 @@ locals {
     transcribe_results_publisher = { topic = "results", role = "roles/pubsub.publisher", member = local.account.transcribe }
     # transcribe: a long upload's clips and the continuations of cut-off runs (decisions 0010, 0013).
     transcribe_clips_publisher = { topic = "clips", role = "roles/pubsub.publisher", member = local.account.transcribe }
+    # transcribe (transcribe_clip runs the enrichments, decision 0026): `transcription.enriched`.
+    transcribe_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.transcribe }
     # store: completion events.
     store_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.store }
-    # store: a long upload's voices pass, once its clips are merged (decision 0010).
+    # store: a long upload's voices pass, once its clips are merged (decision 0010), and a
+    # completed run's enrichment tasks (decision 0026).
     store_clips_publisher = { topic = "clips", role = "roles/pubsub.publisher", member = local.account.store }
     # corrections: the transcription.updated event of each correction.
     corrections_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.corrections }
@@ -161,6 +164,8 @@ locals {
     watch_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.watch }
     # deletion: the `transcription.deleted` event (decision 0024).
     deletion_events_publisher = { topic = "events", role = "roles/pubsub.publisher", member = local.account.deletion }
+    # watch: an enrichment stalled in processing, its task published again (decision 0026).
+    watch_clips_publisher = { topic = "clips", role = "roles/pubsub.publisher", member = local.account.watch }
     # watch: hand a stalled upload back to the transcriber.
     watch_redrive_publisher = { topic = "redrive", role = "roles/pubsub.publisher", member = local.account.watch }
     # Cloud Scheduler's agent publishes the sweep ticks.

@@ -20,6 +20,9 @@ locals {
     "x-goog-meta-speakers",
     "x-goog-meta-glossary",
     "x-goog-meta-language",
+    "x-goog-meta-events",
+    "x-goog-meta-chapters",
+    "x-goog-meta-translate",
   ]
 
   # Settings of the upload function (functions.core.settings.Settings).

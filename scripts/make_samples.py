@@ -10,7 +10,8 @@ track and encoded with ffmpeg; videos get a background per speaker and a lower-t
 (ffmpeg drawtext) when a speaker first talks. The script then writes
 standin/responses/<sample>.json: the transcript rows and the speakers the model would answer
 (starts to the second, as MM:SS timecodes give them), the media's SHA-256 and its duration
-(ffprobe); the stand-in writes them out in the compact format itself.
+(ffprobe); the stand-in writes them out in the compact format itself. What is written by hand in
+a response (`events`, `translations`, `chapters`, `summary`: HAND_WRITTEN) is kept.
 
 Deterministic: the same script and tools give the same text. Media bytes can differ between
 ffmpeg or espeak-ng versions; the response is always written from the file just produced, so the
@@ -43,6 +44,7 @@ from functions.transcribe.clips import ClipRange, plan_for  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 RESPONSES = ROOT / "standin" / "responses"
+HAND_WRITTEN = ("events", "translations", "chapters", "summary")  # kept when a response is redone
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core
 RATE = 22050  # espeak-ng output rate
 LEAD_S, SAME_GAP_S, TURN_GAP_S, TAIL_S = 0.6, 0.25, 0.5, 1.0
@@ -1239,6 +1241,8 @@ def make(sample: Sample) -> dict[str, object]:
         "speakers": speakers,
     }
     path = RESPONSES / f"{sample.name}.json"
+    before = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    response.update({key: before[key] for key in HAND_WRITTEN if key in before})
     path.write_text(response_json(response), "utf-8")
     return response
 
@@ -1253,15 +1257,23 @@ def _evidence_ms(evidence: dict[int, int], starts: list[int], person: Person) ->
 
 
 def response_json(response: dict[str, object]) -> str:
-    """Two-space JSON, one row (or speaker) a line."""
-    fields = []
-    for key, value in response.items():
-        if isinstance(value, list):
-            items = ",\n".join("    " + json.dumps(item, ensure_ascii=False) for item in value)
-            fields.append(f"  {json.dumps(key)}: [\n{items}\n  ]")
-        else:
-            fields.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    """Two-space JSON, one row (or speaker, or translated row) a line."""
+    fields = [f"  {json.dumps(key)}: {_json_value(value, '  ')}" for key, value in response.items()]
     return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
+def _json_value(value: object, indent: str) -> str:
+    """A list one item a line; a dict of lists (translations) one list a key."""
+    inner = indent + "  "
+    if isinstance(value, list):
+        items = ",\n".join(inner + json.dumps(item, ensure_ascii=False) for item in value)
+        return f"[\n{items}\n{indent}]"
+    if isinstance(value, dict) and all(isinstance(v, list) for v in value.values()):
+        items = ",\n".join(
+            f"{inner}{json.dumps(k)}: {_json_value(v, inner)}" for k, v in value.items()
+        )
+        return f"{{\n{items}\n{indent}}}"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def main(names: list[str]) -> None:

@@ -83,6 +83,30 @@ def wait_for_terminal(name: str, logs: Path, generation: int | None = None) -> d
         time.sleep(0.25)
 
 
+def wait_for_enrichments(tid: str, timeout_s: float = 180.0) -> dict[str, Any]:
+    """The completed document `tid` once every enrichment its run asked for (decision 0026) has
+    ended, `completed` or `failed`: the store starts them with the completion, the enrichment
+    room ends them."""
+    ref = clients.firestore_client().collection(TRANSCRIPTIONS).document(tid)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        doc = ref.get().to_dict() or {}
+        asked = doc.get("asked_enrichments") or []
+        ended = {
+            name: entry.get("status")
+            for name, entry in (doc.get("enrichments") or {}).items()
+            if entry.get("status") in ("completed", "failed")
+        }
+        segments = (doc.get("counts") or {}).get("segments")
+        if doc.get("status") in TERMINAL and (doc.get("status") != "completed" or not segments):
+            return doc  # no enrichment starts (docs/firestore.md)
+        if doc.get("status") == "completed" and set(asked) <= set(ended):
+            return doc
+        if time.monotonic() > deadline:
+            raise FollowError(f"enrichments of {tid} not ended in {timeout_s:.0f} s: {ended}")
+        time.sleep(0.25)
+
+
 def _raise_if_given_up(name: str, tid: str, generation: int | None, logs: Path) -> None:
     """The two ways the local pipeline gives up on this upload: the bridge stops retrying the
     transcriber, or one of its results messages ends in the dead-letter topic (peeked at, then

@@ -1,10 +1,12 @@
 """Authored answers as data: the transcript rows, the speakers and the sound events a model would
-give for a whole media (standin/responses/*.json, `rows`, `speakers` and `events`). The stand-in
-reasons about these and writes them out with its own writer (standin/writer.py)."""
+give for a whole media (standin/responses/*.json, `rows`, `speakers` and `events`), and what it
+would answer to the enrichment requests on that transcript (`translations`, `chapters`,
+`summary`). The stand-in reasons about these and writes them out with its own writer
+(standin/writer.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -33,28 +35,56 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Chapter:
+    start_ms: int  # media time
+    title: str
+
+
+@dataclass(frozen=True)
 class Authored:
     rows: tuple[Row, ...]
     speakers: tuple[Speaker, ...]
     events: tuple[Event, ...] = ()  # answered only when the prompt asks for the events table
+    translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lang → one a row
+    chapters: tuple[Chapter, ...] = ()
+    summary: str | None = None
 
 
-def authored_from_json(rows: Any, speakers: Any, events: Any = None) -> Authored:
-    """From JSON lists: rows `{start_ms, voice, text}`, speakers `{voice, name, company,
-    position, role, evidence_ms}` (null: unknown; a speaker's missing keys are unknown), events
-    `{start_ms, end_ms, kind}`."""
-    if not isinstance(rows, list) or not all(isinstance(x or [], list) for x in (speakers, events)):
-        raise ValueError("`rows`, `speakers` and `events` must be lists")
+def authored_from_json(
+    rows: Any,
+    speakers: Any,
+    events: Any = None,
+    translations: Any = None,
+    chapters: Any = None,
+    summary: Any = None,
+) -> Authored:
+    """From JSON: rows `{start_ms, voice, text}`, speakers `{voice, name, company, position,
+    role, evidence_ms}` (null: unknown; a speaker's missing keys are unknown), events
+    `{start_ms, end_ms, kind}`, translations `{lang: [text, …]}` (one a row, in order),
+    chapters `{start_s, title}`, the summary a string."""
+    lists = (speakers, events, chapters)
+    if not isinstance(rows, list) or not all(isinstance(x or [], list) for x in lists):
+        raise ValueError("`rows`, `speakers`, `events` and `chapters` must be lists")
     try:
-        return Authored(
+        authored = Authored(
             tuple(_row(item) for item in rows),
             tuple(_speaker(item) for item in speakers or []),
+            tuple(_event(item) for item in events or []),
+            {
+                str(lang): tuple(str(t) for t in texts)
+                for lang, texts in (translations or {}).items()
+            },
             tuple(
-                Event(int(e["start_ms"]), int(e["end_ms"]), str(e["kind"])) for e in events or []
+                Chapter(round(float(c["start_s"]) * 1000), str(c["title"])) for c in chapters or []
             ),
+            None if summary is None else str(summary),
         )
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"a row or speaker is malformed: {error!r}") from None
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"an authored item is malformed: {error!r}") from None
+    for lang, texts in authored.translations.items():
+        if len(texts) != len(authored.rows):
+            raise ValueError(f"translation {lang!r}: {len(texts)} texts for {len(rows)} rows")
+    return authored
 
 
 def _row(item: dict[str, Any]) -> Row:

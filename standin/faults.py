@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from standin.clips import CLIP_TIMECODES
+from standin.enrichment import TRANSLATION_FAULTS
 from standin.errors import TRANSIENT_MESSAGES, ApiError
 
 SAFETY_CATEGORIES = (
@@ -48,6 +49,7 @@ class Fault:
     first_byte_delay_s: float = 0.0  # delay before the response starts
     token_rate: float | None = None  # output tokens per second for this call (0 = no delay)
     clip_timecodes: str | None = None  # this call's clip timecodes: "relative" or "absolute"
+    translation_fault: str | None = None  # "missing_row" / "extra_row" in a translation answer
     quota: str = "minute"  # a 429's QuotaFailure: "minute" (input tokens) or "day" (requests)
     retry_delay_s: float | None = 38.0  # a 429's RetryInfo.retryDelay; None: no RetryInfo
     clip_start_s: float | None = None  # only calls whose media starts here (a clip); None: any
@@ -82,6 +84,7 @@ def fault_from_dict(data: dict[str, Any]) -> Fault:
         raise ValueError("retry_delay_s must be >= 0 (or null for no RetryInfo)")
     if fault.clip_timecodes is not None:
         check_clip_timecodes(fault.clip_timecodes)
+    check_translation_fault(fault.translation_fault)
     if fault.clip_start_s is not None and fault.clip_start_s < 0:
         raise ValueError("clip_start_s must be >= 0 (or null for any call)")
     for name in ROW_COUNTS:
@@ -99,6 +102,11 @@ def fault_from_dict(data: dict[str, Any]) -> Fault:
 def check_clip_timecodes(value: str) -> None:
     if value not in CLIP_TIMECODES:
         raise ValueError(f"clip_timecodes must be one of {list(CLIP_TIMECODES)}")
+
+
+def check_translation_fault(value: str | None) -> None:
+    if value is not None and value not in TRANSLATION_FAULTS:
+        raise ValueError(f"translation_fault must be one of {list(TRANSLATION_FAULTS)} (or null)")
 
 
 # quota: (quotaMetric, quotaId, quotaValue) as the Developer API names them

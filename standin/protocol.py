@@ -102,7 +102,13 @@ class ModelRequest:
     prompt_chars: int
     generation_config: JSON = field(default_factory=dict)
     texts: list[str] = field(default_factory=list)  # per part in order: its text, or ''
+    system: str = ""  # the system instruction's text
     location: str = "global"  # Vertex: the location in the path (quota details name it)
+
+    @property
+    def instructions(self) -> list[str]:
+        """The system instruction's text, then each part's."""
+        return [self.system, *self.texts]
 
 
 def parse_request(body: JSON, mode: Mode, model: Model, stream: bool) -> ModelRequest:
@@ -111,7 +117,8 @@ def parse_request(body: JSON, mode: Mode, model: Model, stream: bool) -> ModelRe
     contents = body.get("contents")
     if not contents or not isinstance(contents, list):
         raise invalid("* GenerateContentRequest.contents: contents is not specified")
-    request = ModelRequest(mode, model, stream, [], _text_chars(body.get("systemInstruction")))
+    system = _text_of(body.get("systemInstruction"))
+    request = ModelRequest(mode, model, stream, [], len(system), system=system)
     for content in contents:
         parts = content.get("parts") if isinstance(content, dict) else None
         if not parts or not isinstance(parts, list):
@@ -140,11 +147,12 @@ def _add_part(request: ModelRequest, part: Any) -> None:
     request.texts.append("" if found or text is None else str(text))
 
 
-def _text_chars(content: Any) -> int:
+def _text_of(content: Any) -> str:
+    """The text of a system instruction (a string, or a content's text parts)."""
     if not isinstance(content, dict):
-        return len(content) if isinstance(content, str) else 0
-    return sum(
-        len(str(p.get("text", ""))) for p in content.get("parts") or [] if isinstance(p, dict)
+        return content if isinstance(content, str) else ""
+    return "".join(
+        str(p.get("text", "")) for p in content.get("parts") or [] if isinstance(p, dict)
     )
 
 

@@ -71,7 +71,10 @@ def _answer(data: dict[str, Any], duration_s: float) -> tuple[Authored | None, s
         if not isinstance(data["text"], str):
             raise ValueError("`text` must be a string")
         return None, data["text"]
-    authored = authored_from_json(data["rows"], data.get("speakers"), data.get("events"))
+    authored = authored_from_json(
+        data["rows"],
+        *(data.get(key) for key in ("speakers", "events", "translations", "chapters", "summary")),
+    )
     return authored, write(authored.rows, authored.speakers, round(duration_s * 1000))
 
 

@@ -24,6 +24,7 @@ from standin.authored import Event
 from standin.clips import clip_text
 from standin.continuation import continuation_text, earlier_rows, is_continuation
 from standin.cutoff import past_end_text
+from standin.enrichment import asked, enrichment_text, recording_of, unanswered
 from standin.errors import ApiError, invalid
 from standin.faults import Fault, fault_from_dict, injected_error
 from standin.files import FileRecord
@@ -54,12 +55,22 @@ from standin.voices import is_voices_pass, listing, recording, reel_s, voices_te
 from standin.writer import EVENTS, write_events
 
 VERSION = version_pattern("developer")  # the Files API is the Developer API's
-UNKNOWN_MEDIA = (
-    "This is the offline Gemini API stand-in, not Gemini: it only knows the bundled sample media "
-    "(and responses registered with it), and {what} is not one of them. To transcribe real media, "
+REAL_GEMINI = (
     "use the real Gemini API: set GEMINI_API_KEY for the Gemini Developer API, or "
     "TABSCRIBE_GEMINI_MODE=vertex and GOOGLE_CLOUD_PROJECT with application-default credentials "
     "for Vertex AI, and unset TABSCRIBE_GEMINI_BASE_URL."
+)
+UNKNOWN_MEDIA = (
+    "This is the offline Gemini API stand-in, not Gemini: it only knows the bundled sample media "
+    "(and responses registered with it), and {what} is not one of them. To transcribe real media, "
+    + REAL_GEMINI
+)
+NO_ANSWER = (
+    "This is the offline Gemini API stand-in, not Gemini: it has no authored answer for {what}. "
+    "It answers a text-only request only as an enrichment of the transcript of a recording it "
+    "knows (the bundled sample media, and responses registered with it): the translation into a "
+    "language authored for it, or its authored chapters and summary. For anything else, "
+    + REAL_GEMINI
 )
 FAULT_HEADER = "X-Standin-Fault"  # per-request fault, JSON like one entry of /_standin/faults
 
@@ -203,9 +214,10 @@ class Handler(BaseHTTPRequestHandler):
         config = self.state.config
         usage = estimate_usage(request, entry.duration_s, entry.has_video)
         timecodes = fault.clip_timecodes or config.clip_timecodes
-        answer = answer_for(entry, request, timecodes, call)
+        translation_fault = fault.translation_fault or config.translation_fault
+        answer = answer_for(entry, request, timecodes, call, translation_fault)
         cutoff: dict[str, Any] = {}
-        if fault.timecodes_past_end is not None and not fault.malformed:
+        if fault.timecodes_past_end is not None and not fault.malformed and request.media:
             end_ms = answer_end_ms(entry, request.media[0], timecodes)
             answer, moved = past_end_text(answer, fault.timecodes_past_end, end_ms)
             cutoff["past_end_rows"] = moved
@@ -218,10 +230,14 @@ class Handler(BaseHTTPRequestHandler):
         call["status"] = plan.error.code if plan.error else 200
 
     def count_tokens(self, mode: Mode, model: Model, call: dict[str, Any]) -> None:
-        """countTokens: the prompt tokens generateContent would report (no faults applied)."""
+        """countTokens: the prompt tokens generateContent would report (no faults applied); text
+        alone is counted whatever it says."""
         request = parse_request(self.json_body(), mode, model, stream=False)
-        entry = self.resolve_media(request, call)
-        usage = estimate_usage(request, entry.duration_s, entry.has_video)
+        entry = self.resolve_media(request, call) if request.media else None
+        if entry is None:  # text only
+            usage = estimate_usage(request, 0.0, False)
+        else:
+            usage = estimate_usage(request, entry.duration_s, entry.has_video)
         call["status"] = 200
         body = {"totalTokens": usage.prompt, "promptTokensDetails": usage.details}
         self.send_json(200, body)
@@ -239,7 +255,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def resolve_media(self, request: ModelRequest, call: dict[str, Any]) -> Entry:
         if not request.media:
-            raise invalid(UNKNOWN_MEDIA.format(what="a request without a media part"))
+            return self.transcript_entry(request, call)
         identities = [self.media_identity(m, request.mode) for m in request.media]  # checks all
         media, (sha, mime) = request.media[0], identities[0]  # the first one is replayed
         call.update(mime_type=mime, file_uri=media.uri or None, sha256=sha)
@@ -252,6 +268,23 @@ class Handler(BaseHTTPRequestHandler):
         if entry is None:
             what = f"this media (sha256 {sha})" if sha else f"this media ({media.uri})"
             raise invalid(UNKNOWN_MEDIA.format(what=what))
+        call["matched"] = entry.name or entry.sha256
+        return entry
+
+    def transcript_entry(self, request: ModelRequest, call: dict[str, Any]) -> Entry:
+        """The recording of a text-only request: the one whose authored rows the request's
+        transcript rows are, with an authored answer for what it asks (logged as
+        `enrichment`)."""
+        found = asked(request.instructions)
+        if found is None:
+            raise invalid(NO_ANSWER.format(what="a text-only request that asks no enrichment"))
+        call["enrichment"] = found.log()
+        entry = recording_of(self.state.registry.entries(), found.rows)
+        if entry is None or entry.authored is None:
+            raise invalid(NO_ANSWER.format(what="these transcript rows"))
+        why = unanswered(entry.authored, found)
+        if why is not None:
+            raise invalid(NO_ANSWER.format(what=why))
         call["matched"] = entry.name or entry.sha256
         return entry
 
@@ -418,9 +451,18 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(200, control_view(state, name))
 
 
-def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[str, Any]) -> str:
+def answer_for(
+    entry: Entry,
+    request: ModelRequest,
+    timecodes: str,
+    call: dict[str, Any],
+    translation_fault: str | None = None,
+) -> str:
     """The tables the request asks for (`_tables`), then the authored sound events of the same
-    range when the prompt asks for `<EVENTS>` (logged as `events`: how many)."""
+    range when the prompt asks for `<EVENTS>` (logged as `events`: how many); for a text-only
+    request, the enrichment it asks for."""
+    if not request.media:
+        return _enrichment(entry, request, translation_fault, call)
     answer = _tables(entry, request, timecodes, call)
     if entry.authored is None or is_voices_pass(request) or not asks_events(request):
         return answer
@@ -430,6 +472,19 @@ def answer_for(entry: Entry, request: ModelRequest, timecodes: str, call: dict[s
     events = clip_events(entry.authored.events, start_s, end_s, relative)
     call["events"] = len(events)
     return answer + write_events(events, answer_end_ms(entry, media, timecodes))
+
+
+def _enrichment(
+    entry: Entry, request: ModelRequest, translation_fault: str | None, call: dict[str, Any]
+) -> str:
+    """The authored answer to an enrichment request (`transcript_entry` found its recording);
+    a translation fault is logged in `enrichment` as `fault`."""
+    found = asked(request.instructions)
+    assert found is not None and entry.authored is not None
+    fault = translation_fault if found.lang is not None else None
+    if fault:
+        call["enrichment"]["fault"] = fault
+    return enrichment_text(entry.authored, entry.duration_s, found, fault)
 
 
 def asks_events(request: ModelRequest) -> bool:
@@ -619,11 +674,14 @@ class StandIn:
         rows: list[dict[str, Any]] | None = None,
         speakers: list[dict[str, Any]] | None = None,
         events: list[dict[str, Any]] | None = None,
+        **enrichments: Any,
     ) -> Entry:
         """An answer for the media: authored `rows`, `speakers` and `events` (as in
-        responses/*.json), or a `text` replayed as it is."""
+        responses/*.json) and the enrichments' `translations`, `chapters` and `summary`, or a
+        `text` replayed as it is."""
         entry = entry_from_dict(
             {
+                **enrichments,
                 "text": text,
                 "rows": rows,
                 "speakers": speakers,

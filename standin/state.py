@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from standin.batches import Batches
-from standin.faults import FaultQueue, check_clip_timecodes, fault_from_dict
+from standin.faults import (
+    FaultQueue,
+    check_clip_timecodes,
+    check_translation_fault,
+    fault_from_dict,
+)
 from standin.files import FileStore
 from standin.registry import BUNDLED_DIR, Registry
 
@@ -34,6 +39,7 @@ class Config:
     pace_scale: float = 1.0  # every answer delay divided by this (10: ten times faster)
     clock_shift_s: float = 0.0  # the stand-in's clock runs this far ahead (files expire sooner)
     batch_s: float = 0.0  # seconds a batch job runs at least before it ends (standin/batches.py)
+    translation_fault: str | None = None  # "missing_row" / "extra_row" in translation answers
 
     def date(self) -> dt.date | None:
         return None if self.today is None else dt.date.fromisoformat(self.today)
@@ -53,6 +59,7 @@ def config_with(config: Config, changes: dict[str, Any]) -> Config:
     if updated.batch_s < 0:
         raise ValueError("batch_s must be >= 0")
     check_clip_timecodes(updated.clip_timecodes)
+    check_translation_fault(updated.translation_fault)
     return updated
 
 

@@ -169,6 +169,9 @@ class Catalog(BaseModel):
     object_bytes: dict[Mode, int] = Field(description="the largest media object per mode")
     mime_types: dict[Mode, frozenset[str]]
     mime_aliases: dict[Mode, dict[str, str]] = Field(default_factory=dict)
+    languages: dict[str, str] = Field(
+        min_length=1, description="ISO 639 code → English name: what a translation may target"
+    )
     models: dict[str, Model]
 
     def tier_price(self, price: Price, tier: Tier) -> Price:
@@ -211,6 +214,7 @@ class Catalog(BaseModel):
             "object_bytes": self.object_bytes,
             "mime_types": {mode: sorted(names) for mode, names in self.mime_types.items()},
             "mime_aliases": self.mime_aliases,
+            "languages": self.languages,
             "models": [
                 {
                     **m.model_dump(mode="json"),

@@ -1,6 +1,7 @@
 """The completion event: CloudEvents 1.0, structured JSON mode, on the events topic.
 
-Shared by the store (a run's final chunk) and the watchdog (a run it ends `failed`).
+Shared by the store (a run's final chunk) and the watchdog (a run it ends `failed`); beside it
+the deletion event and the enrichment's (`transcription.enriched`, decision 0026).
 
 `docs/events.md` documents it for subscribers; `docs/schemas/completion-event.schema.json` is the
 JSON Schema of `CompletionEvent` (a test keeps the two in step).
@@ -13,9 +14,10 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.core import documents
+from functions.core import clients, documents
 from functions.core.documents import TRANSCRIPTIONS
-from functions.core.messages import Usage
+from functions.core.messages import ENRICHMENT_NAME, Usage
+from functions.core.settings import get_settings
 
 Status = Literal["completed", "failed", "blocked", "rejected"]
 
@@ -233,3 +235,59 @@ def deleted_event(
             id=transcription_id, owner=owner, source=SourceObject(**source), path=path
         ),
     )
+
+
+class EnrichedData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$", description="transcription id")
+    run: RunRef = Field(description="the run whose transcript was enriched")
+    enrichment: str = Field(pattern=ENRICHMENT_NAME, description="chapters or translation_{lang}")
+    kind: Literal["translation", "chapters"]
+    lang: str | None = Field(description="a translation's ISO 639 code; null for chapters")
+    status: Literal["completed", "failed"]
+    reason: str | None = Field(description="why it failed, or what it lacks (null: clean)")
+    exports: dict[str, str] = Field(
+        description="a completed translation's vtt and srt: gs:// URIs (empty: none)"
+    )
+
+
+class EnrichedEvent(BaseModel):
+    """`transcription.enriched` (decision 0026): one enrichment of a completed run ended."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(description="`{transcription id}-{generation}-{attempt}-{enrichment}`")
+    source: str = Field(pattern=r"^//tabscribe/transcriptions/[0-9a-f]{32}$")
+    type: Literal["dev.tabscribe.transcription.enriched"] = "dev.tabscribe.transcription.enriched"
+    subject: str
+    time: datetime = Field(description="when the enrichment was recorded (its finished_at)")
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: EnrichedData
+
+
+def enriched_event(data: EnrichedData, time: datetime) -> EnrichedEvent:
+    path = f"{TRANSCRIPTIONS}/{data.id}"
+    return EnrichedEvent(
+        id=f"{event_id(data.id, data.run)}-{data.enrichment}",
+        source=f"//tabscribe/{path}",
+        subject=path,
+        time=time,
+        data=data,
+    )
+
+
+PUBLISH_TIMEOUT_S = 30.0
+
+
+def publish(event: CompletionEvent | EnrichedEvent | DeletedEvent, transcription_id: str) -> None:
+    """Publish `event` on the events topic (structured mode: the whole CloudEvent as the body)
+    and wait until it is accepted."""
+    settings = get_settings()
+    publisher = clients.publisher()
+    publisher.publish(
+        publisher.topic_path(settings.project, settings.events_topic),
+        event.model_dump_json().encode(),
+        **{"content-type": "application/cloudevents+json", "transcription_id": transcription_id},
+    ).result(timeout=PUBLISH_TIMEOUT_S)

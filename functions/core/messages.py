@@ -22,6 +22,17 @@ Outcome = Literal["completed", "failed", "blocked", "rejected"]
 ENRICHMENT_NAME = r"^(chapters|translation_[a-z]{2,3})$"
 
 
+EnrichmentKind = Literal["translation", "chapters"]
+
+
+def enrichment_kind(name: str) -> tuple[EnrichmentKind, str | None]:
+    """An enrichment's kind and language: `translation_fr` → (translation, fr); `chapters` →
+    (chapters, None)."""
+    if name == "chapters":
+        return "chapters", None
+    return "translation", name.removeprefix("translation_")
+
+
 class Usage(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from functions.core.catalog import Price, catalog
 from functions.core.documents import PAGE_SEGMENTS
+from functions.core.media import translate_codes
 
 HEARTBEATS_PER_LEASE = 4  # a lease survives three missed renewals
 
@@ -198,6 +199,43 @@ class Settings(BaseSettings):
         description="ask for the sound events table (decision 0025) unless an upload's `events`"
         " metadata says otherwise",
     )
+    translate: tuple[str, ...] = Field(
+        default=(),
+        description="languages to translate every transcript into (decision 0026; JSON list of "
+        "ISO 639 codes the model catalog lists) unless an upload's `translate` metadata says "
+        "otherwise",
+    )
+    chapters: bool = Field(
+        default=False,
+        description="ask for the chapters and the summary of every transcript (decision 0026) "
+        "unless an upload's `chapters` metadata says otherwise",
+    )
+    enrich_stall_s: float = Field(
+        default=900.0,
+        ge=60,
+        description="the watchdog's sweep re-drives an enrichment still `processing` this long "
+        "after it was asked (its task published again, once), then fails it",
+    )
+    enrich_model: str = Field(
+        default="",
+        description="the model of the enrichments' text requests (decision 0026); empty: the "
+        "model that transcribed the run. A catalog model that is still served.",
+    )
+    enrich_parallel: int = Field(
+        default=4,
+        ge=1,
+        le=16,
+        description="requests of one translation sent at once (a long transcript is translated "
+        "in parts of consecutive rows)",
+    )
+    enrich_part_rows: int = Field(
+        default=60,
+        ge=10,
+        le=5000,
+        description="rows of the transcript one translation request carries at most (fewer when "
+        "the answer would not fit well within the model's output limit); smaller parts sent in "
+        "parallel finish sooner (decision 0028)",
+    )
     clip_threshold_s: float = Field(
         default=900.0,
         gt=0,
@@ -356,6 +394,11 @@ class Settings(BaseSettings):
             raise ValueError(f"not an email address or domain: {bad}")
         return entries
 
+    @field_validator("translate")
+    @classmethod
+    def _languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(translate_codes(",".join(value)))
+
     @property
     def heartbeat_s(self) -> float:
         """How often a run renews its lease."""
@@ -366,6 +409,8 @@ class Settings(BaseSettings):
         """Only catalog models that are still served: a retired model fails every upload."""
         problems = [catalog().refusal(self.model, "TABSCRIBE_MODEL")]
         problems += [catalog().refusal(m, "TABSCRIBE_ALLOWED_MODELS") for m in self.allowed_models]
+        if self.enrich_model:
+            problems.append(catalog().refusal(self.enrich_model, "TABSCRIBE_ENRICH_MODEL"))
         found = [p for p in problems if p]
         if found:
             raise ValueError("; ".join(dict.fromkeys(found)))

@@ -3,9 +3,10 @@
 1. one transaction: the caller must own the document; the tombstone `deletions/{id}` is written
    (the newest generation of the media, so a re-delivered finalize of it claims nothing) and the
    document deleted, so a run in flight finds itself superseded at its next flush or heartbeat;
-2. the document's subcollections (pages, pending, clips and theirs, history), recursively;
+2. the document's subcollections (pages, pending, clips and theirs, history, the translations
+   and their pages, the enrichments' leases), recursively;
 3. every generation of the media object, and everything under the output prefix for the id in
-   the results bucket (exports, claim checks, the voices reel);
+   the results bucket (exports, the translations' exports, claim checks, the voices reel);
 4. the `transcription.deleted` event; the tombstone then keeps only {generation, owner, times}.
 
 A deletion cut short (a crash, a timeout) is finished by the owner's next request for it: the
@@ -22,14 +23,13 @@ from typing import Any
 from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
-from functions.core import clients, logs
+from functions.core import clients, events, logs
 from functions.core.documents import DELETIONS, TRANSCRIPTIONS
 from functions.core.events import deleted_event
 from functions.core.http import Refused
 from functions.core.settings import Settings
 
 log = logs.get_logger("deletion")
-PUBLISH_TIMEOUT_S = 30.0
 
 
 class Forbidden(Refused):
@@ -64,12 +64,7 @@ def delete(settings: Settings, transcription_id: str, uid: str) -> Removed:
     event = deleted_event(
         transcription_id, uid, source, str(source["generation"]), dt.datetime.now(dt.UTC)
     )
-    topic = clients.publisher().topic_path(settings.project, settings.events_topic)
-    clients.publisher().publish(
-        topic,
-        event.model_dump_json().encode(),
-        **{"content-type": "application/cloudevents+json", "transcription_id": transcription_id},
-    ).result(timeout=PUBLISH_TIMEOUT_S)
+    events.publish(event, transcription_id)
     tombstone.update({"source": firestore.DELETE_FIELD, "done_at": firestore.SERVER_TIMESTAMP})
     extra = {"transcription_id": transcription_id, "documents": documents, "objects": objects}
     log.info("transcription deleted by its owner", extra=extra)

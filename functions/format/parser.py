@@ -42,7 +42,7 @@ class ParserState(BaseModel):
 
 
 MAX_LINE_CHARS = 20_000
-_PIPE_RULE = re.compile(r"^[\s|:\-]+$")
+PIPE_RULE = re.compile(r"^[\s|:\-]+$")
 _ARTICLE_TRANSCRIPT = ("start", "text", "voice")  # seed 001's column order
 
 
@@ -244,7 +244,7 @@ class StreamParser:
         assert self._table is not None
         columns = self._header_columns(self._table, line)
         if columns is not None:
-            self._delimiter = _delimiter_of(line)
+            self._delimiter = delimiter_of(line)
             self._columns = columns
             unknown = [c for c, name in zip(self._split(line), columns, strict=False) if not name]
             if unknown:
@@ -256,12 +256,12 @@ class StreamParser:
                 self._issue("missing_column", f"header lacks: {', '.join(sorted(missing))}")
             return True
         self._issue("missing_header", f"<{self._table.value}> has no header row; columns assumed")
-        self._delimiter = _delimiter_of(line)
+        self._delimiter = delimiter_of(line)
         self._columns = self._assumed_columns(line)
         return False
 
     def _header_columns(self, table: Table, line: str) -> Columns | None:
-        cells = _split(line, _delimiter_of(line))
+        cells = split_cells(line, delimiter_of(line))
         columns = tuple(column_of(table, cell) for cell in cells)
         named = [c for c in columns if c]
         unique = len(named) >= 2 and len(set(named)) == len(named)
@@ -285,11 +285,11 @@ class StreamParser:
     # -- rows --------------------------------------------------------------------------------
 
     def _split(self, line: str) -> list[str]:
-        return _split(line, self._delimiter)
+        return split_cells(line, self._delimiter)
 
     def _row(self, line: str) -> Row | None:
         assert self._table is not None and self._columns is not None
-        if self._delimiter == "|" and _PIPE_RULE.match(line):
+        if self._delimiter == "|" and PIPE_RULE.match(line):
             return None
         cells = line.split("\t") if self._delimiter == "\t" else self._split(line)
         header_like = not cells[0][:1].isdigit()  # data rows start with a timecode or voice id
@@ -351,7 +351,7 @@ def _blank(line: str, start: int, end: int) -> bool:
     return start >= end or line[start:end].isspace()
 
 
-def _delimiter_of(line: str) -> str:
+def delimiter_of(line: str) -> str:
     if "\t" in line:
         return "\t"
     if line.count("|") >= 2:
@@ -359,7 +359,7 @@ def _delimiter_of(line: str) -> str:
     return "," if "," in line else " "
 
 
-def _split(line: str, delimiter: str) -> list[str]:
+def split_cells(line: str, delimiter: str) -> list[str]:
     line = line.strip(" \t")
     if delimiter == "\t":
         return line.split("\t")

@@ -55,6 +55,25 @@ class IssueLog:
         self.issues[index] = self.issues[index].model_copy(update={"message": message})
 
 
+def clean_field(log: IssueLog, value: str, limit: int) -> str:
+    """A cell's value: stripped, its quotes and HTML entities removed, cut to `limit`
+    characters, each repair recorded in `log`."""
+    value = value.strip()
+    if len(value) <= limit and '"' not in value and "&" not in value:
+        return value  # the common case, kept fast
+    value, quoted = unquote(value)
+    if quoted:
+        log.add("quoted_field", "surrounding quotes removed")
+    value, escaped = unescape_entities(value)
+    if escaped:
+        log.add("html_entity", "HTML entities decoded")
+    value = value.strip()
+    if len(value) > limit:
+        log.add("field_too_long", f"field cut to {limit} characters")
+        value = value[:limit]
+    return value
+
+
 class RowBuilder:
     """The rows of one output, in stream order; `row(...)` builds the next one or drops it."""
 
@@ -108,20 +127,7 @@ class RowBuilder:
         return values  # type: ignore[return-value]  # no None key left
 
     def _clean(self, value: str, limit: int) -> str:
-        value = value.strip()
-        if len(value) <= limit and '"' not in value and "&" not in value:
-            return value  # the common case, kept fast
-        value, quoted = unquote(value)
-        if quoted:
-            self.log.add("quoted_field", "surrounding quotes removed")
-        value, escaped = unescape_entities(value)
-        if escaped:
-            self.log.add("html_entity", "HTML entities decoded")
-        value = value.strip()
-        if len(value) > limit:
-            self.log.add("field_too_long", f"field cut to {limit} characters")
-            value = value[:limit]
-        return value
+        return clean_field(self.log, value, limit)
 
     def _bare(self, value: str) -> str:
         """A field to interpret (timecode, voice ID), its quotes and entities removed first."""

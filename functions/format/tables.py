@@ -33,12 +33,12 @@ REQUIRED_COLUMNS = {
     Table.SPEAKERS: ("voice", "name"),
     Table.EVENTS: ("start", "kind"),
 }
-_STARTS = ("start", "start_time", "starttime", "timecode", "time", "timestamp", "begin", "ts")
+START_NAMES = ("start", "start_time", "starttime", "timecode", "time", "timestamp", "begin", "ts")
 
 # Header synonyms seen in model output (seed 001 writes `role_in_video`, and start, text, voice).
 _SYNONYMS: dict[Table, dict[str, str]] = {
     Table.TRANSCRIPT: {
-        **dict.fromkeys(_STARTS, "start"),
+        **dict.fromkeys(START_NAMES, "start"),
         **dict.fromkeys(("voice", "voice_id", "speaker", "speaker_id", "spk"), "voice"),
         **dict.fromkeys(("text", "transcript", "utterance", "speech", "content", "words"), "text"),
     },
@@ -57,7 +57,7 @@ _SYNONYMS: dict[Table, dict[str, str]] = {
         ),
     },
     Table.EVENTS: {
-        **dict.fromkeys(_STARTS, "start"),
+        **dict.fromkeys(START_NAMES, "start"),
         **dict.fromkeys(("end", "end_time", "endtime", "stop", "until", "to"), "end"),
         **dict.fromkeys(("kind", "event", "type", "sound", "label", "event_type"), "kind"),
     },
@@ -72,14 +72,22 @@ _EVENT_SYNONYMS = {
     **dict.fromkeys(("footsteps", "steps", "walking"), "footsteps"),
 }
 
-# A table tag: the table's name, optionally prefixed `TASK<n>_` (seed 001) and suffixed `_CSV`,
-# `_TSV` or `_TABLE`, in any case, nothing else between the brackets (`<the transcript>` is text).
-_TAG_NAME = (
-    r"(?:TASK\d{1,3}[_-]?)?(TRANSCRIPT(?:ION)?S?|SEGMENTS?|SPEAKERS?|(?:SOUND[_-]?)?EVENTS?)"
-    r"(?:[_-]?(?:CSV|TSV|TABLE))?"
-)
-_TAG = re.compile(rf"<\s*(/?)\s*{_TAG_NAME}\s*>", re.IGNORECASE | re.ASCII)
-_TAG_NAME_ONLY = re.compile(_TAG_NAME, re.IGNORECASE | re.ASCII)
+
+def tag_name(names: str) -> str:
+    """A tag's name: one of `names` (an alternation, captured), optionally prefixed `TASK<n>_`
+    (seed 001) and suffixed `_CSV`, `_TSV` or `_TABLE`."""
+    return rf"(?:TASK\d{{1,3}}[_-]?)?({names})(?:[_-]?(?:CSV|TSV|TABLE))?"
+
+
+def tag_pattern(names: str) -> re.Pattern[str]:
+    """A tag of one of `names` (`tag_name`), in any case, nothing else between the brackets
+    (`<the transcript>` is text): group 1 is the closing slash, group 2 the name."""
+    return re.compile(rf"<\s*(/?)\s*{tag_name(names)}\s*>", re.IGNORECASE | re.ASCII)
+
+
+_TABLE_NAMES = r"TRANSCRIPT(?:ION)?S?|SEGMENTS?|SPEAKERS?|(?:SOUND[_-]?)?EVENTS?"
+_TAG = tag_pattern(_TABLE_NAMES)
+_TAG_NAME_ONLY = re.compile(tag_name(_TABLE_NAMES), re.IGNORECASE | re.ASCII)
 _HEADER_CELL_STRIP = " \t\"'`*[]()#"
 _UNKNOWN = frozenset({"", "?", "??", "-", "—", "n/a", "na", "none", "null", "unknown", "unk"})
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -117,8 +125,12 @@ def find_tags(line: str) -> list[tuple[int, int, Table, bool]]:
 
 def column_of(table: Table, header_cell: str) -> str | None:
     """The canonical column a header cell names, or None."""
-    key = header_cell.strip(_HEADER_CELL_STRIP).lower().replace(" ", "_").replace("-", "_")
-    return _SYNONYMS[table].get(key)
+    return _SYNONYMS[table].get(header_key(header_cell))
+
+
+def header_key(header_cell: str) -> str:
+    """A header cell as its synonyms are listed: bare, lower case, `_` between words."""
+    return header_cell.strip(_HEADER_CELL_STRIP).lower().replace(" ", "_").replace("-", "_")
 
 
 def parse_timecode(value: str) -> int | None:

@@ -1,9 +1,10 @@
 """The HTTP exchange: CORS for the viewer, POST only, a verified caller, their transcription, a URL.
 
-Answers are JSON: 200 {url, method, object, expires}, a V4 signed GET URL valid 15 minutes (an
-export's answers `Content-Disposition: attachment`); 400 a request the function does not answer;
-401 no or an invalid ID token; 403 another user's transcription; 404 no such transcription, or
-no such object of it yet; 405 another method. Every error is {"error": reason}.
+Answers are JSON: 200 {url, method, object, expires} (and `lang` for a translation's export), a V4
+signed GET URL valid 15 minutes (an export's answers `Content-Disposition: attachment`); 400 a
+request the function does not answer; 401 no or an invalid ID token; 403 another user's
+transcription; 404 no such transcription, or no such object of it (or no completed translation
+into `lang`) yet; 405 another method. Every error is {"error": reason}.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ def handle(request: flask.Request, settings: Settings) -> http.Answer:
         asked = objects.parse(body)
         target = objects.target(settings, caller.uid, asked)
         signed = sign(settings, target.bucket, target.name, "GET", disposition=target.disposition)
-        log.info("read URL for %s (%s)", asked.transcription, asked.object)
+        log.info("read URL for %s (%s %s)", asked.transcription, asked.object, asked.lang or "")
         answer = {"url": signed.url, "method": "GET", "object": asked.object}
+        if asked.lang:
+            answer["lang"] = asked.lang
         return {**answer, "expires": signed.expires.isoformat()}
 
     return http.serve(request, settings.upload_origins, settings.project, "read", read)

@@ -11,6 +11,7 @@ from functions.core.catalog import Price, Tier, catalog, price_on
 from functions.core.messages import Usage
 
 Prices = Mapping[str, Sequence[Price]]
+AMOUNTS = ("input", "output", "total")
 
 
 def price_of(model: str | None, prices: Prices, day: dt.date) -> tuple[str, Price] | None:
@@ -55,3 +56,12 @@ def estimate_cost(
         "price_model": prefix,
         "tier": tier,
     }
+
+
+def added(cost: dict[str, Any] | None, more: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Two estimates together (a run's and an enrichment's, decision 0026): the first's currency
+    and price model, the amounts added; None when neither is known."""
+    if not cost or not more:
+        return cost or more
+    amounts = {k: round(float(cost.get(k) or 0) + float(more[k]), 6) for k in AMOUNTS}
+    return {**cost, **amounts}

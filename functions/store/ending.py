@@ -15,7 +15,7 @@ from google.cloud import firestore
 
 from functions.core.documents import Status
 from functions.core.events import event_id, event_type
-from functions.core.messages import ResultChunk, Usage
+from functions.core.messages import ResultChunk, Usage, enrichment_kind
 from functions.core.settings import get_settings
 from functions.format.merge import Merged
 from functions.store.cost import estimate_cost
@@ -33,13 +33,15 @@ class Ending:
     usage: Usage | None
     timings: dict[str, float] | None
     model: str | None
+    segments: int
 
 
 def terminal_fields(
     transcription_id: str, run: Run, doc: dict[str, Any], ending: Ending
 ) -> dict[str, Any]:
-    """The document fields of a finished run: status, accounting, the event to publish."""
-    return {
+    """The document fields of a finished run: status, accounting, the event to publish, and the
+    enrichments it asked for, started when it completed with a transcript (decision 0026)."""
+    return enrichments(run, doc, ending) | {
         "status": ending.status.value,
         "reason": ending.reason,
         "complete": ending.complete,
@@ -59,6 +61,26 @@ def terminal_fields(
             "type": event_type(ending.status),
             "published": False,
         },
+    }
+
+
+def enrichments(run: Run, doc: dict[str, Any], ending: Ending) -> dict[str, Any]:
+    """`enrichments.{name}` `processing` for each enrichment the run asked (`asked_enrichments`),
+    if it completed with at least one segment; nothing otherwise (the field stays absent)."""
+    asked = doc.get("asked_enrichments") or []
+    if ending.status is not Status.COMPLETED or ending.segments == 0 or not asked:
+        return {}
+    return {"enrichments": {name: _processing(name, run) for name in asked}}
+
+
+def _processing(name: str, run: Run) -> dict[str, Any]:
+    kind, lang = enrichment_kind(name)
+    return {
+        "kind": kind,
+        "lang": lang,
+        "status": Status.PROCESSING.value,
+        "run": run.model_dump(),
+        "asked_at": firestore.SERVER_TIMESTAMP,
     }
 
 
@@ -85,6 +107,7 @@ def single_run_fields(
             chunk.usage,
             chunk.timings,
             (doc or {}).get("model") or chunk.model,
+            state.cursor.segments,
         ),
     )
     for name in ("model", "plan", "duration_ms"):
@@ -120,6 +143,7 @@ def merged_run_fields(
         _total_usage([*states, *([pass_state] if pass_state else [])]),
         {"clips": float(len(states)), "slowest_clip_s": slowest},
         doc.get("model"),
+        state.cursor.segments,
     )
     return terminal_fields(transcription_id, run, doc, ending)
 

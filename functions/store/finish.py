@@ -1,7 +1,9 @@
-"""After a run's final chunk is committed: exports to Cloud Storage, then the completion event.
+"""After a run's final chunk is committed: exports to Cloud Storage, the completion event, then
+one task per enrichment the run started (decision 0026).
 
 Everything is rebuilt from Firestore (the document and its pages), so a redelivery after a crash
-between the commit and the publish writes the same files and publishes the same event id.
+between the commit and the publish writes the same files and publishes the same event id and
+tasks (a task delivered twice is claimed once, by the enrichment).
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from typing import Any
 
 from google.cloud import firestore
 
-from functions.core import clients, logs
-from functions.core.documents import PAGES, TRANSCRIPTIONS
-from functions.core.events import CompletionEvent, build_event
+from functions.core import clients, events, logs, tasks
+from functions.core.documents import PAGES, TRANSCRIPTIONS, Status
+from functions.core.events import CompletionEvent, EnrichedEvent, build_event
 from functions.core.settings import get_settings
 from functions.store import exports
 from functions.store.accept import results_bucket
@@ -53,17 +55,39 @@ def complete(transcription_id: str, run: Run) -> int:
     ended = logs.outcome(data.status, "store", model=data.model, usage=data.usage, cost=data.cost)
     extra = {"transcription_id": transcription_id, "event_id": event.id, "type": event.type}
     log.info("completion event published", extra=extra | ended)
+    enrich(transcription_id, doc, run)
     return _mark_published(ref, snapshot, run, uris)
 
 
-def publish(event: CompletionEvent) -> None:
-    """Publish `event` on the events topic (structured mode) and wait until it is accepted."""
-    message = clients.publisher().publish(
-        clients.publisher().topic_path(get_settings().project, get_settings().events_topic),
-        event.model_dump_json().encode(),
-        **{"content-type": "application/cloudevents+json", "transcription_id": event.data.id},
-    )
-    message.result(timeout=PUBLISH_TIMEOUT_S)
+def publish(event: CompletionEvent | EnrichedEvent) -> None:
+    """Publish `event` on the events topic and wait until it is accepted."""
+    events.publish(event, event.data.id)
+
+
+def enrich(transcription_id: str, doc: dict[str, Any], run: Run) -> None:
+    """Publish an `EnrichTask` for each of the run's enrichments still `processing`, on the clips
+    topic, and wait until each is accepted (raises if one is not: the redelivery publishes again,
+    before the event is marked published)."""
+    asked = doc.get("enrichments") or {}
+    names = [
+        name
+        for name, enrichment in sorted(asked.items())
+        if enrichment.get("status") == Status.PROCESSING.value
+        and enrichment.get("run") == run.model_dump()
+    ]
+    publisher, settings = clients.publisher(), get_settings()
+    topic = publisher.topic_path(settings.project, settings.clips_topic)
+    futures = []
+    for name in names:
+        task = tasks.enrich_task(transcription_id, doc, name)
+        body = task.model_dump_json(exclude_none=True).encode()
+        futures.append(publisher.publish(topic, body, **task.attributes()))
+    for future in futures:
+        future.result(timeout=PUBLISH_TIMEOUT_S)
+    if names:
+        log.info(
+            f"enrichments asked: {', '.join(names)}", extra={"transcription_id": transcription_id}
+        )
 
 
 def _is_pending(doc: dict[str, Any], run: Run) -> bool:
@@ -95,9 +119,13 @@ def _mark_published(
 
 
 def write_exports(
-    transcription_id: str, doc: dict[str, Any], segments: list[dict[str, Any]]
+    transcription_id: str,
+    doc: dict[str, Any],
+    segments: list[dict[str, Any]],
+    lang: str | None = None,
 ) -> dict[str, str]:
-    """Upload VTT, SRT and JSON under the output prefix; their gs:// URIs (none if no segment)."""
+    """Upload VTT, SRT and JSON under the output prefix; their gs:// URIs (none if no segment).
+    `lang`: a translation's segments (decision 0026), as `transcript.{lang}.vtt` and `.srt`."""
     bucket_name = results_bucket(doc)
     if not segments or not bucket_name:
         reason = "no segments" if bucket_name else "no results bucket"
@@ -105,18 +133,18 @@ def write_exports(
         return {}
     items = exports.cues(segments, doc.get("speakers") or [], doc.get("duration_ms"))
     subtitles = exports.with_events(items, doc.get("events"))
-    bodies = {
-        "vtt": exports.to_vtt(subtitles),
-        "srt": exports.to_srt(subtitles),
-        "json": exports.to_json(transcription_id, doc, items),
-    }
+    bodies = {"vtt": exports.to_vtt(subtitles), "srt": exports.to_srt(subtitles)}
+    if lang is None:
+        bodies["json"] = exports.to_json(transcription_id, doc, items)
     bucket = clients.storage_client().bucket(bucket_name)
     prefix = f"{get_settings().output_prefix}{transcription_id}/"
 
     def upload(kind: str) -> tuple[str, str]:
         filename, content_type = EXPORTS[kind]
+        if lang is not None:
+            filename = filename.replace(".", f".{lang}.", 1)
         bucket.blob(prefix + filename).upload_from_string(bodies[kind], content_type=content_type)
         return kind, f"gs://{bucket_name}/{prefix}{filename}"
 
-    with ThreadPoolExecutor(len(bodies)) as pool:  # three round trips at once
+    with ThreadPoolExecutor(len(bodies)) as pool:  # the round trips at once
         return dict(pool.map(upload, bodies))

@@ -14,7 +14,7 @@ from typing import Any
 from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
-from functions.core.documents import PAGES, Status
+from functions.core.documents import PAGES, TRANSLATIONS, Status
 from functions.core.messages import ResultChunk
 from functions.store.state import Page, Run, RunState, page_id
 
@@ -63,7 +63,8 @@ class WritePlan:
         self._reset_fields: dict[str, Any] = {}
 
     def reset(self) -> None:
-        """A new run: delete the previous runs' pages and buffered chunks; clear the outcome.
+        """A new run: delete the previous runs' pages, their translations' (decision 0026) and
+        buffered chunks; clear the outcome.
 
         Both are listed rather than taken from the document's cursor: a new generation's claim
         replaces the whole document, cursor included, while the old pages remain. Whoever writes
@@ -73,6 +74,10 @@ class WritePlan:
         for collection in (PAGES, PENDING):
             for snapshot in self.ref.collection(collection).select([]).stream():
                 self._delete(snapshot.reference)
+        for translation in self.ref.collection(TRANSLATIONS).list_documents():
+            for snapshot in translation.collection(PAGES).select([]).stream():
+                self._delete(snapshot.reference)
+            self._delete(translation)
         self._reset_fields = {**dict.fromkeys(_RUN_FIELDS), "events": firestore.DELETE_FIELD}
 
     def _delete(self, ref: firestore.DocumentReference) -> None:

@@ -1,8 +1,8 @@
 """At most one model call per object generation: a claim with a lease on `transcriptions/{id}`.
 
 Cloud Storage events arrive at least once. An upload's claim is taken in a Firestore transaction
-(a clip's, the voices pass's and a continuation's, and every lease update, by compare-and-set on
-their own document: `_compare_and_set`):
+(a clip's, the voices pass's, an enrichment's and a continuation's, and every lease update, by
+compare-and-set on their own document: `_compare_and_set`):
 - a tombstone (`deletions/{id}`) of this generation or a newer one: the owner deleted it, skip
   (decision 0024);
 - no document, or an older generation on it: claim attempt 1 (a new generation supersedes);
@@ -34,10 +34,12 @@ from google.cloud import firestore
 from functions.core import logs
 from functions.core.documents import (
     DELETIONS,
+    ENRICHMENT_FIELDS,
     TERMINAL,
     TRANSCRIPTIONS,
     Status,
     clip_path,
+    enrichment_path,
     finished_run_key,
 )
 
@@ -74,6 +76,22 @@ class ClipRef:
     run_attempt: int
     index: int
 
+    def path(self, transcription_id: str, generation: str) -> str:
+        return clip_path(transcription_id, generation, self.run_attempt, self.index)
+
+
+@dataclass(frozen=True)
+class EnrichmentRef:
+    """An enrichment of the completed upload run `run_attempt` (decision 0026): its claim lives
+    on its own document, `enrichments/{generation}-{run_attempt}-{name}`, and the upload run
+    must stay current and `completed`."""
+
+    run_attempt: int
+    name: str
+
+    def path(self, transcription_id: str, generation: str) -> str:
+        return enrichment_path(transcription_id, generation, self.run_attempt, self.name)
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -83,11 +101,17 @@ class Claim:
     holder: str
     last_error: str | None = None  # why the previous attempt handed the event back
     clip: ClipRef | None = None
+    enrichment: EnrichmentRef | None = None
+
+    @property
+    def part(self) -> ClipRef | EnrichmentRef | None:
+        """What of the upload run the claim is for, on a document of its own (None: the run)."""
+        return self.clip or self.enrichment
 
     @property
     def run_attempt(self) -> int:
         """The upload run this claim works for."""
-        return self.clip.run_attempt if self.clip else self.attempt
+        return self.part.run_attempt if self.part else self.attempt
 
 
 class Superseded(Exception):
@@ -136,8 +160,10 @@ def claim(
         fields = _claim_fields(source, holder, attempt, now + dt.timedelta(seconds=lease_s))
         if attempt == 1:  # a new generation: a fresh document
             transaction.set(ref, {**fields, "created_at": firestore.SERVER_TIMESTAMP})
-        else:
-            transaction.update(ref, fields)
+        else:  # the run before asked its own enrichments (decision 0026)
+            transaction.update(
+                ref, fields | dict.fromkeys(ENRICHMENT_FIELDS, firestore.DELETE_FIELD)
+            )
         last_error = current.get("last_error") if attempt > 1 else None
         result = (Claim(transcription_id, source.generation, attempt, holder, last_error), why_not)
 
@@ -149,18 +175,21 @@ def claim_clip(
     db: firestore.Client,
     transcription_id: str,
     generation: str,
-    clip: ClipRef,
+    part: ClipRef | EnrichmentRef,
     holder: str,
     lease_s: float,
     now: dt.datetime,
 ) -> tuple[Claim | None, str]:
-    """Take the claim of one clip of upload run (`generation`, `clip.run_attempt`), with the
-    same lease discipline as an upload's; (None, why not) when that run is no longer current.
+    """Take the claim of one clip (or one enrichment) of upload run (`generation`,
+    `part.run_attempt`), with the same lease discipline as an upload's; (None, why not) when
+    that run is no longer current (for an enrichment: no longer `completed`).
 
-    The clip's own document is written by compare-and-set; the transcription's is only read,
+    The part's own document is written by compare-and-set; the transcription's is only read,
     before and after, outside any transaction (decision 0010, "Claims per clip")."""
-    upload = Claim(transcription_id, generation, clip.run_attempt, holder)
-    ref = db.document(clip_path(transcription_id, generation, clip.run_attempt, clip.index))
+    clip = part if isinstance(part, ClipRef) else None
+    enrichment = part if isinstance(part, EnrichmentRef) else None
+    upload = Claim(transcription_id, generation, part.run_attempt, holder, None, clip, enrichment)
+    ref = db.document(part.path(transcription_id, generation))
 
     def decide(current: dict[str, Any]) -> tuple[dict[str, Any] | None, Claim | None, str]:
         attempt, why_not = _decide(current, generation, holder, now)
@@ -173,11 +202,7 @@ def claim_clip(
             "updated_at": firestore.SERVER_TIMESTAMP,
         }
         last_error = current.get("last_error") if attempt > 1 else None
-        return (
-            fields,
-            Claim(transcription_id, generation, attempt, holder, last_error, clip),
-            why_not,
-        )
+        return fields, replace(upload, attempt=attempt, last_error=last_error), why_not
 
     return _claim_under_upload(db, upload, ref, decide)
 
@@ -307,7 +332,10 @@ def _upload_refusal(db: firestore.Client, run: Claim) -> str | None:
         return GONE
     if upload.get("run") != _upload_run(run):
         return f"superseded: the transcription's run is now {upload.get('run')}"
-    if upload.get("status") in TERMINAL:
+    if run.enrichment is not None:  # an enrichment works on a completed transcript
+        if upload.get("status") != Status.COMPLETED.value:
+            return f"the transcription is {upload.get('status')}, not completed"
+    elif upload.get("status") in TERMINAL:
         return f"the transcription is already {upload.get('status')}"
     return None
 
@@ -362,14 +390,13 @@ def is_current(db: firestore.Client, current: Claim) -> bool:
 
 def _runs(db: firestore.Client, current: Claim) -> list[tuple[Any, dict[str, Any]]]:
     """The documents whose run `current` must be, and that run: the transcription's (the upload
-    run), and for a clip also the clip's."""
+    run), and for a clip or an enrichment also its own."""
     parent = db.collection(TRANSCRIPTIONS).document(current.transcription_id)
     runs = [(parent, _upload_run(current))]
-    if current.clip is not None:
-        clip = current.clip
-        path = clip_path(current.transcription_id, current.generation, clip.run_attempt, clip.index)
-        clip_run = {"generation": current.generation, "attempt": current.attempt}
-        runs.append((db.document(path), clip_run))
+    if current.part is not None:
+        path = current.part.path(current.transcription_id, current.generation)
+        part_run = {"generation": current.generation, "attempt": current.attempt}
+        runs.append((db.document(path), part_run))
     return runs
 
 
@@ -380,9 +407,15 @@ def mark_finished(db: firestore.Client, current: Claim) -> None:
     the store, which starts writing the same document the moment the final chunk is out
     (decision 0002), and a newer run, whose key differs, is never taken for finished.
     """
-    ref = _runs(db, current)[-1][0]
+    ref, fields = finished_mark(db, current)
+    ref.update(fields)
+
+
+def finished_mark(db: firestore.Client, current: Claim) -> tuple[Any, dict[str, Any]]:
+    """The write `mark_finished` makes (its document and fields), for a caller that commits it
+    with writes of its own (an enrichment's record, decision 0026)."""
     key = finished_run_key(current.generation, current.attempt)
-    ref.update({f"finished_runs.{key}": firestore.SERVER_TIMESTAMP})
+    return _runs(db, current)[-1][0], {f"finished_runs.{key}": firestore.SERVER_TIMESTAMP}
 
 
 def update_run(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> None:
@@ -390,7 +423,7 @@ def update_run(db: firestore.Client, current: Claim, fields: dict[str, Any]) -> 
     raise Superseded if another took over. Like a claim: a compare-and-set on that document, the
     transcription's only read."""
     ref, expected = _runs(db, current)[-1]
-    upload_run = _upload(db, current).get("run") if current.clip else _upload_run(current)
+    upload_run = _upload(db, current).get("run") if current.part else _upload_run(current)
     if upload_run != _upload_run(current):
         raise Superseded(f"the transcription's run is now {upload_run}")
 

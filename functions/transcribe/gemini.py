@@ -165,7 +165,7 @@ def media_part(uri: str, plan: Plan) -> types.Part:
 
 def generation_config(plan: Plan, mode: str) -> types.GenerateContentConfig:
     """Sampling, output budget and thinking from the plan; the media resolution here on 2.x only
-    (Gemini 3 takes it per part); timestamps for audio-only input on Vertex."""
+    (Gemini 3 takes it per part); timestamps for audio-only input on Vertex (not for text)."""
     thinking = None
     if plan.thinking_budget is not None:
         thinking = types.ThinkingConfig(thinking_budget=plan.thinking_budget)
@@ -179,7 +179,9 @@ def generation_config(plan: Plan, mode: str) -> types.GenerateContentConfig:
         max_output_tokens=plan.max_output_tokens,
         media_resolution=_RESOLUTIONS[plan.media_resolution] if whole_request_resolution else None,
         thinking_config=thinking,
-        audio_timestamp=True if mode == "vertex" and not plan.has_video else None,
+        audio_timestamp=True
+        if mode == "vertex" and plan.has_audio and not plan.has_video
+        else None,
     )
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.core.catalog import Mode, Model, catalog
+from functions.core.media import UnknownLanguage, translate_codes
 from functions.format.tables import parse_timecode
 from functions.transcribe.media import MediaInfo, MediaRejected
 from functions.transcribe.prompt import timecode_format
@@ -66,6 +67,15 @@ class Overrides(BaseModel):
     priority: Literal["standard", "batch"] | None = Field(
         default=None, description="`batch`: through Gemini's batch service (decision 0032)"
     )
+    translate: str | None = Field(
+        default=None, description="languages to translate into: ISO 639 codes, comma-separated"
+    )
+    chapters: bool | None = Field(default=None, description="ask for the chapters and summary")
+
+    def languages(self) -> list[str] | None:
+        """The `translate` codes (None: unset, the settings decide); `UnknownLanguage` for a
+        code the catalog does not list."""
+        return None if self.translate is None else translate_codes(self.translate)
 
 
 def declared_duration_s(overrides: Overrides) -> float | None:
@@ -102,6 +112,10 @@ def parse_overrides(metadata: Mapping[str, str], allowed_models: tuple[str, ...]
     except ValidationError as exc:
         problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
         raise MediaRejected(f"invalid processing metadata: {problems}") from None
+    try:
+        overrides.languages()
+    except UnknownLanguage as exc:
+        raise MediaRejected(f"invalid processing metadata: {exc}") from None
     if overrides.model is not None and overrides.model not in allowed_models:
         raise MediaRejected(
             f"metadata model={overrides.model!r} is not allowed; use one of {list(allowed_models)}"
@@ -139,12 +153,8 @@ def make_plan(
                 f"media too long for one request: about {estimate:,} input tokens, the model's "
                 f"window is {window:,}; upload a shorter file or set start/end metadata"
             )
-    deterministic = model.generation == 2  # seed 001's settings; Gemini 3 keeps its defaults
-    budget = model.thinking_budget
     return Plan(
-        model=model.id,
-        generation=model.generation,
-        location=model.vertex_location(location) if mode == "vertex" else None,
+        **_model_fields(model, mode, location),
         mime_type=mime_type,
         has_video=media.has_video,
         has_audio=media.has_audio,
@@ -154,14 +164,51 @@ def make_plan(
         media_resolution=resolution,
         fps=overrides.fps if media.has_video else None,
         timecode_format=timecode_format(media.duration_s),
-        max_output_tokens=model.max_output_tokens,
-        temperature=0.0 if deterministic else None,
-        top_p=0.0 if deterministic else None,
-        seed=42 if deterministic else None,
-        thinking_budget=budget.plan if budget else None,
-        thinking_level=model.plan_thinking_level,
         estimated_input_tokens=estimate,
     )
+
+
+def text_plan(
+    model_id: str, mode: Mode, location: str, estimated_input_tokens: int, duration_s: float | None
+) -> Plan:
+    """A text-only request's plan (an enrichment, decision 0026): no media part, the model's
+    output limit, thinking and sampling as a transcription's; `MediaRejected` for a model the
+    catalog does not serve, or a prompt larger than the context window."""
+    model = _served_model(model_id)
+    window = catalog().context_window
+    if estimated_input_tokens > window:
+        raise MediaRejected(
+            f"request too long: about {estimated_input_tokens:,} input tokens, the model's window "
+            f"is {window:,}"
+        )
+    return Plan(
+        **_model_fields(model, mode, location),
+        mime_type="text/plain",
+        has_video=False,
+        has_audio=False,
+        duration_s=None,
+        media_resolution="low",
+        timecode_format=timecode_format(duration_s),
+        estimated_input_tokens=estimated_input_tokens,
+    )
+
+
+def _model_fields(model: Model, mode: Mode, location: str) -> dict[str, Any]:
+    """What a plan takes from the model: where it is served, its output limit, its sampling
+    (seed 001's deterministic settings on Gemini 2.x; Gemini 3 keeps its defaults), thinking."""
+    deterministic = model.generation == 2
+    budget = model.thinking_budget
+    return {
+        "model": model.id,
+        "generation": model.generation,
+        "location": model.vertex_location(location) if mode == "vertex" else None,
+        "max_output_tokens": model.max_output_tokens,
+        "temperature": 0.0 if deterministic else None,
+        "top_p": 0.0 if deterministic else None,
+        "seed": 42 if deterministic else None,
+        "thinking_budget": budget.plan if budget else None,
+        "thinking_level": model.plan_thinking_level,
+    }
 
 
 def voices_plan(plan: Plan, mime_type: str, has_video: bool, reel_s: float) -> Plan:

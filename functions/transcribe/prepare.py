@@ -11,6 +11,7 @@ from typing import Any
 
 from functions.core import clients, logs, tasks
 from functions.core.catalog import catalog
+from functions.core.media import enrichment_names
 from functions.core.messages import ClipTask
 from functions.core.settings import Settings
 from functions.format.voices import Slot, duration_s
@@ -78,6 +79,19 @@ def asks_events(run: Run) -> bool:
     return run.settings.events if asked is None else asked
 
 
+def asks_enrichments(run: Run) -> list[str]:
+    """The enrichments the run asks for once its transcript is complete (decision 0026), sorted:
+    the upload's `translate` and `chapters` metadata (validated with the other overrides,
+    `planned`), else the settings'."""
+    overrides = parse_overrides(run.obj.metadata, run.settings.allowed_models)
+    languages = overrides.languages()
+    chapters = overrides.chapters
+    return enrichment_names(
+        list(run.settings.translate) if languages is None else languages,
+        run.settings.chapters if chapters is None else chapters,
+    )
+
+
 def run_fields(
     run: Run, media: MediaInfo, clips: list[ClipRange], plans: list[Plan], prompts: list[str]
 ) -> dict[str, Any]:
@@ -85,6 +99,7 @@ def run_fields(
     each request's plan and prompt, which every clips-topic task must match (`tasks`)."""
     plan = plans[0]
     fields = {"model": plan.model, "plan": plan.model_dump(), **_media_fields(run, media)}
+    fields["asked_enrichments"] = asks_enrichments(run)
     fields["hashes"] = None if clips else tasks.recorded(plan.model_dump(), prompts[0])
     if clips and run.settings.gemini_mode == "developer":
         fields["media_file"] = run.media_file.model_dump(mode="json") if run.media_file else None

@@ -23,6 +23,10 @@ from functions.core.media import (
     FLAG_VALUES,
     MAX_MEDIA_BYTES,
     PRIORITIES,
+    TRANSLATE,
+    TRANSLATE_CHARS,
+    UnknownLanguage,
+    translate_codes,
 )
 
 MAX_NAME_CHARS = 100
@@ -100,7 +104,7 @@ def _metadata(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise BadRequest("metadata must be an object of strings")
-    allowed = {*CONTEXT_LIMITS, *ENRICHMENT_FLAGS, "priority"}
+    allowed = {*CONTEXT_LIMITS, *ENRICHMENT_FLAGS, TRANSLATE, "priority"}
     unknown = sorted(set(value) - allowed)
     if unknown:
         raise BadRequest(f"metadata: unknown keys {unknown}; allowed: {sorted(allowed)}")
@@ -111,8 +115,20 @@ def _metadata(value: Any) -> dict[str, str]:
         elif key == "priority":
             if text not in PRIORITIES:
                 raise BadRequest(f"metadata.priority: one of {list(PRIORITIES)}, not {text!r}")
+        elif key == TRANSLATE:
+            _translate(text)
         elif not isinstance(text, str) or len(text) > CONTEXT_LIMITS[key]:
             raise BadRequest(f"metadata.{key}: a string of at most {CONTEXT_LIMITS[key]} chars")
         if not _HEADER_SAFE.match(text):
             raise BadRequest(f"metadata.{key}: printable ASCII only (it travels as a header)")
     return {key: text for key, text in value.items() if text}
+
+
+def _translate(text: Any) -> None:
+    """`translate`: ISO 639 codes, comma-separated, each a language Gemini supports."""
+    if not isinstance(text, str) or len(text) > TRANSLATE_CHARS:
+        raise BadRequest(f"metadata.{TRANSLATE}: a string of at most {TRANSLATE_CHARS} chars")
+    try:
+        translate_codes(text)
+    except UnknownLanguage as exc:
+        raise BadRequest(f"metadata.{exc}") from None

@@ -1,15 +1,16 @@
 """A results chunk the store gave up on (the dead-letter topic) ends its run `failed`; a clip's
-task or chunk ends only its clip (`clips`: a gap, and the transcription completes).
+task or chunk ends only its clip (`clips`: a gap, and the transcription completes); an
+enrichment's task fails only that enrichment (`enrichments`, decision 0026).
 
 Without it, the chunks after a lost one wait in `pending` forever and the document stays
 `processing`. The dead-lettered message is the original one, and it ends something only when it
 is provably that run's (decision 0021): its body parses as the message its attributes say it is
-(a results chunk, a clip, voices or continuation task), its attributes repeat the body's ids, and
-a task matches what the transcription's document recorded (`functions.core.tasks`); the run is
-then failed only while it is still the document's run, the document is not terminal and the store
-does not hold the chunk (`ending.fail_run`). Anything else is poison: logged with a `poison` field
-(what a log-based metric counts) and acknowledged, changing no transcription. A run it cannot end
-is still ended by the sweep.
+(a results chunk, a clip, voices, continuation or enrichment task), its attributes repeat the
+body's ids, and a task matches what the transcription's document recorded (`functions.core.tasks`);
+the run is then failed only while it is still the document's run, the document is not terminal
+and the store does not hold the chunk (`ending.fail_run`). Anything else is poison: logged with a
+`poison` field (what a log-based metric counts) and acknowledged, changing no transcription. A
+run it cannot end is still ended by the sweep.
 """
 
 from __future__ import annotations
@@ -23,15 +24,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.core import clients, logs, tasks
 from functions.core.documents import TRANSCRIPTIONS
-from functions.core.messages import ClipTask, ContinueTask, ResultChunk, VoicesTask
+from functions.core.messages import ClipTask, ContinueTask, EnrichTask, ResultChunk, VoicesTask
 from functions.core.settings import get_settings
-from functions.watch import clips, ending
+from functions.watch import clips, ending, enrichments
 
 log = logs.get_logger("watch")
 DELIVERIES = "CloudPubSubDeadLetterSourceDeliveryCount"  # set by Pub/Sub on a dead letter
-Lost = ResultChunk | ClipTask | VoicesTask | ContinueTask
+Lost = ResultChunk | ClipTask | VoicesTask | ContinueTask | EnrichTask
 # what a message's attributes say it is: a clips-topic task's `task`, else a chunk's `seq`
-TASKS: dict[str, type[Lost]] = {"voices": VoicesTask, "continue": ContinueTask}
+TASKS: dict[str, type[Lost]] = {
+    "voices": VoicesTask,
+    "continue": ContinueTask,
+    "enrich": EnrichTask,
+}
 
 
 class Message(BaseModel):
@@ -57,12 +62,14 @@ class LostChunk:
     seq: int | None
     deliveries: str | None
     clip: int | None = None  # a clip's chunk, or (without seq) a clip task
-    task: str | None = None  # a clips-topic message's kind: `continue`, `voices` or none
+    task: str | None = None  # a clips-topic message's kind: `continue`, `voices`, `enrich`, none
     message: Lost | None = None  # the message, as its body parsed
 
     @property
     def reason(self) -> str:
         tries = f" after {self.deliveries} deliveries" if self.deliveries else ""
+        if self.task == "enrich":
+            return f"its task could not be run{tries} (dead-lettered)"
         if self.task == "continue":
             return (
                 f"the continuation of its cut-off output could not be run{tries} "
@@ -96,6 +103,11 @@ def handle(data: Any) -> str:
         log.warning(f"dead letter is poison: {why}; no transcription changed", extra=extra)
         return "poison"
     assert isinstance(lost, LostChunk)
+    if isinstance(lost.message, EnrichTask):  # only the enrichment fails (decision 0026)
+        name = lost.message.enrichment
+        return enrichments.fail_enrichment(
+            lost.transcription_id, lost.run, name, lost.reason, by="dead-letter"
+        )
     if lost.clip is not None:
         return clips.end_clip(lost.transcription_id, lost.run, lost.clip, lost.reason)
     return ending.fail_run(
@@ -152,6 +164,8 @@ def _lost(parsed: Lost, deliveries: str | None) -> LostChunk:
         clip = parsed.clip.index if parsed.clip else None
         return LostChunk(tid, run, None, deliveries, clip, "continue", parsed)
     run = ending.RunRef(generation, parsed.attempt)
+    if isinstance(parsed, EnrichTask):
+        return LostChunk(tid, run, None, deliveries, None, "enrich", parsed)
     if isinstance(parsed, VoicesTask):
         return LostChunk(tid, run, None, deliveries, parsed.clips, "voices", parsed)
     return LostChunk(tid, run, None, deliveries, parsed.index, None, parsed)
@@ -166,6 +180,8 @@ def _refusal(lost: LostChunk) -> str | None:
     doc = ref.get(field_paths=tasks.FIELDS).to_dict() or {}
     if doc and ending.RunRef.of(doc) != lost.run:
         return None
+    if isinstance(lost.message, EnrichTask):
+        return tasks.not_asked(lost.message, doc)
     if not isinstance(lost.message, ResultChunk):
         assert lost.message is not None
         try:

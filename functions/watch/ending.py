@@ -12,13 +12,12 @@ from typing import Any, Literal
 
 from google.cloud import firestore
 
-from functions.core import clients, logs
+from functions.core import clients, events, logs
 from functions.core.documents import TERMINAL, TRANSCRIPTIONS, Status, finished_run_key
 from functions.core.events import build_event, event_id, event_type
 from functions.core.settings import get_settings
 
 log = logs.get_logger("watch")
-PUBLISH_TIMEOUT_S = 30.0
 ZERO_COUNTS = {"segments": 0, "speakers": 0, "issues": 0, "pages": 0}
 MAX_REASON = 2000
 
@@ -131,14 +130,7 @@ def _publish(
     store = {**(doc.get("store") or {}), "run": run_dict}
     filled = {**doc, "store": store, "counts": doc.get("counts") or ZERO_COUNTS}
     event = build_event(transcription_id, filled, doc.get("exports") or {})
-    settings = get_settings()
-    publisher = clients.publisher()
-    future = publisher.publish(
-        publisher.topic_path(settings.project, settings.events_topic),
-        event.model_dump_json().encode(),
-        **{"content-type": "application/cloudevents+json", "transcription_id": transcription_id},
-    )
-    future.result(timeout=PUBLISH_TIMEOUT_S)
+    events.publish(event, transcription_id)
     _mark_published(db, ref, event.id)
 
 

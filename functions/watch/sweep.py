@@ -8,6 +8,9 @@ has not changed for `settings.stall_s` is ended, so nothing stays `processing` f
   (`redriven` {generation, at} is recorded first, then the object's data goes to the re-drive
   topic and the transcriber takes over with the next attempt);
 - re-driven before, or the object is gone or replaced: `failed` with the reason.
+
+An enrichment of a completed transcription stalled in `processing` (decision 0026) is re-driven
+once, then failed, the same way (`enrichments`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from functions.core import clients, logs
 from functions.core.documents import TRANSCRIPTIONS, Status
 from functions.core.settings import Settings
-from functions.watch import ending, redrive
+from functions.watch import ending, enrichments, redrive
 
 log = logs.get_logger("watch")
 PUBLISH_TIMEOUT_S = 30.0
@@ -30,7 +33,8 @@ CHANGED = (api_errors.FailedPrecondition, api_errors.Conflict)
 
 
 def sweep(settings: Settings, now: dt.datetime | None = None) -> dict[str, str]:
-    """End every stalled transcription; {transcription id: what was done} (for logs and tests)."""
+    """End every stalled transcription and enrichment; {transcription id (`{id}/{name}` for an
+    enrichment): what was done} (for logs and tests)."""
     now = now or dt.datetime.now(dt.UTC)
     db = clients.firestore_client(settings.firestore_database)
     waiting = [Status.PROCESSING.value, Status.QUEUED.value]  # queued: in a batch (0032)
@@ -45,6 +49,7 @@ def sweep(settings: Settings, now: dt.datetime | None = None) -> dict[str, str]:
             except api_errors.GoogleAPICallError as exc:  # the next tick tries again
                 log.warning(f"sweep: {exc}", extra={"transcription_id": snapshot.id})
                 done[snapshot.id] = "error"
+    done |= enrichments.sweep(settings, now)
     log.info(f"sweep: {len(done)} stalled", extra={"actions": done})
     return done
 

@@ -12,7 +12,7 @@ from functions.store.ending import Ending, terminal_fields
 from functions.store.state import Run
 
 USAGE = Usage(prompt_tokens=1_000_000, output_tokens=200_000, thought_tokens=0)
-ENDING = Ending(Status.COMPLETED, None, True, "STOP", USAGE, None, "gemini-3.8-flash")
+ENDING = Ending(Status.COMPLETED, None, True, "STOP", USAGE, None, "gemini-3.8-flash", 10)
 
 
 def cost(doc: dict[str, object]) -> dict[str, object]:

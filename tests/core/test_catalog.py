@@ -191,3 +191,20 @@ def test_models_command_prints_the_catalog_with_the_default_marked() -> None:
     assert models["gemini-3.8-flash"]["prices"][1]["effective"] == "2027-01-01"
     assert models["gemini-3.8-flash"]["price_today"] is not None
     assert json.loads(done.stdout)["object_bytes"]["vertex"] == 2 * 1024**3 - 500 * 1024
+
+
+def test_the_languages_a_translation_may_target_are_iso_codes_with_english_names() -> None:
+    import re
+
+    from functions.core.media import UnknownLanguage, enrichment_names, translate_codes
+    from functions.core.messages import ENRICHMENT_NAME
+
+    languages = catalog().languages
+    assert languages["fr"] == "French" and languages["he"] == "Hebrew" and "iw" not in languages
+    assert len(languages) >= 38
+    assert all(re.match(ENRICHMENT_NAME, f"translation_{code}") for code in languages)
+    assert translate_codes(" FR, de,fr,") == ["fr", "de"]
+    with pytest.raises(UnknownLanguage, match="'tlh' is not a language code Gemini supports"):
+        translate_codes("fr,tlh")
+    assert enrichment_names(["fr", "de"], True) == ["chapters", "translation_de", "translation_fr"]
+    assert enrichment_names([], False) == []

@@ -32,6 +32,7 @@ RESULTS = (
     "transcript.vtt",
     "transcript.srt",
     "transcript.json",
+    "transcript.fr.vtt",
     "voices-1",
     "chunks/1-1-00000.txt",
 )
@@ -143,6 +144,10 @@ def _transcription(
     ref.collection("pages").document("0000").set({"index": 0, "owner": "alice", "run": run})
     ref.collection("pending").document(f"{generation}-1-3").set({"chunk": "{}"})
     ref.collection("history").document("1").set({"by": "alice"})
+    french = ref.collection("translations").document("fr")  # an enrichment's (decision 0026)
+    french.set({"lang": "fr", "owner": "alice", "run": run})
+    french.collection("pages").document("0000").set({"index": 0, "owner": "alice", "run": run})
+    ref.collection("enrichments").document(f"{generation}-1-translation_fr").set({"run": run})
     clip = db.document(clip_path(tid, generation, 1, 0))
     clip.set({"run": run})
     clip.collection("pending").document(f"{generation}-1-1").set({"chunk": "{}"})

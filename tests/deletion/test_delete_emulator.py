@@ -21,7 +21,7 @@ pytestmark = pytest.mark.emulator
 
 
 def test_the_owner_deletes_everything_and_an_event_says_so(deletion: Deletion) -> None:
-    assert len(deletion.firestore_paths()) == 6 and len(deletion.objects()) == 1 + len(RESULTS)
+    assert len(deletion.firestore_paths()) == 9 and len(deletion.objects()) == 1 + len(RESULTS)
 
     response = deletion.delete(deletion.token("alice"))
 
@@ -29,7 +29,7 @@ def test_the_owner_deletes_everything_and_an_event_says_so(deletion: Deletion) -
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert response.get_json() == {
         "transcription": deletion.tid,
-        "deleted": {"documents": 6, "objects": 1 + len(RESULTS)},
+        "deleted": {"documents": 9, "objects": 1 + len(RESULTS)},
     }
     assert deletion.firestore_paths() == [] and deletion.objects() == []
     tombstone = deletion.tombstone()

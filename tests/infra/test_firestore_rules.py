@@ -93,6 +93,10 @@ SEEDS = {
     "t-retried": ("alice", run("200", 2), {"0000": OLD_ATTEMPT}),
 }
 
+# The translations of decision 0026: t-alice's French is of its run; t-overwritten's German is
+# of the generation an overwrite superseded.
+TRANSLATIONS = [("t-alice", "fr", CURRENT), ("t-overwritten", "de", OLD_GENERATION)]
+
 
 @pytest.fixture(scope="module")
 def seeded(rules_emulator: Service) -> Service:
@@ -105,6 +109,14 @@ def seeded(rules_emulator: Service) -> Service:
             assert call(rules_emulator, "PATCH", f"{doc}/pages/{page_id}", "owner", page)[0] == 200
     entry = fields(seq=1, action="rename", by="alice", run=CURRENT)
     assert call(rules_emulator, "PATCH", f"{HISTORY}/000001", "owner", entry)[0] == 200
+    for tid, lang, translated in TRANSLATIONS:
+        path = f"{DOCS}/transcriptions/{tid}/translations/{lang}"
+        body = fields(lang=lang, owner="alice", run=translated, pages=1)
+        assert call(rules_emulator, "PATCH", path, "owner", body)[0] == 200
+        page = fields(owner="alice", run=translated, lang=lang, index=0, count=1)
+        assert call(rules_emulator, "PATCH", f"{path}/pages/0000", "owner", page)[0] == 200
+    lease = f"{DOCS}/transcriptions/t-alice/enrichments/200-1-translation_fr"
+    assert call(rules_emulator, "PATCH", lease, "owner", fields(holder="m#1"))[0] == 200
     pending = f"{DOCS}/transcriptions/t-alice/pending/1-1-000001"
     assert call(rules_emulator, "PATCH", pending, "owner", fields(chunk="{}"))[0] == 200
     return rules_emulator
@@ -140,11 +152,19 @@ def pages_query(claimed: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def read_pages(
-    emulator: Service, tid: str, bearer: str | None, claimed: dict[str, Any] | None
+    emulator: Service,
+    tid: str,
+    bearer: str | None,
+    claimed: dict[str, Any] | None,
+    under: str = "",
+    collection: str = "pages",
 ) -> tuple[int, list[str]]:
-    """Run the pages query under one transcription: the status and the page ids, in order."""
-    path = f"{DOCS}/transcriptions/{tid}:runQuery"
-    status, rows = call(emulator, "POST", path, bearer, pages_query(claimed))
+    """Run the pages query under one transcription (or `under` one of its documents, a
+    translation): the status and the page ids, in order."""
+    path = f"{DOCS}/transcriptions/{tid}{under}:runQuery"
+    query = pages_query(claimed)
+    query["structuredQuery"]["from"] = [{"collectionId": collection}]
+    status, rows = call(emulator, "POST", path, bearer, query)
     names = [r["document"]["name"].rsplit("/", 1)[1] for r in rows or [] if "document" in r]
     return status, names
 
@@ -260,3 +280,32 @@ def test_a_deletion_s_tombstone_is_closed_to_clients_even_its_owner(seeded: Serv
         assert call(seeded, "PATCH", path, bearer, fields(generation="0"))[0] == 403
         assert call(seeded, "DELETE", path, bearer)[0] == 403
     assert call(seeded, "GET", f"{DOCS}/deletions", alice)[0] == 403
+
+
+def test_the_owner_reads_the_translations_of_the_document_s_run_only(seeded: Service) -> None:
+    alice, french = token("alice"), f"{DOCS}/transcriptions/t-alice/translations/fr"
+    assert call(seeded, "GET", french, alice)[0] == 200
+    assert call(seeded, "GET", f"{french}/pages/0000", alice)[0] == 200
+    assert read_pages(seeded, "t-alice", alice, CURRENT, "/translations/fr") == (200, ["0000"])
+    assert read_pages(seeded, "t-alice", alice, CURRENT, collection="translations") == (
+        200,
+        ["fr"],
+    )
+    assert read_pages(seeded, "t-alice", alice, None, "/translations/fr")[0] == 403
+    assert read_pages(seeded, "t-alice", alice, None, collection="translations")[0] == 403
+    for bearer in (token("bob"), None):
+        assert call(seeded, "GET", french, bearer)[0] == 403
+        assert call(seeded, "GET", f"{french}/pages/0000", bearer)[0] == 403
+    german = f"{DOCS}/transcriptions/t-overwritten/translations/de"  # of a superseded run
+    assert call(seeded, "GET", german, alice)[0] == 403
+    assert call(seeded, "GET", f"{german}/pages/0000", alice)[0] == 403
+    assert call(seeded, "PATCH", f"{french}/pages/0000", alice, fields(count=2))[0] == 403
+    assert call(seeded, "PATCH", french, alice, fields(lang="fr"))[0] == 403
+
+
+def test_an_enrichment_s_lease_is_closed_to_clients_even_the_owner(seeded: Service) -> None:
+    lease = f"{DOCS}/transcriptions/t-alice/enrichments/200-1-translation_fr"
+    for bearer in (token("alice"), None):
+        assert call(seeded, "GET", lease, bearer)[0] == 403
+        assert call(seeded, "GET", f"{DOCS}/transcriptions/t-alice/enrichments", bearer)[0] == 403
+        assert call(seeded, "PATCH", lease, bearer, fields(holder="me"))[0] == 403

@@ -406,6 +406,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["results"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),  # enriched
         ("roles/datastore.user", "project"),
         ("roles/aiplatform.user", "project"),
         (
@@ -416,7 +417,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
     assert grants_of("store") == {
         ("roles/datastore.user", "project"),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
-        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),  # the voices pass
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),  # voices, enrich
         ("roles/storage.objectUser", '${google_storage_bucket.this["results"].name}'),
     }
     assert grants_of("trigger") == {("roles/eventarc.eventReceiver", "project")}
@@ -424,6 +425,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         ("roles/datastore.user", "project"),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["events"].name}'),
         ("roles/pubsub.publisher", '${google_pubsub_topic.this["redrive"].name}'),
+        ("roles/pubsub.publisher", '${google_pubsub_topic.this["clips"].name}'),  # enrichments
         ("roles/storage.objectViewer", '${google_storage_bucket.this["uploads"].name}'),
     }
     assert grants_of("corrections") == {  # test_infra_corrections.py
@@ -940,7 +942,8 @@ def test_firestore_rules_are_released_and_closed_to_writes(cfg: Config) -> None:
     assert "signedInAs(resource.data.owner)" in rules  # behaviour: test_firestore_rules.py
     assert "get(/databases/$(database)/documents/transcriptions/$(id)).data.owner" in rules
     assert not re.search(r"allow[^;]*write[^;]*:\s*if\s+(true|request\.auth)", rules)
-    assert rules.count("allow write: if false;") == 3  # transcriptions, pages, history
+    # transcriptions, pages, translations and their pages, history
+    assert rules.count("allow write: if false;") == 5
 
 
 # --- Providers, APIs, variables, pipeline --------------------------------------------------------

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from functions.core.media import CONTEXT_LIMITS
+from functions.core.media import CONTEXT_LIMITS, ENRICHMENT_FLAGS, TRANSLATE
 from functions.core.settings import Settings
 from functions.uploads.ask import parse
 from functions.uploads.signing import signed_headers
@@ -110,7 +110,11 @@ def test_the_bucket_s_cors_admits_every_header_the_function_signs(cfg: Config) -
             "name": "a.mp4",
             "content_type": "video/mp4",
             "size": 1,
-            "metadata": dict.fromkeys(CONTEXT_LIMITS, "x"),
+            "metadata": {
+                **dict.fromkeys(CONTEXT_LIMITS, "x"),
+                **dict.fromkeys(ENRICHMENT_FLAGS, "true"),
+                TRANSLATE: "fr",
+            },
             "duration": 60,
         },
         Settings.model_fields["max_media_s"].default,

@@ -24,13 +24,18 @@ MEDIA = (ROOT / "tests" / "data" / "media" / "voice.m4a").read_bytes()
 VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Ada Lovelace>Hello.\n"
 EXPORTS = {"vtt": VTT, "srt": "1\n00:00:00,000 --> 00:00:02,000\nAda Lovelace: Hello.\n"}
 EXPORTS["json"] = json.dumps({"speakers": [{"voice": 1, "name": "Ada Lovelace"}]})
+# The French translation's subtitles, as the enrichment records them (decision 0026)
+FRENCH = {
+    "vtt": "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Ada Lovelace>Bonjour.\n",
+    "srt": "1\n00:00:00,000 --> 00:00:02,000\nAda Lovelace: Bonjour.\n",
+}
 
 
 @dataclass
 class Reads:
     app: Any
     auth_host: str
-    transcription: str  # alice's, completed, with its media and three exports
+    transcription: str  # alice's, completed, with its media, three exports and a French translation
 
     def ask(self, token: str | None, body: Any = None, method: str = "POST") -> Any:
         headers = {"Origin": ORIGIN}
@@ -41,8 +46,9 @@ class Reads:
     def token(self, uid: str) -> str:
         return id_token(self.auth_host, uid)
 
-    def url(self, uid: str, kind: str) -> str:
-        answer = self.ask(self.token(uid), {"transcription": self.transcription, "object": kind})
+    def url(self, uid: str, kind: str, lang: str | None = None) -> str:
+        body = {"transcription": self.transcription, "object": kind}
+        answer = self.ask(self.token(uid), {**body, "lang": lang} if lang else body)
         assert answer.status_code == 200, answer.get_json()
         return str(answer.get_json()["url"])
 
@@ -65,12 +71,26 @@ def reads(
         path = f"results/{doc_id}/transcript.{kind}"
         results.blob(path).upload_from_string(body, content_type=f"text/{kind}")
         exports[kind] = f"gs://{results.name}/{path}"
+    french = {}
+    for kind, body in FRENCH.items():
+        path = f"results/{doc_id}/transcript.fr.{kind}"
+        results.blob(path).upload_from_string(body, content_type=f"text/{kind}")
+        french[kind] = f"gs://{results.name}/{path}"
     clients.firestore_client().collection(TRANSCRIPTIONS).document(doc_id).set(
         {
             "owner": "alice",
             "status": "completed",
             "source": {"bucket": uploads.name, "name": name},
             "exports": exports,
+            "enrichments": {
+                "translation_fr": {
+                    "kind": "translation",
+                    "lang": "fr",
+                    "status": "completed",
+                    "exports": french,
+                },
+                "translation_de": {"kind": "translation", "lang": "de", "status": "failed"},
+            },
         }
     )
     env = {"TABSCRIBE_UPLOAD_BUCKET": uploads.name, "TABSCRIBE_RESULTS_BUCKET": results.name}

@@ -15,6 +15,13 @@ DOC: dict[str, Any] = {
     "owner": "alice",
     "source": {"bucket": "up", "name": 'uploads/alice/x1-Talk "final".v2.mp4'},
     "exports": {"vtt": "gs://res/results/abc/transcript.vtt", "srt": "gs://elsewhere/t.srt"},
+    "enrichments": {
+        "translation_fr": {
+            "status": "completed",
+            "exports": {"vtt": "gs://res/results/abc/transcript.fr.vtt"},
+        },
+        "translation_de": {"status": "processing"},
+    },
 }
 
 
@@ -24,6 +31,31 @@ def test_the_body_names_a_transcription_id_and_one_kind_of_object() -> None:
     for body in ({"transcription": "A" * 32, "object": "vtt"}, {"transcription": "a" * 32}):
         with pytest.raises(BadRequest):
             parse(body)
+
+
+def test_a_lang_names_a_translation_s_subtitles_by_an_iso_639_code() -> None:
+    assert parse({"transcription": "a" * 32, "object": "srt", "lang": "fil"}).lang == "fil"
+    assert parse({"transcription": "a" * 32, "object": "vtt"}).lang is None
+    for lang, kind in [("FR", "vtt"), ("fr-CA", "vtt"), ("../x", "vtt"), (1, "vtt"), ("", "vtt")]:
+        with pytest.raises(BadRequest, match="ISO 639"):
+            parse({"transcription": "a" * 32, "object": kind, "lang": lang})
+    for kind in ("json", "source"):
+        with pytest.raises(BadRequest, match="only vtt and srt"):
+            parse({"transcription": "a" * 32, "object": kind, "lang": "fr"})
+
+
+def test_a_completed_translation_s_export_downloads_under_the_file_s_name_and_language() -> None:
+    vtt = _object_of(SETTINGS, DOC, "vtt", "fr")
+    assert (vtt.bucket, vtt.name) == ("res", "results/abc/transcript.fr.vtt")
+    assert vtt.disposition == 'attachment; filename="x1-Talk _final_.v2.fr.vtt"'
+    with pytest.raises(NotFound, match="no srt export"):
+        _object_of(SETTINGS, DOC, "srt", "fr")
+
+
+def test_a_translation_not_asked_or_not_completed_is_not_found() -> None:
+    for lang in ("de", "es"):  # processing; never asked
+        with pytest.raises(NotFound, match=f"no completed translation into {lang}"):
+            _object_of(SETTINGS, DOC, "vtt", lang)
 
 
 def test_the_source_plays_inline_an_export_downloads_under_the_file_s_name() -> None:

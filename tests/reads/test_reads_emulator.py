@@ -11,7 +11,7 @@ import pytest
 
 from functions.core import clients
 from functions.core.documents import TRANSCRIPTIONS
-from tests.reads.conftest import EXPORTS, MEDIA, ORIGIN, Reads, get
+from tests.reads.conftest import EXPORTS, FRENCH, MEDIA, ORIGIN, Reads, get
 
 pytestmark = pytest.mark.emulator
 
@@ -45,9 +45,26 @@ def test_the_owner_downloads_each_export_as_a_file(reads: Reads, kind: str) -> N
     assert headers["Content-Disposition"] == f'attachment; filename="abc123-voice.{kind}"'
 
 
+@pytest.mark.parametrize("kind", ["vtt", "srt"])
+def test_the_owner_downloads_a_completed_translation_s_subtitles(reads: Reads, kind: str) -> None:
+    status, headers, body = get(reads.url("alice", kind, lang="fr"))
+    assert (status, body.decode()) == (200, FRENCH[kind])
+    assert headers["Content-Disposition"] == f'attachment; filename="abc123-voice.fr.{kind}"'
+
+
+def test_a_translation_not_completed_or_never_asked_is_404(reads: Reads) -> None:
+    for lang in ("de", "es"):  # failed; never asked
+        body = {"transcription": reads.transcription, "object": "vtt", "lang": lang}
+        answer = reads.ask(reads.token("alice"), body)
+        assert answer.status_code == 404
+        assert answer.get_json() == {
+            "error": f"this transcription has no completed translation into {lang}"
+        }
+
+
 def test_another_user_is_refused_and_signs_nothing(reads: Reads) -> None:
-    for kind in ("source", "vtt"):
-        body = {"transcription": reads.transcription, "object": kind}
+    for kind, lang in (("source", None), ("vtt", None), ("vtt", "fr")):
+        body = {"transcription": reads.transcription, "object": kind, "lang": lang}
         answer = reads.ask(reads.token("bob"), body)
         assert answer.status_code == 403
         assert answer.get_json() == {"error": "this transcription is not yours"}
@@ -70,6 +87,8 @@ def test_a_missing_or_invalid_token_is_401(reads: Reads) -> None:
         {"transcription": "../x", "object": "source"},
         {"transcription": "0" * 32, "object": "transcript.vtt"},
         {"transcription": "0" * 32},
+        {"transcription": "0" * 32, "object": "vtt", "lang": "French"},
+        {"transcription": "0" * 32, "object": "json", "lang": "fr"},
     ],
 )
 def test_a_bad_request_is_400(reads: Reads, body: object) -> None:

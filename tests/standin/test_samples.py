@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,58 @@ def test_others_speak_in_every_overlap_and_are_named_where_they_speak(name: str)
                 *(clips_of(clips, s.start_ms) for s in result.segments if s.voice == speaker.voice)
             )
             assert clips_of(clips, speaker.evidence_ms) & speaking, speaker.name
+
+
+# -- the authored enrichments (docs/samples.md, "Enrichments") ------------------------------------
+
+TRANSLATED = {"interview": ("fr",), "keynote": ("fr",)}
+CHAPTERED = ("keynote", "conference")
+_NAME_RUN = re.compile(r"[A-Z][\w.'-]*(?: [A-Z][\w.'-]*)+")  # two or more capitalised words
+
+
+@pytest.mark.parametrize("name", TRANSLATED)
+def test_a_translation_has_one_text_per_row(name: str) -> None:
+    response, _ = load(name)
+    rows = response["rows"]
+    translations = response["translations"]
+    assert isinstance(rows, list) and isinstance(translations, dict)
+    assert tuple(translations) == TRANSLATED[name]
+    for texts in translations.values():
+        assert len(texts) == len(rows)
+        assert all(isinstance(t, str) and t.strip() == t and t for t in texts)
+        assert len(set(texts)) == len({r["text"] for r in rows})  # same rows, same texts
+    assert Registry().by_sha256(str(response["sha256"])) is not None  # the registry takes it
+
+
+@pytest.mark.parametrize("name", CHAPTERED)
+def test_chapters_start_at_rows_in_time_order(name: str) -> None:
+    response, _ = load(name)
+    chapters = response["chapters"]
+    assert isinstance(chapters, list) and 5 <= len(chapters) <= 12
+    starts = [round(c["start_s"] * 1000) for c in chapters]
+    assert starts == sorted(set(starts))
+    row_starts = {r["start_ms"] for r in response["rows"]}  # type: ignore[attr-defined]
+    assert set(starts) <= row_starts
+    assert starts[-1] < float(response["duration_s"]) * 1000  # type: ignore[arg-type]
+    assert all(c["title"] and "\t" not in c["title"] for c in chapters)
+
+
+@pytest.mark.parametrize("name", CHAPTERED)
+def test_the_summary_is_short_and_names_only_authored_speakers(name: str) -> None:
+    response, _ = load(name)
+    summary = str(response["summary"])
+    assert len(summary.split()) <= 120 and "\n" not in summary
+    speakers: list[dict[str, str | None]] = response["speakers"]  # type: ignore[assignment]
+    named = [s for s in speakers if s["name"]]
+    for speaker in named:  # who talks to the room is named as the speakers table names them
+        if speaker["role"] != "Audience member":
+            assert str(speaker["name"]) in summary
+    said = sorted(
+        {str(s[key]) for s in named for key in ("name", "company", "position") if s[key]},
+        key=len,
+        reverse=True,
+    )
+    rest = summary
+    for words in said:
+        rest = rest.replace(words, "|")
+    assert _NAME_RUN.findall(rest) == []  # no other name, nor a name misspelt

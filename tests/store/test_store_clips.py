@@ -345,3 +345,26 @@ def test_clips_sound_events_are_merged_onto_the_document_once_per_overlap(
         {"start_ms": 68_000, "end_ms": 72_000, "kind": "applause"},
         {"start_ms": 235_000, "end_ms": 245_000, "kind": "music"},
     ]
+
+
+def test_a_completed_run_of_clips_starts_its_enrichments(stack: Stack, unique: str) -> None:
+    from functions.core import tasks
+    from functions.core.messages import EnrichTask
+
+    tid = new_id(unique)
+    fan_out(stack.db, tid)
+    ref = stack.db.collection(TRANSCRIPTIONS).document(tid)
+    ref.update({"asked_enrichments": ["translation_de"]})
+    for i, chunk in enumerate(everything(tid)):
+        assert stack.deliver(chunk, message_id=f"m{i}") == 200
+    doc = doc_of(stack, tid)
+    assert doc["status"] == "completed"
+    german = doc["enrichments"]["translation_de"]
+    assert (german["status"], german["run"]) == (
+        "processing",
+        {"generation": GENERATION, "attempt": 1},
+    )
+    assert [e.type for e in stack.pull_events()] == ["dev.tabscribe.transcription.completed"]
+    (message,) = [m for m in stack.pull_tasks() if m.attributes.get("task") == "enrich"]
+    task = EnrichTask.model_validate_json(message.data)
+    assert task.enrichment == "translation_de" and tasks.refusal(task, doc) is None

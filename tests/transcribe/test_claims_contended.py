@@ -179,3 +179,26 @@ def test_a_clip_of_a_run_superseded_meanwhile_is_refused(unique: str) -> None:
     clip = claims.ClipRef(1, 0)
     refused, why = claims.claim_clip(db, run.transcription_id, "17", clip, "m#1", 600, NOW)
     assert refused is None and "superseded" in why
+
+
+@pytest.mark.parametrize("newer", [False, True], ids=["taken over", "new generation"])
+def test_a_new_run_s_claim_removes_the_earlier_run_s_enrichments(
+    emulators: Any, unique: str, newer: bool
+) -> None:
+    db, run = upload_run(unique)
+    ref = db.collection(TRANSCRIPTIONS).document(run.transcription_id)
+    earlier = {
+        "asked_enrichments": ["chapters"],
+        "enrichments": {"chapters": {"status": "completed"}},
+        "chapters": [{"start_ms": 0, "title": "Opening"}],
+        "summary": "Ada opens.",
+        "lease.expires_at": NOW - dt.timedelta(seconds=1),  # the earlier run's lease is gone
+    }
+    ref.update(earlier)
+    generation = "18" if newer else "17"
+    source = claims.Source("bucket", f"uploads/jo/{unique}.mp4", generation, None, 10, "jo")
+    taken, why = claims.claim(db, run.transcription_id, source, "evt-next", 600, NOW)
+    assert taken is not None and taken.attempt == (1 if newer else 2), why
+    doc = ref.get().to_dict() or {}
+    assert not {"asked_enrichments", "enrichments", "chapters", "summary"} & set(doc)
+    assert doc["run"] == {"generation": generation, "attempt": taken.attempt}

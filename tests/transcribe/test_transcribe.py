@@ -119,6 +119,38 @@ def test_empty_file_and_bad_overrides_are_rejected(stack: Stack) -> None:
     assert stack.model_calls() == []
 
 
+def test_an_unknown_translation_language_is_rejected_naming_it_before_any_call(
+    stack: Stack,
+) -> None:
+    metadata = {"translate": "fr,klingon", "chapters": "true"}
+    blob = stack.upload("clip.mp4", "uploads/carol/talk.mp4", "video/mp4", metadata)
+    assert stack.deliver(blob) == 200
+    (final,) = stack.results()
+    assert final.outcome == "rejected"
+    assert "translate: 'klingon' is not a language code Gemini supports" in (final.reason or "")
+    assert stack.model_calls() == []
+
+
+def test_the_enrichments_asked_are_recorded_with_the_run(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TABSCRIBE_TRANSLATE", '["es"]')  # the upload's metadata decides first
+    get_settings.cache_clear()
+    asked = stack.upload(
+        "clip.mp4", "uploads/dan/a.mp4", "video/mp4", {"translate": "fr, de", "chapters": "true"}
+    )
+    default = stack.upload("clip.mp4", "uploads/dan/b.mp4", "video/mp4")
+    stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=media_bytes("clip.mp4"))
+    for blob in (asked, default):
+        assert stack.deliver(blob) == 200
+    assert transcription_doc(asked)["asked_enrichments"] == [
+        "chapters",
+        "translation_de",
+        "translation_fr",
+    ]
+    assert transcription_doc(default)["asked_enrichments"] == ["translation_es"]
+
+
 def test_the_header_decides_over_a_generic_declared_type(stack: Stack) -> None:
     blob = stack.upload("clip.webm", "uploads/ann/screen", "application/octet-stream")
     stack.stand_in.register(TRAILER, duration_s=2.5, has_video=True, media=media_bytes("clip.webm"))

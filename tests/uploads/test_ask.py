@@ -37,6 +37,17 @@ def test_batch_is_asked_for_with_the_priority_key() -> None:
     assert ask(metadata={"priority": "standard"}).metadata == {"priority": "standard"}
 
 
+def test_translations_and_chapters_are_asked_for_like_the_events() -> None:
+    asked = {"translate": "fr, de", "chapters": "false"}
+    assert ask(metadata=asked).metadata == asked
+    with pytest.raises(BadRequest, match=r"metadata\.translate: .zz. is not a language code"):
+        ask(metadata={"translate": "fr,zz"})
+    with pytest.raises(BadRequest, match=r"metadata\.chapters: one of"):
+        ask(metadata={"chapters": "yes"})
+    with pytest.raises(BadRequest, match=r"metadata\.translate: a string"):
+        ask(metadata={"translate": ["fr"]})
+
+
 def test_the_object_is_under_the_caller_s_uid_with_a_fresh_unique_name() -> None:
     result = ask(name="../../bob/evil.mp4")
     first, second = (result.object_name("uploads/", "alice") for _ in range(2))

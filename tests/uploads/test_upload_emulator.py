@@ -93,6 +93,22 @@ def test_bad_content_type_size_or_name_is_400(uploads: Uploads, change: dict[str
     assert response.status_code == 400 and response.get_json()["error"]
 
 
+def test_an_unknown_translation_language_is_400_naming_the_code(uploads: Uploads) -> None:
+    metadata = {"translate": "fr,xx", "chapters": "true"}
+    response = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, "metadata": metadata})
+    assert response.status_code == 400
+    assert "'xx' is not a language code Gemini supports" in response.get_json()["error"]
+
+
+def test_translations_and_chapters_are_signed_as_metadata(uploads: Uploads) -> None:
+    metadata = {"translate": "fr,de", "chapters": "true", "events": "false"}
+    response = uploads.ask(uploads.token("alice"), {**MEDIA_ASK, "metadata": metadata})
+    assert response.status_code == 200, response.get_json()
+    grant = response.get_json()
+    assert put(grant, MEDIA) == 200
+    assert uploads.bucket.get_blob(grant["object"]).metadata == metadata
+
+
 def test_methods_and_cors(uploads: Uploads) -> None:
     assert uploads.ask(uploads.token("alice"), method="GET").status_code == 405
     preflight = uploads.app.options(

@@ -16,8 +16,8 @@ from google.cloud import firestore, pubsub_v1, storage
 
 from functions.core import tasks
 from functions.core.documents import CLIPS, TRANSCRIPTIONS, clip_doc_id, transcription_id
-from functions.core.events import CompletionEvent
-from functions.core.messages import ClipTag, ClipTask, ResultChunk, VoicesTask
+from functions.core.events import CompletionEvent, EnrichedEvent
+from functions.core.messages import ClipTag, ClipTask, EnrichTask, ResultChunk, VoicesTask
 from functions.core.settings import get_settings
 from functions.format.voices import Snippet
 from functions.watch import dead_letter, ending, sweep
@@ -398,3 +398,111 @@ def test_poison_with_a_healthy_runs_attributes_changes_nothing(
     assert {r.levelname for r in logged} == {"WARNING"}
     # the genuine voices task, dead-lettered, still ends the pass (clip 4): provably the run's
     assert dead_letter.handle(dead(voices, "genuine")) == "ended"
+
+
+def enriched(watch: Watch, name: str, asked_at: dt.datetime = NOW - dt.timedelta(days=1)) -> str:
+    """A completed transcription whose run asked for French and the chapters (decision 0026)."""
+    source = {"bucket": watch.bucket.name, "name": name, "generation": GEN}
+    source |= {"content_type": "video/mp4", "size": 1000}
+    run = {"generation": GEN, "attempt": 1}
+    asked = {"status": "processing", "run": run, "asked_at": asked_at}
+    return claimed(
+        watch,
+        name,
+        source=source,
+        status="completed",
+        lease=None,
+        enrichments={
+            "translation_fr": {"kind": "translation", "lang": "fr", **asked},
+            "chapters": {"kind": "chapters", "lang": None, **asked},
+        },
+    )
+
+
+def enrich_task(tid: str, watch: Watch, name: str = "translation_fr") -> EnrichTask:
+    return tasks.enrich_task(tid, watch.doc(tid), name)
+
+
+def test_a_dead_lettered_enrich_task_fails_only_its_enrichment(watch: Watch, unique: str) -> None:
+    tid = enriched(watch, f"uploads/user-1/{unique}.mp4")
+    task = enrich_task(tid, watch)
+    assert dead_letter.handle(dead(task, "e-1")) == "failed"  # type: ignore[arg-type]
+    doc = watch.doc(tid)
+    assert doc["status"] == "completed" and "reason" not in doc  # the transcription is untouched
+    french = doc["enrichments"]["translation_fr"]
+    assert french["status"] == "failed" and french["ended_by"] == "dead-letter"
+    assert french["reason"] == "its task could not be run after 5 deliveries (dead-lettered)"
+    assert doc["enrichments"]["chapters"]["status"] == "processing"
+    [event] = [EnrichedEvent.model_validate_json(m.data) for m in watch.pull(watch.events)]
+    assert event.type == "dev.tabscribe.transcription.enriched"
+    assert (event.data.enrichment, event.data.kind, event.data.lang) == (
+        "translation_fr",
+        "translation",
+        "fr",
+    )
+    assert (event.data.status, event.data.reason) == ("failed", french["reason"])
+    assert dead_letter.handle(dead(task, "e-2")) == "ended"  # its run's, already ended
+    assert watch.doc(tid)["enrichments"]["translation_fr"]["reason"] == french["reason"]
+    assert watch.pull(watch.events, expect=0) == []  # announced once
+
+
+def test_a_poison_enrich_dead_letter_changes_nothing(watch: Watch, unique: str) -> None:
+    tid = enriched(watch, f"uploads/user-1/{unique}.mp4")
+    before = watch.doc(tid)
+    german = enrich_task(tid, watch, "translation_de")  # never asked
+    mislabelled = dead(enrich_task(tid, watch), "p-2", enrichment="chapters")  # type: ignore[arg-type]
+    assert dead_letter.handle(dead(german, "p-1")) == "poison"  # type: ignore[arg-type]
+    assert dead_letter.handle(mislabelled) == "poison"
+    assert watch.doc(tid) == before
+
+
+def test_the_sweep_redrives_a_stalled_enrichment_once_then_fails_it(
+    watch: Watch, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    topic = pubsub_v1.PublisherClient().create_topic(
+        name=f"projects/{PROJECT}/topics/clips-{unique}"
+    )
+    clips = f"projects/{PROJECT}/subscriptions/clips-{unique}"
+    watch.subscriber.create_subscription(name=clips, topic=topic.name)
+    monkeypatch.setenv("TABSCRIBE_CLIPS_TOPIC", f"clips-{unique}")
+    get_settings.cache_clear()
+    tid = enriched(watch, f"uploads/user-1/{unique}.mp4")
+    fresh = enriched(watch, f"uploads/user-1/{unique}-fresh.mp4", asked_at=NOW)
+    leased = enriched(watch, f"uploads/user-1/{unique}-leased.mp4")
+    claim = watch.db.collection(TRANSCRIPTIONS).document(leased).collection("enrichments")
+    lease = {"holder": "m#1", "expires_at": NOW + dt.timedelta(minutes=5)}
+    claim.document(f"{GEN}-1-chapters").set({"lease": lease})  # at work: left alone
+
+    assert sweep.sweep(get_settings(), NOW) == {
+        f"{tid}/chapters": "redriven",
+        f"{tid}/translation_fr": "redriven",
+        f"{leased}/translation_fr": "redriven",
+    }
+    redriven = sorted(
+        (EnrichTask.model_validate_json(m.data) for m in watch.pull(clips, expect=3)),
+        key=lambda t: (t.transcription_id, t.enrichment),
+    )
+    assert [(t.transcription_id, t.enrichment) for t in redriven if t.transcription_id == tid] == [
+        (tid, "chapters"),
+        (tid, "translation_fr"),
+    ]
+    assert all(tasks.refusal(t, watch.doc(t.transcription_id)) is None for t in redriven)
+    assert watch.doc(tid)["enrichments"]["chapters"]["redriven"]["at"] is not None
+
+    assert sweep.sweep(get_settings(), NOW) == {}  # re-driven just now: not stalled yet
+    later = NOW + dt.timedelta(days=2)
+    assert sweep.sweep(get_settings(), later) == {
+        f"{tid}/chapters": "failed",
+        f"{tid}/translation_fr": "failed",
+        f"{leased}/translation_fr": "failed",
+        f"{leased}/chapters": "redriven",  # its lease has expired by then
+        f"{fresh}/chapters": "redriven",
+        f"{fresh}/translation_fr": "redriven",
+    }
+    doc = watch.doc(tid)
+    assert doc["status"] == "completed"
+    chapters = doc["enrichments"]["chapters"]
+    assert chapters["status"] == "failed" and chapters["ended_by"] == "sweep"
+    assert chapters["reason"] == "no progress for 900 s, after one re-drive"
+    again = {EnrichTask.model_validate_json(m.data).transcription_id for m in watch.pull(clips, 3)}
+    assert again == {leased, fresh}  # each re-driven once only

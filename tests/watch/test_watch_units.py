@@ -39,8 +39,11 @@ def test_a_dead_letter_that_is_not_provably_its_runs_is_poison() -> None:
     other = chunk(5).model_dump_json().encode()
     assert "differ from its body: seq" in str(dead_letter.lost_chunk(message(other, **attributes)))
     assert "not a ResultChunk or ClipTask" in str(dead_letter.lost_chunk(message(b'{"a": 1}')))
-    unknown = dead_letter.lost_chunk(message(b"{}", **attributes, task="enrich"))
-    assert unknown == "it says it is a 'enrich' task, which does not exist"
+    unknown = dead_letter.lost_chunk(message(b"{}", **attributes, task="summarise"))
+    assert unknown == "it says it is a 'summarise' task, which does not exist"
+    assert dead_letter.lost_chunk(message(b"{}", **attributes, task="enrich")) == (
+        "its body is not a EnrichTask"
+    )
     assert dead_letter.handle({"message": {"data": "!!", "messageId": "1"}}) == "poison"
     assert dead_letter.handle({"no": "envelope"}) == "unreadable"
 

@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from stack.follow import put
-from stack.local import LocalStack
+from functions.core.documents import transcription_id
+from stack.follow import put, wait_for_terminal
+from stack.local import BUCKET, LocalStack
 from stack.web import CHROMIUM, CHROMIUM_ARGS
 from tests.paths import ROOT
+from tests.web.enriched import add_in_flight, asks, enrich
 
 SAMPLES = ROOT / "samples"
 # The emulators answer in milliseconds when the machine is idle and in seconds when it is busy.
@@ -111,6 +113,26 @@ def upload(local: LocalStack) -> Callable[[str, str], str]:
         return str(put(path, owner, {}).name)
 
     return upload_
+
+
+@pytest.fixture
+def enriched(local: LocalStack, standin: Callable[[str, Any], Any]) -> Callable[..., str]:
+    """enriched(file, owner, metadata={}) -> the id of the owner's transcription of the sample
+    `file`, transcribed and enriched by the stack (tests/web/enriched.py): French with one row
+    left out, Spanish failed, the chapters and summary where the stand-in has them, and a German
+    translation in flight."""
+
+    def enriched_(file: str, owner: str, metadata: dict[str, str] | None = None) -> str:
+        sample = file.rsplit(".", 1)[0]
+        standin("config", {"translation_fault": "missing_row"})
+        blob = put(SAMPLES / file, owner, {**asks(sample), **(metadata or {})})
+        assert wait_for_terminal(blob.name, local.logs, blob.generation)["status"] == "completed"
+        tid = transcription_id(BUCKET, blob.name)
+        enrich(tid, sample, standin)
+        add_in_flight(tid)
+        return tid
+
+    return enriched_
 
 
 @pytest.fixture

@@ -6,15 +6,16 @@ export function canRead(session) {
   return Boolean(session.idToken && session.config.reads);
 }
 
-// object: "source" | "vtt" | "srt" | "json"
-export async function signedUrl(session, transcription, object) {
+// object: "source" | "vtt" | "srt" | "json"; lang: a completed translation's code, for its vtt or
+// srt (omitted: the transcript's own).
+export async function signedUrl(session, transcription, object, lang = undefined) {
   const response = await fetch(session.config.reads, {
     method: "POST",
     headers: {
       Authorization: `Bearer ${await session.idToken()}`,
       "Content-Type": "application/json",
     },
-    body: JSON.stringify({ transcription, object }),
+    body: JSON.stringify({ transcription, object, lang }),
   });
   const answer = await response.json();
   if (!response.ok) throw new Error(answer.error ?? `HTTP ${response.status}`);

@@ -1,7 +1,8 @@
 // The transcript: rows with timecodes in speaker colours, a speaker filter and a text search, and
 // the row being played highlighted. Rows are focusable; click or Enter seeks the player. Sound
 // events, when the upload asked for them, stand inline in grey (`[applause]`) before the first row
-// that starts after them; they are not rows (no focus, no count) and a filter hides them.
+// that starts after them; they are not rows (no focus, no count) and a filter hides them. In a
+// translation, a row the translation has no text for shows the original, marked "not translated".
 import { h, mount } from "./dom.js";
 import { timecode } from "./format.js";
 
@@ -13,7 +14,8 @@ export function assemble(pages, livePage) {
 }
 
 export class TranscriptView {
-  constructor(seek) {
+  // `controls`: more labelled controls for the filters' line (the language switcher).
+  constructor(seek, controls = []) {
     this.seek = seek;
     this.segments = [];
     this.rows = [];
@@ -31,6 +33,7 @@ export class TranscriptView {
     this.filters = h(
       "div",
       { class: "filters" },
+      controls,
       h("label", { for: "speaker-filter" }, "Speaker"),
       this.speaker,
       h("label", { for: "search" }, "Search"),
@@ -79,10 +82,15 @@ export class TranscriptView {
 
   row(segment, index, style, withHours) {
     const seek = () => this.seek(segment.start_ms);
+    const classes = [
+      "seg",
+      style.known ? "known" : "unknown",
+      segment.untranslated && "untranslated",
+    ];
     return h(
       "li",
       {
-        class: style.known ? "seg known" : "seg unknown",
+        class: classes.filter(Boolean).join(" "),
         tabindex: -1, // one row at a time is a tab stop (see rove)
         "data-start": segment.start_ms,
         "data-voice": segment.voice,
@@ -93,7 +101,12 @@ export class TranscriptView {
       },
       h("span", { class: "tc" }, timecode(segment.start_ms, withHours)),
       h("span", { class: "who" }, style.label),
-      h("span", { class: "text" }, segment.text),
+      h(
+        "span",
+        { class: "text", lang: segment.lang },
+        segment.text,
+        segment.untranslated && h("span", { class: "untranslated-mark" }, "not translated"),
+      ),
     );
   }
 

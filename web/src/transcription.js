@@ -1,7 +1,9 @@
-// One transcription: live status and progress, the player, speakers, issues, exports, transcript.
-// Reads as docs/firestore.md says: the document (with its live page), and the pages of the run it
-// names, constrained on that run (the rules show a run's pages only while it is the current run).
+// One transcription: live status and progress, the player, chapters, summary, speakers, issues,
+// exports, transcript and its translations. Reads as docs/firestore.md says: the document (with its
+// live page), and the pages of the run it names, constrained on that run (the rules show a run's
+// pages only while it is the current run); a translation's pages alike, once its language is chosen.
 import { collection, doc, documentId, onSnapshot, orderBy, query, where } from "firebase/firestore";
+import { Chapters, summaryBlock } from "./chapters.js";
 import { deleteButton } from "./delete.js";
 import { h, mount } from "./dom.js";
 import {
@@ -20,6 +22,7 @@ import { canRead, signedUrl } from "./media.js";
 import { countDoc, countQuery, reportError } from "./reads.js";
 import { issuesList, speakersTable } from "./speakers.js";
 import { assemble, TranscriptView } from "./transcript.js";
+import { LanguageSwitcher, translate, translationsOf } from "./translations.js";
 
 export function showTranscription(session, root, id) {
   const page = new TranscriptionPage(session, root, doc(session.db, "transcriptions", id));
@@ -31,10 +34,21 @@ export function showTranscription(session, root, id) {
   return () => {
     stop();
     page.stopPages();
+    page.stopTranslation();
   };
 }
 
 const runKey = (run) => (run ? `${run.generation}/${run.attempt}` : "");
+
+// The pages of `run` in a pages collection (the transcript's, or a translation's), in page order.
+function runPages(pages, run) {
+  return query(
+    pages,
+    where("run.generation", "==", run.generation),
+    where("run.attempt", "==", run.attempt),
+    orderBy(documentId()),
+  );
+}
 
 class TranscriptionPage {
   constructor(session, root, ref) {
@@ -46,7 +60,18 @@ class TranscriptionPage {
     this.run = "";
     this.stopPages = () => {};
     this.player = null;
-    this.view = new TranscriptView((ms) => this.seek(ms));
+    this.lang = ""; // the transcript's language shown: "" the original
+    this.translated = null; // page index -> the chosen translation's page; null until read
+    this.translatedKey = "";
+    this.translatedVersion = 0; // snapshots received: the rows redraw on each
+    this.stopTranslation = () => {};
+    this.switcher = new LanguageSwitcher((lang) => this.chooseLanguage(lang));
+    this.view = new TranscriptView(
+      (ms) => this.seek(ms),
+      [this.switcher.element, this.switcher.note],
+    );
+    this.chapters = null;
+    this.playedMs = -1; // where the player was last seen (chapters highlight from it)
     this.editor = new Editor(session, ref.id);
     this.scheduled = false;
     this.failed = false;
@@ -71,15 +96,10 @@ class TranscriptionPage {
     this.stopPages();
     this.run = key;
     this.pages = new Map();
+    this.followTranslation(run);
     if (!run) return;
-    const pages = query(
-      collection(this.ref, "pages"),
-      where("run.generation", "==", run.generation),
-      where("run.attempt", "==", run.attempt),
-      orderBy(documentId()),
-    );
     this.stopPages = onSnapshot(
-      pages,
+      runPages(collection(this.ref, "pages"), run),
       (snap) => key === this.run && this.onPages(snap),
       (e) => this.pagesFailed(e, key),
     );
@@ -105,6 +125,46 @@ class TranscriptionPage {
     this.schedule();
   }
 
+  chooseLanguage(lang) {
+    this.lang = lang;
+    this.followTranslation(this.doc?.run);
+    this.schedule();
+  }
+
+  // The chosen translation's pages of `run`, queried like the transcript's.
+  followTranslation(run) {
+    this.stopTranslation();
+    this.stopTranslation = () => {};
+    this.translated = null;
+    const key = run && this.lang ? `${runKey(run)}/${this.lang}` : "";
+    this.translatedKey = key;
+    if (!key) return;
+    this.stopTranslation = onSnapshot(
+      runPages(collection(this.ref, "translations", this.lang, "pages"), run),
+      (snap) => key === this.translatedKey && this.onTranslation(snap),
+      (e) => this.translationFailed(e, key),
+    );
+  }
+
+  onTranslation(snap) {
+    countQuery(snap);
+    this.translated ??= new Map();
+    this.translatedVersion += 1;
+    for (const change of snap.docChanges()) {
+      if (change.type === "removed") this.translated.delete(change.doc.data().index);
+      else this.translated.set(change.doc.data().index, change.doc.data());
+    }
+    this.schedule();
+  }
+
+  // The transcript stays readable: the original is shown, and the switcher says why.
+  translationFailed(error, key) {
+    console.warn(`translation ${key}: ${error.code ?? ""} ${error.message}`);
+    if (key !== this.translatedKey) return;
+    this.switcher.unreadable(this.lang);
+    this.chooseLanguage("");
+  }
+
   // Every failed listener is logged; the first one replaces the page with its message.
   fail(what, error) {
     const first = !this.failed;
@@ -128,7 +188,10 @@ class TranscriptionPage {
   render() {
     const d = this.doc;
     const live = !d.live_page?.run || runKey(d.live_page.run) === this.run ? d.live_page : null;
-    const segments = assemble(this.pages, live);
+    if (this.switcher.update(translationsOf(d))) this.chooseLanguage(this.switcher.value);
+    const segments = this.translated
+      ? translate(this.pages, this.translated, this.lang)
+      : assemble(this.pages, live);
     const styles = speakerStyles(d.speakers, segments);
     const hours = withHours(d.duration_ms);
     if (!this.layout) this.build(d);
@@ -136,21 +199,33 @@ class TranscriptionPage {
     this.redraw(this.statusBox, status, () => [statusLine(d), trouble(d)]);
     const reveal = (ms) => this.seek(ms, true);
     const editor = canCorrect(this.session, d) ? this.editor : null;
+    this.redraw(this.chaptersBox, [d.chapters, hours], () => this.showChapters(d.chapters, hours));
+    this.redraw(this.summaryBox, [d.summary], () => summaryBlock(d.summary));
     this.redraw(this.speakersBox, [d.speakers, Boolean(editor), d.corrections?.standing], () => [
       editor?.undoButton(d),
       editor?.box,
       speakersTable(d.speakers, styles, reveal, hours, editor),
     ]);
-    this.redraw(this.extrasBox, [d.issues, d.counts?.issues, d.exports], () => [
+    const files = downloads(d);
+    this.redraw(this.extrasBox, [d.issues, d.counts?.issues, files], () => [
       issuesList(d),
-      exportsList(this.session, this.ref.id, d),
+      exportsList(this.session, this.ref.id, files),
     ]);
-    const signature = `${d.status}:${rowsSignature(segments, d.speakers)}:${d.events?.length}`;
+    const shown = `${this.translatedKey}:${this.translated ? this.translatedVersion : "-"}`;
+    const signature = `${d.status}:${rowsSignature(segments, d.speakers)}:${d.events?.length}:${shown}`;
     if (signature !== this.signature) {
       this.signature = signature;
       this.view.update(segments, styles, hours, !TERMINAL.has(d.status), d.events ?? []);
+      if (this.playedMs >= 0) this.view.highlight(this.playedMs); // e.g. across a switch
     }
     this.markPainted(d, segments);
+  }
+
+  showChapters(chapters, hours) {
+    const seek = (ms) => this.seek(ms, true);
+    this.chapters = chapters?.length ? new Chapters(chapters, seek, hours) : null;
+    this.chapters?.highlight(this.playedMs);
+    return this.chapters?.element;
   }
 
   // Replace a box's content only when what it shows changed: keeps focus and an open <details>.
@@ -165,23 +240,34 @@ class TranscriptionPage {
     this.statusBox = h("div", { class: "status", "aria-live": "polite" });
     this.speakersBox = h("div", { class: "speakers-box" });
     this.extrasBox = h("div", { class: "extras" });
+    this.chaptersBox = h("div", { class: "chapters-box" });
+    this.summaryBox = h("div", { class: "summary-box" });
     this.player = mediaPlayer(this.session, this.ref.id, d);
     this.player?.addEventListener("timeupdate", () => this.follow());
     this.layout = h(
       "div",
       { class: "layout" },
-      h("div", { class: "side" }, this.player ?? noMedia(), this.extrasBox),
-      h("div", { class: "main" }, h("h2", {}, "Speakers"), this.speakersBox, this.view.element),
+      h("div", { class: "side" }, this.player ?? noMedia(), this.chaptersBox, this.extrasBox),
+      h(
+        "div",
+        { class: "main" },
+        this.summaryBox,
+        h("h2", {}, "Speakers"),
+        this.speakersBox,
+        this.view.element,
+      ),
     );
     const back = h("a", { href: "#/", class: "back" }, "← My transcriptions");
     const remove = deleteButton(this.session, this.ref.id, fileName(d));
     mount(this.root, back, h("h1", {}, fileName(d)), remove, this.statusBox, this.layout);
   }
 
-  // While playing, the highlighted row follows the media and stays in view.
+  // While playing, the highlighted row and chapter follow the media; the row stays in view.
   follow() {
     const before = this.view.current;
-    this.view.highlight(this.player.currentTime * 1000);
+    this.playedMs = this.player.currentTime * 1000;
+    this.view.highlight(this.playedMs);
+    this.chapters?.highlight(this.playedMs);
     if (!this.player.paused && this.view.current !== before) {
       this.view.rows[this.view.current]?.scrollIntoView({ block: "nearest" });
     }
@@ -190,7 +276,9 @@ class TranscriptionPage {
   seek(ms, reveal = false) {
     if (!this.player) return;
     this.player.currentTime = ms / 1000;
+    this.playedMs = ms;
     this.view.highlight(ms);
+    this.chapters?.highlight(ms);
     if (reveal) this.view.rows[this.view.current]?.scrollIntoView({ block: "center" });
   }
 
@@ -258,18 +346,31 @@ function noMedia() {
   return h("p", { class: "muted" }, "Media and downloads need a signed-in session.");
 }
 
+const FORMATS = { vtt: "WebVTT", srt: "SRT", json: "JSON" };
+
+// [{object, lang, label}]: the transcript's exports, then each completed translation's subtitles.
+function downloads(d) {
+  const own = Object.keys(FORMATS)
+    .filter((object) => d.exports?.[object])
+    .map((object) => ({ object, label: FORMATS[object] }));
+  const translated = translationsOf(d)
+    .filter((t) => t.status === "completed")
+    .flatMap((t) =>
+      ["vtt", "srt"]
+        .filter((object) => t.exports?.[object])
+        .map((object) => ({ object, lang: t.lang, label: `${FORMATS[object]} (${t.name})` })),
+    );
+  return [...own, ...translated];
+}
+
 // Each download asks for its signed URL when clicked: the file comes as an attachment, named
-// after the upload, and the page stays.
-function exportsList(session, id, d) {
-  if (!canRead(session)) return null;
-  const kinds = Object.entries({ vtt: "WebVTT", srt: "SRT", json: "JSON" }).filter(
-    ([key]) => d.exports?.[key],
-  );
-  if (!kinds.length) return null;
-  const open = (key) => async (event) => {
+// after the upload (and the language), and the page stays.
+function exportsList(session, id, files) {
+  if (!canRead(session) || !files.length) return null;
+  const open = (file) => async (event) => {
     event.preventDefault();
     try {
-      location.assign(await signedUrl(session, id, key));
+      location.assign(await signedUrl(session, id, file.object, file.lang));
     } catch (error) {
       console.error(`download: ${error.message}`);
     }
@@ -281,9 +382,10 @@ function exportsList(session, id, d) {
     h(
       "ul",
       {},
-      kinds.map(([key, label]) =>
-        h("li", {}, h("a", { href: `#download-${key}`, onclick: open(key) }, label)),
-      ),
+      files.map((file) => {
+        const href = `#download-${file.lang ? `${file.lang}-` : ""}${file.object}`;
+        return h("li", {}, h("a", { href, onclick: open(file) }, file.label));
+      }),
     ),
   );
 }
