@@ -125,6 +125,16 @@ def watch_sweep(cloud_event: CloudEvent) -> None:
     sweep(get_settings())
 
 
+@functions_framework.cloud_event
+def batch_poll(cloud_event: CloudEvent) -> None:
+    """A scheduler tick → batch mode's batches sealed, submitted, their jobs followed and their
+    answers published (decision 0032)."""
+    _check(cloud_event, MESSAGE_PUBLISHED)
+    from functions.batch.poll import poll
+
+    poll(get_settings())
+
+
 @functions_framework.http
 def upload_url(request: Request) -> Any:
     """A Firebase ID token and a file's description → a V4 signed PUT URL under the caller's uid."""

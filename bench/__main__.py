@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from bench import (
+    batch,
     coldstart,
     correction,
     cost,
@@ -32,6 +33,7 @@ SCRIPTS = [
     cutoff,
     correction,
     cost,
+    batch,
     enrich,
 ]
 

@@ -45,10 +45,13 @@ and by `TABSCRIBE_MAX_MEDIA_S`; `events` `true` or `false` asks, or not, for the
 table whatever `TABSCRIBE_EVENTS` says, decision 0025; `translate`, ISO 639 codes comma-separated
 (`fr,de`, each a language the model catalog lists; empty: none), and `chapters` `true` or `false`
 ask for the enrichments of the completed transcript whatever `TABSCRIBE_TRANSLATE` and
-`TABSCRIBE_CHAPTERS` say, decision 0026), validated: an invalid value (an unknown language code,
-named) rejects the upload with the reason before any model call. The upload function signs the
-context keys, `events` and `chapters` (`true` or `false`) and `translate` (known codes) alone,
-and refuses anything else with a 400 that names the bad value.
+`TABSCRIBE_CHAPTERS` say, decision 0026; `priority` `batch` sends the upload's requests to
+Gemini's batch service at half the price, `standard` streams them at once whatever
+`TABSCRIBE_BATCH_PREFIXES` says, decision 0032), validated: an invalid value (an unknown language
+code, named) rejects the upload with the reason before any model call. The upload function signs
+the context keys, `events` and `chapters` (`true` or `false`), `translate` (known codes) and
+`priority` (`standard` or `batch`) alone, and refuses anything else with a 400 that names the bad
+value.
 """
 
 

@@ -41,6 +41,11 @@ locals {
     # "pages" and "pending" are subcollections: a field override applies to the collection group
     # of that id.
     pages_segments = { collection = "pages", field = "segments" }
+    # Batch mode (decision 0032): a line's request (the prompt and the media part), read only by
+    # the submitter and the results, by the batch's id or the line's key.
+    batch_lines_request = { collection = "batch_lines", field = "request" }
+    batch_lines_prompt  = { collection = "batch_lines", field = "prompt" }
+    batch_lines_plan    = { collection = "batch_lines", field = "plan" }
     # A chunk that arrived early, buffered as its JSON text (up to 900 KB); read by document id.
     pending_chunk = { collection = "pending", field = "chunk" }
   }

@@ -43,7 +43,7 @@ locals {
   function_kinds = {
     transcriber = {
       account = google_service_account.this["transcribe"].email
-      env     = merge(local.common_env, local.transcribe_env, local.caps_env)
+      env     = merge(local.common_env, local.transcribe_env, local.caps_env, local.batch_env)
       secrets = local.developer_mode ? { GEMINI_API_KEY = google_secret_manager_secret.gemini_api_key[0].secret_id } : {}
       timeout = var.transcribe_timeout_seconds
       memory  = var.transcribe_memory
@@ -107,6 +107,16 @@ locals {
       entry_point = "watch_sweep"
       timeout     = 300
       invoker     = local.account.trigger # one sweep at a time
+      # A missed tick is not worth retrying: the next one comes soon.
+      trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_DO_NOT_RETRY", pubsub_topic = google_pubsub_topic.this["sweep"].id }
+    }
+    # Batch mode's poll (decision 0032, batch.tf): the transcriber's code and identity on the
+    # sweep's tick; it publishes a finished job's answers, so the transcriber's timeout.
+    batch_poll = {
+      like        = "transcriber"
+      description = "A scheduler tick -> batches sealed, submitted, followed; a finished job's answers as result chunks."
+      entry_point = "batch_poll"
+      invoker     = local.account.trigger # one poll at a time
       # A missed tick is not worth retrying: the next one comes soon.
       trigger = { event_type = local.message_published, retry_policy = "RETRY_POLICY_DO_NOT_RETRY", pubsub_topic = google_pubsub_topic.this["sweep"].id }
     }

@@ -139,3 +139,8 @@ output "viewer_config" {
   })
   sensitive = true # the provider marks api_key sensitive; `terraform output -raw` still prints it
 }
+
+output "batch_poll_function" {
+  description = "Batch mode's poll (decision 0032): seals, submits and follows the batches on the sweep's tick."
+  value       = module.function["batch_poll"].name
+}

@@ -429,3 +429,36 @@ variable "alert_daily_cost_usd" {
     error_message = "alert_daily_cost_usd must be positive."
   }
 }
+
+variable "batch_prefixes" {
+  type        = list(string)
+  description = "Folders of an owner's uploads (e.g. [\"archive/\"]: uploads/<owner>/archive/...) whose files go to Gemini's batch service at half price, as `priority=batch` metadata asks (TABSCRIBE_BATCH_PREFIXES, decision 0032)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.batch_prefixes : endswith(p, "/") && !startswith(p, "/")])
+    error_message = "batch_prefixes must be folders such as archive/ (ending in /, not starting with /)."
+  }
+}
+
+variable "batch_max" {
+  type        = number
+  description = "A batch is submitted once it holds this many requests (TABSCRIBE_BATCH_MAX, decision 0031)."
+  default     = 100
+
+  validation {
+    condition     = var.batch_max >= 1 && var.batch_max <= 10000
+    error_message = "batch_max must be between 1 and 10000."
+  }
+}
+
+variable "batch_wait_seconds" {
+  type        = number
+  description = "... or once it has waited this long since its first request (TABSCRIBE_BATCH_WAIT_S); sealed at the next tick of sweep_schedule after that."
+  default     = 900
+
+  validation {
+    condition     = var.batch_wait_seconds >= 0 && var.batch_wait_seconds <= 86400
+    error_message = "batch_wait_seconds must be between 0 and 86400."
+  }
+}

@@ -51,6 +51,8 @@ CORRECTIONS_TARGET = "correct_transcription"  # and corrections
 HTTP_TARGETS = (UPLOAD_TARGET, READS_TARGET, DELETE_TARGET, CORRECTIONS_TARGET)
 CARRY_TARGET = "carry_corrections"  # the events topic's subscriber: corrections carried over
 CARRY_PUSH = {"carry-push": ("events", CARRY_TARGET)}
+BATCH_TARGET = "batch_poll"  # batch mode's poll, on the sweep's tick as deployed (decision 0032)
+BATCH_PUSH = {"batch-poll-push": ("sweep", BATCH_TARGET)}
 
 
 def gemini_env() -> dict[str, str]:
@@ -129,6 +131,7 @@ class LocalStack:
             self._start_function(DELETE_TARGET, delete_port),
             self._start_function(CORRECTIONS_TARGET, corrections_port),
             self._start_function(CARRY_TARGET),
+            self._start_function(BATCH_TARGET),
         ]
         self.services += functions
         wait_all(functions)
@@ -245,6 +248,7 @@ class LocalStack:
             )
         create_subscriptions(subscriber, PROJECT, path, self.url)
         create_subscriptions(subscriber, PROJECT, path, self.url, CARRY_PUSH)
+        create_subscriptions(subscriber, PROJECT, path, self.url, BATCH_PUSH)
         for key in ("dead", "events"):
             subscriber.create_subscription(
                 name=subscriber.subscription_path(PROJECT, f"{TOPICS[key]}-pull"), topic=path[key]

@@ -11,6 +11,9 @@ CLIPS = "clips"  # one document per clip of a long upload's run (decision 0010)
 ENRICHMENTS = "enrichments"  # one lease document per enrichment of a run (decision 0026)
 TRANSLATIONS = "translations"  # `translations/{lang}` and its `pages/{nnnn}` (decision 0026)
 DELETIONS = "deletions"  # an owner's deletion's tombstone, `deletions/{id}` (decision 0024)
+# The batch collector (decisions 0031, 0032): `batches/{batch}`, `batch_lines/{key}` (one request
+# each, naming its batch) and `batch_open/{slot}` (a mode and model's open batch).
+BATCHES, BATCH_LINES, BATCH_OPEN = "batches", "batch_lines", "batch_open"
 # a completed run's translations, `translations/{lang}` and its `pages/{nnnn}` (decision 0026)
 TRANSLATIONS = "translations"
 ENRICHMENTS = "enrichments"  # an enrichment's lease, `enrichments/{generation}-{attempt}-{name}`
@@ -20,6 +23,7 @@ PAGE_SEGMENTS = 200  # segments per page document (also the transcriber's defaul
 
 
 class Status(StrEnum):
+    QUEUED = "queued"  # waiting in a batch (decision 0032): `processing` once its job runs
     PROCESSING = "processing"
     COMPLETED = "completed"
     FAILED = "failed"

@@ -19,6 +19,9 @@ CONTEXT_LIMITS: dict[str, int] = {
 # Enrichments an uploader may ask for per upload, `true` or `false` (unset: the settings decide).
 ENRICHMENT_FLAGS = ("events", "chapters")
 FLAG_VALUES = ("true", "false")
+# How an upload's requests go to the model: `batch` waits for Gemini's batch service at half the
+# price (decision 0032); unset or `standard`: streamed at once.
+PRIORITIES = ("standard", "batch")
 # …and the languages to translate the transcript into: ISO 639 codes, comma-separated (`fr,de`).
 TRANSLATE = "translate"
 TRANSLATE_CHARS = 200

@@ -340,6 +340,30 @@ class Settings(BaseSettings):
         ge=1000,
         description="a model answer past this many characters is cut off (`OUTPUT_CAP`)",
     )
+    batch_prefixes: tuple[str, ...] = Field(
+        default=(),
+        description="uploads under one of these folders of an owner's (JSON list, e.g. "
+        '`["archive/"]`: `uploads/<owner>/archive/…`) go to Gemini\'s batch service at half '
+        "price, as `priority=batch` metadata asks (decision 0032)",
+    )
+    batch_max: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="a batch is submitted once it holds this many requests (decision 0031)",
+    )
+    batch_wait_s: float = Field(
+        default=900.0,
+        ge=0,
+        description="… or once it has waited this long since its first request (sealed by the "
+        "scheduled `batch_poll`)",
+    )
+    batch_lease_s: float = Field(
+        default=300.0,
+        ge=5,
+        description="how long a submitter (or a finished job's reader) holds a batch; one that "
+        "died is taken over after this, and finds the job it may have created (decision 0031)",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="the functions' log level (JSON lines)"
     )

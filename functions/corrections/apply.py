@@ -73,7 +73,8 @@ def _authorised(doc: dict[str, Any] | None, uid: str) -> dict[str, Any]:
 def finished(doc: dict[str, Any]) -> bool:
     """Whether the document's run has ended, so the store no longer writes it."""
     store = doc.get("store") or {}
-    return doc.get("status") != Status.PROCESSING.value and bool(store.get("run"))
+    running = (Status.PROCESSING.value, Status.QUEUED.value)
+    return doc.get("status") not in running and bool(store.get("run"))
 
 
 class Corrections:

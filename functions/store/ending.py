@@ -48,7 +48,11 @@ def terminal_fields(
         "finish_reason": ending.finish_reason,
         "usage": ending.usage.model_dump() if ending.usage else None,
         "cost": estimate_cost(
-            ending.model, ending.usage, doc.get("has_video") is False, get_settings().prices
+            ending.model,
+            ending.usage,
+            doc.get("has_video") is False,
+            get_settings().prices,
+            tier="batch" if doc.get("priority") == "batch" else "standard",  # decision 0032
         ),
         "timings": ending.timings,
         "finished_at": firestore.SERVER_TIMESTAMP,

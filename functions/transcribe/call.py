@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -233,11 +234,38 @@ def _release(run: Run, client: Any) -> None:
         run.media_file = None
 
 
-def _call(run: Run, client: Any, request: Request) -> str:
-    """One streamed request. A cut-off output goes on in a continuation while the limits allow
-    (decision 0013)."""
+def answered(run: Run, request: Request, response: Any) -> str:
+    """A batch job's answer to the run's request (decision 0032), published as a stream's would
+    be: the same chunks, guards, continuation and final chunk. The run's Files API copy goes
+    when the run ends, as after a call."""
+    client = gemini.client(run.settings, request.plan.location)
+    outcome: str = Outcome.SUPERSEDED
+    try:
+        outcome = _call(
+            run, client, request, lambda on_text, result: gemini.read(response, result, on_text)
+        )
+        return outcome
+    except gemini.TransientError as exc:  # an answer without a finish reason: nothing to retry
+        return finish(run, outcome=Outcome.FAILED, reason=f"the batch job's answer: {exc}")
+    finally:
+        if outcome != Outcome.CONTINUED:
+            _release(run, client)
+
+
+Answer = Callable[[Callable[[str], None], gemini.StreamResult], None]
+
+
+def _call(run: Run, client: Any, request: Request, answer: Answer | None = None) -> str:
+    """One streamed request (or `answer`: a batch job's, read as a stream). A cut-off output
+    goes on in a continuation while the limits allow (decision 0013)."""
     settings, plan = run.settings, request.plan
-    parts = gemini.parts(media_uri(run, client, plan, request.sends), plan, request.prompt)
+    if answer is None:
+        parts = gemini.parts(media_uri(run, client, plan, request.sends), plan, request.prompt)
+        deadline = run.deadline
+
+        def answer(on_text: Callable[[str], None], result: gemini.StreamResult) -> None:
+            gemini.stream(client, plan, parts, on_text, result, deadline - time.monotonic())
+
     chunker = Chunker(
         settings.flush_rows,
         settings.flush_interval_s,
@@ -273,7 +301,7 @@ def _call(run: Run, client: Any, request: Request) -> str:
     result = gemini.StreamResult()
     issues: list[Issue] = []
     try:
-        gemini.stream(client, plan, parts, on_text, result, run.deadline - started)
+        answer(on_text, result)
         outcome, reason = gemini.outcome(result)
     except RepetitionLoop as loop:
         result.finish_reason, issues = "REPETITION_LOOP", [loop.issue]

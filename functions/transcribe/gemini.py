@@ -202,10 +202,7 @@ def stream(
     how it ended (finish or block reason, usage), even when `on_text` raises. `timeout_s` bounds
     the wait for each response byte (a stalled stream is a transport error: transient)."""
     mode: Mode = "vertex" if gemini.vertexai else "developer"
-    model = catalog().get(plan.model)
-    refusal = model and limit_refusal(model, mode, media_parts(plan, parts))
-    if refusal:  # the service would refuse it: never sent
-        raise TerminalError("failed", f"request not sent: {refusal}")
+    check_limits(mode, plan, parts)
     contents = [types.Content(role="user", parts=parts)]
     config = generation_config(plan, mode)
     config.http_options = types.HttpOptions(
@@ -218,13 +215,21 @@ def stream(
         for response in gemini.models.generate_content_stream(
             model=plan.model, contents=contents, config=config
         ):
-            _read(response, result, on_text)
+            read(response, result, on_text)
     except errors.APIError as exc:
         if exc.code == 404:  # the model, or the model at this location
             raise TerminalError("failed", _not_served(plan, exc)) from exc
         raise classify(exc) from exc
     except (errors.UnknownApiResponseError, *TRANSPORT_ERRORS) as exc:
         raise classify(exc) from exc
+
+
+def check_limits(mode: Mode, plan: Plan, parts: Sequence[types.Part]) -> None:
+    """A request the service would refuse for its limits is never sent: `TerminalError`."""
+    model = catalog().get(plan.model)
+    refusal = model and limit_refusal(model, mode, media_parts(plan, parts))
+    if refusal:
+        raise TerminalError("failed", f"request not sent: {refusal}")
 
 
 def media_parts(plan: Plan, parts: Sequence[types.Part]) -> list[MediaPart]:
@@ -272,9 +277,11 @@ def outcome(result: StreamResult) -> tuple[str, str | None]:
     return "failed", f"the model stopped with finish reason {result.finish_reason}"
 
 
-def _read(
+def read(
     response: types.GenerateContentResponse, result: StreamResult, on_text: Callable[[str], None]
 ) -> None:
+    """One response (a stream's piece, or a batch job's whole answer) into `result` and
+    `on_text`."""
     if response.prompt_feedback and response.prompt_feedback.block_reason:
         result.block_reason = str(response.prompt_feedback.block_reason.value)
     if response.usage_metadata:

@@ -16,11 +16,11 @@ from google.api_core import exceptions as api_errors
 from pydantic import ValidationError
 
 from functions.core import caps, clients, logs, tasks
-from functions.core.documents import TRANSCRIPTIONS, transcription_id
+from functions.core.documents import TRANSCRIPTIONS, Status, transcription_id
 from functions.core.messages import ClipTask, ContinueTask, ObjectTask, VoicesTask
 from functions.core.settings import Settings
 from functions.format.voices import duration_s, slots
-from functions.transcribe import call, claims, gemini, prepare
+from functions.transcribe import batched, call, claims, gemini, prepare
 from functions.transcribe.call import Request
 from functions.transcribe.claims import Claim, ClipRef, Source
 from functions.transcribe.media import MediaInfo, MediaRejected
@@ -126,10 +126,37 @@ def _transcribe(run: Run) -> str:
         except gemini.TerminalError as exc:
             return finish(run, outcome=exc.outcome, reason=exc.reason)
     prompts = prepare.prompts(run, media, clips, plans)
-    claims.update_run(run.db, run.claim, prepare.run_fields(run, media, clips, plans, prompts))
+    fields = prepare.run_fields(run, media, clips, plans, prompts)
+    batch = batched.chosen(run.obj, run.settings)
+    if batch:  # its requests wait in a batch (decision 0032)
+        fields |= {"status": Status.QUEUED.value, "priority": "batch"}
+    claims.update_run(run.db, run.claim, fields)
     if clips:
-        return prepare.fan_out(run, clips, plans, prompts)
-    return call.with_retries(run, Request.first(plans[0], prompts[0], media.duration_ms))
+        outcome = prepare.fan_out(run, clips, plans, prompts)
+        if batch:
+            batched.hold(run)
+        return outcome
+    return _ask(run, Request.first(plans[0], prompts[0], media.duration_ms), batch)
+
+
+def _ask(run: Run, request: Request, batch: bool) -> str:
+    """Call the model, or add the request to the open batch (decision 0032)."""
+    if not batch:
+        return call.with_retries(run, request)
+    try:
+        return batched.add(run, request)
+    except gemini.TransientError as exc:
+        call.hand_back(run, exc)
+        raise
+    except gemini.TerminalError as exc:
+        return finish(run, outcome=exc.outcome, reason=exc.reason, plan=request.plan)
+
+
+def _batched(run: Run) -> bool:
+    """Whether the clip's upload asked for batch: its document says (a task carries no
+    metadata)."""
+    ref = run.db.collection(TRANSCRIPTIONS).document(run.claim.transcription_id)
+    return (ref.get(field_paths=["priority"]).to_dict() or {}).get("priority") == "batch"
 
 
 def _count_usage(run: Run, media: MediaInfo, plan: Plan) -> None:
@@ -157,7 +184,7 @@ def handle_clip(message_id: str, task: ClipTask, settings: Settings) -> str:
         task,
         task.index,
         settings,
-        lambda run: call.with_retries(run, Request.first(plan, task.prompt)),
+        lambda run: _ask(run, Request.first(plan, task.prompt), _batched(run)),
     )
 
 

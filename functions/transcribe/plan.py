@@ -64,6 +64,9 @@ class Overrides(BaseModel):
     end: str | None = None
     duration: str | None = Field(default=None, description="used when the header has none")
     events: bool | None = Field(default=None, description="ask for the sound events table")
+    priority: Literal["standard", "batch"] | None = Field(
+        default=None, description="`batch`: through Gemini's batch service (decision 0032)"
+    )
     translate: str | None = Field(
         default=None, description="languages to translate into: ISO 639 codes, comma-separated"
     )

@@ -33,6 +33,7 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
     SUPERSEDED = "superseded"
     FANNED_OUT = "fanned out"
+    QUEUED = "queued"  # added to a batch (decision 0032)
     CONTINUED = "continued"
     COMPLETED = "completed"
     FAILED = "failed"

@@ -22,6 +22,7 @@ from functions.core.media import (
     ENRICHMENT_FLAGS,
     FLAG_VALUES,
     MAX_MEDIA_BYTES,
+    PRIORITIES,
     TRANSLATE,
     TRANSLATE_CHARS,
     UnknownLanguage,
@@ -103,7 +104,7 @@ def _metadata(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise BadRequest("metadata must be an object of strings")
-    allowed = {*CONTEXT_LIMITS, *ENRICHMENT_FLAGS, TRANSLATE}
+    allowed = {*CONTEXT_LIMITS, *ENRICHMENT_FLAGS, TRANSLATE, "priority"}
     unknown = sorted(set(value) - allowed)
     if unknown:
         raise BadRequest(f"metadata: unknown keys {unknown}; allowed: {sorted(allowed)}")
@@ -111,6 +112,9 @@ def _metadata(value: Any) -> dict[str, str]:
         if key in ENRICHMENT_FLAGS:
             if text not in FLAG_VALUES:
                 raise BadRequest(f"metadata.{key}: one of {list(FLAG_VALUES)}, not {text!r}")
+        elif key == "priority":
+            if text not in PRIORITIES:
+                raise BadRequest(f"metadata.priority: one of {list(PRIORITIES)}, not {text!r}")
         elif key == TRANSLATE:
             _translate(text)
         elif not isinstance(text, str) or len(text) > CONTEXT_LIMITS[key]:

@@ -88,7 +88,7 @@ def _refusal(named: dict[str, str], settings: Settings) -> str | None:
     fields = ["status", "run", "source", "redriven"]
     doc = db.collection(TRANSCRIPTIONS).document(tid).get(field_paths=fields).to_dict() or {}
     generation = named["generation"]
-    if doc.get("status") != Status.PROCESSING.value:
+    if doc.get("status") not in (Status.PROCESSING.value, Status.QUEUED.value):  # queued: 0032
         return f"the transcription is {doc.get('status') or 'missing'}, not processing"
     source = doc.get("source") or {}
     recorded = (source.get("bucket"), source.get("name"), source.get("generation"))

@@ -37,9 +37,8 @@ def sweep(settings: Settings, now: dt.datetime | None = None) -> dict[str, str]:
     enrichment): what was done} (for logs and tests)."""
     now = now or dt.datetime.now(dt.UTC)
     db = clients.firestore_client(settings.firestore_database)
-    processing = db.collection(TRANSCRIPTIONS).where(
-        filter=FieldFilter("status", "==", Status.PROCESSING.value)
-    )
+    waiting = [Status.PROCESSING.value, Status.QUEUED.value]  # queued: in a batch (0032)
+    processing = db.collection(TRANSCRIPTIONS).where(filter=FieldFilter("status", "in", waiting))
     done: dict[str, str] = {}
     for snapshot in processing.stream():
         doc = snapshot.to_dict() or {}

@@ -197,7 +197,7 @@ def functions(cfg: Config) -> dict[str, Body]:
     test_infra_reads.py, the deletion function's in test_infra_deletion.py)."""
     found = cfg.locals["functions"]
     corrections = {"corrections", "corrections_carry"}  # test_infra_corrections.py
-    assert set(found) == {
+    assert set(found) - {"batch_poll"} == {  # batch_poll: test_infra_batch.py
         "transcribe",
         "store",
         "transcribe_clip",
@@ -441,6 +441,7 @@ def test_function_runtime_roles_are_least_privilege(cfg: Config) -> None:
         "transcribe_redrive": "${local.account.trigger}",
         "watch_dead_letter": "${local.account.trigger}",
         "watch_sweep": "${local.account.trigger}",
+        "batch_poll": "${local.account.trigger}",
         "store": "${local.account.push}",
         "transcribe_clip": "${local.account.push}",
         "uploads": "allUsers",  # test_infra_uploads.py
@@ -590,7 +591,9 @@ def test_environment_names_are_settings_fields(cfg: Config, functions: dict[str,
     }
     # The daily caps (decision 0019): the transcriber checks what the upload function reserved.
     caps = {"TABSCRIBE_CAP_USER_MEDIA_H", "TABSCRIBE_CAP_USER_USD", "TABSCRIBE_CAP_PROJECT_USD"}
-    expected = {"transcribe": common | gemini | caps, "store": common}
+    # Batch mode (decision 0032): the transcriber adds requests to batches.
+    batch = {"TABSCRIBE_BATCH_PREFIXES", "TABSCRIBE_BATCH_MAX", "TABSCRIBE_BATCH_WAIT_S"}
+    expected = {"transcribe": common | gemini | caps | batch, "store": common}
     for name, body in functions.items():
         env = env_of(cfg, body)
         assert set(env) == expected[name], name
@@ -609,6 +612,9 @@ def resolve(cfg: Config, value: Any, variables: dict[str, Any]) -> str:
     if match := re.fullmatch(r"\$\{var\.(\w+)\}", text):
         name = match.group(1)
         return str(variables[name] if name in variables else cfg.variables[name]["default"])
+    if match := re.fullmatch(r"\$\{jsonencode\(var\.(\w+)\)\}", text):
+        name = match.group(1)
+        return json.dumps(variables.get(name, cfg.variables[name]["default"]))
     if match := re.fullmatch(r"\$\{tostring\(var\.(\w+) - (\d+)\)\}", text):
         return str(cfg.variables[match.group(1)]["default"] - int(match.group(2)))
     return "placeholder-value" if "${" in text else text
@@ -909,6 +915,9 @@ def test_firestore_database_ttl_and_index_exemptions(cfg: Config) -> None:
         ("transcriptions", "store"),
         ("pages", "segments"),
         ("pending", "chunk"),
+        ("batch_lines", "request"),
+        ("batch_lines", "prompt"),
+        ("batch_lines", "plan"),
     }
     exemption = cfg.resource("google_firestore_field", "index_exemption")
     assert exemption["for_each"] == (

@@ -32,6 +32,11 @@ def test_sound_events_are_asked_for_with_true_or_false() -> None:
     }
 
 
+def test_batch_is_asked_for_with_the_priority_key() -> None:
+    assert ask(metadata={"priority": "batch"}).metadata == {"priority": "batch"}
+    assert ask(metadata={"priority": "standard"}).metadata == {"priority": "standard"}
+
+
 def test_translations_and_chapters_are_asked_for_like_the_events() -> None:
     asked = {"translate": "fr, de", "chapters": "false"}
     assert ask(metadata=asked).metadata == asked
@@ -85,6 +90,8 @@ def test_file_names_are_sanitised(name: str, safe: str) -> None:
         {"metadata": "title=x"},
         {"metadata": {"events": "yes"}},
         {"metadata": {"events": True}},
+        {"metadata": {"priority": "later"}},
+        {"metadata": {"priority": True}},
     ],
 )
 def test_what_the_function_does_not_sign_is_a_bad_request(changes: dict[str, Any]) -> None:

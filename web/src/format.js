@@ -23,6 +23,12 @@ export function fileName(doc) {
 }
 
 export const TERMINAL = new Set(["completed", "failed", "blocked", "rejected"]);
+
+// What a status badge says: a transcription waiting in a batch job (decision 0032) says so.
+export function statusText(doc) {
+  if (doc.status === "queued") return "queued (batch)";
+  return doc.status ?? "waiting";
+}
 export const TROUBLE = new Set(["failed", "blocked", "rejected"]);
 
 // Colours for identified speakers, readable on white; unidentified ones are grey.

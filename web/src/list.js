@@ -1,7 +1,7 @@
 // My transcriptions: the signed-in user's documents, newest first, live.
 import { collection, onSnapshot, orderBy, query, where } from "firebase/firestore";
 import { h, mount } from "./dom.js";
-import { duration, fileName, percent } from "./format.js";
+import { duration, fileName, percent, statusText } from "./format.js";
 import { countQuery, reportError } from "./reads.js";
 import { uploadForm } from "./upload.js";
 
@@ -45,7 +45,7 @@ function item(snap) {
     "li",
     { class: `doc status-${doc.status}`, "data-id": snap.id },
     h("a", { href: `#/t/${snap.id}`, class: "doc-name" }, fileName(doc)),
-    h("span", { class: `badge ${doc.status}` }, doc.status ?? "waiting"),
+    h("span", { class: `badge ${doc.status}` }, statusText(doc)),
     doc.status === "processing" && progressBar(progress.fraction),
     h(
       "span",

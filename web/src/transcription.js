@@ -10,6 +10,7 @@ import {
   duration,
   fileName,
   speakerStyles,
+  statusText,
   timecode,
   TERMINAL,
   TROUBLE,
@@ -302,7 +303,7 @@ function statusLine(d) {
   return h(
     "p",
     { class: "status-line" },
-    h("span", { class: `badge ${d.status}`, id: "status" }, d.status ?? "waiting"),
+    h("span", { class: `badge ${d.status}`, id: "status" }, statusText(d)),
     d.status === "processing" && progressBar(p.fraction),
     p.segments != null && h("span", {}, `${p.segments} segments`),
     d.status === "processing" &&

@@ -1,0 +1,176 @@
+"""A finished job's answers published as their runs' chunks (decision 0032).
+
+Each line's answer goes through the transcriber's own call (`call.answered`: the chunker, the
+guards, a continuation when cut off, the final chunk), so the store reads a batched run exactly as
+a streamed one. A line that failed is added once more to the open batch (`tries` 2), then ends its
+run `failed` with the service's words; the lines of a job that failed or expired are re-queued the
+same way. A run superseded meanwhile (an overwrite) drops its answer. Each line is marked `done`
+once settled, so a poll that dies midway settles only the rest next time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from google import genai
+from google.cloud import firestore
+from google.genai import types
+
+from functions.batch import collector, lines
+from functions.core import clients, logs
+from functions.core.documents import BATCH_LINES, BATCHES
+from functions.core.messages import MediaFile
+from functions.core.settings import Settings
+from functions.transcribe import call, claims
+from functions.transcribe.call import Request
+from functions.transcribe.claims import Claim, ClipRef
+from functions.transcribe.plan import Plan
+from functions.transcribe.run import Outcome, Run, StorageObject, finish
+
+log = logs.get_logger("batch")
+ENDED = frozenset(
+    {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"}
+)
+RETRY_SUFFIX = "-retry"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One output line: the response, or the service's words for its error."""
+
+    response: types.GenerateContentResponse | None = None
+    error: str | None = None
+
+
+def collect(
+    db: firestore.Client,
+    settings: Settings,
+    client: genai.Client,
+    batch_id: str,
+    job: types.BatchJob,
+) -> dict[str, str]:
+    """Settle every line of ended job `job` of batch `batch_id`: {line key: what was done}."""
+    state = job.state.value if job.state else "JOB_STATE_UNSPECIFIED"
+    found = collector.lines_of(db, batch_id)  # in key order: the order they were sent in
+    keys = [line.key for line in found]
+    answers = read_answers(client, job, keys) if state != "JOB_STATE_FAILED" else {}
+    failed = None
+    if state != "JOB_STATE_SUCCEEDED":
+        words = job.error.message if job.error and job.error.message else state
+        failed = f"the batch job ended {state.removeprefix('JOB_STATE_')}: {words}"
+    done = {}
+    for line in found:
+        if _line_state(db, line.key) == "done":
+            continue
+        answer = answers.get(line.key) or Answer(error=failed or "the batch job gave no answer")
+        done[line.key] = settle(db, settings, line, answer)
+        db.collection(BATCH_LINES).document(line.key).update(
+            {"state": "done", "outcome": done[line.key]}
+        )
+    db.collection(BATCHES).document(batch_id).update(
+        {"state": "done", "done_at": dt.datetime.now(dt.UTC)}
+    )
+    log.info(f"batch {batch_id} settled: {state}", extra={"batch": batch_id, "lines": done})
+    return done
+
+
+def settle(db: firestore.Client, settings: Settings, line: collector.Line, answer: Answer) -> str:
+    """Publish the line's answer as its run's, retry it once, or end the run `failed`."""
+    run = _run(settings, line)
+    try:
+        if answer.response is not None:
+            return call.answered(run, _request(line), answer.response)
+        if not claims.is_current(db, run.claim):
+            return Outcome.SUPERSEDED
+        if line.tries < 2:
+            retry = line.model_copy(
+                update={"key": line.key + RETRY_SUFFIX, "tries": line.tries + 1}
+            )
+            now = dt.datetime.now(dt.UTC)
+            collector.add(db, settings, retry, now)
+            until = now + dt.timedelta(seconds=settings.batch_wait_s + collector.JOB_S)
+            collector.hold(db, line.transcription_id, collector.upload_run(line), until)
+            return "retried"
+        reason = f"the batch service failed its request twice; the last time: {answer.error}"
+        return finish(
+            run, outcome=Outcome.FAILED, reason=reason, plan=Plan.model_validate(line.plan)
+        )
+    except claims.Superseded:
+        return Outcome.SUPERSEDED
+
+
+def _run(settings: Settings, line: collector.Line) -> Run:
+    """The run the line answers, under a holder of the batch's own."""
+    clip = ClipRef(line.clip["run_attempt"], line.clip["index"]) if line.clip else None
+    holder = claims.holder_token(f"batch-{line.key}")
+    claim = Claim(line.transcription_id, line.generation, line.attempt, holder, clip=clip)
+    media_file = MediaFile.model_validate(line.media_file) if line.media_file else None
+    return Run(settings, StorageObject.model_validate(line.object), claim, media_file=media_file)
+
+
+def _request(line: collector.Line) -> Request:
+    return Request.first(Plan.model_validate(line.plan), line.prompt, line.duration_ms)
+
+
+def _line_state(db: firestore.Client, key: str) -> str | None:
+    return (
+        db.collection(BATCH_LINES).document(key).get(field_paths=["state"]).to_dict() or {}
+    ).get("state")
+
+
+def read_answers(client: genai.Client, job: types.BatchJob, keys: list[str]) -> dict[str, Answer]:
+    """The job's output lines by key: inlined responses (by the key in their metadata, else in
+    the order of the requests, `keys`), a responses file, or Vertex's JSONL."""
+    dest = job.dest or types.BatchJobDestination()
+    if dest.inlined_responses is not None:
+        return {
+            (item.metadata or {}).get("key") or key: Answer(item.response, _words(item.error))
+            for item, key in zip(dest.inlined_responses, keys, strict=False)
+        }
+    if dest.file_name:
+        text = client.files.download(file=dest.file_name).decode()
+        return dict(_developer_line(json.loads(row)) for row in text.splitlines() if row.strip())
+    if dest.gcs_uri:
+        return dict(
+            _vertex_line(json.loads(row))
+            for row in _vertex_output(dest.gcs_uri).splitlines()
+            if row.strip()
+        )
+    return {}
+
+
+def _words(error: types.JobError | None) -> str | None:
+    if error is None:
+        return None
+    return f"{error.message or 'no message'} (code {error.code})"
+
+
+def _developer_line(row: dict[str, Any]) -> tuple[str, Answer]:
+    if row.get("error"):
+        error = row["error"]
+        return row.get("key", ""), Answer(
+            error=f"{error.get('message')} (code {error.get('code')})"
+        )
+    return row.get("key", ""), Answer(lines.response("developer", row.get("response") or {}))
+
+
+def _vertex_line(row: dict[str, Any]) -> tuple[str, Answer]:
+    status = row.get("status") or ""
+    if status:
+        try:
+            error = json.loads(status).get("error") or {}
+            words = f"{error.get('message')} (code {error.get('code')} {error.get('status', '')})"
+        except (ValueError, AttributeError):
+            words = str(status)
+        return row.get("key", ""), Answer(error=words)
+    return row.get("key", ""), Answer(lines.response("vertex", row.get("response") or {}))
+
+
+def _vertex_output(directory: str) -> str:
+    """The `predictions.jsonl` objects under a Vertex job's output directory, joined."""
+    bucket, _, prefix = directory.removeprefix("gs://").partition("/")
+    blobs = clients.storage_client().list_blobs(bucket, prefix=prefix.rstrip("/") + "/")
+    return "".join(b.download_as_text() for b in blobs if b.name.endswith(".jsonl"))
