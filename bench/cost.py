@@ -30,7 +30,7 @@ from functions.core.catalog import Tier, catalog
 from functions.core.documents import clip_path, transcription_id
 from functions.core.messages import Usage
 from functions.core.settings import catalog_prices
-from functions.store.cost import estimate_cost
+from functions.store.cost import estimate_cost, run_cost
 from stack.local import BUCKET, ROOT, LocalStack
 
 SAMPLES = sorted((ROOT / "samples").iterdir())
@@ -59,15 +59,10 @@ def standard_usd(run: Run) -> float:
 
 
 def batch_usd(run: Run) -> float:
-    """The run batched: every request at the batch price but the voices pass."""
-    if run.voices is None:
-        return usd(run, run.usage, "batch")
-    rest = Usage(
-        prompt_tokens=run.usage.prompt_tokens - run.voices.prompt_tokens,
-        output_tokens=run.usage.output_tokens - run.voices.output_tokens,
-        thought_tokens=run.usage.thought_tokens - run.voices.thought_tokens,
-    )
-    return usd(run, rest, "batch") + usd(run, run.voices, "standard")
+    """The run batched: every request at the batch price but the voices pass (the product's own
+    estimate of a batched run, `run_cost`)."""
+    cost = run_cost(run.model, run.usage, run.audio_only, catalog_prices(), "batch", run.voices)
+    return 0.0 if cost is None else float(cost["total"])
 
 
 def measured(path: Path) -> Run:
