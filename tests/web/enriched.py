@@ -2,9 +2,9 @@
 stack: a sample uploaded asking for French and Spanish translations (and the chapters with the
 summary, where the stand-in has them), with the stand-in's `missing_row` translation fault on,
 followed until every enrichment ended. The stand-in has authored French and no Spanish, so the
-French completes with one row untranslated (the middle one of its request, as the fault drops
-it) and the Spanish fails with the stand-in's refusal as its reason. A German translation still
-in flight is the one state written here (`add_in_flight`): holding a real request open would
+French completes with a row of each of its requests untranslated (the middle one, as the fault
+drops it) and the Spanish fails with the stand-in's refusal as its reason. A German translation
+still in flight is the one state written here (`add_in_flight`): holding a real request open would
 hold the stack the other tests share.
 """
 
@@ -17,11 +17,9 @@ from typing import Any
 
 from functions.core import clients
 from functions.core.documents import TRANSCRIPTIONS
+from functions.core.settings import Settings
 from stack.follow import wait_for_enrichments
 from tests.paths import ROOT
-
-# The row the stand-in's `missing_row` fault leaves out of each sample's one French request.
-UNTRANSLATED_ROW = {"interview": 7, "keynote": 109}
 
 
 def authored(sample: str) -> dict[str, Any]:
@@ -32,10 +30,18 @@ def authored(sample: str) -> dict[str, Any]:
     return answer
 
 
+def untranslated(sample: str) -> list[int]:
+    """The rows the stand-in's `missing_row` fault leaves out: the middle one of each request's
+    part (consecutive rows, `TABSCRIBE_ENRICH_PART_ROWS` at most, the stack's default: decision
+    0028)."""
+    rows, size = len(authored(sample)["rows"]), Settings.model_fields["enrich_part_rows"].default
+    return [start + (min(start + size, rows) - start) // 2 for start in range(0, rows, size)]
+
+
 def french(sample: str) -> list[str | None]:
-    """The French of each authored row, in order; None for the row left untranslated."""
-    rows = authored(sample)["translations"]["fr"]
-    return [None if i == UNTRANSLATED_ROW[sample] else text for i, text in enumerate(rows)]
+    """The French of each authored row, in order; None for the rows left untranslated."""
+    rows, missing = authored(sample)["translations"]["fr"], untranslated(sample)
+    return [None if i in missing else text for i, text in enumerate(rows)]
 
 
 def asks(sample: str) -> dict[str, str]:
@@ -58,7 +64,7 @@ def enrich(tid: str, sample: str, control: Callable[[str, Any], Any]) -> dict[st
         assert french["status"] == "completed", french
         missing = [i["message"] for i in french["issues"] if i["code"] == "missing_translation"]
         assert missing == [
-            f"row {UNTRANSLATED_ROW[sample]} is not translated; kept untranslated"
+            f"row {row} is not translated; kept untranslated" for row in untranslated(sample)
         ], french["issues"]
         assert enrichments["translation_es"]["status"] == "failed"
     if "chapters" in enrichments:
