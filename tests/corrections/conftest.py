@@ -21,6 +21,7 @@ from stack.accounts import id_token
 from stack.services import Service
 from tests.conftest import PROJECT
 from tests.paths import ROOT
+from tests.pulled import pull_acknowledged
 from tests.store.conftest import transcriber_doc
 from tests.store.support import chunks_of, model_output, new_id
 from tests.store.support import cloud_event as chunk_event
@@ -99,11 +100,7 @@ class Corrections:
 
     def pull_raw(self) -> list[bytes]:
         """The events published so far (acknowledged), as published."""
-        response = self.subscriber.pull(subscription=self.events, max_messages=10, timeout=5)
-        if response.received_messages:
-            ack = [m.ack_id for m in response.received_messages]
-            self.subscriber.acknowledge(subscription=self.events, ack_ids=ack)
-        return [m.message.data for m in response.received_messages]
+        return pull_acknowledged(self.subscriber, self.events)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from functions.enrich import handler
 from functions.enrich.record import Job
 from tests.conftest import PROJECT
 from tests.paths import ROOT
+from tests.pulled import pull_acknowledged
 from tests.store.conftest import transcriber_doc
 from tests.store.support import chunks_of, cloud_event, model_output, new_id
 
@@ -145,11 +146,8 @@ class Room:
         return str(self.bucket.blob(f"results/{tid}/{filename}").download_as_text())
 
     def pull_events(self) -> list[bytes]:
-        response = self.subscriber.pull(subscription=self.events, max_messages=10, timeout=5)
-        if response.received_messages:
-            ack = [m.ack_id for m in response.received_messages]
-            self.subscriber.acknowledge(subscription=self.events, ack_ids=ack)
-        return [m.message.data for m in response.received_messages]
+        """The events published so far (acknowledged), as published."""
+        return pull_acknowledged(self.subscriber, self.events)
 
     def enriched(self) -> list[EnrichedEvent]:
         return [EnrichedEvent.model_validate_json(data) for data in self.pull_events()]
