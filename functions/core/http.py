@@ -33,6 +33,22 @@ class Refused(Exception):
         return {}
 
 
+class BadRequest(Refused, ValueError):
+    """A request the function does not serve as asked: HTTP 400, nothing changed."""
+
+
+class Forbidden(Refused):
+    """Not the caller's to ask (another user's transcription, an account not allowed): HTTP 403."""
+
+    status = 403
+
+
+class NotFound(Refused):
+    """No such transcription, or no such object of it (yet): HTTP 404."""
+
+    status = 404
+
+
 def serve(
     request: flask.Request,
     origins: tuple[str, ...],

@@ -18,7 +18,7 @@ from google.cloud import firestore
 
 from functions.core import clients, logs
 from functions.core.documents import PAGES, TRANSCRIPTIONS, Status
-from functions.core.http import Refused
+from functions.core.http import Forbidden
 from functions.core.settings import Settings
 from functions.corrections import edits, follow
 from functions.corrections.ask import Ask
@@ -27,12 +27,6 @@ from functions.store.writes import CHANGED, MAX_ATTEMPTS
 
 HISTORY = "history"
 log = logs.get_logger("corrections")
-
-
-class Forbidden(Refused):
-    """Not the caller's transcription (or none): HTTP 403, nothing changed."""
-
-    status = 403
 
 
 class Busy(edits.Conflict):

@@ -14,17 +14,13 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from functions.core.http import Refused
+from functions.core.http import BadRequest
 from functions.format.models import MAX_FIELD_CHARS, MAX_VOICE_ID
 
 FIELDS = ("name", "company", "position", "role")
 _ID = re.compile(r"^[0-9a-f]{32}$")
 # Bidirectional embeddings, overrides and isolates: they reorder what follows them on screen.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-class BadRequest(Refused, ValueError):
-    """A correction the function does not make: HTTP 400, nothing changed."""
 
 
 @dataclass(frozen=True)

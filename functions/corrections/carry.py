@@ -17,10 +17,11 @@ from typing import Any
 from functions.core import clients, logs
 from functions.core.documents import TRANSCRIPTIONS
 from functions.core.events import CompletionEvent
+from functions.core.http import BadRequest
 from functions.core.settings import Settings
 from functions.corrections import edits
 from functions.corrections.apply import Corrections, finished
-from functions.corrections.ask import Ask, BadRequest
+from functions.corrections.ask import Ask
 from functions.store.writes import CHANGED, MAX_ATTEMPTS
 
 EVIDENCE_SLACK_MS = 1_000

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from functions.core.http import Refused
-from functions.corrections.ask import Ask, BadRequest
+from functions.core.http import BadRequest, Refused
+from functions.corrections.ask import Ask
 from functions.format.models import Speaker
 from functions.store.state import Cursor, Run, RunState, VoiceStats
 

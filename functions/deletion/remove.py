@@ -26,22 +26,10 @@ from google.cloud import firestore
 from functions.core import clients, events, logs
 from functions.core.documents import DELETIONS, TRANSCRIPTIONS
 from functions.core.events import deleted_event
-from functions.core.http import Refused
+from functions.core.http import Forbidden, NotFound
 from functions.core.settings import Settings
 
 log = logs.get_logger("deletion")
-
-
-class Forbidden(Refused):
-    """The caller does not own the transcription: HTTP 403."""
-
-    status = 403
-
-
-class NotFound(Refused):
-    """No such transcription (or its deletion is complete): HTTP 404."""
-
-    status = 404
 
 
 @dataclass(frozen=True)

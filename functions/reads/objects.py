@@ -10,7 +10,7 @@ from typing import Any
 
 from functions.core import clients
 from functions.core.documents import TRANSCRIPTIONS
-from functions.core.http import Refused
+from functions.core.http import BadRequest, Forbidden, NotFound
 from functions.core.settings import Settings
 
 OBJECTS = ("source", "vtt", "srt", "json")
@@ -19,22 +19,6 @@ _ID = re.compile(r"^[0-9a-f]{32}$")  # functions.core.documents.transcription_id
 _LANG = re.compile(r"^[a-z]{2,3}$")  # an ISO 639 code, as in ENRICHMENT_NAME (core/messages.py)
 _GS = re.compile(r"^gs://([^/]+)/(.+)$")
 _UNSAFE_FILENAME = re.compile(r'[^\x20-\x7e]|["\\]')  # a quoted header value: printable ASCII
-
-
-class BadRequest(Refused, ValueError):
-    """A request the function does not answer: HTTP 400."""
-
-
-class Forbidden(Refused):
-    """The transcription is another user's: HTTP 403."""
-
-    status = 403
-
-
-class NotFound(Refused):
-    """No such transcription, or no such object of it (yet): HTTP 404."""
-
-    status = 404
 
 
 @dataclass(frozen=True)

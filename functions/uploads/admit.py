@@ -6,16 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from functions.core import caps, clients
-from functions.core.http import Refused
+from functions.core.http import Forbidden
 from functions.core.settings import Settings
 from functions.core.tokens import Caller
 from functions.uploads.ask import Ask
-
-
-class Forbidden(Refused):
-    """A verified caller the allow-list does not name: HTTP 403."""
-
-    status = 403
 
 
 def allowed(caller: Caller, allowed_users: tuple[str, ...]) -> None:

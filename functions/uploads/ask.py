@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.core.catalog import catalog
-from functions.core.http import Refused
+from functions.core.http import BadRequest
 from functions.core.media import (
     CONTEXT_LIMITS,
     ENRICHMENT_FLAGS,
@@ -32,10 +32,6 @@ from functions.core.media import (
 MAX_NAME_CHARS = 100
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
 _HEADER_SAFE = re.compile(r"^[\x20-\x7e]*$")  # a signed header value: printable ASCII
-
-
-class BadRequest(Refused, ValueError):
-    """The request asks for something the function does not sign: HTTP 400."""
 
 
 @dataclass(frozen=True)

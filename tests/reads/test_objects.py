@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from functions.core.http import BadRequest, NotFound
 from functions.core.settings import Settings
-from functions.reads.objects import BadRequest, NotFound, _object_of, parse
+from functions.reads.objects import _object_of, parse
 
 SETTINGS = Settings(GOOGLE_CLOUD_PROJECT="p", upload_bucket="up", results_bucket="res")
 DOC: dict[str, Any] = {

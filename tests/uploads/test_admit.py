@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from functions.core.http import Forbidden
 from functions.core.settings import Settings
 from functions.core.tokens import Caller
-from functions.uploads.admit import Forbidden, allowed
+from functions.uploads.admit import allowed
 
 
 def listed(*entries: str) -> tuple[str, ...]:

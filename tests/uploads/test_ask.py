@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from functions.core.http import BadRequest
 from functions.core.media import CONTEXT_LIMITS, MAX_MEDIA_BYTES
-from functions.uploads.ask import BadRequest, parse
+from functions.uploads.ask import parse
 
 GOOD = {"name": "talk.mp4", "content_type": "video/mp4", "size": 1234}
 MOST_S = 12 * 3600.0  # the longest media taken (TABSCRIBE_MAX_MEDIA_S)
