@@ -88,17 +88,34 @@ class CompletionData(BaseModel):
     )
 
 
-class CompletionEvent(BaseModel):
-    """The structured-mode CloudEvent as published (content type application/cloudevents+json)."""
+class _Envelope(BaseModel):
+    """What every event of a transcription carries around its data: a structured-mode
+    CloudEvent as published (content type application/cloudevents+json)."""
 
     model_config = ConfigDict(extra="forbid")
 
     specversion: Literal["1.0"] = "1.0"
+    id: str
+    source: str = Field(pattern=r"^//tabscribe/transcriptions/[0-9a-f]{32}$")
+    type: str
+    subject: str
+    time: datetime
+    datacontenttype: Literal["application/json"] = "application/json"
+
+    @staticmethod
+    def addressed(transcription_id: str) -> dict[str, str]:
+        """The `source` and `subject` of an event about transcription `transcription_id`."""
+        path = f"{TRANSCRIPTIONS}/{transcription_id}"
+        return {"source": f"//tabscribe/{path}", "subject": path}
+
+
+class CompletionEvent(_Envelope):
+    """The structured-mode CloudEvent as published (content type application/cloudevents+json)."""
+
     id: str = Field(
         description="`{transcription id}-{generation}-{attempt}`: one per run; "
         "`…-c{seq}` for the `updated` event of correction `seq`"
     )
-    source: str = Field(pattern=r"^//tabscribe/transcriptions/[0-9a-f]{32}$")
     type: Literal[
         "dev.tabscribe.transcription.completed",
         "dev.tabscribe.transcription.failed",
@@ -106,12 +123,10 @@ class CompletionEvent(BaseModel):
         "dev.tabscribe.transcription.rejected",
         "dev.tabscribe.transcription.updated",
     ]
-    subject: str
     time: datetime = Field(
         description="when the run finished (the document's finished_at); for `updated`, when "
         "the correction was made"
     )
-    datacontenttype: Literal["application/json"] = "application/json"
     data: CompletionData
 
 
@@ -189,11 +204,10 @@ def _event(
     return CompletionEvent.model_validate(
         {
             "id": id_,
-            "source": f"//tabscribe/{TRANSCRIPTIONS}/{transcription_id}",
             "type": type_,
-            "subject": f"{TRANSCRIPTIONS}/{transcription_id}",
             "time": time,
             "data": data,
+            **_Envelope.addressed(transcription_id),
         }
     )
 
@@ -207,33 +221,29 @@ class DeletedData(BaseModel):
     path: str = Field(description="Firestore path of the document removed")
 
 
-class DeletedEvent(BaseModel):
+class DeletedEvent(_Envelope):
     """`transcription.deleted` (decision 0024): the owner removed a transcription and its media."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    specversion: Literal["1.0"] = "1.0"
     id: str = Field(description="`{transcription id}-deleted-{generation}`: one per deletion")
-    source: str = Field(pattern=r"^//tabscribe/transcriptions/[0-9a-f]{32}$")
     type: Literal["dev.tabscribe.transcription.deleted"] = "dev.tabscribe.transcription.deleted"
-    subject: str
     time: datetime = Field(description="when the deletion was recorded")
-    datacontenttype: Literal["application/json"] = "application/json"
     data: DeletedData
 
 
 def deleted_event(
     transcription_id: str, owner: str, source: dict[str, Any], generation: str, time: datetime
 ) -> DeletedEvent:
-    path = f"{TRANSCRIPTIONS}/{transcription_id}"
+    addressed = DeletedEvent.addressed(transcription_id)
     return DeletedEvent(
         id=f"{transcription_id}-deleted-{generation}",
-        source=f"//tabscribe/{path}",
-        subject=path,
         time=time,
         data=DeletedData(
-            id=transcription_id, owner=owner, source=SourceObject(**source), path=path
+            id=transcription_id,
+            owner=owner,
+            source=SourceObject(**source),
+            path=addressed["subject"],
         ),
+        **addressed,
     )
 
 
@@ -252,29 +262,21 @@ class EnrichedData(BaseModel):
     )
 
 
-class EnrichedEvent(BaseModel):
+class EnrichedEvent(_Envelope):
     """`transcription.enriched` (decision 0026): one enrichment of a completed run ended."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    specversion: Literal["1.0"] = "1.0"
     id: str = Field(description="`{transcription id}-{generation}-{attempt}-{enrichment}`")
-    source: str = Field(pattern=r"^//tabscribe/transcriptions/[0-9a-f]{32}$")
     type: Literal["dev.tabscribe.transcription.enriched"] = "dev.tabscribe.transcription.enriched"
-    subject: str
     time: datetime = Field(description="when the enrichment was recorded (its finished_at)")
-    datacontenttype: Literal["application/json"] = "application/json"
     data: EnrichedData
 
 
 def enriched_event(data: EnrichedData, time: datetime) -> EnrichedEvent:
-    path = f"{TRANSCRIPTIONS}/{data.id}"
     return EnrichedEvent(
         id=f"{event_id(data.id, data.run)}-{data.enrichment}",
-        source=f"//tabscribe/{path}",
-        subject=path,
         time=time,
         data=data,
+        **EnrichedEvent.addressed(data.id),
     )
 
 
