@@ -40,6 +40,8 @@ class Line(BaseModel):
     prompt: str
     duration_ms: int | None = None
     media_file: dict[str, Any] | None = None  # the Developer API's Files API copy it names
+    sends: dict[str, Any] | None = None  # the voices pass's reel (a StorageObject) it names
+    continues: dict[str, Any] | None = None  # a continuation's task (a ContinueTask)
     request: dict[str, Any]  # `lines.stored`
     mode: str
     model: str
@@ -53,11 +55,16 @@ class Line(BaseModel):
 
 
 def line_key(
-    transcription_id: str, generation: str, attempt: int, clip: dict[str, int] | None
+    transcription_id: str,
+    generation: str,
+    attempt: int,
+    clip: dict[str, int] | None,
+    continuation: int = 0,
 ) -> str:
-    """Deterministic: a redelivered task finds its own line."""
+    """Deterministic: a redelivered task finds its own line (a continuation's has its number)."""
     key = f"{transcription_id}-{generation}-{attempt}"
-    return f"{key}-c{clip['run_attempt']}-{clip['index']:03d}" if clip else key
+    key = f"{key}-c{clip['run_attempt']}-{clip['index']:03d}" if clip else key
+    return f"{key}-n{continuation}" if continuation else key
 
 
 def add(db: firestore.Client, settings: Settings, line: Line, now: dt.datetime) -> tuple[str, bool]:

@@ -22,13 +22,13 @@ from google.genai import types
 from functions.batch import collector, lines
 from functions.core import clients, logs
 from functions.core.documents import BATCH_LINES, BATCHES
-from functions.core.messages import MediaFile
+from functions.core.messages import ContinueTask, MediaFile
 from functions.core.settings import Settings
 from functions.transcribe import call, claims
 from functions.transcribe.call import Request
 from functions.transcribe.claims import Claim, ClipRef
 from functions.transcribe.plan import Plan
-from functions.transcribe.run import Outcome, Run, StorageObject, finish
+from functions.transcribe.run import Outcome, Run, StorageObject
 
 log = logs.get_logger("batch")
 ENDED = frozenset(
@@ -81,8 +81,9 @@ def settle(db: firestore.Client, settings: Settings, line: collector.Line, answe
     """Publish the line's answer as its run's, retry it once, or end the run `failed`."""
     run = _run(settings, line)
     try:
+        request = _request(settings, line)
         if answer.response is not None:
-            return call.answered(run, _request(line), answer.response)
+            return call.answered(run, request, answer.response)
         if not claims.is_current(db, run.claim):
             return Outcome.SUPERSEDED
         if line.tries < 2:
@@ -95,9 +96,7 @@ def settle(db: firestore.Client, settings: Settings, line: collector.Line, answe
             collector.hold(db, line.transcription_id, collector.upload_run(line), until)
             return "retried"
         reason = f"the batch service failed its request twice; the last time: {answer.error}"
-        return finish(
-            run, outcome=Outcome.FAILED, reason=reason, plan=Plan.model_validate(line.plan)
-        )
+        return call.answered(run, request, failed=reason)
     except claims.Superseded:
         return Outcome.SUPERSEDED
 
@@ -111,8 +110,13 @@ def _run(settings: Settings, line: collector.Line) -> Run:
     return Run(settings, StorageObject.model_validate(line.object), claim, media_file=media_file)
 
 
-def _request(line: collector.Line) -> Request:
-    return Request.first(Plan.model_validate(line.plan), line.prompt, line.duration_ms)
+def _request(settings: Settings, line: collector.Line) -> Request:
+    """The request the line holds, as the transcriber made it: a continuation, or a run's (a
+    clip's, the voices pass's) first."""
+    if line.continues is not None:
+        return Request.continuing(ContinueTask.model_validate(line.continues), settings)
+    sends = StorageObject.model_validate(line.sends) if line.sends else None
+    return Request.first(Plan.model_validate(line.plan), line.prompt, line.duration_ms, sends)
 
 
 def _line_state(db: firestore.Client, key: str) -> str | None:

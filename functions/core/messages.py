@@ -59,18 +59,6 @@ class Usage(BaseModel):
         totals = {name: sum(getattr(u, name) for u in known) for name in (*counts, "cached_tokens")}
         return cls(**totals, prompt_by_modality=modality)
 
-    def less(self, part: Usage | None) -> Usage:
-        """This usage without `part`'s tokens (a part of the requests it adds up)."""
-        if part is None:
-            return self
-        counts = ("prompt_tokens", "output_tokens", "thought_tokens", "total_tokens")
-        less = {n: max(0, getattr(self, n) - getattr(part, n)) for n in (*counts, "cached_tokens")}
-        modality = {
-            name: max(0, tokens - part.prompt_by_modality.get(name, 0))
-            for name, tokens in self.prompt_by_modality.items()
-        }
-        return Usage(**less, prompt_by_modality=modality)
-
 
 class ClipTag(BaseModel):
     """Which clip of a fanned-out run a chunk belongs to, and which claim of that clip."""

@@ -66,18 +66,3 @@ def added(cost: dict[str, Any] | None, more: dict[str, Any] | None) -> dict[str,
     amounts = {k: round(float(cost.get(k) or 0) + float(more[k]), 6) for k in AMOUNTS}
     return {**cost, **amounts}
 
-
-def run_cost(
-    model: str | None,
-    usage: Usage | None,
-    audio_only: bool,
-    prices: Prices,
-    tier: Tier,
-    standard: Usage | None = None,
-) -> dict[str, Any] | None:
-    """A run's estimate: its requests at `tier`, except those in `standard`, which a batched run
-    sends as standard requests (its voices pass, decision 0032); labelled with `tier`."""
-    if tier == "standard" or standard is None or usage is None:
-        return estimate_cost(model, usage, audio_only, prices, tier=tier)
-    batched = estimate_cost(model, usage.less(standard), audio_only, prices, tier=tier)
-    return added(batched, estimate_cost(model, standard, audio_only, prices))

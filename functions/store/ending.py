@@ -18,7 +18,7 @@ from functions.core.events import event_id, event_type
 from functions.core.messages import ResultChunk, Usage, enrichment_kind
 from functions.core.settings import get_settings
 from functions.format.merge import Merged
-from functions.store.cost import run_cost
+from functions.store.cost import estimate_cost
 from functions.store.state import ClipState, Run, RunState
 
 
@@ -34,7 +34,6 @@ class Ending:
     timings: dict[str, float] | None
     model: str | None
     segments: int
-    standard: Usage | None = None  # of `usage`, the requests a batched run sends standard
 
 
 def terminal_fields(
@@ -48,13 +47,12 @@ def terminal_fields(
         "complete": ending.complete,
         "finish_reason": ending.finish_reason,
         "usage": ending.usage.model_dump() if ending.usage else None,
-        "cost": run_cost(
+        "cost": estimate_cost(
             ending.model,
             ending.usage,
             doc.get("has_video") is False,
             get_settings().prices,
-            "batch" if doc.get("priority") == "batch" else "standard",  # decision 0032
-            ending.standard,
+            tier="batch" if doc.get("priority") == "batch" else "standard",  # decision 0033
         ),
         "timings": ending.timings,
         "finished_at": firestore.SERVER_TIMESTAMP,
@@ -146,7 +144,6 @@ def merged_run_fields(
         {"clips": float(len(states)), "slowest_clip_s": slowest},
         doc.get("model"),
         state.cursor.segments,
-        _total_usage([pass_state] if pass_state else []),  # the voices pass: always standard
     )
     return terminal_fields(transcription_id, run, doc, ending)
 

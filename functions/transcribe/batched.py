@@ -1,7 +1,8 @@
-"""Batch mode (decision 0032): an upload that asks for it (`priority=batch` metadata, or a folder
-of `TABSCRIBE_BATCH_PREFIXES`) is probed and planned as usual; then each request (the run's, or
-each clip's) is not sent but added to the open batch, exactly as the standard path would send it.
-The answer comes back through `functions.batch` as the run's chunks."""
+"""Batch mode (decisions 0032, 0033): an upload that asks for it (`priority=batch` metadata, or a
+folder of `TABSCRIBE_BATCH_PREFIXES`) is probed and planned as usual; then each of its requests
+(the run's, each clip's, the voices pass's, each continuation's) is not sent but added to the
+open batch, exactly as the standard path would send it. The answer comes back through
+`functions.batch` as the run's chunks."""
 
 from __future__ import annotations
 
@@ -35,22 +36,27 @@ def add(run: Run, request: Request) -> str:
     submitted at once (best effort: the scheduled poll submits what is left sealed)."""
     settings, plan, claim = run.settings, request.plan, run.claim
     client = gemini.client(settings, plan.location)
-    parts = gemini.parts(media_uri(run, client, plan), plan, request.prompt)
+    waits_s = settings.batch_wait_s + collector.JOB_S  # the media must outlast the job
+    uri = media_uri(run, client, plan, request.sends, waits_s)
+    parts = gemini.parts(uri, plan, request.prompt)
     gemini.check_limits(settings.gemini_mode, plan, parts)
     clip = None
     if claim.clip is not None:
         clip = {"run_attempt": claim.clip.run_attempt, "index": claim.clip.index}
+    tid, generation, attempt = claim.transcription_id, claim.generation, claim.attempt
     line = collector.Line(
-        key=collector.line_key(claim.transcription_id, claim.generation, claim.attempt, clip),
-        transcription_id=claim.transcription_id,
-        generation=claim.generation,
-        attempt=claim.attempt,
+        key=collector.line_key(tid, generation, attempt, clip, request.number),
+        transcription_id=tid,
+        generation=generation,
+        attempt=attempt,
         clip=clip,
         object=run.obj.model_dump(by_alias=True),
         plan=request.run_plan,
         prompt=request.run_prompt,
         duration_ms=request.duration_ms,
         media_file=run.media_file.model_dump(mode="json") if run.media_file else None,
+        sends=request.sends.model_dump(by_alias=True) if request.sends else None,
+        continues=request.continues.model_dump(mode="json") if request.continues else None,
         request=lines.stored(parts, gemini.generation_config(plan, settings.gemini_mode)),
         mode=settings.gemini_mode,
         model=plan.model,

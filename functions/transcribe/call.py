@@ -190,15 +190,22 @@ def hand_back(run: Run, exc: Exception, handover: str | None = None) -> None:
         log.warning(f"could not release the lease: {error}")
 
 
-def media_uri(run: Run, client: Any, plan: Plan, sends: StorageObject | None = None) -> str:
+def media_uri(
+    run: Run,
+    client: Any,
+    plan: Plan,
+    sends: StorageObject | None = None,
+    needed_s: float | None = None,
+) -> str:
     """What the request names its media by: the object it sends (`sends`, else the run's own) as
     gs:// on Vertex; on the Developer API that object's Files API copy, `run.media_file` while it
-    is usable for this request, else a new upload that becomes `run.media_file` (decision 0016)."""
+    is usable for this request (for `needed_s`, else a time budget), else a new upload that
+    becomes `run.media_file` (decision 0016)."""
     obj = sends or run.obj
     if run.settings.gemini_mode != "developer":
         return f"gs://{obj.bucket}/{obj.name}"
     file = run.media_file
-    if file is None or not _usable(client, file, obj, run.settings.time_budget_s):
+    if file is None or not _usable(client, file, obj, needed_s or run.settings.time_budget_s):
         file = run.media_file = _upload(run, client, plan, obj)
     return file.uri
 
@@ -234,19 +241,26 @@ def _release(run: Run, client: Any) -> None:
         run.media_file = None
 
 
-def answered(run: Run, request: Request, response: Any) -> str:
+def answered(run: Run, request: Request, response: Any = None, failed: str | None = None) -> str:
     """A batch job's answer to the run's request (decision 0032), published as a stream's would
-    be: the same chunks, guards, continuation and final chunk. The run's Files API copy goes
-    when the run ends, as after a call."""
+    be: the same chunks, guards, continuation and final chunk; `failed`: the service's words for
+    a request it failed for good, which ends the run `failed` as a terminal error of a stream
+    does (a continuation's run keeps its rows). The run's Files API copy goes when the run ends,
+    as after a call."""
+
+    def read(on_text: Callable[[str], None], result: gemini.StreamResult) -> None:
+        if response is None:
+            raise gemini.TerminalError(Outcome.FAILED, failed or "the batch job gave no answer")
+        try:
+            gemini.read(response, result, on_text)
+        except gemini.TransientError as exc:  # an answer without a finish reason: no retry
+            raise gemini.TerminalError(Outcome.FAILED, f"the batch job's answer: {exc}") from exc
+
     client = gemini.client(run.settings, request.plan.location)
     outcome: str = Outcome.SUPERSEDED
     try:
-        outcome = _call(
-            run, client, request, lambda on_text, result: gemini.read(response, result, on_text)
-        )
+        outcome = _call(run, client, request, read)
         return outcome
-    except gemini.TransientError as exc:  # an answer without a finish reason: nothing to retry
-        return finish(run, outcome=Outcome.FAILED, reason=f"the batch job's answer: {exc}")
     finally:
         if outcome != Outcome.CONTINUED:
             _release(run, client)

@@ -140,20 +140,20 @@ def _transcribe(run: Run) -> str:
 
 
 def _ask(run: Run, request: Request, batch: bool) -> str:
-    """Call the model, or add the request to the open batch (decision 0032)."""
+    """Call the model, or add the request to the open batch (decisions 0032, 0033)."""
     if not batch:
         return call.with_retries(run, request)
     try:
         return batched.add(run, request)
     except gemini.TransientError as exc:
-        call.hand_back(run, exc)
+        call.hand_back(run, exc, request.handover)
         raise
     except gemini.TerminalError as exc:
         return finish(run, outcome=exc.outcome, reason=exc.reason, plan=request.plan)
 
 
 def _batched(run: Run) -> bool:
-    """Whether the clip's upload asked for batch: its document says (a task carries no
+    """Whether a task's upload asked for batch: its document says (a task carries no
     metadata)."""
     ref = run.db.collection(TRANSCRIPTIONS).document(run.claim.transcription_id)
     return (ref.get(field_paths=["priority"]).to_dict() or {}).get("priority") == "batch"
@@ -211,7 +211,7 @@ def _voices(run: Run, plan: Plan, task: VoicesTask) -> str:
         return finish(run, outcome=Outcome.FAILED, reason=reason)
     plan = voices_plan(plan, reel.content_type or "", has_video, duration_s(placed))
     prompt = build_voices_prompt(has_video, placed)
-    return call.with_retries(run, Request.first(plan, prompt, sends=reel))
+    return _ask(run, Request.first(plan, prompt, sends=reel), _batched(run))
 
 
 def handle_continuation(message_id: str, task: ContinueTask, settings: Settings) -> str:
@@ -241,8 +241,8 @@ def handle_continuation(message_id: str, task: ContinueTask, settings: Settings)
         if run.claim.attempt != task.attempt:
             log.warning(f"continuation: {why}; the run starts over", extra=extra)
             plan = Plan.model_validate(task.plan)
-            return call.with_retries(run, Request.first(plan, task.prompt, task.duration_ms))
-        return call.with_retries(run, Request.continuing(task, settings))
+            return _ask(run, Request.first(plan, task.prompt, task.duration_ms), _batched(run))
+        return _ask(run, Request.continuing(task, settings), _batched(run))
 
     return _under_lease(claim, task, settings, work, extra)
 

@@ -20,7 +20,7 @@ from functions.core.messages import ResultChunk, Usage
 from functions.core.settings import catalog_prices, get_settings
 from functions.format.models import Event, Segment, Speaker
 from functions.store import exports, state
-from functions.store.cost import estimate_cost, price_of, run_cost
+from functions.store.cost import estimate_cost, price_of
 from tests.paths import ROOT
 from tests.store.support import push_body
 
@@ -257,22 +257,3 @@ def test_a_batch_request_costs_the_catalogs_batch_share() -> None:
     assert catalog().batch_price_share == 0.5
     assert batch["total"] == pytest.approx(0.5 * (0.75 + 3.75))
     assert batch["total"] == pytest.approx(standard["total"] * catalog().batch_price_share)
-
-
-def test_a_batched_run_prices_its_voices_pass_at_the_standard_price() -> None:
-    """A batched run's voices pass goes as a standard request (decision 0032): its tokens are
-    priced in full, the rest at the batch share; a standard run ignores the split."""
-    whole = Usage(prompt_tokens=1_000_000, output_tokens=200_000, total_tokens=1_200_000)
-    voices = Usage(prompt_tokens=100_000, output_tokens=1_000, total_tokens=101_000)
-    prices = catalog_prices()
-    cost = run_cost("gemini-3.8-flash", whole, False, prices, "batch", voices)
-    rest = estimate_cost("gemini-3.8-flash", whole.less(voices), False, prices, tier="batch")
-    alone = estimate_cost("gemini-3.8-flash", voices, False, prices)
-    assert cost is not None and rest is not None and alone is not None
-    assert cost["tier"] == "batch"
-    assert cost["total"] == pytest.approx(rest["total"] + alone["total"])
-    batched_whole = estimate_cost("gemini-3.8-flash", whole, False, prices, tier="batch")
-    assert batched_whole is not None and cost["total"] > batched_whole["total"]
-    standard = run_cost("gemini-3.8-flash", whole, False, prices, "standard", voices)
-    assert standard == estimate_cost("gemini-3.8-flash", whole, False, prices)
-    assert whole.less(voices).prompt_tokens == 900_000 and whole.less(None) == whole
