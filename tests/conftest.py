@@ -45,11 +45,11 @@ STACKS: dict[str, dict[str, str]] = {
     },
     # a 4 s time budget cuts every run on the stack: for the cut-off test alone
     "budget-4s": {"TABSCRIBE_TIME_BUDGET_S": "4"},
-    # batch mode (decision 0032): batches of 8 requests, or sealed after 30 s at the next tick;
+    # batch mode (decision 0032): batches of 8 requests, or sealed after 10 s at the next tick;
     # a killed submitter's batch taken over after 15 s
     "batch": {
         "TABSCRIBE_BATCH_MAX": "8",
-        "TABSCRIBE_BATCH_WAIT_S": "30",
+        "TABSCRIBE_BATCH_WAIT_S": "10",
         "TABSCRIBE_BATCH_LEASE_S": "15",
         "THREADS": "24",
     },
