@@ -71,7 +71,7 @@ chromium: | web-deps auth-deps infra-schema  # after them: their apt-get fallbac
 lint: venv web-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions standin stack
+	$(BIN)/mypy functions standin stack bench
 	$(BIN)/mypy -p infra.schema
 	$(BIN)/lint-imports
 	cd web && npx prettier --check --log-level=warn .
@@ -91,8 +91,8 @@ check: lint infra-venv web infra-check
 # browser in one process, where each stack is shared and started once.
 test: lint infra-venv web auth-deps chromium infra-check
 	$(BIN)/python -m pytest -m "not emulator" -q -n 2
-	$(BIN)/python -m pytest -m emulator -q -n 2 --ignore=tests/stack --ignore=tests/web
-	$(BIN)/python -m pytest -m emulator tests/stack tests/web
+	$(BIN)/python -m pytest -m emulator -q -n 2 --ignore=tests/stack --ignore=tests/web --durations=10
+	$(BIN)/python -m pytest -m emulator tests/stack tests/web --durations=15
 
 bench: venv web auth-deps chromium
 	$(BIN)/python -m bench

@@ -46,7 +46,7 @@ def _generated(name: str, segments: int, seconds: int, speakers: list[Speaker]) 
     step = seconds * 1000 // segments
     voices = [s[0] for s in speakers]
     weights = [6, *[1] * (len(voices) - 1)] if len(voices) > 2 else [1] * len(voices)
-    rows = [
+    rows: list[Segment] = [
         (i * step, rng.choices(voices, weights)[0], _sentence(rng, rng.randint(8, 30)))
         for i in range(segments)
     ]

@@ -152,8 +152,8 @@ def continuation_metrics(wholes: list[Followed], cuts: list[Followed]) -> list[M
         _check_continued(cut, segments, f"cut run {i}")
     whole_s = statistics.median(_seconds(w) for w in wholes)
     cut_s = statistics.median(_seconds(c) for c in cuts)
-    for name, runs in (("whole", wholes), ("cut", cuts)):
-        each = ", ".join(f"{_seconds(r):.1f}" for r in runs)
+    for name, timed in (("whole", wholes), ("cut", cuts)):
+        each = ", ".join(f"{_seconds(r):.1f}" for r in timed)
         print(f"cutoff: {name} runs: {each} s", file=sys.stderr)
     runs = f"median of {len(cuts)}, real time"
     return [

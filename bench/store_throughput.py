@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.corpus import Transcript
+from bench.corpus import Segment, Speaker, Transcript
 from bench.report import Metric, main
 
 SEGMENTS = 1_000
@@ -31,11 +31,13 @@ GENERATION = "1700000000000001"
 def transcript() -> Transcript:
     rng = random.Random(7)
     words = ["we", "can", "see", "how", "the", "model", "and", "data", "work", "in", "practice"]
-    rows = [
+    rows: list[Segment] = [
         (i * 3_000, 1 + i % 3, " ".join(rng.choice(words) for _ in range(rng.randint(6, 24))))
         for i in range(SEGMENTS)
     ]
-    speakers = [(v, f"Speaker {v}", "Acme", "Engineer", "Panelist", 1000 * v) for v in (1, 2, 3)]
+    speakers: list[Speaker] = [
+        (v, f"Speaker {v}", "Acme", "Engineer", "Panelist", 1000 * v) for v in (1, 2, 3)
+    ]
     return Transcript("1,000 segments", rows, speakers, with_hours=True)
 
 

@@ -65,4 +65,3 @@ def added(cost: dict[str, Any] | None, more: dict[str, Any] | None) -> dict[str,
         return cost or more
     amounts = {k: round(float(cost.get(k) or 0) + float(more[k]), 6) for k in AMOUNTS}
     return {**cost, **amounts}
-

@@ -1,10 +1,10 @@
 """Batch mode on the whole local stack (issue 28's "done when", decision 0032): short uploads and
 the 100-minute conference, all `priority=batch`, through the transcriber's collector, the
 scheduler's `batch_poll` (submit, follow, answers as the runs' chunks), the store and the voices
-pass, itself a line of a later batch (decision 0033): every one `completed` with exactly its own transcript and one voice per person, no request
-lost or sent twice, in the batches the settings imply (the "batch" stack: 8 requests a batch, or
-sealed 10 s after its first). The stand-in serves the jobs (Vertex: JSONL in the storage
-emulator)."""
+pass, itself a line of a later batch (decision 0033): every one `completed` with exactly its own
+transcript and one voice per person, no request lost or sent twice, in the batches the settings
+imply (the "batch" stack: 8 requests a batch, or sealed 10 s after its first). The stand-in
+serves the jobs (Vertex: JSONL in the storage emulator)."""
 
 from __future__ import annotations
 
