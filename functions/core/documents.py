@@ -8,15 +8,12 @@ from enum import StrEnum
 TRANSCRIPTIONS = "transcriptions"
 PAGES = "pages"
 CLIPS = "clips"  # one document per clip of a long upload's run (decision 0010)
-ENRICHMENTS = "enrichments"  # one lease document per enrichment of a run (decision 0026)
+ENRICHMENTS = "enrichments"  # an enrichment's lease, `enrichments/{generation}-{attempt}-{name}`
 TRANSLATIONS = "translations"  # `translations/{lang}` and its `pages/{nnnn}` (decision 0026)
 DELETIONS = "deletions"  # an owner's deletion's tombstone, `deletions/{id}` (decision 0024)
 # The batch collector (decisions 0031, 0032): `batches/{batch}`, `batch_lines/{key}` (one request
 # each, naming its batch) and `batch_open/{slot}` (a mode and model's open batch).
 BATCHES, BATCH_LINES, BATCH_OPEN = "batches", "batch_lines", "batch_open"
-# a completed run's translations, `translations/{lang}` and its `pages/{nnnn}` (decision 0026)
-TRANSLATIONS = "translations"
-ENRICHMENTS = "enrichments"  # an enrichment's lease, `enrichments/{generation}-{attempt}-{name}`
 # what a run's enrichments write on the document (and the run's ask): a new run's claim removes them
 ENRICHMENT_FIELDS = ("asked_enrichments", "enrichments", "chapters", "summary")
 PAGE_SEGMENTS = 200  # segments per page document (also the transcriber's default chunk size)

@@ -185,7 +185,9 @@ class Corrections:
     def follow(self, entry: dict[str, Any]) -> dict[str, str]:
         """The exports and the `updated` event, after the commit, for `entry` (the last)."""
         made = follow.Made(entry["seq"], entry["action"], entry["by"], self.at)
-        return follow.regenerate(self.ref.id, self.doc, self.segments, made)
+        doc = self.doc
+        languages = follow.translations(self.ref, doc, len(self.segments))
+        return follow.regenerate(self.ref.id, doc, self.segments, made, languages)
 
     def answer(self, entry: dict[str, Any], uris: dict[str, str]) -> dict[str, Any]:
         shown = {k: v for k, v in entry.items() if k not in ("before", "after", "match")}

@@ -13,6 +13,7 @@ from functions.enrich.prompt import Row
 from functions.enrich.result import Result
 from functions.enrich.transcript import Page, Transcript
 from functions.format.enrichments import parse_translation
+from functions.store.finish import translated
 from functions.transcribe.plan import Plan
 
 PlanFor = Callable[[str], Plan]  # a prompt → its request's plan (MediaRejected: over the limits)
@@ -60,10 +61,7 @@ def result(
     reasons = [f"{missing} of {rows} rows not translated"] if missing else []
     reasons += sorted({a.reason for a in answers if a.reason})
     pages = _translated(transcript.pages, texts)
-    subtitles = [  # a cue shows the original where the translation is missing
-        {**segment, "text": texts.get(row.index, row.text)}
-        for row, segment in zip(transcript.rows, _segments(pages), strict=True)
-    ]
+    subtitles = translated(_segments(transcript.pages), [s["text"] for s in _segments(pages)])
     reason = "; ".join(reasons) or None
     return Result("completed", reason, issues, {"counts": counts}, pages=pages, subtitles=subtitles)
 

@@ -8,6 +8,7 @@ tasks (a task delivered twice is claimed once, by the enrichment).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -116,6 +117,17 @@ def _mark_published(
         except CHANGED:
             snapshot = ref.get()
     raise RuntimeError("the document kept changing; Pub/Sub will redeliver")
+
+
+def translated(
+    segments: Sequence[dict[str, Any]], texts: Sequence[str | None]
+) -> list[dict[str, Any]]:
+    """A translation's cues (decision 0026): each of the transcript's segments with its
+    translated text, the original where the translation has none (`None`)."""
+    return [
+        {**segment, "text": segment["text"] if text is None else text}
+        for segment, text in zip(segments, texts, strict=True)
+    ]
 
 
 def write_exports(

@@ -1,11 +1,14 @@
 """Enrichments through the whole local stack (decision 0026): the store starts them when the
 transcript completes, the clips topic carries their tasks, the enrichment room records them. The
-interview comes out with a French translation of every row and French subtitles; the 100-minute
+interview comes out with a French translation of every row and French subtitles, which follow
+its owner's renaming of a speaker; the 100-minute
 conference with its chapters and summary; a second upload of the interview that asks for none
 leaves none of the first run's."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from typing import Any
 
 import pysubs2
@@ -13,8 +16,9 @@ import pytest
 
 from functions.core import clients
 from functions.core.documents import PAGES, TRANSCRIPTIONS, transcription_id
+from stack.accounts import id_token
 from stack.follow import put, upload, wait_for_enrichments, wait_for_terminal
-from stack.local import BUCKET, LocalStack
+from stack.local import BUCKET, CORRECTIONS_TARGET, LocalStack
 from tests.stack.long_media import standin
 from tests.stack.test_e2e import SAMPLES, _wait
 from tests.web.enriched import authored
@@ -31,6 +35,18 @@ def _ref(name: str) -> Any:
 def _export(uri: str) -> str:
     bucket, name = uri.removeprefix("gs://").split("/", 1)
     return str(clients.storage_client().bucket(bucket).blob(name).download_as_text())
+
+
+def _rename(local: LocalStack, owner: str, tid: str, voice: int, name: str) -> None:
+    """The owner's correction through the corrections function, as the viewer asks it."""
+    token = id_token(local.env["FIREBASE_AUTH_EMULATOR_HOST"], owner)
+    body = {"transcription": tid, "action": "rename", "voice": voice, "speaker": {"name": name}}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    request = urllib.request.Request(
+        local.url(CORRECTIONS_TARGET), json.dumps(body).encode(), headers
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
 
 
 def _enrichment_calls(local: LocalStack, before: int) -> list[dict[str, Any]]:
@@ -66,6 +82,15 @@ def test_the_interview_comes_out_in_french_with_french_subtitles(local: LocalSta
         assert f"<v {names[segment['voice']]}>{segment['text']}" in vtt
     assert [event.start for event in subtitles] == [s["start_ms"] for s in segments]
     assert "Marta Silva: " in _export(french["exports"]["srt"])
+
+    marta = next(voice for voice, known in names.items() if known == "Marta Silva")
+    _rename(local, "fleur-fr", _ref(name).id, marta, "Marta Silva-Reyes")
+    renamed = _export(french["exports"]["vtt"])  # written again under the same name
+    assert "<v Marta Silva>" not in renamed and len(pysubs2.SSAFile.from_string(renamed)) == rows
+    for segment in segments:
+        who = "Marta Silva-Reyes" if segment["voice"] == marta else names[segment["voice"]]
+        assert f"<v {who}>{segment['text']}" in renamed
+    assert "Marta Silva-Reyes: " in _export(french["exports"]["srt"])
 
     (call,) = _enrichment_calls(local, before)
     assert call["enrichment"] == {"kind": "translation", "lang": "fr", "rows": rows}
