@@ -10,7 +10,8 @@ Every line is answered by the stand-in itself: it is sent as a `generateContent`
 running server (the same path as a standard call: authored answers, clips, faults, the call log,
 marked `batch`), so a line's answer is exactly the standard answer to its body. A job runs its
 lines in a thread as soon as it is created and ends once they are answered and `batch_s` seconds
-(a setting) have passed. Job faults (`failed`, `expired`) are queued with `/_standin/batches`."""
+(a setting) have passed, or when its service's time is up (`LIFETIME_S`). Job faults (`failed`,
+`expired`, `partial`, `reordered`) are queued with `/_standin/batches`."""
 
 from __future__ import annotations
 
@@ -35,12 +36,16 @@ from standin.versions import version_pattern
 
 # "keep the total request size under 20MB" (ai.google.dev/gemini-api/docs/batch-mode)
 INLINE_LIMIT_BYTES = 20 * 1024 * 1024
-EXPIRY_S = 24 * 3600.0  # a job still running after 24 h ends EXPIRED (docs/standin.md)
-JOB_FAULTS = ("failed", "expired")
+# How long a job may take before its service ends it (docs/standin.md): the Developer API
+# expires one pending or running for more than 48 h; Vertex fails one still running 24 h after it
+# started (here: at once), its completed rows exported.
+LIFETIME_S: dict[Mode, float] = {"developer": 48 * 3600.0, "vertex": 24 * 3600.0}
+TIMED_OUT: dict[Mode, Ending] = {"developer": "EXPIRED", "vertex": "FAILED"}
+JOB_FAULTS = ("failed", "expired", "partial", "reordered")
 BATCH_HEADER = "X-Standin-Batch"  # marks a line's generateContent call in the call log
 DEVELOPER_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch"
 OUTPUT_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatchOutput"
-Ending = Literal["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]
+Ending = Literal["SUCCEEDED", "PARTIALLY_SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]
 # google.rpc.Code of a status name: a Status inside a resource (a job's or a line's error)
 # carries the canonical code, not the HTTP one
 CANONICAL_CODES = {
@@ -60,8 +65,8 @@ CANONICAL_CODES = {
 
 @dataclass
 class Line:
-    """One request of a job and what its output line echoes: Developer `metadata` (inlined) or
-    `key` (file); Vertex, every field of the input line but `request`."""
+    """One request of a job and what its output line echoes besides: Developer `metadata`
+    (inlined) or `key` (file); Vertex, nothing (its output line echoes the request itself)."""
 
     request: JSON
     echo: JSON
@@ -164,19 +169,23 @@ class Batches:
         return "JOB_STATE_RUNNING" if job.started else "JOB_STATE_PENDING"
 
     def _settle(self, job: Job) -> None:
-        """End the job once it is cancelled, or answered and its time has come."""
+        """End the job once it is cancelled, or answered and its time has come, or out of time."""
         if job.ending is not None:
             return
-        now, delay = self._clock(), self._delay_s()
+        now, delay, lifetime = self._clock(), self._delay_s(), LIFETIME_S[job.mode]
         if job.cancelled is not None:
             job.ending, job.ended = "CANCELLED", job.cancelled
-        elif delay >= EXPIRY_S and now - job.created >= EXPIRY_S:
-            job.ending, job.ended = "EXPIRED", job.created + EXPIRY_S
+        elif delay >= lifetime and now - job.created >= lifetime:
+            job.ending, job.ended = TIMED_OUT[job.mode], job.created + lifetime
+            if job.ending == "FAILED" and job.error is None:
+                job.error = rpc_status("DEADLINE_EXCEEDED", TIMED_OUT_MESSAGE)
         elif job.done.is_set() and now - job.created >= delay:
             job.ended = now
             job.ending = "SUCCEEDED" if job.error is None else "FAILED"
             if job.fault == "expired":
                 job.ending = "EXPIRED"
+            elif job.fault == "partial" and job.mode == "vertex":
+                job.ending = "PARTIALLY_SUCCEEDED"
 
     def _run(self, job: Job, answer: Answer, files: Any) -> None:
         try:
@@ -191,18 +200,23 @@ class Batches:
 
 
 Answer = Callable[[Job, Line], tuple[JSON | None, JSON | None]]
+TIMED_OUT_MESSAGE = "The batch job could not be completed within 24 hours of running."
 
 
 def run_lines(job: Job, answer: Answer, files: Any) -> None:
-    """Answer every line (unless cancelled), then write the output where the mode puts it."""
+    """Answer every line (unless cancelled; `partial`: the first half), then write the output
+    where the mode puts it (`reordered`: its lines in the reverse of the input's order)."""
     if job.lines is None:
         job.lines = read_vertex_input(job)
     job.started = True
-    for line in job.lines:
+    answering = job.lines[: (len(job.lines) + 1) // 2] if job.fault == "partial" else job.lines
+    for line in answering:
         if job.cancelled is not None:
             break  # what was answered is written, as the service exports completed rows
         response, error = answer(job, line)
         job.answers.append(output_line(job, line, response, error))
+    if job.fault == "reordered":
+        job.answers.reverse()
     write_output(job, files)
 
 
@@ -213,15 +227,14 @@ def rpc_status(status: str, message: str) -> JSON:
 
 def output_line(job: Job, line: Line, response: JSON | None, error: JSON | None) -> JSON:
     """One answer in the mode's line format: Developer `{key|metadata, response|error}` (the
-    error a google.rpc.Status), Vertex `{…the input line, status, processed_time, request,
-    response}` (`status` empty when the request succeeded, else its REST error as JSON)."""
+    error a google.rpc.Status), Vertex `{status, processed_time, request, response}` (`status`
+    empty when the request succeeded, else its REST error as JSON; the request as read)."""
     if job.mode == "developer":
         if error is not None:
             return {**line.echo, "error": rpc_status(error["status"], error["message"])}
         return {**line.echo, "response": response}
     status = "" if error is None else json.dumps({"error": error})
-    row: JSON = {**line.echo, "status": status, "processed_time": rfc3339(time.time())}
-    row["request"] = line.request
+    row: JSON = {"status": status, "processed_time": rfc3339(time.time()), "request": line.request}
     if response is not None:
         row["response"] = response
     return row
@@ -244,9 +257,8 @@ def write_output(job: Job, files: Any) -> None:
 
 def read_vertex_input(job: Job) -> list[Line]:
     uris = job.body["inputConfig"]["gcsSource"]["uris"]
-    return [
-        vertex_line(row) for uri in uris for row in jsonl(gcs.read_text(uri, job.where.project))
-    ]
+    rows = [row for uri in uris for row in jsonl(gcs.read_text(uri, job.where.project))]
+    return [vertex_line(n, row) for n, row in enumerate(rows, 1)]
 
 
 def json_object(raw: bytes | str, what: str) -> JSON:
@@ -265,8 +277,16 @@ def jsonl(text: str) -> list[JSON]:
     return [json_object(raw, f"line {n} of the input") for n, raw in lines if raw.strip()]
 
 
-def vertex_line(row: JSON) -> Line:
-    return Line(row.get("request") or {}, {k: v for k, v in row.items() if k != "request"})
+def vertex_line(n: int, row: JSON) -> Line:
+    """A Vertex input line: `{"request": {…}}` and nothing else (the only field its reference
+    documents for Cloud Storage JSONL; nothing else is carried to the output)."""
+    if set(row) != {"request"} or not isinstance(row["request"], dict):
+        raise invalid(
+            f'Line {n} of the input is not {{"request": {{…}}}}: it has {sorted(row)}. The '
+            "stand-in takes exactly one `request` object a line (a request's own `labels` "
+            "travel with it to the output)."
+        )
+    return Line(row["request"], {})
 
 
 def answer_by_loopback(base_url: str) -> Answer:
@@ -320,7 +340,7 @@ def developer_view(batches: Batches, job: Job) -> JSON:
     if job.ending is not None:
         metadata["endTime"] = rfc3339(job.ended or job.created)
         view["done"] = True
-        if job.output:
+        if job.output and job.ending != "EXPIRED":  # "will not have any results to retrieve"
             metadata["output"] = job.output
             view["response"] = {"@type": OUTPUT_TYPE, **job.output}
         if job.error is not None:

@@ -80,6 +80,27 @@ def check_mime(mime: str, mode: Mode) -> None:
     raise invalid(f"Unsupported MIME type: {mime}")
 
 
+def check_labels(labels: Any) -> None:
+    """A Vertex request's `labels`: at most 64; keys 1 to 63 characters starting with a lowercase
+    letter, values up to 63, both only lowercase letters, digits, `_` and `-` ("Custom metadata
+    labels", cloud.google.com/vertex-ai/generative-ai/docs/multimodal/add-labels-to-api-calls)."""
+    if labels is None:
+        return
+    if not isinstance(labels, dict) or len(labels) > 64:
+        raise invalid("labels: a map of at most 64 labels is allowed.")
+    for key, value in labels.items():
+        good_key = 1 <= len(key) <= 63 and key[0].isalpha() and _label_chars(key)
+        if not (good_key and isinstance(value, str) and len(value) <= 63 and _label_chars(value)):
+            raise invalid(
+                f"Invalid label {key}={value!r}: keys (1 to 63 characters, starting with a "
+                "letter) and values (up to 63) take only lowercase letters, digits, `_` and `-`."
+            )
+
+
+def _label_chars(text: str) -> bool:
+    return all(c.isdigit() or c in "_-" or (c.isalpha() and not c.isupper()) for c in text)
+
+
 def check_part_resolution(model: Model, level: str, mime: str | None) -> None:
     """Per-part media resolution: Gemini 3 only; ULTRA_HIGH for images only."""
     if model.generation < 3:

@@ -43,6 +43,7 @@ from standin.registry import BUNDLED_DIR, Entry, entry_from_dict
 from standin.replay import Plan, answer_chars, merge, plan_response
 from standin.rules import (
     Where,
+    check_labels,
     check_lengths,
     check_mime,
     check_part_counts,
@@ -181,6 +182,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             model = served_model(model_id, mode, where, self.state.config.date())
             check_fields(mode, where.version, self.json_body())
+            if mode == "vertex":
+                check_labels(self.json_body().get("labels"))
             if method == "countTokens":
                 self.count_tokens(mode, model, call)
                 return

@@ -23,7 +23,12 @@ from functions.core.settings import Settings
 log = logs.get_logger("batch")
 ADD_ATTEMPTS = 100  # every add of a mode and model contends for its open batch
 CHANGED = (api_errors.FailedPrecondition, api_errors.Conflict)  # a conditional write lost a race
-JOB_S = 25 * 3600.0  # a job ends by 24 h (then EXPIRED): a run waits on it this long at most
+# How long a job lives at most on each service before it ends by itself (decision 0034): the
+# Gemini API expires one pending or running for more than 48 h; Vertex queues one up to 72 h, then
+# runs it up to 24 h and fails it (its completed rows exported).
+JOB_LIFE_S = {"developer": 48 * 3600.0, "vertex": (72 + 24) * 3600.0}
+JOB_MARGIN_S = 3600.0  # a tick or two of the poll, and clocks apart
+TURNAROUND_S = 24 * 3600.0  # the Gemini API's target: "designed to complete within 24 h"
 
 
 class Line(BaseModel):
@@ -184,10 +189,10 @@ def hold(
     processing: bool = False,
 ) -> None:
     """The batch holds a waiting run: its transcription's lease lasts `until` (past its batch's
-    wait and its job's 24 h), so the watchdog's sweep takes the run only if batch mode stopped
-    moving it; `processing`: the job runs, `queued` becomes `processing`. Only while `run` is the
-    document's, and not ended (a compare-and-set, as the claims: the store writes the document
-    too)."""
+    wait and its job's longest life, `job_s`), so the watchdog's sweep takes the run only if
+    batch mode stopped moving it; `processing`: the job runs, `queued` becomes `processing`. Only
+    while `run` is the document's, and not ended (a compare-and-set, as the claims: the store
+    writes the document too)."""
     ref = db.collection(TRANSCRIPTIONS).document(transcription_id)
     waiting = (Status.QUEUED.value, Status.PROCESSING.value)
     for _ in range(ADD_ATTEMPTS):
@@ -206,6 +211,12 @@ def hold(
             return
         except CHANGED:  # the store or the transcriber wrote it meanwhile: read again
             time.sleep(random.uniform(0, 0.05))
+
+
+def job_s(mode: str) -> float:
+    """How long a run waits on a job of `mode` (`developer`, `vertex`) at most: past the longest
+    life of a job on its service, so a waiting run is held until its job has surely ended."""
+    return JOB_LIFE_S[mode] + JOB_MARGIN_S
 
 
 def upload_run(line: Line) -> dict[str, Any]:

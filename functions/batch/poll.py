@@ -58,7 +58,7 @@ def follow(
         results.collect(db, settings, client, batch_id, job)
         return "done"
     if state == "JOB_STATE_RUNNING" and not batch.get("running"):
-        until = now + dt.timedelta(seconds=collector.JOB_S)
+        until = now + dt.timedelta(seconds=collector.job_s(batch["mode"]))
         for line in collector.lines_of(db, batch_id):
             collector.hold(db, line.transcription_id, collector.upload_run(line), until, True)
         db.collection(BATCHES).document(batch_id).update({"running": True})

@@ -1,11 +1,13 @@
-"""A finished job's answers published as their runs' chunks (decision 0032).
+"""A finished job's answers published as their runs' chunks (decisions 0032, 0034).
 
 Each line's answer goes through the transcriber's own call (`call.answered`: the chunker, the
 guards, a continuation when cut off, the final chunk), so the store reads a batched run exactly as
-a streamed one. A line that failed is added once more to the open batch (`tries` 2), then ends its
-run `failed` with the service's words; the lines of a job that failed or expired are re-queued the
-same way. A run superseded meanwhile (an overwrite) drops its answer. Each line is marked `done`
-once settled, so a poll that dies midway settles only the rest next time.
+a streamed one. An answer is found by its line's key, never by its position. An ended job's
+answers are read whatever its state (Vertex exports the completed rows of a job that failed). A
+line that failed, or that has no answer, is added once more to the open batch (`tries` 2), then
+ends its run `failed` with the service's words. A run superseded meanwhile (an overwrite) drops
+its answer. Each line is marked `done` once settled, so a poll that dies midway settles only the
+rest next time.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ from functions.transcribe.run import Outcome, Run, StorageObject
 
 log = logs.get_logger("batch")
 ENDED = frozenset(
-    {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"}
+    {
+        "JOB_STATE_SUCCEEDED",
+        "JOB_STATE_PARTIALLY_SUCCEEDED",
+        "JOB_STATE_FAILED",
+        "JOB_STATE_CANCELLED",
+        "JOB_STATE_EXPIRED",
+    }
 )
 RETRY_SUFFIX = "-retry"
 
@@ -54,9 +62,8 @@ def collect(
 ) -> dict[str, str]:
     """Settle every line of ended job `job` of batch `batch_id`: {line key: what was done}."""
     state = job.state.value if job.state else "JOB_STATE_UNSPECIFIED"
-    found = collector.lines_of(db, batch_id)  # in key order: the order they were sent in
-    keys = [line.key for line in found]
-    answers = read_answers(client, job, keys) if state != "JOB_STATE_FAILED" else {}
+    found = collector.lines_of(db, batch_id)
+    answers = read_answers(client, job, [line.key for line in found])
     failed = None
     if state != "JOB_STATE_SUCCEEDED":
         words = job.error.message if job.error and job.error.message else state
@@ -92,7 +99,8 @@ def settle(db: firestore.Client, settings: Settings, line: collector.Line, answe
             )
             now = dt.datetime.now(dt.UTC)
             collector.add(db, settings, retry, now)
-            until = now + dt.timedelta(seconds=settings.batch_wait_s + collector.JOB_S)
+            wait_s = settings.batch_wait_s + collector.job_s(line.mode)
+            until = now + dt.timedelta(seconds=wait_s)
             collector.hold(db, line.transcription_id, collector.upload_run(line), until)
             return "retried"
         reason = f"the batch service failed its request twice; the last time: {answer.error}"
@@ -126,42 +134,37 @@ def _line_state(db: firestore.Client, key: str) -> str | None:
 
 
 def read_answers(client: genai.Client, job: types.BatchJob, keys: list[str]) -> dict[str, Answer]:
-    """The job's output lines by key: inlined responses (by the key in their metadata, else in
-    the order of the requests, `keys`), a responses file, or Vertex's JSONL."""
+    """The answers of the lines `keys` in the job's output, by key: the Gemini API's responses
+    file (each line its `key`), Vertex's `predictions.jsonl` (each line its request's `label`).
+    An output line naming none of `keys` is dropped; a line with no answer is absent."""
     dest = job.dest or types.BatchJobDestination()
-    if dest.inlined_responses is not None:
-        return {
-            (item.metadata or {}).get("key") or key: Answer(item.response, _words(item.error))
-            for item, key in zip(dest.inlined_responses, keys, strict=False)
-        }
-    if dest.file_name:
-        text = client.files.download(file=dest.file_name).decode()
-        return dict(_developer_line(json.loads(row)) for row in text.splitlines() if row.strip())
-    if dest.gcs_uri:
-        return dict(
-            _vertex_line(json.loads(row))
-            for row in _vertex_output(dest.gcs_uri).splitlines()
-            if row.strip()
-        )
-    return {}
+    named: list[tuple[str | None, Answer]]
+    if client.vertexai:
+        by_label = {lines.label(key): key for key in keys}
+        rows = _rows(_vertex_output(dest.gcs_uri)) if dest.gcs_uri else []
+        named = [(by_label.get(lines.labelled(row) or ""), _vertex_answer(row)) for row in rows]
+    else:
+        text = client.files.download(file=dest.file_name).decode() if dest.file_name else ""
+        named = [(row.get("key"), _developer_answer(row)) for row in _rows(text)]
+    wanted = set(keys)
+    answers = {key: answer for key, answer in named if key is not None and key in wanted}
+    if len(answers) < len(named):
+        log.warning(f"job {job.name}: {len(named) - len(answers)} output lines matched no line")
+    return answers
 
 
-def _words(error: types.JobError | None) -> str | None:
-    if error is None:
-        return None
-    return f"{error.message or 'no message'} (code {error.code})"
+def _rows(text: str) -> list[dict[str, Any]]:
+    return [json.loads(row) for row in text.splitlines() if row.strip()]
 
 
-def _developer_line(row: dict[str, Any]) -> tuple[str, Answer]:
+def _developer_answer(row: dict[str, Any]) -> Answer:
     if row.get("error"):
         error = row["error"]
-        return row.get("key", ""), Answer(
-            error=f"{error.get('message')} (code {error.get('code')})"
-        )
-    return row.get("key", ""), Answer(lines.response("developer", row.get("response") or {}))
+        return Answer(error=f"{error.get('message')} (code {error.get('code')})")
+    return Answer(lines.response("developer", row.get("response") or {}))
 
 
-def _vertex_line(row: dict[str, Any]) -> tuple[str, Answer]:
+def _vertex_answer(row: dict[str, Any]) -> Answer:
     status = row.get("status") or ""
     if status:
         try:
@@ -169,12 +172,12 @@ def _vertex_line(row: dict[str, Any]) -> tuple[str, Answer]:
             words = f"{error.get('message')} (code {error.get('code')} {error.get('status', '')})"
         except (ValueError, AttributeError):
             words = str(status)
-        return row.get("key", ""), Answer(error=words)
-    return row.get("key", ""), Answer(lines.response("vertex", row.get("response") or {}))
+        return Answer(error=words)
+    return Answer(lines.response("vertex", row.get("response") or {}))
 
 
 def _vertex_output(directory: str) -> str:
     """The `predictions.jsonl` objects under a Vertex job's output directory, joined."""
     bucket, _, prefix = directory.removeprefix("gs://").partition("/")
     blobs = clients.storage_client().list_blobs(bucket, prefix=prefix.rstrip("/") + "/")
-    return "".join(b.download_as_text() for b in blobs if b.name.endswith(".jsonl"))
+    return "\n".join(b.download_as_text() for b in blobs if b.name.endswith(".jsonl"))

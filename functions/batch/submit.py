@@ -1,8 +1,9 @@
 """Submitting a sealed batch (decision 0031): take its lease in a transaction, write its input
-(Vertex: JSONL in Cloud Storage; the Gemini API: inlined requests under the create body's 20 MB,
-else an uploaded JSONL file), look for its job by display name (the batch's id) and create one only
-if there is none, then record the job in a transaction. A submitter that dies anywhere leaves a
-`sealed` batch whose lease lapses: the next takes it again and finds the job it may have made."""
+(a JSONL of its lines: Vertex, in Cloud Storage; the Gemini API, uploaded to the Files API, never
+inlined requests, whose answers carry no dependable key: decision 0034), look for its job by
+display name (the batch's id) and create one only if there is none, then record the job in a
+transaction. A submitter that dies anywhere leaves a `sealed` batch whose lease lapses: the next
+takes it again and finds the job it may have made."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from functions.core.documents import BATCHES
 from functions.core.settings import Settings
 
 log = logs.get_logger("batch")
-INLINE_BYTES = 20 * 1024 * 1024 - 256 * 1024  # the create body's 20 MB, with room for the rest
 # Tests set it to stop a submitter right after the service created its job (decision 0031's
 # crash between the create and the record).
 after_create: Callable[[str], None] | None = None
@@ -117,8 +117,8 @@ def _input(
     model: str,
     found: list[collector.Line],
 ) -> Any:
-    """The job's source: Vertex, the JSONL object; the Gemini API, inlined requests when they
-    fit the create body, else the JSONL uploaded to the Files API."""
+    """The job's source, the JSONL of its lines: Vertex, an object in Cloud Storage; the Gemini
+    API, a file uploaded to the Files API."""
     jsonl = "".join(lines.jsonl_line(client, model, ln.key, ln.request) + "\n" for ln in found)
     if client.vertexai:
         uri = f"{_folder(settings, batch_id, found)}/input.jsonl"
@@ -126,8 +126,6 @@ def _input(
         blob = clients.storage_client().bucket(bucket).blob(name)
         blob.upload_from_string(jsonl, content_type="application/jsonl")
         return uri
-    if len(jsonl.encode()) < INLINE_BYTES:
-        return [lines.inlined(model, ln.key, ln.request) for ln in found]
     file = client.files.upload(
         file=io.BytesIO(jsonl.encode()),
         config=types.UploadFileConfig(mime_type="jsonl", display_name=batch_id),

@@ -36,8 +36,11 @@ def add(run: Run, request: Request) -> str:
     submitted at once (best effort: the scheduled poll submits what is left sealed)."""
     settings, plan, claim = run.settings, request.plan, run.claim
     client = gemini.client(settings, plan.location)
-    waits_s = settings.batch_wait_s + collector.JOB_S  # the media must outlast the job
-    uri = media_uri(run, client, plan, request.sends, waits_s)
+    # The Files API copy must last while the batch waits and its job runs: the wait and the
+    # service's 24 h target (its SLO), not a job's longest life (48 h, as long as the Files API
+    # keeps a file: no fresh copy would do). A job past its target may find the copy gone.
+    needed_s = settings.batch_wait_s + collector.TURNAROUND_S
+    uri = media_uri(run, client, plan, request.sends, needed_s)
     parts = gemini.parts(uri, plan, request.prompt)
     gemini.check_limits(settings.gemini_mode, plan, parts)
     clip = None
@@ -73,7 +76,7 @@ def add(run: Run, request: Request) -> str:
 
 def hold(run: Run) -> None:
     """The transcription waits on its batch: its lease outlasts the batch's wait and its job."""
-    wait_s = run.settings.batch_wait_s + collector.JOB_S
+    wait_s = run.settings.batch_wait_s + collector.job_s(run.settings.gemini_mode)
     until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait_s)
     run_ref = {"generation": run.claim.generation, "attempt": run.claim.run_attempt}
     collector.hold(run.db, run.claim.transcription_id, run_ref, until)

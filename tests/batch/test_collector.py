@@ -61,4 +61,5 @@ def test_the_add_that_reaches_the_maximum_seals_and_submits(
     [job] = stack.stand_in.state.batches.all("developer")
     assert (job.name, job.display_name) == (batch(sealed)["job"], sealed)
     keys = sorted(ln["key"] for ln in found if ln["batch"] == sealed)
-    assert job.inlined and sorted(j.echo["metadata"]["key"] for j in job.lines or []) == keys
+    assert job.body["inputConfig"]["fileName"].startswith("files/")  # a JSONL file, never inlined
+    assert sorted(j.echo["key"] for j in job.lines or []) == keys

@@ -1,7 +1,9 @@
-"""Batch mode's failures (decisions 0031, 0032): a failed line retries once in the next batch,
-then ends its run `failed` with the service's words; a failed job's lines are re-queued once; a
-submitter that dies between the service's create and its record leaves a job the next submit
-finds instead of creating another. Real emulators, the stand-in's batch jobs, the real SDK."""
+"""Batch mode's failures (decisions 0031, 0032, 0034): a failed line retries once in the next
+batch, then ends its run `failed` with the service's words; a line the output leaves out is
+retried the same way, never guessed; a job that ended short of success settles the rows it has and
+re-queues the rest once; a submitter that dies between the service's create and its record leaves
+a job the next submit finds instead of creating another; a waiting run is held past its job's
+longest life. Real emulators, the stand-in's batch jobs, the real SDK."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from functions.batch import submit
+from functions.batch import collector, submit
 from functions.batch.poll import poll
 from functions.core import clients
 from functions.core.documents import transcription_id
@@ -21,7 +23,7 @@ from functions.watch.sweep import sweep
 from tests.batch.support import batch_env, batches, clean_batches, lines_of, poll_until_settled
 from tests.batch.test_results import UPLOADS, register
 from tests.conftest import PROJECT
-from tests.transcribe.conftest import Stack, transcription_doc
+from tests.transcribe.conftest import BOTH_MODES, Stack, transcription_doc
 
 pytestmark = pytest.mark.emulator
 
@@ -118,6 +120,57 @@ def test_a_failed_job_re_queues_its_lines_once(
     assert len(jobs(stack)) == 2 and len(batches()) == 2
 
 
+def texts_are_their_own(runs: dict[str, list[ResultChunk]], ids: dict[str, str]) -> None:
+    """Each run completed once, with its own media's answer."""
+    for local, tid in ids.items():
+        chunks = runs[tid]
+        assert [c.final for c in chunks].count(True) == 1 and chunks[-1].outcome == "completed"
+        text = "".join(c.text or "" for c in chunks)
+        assert ("Ada Lovelace" in text, "Hannah Fry" in text) == (
+            (True, False) if local == "voice.m4a" else (False, True)
+        )
+
+
+@BOTH_MODES
+def test_a_line_missing_from_the_output_is_retried_not_guessed(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    batch_env(monkeypatch, TABSCRIBE_BATCH_MAX="2", TABSCRIBE_BATCH_WAIT_S="0")
+    register(stack)
+    stack.stand_in.state.batches.set_faults(["partial"])  # the output leaves one line of two out
+    ids = upload_both(stack, unique)
+    poll_until_settled()
+    first, retry = stack.stand_in.state.batches.all(stack.mode)[::-1]
+    ended = {"developer": "SUCCEEDED", "vertex": "PARTIALLY_SUCCEEDED"}[stack.mode]
+    assert stack.stand_in.state.batches.state(first) == f"JOB_STATE_{ended}"
+    assert (len(first.answers), len(retry.lines or [])) == (1, 1)
+    texts_are_their_own(finals(stack, expect=2), ids)
+    assert Counter(ln["outcome"] for ln in lines_of()) == {"completed": 2, "retried": 1}
+
+
+@pytest.mark.parametrize("stack", ["vertex"], indirect=True)
+def test_a_vertex_job_out_of_time_fails_and_its_completed_rows_settle(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    batch_env(monkeypatch, TABSCRIBE_BATCH_MAX="2", TABSCRIBE_BATCH_WAIT_S="0")
+    register(stack)
+    stack.stand_in.configure(batch_s=48 * 3600)  # it would run on past Vertex's 24 h
+    stack.stand_in.state.batches.set_faults(["partial"])  # one row of two done in time
+    ids = upload_both(stack, unique)
+    [job] = stack.stand_in.state.batches.all("vertex")
+    assert job.done.wait(30) and len(job.answers) == 1  # its completed row exported
+    stack.stand_in.configure(clock_shift_s=24 * 3600)  # its 24 h of running are up
+    [(batch_id, _)] = batches().items()
+    assert poll(get_settings())[batch_id] == "done"
+    assert stack.stand_in.state.batches.state(job) == "JOB_STATE_FAILED"
+    outcomes = Counter(ln.get("outcome") for ln in lines_of())
+    assert outcomes == {"completed": 1, "retried": 1, None: 1}  # the retry in the next batch
+    stack.stand_in.configure(batch_s=0)
+    poll_until_settled()
+    texts_are_their_own(finals(stack, expect=2), ids)
+    assert Counter(ln["outcome"] for ln in lines_of()) == {"completed": 2, "retried": 1}
+
+
 def test_a_submitter_killed_after_the_create_leaves_a_job_the_next_submit_finds(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str
 ) -> None:
@@ -161,9 +214,10 @@ def test_the_sweep_leaves_a_run_waiting_on_its_batch_alone_until_batch_mode_stop
     tid = transcription_id(blob.bucket.name, blob.name)
     doc = transcription_doc(blob)
     now = dt.datetime.now(dt.UTC)
-    assert doc["status"] == "queued" and doc["lease"]["expires_at"] > now + dt.timedelta(hours=24)
-    assert tid not in sweep(get_settings(), now=now + dt.timedelta(hours=24))
-    assert sweep(get_settings(), now=now + dt.timedelta(hours=30))[tid] == "failed"
+    life = dt.timedelta(seconds=collector.JOB_LIFE_S["developer"])  # then the job has EXPIRED
+    assert doc["status"] == "queued" and doc["lease"]["expires_at"] > now + life
+    assert tid not in sweep(get_settings(), now=now + life)
+    assert sweep(get_settings(), now=now + life + dt.timedelta(hours=3))[tid] == "failed"
     assert transcription_doc(blob)["status"] == "failed"
 
 

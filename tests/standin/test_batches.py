@@ -1,9 +1,12 @@
 """Batch jobs on the stand-in through the real SDK (`client.batches`), in both modes: inlined,
-file and Cloud Storage input; every line answered as the standard call with the same body."""
+file and Cloud Storage input; every line answered as the standard call with the same body; each
+output line named as its service names it (Developer: `key`; Vertex: the echoed request); job
+faults; a job's life per service."""
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -14,11 +17,12 @@ from google import genai
 from google.genai import errors, types
 
 import standin
-from tests.standin.sdk import CLIP, MODEL, developer, raw, vertex
+from tests.standin.sdk import CLIP, GS_URI, MODEL, developer, raw, vertex
 from tests.standin.test_standin import free_port
 
 TERMINAL = {
     types.JobState.JOB_STATE_SUCCEEDED,
+    types.JobState.JOB_STATE_PARTIALLY_SUCCEEDED,
     types.JobState.JOB_STATE_FAILED,
     types.JobState.JOB_STATE_CANCELLED,
     types.JobState.JOB_STATE_EXPIRED,
@@ -190,15 +194,20 @@ def test_developer_job_faults(stand_in: standin.StandIn, fault: str) -> None:
     assert not [c for c in stand_in.calls() if c.get("batch")]
 
 
-def test_a_job_running_past_24_hours_expires(stand_in: standin.StandIn) -> None:
-    stand_in.configure(batch_s=48 * 3600)
+def test_a_developer_job_pending_or_running_past_48_hours_expires(
+    stand_in: standin.StandIn,
+) -> None:
+    stand_in.configure(batch_s=72 * 3600)
     client = developer(stand_in.url)
     src = [{"contents": [types.Part.from_bytes(data=CLIP, mime_type="video/mp4"), "T."]}]
     job = client.batches.create(model=MODEL, src=src)
     assert job.name
+    stand_in.configure(clock_shift_s=47 * 3600)
     assert client.batches.get(name=job.name).state == types.JobState.JOB_STATE_RUNNING
-    stand_in.configure(clock_shift_s=24 * 3600)
-    assert client.batches.get(name=job.name).state == types.JobState.JOB_STATE_EXPIRED
+    stand_in.configure(clock_shift_s=48 * 3600)
+    expired = client.batches.get(name=job.name)
+    assert expired.state == types.JobState.JOB_STATE_EXPIRED
+    assert not (expired.dest and expired.dest.inlined_responses)  # "no results to retrieve"
 
 
 # -- Vertex AI ------------------------------------------------------------------------------------
@@ -209,8 +218,8 @@ def test_vertex_reads_and_writes_jsonl_in_cloud_storage(
 ) -> None:
     clip = {"fileData": {"fileUri": MEDIA_URI, "mimeType": "video/mp4"}}
     rows = [
-        {"request": rest_request(clip), "key": "t1/r1/0"},
-        {"request": rest_request({"text": "no media"}), "key": "t2/r1/0"},
+        {"request": {**rest_request(clip), "labels": {"line": "t1-r1-0"}}},
+        {"request": {**rest_request({"text": "no media"}), "labels": {"line": "t2-r1-0"}}},
     ]
     storage_emulator.blob("in/batch.jsonl").upload_from_string(
         "".join(json.dumps(r) + "\n" for r in rows)
@@ -229,12 +238,13 @@ def test_vertex_reads_and_writes_jsonl_in_cloud_storage(
     assert directory.startswith("out/prediction-model-")
     text = storage_emulator.blob(f"{directory}/predictions.jsonl").download_as_text()
     ok, refused = [json.loads(x) for x in text.splitlines()]
-    assert ok["key"] == "t1/r1/0" and ok["status"] == "" and ok["request"] == rows[0]["request"]
+    assert list(ok) == ["status", "processed_time", "request", "response"]  # no `key`
+    assert ok["status"] == "" and ok["request"] == rows[0]["request"]  # the labels echoed
     same_answer(
         ok["response"],
         standard(client, types.Part.from_uri(file_uri=MEDIA_URI, mime_type="video/mp4")),
     )
-    assert refused["key"] == "t2/r1/0" and "response" not in refused
+    assert refused["request"]["labels"] == {"line": "t2-r1-0"} and "response" not in refused
     assert json.loads(refused["status"])["error"]["code"] == 400  # the call's REST error
 
 
@@ -280,3 +290,106 @@ def test_vertex_batch_needs_the_storage_emulator(
             model=MODEL, src=f"gs://{BUCKET}/in/x.jsonl", config={"dest": f"gs://{BUCKET}/o"}
         )
     assert error.value.code == 400 and "STORAGE_EMULATOR_HOST" in str(error.value.message)
+
+
+def put_lines(bucket: Any, name: str, rows: list[dict[str, Any]]) -> str:
+    bucket.blob(name).upload_from_string("".join(json.dumps(r) + "\n" for r in rows))
+    return f"gs://{BUCKET}/{name}"
+
+
+def test_vertex_refuses_an_input_line_with_more_than_its_request(
+    stand_in: standin.StandIn, storage_emulator: Any
+) -> None:
+    clip = rest_request({"fileData": {"fileUri": MEDIA_URI, "mimeType": "video/mp4"}})
+    src = put_lines(storage_emulator, "in/keyed.jsonl", [{"request": clip, "key": "t1"}])
+    client = vertex(stand_in.url)
+    job = client.batches.create(model=MODEL, src=src, config={"dest": f"gs://{BUCKET}/o3"})
+    assert job.name
+    done = finished(client, job.name)
+    assert done.state == types.JobState.JOB_STATE_FAILED
+    assert done.error and done.error.code == 3 and "['key', 'request']" in str(done.error.message)
+
+
+def test_vertex_labels_are_checked_as_the_service_states_them(stand_in: standin.StandIn) -> None:
+    client = vertex(stand_in.url)
+    part = types.Part.from_uri(file_uri=GS_URI, mime_type="video/mp4")
+    for labels in ({"line": "x" * 64}, {"Line": "x"}, {"line": "A"}, {"9line": "x"}):
+        with pytest.raises(errors.ClientError) as refused:
+            client.models.generate_content(
+                model=MODEL, contents=[part, "T."], config={"labels": labels}
+            )
+        assert refused.value.code == 400 and "label" in str(refused.value.message)
+
+
+@pytest.mark.parametrize("mode", ["developer", "vertex"])
+def test_partial_and_reordered_job_faults(
+    stand_in: standin.StandIn, storage_emulator: Any, mode: str
+) -> None:
+    names = ["line-0", "line-1", "line-2"]
+    stand_in.state.batches.set_faults(["partial", "reordered"])
+    client = vertex(stand_in.url) if mode == "vertex" else developer(stand_in.url)
+    partial, reordered = [three_lines(client, storage_emulator, names) for _ in range(2)]
+    ended_as = "PARTIALLY_SUCCEEDED" if mode == "vertex" else "SUCCEEDED"
+    assert partial.state == types.JobState(f"JOB_STATE_{ended_as}")
+    assert output_names(client, partial) == names[:2]  # the first half answered, the rest left out
+    assert reordered.state == types.JobState.JOB_STATE_SUCCEEDED
+    assert output_names(client, reordered) == names[::-1]
+
+
+def three_lines(client: genai.Client, bucket: Any, names: list[str]) -> types.BatchJob:
+    """A finished job of a line per name: Developer, a JSONL file of keyed lines; Vertex, an
+    object of requests labelled `n`."""
+    if client.vertexai:
+        clip = {"fileData": {"fileUri": MEDIA_URI, "mimeType": "video/mp4"}}
+        rows = [{"request": {**rest_request(clip), "labels": {"n": n}}} for n in names]
+        src = put_lines(bucket, "in/three.jsonl", rows)
+        job = client.batches.create(model=MODEL, src=src, config={"dest": f"gs://{BUCKET}/o4"})
+    else:
+        rows = [{"key": n, "request": rest_request(INLINE)} for n in names]
+        text = "".join(json.dumps(r) + "\n" for r in rows).encode()
+        uploaded = client.files.upload(file=io.BytesIO(text), config={"mime_type": "jsonl"})
+        job = client.batches.create(model=MODEL, src=str(uploaded.name))
+    assert job.name
+    return finished(client, job.name)
+
+
+def output_names(client: genai.Client, job: types.BatchJob) -> list[str]:
+    """What names each output line of a job, in output order: Developer `key`; Vertex the label
+    `n` of the echoed request."""
+    if not client.vertexai:
+        assert job.dest and job.dest.file_name
+        text = client.files.download(file=job.dest.file_name).decode()
+        return [json.loads(row)["key"] for row in text.splitlines()]
+    return [row["request"]["labels"]["n"] for row in vertex_output(job)]
+
+
+def vertex_output(job: types.BatchJob) -> list[dict[str, Any]]:
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    assert job.output_info and job.output_info.gcs_output_directory
+    bucket, _, prefix = job.output_info.gcs_output_directory.removeprefix("gs://").partition("/")
+    store = storage.Client(project="p", credentials=AnonymousCredentials())  # type: ignore[no-untyped-call]
+    text = store.bucket(bucket).blob(f"{prefix}/predictions.jsonl").download_as_text()
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_a_vertex_job_running_past_24_hours_fails_its_completed_rows_exported(
+    stand_in: standin.StandIn, storage_emulator: Any
+) -> None:
+    clip = rest_request({"fileData": {"fileUri": MEDIA_URI, "mimeType": "video/mp4"}})
+    src = put_lines(storage_emulator, "in/long.jsonl", [{"request": clip}])
+    stand_in.configure(batch_s=72 * 3600)
+    client = vertex(stand_in.url)
+    job = client.batches.create(model=MODEL, src=src, config={"dest": f"gs://{BUCKET}/o5"})
+    assert job.name
+    [held] = stand_in.state.batches.all("vertex")
+    assert held.done.wait(10)  # its one line answered
+    stand_in.configure(clock_shift_s=23 * 3600)
+    assert client.batches.get(name=job.name).state == types.JobState.JOB_STATE_RUNNING
+    stand_in.configure(clock_shift_s=24 * 3600)
+    failed = client.batches.get(name=job.name)
+    assert failed.state == types.JobState.JOB_STATE_FAILED
+    assert failed.error and failed.error.code == 4 and "24 hours" in str(failed.error.message)
+    [row] = vertex_output(failed)
+    assert row["status"] == "" and row["response"]["candidates"]
