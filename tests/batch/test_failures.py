@@ -61,6 +61,17 @@ def jobs(stack: Stack) -> list[str]:
     return [job.display_name for job in stack.stand_in.state.batches.all(stack.mode)]
 
 
+def texts_are_their_own(runs: dict[str, list[ResultChunk]], ids: dict[str, str]) -> None:
+    """Each run completed once, with its own media's answer."""
+    for local, tid in ids.items():
+        chunks = runs[tid]
+        assert [c.final for c in chunks].count(True) == 1 and chunks[-1].outcome == "completed"
+        text = "".join(c.text or "" for c in chunks)
+        assert ("Ada Lovelace" in text, "Hannah Fry" in text) == (
+            (True, False) if local == "voice.m4a" else (False, True)
+        )
+
+
 def test_a_failed_line_retries_once_in_the_next_batch(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str
 ) -> None:
@@ -69,20 +80,10 @@ def test_a_failed_line_retries_once_in_the_next_batch(
     stack.stand_in.configure(faults=[{"status": 503, "times": 1}])
     ids = upload_both(stack, unique)
     poll_until_settled()
-    runs = finals(stack, expect=2)
-    for local, tid in ids.items():
-        chunks = runs[tid]
-        assert [c.final for c in chunks].count(True) == 1 and chunks[-1].outcome == "completed"
-        text = "".join(c.text or "" for c in chunks)
-        assert ("Ada Lovelace" in text, "Hannah Fry" in text) == (
-            (True, False) if local == "voice.m4a" else (False, True)
-        )
+    texts_are_their_own(finals(stack, expect=2), ids)
     retried = [ln for ln in lines_of() if ln["key"].endswith("-retry")]
     assert len(retried) == 1 and retried[0]["tries"] == 2
-    assert sorted(b["count"] for b in batches().values()) == [
-        1,
-        2,
-    ]  # the retry in a batch of its own
+    assert sorted(b["count"] for b in batches().values()) == [1, 2]  # the retry alone
     assert len(jobs(stack)) == 2
 
 
@@ -118,17 +119,6 @@ def test_a_failed_job_re_queues_its_lines_once(
     assert all(runs[tid][-1].outcome == "completed" for tid in ids.values())
     assert Counter(ln["outcome"] for ln in lines_of()) == {"retried": 2, "completed": 2}
     assert len(jobs(stack)) == 2 and len(batches()) == 2
-
-
-def texts_are_their_own(runs: dict[str, list[ResultChunk]], ids: dict[str, str]) -> None:
-    """Each run completed once, with its own media's answer."""
-    for local, tid in ids.items():
-        chunks = runs[tid]
-        assert [c.final for c in chunks].count(True) == 1 and chunks[-1].outcome == "completed"
-        text = "".join(c.text or "" for c in chunks)
-        assert ("Ada Lovelace" in text, "Hannah Fry" in text) == (
-            (True, False) if local == "voice.m4a" else (False, True)
-        )
 
 
 @BOTH_MODES
