@@ -26,6 +26,10 @@ locals {
   firestore_ttl_fields = {
     transcriptions_ttl = { collection = "transcriptions", field = "expire_at" }
     pages_ttl          = { collection = "pages", field = "expire_at" }
+    # Written: a done deletion's tombstone (8 days on), a settled batch and its lines (30 days).
+    deletions_ttl   = { collection = "deletions", field = "expire_at" }
+    batches_ttl     = { collection = "batches", field = "expire_at" }
+    batch_lines_ttl = { collection = "batch_lines", field = "expire_at" }
   }
 
   firestore_index_exemptions = {

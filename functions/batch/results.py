@@ -23,7 +23,7 @@ from google.genai import types
 
 from functions.batch import collector, lines
 from functions.core import clients, logs
-from functions.core.documents import BATCH_LINES, BATCHES
+from functions.core.documents import BATCH_LINES, BATCHES, EXPIRE_AT
 from functions.core.messages import ContinueTask, MediaFile
 from functions.core.settings import Settings
 from functions.transcribe import call, claims
@@ -43,6 +43,7 @@ ENDED = frozenset(
     }
 )
 RETRY_SUFFIX = "-retry"
+SETTLED_KEPT = dt.timedelta(days=30)  # a settled batch and its lines, then TTL deletes them
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,18 @@ def collect(
         answer = answers.get(line.key) or Answer(error=failed or "the batch job gave no answer")
         done[line.key] = settle(db, settings, line, answer)
         db.collection(BATCH_LINES).document(line.key).update(
-            {"state": "done", "outcome": done[line.key]}
+            {"state": "done", "outcome": done[line.key], EXPIRE_AT: _expiry()}
         )
     db.collection(BATCHES).document(batch_id).update(
-        {"state": "done", "done_at": dt.datetime.now(dt.UTC)}
+        {"state": "done", "done_at": dt.datetime.now(dt.UTC), EXPIRE_AT: _expiry()}
     )
     log.info(f"batch {batch_id} settled: {state}", extra={"batch": batch_id, "lines": done})
     return done
+
+
+def _expiry() -> dt.datetime:
+    """When a settled batch and its lines go (Firestore's TTL): kept a while for inspection."""
+    return dt.datetime.now(dt.UTC) + SETTLED_KEPT
 
 
 def settle(db: firestore.Client, settings: Settings, line: collector.Line, answer: Answer) -> str:

@@ -16,6 +16,8 @@ DELETIONS = "deletions"  # an owner's deletion's tombstone, `deletions/{id}` (de
 BATCHES, BATCH_LINES, BATCH_OPEN = "batches", "batch_lines", "batch_open"
 # what a run's enrichments write on the document (and the run's ask): a new run's claim removes them
 ENRICHMENT_FIELDS = ("asked_enrichments", "enrichments", "chapters", "summary")
+# the field Firestore's TTL policies delete a document by, once past (infra/firestore.tf)
+EXPIRE_AT = "expire_at"
 PAGE_SEGMENTS = 200  # segments per page document (also the transcriber's default chunk size)
 
 

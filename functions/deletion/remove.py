@@ -24,12 +24,15 @@ from google.api_core import exceptions as api_errors
 from google.cloud import firestore
 
 from functions.core import clients, events, logs
-from functions.core.documents import DELETIONS, TRANSCRIPTIONS
+from functions.core.documents import DELETIONS, EXPIRE_AT, TRANSCRIPTIONS
 from functions.core.events import deleted_event
 from functions.core.http import Forbidden, NotFound
 from functions.core.settings import Settings
 
 log = logs.get_logger("deletion")
+# A done tombstone goes (Firestore's TTL) once no finalize event of the deleted generations can
+# still come: a Pub/Sub subscription, the trigger's too, keeps a message at most 7 days.
+TOMBSTONE_KEPT = dt.timedelta(days=8)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,13 @@ def delete(settings: Settings, transcription_id: str, uid: str) -> Removed:
         transcription_id, uid, source, str(source["generation"]), dt.datetime.now(dt.UTC)
     )
     events.publish(event, transcription_id)
-    tombstone.update({"source": firestore.DELETE_FIELD, "done_at": firestore.SERVER_TIMESTAMP})
+    tombstone.update(
+        {
+            "source": firestore.DELETE_FIELD,
+            "done_at": firestore.SERVER_TIMESTAMP,
+            EXPIRE_AT: dt.datetime.now(dt.UTC) + TOMBSTONE_KEPT,
+        }
+    )
     extra = {"transcription_id": transcription_id, "documents": documents, "objects": objects}
     log.info("transcription deleted by its owner", extra=extra)
     return Removed(documents, objects)

@@ -7,6 +7,7 @@ SDK."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import defaultdict
 
@@ -14,6 +15,7 @@ import pytest
 
 from functions.batch import lines
 from functions.batch.poll import poll
+from functions.batch.results import SETTLED_KEPT
 from functions.core.documents import transcription_id
 from functions.core.messages import ResultChunk
 from functions.core.settings import get_settings
@@ -123,6 +125,9 @@ def test_a_batch_s_answers_are_the_runs_own_chunks(
     assert sorted(sent(job)) == sorted(named(job, [ln["key"] for ln in lines_of()]))
     assert all(ln["state"] == "done" and ln["outcome"] == "completed" for ln in lines_of())
     assert poll(get_settings()) == {}  # nothing left to move
+    done_at = batch(batch_id)["done_at"]  # kept 30 days, then Firestore's TTL deletes them
+    for settled in [batch(batch_id), *lines_of()]:
+        assert abs(settled["expire_at"] - done_at - SETTLED_KEPT) < dt.timedelta(minutes=1)
 
 
 @BOTH_MODES

@@ -38,8 +38,11 @@ def test_the_owner_deletes_everything_and_an_event_says_so(deletion: Deletion) -
         "owner",
         "deleted_at",
         "done_at",
+        "expire_at",
     }
     assert tombstone["generation"] == deletion.generation  # the name is not kept
+    kept = tombstone["expire_at"] - tombstone["done_at"]  # then Firestore's TTL deletes it
+    assert dt.timedelta(days=7) < kept < dt.timedelta(days=9)
     [event] = deletion.pull_events()
     assert event.type == "dev.tabscribe.transcription.deleted"
     assert event.id == f"{deletion.tid}-deleted-{deletion.generation}"

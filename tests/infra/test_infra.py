@@ -23,6 +23,7 @@ import pytest
 from hcl2.utils import SerializationOptions
 from pydantic import AliasChoices
 
+from functions.core.documents import BATCH_LINES, BATCHES, DELETIONS, EXPIRE_AT
 from functions.core.settings import Settings
 from tests.paths import ROOT
 
@@ -901,7 +902,12 @@ def test_firestore_database_ttl_and_index_exemptions(cfg: Config) -> None:
         (value["collection"], value["field"])
         for value in cfg.locals["firestore_ttl_fields"].values()
     }
-    assert ttl == {("transcriptions", "expire_at"), ("pages", "expire_at")}
+    written = {  # the tombstones and settled batches the functions give an `expire_at`
+        (DELETIONS, EXPIRE_AT),
+        (BATCHES, EXPIRE_AT),
+        (BATCH_LINES, EXPIRE_AT),
+    }
+    assert ttl == {("transcriptions", EXPIRE_AT), ("pages", EXPIRE_AT), *written}
     exemptions = {
         (value["collection"], value["field"])
         for value in cfg.locals["firestore_index_exemptions"].values()
