@@ -24,6 +24,7 @@ from stack.services import Service, free_port, spawn, start_all, stop_all, wait_
 from stack.signed import Gateway, write_signing_key
 from stack.watch import (
     STALL_S,
+    SWEEP_EVERY_S,
     WATCH_FUNCTIONS,
     WATCH_TOPICS,
     Scheduler,
@@ -68,6 +69,7 @@ class LocalStack:
     workdir: Path = ROOT / ".local" / "stack"
     token_rate: float = 0.0
     stall_s: float = STALL_S  # the watchdog's TABSCRIBE_STALL_S
+    tick_s: float = SWEEP_EVERY_S  # Cloud Scheduler's tick: the sweep and batch mode's poll
     services: list[Service] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     bridge: Bridge | None = None
@@ -140,7 +142,7 @@ class LocalStack:
         self.bridge.start()
         self.viewer.start(signed=(signed_urls,))
         topic = f"projects/{PROJECT}/topics/{TOPICS['sweep']}"
-        self.scheduler = Scheduler(topic, self.logs / "scheduler.log")
+        self.scheduler = Scheduler(topic, self.logs / "scheduler.log", self.tick_s)
         self.scheduler.start()
 
     def _enter_environment(self) -> None:

@@ -26,6 +26,7 @@ from stack.services import (
     stop_on_signals,
     wait_all,
 )
+from stack.watch import SWEEP_EVERY_S
 
 PROJECT = "tabscribe-test"
 LOG_DIR = Path(__file__).parent.parent / ".local" / "test-logs"
@@ -54,6 +55,9 @@ STACKS: dict[str, dict[str, str]] = {
         "THREADS": "24",
     },
 }
+# a stack's scheduler tick (the sweep, batch mode's poll), where not the local stack's 10 s: the
+# batch stack's waits are mostly ticks
+TICKS_S = {"batch": 2.0}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -111,7 +115,7 @@ def shared_stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
             patch.delenv(name, raising=False)
         for name, value in STACKS[kind].items():
             patch.setenv(name, value)
-        with running_stack(f"test-stack-{kind}") as stack:
+        with running_stack(f"test-stack-{kind}", TICKS_S.get(kind, SWEEP_EVERY_S)) as stack:
             yield stack
 
 
@@ -125,11 +129,11 @@ def local(shared_stack: LocalStack) -> LocalStack:
 
 
 @contextmanager
-def running_stack(name: str) -> Iterator[LocalStack]:
+def running_stack(name: str, tick_s: float = SWEEP_EVERY_S) -> Iterator[LocalStack]:
     """A local stack with its logs under `.local/<name>`; a real Gemini key is set aside. Once
     stopped, none of its processes is left behind."""
     key = os.environ.pop("GEMINI_API_KEY", None)
-    stack = LocalStack(workdir=Path(__file__).parent.parent / ".local" / name)
+    stack = LocalStack(workdir=Path(__file__).parent.parent / ".local" / name, tick_s=tick_s)
     stack.start()
     groups = {s.name: s.process.pid for s in stack.services}  # each leads its own group
     try:
