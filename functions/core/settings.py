@@ -125,6 +125,13 @@ class Settings(BaseSettings):
         description="where signed URLs point: Cloud Storage; locally the stack's signed-URL "
         "gateway in front of the storage emulator",
     )
+    signed_url_s: float = Field(
+        default=900.0,
+        ge=1,
+        le=7 * 24 * 3600,  # a V4 signed URL's longest life
+        description="how long a signed URL lives (the upload's PUT, the reads' GET); the viewer "
+        "asks for a new one when its player's has lapsed",
+    )
     signing_key_file: str = Field(
         default="",
         description="local only: a service-account key file to sign upload and read URLs with; "

@@ -1,5 +1,5 @@
 """V4 signed URLs to Cloud Storage, for the HTTP functions apps call: the upload function's PUT,
-the reads function's GET. Each URL lives 15 minutes.
+the reads function's GET. Each URL lives `signed_url_s` (15 minutes).
 
 Deployed, a function has no private key: it signs through the IAM Credentials API (signBlob) as
 its own service account, which needs `iam.serviceAccountTokenCreator` on itself. Locally
@@ -15,8 +15,6 @@ from typing import Any
 
 from functions.core import clients
 from functions.core.settings import Settings
-
-URL_TTL = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -37,16 +35,17 @@ def sign(
     """A URL for one `method` on one object; `headers` and the response's Content-Disposition
     (`disposition`, a GET's) are bound into the signature."""
     blob = clients.storage_client().bucket(bucket).blob(name)
+    lifetime = dt.timedelta(seconds=settings.signed_url_s)
     url = blob.generate_signed_url(
         version="v4",
         method=method,
-        expiration=URL_TTL,
+        expiration=lifetime,
         api_access_endpoint=settings.signed_url_endpoint,
         headers=dict(headers or {}),  # the library adds Host to the dict it is given
         response_disposition=disposition,
         **_signer(settings.signing_key_file),
     )
-    return Signed(url, dt.datetime.now(dt.UTC) + URL_TTL, dict(headers or {}))
+    return Signed(url, dt.datetime.now(dt.UTC) + lifetime, dict(headers or {}))
 
 
 def _signer(key_file: str) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """The HTTP exchange: CORS for the viewer, POST only, a verified caller, their transcription, a URL.
 
 Answers are JSON: 200 {url, method, object, expires} (and `lang` for a translation's export), a V4
-signed GET URL valid 15 minutes (an export's answers `Content-Disposition: attachment`); 400 a
-request the function does not answer; 401 no or an invalid ID token; 403 another user's
-transcription; 404 no such transcription, or no such object of it (or no completed translation
-into `lang`) yet; 405 another method. Every error is {"error": reason}.
+signed GET URL valid `signed_url_s`, 15 minutes (an export's answers `Content-Disposition:
+attachment`); 400 a request the function does not answer; 401 no or an invalid ID token; 403
+another user's transcription; 404 no such transcription, or no such object of it (or no completed
+translation into `lang`) yet; 405 another method. Every error is {"error": reason}.
 """
 
 from __future__ import annotations

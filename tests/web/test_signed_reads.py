@@ -140,3 +140,38 @@ def test_durations_read_the_same_in_the_list_and_on_the_page(
     expect(tab.page.locator("li.doc .facts")).to_contain_text("Duration 1:40:00")
     open_first(tab, "long.mp4")
     expect(tab.page.locator(".status-line")).to_contain_text("Duration 1:40:00")
+
+
+def test_the_player_asks_for_a_new_url_once_its_own_has_lapsed(
+    open_viewer: Callable[..., Tab],
+    uid: Callable[[str], str],
+    upload: Callable[[str, str], str],
+    local: LocalStack,
+) -> None:
+    """Signed URLs of 2 s (the reads function restarted with them): a read the player makes
+    after its URL lapsed is refused by the gateway (ExpiredToken), and the viewer asks for a new
+    URL and goes on from where the player stood."""
+    owner = uid("ines")
+    upload("interview.mp4", owner)
+    local.restart(READS_TARGET, {"TABSCRIBE_SIGNED_URL_S": "2"})
+    try:
+        tab = open_viewer(owner)
+        expect(tab.page.locator("li.doc .badge")).to_have_text("completed", timeout=60_000)
+        open_first(tab, "interview.mp4")
+        page = tab.page
+        wait_for(page, "() => document.getElementById('player').readyState >= 1")
+        first = page.evaluate("document.getElementById('player').src")
+        page.evaluate("document.getElementById('player').currentTime = 3")
+        wait_for(page, "() => !document.getElementById('player').seeking")
+        page.wait_for_timeout(3_000)  # the URL lapses
+        cdp = page.context.new_cdp_session(page)  # a read the browser's cache cannot answer
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        page.evaluate("document.getElementById('player').load()")  # the player reads again
+        wait_for(page, f"() => document.getElementById('player').src !== {json.dumps(first)}")
+        wait_for(page, "() => document.getElementById('player').readyState >= 1")
+        assert page.evaluate("document.getElementById('player').error") is None
+        assert page.evaluate("document.getElementById('player').currentTime") == 3
+        assert any("status of 400" in line for line in tab.console)  # the lapsed URL's read
+    finally:
+        local.restart(READS_TARGET)

@@ -1,6 +1,7 @@
 // Media and downloads through the reads function (config.reads), locally as deployed: it checks
 // the user's ID token and that the transcription is theirs, and answers a signed URL to Cloud
-// Storage that lives 15 minutes, so one is asked for when it is needed, never kept.
+// Storage that lives 15 minutes, so one is asked for when it is needed, never kept (the player
+// asks again when its URL has lapsed).
 
 export function canRead(session) {
   return Boolean(session.idToken && session.config.reads);

@@ -323,7 +323,11 @@ function trouble(d) {
   return h("div", { role: "alert", class: "problem" }, h("strong", {}, `${title}: `), reason);
 }
 
-// The player gets its media through a signed URL, asked for once the page is built.
+// The player gets its media through a signed URL, asked for once the page is built. The URL
+// lives 15 minutes: a read the player makes after that fails, and a new URL takes over where the
+// player stood (at most once a minute, so a source that really fails does not loop).
+const RENEW_EVERY_MS = 60_000;
+
 function mediaPlayer(session, id, d) {
   if (!canRead(session) || !d.source?.name) return null;
   const tag = d.has_video === false ? "audio" : "video";
@@ -333,12 +337,34 @@ function mediaPlayer(session, id, d) {
     id: "player",
     "aria-label": "Media player",
   });
-  signedUrl(session, id, "source").then(
-    (url) => {
-      player.src = url;
-    },
-    (error) => console.error(`media: ${error.message}`),
-  );
+  const load = () =>
+    signedUrl(session, id, "source").then(
+      (url) => {
+        player.src = url;
+      },
+      (error) => console.error(`media: ${error.message}`),
+    );
+  // Where the player stood with its media (a reload's reset to 0, with nothing loaded, is not).
+  let at = 0;
+  let playing = false;
+  player.addEventListener("timeupdate", () => {
+    if (player.readyState > 0) at = player.currentTime;
+  });
+  player.addEventListener("play", () => (playing = true));
+  player.addEventListener("pause", () => (playing = player.readyState === 0 && playing));
+  let renewed = 0;
+  player.addEventListener("error", () => {
+    if (!player.src || Date.now() - renewed < RENEW_EVERY_MS) return;
+    renewed = Date.now();
+    const [from, resume] = [at, playing];
+    const goOn = () => {
+      player.currentTime = from;
+      if (resume) player.play().catch(() => {});
+    };
+    player.addEventListener("loadedmetadata", goOn, { once: true });
+    load();
+  });
+  load();
   return player;
 }
 
