@@ -23,7 +23,7 @@ from functions.core.settings import Settings
 from functions.enrich import chapters, translation
 from functions.enrich.ask import Answer, Request, ask_all
 from functions.enrich.prompt import Row, input_tokens
-from functions.enrich.record import Job, record
+from functions.enrich.record import Job, announce, record
 from functions.enrich.result import Result
 from functions.enrich.transcript import Transcript, read
 from functions.transcribe import claims, gemini
@@ -40,6 +40,7 @@ class Outcome(StrEnum):
     REFUSED = "refused"  # the task does not match its document (`tasks.not_asked`)
     SKIPPED = "skipped"  # not claimed: a duplicate (the enrichment ended), or another holds it
     SUPERSEDED = "superseded"  # the document no longer takes this enrichment
+    ANNOUNCED = "announced"  # ended before: only its event was still to publish
     COMPLETED = "completed"
     FAILED = "failed"
 
@@ -55,6 +56,11 @@ def handle_enrichment(message_id: str, task: EnrichTask, settings: Settings) -> 
         return Outcome.REFUSED
     done = tasks.ended(task, doc)
     if done is not None:  # a duplicate delivery of an enrichment that has ended
+        entry = (doc.get("enrichments") or {}).get(task.enrichment) or {}
+        if entry.get("published") is False:  # recorded, and its delivery died before the event
+            announce(db, task, entry)
+            log.info(f"{done}; its event published now", extra=extra)
+            return Outcome.ANNOUNCED
         log.info(f"not claimed: {done}", extra=extra)
         return Outcome.SKIPPED
     claim = take(db, message_id, task, settings)

@@ -3,7 +3,8 @@ the store's own code), then one commit guarded by the document's update time as 
 enrichment's fields, the document's usage and cost grown by its own, a translation's pages, and
 the claim marked finished (a duplicate delivery then calls no model) — only while the document's
 run is the task's, `completed`, with the enrichment still `processing`; then the
-`transcription.enriched` event."""
+`transcription.enriched` event, and the enrichment marked `published` (a task redelivered after a
+crash between the commit and the event publishes it then: `announce`)."""
 
 from __future__ import annotations
 
@@ -91,21 +92,12 @@ def record(job: Job, result: Result, usage: Usage | None, requests: int) -> str 
         "requests": requests,
         **result.fields,
         **({"exports": exports} if job.lang is not None else {}),
+        "published": False,  # its event: true once out
     }
     why = _commit(job, result, entry, usage, cost)
     if why is not None:
         return why
-    data = EnrichedData(
-        id=job.task.transcription_id,
-        run=job.run,
-        enrichment=job.name,
-        kind="chapters" if job.lang is None else "translation",
-        lang=job.lang,
-        status=result.status,
-        reason=result.reason,
-        exports=exports,
-    )
-    publish(enriched_event(data, at))
+    announce(job.db, job.task, entry)
     extra = {"transcription_id": job.task.transcription_id, "enrichment": job.name}
     log.info(
         f"enrichment {result.status}",
@@ -186,3 +178,33 @@ def _translation(job: Job, result: Result, batch: Any) -> None:
                 "segments": page.segments,
             },
         )
+
+
+def announce(db: firestore.Client, task: EnrichTask, entry: dict[str, Any]) -> None:
+    """Publish `transcription.enriched` for the recorded `entry` of `task`'s enrichment, then mark
+    it `published` (its id is the enrichment's: published twice, a subscriber can tell)."""
+    kind, lang = enrichment_kind(task.enrichment)
+    run = {"generation": task.generation, "attempt": task.attempt}
+    data = EnrichedData(
+        id=task.transcription_id,
+        run=run,
+        enrichment=task.enrichment,
+        kind=kind,
+        lang=lang,
+        status=entry["status"],
+        reason=entry.get("reason"),
+        exports=entry.get("exports") or {},
+    )
+    publish(enriched_event(data, entry["finished_at"]))
+    ref = db.collection(TRANSCRIPTIONS).document(task.transcription_id)
+    for _ in range(MAX_ATTEMPTS):  # only while the run and its record are still the document's
+        snapshot = ref.get()
+        recorded = ((snapshot.to_dict() or {}).get("enrichments") or {}).get(task.enrichment)
+        if snapshot.get("run") != run or (recorded or {}).get("run") != run:
+            return
+        guard = db.write_option(last_update_time=snapshot.update_time)
+        try:
+            ref.update({f"enrichments.{task.enrichment}.published": True}, option=guard)
+            return
+        except CHANGED:
+            continue

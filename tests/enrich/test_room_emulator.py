@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from functions.core.settings import get_settings
-from functions.enrich import handler
+from functions.enrich import handler, record
 from functions.transcribe import gemini
 from tests.enrich.conftest import SUMMARY, Room
 
@@ -149,6 +149,35 @@ def test_a_duplicate_delivery_calls_the_model_once(room: Room) -> None:
     assert room.steps(task, "m2") == handler.Outcome.SKIPPED
     assert len(room.model_calls()) == 1
     assert len(room.enriched()) == 1
+
+
+def test_an_event_a_crash_kept_from_going_out_goes_out_with_the_redelivery(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The delivery dies between its commit and its event: the enrichment is recorded, its
+    event not; the redelivered task publishes the event, calling no model, and only once."""
+    tid = room.completed(segments=30)
+    task = room.task(tid)
+    published = record.publish
+
+    def dies(event: object) -> None:
+        monkeypatch.setattr(record, "publish", published)  # the next delivery's process
+        raise RuntimeError("the process died before its event")
+
+    monkeypatch.setattr(record, "publish", dies)
+    with pytest.raises(RuntimeError, match="died"):
+        handler.handle_enrichment("m1", task, room.settings)
+    french = room.doc(tid)["enrichments"]["translation_fr"]
+    assert (french["status"], french["published"]) == ("completed", False)
+    assert room.enriched() == []
+
+    assert handler.handle_enrichment("m1", task, room.settings) == handler.Outcome.ANNOUNCED
+    [event] = room.enriched()
+    assert (event.data.enrichment, event.data.status) == ("translation_fr", "completed")
+    assert event.data.exports == french["exports"] and event.time == french["finished_at"]
+    assert room.doc(tid)["enrichments"]["translation_fr"]["published"] is True
+    assert handler.handle_enrichment("m2", task, room.settings) == handler.Outcome.SKIPPED
+    assert room.enriched() == [] and len(room.model_calls()) == 1
 
 
 def test_the_handler_checks_the_task_then_claims_and_records(room: Room) -> None:
