@@ -199,8 +199,9 @@ def announce(db: firestore.Client, task: EnrichTask, entry: dict[str, Any]) -> N
     ref = db.collection(TRANSCRIPTIONS).document(task.transcription_id)
     for _ in range(MAX_ATTEMPTS):  # only while the run and its record are still the document's
         snapshot = ref.get()
-        recorded = ((snapshot.to_dict() or {}).get("enrichments") or {}).get(task.enrichment)
-        if snapshot.get("run") != run or (recorded or {}).get("run") != run:
+        doc = snapshot.to_dict() or {}  # gone, if its owner deleted it meanwhile
+        recorded = (doc.get("enrichments") or {}).get(task.enrichment) or {}
+        if doc.get("run") != run or recorded.get("run") != run:
             return
         guard = db.write_option(last_update_time=snapshot.update_time)
         try:
