@@ -183,6 +183,19 @@ def main(argv: list[str] | None = None) -> int:
         "--max-usd", type=float, default=0.05, help="refuse to send if it could cost more"
     )
     live.add_argument("--record", type=Path, metavar="DIR", help="save each answer as JSON")
+    live.add_argument(
+        "--batch",
+        action="store_true",
+        help="then send the single run once more as a one-line batch job, at half price, and "
+        "follow it until it ends",
+    )
+    live.add_argument(
+        "--batch-wait",
+        type=float,
+        default=30.0,
+        metavar="MINUTES",
+        help="how long to follow the batch job before cancelling it (default 30)",
+    )
 
     args = cli.parse_args(argv)
     if args.command == "live-check":
@@ -348,7 +361,13 @@ def _live_check(args: argparse.Namespace) -> int:
     if missing:
         sys.stderr.write(f"live-check: {missing}\n")
         return 2
-    return live_check.run(settings, args.sample or live_check.SAMPLE, args.max_usd, args.record)
+    sample = args.sample or live_check.SAMPLE
+    status = live_check.run(settings, sample, args.max_usd, args.record)
+    if not args.batch or status == 2:
+        return status
+    from functions.batch import live_check as batch_check
+
+    return max(status, batch_check.run(settings, sample, args.max_usd, args.batch_wait * 60))
 
 
 if __name__ == "__main__":

@@ -60,13 +60,7 @@ def submit(
         found = collector.lines_of(db, batch_id)
         if len(found) != batch["count"]:
             raise RuntimeError(f"batch {batch_id} counts {batch['count']}, has {len(found)}")
-        job = client.batches.create(
-            model=batch["model"],
-            src=_input(settings, client, batch_id, batch["model"], found),
-            config=types.CreateBatchJobConfig(
-                display_name=batch_id, dest=_dest(settings, client, batch_id, found)
-            ),
-        )
+        job = create(settings, client, batch_id, batch["model"], found)
         if after_create is not None:
             after_create(batch_id)
     name = job.name or ""
@@ -75,6 +69,23 @@ def submit(
     )
     log.info(f"batch {batch_id} submitted as {name}", extra={"batch": batch_id, "job": name})
     return name
+
+
+def create(
+    settings: Settings,
+    client: genai.Client,
+    batch_id: str,
+    model: str,
+    found: list[collector.Line],
+) -> types.BatchJob:
+    """The service's job of the lines `found`, named `batch_id`, its input written first."""
+    return client.batches.create(
+        model=model,
+        src=_input(settings, client, batch_id, model, found),
+        config=types.CreateBatchJobConfig(
+            display_name=batch_id, dest=_dest(settings, client, batch_id, found)
+        ),
+    )
 
 
 def lease(

@@ -191,10 +191,15 @@ def send(client: Any, uri: str, ask: Ask) -> Answer:
         answer.status = str(cause.code) if isinstance(cause, errors.APIError) else "refused"
         answer.refusal = str(exc)
     answer.seconds = round(time.monotonic() - started, 1)
+    return read(answer, ask, result, "".join(chunks))
+
+
+def read(answer: Answer, ask: Ask, result: gemini.StreamResult, text: str) -> Answer:
+    """`answer` with what the service answered `ask`: its finish, tokens and the rows parsed."""
     answer.finish_reason = result.block_reason or result.finish_reason
     answer.prompt_tokens = result.usage.get("prompt_tokens")
     answer.output_tokens = result.usage.get("output_tokens")
-    answer.text = "".join(chunks)
+    answer.text = text
     if ask.voices:  # the voices table: a row per voice, the persons they make
         persons = answered(answer.text, ask.voices)[0] or {}
         answer.rows, answer.speakers = len(persons), len(set(persons.values()))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 import standin
+from functions.batch import live_check as batch_check
 from functions.core.catalog import catalog
 from functions.core.settings import Settings
 from functions.transcribe import live_check
@@ -109,3 +110,31 @@ def test_the_ceiling_stays_under_the_cap_at_every_list_price_of_the_default() ->
         / 1e6
     )
     assert live_check.ceiling_usd(asks, audio_only=False) == pytest.approx(by_hand)
+
+
+def test_the_batch_row_finds_its_answer_by_its_key(stand_in: standin.StandIn) -> None:
+    """`live-check --batch`: the single run as a one-line job of an uploaded JSONL file (never
+    inlined requests), followed until it ends, its answer read from the output by its key."""
+    stand_in.reset()
+    out = io.StringIO()
+    assert batch_check.run(developer(stand_in), out=out, poll_s=0.1) == 0, out.getvalue()
+    cells = next(line.split() for line in out.getvalue().splitlines() if line.startswith("batch "))
+    assert cells[1:3] == ["200", "STOP"] and int(cells[5]) > 0, out.getvalue()
+    [job] = stand_in.state.batches.all("developer")
+    assert not job.inlined and job.display_name.startswith("live-check-")
+    batched = [c for c in stand_in.calls() if c.get("batch")]
+    assert len(batched) == 1 and batched[0]["batch"] == job.name
+    left = {f.display_name for f in stand_in.state.files.all() if f.source == "UPLOADED"}
+    assert left == {job.display_name}  # the sample's copy deleted; the job's input is the job's
+
+
+def test_a_batch_job_that_does_not_end_in_time_is_cancelled_and_fails_the_check(
+    stand_in: standin.StandIn,
+) -> None:
+    stand_in.reset()
+    stand_in.configure(batch_s=60)
+    out = io.StringIO()
+    assert batch_check.run(developer(stand_in), wait_s=0.5, out=out, poll_s=0.1) == 1
+    assert "cancelled" in out.getvalue()
+    [job] = stand_in.state.batches.all("developer")
+    assert job.cancelled is not None

@@ -323,11 +323,7 @@ function trouble(d) {
   return h("div", { role: "alert", class: "problem" }, h("strong", {}, `${title}: `), reason);
 }
 
-// The player gets its media through a signed URL, asked for once the page is built. The URL
-// lives 15 minutes: a read the player makes after that fails, and a new URL takes over where the
-// player stood (at most once a minute, so a source that really fails does not loop).
-const RENEW_EVERY_MS = 60_000;
-
+// The player gets its media through a signed URL, asked for once the page is built.
 function mediaPlayer(session, id, d) {
   if (!canRead(session) || !d.source?.name) return null;
   const tag = d.has_video === false ? "audio" : "video";
@@ -344,6 +340,17 @@ function mediaPlayer(session, id, d) {
       },
       (error) => console.error(`media: ${error.message}`),
     );
+  renewWhenLapsed(player, load);
+  load();
+  return player;
+}
+
+// A signed URL lives 15 minutes: a read the player makes after that fails, and a new URL (`load`)
+// takes over where the player stood (at most once a minute, so a source that really fails does
+// not loop).
+const RENEW_EVERY_MS = 60_000;
+
+function renewWhenLapsed(player, load) {
   // Where the player stood with its media (a reload's reset to 0, with nothing loaded, is not).
   let at = 0;
   let playing = false;
@@ -364,8 +371,6 @@ function mediaPlayer(session, id, d) {
     player.addEventListener("loadedmetadata", goOn, { once: true });
     load();
   });
-  load();
-  return player;
 }
 
 function noMedia() {
