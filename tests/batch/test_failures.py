@@ -1,7 +1,8 @@
 """Batch mode's failures (decisions 0031, 0032, 0034): a failed line retries once in the next
 batch, then ends its run `failed` with the service's words; a line the output leaves out is
 retried the same way, never guessed; a job that ended short of success settles the rows it has and
-re-queues the rest once; a submitter that dies between the service's create and its record leaves
+re-queues the rest once; a submitter that dies before the service's create leaves a sealed batch
+the poll submits once its lease lapses, and one that dies between the create and its record leaves
 a job the next submit finds instead of creating another; a waiting run is held past its job's
 longest life. Real emulators, the stand-in's batch jobs, the real SDK."""
 
@@ -182,6 +183,31 @@ def test_a_submitter_killed_after_the_create_leaves_a_job_the_next_submit_finds(
     assert batches()[batch_id]["job"] == stack.stand_in.state.batches.all(stack.mode)[0].name
     poll_until_settled()
     assert jobs(stack) == [batch_id]  # found by its display name: not created twice
+    runs = finals(stack, expect=2)
+    assert all(runs[tid][-1].outcome == "completed" for tid in ids.values())
+
+
+def test_a_submitter_killed_between_the_add_and_the_create_leaves_a_batch_the_poll_submits(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    batch_env(monkeypatch, TABSCRIBE_BATCH_MAX="2")
+    register(stack)
+    looked_up = submit.find_job
+
+    def crash(client: object, batch_id: str) -> None:
+        raise Crash(f"killed holding the lease of {batch_id}, before any create")
+
+    monkeypatch.setattr(submit, "find_job", crash)
+    ids = upload_both(stack, unique)  # the second add seals the batch, takes its lease and dies
+    [(batch_id, sealed)] = batches().items()
+    assert (sealed["state"], sealed["job"], jobs(stack)) == ("sealed", None, [])
+    monkeypatch.setattr(submit, "find_job", looked_up)
+    assert poll(get_settings()) == {}  # its lease is live: nobody submits it yet
+    lapsed = sealed["lease_until"] + dt.timedelta(seconds=1)
+    assert poll(get_settings(), now=lapsed)[batch_id] in ("submitted", "running", "done")
+    poll_until_settled()
+    assert jobs(stack) == [batch_id]  # created once, by the poll
+    assert len(lines_of(batch_id)) == len(lines_of()) == 2  # both lines in it, none twice
     runs = finals(stack, expect=2)
     assert all(runs[tid][-1].outcome == "completed" for tid in ids.values())
 
