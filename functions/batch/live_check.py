@@ -70,7 +70,7 @@ def ask_in_batch(check: Check, uri: str, wait_s: float, poll_s: float) -> Answer
         job = submit.create(settings, client, key, ask.plan.model, [line(settings, key, ask, uri)])
         job = until_ended(client, job, started + wait_s, poll_s)
         answer.seconds = round(time.monotonic() - started, 1)
-        state = job.state.value if job.state else "JOB_STATE_UNSPECIFIED"
+        state = results.job_state(job)
         if state not in results.ENDED:
             client.batches.cancel(name=job.name or "")
             answer.refusal = f"{job.name} still {state} after {wait_s:g} s: cancelled"
@@ -112,8 +112,7 @@ def until_ended(
 ) -> types.BatchJob:
     """The job as last read: ended, or still going at `deadline`."""
     while True:
-        state = job.state.value if job.state else ""
-        if state in results.ENDED or time.monotonic() + poll_s > deadline:
+        if results.job_state(job) in results.ENDED or time.monotonic() + poll_s > deadline:
             return job
         time.sleep(poll_s)
         job = client.batches.get(name=job.name or "")

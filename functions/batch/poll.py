@@ -51,7 +51,7 @@ def follow(
     """Where submitted batch `batch_id`'s job stands; an ended job's lines settled."""
     client = _client(settings, batch)
     job = client.batches.get(name=batch["job"])
-    state = job.state.value if job.state else "JOB_STATE_UNSPECIFIED"
+    state = results.job_state(job)
     if state in results.ENDED:
         if submit.lease(db, batch_id, "submitted", now, settings.batch_lease_s) is None:
             return "held"  # another poll settles it

@@ -46,6 +46,11 @@ RETRY_SUFFIX = "-retry"
 SETTLED_KEPT = dt.timedelta(days=30)  # a settled batch and its lines, then TTL deletes them
 
 
+def job_state(job: types.BatchJob) -> str:
+    """The job's state, `JOB_STATE_*` (both services' names, as the SDK gives them)."""
+    return job.state.value if job.state else "JOB_STATE_UNSPECIFIED"
+
+
 @dataclass(frozen=True)
 class Answer:
     """One output line: the response, or the service's words for its error."""
@@ -62,7 +67,7 @@ def collect(
     job: types.BatchJob,
 ) -> dict[str, str]:
     """Settle every line of ended job `job` of batch `batch_id`: {line key: what was done}."""
-    state = job.state.value if job.state else "JOB_STATE_UNSPECIFIED"
+    state = job_state(job)
     found = collector.lines_of(db, batch_id)
     answers = read_answers(client, job, [line.key for line in found])
     failed = None
